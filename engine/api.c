@@ -1,0 +1,47 @@
+/*
+ * api — the small public functions that belong to no stage: version, error
+ * names and date helpers.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "normalize.h"
+#include "xj_date.h"
+#include "xjdedup.h"
+
+const char *xj_versionString(void)
+{
+    return XJ_VERSION_STRING;
+}
+
+const char *xj_errorName(xj_error code)
+{
+    switch (code) {
+    case XJ_OK: return "no error";
+    case XJ_ERR_USAGE: return "bad usage";
+    case XJ_ERR_INPUT: return "input cannot be processed";
+    case XJ_ERR_IO: return "output could not be written";
+    case XJ_ERR_NOMEM: return "out of memory";
+    case XJ_ERR_LIMIT: return "a limit of the engine was exceeded";
+    case XJ_ERR_INTERRUPTED: return "interrupted";
+    case XJ_ERR_INTERNAL: return "internal error";
+    }
+    return "unknown error";
+}
+
+xj_error xj_parseDate(const char *text, uint32_t *out)
+{
+    if (text == NULL) return XJ_ERR_USAGE;
+    uint32_t const date = nm_parseDate(text, strlen(text));
+    if (date == 0 || date < 10000000u) return XJ_ERR_USAGE;
+    *out = date;
+    return XJ_OK;
+}
+
+uint32_t xj_today(void)
+{
+    time_t const now = time(NULL);
+    struct tm tm;
+    if (localtime_r(&now, &tm) == NULL) return 19700101u;
+    return dt_make(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}

@@ -1,0 +1,59 @@
+/*
+ * idcheck — validity of ID numbers (SPEC §4) and their duplicate keys (§5).
+ *
+ * In: the ID type code, the normalized number, the record's sex and birth
+ * date, the run date and an optional region table. Out: the first failing
+ * reason in SPEC order and the key the number is grouped under. Pure and
+ * thread-safe; the region table is read-only once loaded.
+ */
+#ifndef XJ_IDCHECK_H
+#define XJ_IDCHECK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xj_status.h"
+
+typedef struct id_regionTable id_regionTable;
+
+/* Loads a file of 6-digit codes, one per line (blank lines and lines starting
+ * with '#' ignored; anything else is an XJ_ERR_INPUT naming the line). */
+xj_error id_loadRegionTable(const char *path, id_regionTable **out, xj_status *st);
+void id_freeRegionTable(id_regionTable *t);
+int id_regionKnown(const id_regionTable *t, const char code6[6]);
+
+typedef enum id_keySpace {
+    ID_KEY_NONE = 0, /* empty number: no ID key */
+    ID_KEY_GB,       /* GB 11643 space: `gb` holds the packed 18-char key */
+    ID_KEY_OTHER     /* keyed by (type, number) */
+} id_keySpace;
+
+typedef struct id_result {
+    xj_idReason reason;   /* XJ_ID_OK or the first failure */
+    id_keySpace space;    /* where the number is grouped */
+    uint64_t gb;          /* packed key when space == ID_KEY_GB */
+} id_result;
+
+typedef struct id_context {
+    uint32_t run_date;              /* YYYYMMDD, upper bound of birth dates */
+    const id_regionTable *regions;  /* NULL: province-level check only */
+} id_context;
+
+/* `type` is a code from nm_parseIdType; `num` is normalized (nm_normalizeId).
+ * sex is 1/2 and birth YYYYMMDD from the record; pass sex 0 / birth 0 to skip
+ * the two mismatch checks (as `xjdedup id` does). Cannot fail. */
+id_result id_check(const id_context *ctx, char type, const char *num, size_t n,
+                   int sex, uint32_t birth);
+
+/* '0'..'9' or 'X' for 17 ASCII digits; 0 if any is not a digit. */
+char id_checkChar(const char d17[17]);
+
+/* 18 chars [0-9]{17}[0-9X] → a 64-bit value, injective (digits as a number
+ * times 11 plus the check value); id_unpack18 inverts it. */
+uint64_t id_pack18(const char id18[18]);
+void id_unpack18(uint64_t key, char out18[18]);
+
+/* 15 digits → the 18-char ID (insert "19" after the region, add the check). */
+void id_upgrade15(const char id15[15], char out18[18]);
+
+#endif

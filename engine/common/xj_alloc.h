@@ -1,0 +1,30 @@
+/*
+ * xj_alloc — the engine's single allocation wrapper.
+ *
+ * Every heap allocation of the engine goes through these functions, so that a
+ * test can make the k-th one fail (xj_allocFailAfter) and prove that each
+ * caller reports XJ_ERR_NOMEM cleanly. The memory itself comes from jemalloc
+ * when the build links it (malloc is then jemalloc's).
+ */
+#ifndef XJ_ALLOC_H
+#define XJ_ALLOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void *xj_malloc(size_t size);
+void *xj_calloc(size_t count, size_t size);
+void *xj_realloc(void *ptr, size_t size);
+void xj_free(void *ptr);
+char *xj_strndup(const char *s, size_t n);
+
+/* Array helpers that check count * size for overflow. */
+void *xj_mallocArray(size_t count, size_t size);
+void *xj_reallocArray(void *ptr, size_t count, size_t size);
+
+/* Test hook: after `n` more successful allocations every allocation fails
+ * (n < 0 turns failures off). Returns how many allocations succeeded since the
+ * last call. Not thread-safe to change while a scan runs. */
+uint64_t xj_allocFailAfter(int64_t n);
+
+#endif

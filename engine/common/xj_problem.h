@@ -1,0 +1,57 @@
+/*
+ * xj_problem — the vocabulary shared by the group and emit stages: problems,
+ * reasons, scopes, arbiters and hints, with their output codes and the
+ * Chinese wording of the per-school files (SPEC §5, §6). One table serves the
+ * code, the per-school files and the generated README, so they cannot drift.
+ */
+#ifndef XJ_PROBLEM_H
+#define XJ_PROBLEM_H
+
+#include <stdint.h>
+
+/* Numbered in the byte order of their codes, so sorting by number sorts
+ * problems.csv the way SPEC §6 asks (attr < id_duplicate < id_invalid). */
+typedef enum pb_problem {
+    PB_ATTR_DUPLICATE = 0,
+    PB_ID_DUPLICATE = 1,
+    PB_ID_INVALID = 2,
+    PB_PROBLEM_COUNT
+} pb_problem;
+
+/* A row's reason: 0 none, 1..XJ_ID_REASON_COUNT-1 an xj_idReason,
+ * PB_REASON_MIXED for a member joined by --attr-scope mixed. */
+#define PB_REASON_NONE 0
+#define PB_REASON_MIXED 200
+
+typedef enum pb_scope {
+    PB_SCOPE_SCHOOL = 0,
+    PB_SCOPE_COUNTY,
+    PB_SCOPE_CITY,
+    PB_SCOPE_PROVINCE,
+    PB_SCOPE_NATIONAL,
+    PB_SCOPE_COUNT
+} pb_scope;
+
+typedef enum pb_hint {
+    PB_HINT_KEEP = 0,
+    PB_HINT_DELETE_COPY,
+    PB_HINT_AGREE_TRANSFER,
+    PB_HINT_CHECK_ID,
+    PB_HINT_CORRECT_ID,
+    PB_HINT_ATTEST,
+    PB_HINT_COUNT
+} pb_hint;
+
+#define PB_KEEPER_NONE 2 /* keeper column empty (not an id_duplicate row) */
+
+const char *pb_problemCode(pb_problem p);   /* "id_duplicate" */
+const char *pb_problemZh(pb_problem p);     /* "身份证件号重复" */
+const char *pb_reasonCode(uint8_t reason);  /* "checksum", "mixed", "" */
+const char *pb_scopeCode(pb_scope s);       /* "county" */
+const char *pb_scopeZh(pb_scope s);         /* "同县" */
+const char *pb_arbiterCode(pb_scope s);     /* "county" ("ministry" for national) */
+const char *pb_arbiterZh(pb_scope s);       /* "县级教育行政部门" */
+const char *pb_hintCode(pb_hint h);         /* "delete_copy" */
+const char *pb_hintZh(pb_hint h);           /* "删除重复导入的记录" */
+
+#endif

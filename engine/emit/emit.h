@@ -1,0 +1,101 @@
+/*
+ * emit — the last stage: writes the output directory of SPEC §6.
+ *
+ * In: every (record, problem) row, already decided by the group stage and
+ * carrying its original columns pre-encoded as CSV; the rejected rows; the
+ * run's counts. Out: problems.csv, schools/<prov>/<code>.csv, rejects.csv,
+ * summary.json and MANIFEST, written into a temporary sibling directory that
+ * is renamed into place only when everything is on disk (fsync'd), so a crash
+ * never leaves a half-written result that looks finished.
+ *
+ * Promises: output bytes depend only on the rows' contents, never on their
+ * order in the arrays, the thread count or the machine (except the `timing`
+ * object of summary.json and MANIFEST's line for summary.json). A school code
+ * is used as a path only when it is exactly 10 ASCII digits.
+ */
+#ifndef XJ_EMIT_H
+#define XJ_EMIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xj_problem.h"
+#include "xj_status.h"
+
+typedef struct em_row {
+    const char *school;    /* school code as in input (UTF-8, not trimmed) */
+    const char *others;    /* other member schools, sorted, ';'-joined; "" if none */
+    const char *tail;      /* ",v1,...,vn": the original columns, CSV-encoded */
+    uint64_t group_id;     /* meaningful unless problem == PB_ID_INVALID */
+    uint64_t line;         /* 1-based line where the record starts */
+    uint32_t school_len;
+    uint32_t others_len;
+    uint32_t tail_len;
+    uint32_t source;       /* index into em_run.inputs */
+    uint32_t group_size;   /* members of the group; 0 for id_invalid */
+    uint8_t problem;       /* pb_problem */
+    uint8_t reason;        /* PB_REASON_NONE, an xj_idReason, or PB_REASON_MIXED */
+    uint8_t scope;         /* pb_scope; ignored for id_invalid */
+    uint8_t keeper;        /* 0, 1, or PB_KEEPER_NONE */
+    uint8_t hint;          /* pb_hint */
+} em_row;
+
+typedef struct em_reject {
+    const char *error;     /* reason code, e.g. "field_count" */
+    const char *raw;       /* the row's raw bytes as read (before decoding) */
+    uint64_t line;         /* 1-based line where the row starts */
+    size_t raw_len;
+    uint32_t source;       /* index into em_run.inputs */
+} em_reject;
+
+typedef struct em_input {
+    const char *name;      /* base name, as in the `source` column */
+    const char *path;      /* as given on the command line ("-" for stdin) */
+    uint64_t bytes;        /* bytes read from the file (compressed size for .zst) */
+    uint64_t decoded_bytes;/* bytes after decompression */
+    char xxh3_128[33];     /* hex of XXH3-128 over the file's bytes as read */
+} em_input;
+
+typedef struct em_timing {
+    double read_parse_seconds; /* pass 1: read, parse, normalize, check, key */
+    double group_seconds;      /* grouping and decisions */
+    double gather_seconds;     /* pass 2: fetching flagged records */
+    double start;              /* em_now() at the start of the run */
+} em_timing;
+
+typedef struct em_run {
+    const char *outdir;           /* final directory path */
+    int force;                    /* replace an existing output directory */
+    const em_input *inputs;
+    size_t n_inputs;
+    const char *const *headers;   /* original column names, output order */
+    size_t n_headers;
+    em_row *rows;                 /* sorted in place by em_write */
+    size_t n_rows;
+    em_reject *rejects;           /* sorted in place by em_write */
+    size_t n_rejects;
+    uint64_t rows_read;           /* = rows_accepted + rows_rejected */
+    uint64_t rows_accepted;
+    uint64_t blank_lines;
+    uint64_t unknown_id_types;    /* values of id_type treated as 1 */
+    uint32_t run_date;            /* YYYYMMDD */
+    const char *attr_scope;       /* "noid" or "mixed" */
+    const char *encoding;         /* "utf-8" or "gbk" */
+    const char *region_table;     /* base name of --region-table, or NULL */
+    em_timing timing;
+    int threads;                  /* may be used to write files in parallel */
+} em_run;
+
+/* Writes the whole output directory. XJ_ERR_IO (with the path and errno text)
+ * when anything cannot be written; OUTDIR is then untouched (absent, or the
+ * previous complete result). XJ_ERR_USAGE when OUTDIR exists and force is 0,
+ * or when it exists but is not an xjdedup output directory (no MANIFEST). */
+xj_error em_write(em_run *run, xj_status *st);
+
+/* Monotonic clock in seconds, for timing. */
+double em_now(void);
+
+/* CSV-encodes one field (quoting as docs/decisions.md says) onto `out`. */
+xj_error em_appendCsvField(xj_buf *out, const char *s, size_t n);
+
+#endif

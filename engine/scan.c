@@ -1,0 +1,1 @@
+/* placeholder: the scan pipeline is being written */

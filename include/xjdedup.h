@@ -1,0 +1,173 @@
+/*
+ * xjdedup.h — the public interface of libxjdedup.
+ *
+ * libxjdedup finds problem records (问题学籍) in student-registry dumps: ID
+ * duplicates, invalid IDs and attribute duplicates, as defined by SPEC.md.
+ *
+ * Conventions
+ *  - Every function that can fail returns an xj_error; XJ_OK is 0.
+ *    xj_errorName() turns any code into a short text. Detailed messages (file,
+ *    line, what to do) are kept in the handle and read with *_message().
+ *  - Handles are opaque, made by *_create() and released by *_free();
+ *    *_free(NULL) does nothing.
+ *  - The library never prints and never exits. Only the CLI does.
+ *  - Dates are uint32_t of the form YYYYMMDD (20261128).
+ *  - Functions documented "cannot fail" have no error return.
+ */
+#ifndef XJDEDUP_H
+#define XJDEDUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(XJ_BUILDING_LIBRARY) && defined(__GNUC__)
+#  define XJ_API __attribute__((visibility("default")))
+#else
+#  define XJ_API
+#endif
+
+#define XJ_VERSION_MAJOR 0
+#define XJ_VERSION_MINOR 1
+#define XJ_VERSION_PATCH 0
+#define XJ_VERSION_STRING "0.1.0"
+#define XJ_VERSION_NUMBER (XJ_VERSION_MAJOR * 10000 + XJ_VERSION_MINOR * 100 + XJ_VERSION_PATCH)
+
+/* The library's version at run time, e.g. "0.1.0". Cannot fail. */
+XJ_API const char *xj_versionString(void);
+
+/* ---------------------------------------------------------------- errors */
+
+typedef enum xj_error {
+    XJ_OK = 0,
+    XJ_ERR_USAGE = 1,     /* a bad option value or call sequence */
+    XJ_ERR_INPUT = 2,     /* input that cannot be processed: unreadable file,
+                             missing or ambiguous column, corrupt .zst */
+    XJ_ERR_IO = 3,        /* output could not be written (disk full, ...) */
+    XJ_ERR_NOMEM = 4,     /* an allocation failed */
+    XJ_ERR_LIMIT = 5,     /* a hard limit of the engine was exceeded */
+    XJ_ERR_INTERRUPTED = 6, /* the run was cancelled */
+    XJ_ERR_INTERNAL = 7   /* a broken invariant: a bug, please report it */
+} xj_error;
+
+/* Short English name of an error code ("input error"). Cannot fail. */
+XJ_API const char *xj_errorName(xj_error code);
+
+/* ---------------------------------------------------------------- dates */
+
+/* Parses "YYYY-MM-DD", "YYYY/MM/DD" or "YYYYMMDD" (a real calendar date,
+ * years 1000..9999) into *out. XJ_ERR_USAGE when it is not one. */
+XJ_API xj_error xj_parseDate(const char *text, uint32_t *out);
+
+/* Today's date in local time as YYYYMMDD. Cannot fail. */
+XJ_API uint32_t xj_today(void);
+
+/* ---------------------------------------------------------------- IDs */
+
+/* Why an ID number is not valid, in the order SPEC §4 checks them. */
+typedef enum xj_idReason {
+    XJ_ID_OK = 0,
+    XJ_ID_MISSING,            /* empty (after normalization) */
+    XJ_ID_FORMAT,             /* not the shape its type requires */
+    XJ_ID_LEGACY15,           /* a 15-digit first-generation ID */
+    XJ_ID_REGION,             /* not a known province / permit prefix */
+    XJ_ID_REGION_UNKNOWN,     /* 6-digit code not in --region-table */
+    XJ_ID_BIRTHDATE,          /* digits 7-14 not a date in [1900-01-01, run date] */
+    XJ_ID_CHECKSUM,           /* ISO 7064 MOD 11-2 check character wrong */
+    XJ_ID_BIRTHDATE_MISMATCH, /* differs from the record's birth date */
+    XJ_ID_SEX_MISMATCH,       /* 17th digit's parity differs from the record's sex */
+    XJ_ID_REASON_COUNT
+} xj_idReason;
+
+/* Output code of a reason ("checksum"; "" for XJ_ID_OK). Cannot fail. */
+XJ_API const char *xj_idReasonName(xj_idReason reason);
+
+/* Checks one ID number as SPEC §4 does for a record, reasons MISSING through
+ * CHECKSUM only (no record to compare with, no region table).
+ * `type` is the ID type as it appears in input (code or Chinese name); NULL or
+ * "" means type 1. The number is normalized first (whitespace, full width,
+ * lower-case x). Cannot fail. */
+XJ_API xj_idReason xj_checkId(const char *number, size_t len, const char *type,
+                              uint32_t run_date);
+
+/* The GB 11643 check character ('0'..'9' or 'X') of 17 ASCII digits, or 0
+ * when any of them is not a digit. Cannot fail. */
+XJ_API char xj_idCheckChar(const char digits17[17]);
+
+/* ---------------------------------------------------------------- scan */
+
+typedef enum xj_attrScope {
+    XJ_ATTR_NOID = 0,  /* attribute groups among records without an ID */
+    XJ_ATTR_MIXED = 1  /* records with an ID join groups that have a member without */
+} xj_attrScope;
+
+/* Counts of a finished scan, for the CLI's summary and exit status. */
+typedef struct xj_scanStats {
+    uint64_t rows_read;          /* records seen (blank lines excluded) */
+    uint64_t rows_accepted;      /* records that passed parsing */
+    uint64_t rows_rejected;      /* rows written to rejects.csv */
+    uint64_t blank_lines;        /* blank lines skipped */
+    uint64_t bytes_read;         /* input bytes after decompression */
+    uint64_t id_duplicate_records;   /* problems.csv rows per problem */
+    uint64_t id_invalid_records;
+    uint64_t attr_duplicate_records;
+    uint64_t id_duplicate_groups;    /* groups per problem */
+    uint64_t attr_duplicate_groups;
+    double wall_seconds;         /* whole run */
+} xj_scanStats;
+
+/* Progress callback: called from the thread that drives the scan, at most a
+ * few times per second. Returning non-zero cancels the run
+ * (XJ_ERR_INTERRUPTED). */
+typedef struct xj_progress {
+    uint64_t input_bytes_total;  /* on-disk size of all inputs, 0 if unknown */
+    uint64_t input_bytes_done;   /* on-disk bytes consumed so far */
+    uint64_t rows_done;          /* records parsed so far */
+    uint64_t problems_so_far;    /* id_invalid records so far (duplicates come at the end) */
+    const char *stage;           /* "reading", "grouping", "writing" */
+} xj_progress;
+typedef int (*xj_progressFn)(const xj_progress *p, void *user);
+
+typedef struct xj_scan xj_scan;
+
+/* NULL when out of memory. */
+XJ_API xj_scan *xj_scan_create(void);
+XJ_API void xj_scan_free(xj_scan *scan);
+
+/* Adds an input: a path (plain CSV, or zstd when it ends in ".zst") or "-"
+ * for standard input. Order matters only for tie-breaks. */
+XJ_API xj_error xj_scan_addInput(xj_scan *scan, const char *path);
+/* The output directory; it is created atomically. With force != 0 an
+ * existing xjdedup output directory (one with a MANIFEST) is replaced. */
+XJ_API xj_error xj_scan_setOutput(xj_scan *scan, const char *dir, int force);
+/* Worker threads; 0 (the default) means one per core. */
+XJ_API xj_error xj_scan_setThreads(xj_scan *scan, int threads);
+/* YYYYMMDD; 0 (the default) means today. */
+XJ_API xj_error xj_scan_setRunDate(xj_scan *scan, uint32_t run_date);
+XJ_API xj_error xj_scan_setAttrScope(xj_scan *scan, xj_attrScope scope);
+/* "utf-8" (default) or "gbk" (read as GB 18030). */
+XJ_API xj_error xj_scan_setEncoding(xj_scan *scan, const char *encoding);
+/* "FIELD=HEADER", FIELD being an English field name of SPEC §2. */
+XJ_API xj_error xj_scan_addHeaderMap(xj_scan *scan, const char *mapping);
+/* A file of 6-digit region codes, one a line; enables reason region_unknown. */
+XJ_API xj_error xj_scan_setRegionTable(xj_scan *scan, const char *path);
+/* Bytes per parse chunk (tuning and tests); 0 means the default. */
+XJ_API xj_error xj_scan_setChunkSize(xj_scan *scan, size_t bytes);
+XJ_API xj_error xj_scan_setProgress(xj_scan *scan, xj_progressFn fn, void *user);
+
+/* Runs the scan and writes the output directory. */
+XJ_API xj_error xj_scan_run(xj_scan *scan);
+
+/* Valid after xj_scan_run returned XJ_OK. Cannot fail. */
+XJ_API const xj_scanStats *xj_scan_stats(const xj_scan *scan);
+/* The message of the last error ("" if none): names the file and line where
+ * it can, and says what to do. Cannot fail. */
+XJ_API const char *xj_scan_message(const xj_scan *scan);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* XJDEDUP_H */

@@ -1,0 +1,16 @@
+/*
+ * commands — the CLI's subcommands. Each takes argv after the command name
+ * (argv[0] is the command) and returns the process exit status (SPEC §7).
+ * Tools use only the public header xjdedup.h.
+ */
+#ifndef XJ_COMMANDS_H
+#define XJ_COMMANDS_H
+
+int cmd_scan(int argc, char **argv);
+int cmd_id(int argc, char **argv);
+int cmd_gen(int argc, char **argv);
+
+/* Exit codes of SPEC §7. */
+enum { EXIT_OK = 0, EXIT_PROBLEMS = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
+
+#endif
