@@ -1,1 +1,203 @@
-/* placeholder: being written */
+/*
+ * idcheck — the validity rules of SPEC §4 and the duplicate keys of §5.
+ *
+ * Every number goes through one function, id_check, that walks the reasons in
+ * SPEC order and stops at the first failure, so the reason reported is always
+ * the earliest one. The key is computed independently of the reason: invalid
+ * numbers still take part in duplicate detection (docs/decisions.md, "Keys of
+ * invalid numbers").
+ *
+ * GB 11643 numbers (type 1, which covers the residence permits, and 18-char
+ * type 9) are packed into one uint64_t: 17 digits read as a decimal number
+ * (< 10^17) times 11 plus the check value (0..10). The largest key is below
+ * 1.1e18, so it fits with room to spare and the map is injective.
+ *
+ * Choices where SPEC and decisions.md are silent:
+ *  - region_unknown (with a region table) applies to type 1 numbers whose
+ *    region is a mainland province. Residence permits (810000/820000/830000)
+ *    are exempt: their six digits are a fixed permit prefix, not a county,
+ *    and 830000 is not a GB/T 2260 code at all. Type 9 is exempt too: on the
+ *    2023 card digits 4-6 are the holder's nationality, not a county.
+ *  - The old type 9 card takes its 3 letters in either case (ASCII only).
+ *  - Types 6/7: "[HM] + 8 or 10 digits" is a subset of "5-20 printable ASCII",
+ *    so the check is the latter: bytes 0x21..0x7E (whitespace is already gone).
+ *  - A type code other than 1/6/7/8/9/A/Z is treated like 1, as SPEC does
+ *    for unknown types.
+ */
+#include "idcheck.h"
+
+#include <string.h>
+
+#include "xj_date.h"
+
+#define ID_BIRTH_MIN 19000101u /* SPEC §4: birth dates from 1900-01-01 */
+
+static int id_isDigit(char c) { return c >= '0' && c <= '9'; }
+static int id_isAsciiLetter(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+
+static int id_allDigits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!id_isDigit(s[i])) return 0;
+    return 1;
+}
+
+/* [0-9]{17}[0-9X]: the shape every GB 11643 number has. */
+static int id_isGbShape(const char *s, size_t n)
+{
+    return n == 18 && id_allDigits(s, 17) && (id_isDigit(s[17]) || s[17] == 'X');
+}
+
+char id_checkChar(const char d17[17])
+{
+    static const unsigned char kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+    static const char kChars[12] = "10X98765432";
+    unsigned sum = 0;
+    for (int i = 0; i < 17; i++) {
+        if (!id_isDigit(d17[i])) return 0;
+        sum += kWeights[i] * (unsigned)(d17[i] - '0');
+    }
+    return kChars[sum % 11];
+}
+
+uint64_t id_pack18(const char id18[18])
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 17; i++) v = v * 10 + (uint64_t)(id18[i] - '0');
+    uint64_t const check = id18[17] == 'X' ? 10 : (uint64_t)(id18[17] - '0');
+    return v * 11 + check;
+}
+
+void id_unpack18(uint64_t key, char out18[18])
+{
+    uint64_t const check = key % 11;
+    uint64_t v = key / 11;
+    out18[17] = check == 10 ? 'X' : (char)('0' + check);
+    for (int i = 16; i >= 0; i--) {
+        out18[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+}
+
+void id_upgrade15(const char id15[15], char out18[18])
+{
+    memcpy(out18, id15, 6);
+    out18[6] = '1';
+    out18[7] = '9';
+    memcpy(out18 + 8, id15 + 6, 9);
+    out18[17] = id_checkChar(out18);
+}
+
+/* Two ASCII digits as a GB/T 2260 province code (SPEC §4 list). */
+static int id_isProvince(const char p[2])
+{
+    if (!id_isDigit(p[0]) || !id_isDigit(p[1])) return 0;
+    int const c = (p[0] - '0') * 10 + (p[1] - '0');
+    return (c >= 11 && c <= 15) || (c >= 21 && c <= 23) || (c >= 31 && c <= 37)
+        || (c >= 41 && c <= 46) || (c >= 50 && c <= 54) || (c >= 61 && c <= 65);
+}
+
+static int id_isPermitPrefix(const char *s)
+{
+    return memcmp(s, "810000", 6) == 0 || memcmp(s, "820000", 6) == 0
+        || memcmp(s, "830000", 6) == 0;
+}
+
+static uint32_t id_digitsValue(const char *s, size_t n)
+{
+    uint32_t v = 0;
+    for (size_t i = 0; i < n; i++) v = v * 10 + (uint32_t)(s[i] - '0');
+    return v;
+}
+
+/* Reasons REGION .. SEX_MISMATCH for a GB-shaped 18-char number. */
+static xj_idReason id_checkGb(const id_context *ctx, char type, const char *s,
+                              int sex, uint32_t birth)
+{
+    if (type == '9') {
+        if (s[0] != '9' || !id_isProvince(s + 1)) return XJ_ID_REGION;
+    } else {
+        int const permit = id_isPermitPrefix(s);
+        if (!permit && !id_isProvince(s)) return XJ_ID_REGION;
+        if (!permit && ctx->regions && !id_regionKnown(ctx->regions, s))
+            return XJ_ID_REGION_UNKNOWN;
+    }
+
+    uint32_t const y = id_digitsValue(s + 6, 4), m = id_digitsValue(s + 10, 2),
+                   d = id_digitsValue(s + 12, 2);
+    uint32_t const idBirth = dt_make((int)y, (int)m, (int)d);
+    if (idBirth == 0 || idBirth < ID_BIRTH_MIN || idBirth > ctx->run_date)
+        return XJ_ID_BIRTHDATE;
+
+    if (id_checkChar(s) != s[17]) return XJ_ID_CHECKSUM;
+
+    if (birth != 0 && birth != idBirth) return XJ_ID_BIRTHDATE_MISMATCH;
+
+    /* 17th digit odd = male (1), even = female (2). */
+    int const idSex = ((s[16] - '0') & 1) ? 1 : 2;
+    if ((sex == 1 || sex == 2) && sex != idSex) return XJ_ID_SEX_MISMATCH;
+    return XJ_ID_OK;
+}
+
+static int id_isPrintableAscii(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7E) return 0;
+    return 1;
+}
+
+static int id_isAlnum(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!id_isDigit(s[i]) && !id_isAsciiLetter(s[i])) return 0;
+    return 1;
+}
+
+/* Format of the non-GB types; 1 when the number has its type's shape. */
+static int id_otherFormatOk(char type, const char *s, size_t n)
+{
+    switch (type) {
+    case '8': return (n == 8 || n == 10) && id_allDigits(s, n);
+    case '6':
+    case '7': return n >= 5 && n <= 20 && id_isPrintableAscii(s, n);
+    case 'A': return n >= 5 && n <= 20 && id_isAlnum(s, n);
+    case '9': return n == 15 && id_isAsciiLetter(s[0]) && id_isAsciiLetter(s[1])
+                     && id_isAsciiLetter(s[2]) && id_allDigits(s + 3, 12);
+    default: return 1; /* 'Z': anything */
+    }
+}
+
+id_result id_check(const id_context *ctx, char type, const char *num, size_t n,
+                   int sex, uint32_t birth)
+{
+    id_result r = {XJ_ID_OK, ID_KEY_NONE, 0};
+    switch (type) {
+    case '1': case '6': case '7': case '8': case '9': case 'A': case 'Z': break;
+    default: type = '1';
+    }
+
+    if (n == 0) {
+        r.reason = type == 'Z' ? XJ_ID_OK : XJ_ID_MISSING;
+        return r;
+    }
+
+    if ((type == '1' || type == '9') && id_isGbShape(num, n)) {
+        r.space = ID_KEY_GB;
+        r.gb = id_pack18(num);
+        r.reason = id_checkGb(ctx, type, num, sex, birth);
+        return r;
+    }
+
+    if (type == '1' && n == 15 && id_allDigits(num, 15)) {
+        char up[18];
+        id_upgrade15(num, up);
+        r.space = ID_KEY_GB;
+        r.gb = id_pack18(up);
+        r.reason = XJ_ID_LEGACY15;
+        return r;
+    }
+
+    r.space = ID_KEY_OTHER;
+    if (type == '1' || !id_otherFormatOk(type, num, n)) r.reason = XJ_ID_FORMAT;
+    return r;
+}
