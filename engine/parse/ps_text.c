@@ -1,0 +1,90 @@
+/* ps_text — see ps_text.h. */
+#include "ps_text.h"
+
+#include <errno.h>
+#include <iconv.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "xj_alloc.h"
+
+int ps_isCleanUtf8(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    const unsigned char *const end = p + n;
+    while (p < end) {
+        /* ASCII runs are the common case: test 8 bytes at a time */
+        while (end - p >= 8) {
+            uint64_t w;
+            memcpy(&w, p, 8);
+            /* high bit set, or a zero byte, stops the fast path */
+            if ((w & 0x8080808080808080ull) || ((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull)) break;
+            p += 8;
+        }
+        if (p == end) break;
+        unsigned const c = *p;
+        if (c < 0x80) {
+            if (c == 0) return 0;
+            p++;
+            continue;
+        }
+        size_t need;
+        uint32_t cp;
+        if (c >= 0xC2 && c <= 0xDF) { need = 1; cp = c & 0x1F; }
+        else if (c >= 0xE0 && c <= 0xEF) { need = 2; cp = c & 0x0F; }
+        else if (c >= 0xF0 && c <= 0xF4) { need = 3; cp = c & 0x07; }
+        else return 0; /* continuation byte first, C0/C1 overlong lead, or > F4 */
+        if ((size_t)(end - p) <= need) return 0;
+        for (size_t i = 1; i <= need; i++) {
+            if ((p[i] & 0xC0) != 0x80) return 0;
+            cp = (cp << 6) | (p[i] & 0x3F);
+        }
+        if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000)) return 0; /* overlong */
+        if (cp >= 0xD800 && cp <= 0xDFFF) return 0;                             /* surrogate */
+        if (cp > 0x10FFFF) return 0;
+        p += need + 1;
+    }
+    return 1;
+}
+
+struct ps_decoder {
+    iconv_t cd; /* GB18030 → UTF-8 */
+};
+
+ps_decoder *ps_decoderCreateGb18030(void)
+{
+    ps_decoder *const d = xj_malloc(sizeof *d);
+    if (d == NULL) return NULL;
+    d->cd = iconv_open("UTF-8", "GB18030");
+    if (d->cd == (iconv_t)-1) {
+        xj_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+void ps_decoderFree(ps_decoder *d)
+{
+    if (d == NULL) return;
+    iconv_close(d->cd);
+    xj_free(d);
+}
+
+xj_error ps_decodeGb18030(ps_decoder *d, const char *s, size_t n, xj_buf *out)
+{
+    buf_clear(out);
+    iconv(d->cd, NULL, NULL, NULL, NULL);
+    /* UTF-8 needs at most 2 bytes per GB 18030 byte (2-byte GBK → 3 bytes,
+     * 4-byte sequences → 4 bytes, ASCII → 1) */
+    xj_error const err = buf_reserve(out, n * 2 + 4);
+    if (err) return err;
+    char *in = (char *)s;
+    size_t inleft = n;
+    char *o = out->data;
+    size_t oleft = out->cap - 1;
+    if (iconv(d->cd, &in, &inleft, &o, &oleft) == (size_t)-1) return XJ_ERR_INPUT;
+    if (iconv(d->cd, NULL, NULL, &o, &oleft) == (size_t)-1) return XJ_ERR_INPUT;
+    out->len = (size_t)(o - out->data);
+    out->data[out->len] = '\0';
+    return XJ_OK;
+}

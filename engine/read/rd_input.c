@@ -1,0 +1,276 @@
+/*
+ * rd_input — see rd_input.h.
+ *
+ * The raw bytes of the first pass are hashed as they stream by (XXH3 is far
+ * faster than the disk), so hashing costs no extra read. The second pass
+ * (rd_rewind) neither hashes nor counts again: summary.json reports the first.
+ */
+#include "rd_input.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+#include <zstd.h>
+
+#include "xj_alloc.h"
+
+#define RD_RAW_BLOCK (1u << 20) /* read(2) size for compressed input */
+
+struct rd_input {
+    char *path;             /* as given */
+    const char *name;       /* points into path, or "-" */
+    int fd;                 /* current source (file, stdin or spool) */
+    int is_stdin;           /* bytes come from standard input */
+    int spool_fd;           /* stdin copy for rd_rewind; -1 if none */
+    char *spool_path;       /* unlinked at once; kept for messages */
+    int is_zstd;            /* decompress */
+    int first_pass;         /* hash and count while true */
+    ZSTD_DStream *zds;      /* decoder, when is_zstd */
+    char *raw;              /* compressed bytes buffer, RD_RAW_BLOCK */
+    ZSTD_inBuffer zin;      /* unread part of raw */
+    int raw_eof;            /* no more raw bytes */
+    int frame_open;         /* a zstd frame started and not yet finished */
+    uint64_t raw_bytes;     /* first pass: bytes read from the source */
+    uint64_t decoded_bytes; /* first pass: bytes returned to the caller */
+    uint64_t size_hint;     /* st_size of a regular file, else 0 */
+    XXH3_state_t *hash;     /* over the raw bytes of the first pass */
+    unsigned char peek[4];  /* first bytes, read to sniff the zstd magic */
+    size_t peek_len;        /* bytes in peek not yet consumed */
+};
+
+static int rd_endsWith(const char *s, const char *suffix)
+{
+    size_t const n = strlen(s), m = strlen(suffix);
+    return n >= m && memcmp(s + n - m, suffix, m) == 0;
+}
+
+/* read(2) that retries on EINTR. */
+static ssize_t rd_readFd(int fd, void *dst, size_t cap)
+{
+    for (;;) {
+        ssize_t const r = read(fd, dst, cap);
+        if (r >= 0 || errno != EINTR) return r;
+    }
+}
+
+static xj_error rd_writeAll(int fd, const void *src, size_t n)
+{
+    const char *p = src;
+    while (n) {
+        ssize_t const w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return XJ_ERR_IO;
+        p += w;
+        n -= (size_t)w;
+    }
+    return XJ_OK;
+}
+
+/* Bytes straight from the source. Hashes, counts and spools on the first
+ * pass, so every byte is accounted for exactly once. */
+static xj_error rd_readSource(rd_input *in, char *dst, size_t cap, size_t *got, xj_status *st)
+{
+    ssize_t const r = rd_readFd(in->fd, dst, cap);
+    RETURN_ERROR_IF(r < 0, st, XJ_ERR_INPUT, "%s: read failed: %s", in->path, strerror(errno));
+    size_t const n = (size_t)r;
+    if (in->first_pass && n) {
+        XXH3_128bits_update(in->hash, dst, n);
+        in->raw_bytes += n;
+        if (in->spool_fd >= 0 && rd_writeAll(in->spool_fd, dst, n) != XJ_OK)
+            return st_fail(st, XJ_ERR_IO, "cannot spool standard input to %s: %s; set TMPDIR to a disk with room",
+                           in->spool_path, strerror(errno));
+    }
+    *got = n;
+    return XJ_OK;
+}
+
+/* Raw bytes: the sniffed ones first, then the source. */
+static xj_error rd_readRaw(rd_input *in, char *dst, size_t cap, size_t *got, xj_status *st)
+{
+    if (in->peek_len == 0) return rd_readSource(in, dst, cap, got, st);
+    size_t const n = in->peek_len < cap ? in->peek_len : cap;
+    memcpy(dst, in->peek, n);
+    memmove(in->peek, in->peek + n, in->peek_len - n);
+    in->peek_len -= n;
+    *got = n;
+    return XJ_OK;
+}
+
+/* Fills the peek buffer with up to 4 bytes (hashed like any other). */
+static xj_error rd_sniff(rd_input *in, xj_status *st)
+{
+    in->peek_len = 0;
+    while (in->peek_len < sizeof in->peek) {
+        size_t got = 0;
+        char tmp[4];
+        FORWARD_IF_ERROR(rd_readSource(in, tmp, sizeof in->peek - in->peek_len, &got, st));
+        if (got == 0) break;
+        memcpy(in->peek + in->peek_len, tmp, got);
+        in->peek_len += got;
+    }
+    return XJ_OK;
+}
+
+static xj_error rd_openSource(rd_input *in, xj_status *st)
+{
+    if (in->is_stdin && in->first_pass) {
+        in->fd = STDIN_FILENO;
+    } else if (in->is_stdin) {
+        RETURN_ERROR_IF(lseek(in->spool_fd, 0, SEEK_SET) < 0, st, XJ_ERR_IO,
+                        "cannot rewind the spool of standard input: %s", strerror(errno));
+        in->fd = in->spool_fd;
+    } else {
+        in->fd = open(in->path, O_RDONLY | O_CLOEXEC);
+        RETURN_ERROR_IF(in->fd < 0, st, XJ_ERR_INPUT, "%s: cannot open: %s", in->path, strerror(errno));
+        struct stat sb;
+        if (fstat(in->fd, &sb) == 0) {
+            RETURN_ERROR_IF(S_ISDIR(sb.st_mode), st, XJ_ERR_INPUT,
+                            "%s: is a directory; give the CSV files inside it", in->path);
+            if (S_ISREG(sb.st_mode)) in->size_hint = (uint64_t)sb.st_size;
+        }
+        posix_fadvise(in->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    }
+    FORWARD_IF_ERROR(rd_sniff(in, st));
+    static const unsigned char kZstdMagic[4] = {0x28, 0xB5, 0x2F, 0xFD};
+    int const magic = in->peek_len == 4 && memcmp(in->peek, kZstdMagic, 4) == 0;
+    in->is_zstd = magic || rd_endsWith(in->path, ".zst");
+    if (in->is_zstd) {
+        if (in->zds == NULL) {
+            in->zds = ZSTD_createDStream();
+            in->raw = xj_malloc(RD_RAW_BLOCK);
+            RETURN_ERROR_IF(in->zds == NULL || in->raw == NULL, st, XJ_ERR_NOMEM, "out of memory opening %s", in->path);
+            ZSTD_DCtx_setParameter(in->zds, ZSTD_d_windowLogMax, XJ_RD_WINDOW_LOG);
+        }
+        ZSTD_DCtx_reset(in->zds, ZSTD_reset_session_only);
+        in->zin.src = in->raw;
+        in->zin.size = 0;
+        in->zin.pos = 0;
+        in->raw_eof = 0;
+        in->frame_open = 0;
+    }
+    return XJ_OK;
+}
+
+xj_error rd_open(const char *path, const char *spool_dir, rd_input **out, xj_status *st)
+{
+    *out = NULL;
+    rd_input *const in = xj_calloc(1, sizeof *in);
+    RETURN_ERROR_IF(in == NULL, st, XJ_ERR_NOMEM, "out of memory");
+    in->fd = -1;
+    in->spool_fd = -1;
+    in->first_pass = 1;
+    in->path = xj_strndup(path, strlen(path));
+    in->hash = XXH3_createState();
+    if (in->path == NULL || in->hash == NULL) {
+        rd_close(in);
+        return st_fail(st, XJ_ERR_NOMEM, "out of memory");
+    }
+    XXH3_128bits_reset(in->hash);
+    in->is_stdin = strcmp(path, "-") == 0;
+    if (in->is_stdin) {
+        in->name = "-";
+        const char *dir = spool_dir ? spool_dir : getenv("TMPDIR");
+        if (dir == NULL || *dir == '\0') dir = "/tmp";
+        size_t const n = strlen(dir) + 32;
+        in->spool_path = xj_malloc(n);
+        if (in->spool_path == NULL) {
+            rd_close(in);
+            return st_fail(st, XJ_ERR_NOMEM, "out of memory");
+        }
+        snprintf(in->spool_path, n, "%s/xjdedup-stdin-XXXXXX", dir);
+        in->spool_fd = mkstemp(in->spool_path);
+        if (in->spool_fd < 0) {
+            xj_error const e = st_fail(st, XJ_ERR_IO, "cannot create a spool file for standard input in %s: %s",
+                                       dir, strerror(errno));
+            rd_close(in);
+            return e;
+        }
+        unlink(in->spool_path); /* the open descriptor keeps it until rd_close */
+    } else {
+        const char *const slash = strrchr(in->path, '/');
+        in->name = slash ? slash + 1 : in->path;
+    }
+    xj_error const err = rd_openSource(in, st);
+    if (err) {
+        rd_close(in);
+        return err;
+    }
+    *out = in;
+    return XJ_OK;
+}
+
+void rd_close(rd_input *in)
+{
+    if (in == NULL) return;
+    if (in->fd >= 0 && in->fd != STDIN_FILENO && in->fd != in->spool_fd) close(in->fd);
+    if (in->spool_fd >= 0) close(in->spool_fd);
+    ZSTD_freeDStream(in->zds);
+    XXH3_freeState(in->hash);
+    xj_free(in->raw);
+    xj_free(in->spool_path);
+    xj_free(in->path);
+    xj_free(in);
+}
+
+static xj_error rd_readZstd(rd_input *in, char *dst, size_t cap, size_t *got, xj_status *st)
+{
+    ZSTD_outBuffer zout = {dst, cap, 0};
+    while (zout.pos == 0) {
+        if (in->zin.pos == in->zin.size && !in->raw_eof) {
+            size_t n = 0;
+            FORWARD_IF_ERROR(rd_readRaw(in, in->raw, RD_RAW_BLOCK, &n, st));
+            in->zin.size = n;
+            in->zin.pos = 0;
+            if (n == 0) in->raw_eof = 1;
+        }
+        if (in->zin.pos == in->zin.size && in->raw_eof) {
+            RETURN_ERROR_IF(in->frame_open, st, XJ_ERR_INPUT,
+                            "%s: the zstd data is truncated (it ends inside a frame); re-copy or re-compress the file",
+                            in->path);
+            break;
+        }
+        size_t const ret = ZSTD_decompressStream(in->zds, &zout, &in->zin);
+        RETURN_ERROR_IF(ZSTD_isError(ret), st, XJ_ERR_INPUT, "%s: not valid zstd data: %s", in->path,
+                        ZSTD_getErrorName(ret));
+        in->frame_open = ret != 0;
+    }
+    *got = zout.pos;
+    return XJ_OK;
+}
+
+xj_error rd_read(rd_input *in, char *dst, size_t cap, size_t *got, xj_status *st)
+{
+    *got = 0;
+    if (cap == 0) return XJ_OK;
+    if (in->is_zstd)
+        FORWARD_IF_ERROR(rd_readZstd(in, dst, cap, got, st));
+    else
+        FORWARD_IF_ERROR(rd_readRaw(in, dst, cap, got, st));
+    if (in->first_pass) in->decoded_bytes += *got;
+    return XJ_OK;
+}
+
+xj_error rd_rewind(rd_input *in, xj_status *st)
+{
+    if (in->fd >= 0 && in->fd != STDIN_FILENO && in->fd != in->spool_fd) close(in->fd);
+    in->fd = -1;
+    in->first_pass = 0;
+    return rd_openSource(in, st);
+}
+
+const char *rd_path(const rd_input *in) { return in->path; }
+const char *rd_name(const rd_input *in) { return in->name; }
+uint64_t rd_rawBytes(const rd_input *in) { return in->raw_bytes; }
+uint64_t rd_decodedBytes(const rd_input *in) { return in->decoded_bytes; }
+uint64_t rd_sizeHint(const rd_input *in) { return in->size_hint; }
+
+void rd_hashHex(const rd_input *in, char out[33])
+{
+    XXH128_hash_t const h = XXH3_128bits_digest(in->hash);
+    snprintf(out, 33, "%016llx%016llx", (unsigned long long)h.high64, (unsigned long long)h.low64);
+}

@@ -1,0 +1,43 @@
+/*
+ * rd_input — one input as a stream of decoded bytes.
+ *
+ * In: a path (plain CSV, or zstd when it ends in ".zst" or starts with the
+ * zstd magic number) or "-" for standard input. Out: the decompressed bytes,
+ * in blocks, plus the facts summary.json reports (bytes read, XXH3-128 of the
+ * bytes as read). Standard input can be read only once, so its bytes are
+ * copied to a spool file while being read and rd_rewind replays them from
+ * there; files are simply reopened. Memory is bounded: zstd's window is
+ * limited (a .zst bomb cannot make us allocate more than XJ_RD_WINDOW_LOG).
+ */
+#ifndef XJ_RD_INPUT_H
+#define XJ_RD_INPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xj_status.h"
+
+#define XJ_RD_WINDOW_LOG 27 /* 128 MiB: zstd's default maximum for decoding */
+
+typedef struct rd_input rd_input;
+
+/* `spool_dir`: where standard input is spooled (NULL: $TMPDIR or /tmp). */
+xj_error rd_open(const char *path, const char *spool_dir, rd_input **out, xj_status *st);
+/* Closes and removes the spool file. NULL is fine. */
+void rd_close(rd_input *in);
+
+/* Reads up to cap decoded bytes; *got == 0 means end of input. */
+xj_error rd_read(rd_input *in, char *dst, size_t cap, size_t *got, xj_status *st);
+
+/* Starts again from the first byte (for the second pass). */
+xj_error rd_rewind(rd_input *in, xj_status *st);
+
+const char *rd_path(const rd_input *in);      /* as given */
+const char *rd_name(const rd_input *in);      /* base name, "-" for stdin */
+uint64_t rd_rawBytes(const rd_input *in);     /* bytes read from the file (first pass) */
+uint64_t rd_decodedBytes(const rd_input *in); /* bytes after decompression (first pass) */
+uint64_t rd_sizeHint(const rd_input *in);     /* on-disk size, 0 if unknown */
+/* XXH3-128 of the raw bytes of the first pass, as 32 hex digits + NUL. */
+void rd_hashHex(const rd_input *in, char out[33]);
+
+#endif

@@ -1,0 +1,340 @@
+/*
+ * rd_split — see rd_split.h.
+ *
+ * The scanner keeps `pending`: bytes read but not yet handed out, starting at
+ * a record boundary. It classifies them left to right (sp_scan), appending
+ * each finished record to the chunk being built. When the finished records
+ * reach the target size, they leave as a chunk and the unfinished tail is
+ * copied into a fresh buffer (at most one record, <= XJ_MAX_RECORD bytes).
+ */
+#include "rd_split.h"
+
+#include <string.h>
+
+#include "xj_alloc.h"
+
+#define SP_READ_BLOCK (1u << 20)
+
+struct rd_splitter {
+    rd_input *in;          /* the stream */
+    uint32_t source;       /* input index, copied to chunks */
+    size_t target;         /* chunk size to aim for */
+    rd_chunk cur;          /* chunk being built: data holds the pending bytes */
+    size_t filled;         /* bytes in cur.data (finished records + tail) */
+    size_t scan;           /* bytes of cur.data already classified */
+    size_t rec_start;      /* start of the record being scanned */
+    uint64_t rec_line;     /* its line */
+    uint64_t line;         /* line number at `scan` */
+    uint64_t chunk_line;   /* line of cur.data[0] */
+    int in_quote;          /* scan is inside a quoted field */
+    int skipping;          /* discarding the rest of an overlong record */
+    int eof;               /* the input is exhausted */
+    int started;           /* the BOM check has been done */
+};
+
+void rd_chunkFree(rd_chunk *c)
+{
+    if (c == NULL) return;
+    for (size_t i = 0; i < c->n_overlong; i++) xj_free(c->overlong[i].raw);
+    xj_free(c->overlong);
+    xj_free(c->recs);
+    xj_free(c->data);
+    memset(c, 0, sizeof *c);
+}
+
+xj_error rd_splitterCreate(rd_input *in, uint32_t source, size_t target, rd_splitter **out, xj_status *st)
+{
+    rd_splitter *const sp = xj_calloc(1, sizeof *sp);
+    RETURN_ERROR_IF(sp == NULL, st, XJ_ERR_NOMEM, "out of memory");
+    sp->in = in;
+    sp->source = source;
+    sp->target = target < 4096 ? 4096 : target;
+    sp->line = 1;
+    sp->rec_line = 1;
+    sp->chunk_line = 1;
+    *out = sp;
+    return XJ_OK;
+}
+
+void rd_splitterFree(rd_splitter *sp)
+{
+    if (sp == NULL) return;
+    rd_chunkFree(&sp->cur);
+    xj_free(sp);
+}
+
+static xj_error sp_pushRecord(rd_splitter *sp, size_t end, xj_status *st)
+{
+    rd_chunk *const c = &sp->cur;
+    const char *const d = c->data;
+    size_t const len = end - sp->rec_start;
+    if (len == 0 || (len == 1 && d[sp->rec_start] == '\r')) {
+        c->blank_lines++;
+        return XJ_OK;
+    }
+    if (c->n_recs == c->cap_recs) {
+        size_t const ncap = c->cap_recs ? c->cap_recs * 2 : 4096;
+        rd_record *const grown = xj_reallocArray(c->recs, ncap, sizeof *grown);
+        RETURN_ERROR_IF(grown == NULL, st, XJ_ERR_NOMEM, "out of memory splitting records");
+        c->recs = grown;
+        c->cap_recs = ncap;
+    }
+    c->recs[c->n_recs++] = (rd_record){(uint32_t)sp->rec_start, (uint32_t)end,
+                                       (uint32_t)(sp->rec_line - sp->chunk_line)};
+    return XJ_OK;
+}
+
+static size_t sp_countLf(const char *p, size_t n)
+{
+    size_t count = 0;
+    const char *const end = p + n;
+    while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        count++;
+        p++;
+    }
+    return count;
+}
+
+/* Finds the first '"' or '\n' in [p, end), or end. */
+static const char *sp_findQuoteOrLf(const char *p, const char *end)
+{
+    const char *const lf = memchr(p, '\n', (size_t)(end - p));
+    const char *const q = memchr(p, '"', (size_t)((lf ? lf : end) - p));
+    return q ? q : lf ? lf : end;
+}
+
+/* Classifies pending bytes up to `filled`. A quote as the last byte of a
+ * quoted field is left for later: only the next byte says whether it closes
+ * the field or is doubled. */
+static xj_error sp_scan(rd_splitter *sp, xj_status *st)
+{
+    const char *const d = sp->cur.data;
+    size_t const n = sp->filled;
+    while (sp->scan < n) {
+        if (sp->in_quote) {
+            const char *const q = memchr(d + sp->scan, '"', n - sp->scan);
+            size_t const stop = q ? (size_t)(q - d) : n;
+            sp->line += sp_countLf(d + sp->scan, stop - sp->scan);
+            if (q == NULL) {
+                sp->scan = n;
+                break;
+            }
+            if (stop + 1 >= n && !sp->eof) {
+                sp->scan = stop; /* decide once the next byte is here */
+                break;
+            }
+            if (stop + 1 < n && d[stop + 1] == '"') {
+                sp->scan = stop + 2; /* doubled quote */
+                continue;
+            }
+            sp->in_quote = 0;
+            sp->scan = stop + 1;
+            continue;
+        }
+        const char *const hit = sp_findQuoteOrLf(d + sp->scan, d + n);
+        size_t const pos = (size_t)(hit - d);
+        if (pos == n) {
+            sp->scan = n;
+            break;
+        }
+        if (*hit == '"') {
+            if (pos == sp->rec_start || d[pos - 1] == ',') sp->in_quote = 1;
+            sp->scan = pos + 1;
+            continue;
+        }
+        FORWARD_IF_ERROR(sp_pushRecord(sp, pos, st));
+        sp->line++;
+        sp->scan = pos + 1;
+        sp->rec_start = pos + 1;
+        sp->rec_line = sp->line;
+    }
+    return XJ_OK;
+}
+
+/* Scans bytes of a record being skipped; returns 1 once its end is found,
+ * and leaves only the bytes after it pending. */
+static int sp_skipScan(rd_splitter *sp)
+{
+    char *const d = sp->cur.data;
+    size_t i = sp->rec_start;
+    size_t const n = sp->filled;
+    while (i < n) {
+        if (sp->in_quote) {
+            const char *const q = memchr(d + i, '"', n - i);
+            size_t const stop = q ? (size_t)(q - d) : n;
+            sp->line += sp_countLf(d + i, stop - i);
+            if (q == NULL) { i = n; break; }
+            if (stop + 1 >= n && !sp->eof) {
+                /* keep the quote: the next byte decides */
+                memmove(d + sp->rec_start, d + stop, n - stop);
+                sp->filled = sp->rec_start + (n - stop);
+                sp->scan = sp->rec_start;
+                return 0;
+            }
+            if (stop + 1 < n && d[stop + 1] == '"') { i = stop + 2; continue; }
+            sp->in_quote = 0;
+            i = stop + 1;
+            continue;
+        }
+        const char *const hit = sp_findQuoteOrLf(d + i, d + n);
+        size_t const pos = (size_t)(hit - d);
+        if (pos == n) { i = n; break; }
+        if (*hit == '"') {
+            if (d[pos - (pos > 0)] == ',') sp->in_quote = 1;
+            i = pos + 1;
+            continue;
+        }
+        sp->line++;
+        memmove(d + sp->rec_start, d + pos + 1, n - pos - 1);
+        sp->filled = sp->rec_start + (n - pos - 1);
+        sp->scan = sp->rec_start;
+        sp->rec_line = sp->line;
+        sp->skipping = 0;
+        return 1;
+    }
+    sp->filled = sp->rec_start;
+    sp->scan = sp->rec_start;
+    return 0;
+}
+
+/* The record being scanned has grown past XJ_MAX_RECORD: keep its head for the
+ * reject and skip the rest. */
+static xj_error sp_cutOverlong(rd_splitter *sp, xj_status *st)
+{
+    rd_chunk *const c = &sp->cur;
+    rd_overlong *const grown = xj_reallocArray(c->overlong, c->n_overlong + 1, sizeof *grown);
+    RETURN_ERROR_IF(grown == NULL, st, XJ_ERR_NOMEM, "out of memory");
+    c->overlong = grown;
+    char *const raw = xj_strndup(c->data + sp->rec_start, XJ_MAX_RECORD);
+    RETURN_ERROR_IF(raw == NULL, st, XJ_ERR_NOMEM, "out of memory");
+    c->overlong[c->n_overlong++] = (rd_overlong){sp->rec_line, raw, XJ_MAX_RECORD};
+    sp->skipping = 1;
+    /* sp->line already counts the LFs scanned so far; rescan only the rest */
+    size_t const scanned = sp->scan;
+    memmove(c->data + sp->rec_start, c->data + scanned, sp->filled - scanned);
+    sp->filled = sp->rec_start + (sp->filled - scanned);
+    sp->scan = sp->rec_start;
+    return XJ_OK;
+}
+
+/* Reads one more block into the pending buffer. */
+static xj_error sp_fill(rd_splitter *sp, xj_status *st)
+{
+    rd_chunk *const c = &sp->cur;
+    if (c->cap - sp->filled < SP_READ_BLOCK) {
+        size_t const ncap = (sp->filled + SP_READ_BLOCK) * 2 > sp->target + 2 * SP_READ_BLOCK
+                                ? (sp->filled + SP_READ_BLOCK) * 2
+                                : sp->target + 2 * SP_READ_BLOCK;
+        char *const grown = xj_realloc(c->data, ncap);
+        RETURN_ERROR_IF(grown == NULL, st, XJ_ERR_NOMEM, "out of memory reading %s", rd_path(sp->in));
+        c->data = grown;
+        c->cap = ncap;
+    }
+    size_t got = 0;
+    FORWARD_IF_ERROR(rd_read(sp->in, c->data + sp->filled, c->cap - sp->filled, &got, st));
+    if (got == 0) sp->eof = 1;
+    sp->filled += got;
+    if (!sp->started) {
+        /* Pipes may deliver fewer than 3 bytes at first: gather enough to
+         * see a BOM before anything is scanned. */
+        while (sp->filled < 3 && !sp->eof) {
+            FORWARD_IF_ERROR(rd_read(sp->in, c->data + sp->filled, c->cap - sp->filled, &got, st));
+            if (got == 0) sp->eof = 1;
+            sp->filled += got;
+        }
+        sp->started = 1;
+        if (sp->filled >= 3 && memcmp(c->data, "\xEF\xBB\xBF", 3) == 0) {
+            memmove(c->data, c->data + 3, sp->filled - 3);
+            sp->filled -= 3;
+        }
+    }
+    return XJ_OK;
+}
+
+/* Advances until `target` bytes of whole records are pending or the input
+ * ends; at the end, the last record (one without a final LF) is finished. */
+static xj_error sp_advance(rd_splitter *sp, size_t target, size_t min_recs, xj_status *st)
+{
+    while (!sp->eof && (sp->rec_start < target || sp->cur.n_recs < min_recs)) {
+        if (sp->skipping) {
+            FORWARD_IF_ERROR(sp_fill(sp, st));
+            if (!sp_skipScan(sp)) continue;
+        } else {
+            FORWARD_IF_ERROR(sp_fill(sp, st));
+        }
+        FORWARD_IF_ERROR(sp_scan(sp, st));
+        if (!sp->skipping && sp->filled - sp->rec_start > XJ_MAX_RECORD) FORWARD_IF_ERROR(sp_cutOverlong(sp, st));
+    }
+    if (sp->eof && !sp->skipping) {
+        FORWARD_IF_ERROR(sp_scan(sp, st));
+        if (sp->rec_start < sp->filled) {
+            if (sp->filled - sp->rec_start > XJ_MAX_RECORD) {
+                sp->scan = sp->filled;
+                FORWARD_IF_ERROR(sp_cutOverlong(sp, st));
+                sp->filled = sp->rec_start;
+                sp->skipping = 0; /* nothing left to skip: the input ended */
+            } else {
+                sp->cur.unterminated = sp->in_quote;
+                FORWARD_IF_ERROR(sp_pushRecord(sp, sp->filled, st));
+                sp->rec_start = sp->filled;
+            }
+        }
+        sp->scan = sp->filled;
+    }
+    return XJ_OK;
+}
+
+xj_error rd_readHeader(rd_splitter *sp, xj_buf *header, int *found, xj_status *st)
+{
+    *found = 0;
+    FORWARD_IF_ERROR(sp_advance(sp, 0, 1, st));
+    rd_chunk *const c = &sp->cur;
+    RETURN_ERROR_IF(c->n_overlong > 0 && (c->n_recs == 0 || c->overlong[0].line < sp->chunk_line + c->recs[0].line_delta),
+                    st, XJ_ERR_INPUT, "%s: the header line is longer than %u bytes; is this a CSV file?",
+                    rd_path(sp->in), XJ_MAX_RECORD);
+    if (c->n_recs == 0) return XJ_OK;
+    rd_record const h = c->recs[0];
+    size_t hend = h.end;
+    if (hend > h.start && c->data[hend - 1] == '\r') hend--;
+    buf_clear(header);
+    FORWARD_IF_ERROR(buf_append(header, c->data + h.start, hend - h.start));
+    *found = 1;
+    /* Drop the header: the data records keep their offsets relative to the
+     * chunk, so it suffices to forget the first record. */
+    memmove(c->recs, c->recs + 1, (c->n_recs - 1) * sizeof *c->recs);
+    c->n_recs--;
+    return XJ_OK;
+}
+
+xj_error rd_nextChunk(rd_splitter *sp, rd_chunk *chunk, int *done, xj_status *st)
+{
+    memset(chunk, 0, sizeof *chunk);
+    FORWARD_IF_ERROR(sp_advance(sp, sp->target, 0, st));
+    rd_chunk *const c = &sp->cur;
+    *done = sp->eof && !sp->skipping && c->n_recs == 0 && c->n_overlong == 0 && c->blank_lines == 0 &&
+            sp->rec_start >= sp->filled;
+    if (sp->eof && sp->skipping) *done = c->n_recs == 0 && c->n_overlong == 0 && c->blank_lines == 0;
+    if (*done) return XJ_OK;
+
+    /* The tail (an unfinished record) moves to a fresh buffer. */
+    size_t const tail = sp->filled - sp->rec_start;
+    size_t const ncap = sp->target + 2 * SP_READ_BLOCK > tail + SP_READ_BLOCK ? sp->target + 2 * SP_READ_BLOCK
+                                                                              : tail + SP_READ_BLOCK;
+    char *const fresh = xj_malloc(ncap);
+    RETURN_ERROR_IF(fresh == NULL, st, XJ_ERR_NOMEM, "out of memory reading %s", rd_path(sp->in));
+    memcpy(fresh, c->data + sp->rec_start, tail);
+
+    *chunk = *c;
+    chunk->len = sp->rec_start;
+    chunk->first_line = sp->chunk_line;
+    chunk->source = sp->source;
+
+    memset(c, 0, sizeof *c);
+    c->data = fresh;
+    c->cap = ncap;
+    sp->filled = tail;
+    sp->scan -= sp->rec_start;
+    sp->rec_start = 0;
+    sp->chunk_line = sp->rec_line;
+    return XJ_OK;
+}
