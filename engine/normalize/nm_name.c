@@ -88,8 +88,9 @@ static int nm_nameFast(const unsigned char *s, size_t n, char *dst, size_t *outL
     return 1;
 }
 
-static xj_error nm_nameSlow(const char *s, size_t n, xj_buf *out)
+xj_error nm_normalizeNameSlow(const char *s, size_t n, xj_buf *out)
 {
+    buf_clear(out);
     utf8proc_uint8_t *nfkc = NULL;
     utf8proc_ssize_t const m = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n,
                                             &nfkc, UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_STABLE);
@@ -129,6 +130,5 @@ xj_error nm_normalizeName(const char *s, size_t n, xj_buf *out)
         out->data[len] = '\0';
         return XJ_OK;
     }
-    buf_clear(out);
-    return nm_nameSlow(s, n, out);
+    return nm_normalizeNameSlow(s, n, out);
 }

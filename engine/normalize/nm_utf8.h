@@ -40,4 +40,9 @@ static inline int nm_isWhiteSpace(uint32_t c)
         || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
 }
 
+/* nm_normalizeName without its fast path: utf8proc for every input. For the
+ * differential test that proves the fast path changes nothing. */
+#include "xj_buf.h"
+xj_error nm_normalizeNameSlow(const char *s, size_t n, xj_buf *out);
+
 #endif

@@ -1,0 +1,31 @@
+/*
+ * test_check — the few assertion helpers the unit tests share: each failed
+ * check prints where and what, counts, and the test returns non-zero.
+ */
+#ifndef XJ_TEST_CHECK_H
+#define XJ_TEST_CHECK_H
+
+#include <stdio.h>
+#include <string.h>
+
+static int tc_failures; /* failed checks so far in this test executable */
+
+#define TC_CHECK(cond, ...) \
+    do { \
+        if (!(cond)) { \
+            tc_failures++; \
+            fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
+            fprintf(stderr, __VA_ARGS__); \
+            fputc('\n', stderr); \
+        } \
+    } while (0)
+
+/* Exit status of a test: 0 when every check held. */
+static int tc_finish(const char *name)
+{
+    if (tc_failures) fprintf(stderr, "%s: %d check(s) failed\n", name, tc_failures);
+    else printf("%s: all checks passed\n", name);
+    return tc_failures != 0;
+}
+
+#endif
