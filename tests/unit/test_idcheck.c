@@ -67,6 +67,22 @@ static const idCase kCases[] = {
     {NULL, "830000200506150032", XJ_ID_OK},
     {NULL, "84000020000101001X", XJ_ID_REGION},
     {NULL, "810001200001010010", XJ_ID_REGION},
+    /* every edge of the province list (SPEC §4), type 1 then type 9 */
+    {NULL, "100105200001010014", XJ_ID_REGION}, {NULL, "110105200001010016", XJ_ID_OK},
+    {NULL, "150105200001010013", XJ_ID_OK}, {NULL, "160105200001010015", XJ_ID_REGION},
+    {NULL, "200105200001010018", XJ_ID_REGION}, {NULL, "21010520000101001X", XJ_ID_OK},
+    {NULL, "230105200001010013", XJ_ID_OK}, {NULL, "240105200001010015", XJ_ID_REGION},
+    {NULL, "300105200001010011", XJ_ID_REGION}, {NULL, "310105200001010013", XJ_ID_OK},
+    {NULL, "370105200001010014", XJ_ID_OK}, {NULL, "380105200001010016", XJ_ID_REGION},
+    {NULL, "400105200001010015", XJ_ID_REGION}, {NULL, "410105200001010017", XJ_ID_OK},
+    {NULL, "460105200001010016", XJ_ID_OK}, {NULL, "470105200001010018", XJ_ID_REGION},
+    {NULL, "490105200001010011", XJ_ID_REGION}, {NULL, "500105200001010019", XJ_ID_OK},
+    {NULL, "540105200001010016", XJ_ID_OK}, {NULL, "550105200001010018", XJ_ID_REGION},
+    {NULL, "600105200001010012", XJ_ID_REGION}, {NULL, "610105200001010014", XJ_ID_OK},
+    {NULL, "650105200001010011", XJ_ID_OK}, {NULL, "660105200001010013", XJ_ID_REGION},
+    {"9", "910840199001011239", XJ_ID_REGION}, {"9", "91184019900101123X", XJ_ID_OK},
+    {"9", "94684019900101123X", XJ_ID_OK}, {"9", "947840199001011230", XJ_ID_REGION},
+    {"9", "965840199001011232", XJ_ID_OK}, {"9", "966840199001011233", XJ_ID_REGION},
     /* region fails before birthdate (month 13) is looked at */
     {NULL, "160105200013010019", XJ_ID_REGION},
     /* birthdate boundaries */
@@ -157,27 +173,43 @@ static id_result check(const id_context *ctx, char type, const char *num, int se
     return id_check(ctx, type, num, strlen(num), sex, birth);
 }
 
+typedef struct recordCase {
+    char type;          /* code as nm_parseIdType gives it */
+    const char *number; /* normalized */
+    int sex;            /* record's sex, 0 = skip */
+    uint32_t birth;     /* record's birth date, 0 = skip */
+    xj_idReason expect;
+    const char *why;
+} recordCase;
+
+/* 11010519491231002X: born 1949-12-31, 17th digit 2 → female.
+ * 110105200001010016: 17th digit 1 → male. 91184019900101123X: 3 → male. */
+static const recordCase kRecordCases[] = {
+    {'1', "11010519491231002X", 2, 19491231, XJ_ID_OK, "match"},
+    {'1', "11010519491231002X", 0, 0, XJ_ID_OK, "skipped"},
+    {'1', "11010519491231002X", 1, 19491231, XJ_ID_SEX_MISMATCH, "sex"},
+    {'1', "11010519491231002X", 1, 0, XJ_ID_SEX_MISMATCH, "sex, birth skipped"},
+    {'1', "11010519491231002X", 2, 19491230, XJ_ID_BIRTHDATE_MISMATCH, "birth"},
+    {'1', "11010519491231002X", 1, 19491230, XJ_ID_BIRTHDATE_MISMATCH, "birth before sex"},
+    {'1', "11010519491231002X", 0, 19491230, XJ_ID_BIRTHDATE_MISMATCH, "birth, sex skipped"},
+    {'1', "110105194912310021", 1, 19000101, XJ_ID_CHECKSUM, "checksum before mismatches"},
+    {'1', "110105200001010016", 1, 20000101, XJ_ID_OK, "male"},
+    {'1', "110105200001010016", 2, 20000101, XJ_ID_SEX_MISMATCH, "male filed as 2"},
+    {'9', "91184019900101123X", 1, 19900101, XJ_ID_OK, "type 9 male"},
+    {'9', "91184019900101123X", 2, 19900101, XJ_ID_SEX_MISMATCH, "type 9 sex"},
+    {'9', "91184019900101123X", 2, 19900102, XJ_ID_BIRTHDATE_MISMATCH, "type 9 birth"},
+    {'1', "110105491231002", 1, 20000101, XJ_ID_LEGACY15, "legacy15 even when the record disagrees"},
+};
+
 static void test_mismatch(void)
 {
     id_context const ctx = {RUN_DATE, NULL};
-    /* 11010519491231002X: born 1949-12-31, 17th digit 2 → female */
-    const char *const id = "11010519491231002X";
-    TC_CHECK(check(&ctx, '1', id, 2, 19491231).reason == XJ_ID_OK, "match");
-    TC_CHECK(check(&ctx, '1', id, 0, 0).reason == XJ_ID_OK, "skipped");
-    TC_CHECK(check(&ctx, '1', id, 1, 19491231).reason == XJ_ID_SEX_MISMATCH, "sex");
-    TC_CHECK(check(&ctx, '1', id, 1, 0).reason == XJ_ID_SEX_MISMATCH, "sex, birth skipped");
-    TC_CHECK(check(&ctx, '1', id, 2, 19491230).reason == XJ_ID_BIRTHDATE_MISMATCH, "birth");
-    TC_CHECK(check(&ctx, '1', id, 1, 19491230).reason == XJ_ID_BIRTHDATE_MISMATCH, "birth before sex");
-    TC_CHECK(check(&ctx, '1', id, 0, 19491230).reason == XJ_ID_BIRTHDATE_MISMATCH, "birth, sex skipped");
-    /* checksum is reported before any mismatch */
-    TC_CHECK(check(&ctx, '1', "110105194912310021", 1, 19000101).reason == XJ_ID_CHECKSUM, "order");
-    /* 110105200001010016: 17th digit 1 → male */
-    TC_CHECK(check(&ctx, '1', "110105200001010016", 1, 20000101).reason == XJ_ID_OK, "male");
-    TC_CHECK(check(&ctx, '1', "110105200001010016", 2, 20000101).reason == XJ_ID_SEX_MISMATCH, "male as 2");
-    TC_CHECK(check(&ctx, '9', "91184019900101123X", 2, 19900101).reason == XJ_ID_SEX_MISMATCH, "type 9 sex (17th digit 3: male)");
-    TC_CHECK(check(&ctx, '9', "91184019900101123X", 2, 19900102).reason == XJ_ID_BIRTHDATE_MISMATCH, "type 9 birth");
-    /* legacy15 is reported even when the record disagrees */
-    TC_CHECK(check(&ctx, '1', "110105491231002", 1, 20000101).reason == XJ_ID_LEGACY15, "legacy first");
+    for (size_t i = 0; i < sizeof kRecordCases / sizeof kRecordCases[0]; i++) {
+        const recordCase *const c = &kRecordCases[i];
+        xj_idReason const got = check(&ctx, c->type, c->number, c->sex, c->birth).reason;
+        TC_CHECK(got == c->expect, "%s: %s sex %d birth %u gave %s", c->why, c->number, c->sex,
+                 (unsigned)c->birth, xj_idReasonName(got));
+    }
 }
 
 static void test_keys(void)
@@ -203,12 +235,15 @@ static void test_keys(void)
     TC_CHECK(t9.space == ID_KEY_GB && t1.space == ID_KEY_GB && t9.gb == t1.gb,
              "types 1 and 9 share the GB space");
 
-    TC_CHECK(check(&ctx, '1', "1234", 0, 0).space == ID_KEY_OTHER, "bad format type 1");
-    TC_CHECK(check(&ctx, '9', "USA123456789012", 0, 0).space == ID_KEY_OTHER, "old type 9");
-    TC_CHECK(check(&ctx, '8', "12345678", 0, 0).space == ID_KEY_OTHER, "type 8");
-    TC_CHECK(check(&ctx, '6', "810000200001010014", 0, 0).space == ID_KEY_OTHER, "permit as 6");
-    TC_CHECK(check(&ctx, '1', "", 0, 0).space == ID_KEY_NONE, "empty");
-    TC_CHECK(check(&ctx, 'Z', "", 0, 0).space == ID_KEY_NONE, "empty Z");
+    static const struct { char type; const char *number; id_keySpace space; } kSpaces[] = {
+        {'1', "1234", ID_KEY_OTHER}, {'9', "USA123456789012", ID_KEY_OTHER},
+        {'8', "12345678", ID_KEY_OTHER}, {'6', "810000200001010014", ID_KEY_OTHER},
+        {'Z', "11010519491231002X", ID_KEY_OTHER}, {'1', "", ID_KEY_NONE}, {'Z', "", ID_KEY_NONE},
+        {'1', "160105200013010019", ID_KEY_GB}, {'9', "811840199001011236", ID_KEY_GB},
+    };
+    for (size_t i = 0; i < sizeof kSpaces / sizeof kSpaces[0]; i++)
+        TC_CHECK(check(&ctx, kSpaces[i].type, kSpaces[i].number, 0, 0).space == kSpaces[i].space,
+                 "key space of %c '%s'", kSpaces[i].type, kSpaces[i].number);
 
     static const char *const kRound[] = {"11010519491231002X", "000000000000000000",
         "99999999999999999X", "810000200001010014", "123456789012345670"};
