@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "xj_buf.h"
 #include "xj_problem.h"
 #include "xj_status.h"
 

@@ -47,6 +47,6 @@ void ps_fieldsFree(ps_fields *f);
  * quoted field. Returns PS_FIELDS_OK or the first problem. */
 ps_fieldError ps_splitFields(ps_fields *f, const char *rec, size_t n, int unterminated);
 
-static inline const char *ps_field(const ps_fields *f, size_t i) { return f->arena.data + f->off[i]; }
+static inline const char *ps_value(const ps_fields *f, size_t i) { return f->arena.data + f->off[i]; }
 
 #endif

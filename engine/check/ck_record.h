@@ -1,0 +1,43 @@
+/*
+ * ck_record — the facts of one parsed record that duplicate detection needs.
+ *
+ * In: a record's field view (ps_record). Out: sex (1/2), birth date, the ID
+ * type and normalized number with its validity (idcheck), the registration
+ * date; or a reject code when sex or birth date cannot be understood. The
+ * normalized name is computed on demand only (ck_name), because in the
+ * default mode only records without an ID need it.
+ */
+#ifndef XJ_CK_RECORD_H
+#define XJ_CK_RECORD_H
+
+#include "idcheck.h"
+#include "ps_record.h"
+#include "xj_buf.h"
+
+typedef struct ck_scratch {
+    char *id;        /* normalized ID number, XJ_MAX_FIELD bytes */
+    xj_buf name;     /* normalized name */
+} ck_scratch;
+
+typedef struct ck_facts {
+    int sex;             /* 1 male, 2 female */
+    uint32_t birth;      /* YYYYMMDD */
+    uint32_t registered; /* YYYYMMDD, 0 when missing or not a date */
+    char id_type;        /* '1','6','7','8','9','A','Z' */
+    int unknown_type;    /* the id_type value was not recognized */
+    const char *id;      /* normalized number (in the scratch) */
+    size_t id_len;
+    id_result id_res;    /* validity and key space */
+} ck_facts;
+
+xj_error ck_scratchInit(ck_scratch *s);
+void ck_scratchFree(ck_scratch *s);
+
+/* NULL and *out filled, or "bad_sex" / "bad_birth_date". */
+const char *ck_analyze(const id_context *ctx, const ps_view *v, ck_scratch *s, ck_facts *out);
+
+/* Normalizes the name into s->name. "encoding" style failures cannot happen
+ * here (the record is valid UTF-8); XJ_ERR_LIMIT/NOMEM can. */
+xj_error ck_name(const ps_view *v, ck_scratch *s);
+
+#endif

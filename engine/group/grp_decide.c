@@ -1,0 +1,298 @@
+/*
+ * grp_decide — see grp_decide.h.
+ *
+ * "Earlier" is one total order, so that every tie is broken the same way on
+ * every machine: registration date (missing last), then — for the keeper
+ * only — the student number's letter (G, L, J, other), then student number
+ * bytes, source name bytes, line, and input index.
+ */
+#include "grp_decide.h"
+
+#include <stdlib.h>
+#include <string.h>
+#define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack */
+#include <xxhash.h>
+
+#include "idcheck.h"
+#include "xj_alloc.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+const gr_record *gr_find(const gr_index *ix, uint64_t ref)
+{
+    ref &= ~GK_HAS_ID;
+    size_t lo = 0, hi = ix->n;
+    while (lo < hi) {
+        size_t const mid = lo + (hi - lo) / 2;
+        if (ix->recs[mid].ref < ref) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < ix->n && ix->recs[lo].ref == ref ? &ix->recs[lo] : NULL;
+}
+
+uint64_t gd_groupId(pb_problem problem, const char *key, size_t key_len)
+{
+    XXH3_state_t st;
+    XXH3_64bits_reset(&st);
+    const char *const code = pb_problemCode(problem);
+    XXH3_64bits_update(&st, code, strlen(code) + 1); /* with its NUL */
+    XXH3_64bits_update(&st, key, key_len);
+    return XXH3_64bits_digest(&st);
+}
+
+static int gd_bytesCmp(const char *a, size_t an, const char *b, size_t bn)
+{
+    int const c = memcmp(a, b, an < bn ? an : bn);
+    if (c) return c;
+    return an < bn ? -1 : an > bn;
+}
+
+static int gd_letterRank(const gr_record *r)
+{
+    char const c = r->student_no_len ? r->student_no[0] : 0;
+    return c == 'G' ? 0 : c == 'L' ? 1 : c == 'J' ? 2 : 3;
+}
+
+/* < 0 when a entered before b. */
+static int gd_earlier(const gd_context *ctx, const gr_record *a, const gr_record *b, int by_letter)
+{
+    uint32_t const ra = a->registered ? a->registered : UINT32_MAX;
+    uint32_t const rb = b->registered ? b->registered : UINT32_MAX;
+    if (ra != rb) return ra < rb ? -1 : 1;
+    if (by_letter) {
+        int const la = gd_letterRank(a), lb = gd_letterRank(b);
+        if (la != lb) return la - lb;
+    }
+    int c = gd_bytesCmp(a->student_no, a->student_no_len, b->student_no, b->student_no_len);
+    if (c) return c;
+    uint32_t const sa = gk_refSource(a->ref), sb = gk_refSource(b->ref);
+    c = strcmp(ctx->source_names[sa], ctx->source_names[sb]);
+    if (c) return c;
+    uint64_t const la = gk_refLine(a->ref), lb = gk_refLine(b->ref);
+    if (la != lb) return la < lb ? -1 : 1;
+    return sa < sb ? -1 : sa > sb;
+}
+
+static int gd_sameSchool(const gr_record *a, const gr_record *b)
+{
+    return a->school_len == b->school_len && memcmp(a->school, b->school, a->school_len) == 0;
+}
+
+static int gd_samePerson(const gr_record *a, const gr_record *b)
+{
+    return a->sex == b->sex && a->birth == b->birth && a->name_len == b->name_len &&
+           memcmp(a->name, b->name, a->name_len) == 0;
+}
+
+static int gd_isDigits(const char *s, size_t n, size_t want)
+{
+    if (n != want) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9') return 0;
+    return 1;
+}
+
+/* Province of a school: bytes 3–4 of a 10-digit code, else unknown (NULL). */
+static const char *gd_province(const gr_record *r)
+{
+    return gd_isDigits(r->school, r->school_len, 10) ? r->school + 2 : NULL;
+}
+
+static pb_scope gd_scope(const gr_record *const *m, size_t n)
+{
+    int one_school = 1, counties_known = 1, one_county = 1, one_city = 1, one_province = 1;
+    const char *const p0 = gd_province(m[0]);
+    for (size_t i = 0; i < n; i++) {
+        one_school &= gd_sameSchool(m[i], m[0]);
+        counties_known &= gd_isDigits(m[i]->county, m[i]->county_len, 6);
+        const char *const p = gd_province(m[i]);
+        one_province &= p0 != NULL && p != NULL && memcmp(p, p0, 2) == 0;
+    }
+    if (one_school) return PB_SCOPE_SCHOOL;
+    if (counties_known) {
+        for (size_t i = 1; i < n; i++) {
+            one_county &= memcmp(m[i]->county, m[0]->county, 6) == 0;
+            one_city &= memcmp(m[i]->county, m[0]->county, 4) == 0;
+        }
+        if (one_county) return PB_SCOPE_COUNTY;
+        if (one_city) return PB_SCOPE_CITY;
+    }
+    return one_province ? PB_SCOPE_PROVINCE : PB_SCOPE_NATIONAL;
+}
+
+typedef struct gd_sortCtx {
+    const gd_context *ctx;        /* for source names */
+    const gr_record *const *m;    /* members by position */
+} gd_sortCtx;
+
+/* Orders member positions by school, then by "earlier" (without the letter
+ * rank), so each school's run starts with the member that should attest. */
+static int gd_cmpSchoolThenEarlier(const void *a, const void *b, void *arg)
+{
+    const gd_sortCtx *const sc = arg;
+    const gr_record *const x = sc->m[*(const uint32_t *)a], *const y = sc->m[*(const uint32_t *)b];
+    int const c = gd_bytesCmp(x->school, x->school_len, y->school, y->school_len);
+    return c ? c : gd_earlier(sc->ctx, x, y, 0);
+}
+
+/* other_schools of member `self`: the group's distinct schools (`schools`,
+ * sorted, `total` bytes of codes) without its own, ';'-joined. */
+static xj_error gd_otherSchools(const gr_record *const *schools, size_t u, size_t total, const gr_record *self,
+                                xj_arena *arena, const char **out, uint32_t *out_len)
+{
+    if (u <= 1) {
+        *out = "";
+        *out_len = 0;
+        return XJ_OK;
+    }
+    char *const s = ar_alloc(arena, total + u);
+    if (s == NULL) return XJ_ERR_NOMEM;
+    size_t at = 0;
+    for (size_t i = 0; i < u; i++) {
+        if (gd_sameSchool(schools[i], self)) continue;
+        if (at) s[at++] = ';';
+        memcpy(s + at, schools[i]->school, schools[i]->school_len);
+        at += schools[i]->school_len;
+    }
+    *out = s;
+    *out_len = (uint32_t)at;
+    return XJ_OK;
+}
+
+/* The text the group id is computed over (the same the first pass hashed). */
+static size_t gd_keyText(const gk_group *g, gd_keyKind kind, const gr_record *first, char *buf, size_t cap)
+{
+    if (kind == GD_KEY_GB) {
+        id_unpack18(g->lo, buf);
+        return 18;
+    }
+    size_t const n = kind == GD_KEY_ATTR ? first->name_len : first->id_len;
+    if (n + 12 > cap) return 0;
+    if (kind == GD_KEY_OTHER_ID) return gk_otherIdKeyText(buf, first->id_type, first->id, n);
+    return gk_attrKeyText(buf, first->name, n, first->sex, first->birth);
+}
+
+typedef struct gd_scratch {
+    const gr_record **m;        /* members in ref order */
+    const gr_record **schools;  /* one member per distinct school, sorted */
+    uint32_t *order;            /* member positions by (school, earlier) */
+    size_t cap;                 /* entries allocated in each array */
+    char *key;                  /* key text */
+    size_t key_cap;
+} gd_scratch;
+
+static xj_error gd_reserve(gd_scratch *sc, size_t n)
+{
+    if (n <= sc->cap) return XJ_OK;
+    const gr_record **const m = xj_reallocArray(sc->m, n, sizeof *m);
+    if (m == NULL) return XJ_ERR_NOMEM;
+    sc->m = m;
+    const gr_record **const u = xj_reallocArray(sc->schools, n, sizeof *u);
+    if (u == NULL) return XJ_ERR_NOMEM;
+    sc->schools = u;
+    uint32_t *const o = xj_reallocArray(sc->order, n, sizeof *o);
+    if (o == NULL) return XJ_ERR_NOMEM;
+    sc->order = o;
+    sc->cap = n;
+    return XJ_OK;
+}
+
+static xj_error gd_decideOne(const gd_context *ctx, const gk_groups *gs, size_t gi, gd_keyKind kind,
+                             pb_problem problem, em_row *rows, xj_arena *arena, gd_scratch *sc)
+{
+    gk_group const *const g = &gs->g[gi];
+    size_t const n = g->n;
+    FORWARD_IF_ERROR(gd_reserve(sc, n));
+    for (size_t i = 0; i < n; i++) {
+        sc->m[i] = gr_find(ctx->index, gs->refs[g->first + i]);
+        if (XJ_NEVER(sc->m[i] == NULL)) return XJ_ERR_INTERNAL;
+        sc->order[i] = (uint32_t)i;
+    }
+    gd_sortCtx sort_ctx = {ctx, sc->m};
+    qsort_r(sc->order, n, sizeof *sc->order, gd_cmpSchoolThenEarlier, &sort_ctx);
+    size_t u = 0, school_bytes = 0;
+    for (size_t k = 0; k < n; k++) {
+        const gr_record *const r = sc->m[sc->order[k]];
+        if (u == 0 || !gd_sameSchool(r, sc->schools[u - 1])) {
+            sc->schools[u++] = r;
+            school_bytes += r->school_len;
+        }
+    }
+
+    size_t const key_len = gd_keyText(g, kind, sc->m[0], sc->key, sc->key_cap);
+    if (XJ_NEVER(key_len == 0)) return XJ_ERR_INTERNAL;
+    uint64_t const gid = gd_groupId(problem, sc->key, key_len);
+    pb_scope const scope = gd_scope(sc->m, n);
+
+    size_t keeper = 0;
+    if (problem == PB_ID_DUPLICATE)
+        for (size_t i = 1; i < n; i++)
+            if (gd_earlier(ctx, sc->m[i], sc->m[keeper], 1) < 0) keeper = i;
+
+    for (size_t i = 0; i < n; i++) {
+        const gr_record *const r = sc->m[i];
+        em_row *const row = &rows[g->first + i];
+        memset(row, 0, sizeof *row);
+        row->school = r->school;
+        row->school_len = r->school_len;
+        row->tail = r->tail;
+        row->tail_len = r->tail_len;
+        row->group_id = gid;
+        row->line = gk_refLine(r->ref);
+        row->source = gk_refSource(r->ref);
+        row->group_size = (uint32_t)n;
+        row->problem = (uint8_t)problem;
+        row->scope = (uint8_t)scope;
+        row->keeper = PB_KEEPER_NONE;
+        if (problem == PB_ID_DUPLICATE) {
+            const gr_record *const k = sc->m[keeper];
+            row->keeper = i == keeper;
+            row->hint = i == keeper                ? PB_HINT_KEEP
+                        : !gd_samePerson(r, k)     ? PB_HINT_CHECK_ID
+                        : gd_sameSchool(r, k)      ? PB_HINT_DELETE_COPY
+                                                   : PB_HINT_AGREE_TRANSFER;
+        } else {
+            row->reason = (gs->refs[g->first + i] & GK_HAS_ID) ? PB_REASON_MIXED : PB_REASON_NONE;
+        }
+        FORWARD_IF_ERROR(gd_otherSchools(sc->schools, u, school_bytes, r, arena, &row->others, &row->others_len));
+    }
+    if (problem == PB_ATTR_DUPLICATE) {
+        /* the first member of each school's run attests, the others are copies */
+        for (size_t k = 0; k < n; k++) {
+            int const first = k == 0 || !gd_sameSchool(sc->m[sc->order[k]], sc->m[sc->order[k - 1]]);
+            rows[g->first + sc->order[k]].hint = first ? PB_HINT_ATTEST : PB_HINT_DELETE_COPY;
+        }
+    }
+    return XJ_OK;
+}
+
+xj_error gd_decideGroups(const gd_context *ctx, const gk_groups *gs, gd_keyKind kind, pb_problem problem,
+                         em_row *rows, xj_arena *arenas, xj_status *st)
+{
+    xj_error err = XJ_OK;
+#pragma omp parallel num_threads(ctx->threads)
+    {
+        int tid = 0;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+#endif
+        gd_scratch sc = {0};
+        sc.key_cap = 4 * 65536 + 64;
+        sc.key = xj_malloc(sc.key_cap);
+        xj_error local = sc.key ? XJ_OK : XJ_ERR_NOMEM;
+#pragma omp for schedule(dynamic, 1024)
+        for (long gi = 0; gi < (long)gs->n; gi++)
+            if (!local) local = gd_decideOne(ctx, gs, (size_t)gi, kind, problem, rows, &arenas[tid], &sc);
+        xj_free(sc.m);
+        xj_free(sc.schools);
+        xj_free(sc.order);
+        xj_free(sc.key);
+#pragma omp critical(gd_error)
+        if (local && !err) err = local;
+    }
+    RETURN_ERROR_IF(err == XJ_ERR_NOMEM, st, err, "out of memory deciding groups");
+    RETURN_ERROR_IF(err, st, err, "internal error: a group member's record was not found in the second pass");
+    return XJ_OK;
+}

@@ -1,0 +1,71 @@
+/*
+ * grp_decide — from groups to reportable rows (SPEC §5).
+ *
+ * In: the groups found by grp_keys and, for every member, the fields the
+ * second pass gathered (gr_record). Out: one em_row per (record, problem),
+ * with group_id, size, scope, arbiter, keeper, hint and other_schools.
+ *
+ * Every decision depends only on the group's members, never on which thread
+ * handles it or in what order groups come, so groups can be decided in
+ * parallel and — later — on the process that owns their shard.
+ */
+#ifndef XJ_GRP_DECIDE_H
+#define XJ_GRP_DECIDE_H
+
+#include <stdint.h>
+
+#include "emit.h"
+#include "grp_keys.h"
+#include "xj_arena.h"
+
+/* What the second pass keeps of a flagged record. Strings are in an arena. */
+typedef struct gr_record {
+    uint64_t ref;           /* gk_ref(source, line), without GK_HAS_ID */
+    const char *school;     /* school code as in input */
+    const char *county;     /* county code as in input ("" when absent) */
+    const char *student_no; /* as in input */
+    const char *name;       /* normalized name */
+    const char *id;         /* normalized ID number */
+    const char *tail;       /* ",v1,...,vn": the output columns, CSV-encoded */
+    uint32_t school_len;
+    uint32_t county_len;
+    uint32_t student_no_len;
+    uint32_t name_len;
+    uint32_t id_len;
+    uint32_t tail_len;
+    uint32_t registered;    /* YYYYMMDD, 0 when missing */
+    uint32_t birth;         /* YYYYMMDD */
+    uint8_t sex;            /* 1 or 2 */
+    char id_type;           /* '1', '6', ... 'Z' */
+} gr_record;
+
+/* Finds a member's record; NULL would be a broken invariant. */
+typedef struct gr_index {
+    const gr_record *recs;  /* sorted by ref */
+    size_t n;
+} gr_index;
+
+const gr_record *gr_find(const gr_index *ix, uint64_t ref);
+
+typedef enum gd_keyKind {
+    GD_KEY_GB = 0,     /* packed GB 11643 ID in the key's lo */
+    GD_KEY_OTHER_ID,   /* (type, number) of the first member */
+    GD_KEY_ATTR        /* (name, sex, birth) of the first member */
+} gd_keyKind;
+
+typedef struct gd_context {
+    const gr_index *index;          /* gathered records */
+    const char *const *source_names;/* input base names, for tie-breaks */
+    int threads;
+} gd_context;
+
+/* Writes one row per member of every group into rows[0 .. gs->n_refs),
+ * strings (other_schools) into per-thread arenas `arenas[threads]`.
+ * XJ_ERR_NOMEM, or XJ_ERR_INTERNAL when a member's record is missing. */
+xj_error gd_decideGroups(const gd_context *ctx, const gk_groups *gs, gd_keyKind kind, pb_problem problem,
+                         em_row *rows, xj_arena *arenas, xj_status *st);
+
+/* The stable group id of SPEC §5: XXH3-64 of "<problem>\0<key text>". */
+uint64_t gd_groupId(pb_problem problem, const char *key, size_t key_len);
+
+#endif

@@ -1,0 +1,97 @@
+/*
+ * grp_keys — the duplicate-key tables, sharded by key.
+ *
+ * In: one entry per record and key (first pass). Out: groups — runs of two or
+ * more entries with the same key — with their members in input order.
+ *
+ * Keys: an 18-character GB 11643 ID packs exactly into 64 bits (id_pack18),
+ * so the ID table needs no hash and has no collisions. Other ID types and the
+ * attribute tuple are keyed by XXH3-128 of their normalized text (a collision
+ * needs ~2^64 keys). A record's reference (`ref`) is (input index, line):
+ * unique, ordered like the input, and enough for the second pass to find the
+ * record again.
+ *
+ * Sharding: an entry's shard is fixed by its key alone (top bits of a mixed
+ * key), so shards can be grouped independently — by any thread now, by
+ * another process later — and the concatenation of the shards' groups in
+ * shard order is the same whoever computed them. Each worker appends to its
+ * own shard vectors: no locks on the hot path.
+ */
+#ifndef XJ_GRP_KEYS_H
+#define XJ_GRP_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xj_status.h"
+
+#define GK_SHARD_BITS 8
+#define GK_SHARDS (1u << GK_SHARD_BITS)
+
+/* ref = source << 48 | line. Bit 47 of an attribute entry's ref says the
+ * record has an ID number (for --attr-scope mixed); lines stay below 2^47. */
+#define GK_LINE_BITS 48
+#define GK_MAX_LINE ((1ull << 47) - 1)
+#define GK_MAX_SOURCES (1u << 16)
+#define GK_HAS_ID (1ull << 47)
+
+static inline uint64_t gk_ref(uint32_t source, uint64_t line) { return (uint64_t)source << GK_LINE_BITS | line; }
+static inline uint32_t gk_refSource(uint64_t ref) { return (uint32_t)(ref >> GK_LINE_BITS); }
+static inline uint64_t gk_refLine(uint64_t ref) { return ref & GK_MAX_LINE; }
+
+typedef struct gk_entry {
+    uint64_t hi;   /* key: 0 for packed GB IDs, else the high half of XXH3-128 */
+    uint64_t lo;   /* key: the packed GB ID, else the low half */
+    uint64_t ref;  /* record reference (plus GK_HAS_ID for attribute entries) */
+} gk_entry;
+
+typedef struct gk_vec {
+    gk_entry *v;   /* entries */
+    size_t n;
+    size_t cap;
+} gk_vec;
+
+/* One worker's entries of one kind, by shard. */
+typedef struct gk_table {
+    gk_vec shard[GK_SHARDS];
+} gk_table;
+
+void gk_tableFree(gk_table *t);
+
+static inline unsigned gk_shardOf(uint64_t hi, uint64_t lo)
+{
+    uint64_t const mixed = (hi ^ lo) * 0x9E3779B97F4A7C15ull;
+    return (unsigned)(mixed >> (64 - GK_SHARD_BITS));
+}
+
+/* XJ_ERR_NOMEM when the shard cannot grow. */
+xj_error gk_add(gk_table *t, uint64_t hi, uint64_t lo, uint64_t ref);
+
+/* Key texts: the exact bytes a key is hashed from, shared by the first pass
+ * (table keys) and the group ids. `buf` needs n + 12 bytes. */
+size_t gk_attrKeyText(char *buf, const char *name, size_t n, int sex, uint32_t birth);
+size_t gk_otherIdKeyText(char *buf, char type, const char *id, size_t n);
+
+/* What a group needs to be reported. */
+typedef struct gk_group {
+    uint64_t hi, lo;     /* the key */
+    size_t first;        /* index of the first member in gk_groups.refs */
+    uint32_t n;          /* members */
+} gk_group;
+
+typedef struct gk_groups {
+    gk_group *g;         /* groups in key order within shard, shards in order */
+    size_t n;
+    uint64_t *refs;      /* members of each group, ascending ref */
+    size_t n_refs;
+} gk_groups;
+
+void gk_groupsFree(gk_groups *gs);
+
+/* Groups the entries of `n_tables` worker tables (consumed: freed as they are
+ * grouped). With `need_no_id`, a group counts only if at least one member's
+ * ref lacks GK_HAS_ID (the mixed attribute rule); refs keep the flag. */
+xj_error gk_findGroups(gk_table *const *tables, size_t n_tables, int need_no_id, int threads,
+                       gk_groups *out, xj_status *st);
+
+#endif

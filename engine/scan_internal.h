@@ -1,0 +1,119 @@
+/*
+ * scan_internal — what the scan's passes share. Not part of the public API.
+ *
+ * A scan is two passes over the inputs with grouping between them:
+ *   pass 1 (scan_pass1.c): read → split → parse → normalize → check, keeping
+ *          only keys, invalid-ID references and rejects (~16 bytes a record);
+ *   group  (grp_keys.c):   runs of equal keys become groups;
+ *   pass 2 (scan_pass2.c): re-read the inputs and gather the full fields of
+ *          the few flagged records; decide scope/keeper/hints (grp_decide.c)
+ *          and hand the rows to emit.
+ * Stages talk through the plain structs below, not through globals.
+ */
+#ifndef XJ_SCAN_INTERNAL_H
+#define XJ_SCAN_INTERNAL_H
+
+#include "ck_record.h"
+#include "emit.h"
+#include "grp_decide.h"
+#include "grp_keys.h"
+#include "idcheck.h"
+#include "ps_record.h"
+#include "rd_split.h"
+#include "xj_arena.h"
+#include "xjdedup.h"
+
+#define XJ_MAX_COLUMNS 4096         /* columns in a header */
+#define XJ_DEFAULT_CHUNK (8u << 20) /* bytes per parse chunk */
+
+struct xj_scan {
+    char **inputs;            /* paths as given, "-" for stdin */
+    size_t n_inputs;
+    char *outdir;             /* output directory */
+    int force;                /* replace an existing output directory */
+    int threads;              /* 0: one per core */
+    uint32_t run_date;        /* 0: today */
+    xj_attrScope attr_scope;  /* noid or mixed */
+    int gbk;                  /* inputs are GB 18030 */
+    char **maps;              /* --map texts as given */
+    size_t n_maps;
+    char *region_path;        /* --region-table, or NULL */
+    size_t chunk_size;        /* 0: XJ_DEFAULT_CHUNK */
+    xj_progressFn progress;   /* may be NULL */
+    void *progress_user;
+    xj_scanStats stats;       /* filled by a successful run */
+    xj_status st;             /* the last error */
+};
+
+typedef struct sc_invalid {
+    uint64_t ref;             /* the record */
+    uint8_t reason;           /* xj_idReason */
+} sc_invalid;
+
+/* One worker thread's state; workers share nothing while a pass runs. */
+typedef struct sc_worker {
+    ps_worker parse;          /* field splitting and decoding */
+    ck_scratch ck;            /* normalization buffers */
+    char *keytext;            /* key text scratch (XJ_MAX_FIELD * 4 + 32) */
+    gk_table gb;              /* GB 11643 ID keys */
+    gk_table other;           /* (type, number) keys */
+    gk_table attr;            /* (name, sex, birth) keys */
+    sc_invalid *inv;          /* invalid-ID records */
+    size_t n_inv, cap_inv;
+    em_reject *rej;           /* rejected rows (raw bytes in `arena`) */
+    size_t n_rej, cap_rej;
+    uint64_t accepted;        /* records that passed parsing */
+    uint64_t blank;           /* blank lines */
+    uint64_t unknown_types;   /* id_type values treated as 1 */
+    xj_arena arena;           /* reject raws, pass-2 strings, other_schools */
+    xj_buf tail;              /* pass 2: one record's output columns */
+    xj_status st;             /* first error of this worker */
+} sc_worker;
+
+typedef struct sc_input {
+    const char *path;         /* as given */
+    rd_input *rd;             /* open stream (kept between passes for stdin) */
+    ps_schema schema;         /* this file's columns */
+    int *col_for_out;         /* per output column: this file's column or -1 */
+    em_input facts;           /* name, sizes, hash for summary.json */
+} sc_input;
+
+typedef struct sc_run {
+    xj_scan *scan;            /* options and result */
+    sc_input *inputs;
+    size_t n_inputs;
+    ps_columns cols;          /* output columns (union of headers) */
+    ps_userMap *maps;         /* parsed --map options */
+    sc_worker *workers;
+    int n_workers;
+    size_t chunk_size;
+    id_context idctx;         /* run date and region table */
+    id_regionTable *regions;
+    gk_groups groups[3];      /* by gd_keyKind: GB IDs, other IDs, attributes */
+    uint64_t *flagged;        /* refs of every record that appears in output, sorted */
+    size_t n_flagged;
+    gr_record *gathered;      /* pass 2: the record of flagged[i] */
+    uint64_t rows_total;      /* pass 1 progress: records parsed */
+    uint64_t invalid_total;   /* pass 1 progress: invalid IDs */
+    uint64_t bytes_total;     /* on-disk input size, 0 if unknown */
+    double start;             /* em_now() at the start */
+    em_timing timing;         /* per-stage seconds */
+} sc_run;
+
+/* One batch of chunks is parsed in parallel; a worker per thread. */
+typedef xj_error (*sc_chunkFn)(sc_run *run, sc_worker *w, const rd_chunk *chunk);
+
+/* Streams every input, calls `fn` on each chunk in parallel. With
+ * `first_pass`, maps headers (filling inputs[].schema and run->cols);
+ * otherwise re-reads them and checks they are unchanged. */
+xj_error sc_forEachChunk(sc_run *run, int first_pass, sc_chunkFn fn, const char *stage);
+
+xj_error sc_pass1Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk);
+xj_error sc_pass2Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk);
+
+/* Between the passes: group the key tables, list the flagged refs. */
+xj_error sc_group(sc_run *run);
+/* After pass 2: decide every group and write the output directory. */
+xj_error sc_decideAndEmit(sc_run *run);
+
+#endif

@@ -1,0 +1,99 @@
+/*
+ * scan_pass1 — the first pass over one chunk: every record is parsed,
+ * normalized and checked, and leaves behind only what grouping needs: its
+ * keys (in the worker's sharded tables), an invalid-ID reference, or a reject
+ * with its raw bytes. Nothing here depends on other chunks.
+ */
+#define XXH_STATIC_LINKING_ONLY
+#include <xxhash.h>
+
+#include <string.h>
+
+#include "scan_internal.h"
+#include "xj_alloc.h"
+
+static xj_error sc_addReject(sc_worker *w, uint32_t source, uint64_t line, const char *error, const char *raw,
+                             size_t n)
+{
+    if (w->n_rej == w->cap_rej) {
+        size_t const ncap = w->cap_rej ? w->cap_rej * 2 : 64;
+        em_reject *const grown = xj_reallocArray(w->rej, ncap, sizeof *grown);
+        if (grown == NULL) return XJ_ERR_NOMEM;
+        w->rej = grown;
+        w->cap_rej = ncap;
+    }
+    char *const copy = ar_strndup(&w->arena, raw, n);
+    if (copy == NULL) return XJ_ERR_NOMEM;
+    w->rej[w->n_rej++] = (em_reject){error, copy, line, n, source};
+    return XJ_OK;
+}
+
+static xj_error sc_addInvalid(sc_worker *w, uint64_t ref, xj_idReason reason)
+{
+    if (w->n_inv == w->cap_inv) {
+        size_t const ncap = w->cap_inv ? w->cap_inv * 2 : 256;
+        sc_invalid *const grown = xj_reallocArray(w->inv, ncap, sizeof *grown);
+        if (grown == NULL) return XJ_ERR_NOMEM;
+        w->inv = grown;
+        w->cap_inv = ncap;
+    }
+    w->inv[w->n_inv++] = (sc_invalid){ref, (uint8_t)reason};
+    return XJ_OK;
+}
+
+/* Adds the record's keys to the worker's tables. */
+static xj_error sc_addKeys(sc_run *run, sc_worker *w, const ps_view *v, const ck_facts *f, uint64_t ref)
+{
+    if (f->id_res.space == ID_KEY_GB) {
+        FORWARD_IF_ERROR(gk_add(&w->gb, 0, f->id_res.gb, ref));
+    } else if (f->id_res.space == ID_KEY_OTHER) {
+        size_t const n = gk_otherIdKeyText(w->keytext, f->id_type, f->id, f->id_len);
+        XXH128_hash_t const h = XXH3_128bits(w->keytext, n);
+        FORWARD_IF_ERROR(gk_add(&w->other, h.high64, h.low64, ref));
+    }
+    int const has_id = f->id_len != 0;
+    if (has_id && run->scan->attr_scope != XJ_ATTR_MIXED) return XJ_OK;
+    FORWARD_IF_ERROR(ck_name(v, &w->ck));
+    size_t const n = gk_attrKeyText(w->keytext, w->ck.name.data, w->ck.name.len, f->sex, f->birth);
+    XXH128_hash_t const h = XXH3_128bits(w->keytext, n);
+    return gk_add(&w->attr, h.high64, h.low64, ref | (has_id ? GK_HAS_ID : 0));
+}
+
+/* Raw bytes of a record for rejects.csv: without the CR of a CRLF end. */
+static size_t sc_rawLen(const char *rec, size_t n)
+{
+    return n && rec[n - 1] == '\r' ? n - 1 : n;
+}
+
+xj_error sc_pass1Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk)
+{
+    sc_input const *const in = &run->inputs[chunk->source];
+    w->blank += chunk->blank_lines;
+    for (size_t i = 0; i < chunk->n_overlong; i++) {
+        rd_overlong const *const o = &chunk->overlong[i];
+        FORWARD_IF_ERROR(sc_addReject(w, chunk->source, o->line, "record_too_long", o->raw, o->raw_len));
+    }
+    for (size_t i = 0; i < chunk->n_recs; i++) {
+        rd_record const r = chunk->recs[i];
+        uint64_t const line = chunk->first_line + r.line_delta;
+        RETURN_ERROR_IF(line > GK_MAX_LINE, &w->st, XJ_ERR_LIMIT, "%s: more than %llu lines", in->path,
+                        (unsigned long long)GK_MAX_LINE);
+        uint64_t const ref = gk_ref(chunk->source, line);
+        const char *const rec = chunk->data + r.start;
+        size_t const n = r.end - r.start;
+        int const unterminated = chunk->unterminated && i + 1 == chunk->n_recs;
+        ps_view v;
+        ck_facts f;
+        const char *reject = ps_parseRecord(&w->parse, &in->schema, rec, n, unterminated, &v);
+        if (reject == NULL) reject = ck_analyze(&run->idctx, &v, &w->ck, &f);
+        if (reject != NULL) {
+            FORWARD_IF_ERROR(sc_addReject(w, chunk->source, line, reject, rec, sc_rawLen(rec, n)));
+            continue;
+        }
+        w->accepted++;
+        w->unknown_types += (uint64_t)f.unknown_type;
+        if (f.id_res.reason != XJ_ID_OK) FORWARD_IF_ERROR(sc_addInvalid(w, ref, f.id_res.reason));
+        FORWARD_IF_ERROR(sc_addKeys(run, w, &v, &f, ref));
+    }
+    return XJ_OK;
+}
