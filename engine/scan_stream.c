@@ -22,6 +22,11 @@ static xj_error sc_reportProgress(sc_run *run, const char *stage)
     if (s->progress == NULL) return XJ_OK;
     uint64_t done = 0;
     for (size_t i = 0; i < run->n_inputs; i++) done += run->inputs[i].rd ? rd_rawBytes(run->inputs[i].rd) : run->inputs[i].facts.bytes;
+    run->rows_total = run->invalid_total = 0;
+    for (int t = 0; t < run->n_workers; t++) {
+        run->rows_total += run->workers[t].accepted + run->workers[t].n_rej;
+        run->invalid_total += run->workers[t].n_inv;
+    }
     xj_progress const p = {run->bytes_total, done, run->rows_total, run->invalid_total, stage};
     RETURN_ERROR_IF(s->progress(&p, s->progress_user) != 0, &s->st, XJ_ERR_INTERRUPTED, "the scan was cancelled");
     return XJ_OK;

@@ -1,3 +1,60 @@
-/* placeholder */
+/*
+ * xjdedup — the command-line tool. One binary, several commands; each lives
+ * in its own file (cmd_*.c, gen/) and uses only the public header.
+ */
+#include <stdio.h>
+#include <string.h>
+
 #include "commands.h"
-int main(int argc, char **argv) { if (argc > 1 && argv[1][0]=='i') return cmd_id(argc - 1, argv + 1); if (argc > 1 && argv[1][0]=='g') return cmd_gen(argc - 1, argv + 1); return cmd_scan(argc - 1, argv + 1); }
+#include "xjdedup.h"
+
+typedef struct command {
+    const char *name;                 /* as typed */
+    int (*run)(int argc, char **argv);
+    const char *summary;              /* one line for the overview */
+} command;
+
+static const command kCommands[] = {
+    {"scan", cmd_scan, "find problem records in registry dumps and write per-school files"},
+    {"id", cmd_id, "check ID numbers (arguments, or one per line on stdin)"},
+    {"gen", cmd_gen, "generate a synthetic national population with known problems"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "xjdedup %s — problem records (问题学籍) of the student registry\n"
+            "\n"
+            "usage: xjdedup COMMAND [OPTIONS] [ARGS]\n"
+            "\n"
+            "commands:\n",
+            xj_versionString());
+    for (size_t i = 0; i < sizeof kCommands / sizeof kCommands[0]; i++)
+        fprintf(out, "  %-6s %s\n", kCommands[i].name, kCommands[i].summary);
+    fprintf(out,
+            "\n"
+            "'xjdedup COMMAND --help' describes a command's options.\n"
+            "exit status: 0 success, 1 problems found (with --fail-on-problems), 2 bad usage or\n"
+            "input, 3 output could not be written.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *const name = argv[1];
+    if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0 || strcmp(name, "help") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+        printf("xjdedup %s\n", xj_versionString());
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof kCommands / sizeof kCommands[0]; i++)
+        if (strcmp(name, kCommands[i].name) == 0) return kCommands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "xjdedup: unknown command '%s'; run 'xjdedup --help' for the list\n", name);
+    return EXIT_USAGE;
+}
