@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Sets everything up and runs every test. Ends with one line "N passed, N failed"
+# and exits non-zero on any failure.
+#   tools/test.sh            all tests (release build with -Werror)
+#   XJ_SUITE=fast tools/test.sh   only the quick ones
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+tools/deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+
+passed=0
+failed=0
+
+# Runs one meson build directory's tests and adds its results to the totals.
+run_suite() {
+  local builddir=$1; shift
+  local log="$builddir/meson-logs/testlog.json"
+  rm -f "$log"
+  meson test -C "$builddir" --print-errorlogs "$@"
+  if [ -f "$log" ]; then
+    local counts
+    counts=$(python3 - "$log" <<'PY'
+import json, sys
+ok = bad = 0
+for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
+    line = line.strip()
+    if not line:
+        continue
+    r = json.loads(line).get("result")
+    if r in ("OK", "EXPECTEDFAIL"):
+        ok += 1
+    elif r != "SKIP":
+        bad += 1
+print(ok, bad)
+PY
+)
+    passed=$((passed + ${counts% *}))
+    failed=$((failed + ${counts#* }))
+  else
+    failed=$((failed + 1))
+  fi
+}
+
+build() {
+  local builddir=$1; shift
+  if [ ! -d "$builddir" ]; then
+    meson setup "$builddir" "$@" >/dev/null || return 1
+  else
+    meson configure "$builddir" "$@" >/dev/null || return 1
+  fi
+  ninja -C "$builddir" >/dev/null || ninja -C "$builddir"
+}
+
+suite_args=()
+[ -n "${XJ_SUITE:-}" ] && suite_args=(--suite "$XJ_SUITE")
+
+if build build-test -Dwerror=true -Dbuildtype=release; then
+  run_suite build-test "${suite_args[@]}"
+else
+  echo "tools/test.sh: the build failed" >&2
+  failed=$((failed + 1))
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
