@@ -3,10 +3,15 @@
  *
  * In: the bytes of one record, without its line end, as found by rd_split;
  * already UTF-8 (decoded from GB 18030 first when the input is GBK).
- * Out: field values, unquoted, with doubled quotes undone, stored back to
- * back in one arena (no allocation per field). libcsv runs in strict mode
- * with no space trimming and no record terminators, so a value keeps every
- * byte it had, a lone CR included; a stray quote is an error, not a guess.
+ * Out: field values, unquoted, with doubled quotes undone (no allocation per
+ * field). libcsv runs in strict mode with no space trimming and no record
+ * terminators, so a value keeps every byte it had, a lone CR included; a
+ * stray quote is an error, not a guess.
+ *
+ * Fast path: a record without any quote character is split at its commas in
+ * place — the values then point into the record itself — which is what
+ * libcsv would produce for it, at a fraction of the cost. Values are not
+ * NUL-terminated; use the lengths.
  */
 #ifndef XJ_PS_FIELDS_H
 #define XJ_PS_FIELDS_H
@@ -30,8 +35,10 @@ typedef enum ps_fieldError {
 
 typedef struct ps_fields {
     struct csv_parser parser; /* reused record after record */
-    xj_buf arena;             /* values back to back, each NUL-terminated */
-    uint32_t *off;            /* value i starts at arena.data + off[i] */
+    xj_buf arena;             /* libcsv path: values back to back */
+    const char *base;         /* value i starts at base + off[i] (arena or record) */
+    int force_libcsv;         /* tests: never take the fast path */
+    uint32_t *off;            /* value i starts at base + off[i] */
     uint32_t *len;            /* and has len[i] bytes */
     size_t n;                 /* values in the current record */
     size_t cap;               /* entries allocated in off/len */
@@ -47,6 +54,6 @@ void ps_fieldsFree(ps_fields *f);
  * quoted field. Returns PS_FIELDS_OK or the first problem. */
 ps_fieldError ps_splitFields(ps_fields *f, const char *rec, size_t n, int unterminated);
 
-static inline const char *ps_value(const ps_fields *f, size_t i) { return f->arena.data + f->off[i]; }
+static inline const char *ps_value(const ps_fields *f, size_t i) { return f->base + f->off[i]; }
 
 #endif

@@ -30,6 +30,7 @@ static int g_failures;
     } while (0)
 
 static uint64_t g_rng = 0x9E3779B97F4A7C15ull;
+static ps_fields g_ref; /* libcsv only, the reference for the fast path */
 static uint64_t rnd(void)
 {
     g_rng ^= g_rng << 13;
@@ -160,8 +161,16 @@ static void run_case(int seed, int crlf, int bom, int zstd, size_t target)
             ps_fieldError const e = ps_splitFields(&pf, c.data + rec.start, rec.end - rec.start, 0);
             CHECK(e == PS_FIELDS_OK && pf.n == NCOLS, "seed %d record %zu: error %d, %zu fields", seed, r, e, pf.n);
             for (size_t k = 0; e == PS_FIELDS_OK && k < NCOLS && k < pf.n; k++)
-                CHECK(strcmp(ps_value(&pf, k), ex[r].field[k]) == 0, "seed %d record %zu field %zu: '%s' vs '%s'",
-                      seed, r, k, ps_value(&pf, k), ex[r].field[k]);
+                CHECK(pf.len[k] == strlen(ex[r].field[k]) && memcmp(ps_value(&pf, k), ex[r].field[k], pf.len[k]) == 0,
+                      "seed %d record %zu field %zu: '%.*s' vs '%s'", seed, r, k, (int)pf.len[k], ps_value(&pf, k),
+                      ex[r].field[k]);
+            /* the fast path (no quotes) must agree with libcsv */
+            ps_fields *const ref = &g_ref;
+            ps_fieldError const e2 = ps_splitFields(ref, c.data + rec.start, rec.end - rec.start, 0);
+            CHECK(e2 == e && ref->n == pf.n, "seed %d record %zu: libcsv error %d/%zu fields", seed, r, e2, ref->n);
+            for (size_t k = 0; e2 == e && k < ref->n && k < pf.n; k++)
+                CHECK(ref->len[k] == pf.len[k] && memcmp(ps_value(ref, k), ps_value(&pf, k), pf.len[k]) == 0,
+                      "seed %d record %zu field %zu differs between fast path and libcsv", seed, r, k);
         }
         rd_chunkFree(&c);
     }
@@ -258,9 +267,12 @@ static void run_edge_cases(void)
 
 int main(void)
 {
+    ps_fieldsInit(&g_ref, 100);
+    g_ref.force_libcsv = 1;
     for (int seed = 0; seed < 24 && g_failures < 20; seed++)
         run_case(seed, seed % 2, seed % 3 == 0, seed % 4 == 1, seed % 5 == 0 ? 4096 : 4096 + (size_t)seed * 997);
     run_edge_cases();
+    ps_fieldsFree(&g_ref);
     if (g_failures) fprintf(stderr, "%d checks failed\n", g_failures);
     else printf("test_split: all checks passed\n");
     return g_failures != 0;
