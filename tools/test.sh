@@ -62,5 +62,18 @@ else
   failed=$((failed + 1))
 fi
 
+# The same tests under AddressSanitizer + UndefinedBehaviorSanitizer (jemalloc
+# off: ASan brings its own allocator). XJ_SANITIZE=0 skips this stage.
+if [ "${XJ_SANITIZE:-1}" = 1 ]; then
+  if build build-asan -Dwerror=true -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
+       -Djemalloc=disabled; then
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+      run_suite build-asan --suite fast --timeout-multiplier 4
+  else
+    echo "tools/test.sh: the sanitizer build failed" >&2
+    failed=$((failed + 1))
+  fi
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
