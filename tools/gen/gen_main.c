@@ -1,4 +1,368 @@
-/* placeholder: the generator is being written (issue 3) */
+/*
+ * gen_main — `xjdedup gen`: options and the parallel driver.
+ *
+ * The driver cuts the rows into blocks of GEN_BLOCK_ROWS, makes a batch of
+ * blocks in parallel (OpenMP; each block: rows -> CSV text -> GB 18030 ->
+ * zstd frame, all on one thread), then writes the batch in block order.
+ * Block contents depend only on (seed, options, block index), never on the
+ * thread that made them, which is what makes the output independent of
+ * --threads. Without OpenMP the same code runs on one thread.
+ */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "commands.h"
-int cmd_gen(int argc, char **argv) { (void)argc; (void)argv; fputs("xjdedup gen: not built yet\n", stderr); return EXIT_USAGE; }
+#include "gen.h"
+
+enum { GEN_BLOCK_ROWS = 32768 };
+
+static const char USAGE[] =
+"usage: xjdedup gen --rows N [--seed S] -o FILE [--truth FILE] [options]\n"
+"\n"
+"Writes a synthetic national student population as CSV (SPEC §2 layout with\n"
+"Chinese headers plus a pass-through 年级 column). FILE ending in .zst is\n"
+"zstd-compressed; '-' is standard output. Same seed and options give the same\n"
+"bytes whatever --threads is.\n"
+"\n"
+"Output\n"
+"  --rows N            rows to write (suffixes k, M, G: 10M = 10 000 000)\n"
+"  --seed S            64-bit seed (default 1)\n"
+"  -o, --output FILE   output file, .zst for zstd, - for stdout\n"
+"  --truth FILE        write what was injected (format: docs/generator.md)\n"
+"  --threads N         worker threads (default: all cores)\n"
+"  --run-date DATE     YYYY-MM-DD, the date the data is as of (default today);\n"
+"                      no birth or registration date is after it\n"
+"  --zstd-level L      zstd level (default 3)\n"
+"  --encoding ENC      utf-8 (default) or gbk (written as GB 18030)\n"
+"  --messy             BOM, CRLF, quoted school names with commas, line breaks\n"
+"                      and quotes, and a few rows with a wrong field count\n"
+"\n"
+"Injected problems (fraction of rows; defaults in brackets)\n"
+"  --dup-rate R        extra rows repeating another row's ID [0.004]: 45% the same\n"
+"                      student in another school (county 40%, city 25%, province\n"
+"                      20%, other province 15%), 20% another student typed with\n"
+"                      that ID (same school 50%, county 30%, city 10%, province 5%,\n"
+"                      national 5%; 30% of them also disagree with the ID's birth\n"
+"                      date or sex), 20% the same row imported twice into one\n"
+"                      school, 15% a further member of an existing group (3+)\n"
+"  --invalid-rate R    type-1 rows with an invalid ID [0.002]: format 20%,\n"
+"                      legacy15 8%, region 10%, birthdate 15%, checksum 22%,\n"
+"                      birthdate_mismatch 15%, sex_mismatch 10%\n"
+"  --noid-rate R       students without ID: type Z, empty number, J number [0.01]\n"
+"  --attr-rate R       no-ID rows repeating a no-ID student's name, sex and birth\n"
+"                      date [0.002] (school 35%, county 30%, city 15%, province\n"
+"                      12%, national 8%)\n"
+"  --mixed-rate R      no-ID rows repeating a student who has an ID [0.0005];\n"
+"                      found by scan --attr-scope mixed\n"
+"  --other-rate R      ID types 8 (30%), 9 (30%: old 15-char and 2023 18-digit\n"
+"                      cards) and A (40%) [0.001]\n"
+"  --other-invalid F   share of those with a bad format [0.2]\n"
+"  --noise-rate R      rows with noise normalization must undo [0.02]: spaces or\n"
+"                      full-width digits or lower-case x in IDs, spaces in names,\n"
+"                      middle-dot variants, upper-case Latin names, sex as 1/2 or\n"
+"                      M/F, dates as YYYYMMDD or YYYY/M/D, type names for codes\n"
+"  --malformed-rate R  with --messy: rows with a wrong field count [0.00005]\n"
+"\n"
+"Population\n"
+"  --migrant-rate R    IDs issued in another province (migrant children) [0.04]\n"
+"  --local-migrant-rate R  IDs issued in another county of the province [0.04]\n"
+"  --temp-rate R       valid-ID students with a temporary L number [0.02]\n"
+"  --school-size N     mean students per school [650]\n"
+"  --school-sigma S    log-normal spread of school sizes [0.8]\n"
+"\n"
+"Distributions (sources in docs/generator.md)\n"
+"  provinces   31, weighted by population aged 0-14, 2020 census (七普)\n"
+"  counties    ~2 840 with GB/T 2260-style codes: PP + city 01.. + districts\n"
+"              02.., counties 21.., county-level cities 81.., counts per\n"
+"              province as in the 2022 division statistics (approximate)\n"
+"  schools     ~1 per 650 students; code AABBCCCCCC: 21 primary (incl. teaching\n"
+"              points), 31 junior (incl. nine-year), 34 senior (incl. complete\n"
+"              and twelve-year), 36 vocational; shares and mean sizes from the\n"
+"              2023 education statistics communiqué; size log-normal (sigma 0.8)\n"
+"  ages        grade g born 1 Sep .. 31 Aug, 6+g years before the school year\n"
+"  sex         111.3 boys per 100 girls (0-14, 2020 census)\n"
+"  surnames    top 100 of the 2020 name report (公安部), ~86% of people\n"
+"  given names 1 or 2 characters from rank-weighted pools, 10% popular names\n"
+"  minorities  Uyghur names with a middle dot (新疆 45%), Tibetan (西藏 85%,\n"
+"              青海 20%), Mongolian (内蒙古 12%)\n"
+"  IDs         region of the school's county (92%), another county (4%) or\n"
+"              province (4%); birth date and sex digit of the record; student\n"
+"              number G+ID, L+18 (temporary), J+18 (no ID)\n"
+"  registered  late Aug .. mid Oct of the year the student entered grade 1\n";
+
+static int gen_parseRows(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || errno != 0) return -1;
+    if (*end == 'k' || *end == 'K') { v *= 1e3; end++; }
+    else if (*end == 'm' || *end == 'M') { v *= 1e6; end++; }
+    else if (*end == 'g' || *end == 'G') { v *= 1e9; end++; }
+    if (*end != '\0' || v < 0 || v > 1e12 - 1 || v != (double)(uint64_t)v) return -1;
+    *out = (uint64_t)v;
+    return 0;
+}
+
+static int gen_parseRate(const char *s, double *out)
+{
+    char *end;
+    double const v = strtod(s, &end);
+    if (end == s || *end != '\0' || !(v >= 0 && v <= 1)) return -1;
+    *out = v;
+    return 0;
+}
+
+static int gen_parseInt(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long const v = strtol(s, &end, 10);
+    if (end == s || *end != '\0' || errno != 0 || v < lo || v > hi) return -1;
+    *out = v;
+    return 0;
+}
+
+static void gen_defaults(gen_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->seed = 1;
+    o->zstd_level = 3;
+    o->dup_rate = 0.004;
+    o->invalid_rate = 0.002;
+    o->noid_rate = 0.01;
+    o->attr_rate = 0.002;
+    o->mixed_rate = 0.0005;
+    o->other_rate = 0.001;
+    o->other_invalid = 0.2;
+    o->migrant_rate = 0.04;
+    o->local_migrant_rate = 0.04;
+    o->temp_rate = 0.02;
+    o->noise_rate = 0.02;
+    o->malformed_rate = 0.00005;
+    o->school_size_sigma = 0.8;
+    o->rows_per_school = 650;
+#ifdef _OPENMP
+    o->threads = omp_get_num_procs();
+#else
+    o->threads = 1;
+#endif
+}
+
+enum {
+    OPT_ROWS = 256, OPT_SEED, OPT_TRUTH, OPT_THREADS, OPT_RUNDATE, OPT_LEVEL, OPT_ENCODING,
+    OPT_MESSY, OPT_DUP, OPT_INVALID, OPT_NOID, OPT_ATTR, OPT_MIXED, OPT_OTHER, OPT_OTHERBAD,
+    OPT_NOISE, OPT_MALFORMED, OPT_MIGRANT, OPT_LMIGRANT, OPT_TEMP, OPT_SCHOOL, OPT_SIGMA, OPT_HELP
+};
+
+static const struct option LONG_OPTS[] = {
+    {"rows", required_argument, 0, OPT_ROWS}, {"seed", required_argument, 0, OPT_SEED},
+    {"output", required_argument, 0, 'o'}, {"truth", required_argument, 0, OPT_TRUTH},
+    {"threads", required_argument, 0, OPT_THREADS}, {"run-date", required_argument, 0, OPT_RUNDATE},
+    {"zstd-level", required_argument, 0, OPT_LEVEL}, {"encoding", required_argument, 0, OPT_ENCODING},
+    {"messy", no_argument, 0, OPT_MESSY}, {"dup-rate", required_argument, 0, OPT_DUP},
+    {"invalid-rate", required_argument, 0, OPT_INVALID}, {"noid-rate", required_argument, 0, OPT_NOID},
+    {"attr-rate", required_argument, 0, OPT_ATTR}, {"mixed-rate", required_argument, 0, OPT_MIXED},
+    {"other-rate", required_argument, 0, OPT_OTHER}, {"other-invalid", required_argument, 0, OPT_OTHERBAD},
+    {"noise-rate", required_argument, 0, OPT_NOISE}, {"malformed-rate", required_argument, 0, OPT_MALFORMED},
+    {"migrant-rate", required_argument, 0, OPT_MIGRANT}, {"local-migrant-rate", required_argument, 0, OPT_LMIGRANT},
+    {"temp-rate", required_argument, 0, OPT_TEMP}, {"school-size", required_argument, 0, OPT_SCHOOL},
+    {"school-sigma", required_argument, 0, OPT_SIGMA}, {"help", no_argument, 0, OPT_HELP},
+    {0, 0, 0, 0},
+};
+
+/* Parses argv into o; returns -1 after printing the problem, 1 for --help. */
+static int gen_parseArgs(int argc, char **argv, gen_opts *o)
+{
+    int have_rows = 0;
+    optind = 0; /* GNU: full re-initialization */
+    opterr = 0;
+    for (;;) {
+        int li = -1;
+        int const c = getopt_long(argc, argv, ":o:h", LONG_OPTS, &li);
+        if (c == -1) break;
+        const char *const a = optarg;
+        long l = 0;
+        double *rate = NULL;
+        int bad = 0;
+        switch (c) {
+        case OPT_ROWS: bad = gen_parseRows(a, &o->rows); have_rows = 1; break;
+        case OPT_SEED: { char *end; errno = 0; o->seed = strtoull(a, &end, 0); bad = (end == a || *end || errno); break; }
+        case 'o': o->out = a; break;
+        case OPT_TRUTH: o->truth = a; break;
+        case OPT_THREADS: bad = gen_parseInt(a, 1, 1024, &l); o->threads = (int)l; break;
+        case OPT_RUNDATE: bad = xj_parseDate(a, &o->run_date) != XJ_OK
+                                || o->run_date < 19500101u || o->run_date > 20991231u; break;
+        case OPT_LEVEL: bad = gen_parseInt(a, 1, 19, &l); o->zstd_level = (int)l; break;
+        case OPT_ENCODING:
+            if (strcmp(a, "gbk") == 0 || strcmp(a, "GBK") == 0 || strcmp(a, "gb18030") == 0) o->gbk = 1;
+            else if (strcmp(a, "utf-8") == 0 || strcmp(a, "utf8") == 0 || strcmp(a, "UTF-8") == 0) o->gbk = 0;
+            else bad = 1;
+            break;
+        case OPT_MESSY: o->messy = 1; break;
+        case OPT_DUP: rate = &o->dup_rate; break;
+        case OPT_INVALID: rate = &o->invalid_rate; break;
+        case OPT_NOID: rate = &o->noid_rate; break;
+        case OPT_ATTR: rate = &o->attr_rate; break;
+        case OPT_MIXED: rate = &o->mixed_rate; break;
+        case OPT_OTHER: rate = &o->other_rate; break;
+        case OPT_OTHERBAD: rate = &o->other_invalid; break;
+        case OPT_NOISE: rate = &o->noise_rate; break;
+        case OPT_MALFORMED: rate = &o->malformed_rate; break;
+        case OPT_MIGRANT: rate = &o->migrant_rate; break;
+        case OPT_LMIGRANT: rate = &o->local_migrant_rate; break;
+        case OPT_TEMP: rate = &o->temp_rate; break;
+        case OPT_SCHOOL: bad = gen_parseInt(a, 10, 100000, &l); o->rows_per_school = (uint32_t)l; break;
+        case OPT_SIGMA: { char *end; o->school_size_sigma = strtod(a, &end);
+                          bad = (end == a || *end || !(o->school_size_sigma >= 0 && o->school_size_sigma <= 3)); break; }
+        case OPT_HELP: case 'h': fputs(USAGE, stdout); return 1;
+        case ':': fprintf(stderr, "xjdedup gen: option %s needs a value\n", argv[optind - 1]); return -1;
+        default: fprintf(stderr, "xjdedup gen: unknown option %s (see xjdedup gen --help)\n", argv[optind - 1]); return -1;
+        }
+        if (rate != NULL) bad = gen_parseRate(a, rate);
+        if (bad) {
+            fprintf(stderr, "xjdedup gen: bad value '%s' for --%s (see xjdedup gen --help)\n", a,
+                    li >= 0 ? LONG_OPTS[li].name : "output");
+            return -1;
+        }
+    }
+    if (optind < argc) { fprintf(stderr, "xjdedup gen: unexpected argument '%s'\n", argv[optind]); return -1; }
+    if (!have_rows || o->out == NULL) {
+        fputs("xjdedup gen: --rows and -o are required (see xjdedup gen --help)\n", stderr);
+        return -1;
+    }
+    if (o->migrant_rate + o->local_migrant_rate > 1) {
+        fputs("xjdedup gen: --migrant-rate plus --local-migrant-rate exceeds 1\n", stderr);
+        return -1;
+    }
+    if (o->run_date == 0) o->run_date = xj_today();
+    return 0;
+}
+
+typedef struct gen_slot {
+    gen_buf text;             /* the block as UTF-8 CSV */
+    gen_buf enc;              /* encoded (GB 18030 and/or zstd) */
+    int failed;               /* encoding failed */
+} gen_slot;
+
+static void gen_makeBlock(const gen_ctx *ctx, uint64_t b, gen_slot *sl, gen_encoder *enc)
+{
+    uint64_t const first = b * GEN_BLOCK_ROWS;
+    uint64_t const end = (first + GEN_BLOCK_ROWS < ctx->o.rows) ? first + GEN_BLOCK_ROWS : ctx->o.rows;
+    gen_buf *const t = &sl->text;
+    t->len = 0;
+    sl->failed = 0;
+    if (b == 0) {
+        if (gen_bufReserve(t, GEN_ROW_MAX) != 0) { sl->failed = 1; return; }
+        t->len += gen_formatHeader(ctx, t->p);
+    }
+    gen_loc loc;
+    if (first < end) gen_locate(ctx, first, &loc);
+    for (uint64_t i = first; i < end; i++) {
+        if (t->cap - t->len < GEN_ROW_MAX && gen_bufReserve(t, (end - i) * 200 + GEN_ROW_MAX) != 0) {
+            sl->failed = 1;
+            return;
+        }
+        gen_person p;
+        gen_makeRow(ctx, i, &loc, &p);
+        t->len += gen_formatRow(ctx, &p, t->p + t->len);
+        if (i + 1 < end) gen_locNext(ctx, &loc, i + 1);
+    }
+    if (enc != NULL && gen_encode(enc, t, &sl->enc) != 0) sl->failed = 1;
+}
+
+static int gen_run(gen_ctx *ctx)
+{
+    gen_sink sink;
+    if (gen_sinkOpen(&sink, ctx->o.out) != 0) {
+        fprintf(stderr, "xjdedup gen: cannot create %s: %s\n", ctx->o.out, strerror(errno));
+        return EXIT_IO;
+    }
+    int const T = ctx->o.threads;
+    int const encode = sink.zstd || ctx->o.gbk;
+    uint64_t const nblocks = (ctx->o.rows + GEN_BLOCK_ROWS - 1) / GEN_BLOCK_ROWS;
+    size_t const nslots = (size_t)T * 2;
+    gen_slot *const slots = calloc(nslots, sizeof *slots);
+    gen_encoder **const encs = calloc((size_t)T, sizeof *encs);
+    int rc = EXIT_OK;
+    if (slots == NULL || encs == NULL) { fputs("xjdedup gen: out of memory\n", stderr); rc = EXIT_IO; goto done; }
+    for (int i = 0; i < T && encode; i++)
+        if ((encs[i] = gen_encoderCreate(sink.zstd, ctx->o.zstd_level, ctx->o.gbk)) == NULL) {
+            fputs("xjdedup gen: cannot set up zstd or GB 18030 conversion\n", stderr);
+            rc = EXIT_IO; goto done;
+        }
+    for (uint64_t base = 0; base < (nblocks ? nblocks : 1); base += nslots) {
+        uint64_t const cnt = (nblocks == 0) ? 1 : (nblocks - base < nslots ? nblocks - base : nslots);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(T)
+#endif
+        for (uint64_t j = 0; j < cnt; j++) {
+#ifdef _OPENMP
+            int const th = omp_get_thread_num();
+#else
+            int const th = 0;
+#endif
+            gen_makeBlock(ctx, base + j, &slots[j], encode ? encs[th] : NULL);
+        }
+        for (uint64_t j = 0; j < cnt; j++) {
+            if (slots[j].failed) {
+                fputs("xjdedup gen: out of memory or encoding failure while making a block\n", stderr);
+                rc = EXIT_IO; goto done;
+            }
+            const gen_buf *const out = encode ? &slots[j].enc : &slots[j].text;
+            if (gen_sinkWrite(&sink, out->p, out->len) != 0) {
+                fprintf(stderr, "xjdedup gen: cannot write %s: %s\n", ctx->o.out, strerror(errno));
+                rc = EXIT_IO; goto done;
+            }
+        }
+    }
+done:
+    if (gen_sinkClose(&sink) != 0 && rc == EXIT_OK) {
+        fprintf(stderr, "xjdedup gen: cannot write %s: %s\n", ctx->o.out, strerror(errno));
+        rc = EXIT_IO;
+    }
+    for (size_t i = 0; slots && i < nslots; i++) { gen_bufFree(&slots[i].text); gen_bufFree(&slots[i].enc); }
+    for (int i = 0; encs && i < T; i++) gen_encoderFree(encs[i]);
+    free(slots);
+    free(encs);
+    return rc;
+}
+
+int cmd_gen(int argc, char **argv)
+{
+    gen_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    gen_defaults(&ctx.o);
+    int const pr = gen_parseArgs(argc, argv, &ctx.o);
+    if (pr != 0) return pr > 0 ? EXIT_OK : EXIT_USAGE;
+    uint64_t const s = ctx.o.seed;
+    ctx.k_role = gen_mix(s ^ 0x524F4C45ULL);
+    ctx.k_row = gen_mix(s ^ 0x524F5753ULL) + 1;
+    ctx.k_noise = gen_mix(s ^ 0x4E4F4953ULL) + 2;
+    ctx.k_layout = gen_mix(s ^ 0x4C41594FULL) + 3;
+    if (gen_setupRoles(&ctx) != 0) {
+        fputs("xjdedup gen: the injected rates add up to more than 0.5 of the rows\n", stderr);
+        return EXIT_USAGE;
+    }
+    gen_setupCohorts(&ctx);
+    if (gen_namesInit() != 0 || gen_buildLayout(&ctx) != 0) {
+        fputs("xjdedup gen: out of memory building the layout\n", stderr);
+        gen_freeLayout(&ctx);
+        return EXIT_IO;
+    }
+    int rc = gen_run(&ctx);
+    if (rc == EXIT_OK && ctx.o.truth != NULL && gen_writeTruth(&ctx, ctx.o.truth) != 0) {
+        fprintf(stderr, "xjdedup gen: cannot write the truth file %s: %s\n", ctx.o.truth, strerror(errno));
+        rc = EXIT_IO;
+    }
+    gen_freeLayout(&ctx);
+    return rc;
+}

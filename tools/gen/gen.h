@@ -1,0 +1,326 @@
+/*
+ * gen.h — internals of `xjdedup gen`, the synthetic national population
+ * generator (issue 3).
+ *
+ * Design. Every output row is a pure function of (seed, options, row index):
+ * its randomness comes from a counter-based generator keyed by the row index,
+ * and its school, grade and birth cohort from a layout computed once, up
+ * front and single-threaded. So rows can be made in any order and on any
+ * thread, a row referenced by another (the first member of a duplicate group)
+ * is simply made again, and the output is byte-identical whatever the thread
+ * count. Rows are grouped in fixed blocks (GEN_BLOCK_ROWS) that are formatted,
+ * encoded and compressed in parallel and written in order.
+ *
+ * Files: gen_main.c (options, driver), gen_geo.c (provinces, counties,
+ * schools, layout), gen_names.c (names), gen_people.c (one student),
+ * gen_inject.c (roles and injected problems), gen_format.c (a row as CSV),
+ * gen_write.c (output sink, GB 18030, zstd), gen_truth.c (the truth file).
+ * Only the public header xjdedup.h is used from the engine.
+ */
+#ifndef XJ_GEN_H
+#define XJ_GEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xjdedup.h"
+
+/* ------------------------------------------------------------ randomness */
+
+#define GEN_GOLDEN 0x9E3779B97F4A7C15ULL
+
+/* splitmix64's finalizer: a bijection on 64 bits with full avalanche. */
+static inline uint64_t gen_mix(uint64_t z)
+{
+    z ^= z >> 30; z *= 0xBF58476D1CE4E5B9ULL;
+    z ^= z >> 27; z *= 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    return z;
+}
+
+typedef struct gen_rng {
+    uint64_t s;  /* splitmix64 state; the stream is s+G, s+2G, ... mixed */
+} gen_rng;
+
+/* The random stream of one (purpose key, index): independent streams for
+ * different keys, no state shared between rows. */
+static inline gen_rng gen_rngAt(uint64_t key, uint64_t index)
+{
+    gen_rng r = { gen_mix(key ^ gen_mix(index * GEN_GOLDEN + 0x632BE59BD9B4E019ULL)) };
+    return r;
+}
+
+static inline uint64_t gen_next(gen_rng *r)
+{
+    r->s += GEN_GOLDEN;
+    return gen_mix(r->s);
+}
+
+/* Uniform in [0, n) by multiply-shift (bias below 2^-32, irrelevant here). */
+static inline uint32_t gen_below(gen_rng *r, uint32_t n)
+{
+    return (uint32_t)(((gen_next(r) >> 32) * (uint64_t)n) >> 32);
+}
+
+static inline uint64_t gen_below64(uint64_t u, uint64_t n)
+{
+    return (uint64_t)(((unsigned __int128)u * n) >> 64);
+}
+
+static inline double gen_unit(gen_rng *r)
+{
+    return (double)(gen_next(r) >> 11) * 0x1.0p-53;
+}
+
+/* A probability as a threshold on a uniform 64-bit draw. */
+uint64_t gen_threshold(double p);
+
+/* Walker/Vose alias table: a weighted draw in O(1). */
+typedef struct gen_alias {
+    uint32_t n;        /* number of outcomes, >= 1 */
+    uint64_t *thr;     /* keep outcome i when the low 32 bits are below thr[i] */
+    uint32_t *alias;   /* otherwise take alias[i] */
+} gen_alias;
+
+int gen_aliasBuild(gen_alias *a, const double *w, uint32_t n);
+void gen_aliasFree(gen_alias *a);
+static inline uint32_t gen_aliasDraw(const gen_alias *a, uint64_t u)
+{
+    uint32_t const i = (uint32_t)(((u >> 32) * (uint64_t)a->n) >> 32);
+    return ((u & 0xFFFFFFFFu) < a->thr[i]) ? i : a->alias[i];
+}
+
+/* ------------------------------------------------------------ dates */
+
+/* Days since 1970-01-01 of a YYYYMMDD date, and back (proleptic Gregorian). */
+int32_t gen_dayNumber(uint32_t ymd);
+uint32_t gen_fromDayNumber(int32_t days);
+int gen_isDate(int y, int m, int d);
+
+/* ------------------------------------------------------------ options */
+
+typedef struct gen_opts {
+    uint64_t rows;            /* --rows */
+    uint64_t seed;            /* --seed */
+    const char *out;          /* -o FILE, "-" for stdout */
+    const char *truth;        /* --truth FILE or NULL */
+    int threads;              /* --threads, >= 1 */
+    uint32_t run_date;        /* --run-date YYYYMMDD */
+    int zstd_level;           /* --zstd-level */
+    int messy;                /* --messy */
+    int gbk;                  /* --encoding gbk */
+    double dup_rate;          /* extra rows that repeat another row's ID */
+    double invalid_rate;      /* type-1 rows given an invalid ID */
+    double noid_rate;         /* rows without an ID (type Z, empty number) */
+    double attr_rate;         /* no-ID rows repeating a no-ID student's name/sex/birth */
+    double mixed_rate;        /* no-ID rows repeating a student with an ID */
+    double other_rate;        /* rows with ID type 8, 9 or A */
+    double other_invalid;     /* share of those with a bad format */
+    double migrant_rate;      /* IDs issued in another province */
+    double local_migrant_rate;/* IDs issued in another county of the province */
+    double temp_rate;         /* valid-ID rows with a temporary L number */
+    double noise_rate;        /* rows with formatting noise normalization undoes */
+    double malformed_rate;    /* --messy: rows with a wrong field count */
+    double school_size_sigma; /* log-normal spread of school sizes */
+    uint32_t rows_per_school; /* mean students per school */
+} gen_opts;
+
+/* ------------------------------------------------------------ geography */
+
+enum { GEN_GRADES = 12 };     /* grades 1..12: primary 1-6, junior 7-9, senior 10-12 */
+
+typedef struct gen_county {
+    char code[6];             /* GB/T 2260-style county code */
+    uint16_t prov;            /* index into the province table */
+    uint32_t city;            /* index into ctx->cities */
+    uint8_t kind;             /* 0 district, 1 county, 2 county-level city */
+    uint64_t first_row;       /* its rows are [first_row, end_row) */
+    uint64_t end_row;
+} gen_county;
+
+typedef struct gen_city {
+    uint64_t first_row;       /* rows of all its counties */
+    uint64_t end_row;
+} gen_city;
+
+typedef struct gen_school {
+    uint64_t first_row;       /* its rows are first_row .. first_row+rows-1 */
+    uint32_t rows;            /* students */
+    uint32_t county;          /* index into ctx->counties */
+    uint32_t name_off;        /* the CSV-ready name in ctx->names */
+    uint16_t name_len;
+    uint8_t cat;              /* index into the category table */
+    uint8_t grade_lo;         /* first grade taught (1..12) */
+    uint8_t grade_n;          /* number of grades taught */
+    uint8_t newlines;         /* LF bytes inside its (quoted) name: 0 or 1 */
+    char code[10];            /* 学校标识码 AABBCCCCCC */
+    uint32_t grade_start[GEN_GRADES + 1]; /* row offset of each taught grade, then rows */
+    uint32_t cohort_base[GEN_GRADES];     /* same county and grade in earlier schools */
+    uint64_t lines_before;    /* LF bytes inside quoted names of earlier schools' rows */
+} gen_school;
+
+/* Where a row sits in the layout. */
+typedef struct gen_loc {
+    uint32_t school;          /* index into ctx->schools */
+    uint8_t grade;            /* 1..12 */
+    uint32_t rank;            /* index among the county's students of that grade */
+} gen_loc;
+
+typedef struct gen_cohort {
+    int32_t first_day;        /* day number of Sep 1 of the cohort's birth year */
+    uint32_t days;            /* 365 or 366: up to Aug 31 next year */
+    uint32_t enrol_year;      /* year the cohort entered grade 1 */
+} gen_cohort;
+
+/* ------------------------------------------------------------ context */
+
+typedef struct gen_ctx {
+    gen_opts o;               /* the options, validated */
+    uint64_t k_role;          /* stream keys derived from the seed */
+    uint64_t k_row;
+    uint64_t k_noise;
+    uint64_t k_layout;
+    gen_county *counties;     /* ordered by code: province, city, county */
+    uint32_t n_counties;
+    gen_city *cities;
+    uint32_t n_cities;
+    uint32_t prov_county[32]; /* counties of province p: [prov_county[p], prov_county[p+1]) */
+    uint64_t prov_first[32];  /* rows of province p: [prov_first[p], prov_first[p+1]) */
+    gen_school *schools;      /* in row order, grouped by county */
+    uint32_t n_schools;
+    char *names;              /* school names, CSV-ready (quoted when needed) */
+    size_t names_len;
+    gen_alias prov_alias;     /* provinces by school-age population */
+    uint32_t school_year;     /* year of the current school year's September */
+    gen_cohort cohort[GEN_GRADES + 1]; /* by grade */
+    uint64_t t_role[8];       /* cumulative role thresholds, see gen_inject.c */
+    uint64_t t_noise;         /* per-row noise threshold */
+    uint64_t t_migrant;
+    uint64_t t_local_migrant;
+    uint64_t t_temp;
+} gen_ctx;
+
+/* gen_geo.c */
+int gen_buildLayout(gen_ctx *ctx);
+void gen_freeLayout(gen_ctx *ctx);
+void gen_locate(const gen_ctx *ctx, uint64_t row, gen_loc *loc);
+void gen_locNext(const gen_ctx *ctx, gen_loc *loc, uint64_t next_row);
+/* Line of a row in the output (header is line 1); rows never span lines
+ * except by the LF inside a quoted school name. */
+uint64_t gen_lineOf(const gen_ctx *ctx, uint64_t row, uint32_t school);
+const char *gen_provinceCode(uint32_t prov);
+uint32_t gen_provinceCount(void);
+uint32_t gen_provinceIndex(const char code2[2]); /* UINT32_MAX if unknown */
+const char *gen_gradeName(uint8_t grade, size_t *len);
+
+/* ------------------------------------------------------------ people */
+
+enum gen_nameKind { GEN_NAME_HAN = 0, GEN_NAME_DOTTED, GEN_NAME_LATIN };
+
+enum gen_role {
+    GEN_ROLE_PLAIN = 0, GEN_ROLE_DUP, GEN_ROLE_INVALID, GEN_ROLE_NOID,
+    GEN_ROLE_ATTR, GEN_ROLE_MIXED, GEN_ROLE_OTHER, GEN_ROLE_MALFORMED
+};
+
+/* How an injected row was made (the truth file's `kind` column). */
+enum gen_kind {
+    GEN_KIND_NONE = 0,
+    GEN_KIND_TRANSFER,   /* same student registered again in another school */
+    GEN_KIND_TYPED,      /* another student carrying the first one's ID */
+    GEN_KIND_IMPORT,     /* the same row imported twice into one school */
+    GEN_KIND_MULTI,      /* a third (or later) member joining a duplicate group */
+    GEN_KIND_ATTR,       /* a no-ID student registered again without ID */
+    GEN_KIND_MIXED,      /* a student with an ID registered again without one */
+    GEN_KIND_INVALID,    /* type-1 row with an invalid ID */
+    GEN_KIND_OTHER,      /* type 8/9/A row (invalid ones are in the truth) */
+    GEN_KIND_MALFORMED,  /* wrong field count */
+    GEN_KIND_COUNT
+};
+
+typedef struct gen_person {
+    uint64_t row;             /* its index */
+    uint64_t root;            /* injected rows: the row it repeats, else row */
+    gen_loc loc;              /* its place in the layout */
+    uint8_t role;             /* enum gen_role */
+    uint8_t kind;             /* enum gen_kind */
+    uint8_t reason;           /* intended xj_idReason when invalid, else 0 */
+    uint8_t sex;              /* 1 male, 2 female */
+    uint8_t grade;            /* shown grade (a transfer keeps its own) */
+    uint8_t name_kind;        /* enum gen_nameKind */
+    uint8_t name_len;
+    uint8_t id_len;
+    uint8_t malformed;        /* 1: a field missing, 2: a field too many */
+    char id_type;             /* '1', 'Z', '8', '9', 'A' */
+    uint32_t birth;           /* YYYYMMDD as recorded */
+    uint32_t registered;      /* YYYYMMDD 建籍日期 */
+    char sno[19];             /* 学籍号, always 19 bytes */
+    char id[24];              /* ID number as generated (before noise) */
+    char name[96];            /* UTF-8, before noise */
+} gen_person;
+
+/* gen_names.c */
+int gen_namesInit(void);
+/* Writes a name for a student of the province (index) into p. */
+void gen_makeName(gen_rng *r, uint32_t prov, uint8_t sex, gen_person *p);
+void gen_makeLatinName(gen_rng *r, uint8_t sex, gen_person *p);
+/* A place-like name of two characters for schools. */
+size_t gen_placeName(uint64_t u, char *out);
+
+/* gen_people.c: the student the layout puts at `row`, before any injection. */
+void gen_basePerson(const gen_ctx *ctx, uint64_t row, const gen_loc *loc, gen_person *p);
+/* 17 digits + check character into out[18]. */
+void gen_finishId(char id[18]);
+void gen_putDate8(char *out, uint32_t ymd);
+void gen_putDigits(char *out, uint64_t v, int n);
+/* An injective 12-digit serial of a row (student numbers L/J). */
+uint64_t gen_serial12(uint64_t row, uint64_t salt);
+
+/* gen_inject.c */
+int gen_setupRoles(gen_ctx *ctx);
+uint8_t gen_roleOf(const gen_ctx *ctx, uint64_t row);
+/* The final row: base person plus what its role injects. */
+void gen_makeRow(const gen_ctx *ctx, uint64_t row, const gen_loc *loc, gen_person *p);
+
+/* gen_format.c: appends one row (with noise) to out; returns bytes written.
+ * out must have GEN_ROW_MAX bytes free. */
+enum { GEN_ROW_MAX = 1024 };
+size_t gen_formatRow(const gen_ctx *ctx, const gen_person *p, char *out);
+size_t gen_formatHeader(const gen_ctx *ctx, char *out);
+
+/* gen_write.c: where the bytes go. A block's text is encoded (GB 18030,
+ * then a zstd frame of its own) on the worker thread that made it; the
+ * sink only writes, in block order. Concatenated zstd frames are one valid
+ * .zst stream (RFC 8878 §3.1), and each frame depends on its block alone, so
+ * the file is the same whatever the thread count. */
+typedef struct gen_buf {
+    char *p;                  /* bytes */
+    size_t len;               /* used */
+    size_t cap;               /* allocated */
+} gen_buf;
+int gen_bufReserve(gen_buf *b, size_t extra);
+void gen_bufFree(gen_buf *b);
+
+typedef struct gen_sink {
+    int fd;                   /* output file or 1 */
+    int close_fd;             /* 1 when we opened it */
+    int zstd;                 /* output ends in .zst */
+    const char *path;         /* for messages */
+    uint64_t bytes;           /* written so far */
+} gen_sink;
+int gen_sinkOpen(gen_sink *s, const char *path);
+int gen_sinkWrite(gen_sink *s, const void *p, size_t n);
+int gen_sinkClose(gen_sink *s);
+
+typedef struct gen_encoder gen_encoder; /* per thread: zstd context, iconv */
+gen_encoder *gen_encoderCreate(int zstd, int level, int gbk);
+void gen_encoderFree(gen_encoder *e);
+/* Encodes `in` into `out` (replacing its content); returns 0 or -1. */
+int gen_encode(gen_encoder *e, const gen_buf *in, gen_buf *out);
+
+/* gen_people.c */
+void gen_setupCohorts(gen_ctx *ctx);
+
+/* gen_truth.c */
+int gen_writeTruth(const gen_ctx *ctx, const char *path);
+
+#endif
