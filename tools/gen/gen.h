@@ -136,6 +136,7 @@ typedef struct gen_county {
     uint8_t kind;             /* 0 district, 1 county, 2 county-level city */
     uint64_t first_row;       /* its rows are [first_row, end_row) */
     uint64_t end_row;
+    uint32_t cohort_n[GEN_GRADES]; /* its students per grade (native ID slots in use) */
 } gen_county;
 
 typedef struct gen_city {
@@ -274,6 +275,8 @@ void gen_putDate8(char *out, uint32_t ymd);
 void gen_putDigits(char *out, uint64_t v, int n);
 /* An injective 12-digit serial of a row (student numbers L/J). */
 uint64_t gen_serial12(uint64_t row, uint64_t salt);
+/* The same over `digits` decimal digits (<= 18): injective below 10^digits. */
+uint64_t gen_serial(uint64_t row, uint64_t salt, int digits);
 
 /* gen_inject.c */
 int gen_setupRoles(gen_ctx *ctx);

@@ -301,6 +301,7 @@ int gen_buildLayout(gen_ctx *ctx)
             uint32_t const grade = s.grade_lo + g;
             s.cohort_base[g] = cohort_run[grade - 1];
             cohort_run[grade - 1] += gu - ggiven;
+            ctx->counties[s.county].cohort_n[grade - 1] += gu - ggiven;
             ggiven = gu;
         }
         s.grade_start[s.grade_n] = s.rows;
@@ -382,18 +383,12 @@ void gen_locNext(const gen_ctx *ctx, gen_loc *loc, uint64_t next_row)
     const gen_school *s = &ctx->schools[loc->school];
     if (next_row >= s->first_row + s->rows) {
         loc->school++;
-        s = &ctx->schools[loc->school];
-        loc->grade = s->grade_lo;
-        loc->rank = s->cohort_base[0];
+        gen_setGrade(ctx, loc, next_row); /* grades may have no rows */
         return;
     }
     uint32_t const g = (uint32_t)(loc->grade - s->grade_lo);
-    if (g + 1 < s->grade_n && next_row - s->first_row >= s->grade_start[g + 1]) {
-        loc->grade++;
-        loc->rank = s->cohort_base[g + 1];
-    } else {
-        loc->rank++;
-    }
+    if (g + 1 < s->grade_n && next_row - s->first_row >= s->grade_start[g + 1]) gen_setGrade(ctx, loc, next_row);
+    else loc->rank++;
 }
 
 uint64_t gen_lineOf(const gen_ctx *ctx, uint64_t row, uint32_t school)

@@ -281,29 +281,31 @@ static void gen_applyOther(const gen_ctx *ctx, gen_person *p, gen_rng *r)
     static const char *const N3[] = { "840", "410", "392", "250", "276", "826", "124", "036", "643", "702" };
     uint32_t const t = gen_below(r, 100);
     int const bad = gen_unit(r) < ctx->o.other_invalid;
-    uint64_t const serial = gen_serial12(p->row, ctx->k_layout ^ 0x3C);
+    uint64_t const salt = ctx->k_layout ^ 0x3C;
     uint32_t const c = gen_below(r, 10);
     p->kind = GEN_KIND_OTHER;
     gen_putSerialSno(ctx, p, 'L', 0x4D);
     char *const id = p->id;
+    /* numbers come from gen_serial over exactly the digits written, so two
+     * rows (below 10^digits) never get the same one */
     if (t < 30) { /* 台湾居民来往大陆通行证: 8 or 10 digits */
         p->id_type = '8';
-        if (!bad) { p->id_len = gen_below(r, 5) ? 8 : 10; gen_putDigits(id, serial, p->id_len); }
-        else if (gen_below(r, 2)) { p->id_len = 9; gen_putDigits(id, serial, 9); }
-        else { id[0] = 'T'; gen_putDigits(id + 1, serial, 7); p->id_len = 8; }
+        if (!bad) { p->id_len = gen_below(r, 5) ? 8 : 10; gen_putDigits(id, gen_serial(p->row, salt, p->id_len), p->id_len); }
+        else if (gen_below(r, 2)) { p->id_len = 9; gen_putDigits(id, gen_serial(p->row, salt, 9), 9); }
+        else { id[0] = 'T'; gen_putDigits(id + 1, gen_serial(p->row, salt, 9), 9); p->id_len = 10; }
     } else if (t < 60) { /* 境外永久居住证 */
         p->id_type = '9';
         gen_makeLatinName(r, p->sex, p);
         if (t < 45) { /* old card: 3 letters + 12 digits */
             memcpy(id, C3[c], 3);
-            gen_putDigits(id + 3, serial, bad ? 11 : 12);
+            gen_putDigits(id + 3, gen_serial(p->row, salt, bad ? 11 : 12), bad ? 11 : 12);
             p->id_len = bad ? 14 : 15;
         } else { /* 2023 card: 9, province, country, birth date, sequence, sex, check */
             const char *const pc = ctx->schools[p->loc.school].code + 2;
             id[0] = '9'; id[1] = pc[0]; id[2] = pc[1];
             memcpy(id + 3, N3[c], 3);
             gen_putDate8(id + 6, p->birth);
-            gen_putDigits(id + 14, serial % 100, 2);
+            gen_putDigits(id + 14, gen_serial(p->row, salt, 2), 2);
             id[16] = (char)('0' + gen_below(r, 5) * 2 + (p->sex == 1));
             gen_finishId(id);
             p->id_len = bad ? 17 : 18;
@@ -311,9 +313,9 @@ static void gen_applyOther(const gen_ctx *ctx, gen_person *p, gen_rng *r)
     } else { /* 护照: 5-20 letters and digits */
         p->id_type = 'A';
         gen_makeLatinName(r, p->sex, p);
-        if (!bad) { id[0] = gen_below(r, 2) ? 'E' : 'P'; gen_putDigits(id + 1, serial, 8); p->id_len = 9; }
-        else if (gen_below(r, 2)) { id[0] = 'E'; gen_putDigits(id + 1, serial, 3); p->id_len = 4; }
-        else { id[0] = 'E'; id[1] = '-'; gen_putDigits(id + 2, serial, 8); p->id_len = 10; }
+        if (!bad) { id[0] = gen_below(r, 2) ? 'E' : 'P'; gen_putDigits(id + 1, gen_serial(p->row, salt, 8), 8); p->id_len = 9; }
+        else if (gen_below(r, 2)) { id[0] = 'E'; gen_putDigits(id + 1, gen_serial12(p->row, salt), 20); p->id_len = 21; }
+        else { id[0] = 'E'; id[1] = '-'; gen_putDigits(id + 2, gen_serial(p->row, salt, 8), 8); p->id_len = 10; }
     }
     if (bad) p->reason = XJ_ID_FORMAT;
 }

@@ -13,12 +13,15 @@
  * day is (k * 7919 + offset) mod D over the D days of the cohort year (7919
  * is prime to 365 and 366), the slot k / D picks one of 400 sequence pairs,
  * and the sex picks the odd or even member of the pair, so sequence numbers
- * 000-799 never repeat within a (county, birth day). Students whose ID was
- * issued elsewhere (migrant children) draw a random day and a sequence in
- * 800-999; two of them from the same county and day can collide (rarely: a
- * natural collision, not an injected one). Counties with more than 400 x D
- * students in one grade (none below ~150 000 per grade) spill over into
- * that random space too.
+ * 000-799 never repeat within a (county, birth day). The natives of a
+ * (county, grade) use the first `used` = ceil(students / D) pairs after the
+ * rotation `spin`. Students whose ID was issued elsewhere (migrant children)
+ * draw a random day and one of the 400 - used other pairs of their origin
+ * county, so they never collide with a native; two migrants from the same
+ * origin, day and pair can (rarely: a natural collision, not an injected
+ * one: about one per million rows at 1M rows, growing with the square of
+ * the population). Counties with more than 400 x D
+ * students in one grade spill over into random pairs too.
  *
  * Sex ratio: 111.3 boys per 100 girls, the 0-14 age group of the 2020 census.
  */
@@ -48,6 +51,12 @@ void gen_setupCohorts(gen_ctx *ctx)
     }
 }
 
+/* Rotation of the native sequence pairs of (county, grade, day). */
+static inline uint32_t gen_spin(const gen_ctx *ctx, uint32_t county, uint8_t grade, uint32_t day)
+{
+    return (uint32_t)(gen_mix(ctx->k_layout + ((uint64_t)county << 20 | (uint64_t)grade << 9 | day)) % 400);
+}
+
 static const double MALE_SHARE = 111.3 / 211.3;
 
 void gen_basePerson(const gen_ctx *ctx, uint64_t row, const gen_loc *loc, gen_person *p)
@@ -70,27 +79,36 @@ void gen_basePerson(const gen_ctx *ctx, uint64_t row, const gen_loc *loc, gen_pe
 
     /* where the ID was issued, and the (day, sequence) pair */
     uint64_t const u = gen_next(&r);
-    const char *region = k->code;
+    uint32_t origin = s->county;
     uint32_t day, seq;
     uint64_t const slot = loc->rank / co->days;
-    if (u >= ctx->t_migrant && u - ctx->t_migrant >= ctx->t_local_migrant && slot < 400) {
-        uint32_t const off = (uint32_t)(gen_mix(ctx->k_layout ^ ((uint64_t)s->county << 8 | loc->grade)) % co->days);
+    int const native = u >= ctx->t_migrant && u - ctx->t_migrant >= ctx->t_local_migrant;
+    if (native && slot < 400) {
+        uint32_t const off = (uint32_t)(gen_mix(ctx->k_layout ^ ((uint64_t)origin << 8 | loc->grade)) % co->days);
         day = (uint32_t)(((uint64_t)loc->rank * 7919 + off) % co->days);
-        uint32_t const spin = (uint32_t)(gen_mix(ctx->k_layout + ((uint64_t)s->county << 20 | (uint64_t)loc->grade << 9 | day)) % 400);
-        seq = (uint32_t)((slot + spin) % 400) * 2 + (p->sex == 1);
+        seq = (uint32_t)((slot + gen_spin(ctx, origin, loc->grade, day)) % 400) * 2 + (p->sex == 1);
     } else {
-        if (u < ctx->t_migrant) { /* another province */
+        if (native) {
+            /* a county too large for the native slots: random, like a migrant */
+        } else if (u < ctx->t_migrant) { /* another province */
             uint32_t pv = gen_aliasDraw(&ctx->prov_alias, gen_next(&r));
             if (pv == k->prov) pv = (pv + 1 + gen_below(&r, gen_provinceCount() - 1)) % gen_provinceCount();
             uint32_t const n = ctx->prov_county[pv + 1] - ctx->prov_county[pv];
-            region = ctx->counties[ctx->prov_county[pv] + gen_below(&r, n)].code;
-        } else if (u - ctx->t_migrant < ctx->t_local_migrant) { /* another county of the province */
+            origin = ctx->prov_county[pv] + gen_below(&r, n);
+        } else { /* another county of the province */
             uint32_t const n = ctx->prov_county[k->prov + 1] - ctx->prov_county[k->prov];
-            region = ctx->counties[ctx->prov_county[k->prov] + gen_below(&r, n)].code;
+            origin = ctx->prov_county[k->prov] + gen_below(&r, n);
         }
+        /* a random day, and a sequence pair outside the band the origin's
+         * natives use that day (so never one of theirs) */
         day = gen_below(&r, co->days);
-        seq = 800 + gen_below(&r, 100) * 2 + (p->sex == 1);
+        uint32_t const used = (ctx->counties[origin].cohort_n[loc->grade - 1] + co->days - 1) / co->days;
+        uint32_t const pair = (used < 400)
+            ? (gen_spin(ctx, origin, loc->grade, day) + used + gen_below(&r, 400 - used)) % 400
+            : gen_below(&r, 400);
+        seq = pair * 2 + (p->sex == 1);
     }
+    const char *const region = ctx->counties[origin].code;
     p->birth = gen_fromDayNumber(co->first_day + (int32_t)day);
     memcpy(p->id, region, 6);
     gen_putDate8(p->id + 6, p->birth);

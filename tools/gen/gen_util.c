@@ -101,11 +101,17 @@ void gen_putDate8(char *out, uint32_t ymd)
     gen_putDigits(out, ymd, 8);
 }
 
-uint64_t gen_serial12(uint64_t row, uint64_t salt)
+uint64_t gen_serial(uint64_t row, uint64_t salt, int digits)
 {
-    /* x -> (a*x + b) mod 10^12 is a bijection when gcd(a, 10) = 1, so two
-     * rows below 10^12 never share a serial. */
-    uint64_t const M = 1000000000000ULL;
+    /* x -> (a*x + b) mod 10^k is a bijection when gcd(a, 10) = 1, so two
+     * rows below 10^k never share a serial. */
+    uint64_t M = 1;
+    for (int i = 0; i < digits; i++) M *= 10;
     uint64_t const a = 387420489ULL; /* 3^18 */
     return (uint64_t)(((unsigned __int128)(row % M) * a + (salt % M)) % M);
+}
+
+uint64_t gen_serial12(uint64_t row, uint64_t salt)
+{
+    return gen_serial(row, salt, 12);
 }
