@@ -3,13 +3,15 @@
  *
  * The driver cuts the rows into blocks of GEN_BLOCK_ROWS, makes a batch of
  * blocks in parallel (OpenMP; each block: rows -> CSV text -> GB 18030 ->
- * zstd frame, all on one thread), then writes the batch in block order.
- * Block contents depend only on (seed, options, block index), never on the
- * thread that made them, which is what makes the output independent of
- * --threads. Without OpenMP the same code runs on one thread.
+ * zstd frame, all on one thread); a writer thread writes the batch in block
+ * order while the workers make the next one into the other half of the
+ * slots (double buffering). Block contents depend only on (seed, options,
+ * block index), never on the thread that made them, which is what makes the
+ * output independent of --threads. Without OpenMP the same code runs on one thread.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -279,6 +281,44 @@ static void gen_makeBlock(const gen_ctx *ctx, uint64_t b, gen_slot *sl, gen_enco
     if (enc != NULL && gen_encode(enc, t, &sl->enc) != 0) sl->failed = 1;
 }
 
+/* The writer thread: writes one finished batch in block order while the
+ * workers make the next one (double buffering; the driver joins it before
+ * reusing that half of the slots). */
+typedef struct gen_writer {
+    gen_sink *sink;           /* where to */
+    gen_slot *slots;          /* the batch */
+    uint64_t cnt;             /* blocks in it */
+    int encode;               /* write slot.enc rather than slot.text */
+    int rc;                   /* EXIT_OK or EXIT_IO */
+    int err;                  /* errno of a failed write */
+    int failed_block;         /* a block failed to encode */
+} gen_writer;
+
+static void *gen_writeBatch(void *arg)
+{
+    gen_writer *const w = arg;
+    for (uint64_t j = 0; j < w->cnt; j++) {
+        if (w->slots[j].failed) { w->failed_block = 1; w->rc = EXIT_IO; return NULL; }
+        const gen_buf *const out = w->encode ? &w->slots[j].enc : &w->slots[j].text;
+        if (gen_sinkWrite(w->sink, out->p, out->len) != 0) { w->err = errno; w->rc = EXIT_IO; return NULL; }
+    }
+    return NULL;
+}
+
+static int gen_joinWriterInline(const gen_ctx *ctx, gen_writer *w)
+{
+    if (w->rc == EXIT_OK) return EXIT_OK;
+    if (w->failed_block) fputs("xjdedup gen: out of memory or encoding failure while making a block\n", stderr);
+    else fprintf(stderr, "xjdedup gen: cannot write %s: %s\n", ctx->o.out, strerror(w->err));
+    return w->rc;
+}
+
+static int gen_joinWriter(const gen_ctx *ctx, pthread_t th, gen_writer *w)
+{
+    pthread_join(th, NULL);
+    return gen_joinWriterInline(ctx, w);
+}
+
 static int gen_run(gen_ctx *ctx)
 {
     gen_sink sink;
@@ -289,9 +329,12 @@ static int gen_run(gen_ctx *ctx)
     int const T = ctx->o.threads;
     int const encode = sink.zstd || ctx->o.gbk;
     uint64_t const nblocks = (ctx->o.rows + GEN_BLOCK_ROWS - 1) / GEN_BLOCK_ROWS;
-    size_t const nslots = (size_t)T * 2;
-    gen_slot *const slots = calloc(nslots, sizeof *slots);
+    size_t const nslots = (size_t)T * 2;   /* blocks per batch */
+    gen_slot *const slots = calloc(nslots * 2, sizeof *slots);
     gen_encoder **const encs = calloc((size_t)T, sizeof *encs);
+    gen_writer w = { 0 };
+    pthread_t wth;
+    int writing = 0;
     int rc = EXIT_OK;
     if (slots == NULL || encs == NULL) { fputs("xjdedup gen: out of memory\n", stderr); rc = EXIT_IO; goto done; }
     for (int i = 0; i < T && encode; i++)
@@ -299,8 +342,10 @@ static int gen_run(gen_ctx *ctx)
             fputs("xjdedup gen: cannot set up zstd or GB 18030 conversion\n", stderr);
             rc = EXIT_IO; goto done;
         }
-    for (uint64_t base = 0; base < (nblocks ? nblocks : 1); base += nslots) {
+    uint64_t k = 0;
+    for (uint64_t base = 0; base < (nblocks ? nblocks : 1); base += nslots, k++) {
         uint64_t const cnt = (nblocks == 0) ? 1 : (nblocks - base < nslots ? nblocks - base : nslots);
+        gen_slot *const set = slots + (k & 1) * nslots;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) num_threads(T)
 #endif
@@ -310,26 +355,24 @@ static int gen_run(gen_ctx *ctx)
 #else
             int const th = 0;
 #endif
-            gen_makeBlock(ctx, base + j, &slots[j], encode ? encs[th] : NULL);
+            gen_makeBlock(ctx, base + j, &set[j], encode ? encs[th] : NULL);
         }
-        for (uint64_t j = 0; j < cnt; j++) {
-            if (slots[j].failed) {
-                fputs("xjdedup gen: out of memory or encoding failure while making a block\n", stderr);
-                rc = EXIT_IO; goto done;
-            }
-            const gen_buf *const out = encode ? &slots[j].enc : &slots[j].text;
-            if (gen_sinkWrite(&sink, out->p, out->len) != 0) {
-                fprintf(stderr, "xjdedup gen: cannot write %s: %s\n", ctx->o.out, strerror(errno));
-                rc = EXIT_IO; goto done;
-            }
+        if (writing) { writing = 0; if ((rc = gen_joinWriter(ctx, wth, &w)) != EXIT_OK) goto done; }
+        w = (gen_writer){ .sink = &sink, .slots = set, .cnt = cnt, .encode = encode, .rc = EXIT_OK };
+        if (pthread_create(&wth, NULL, gen_writeBatch, &w) != 0) {
+            gen_writeBatch(&w);            /* no thread: write inline */
+            if ((rc = gen_joinWriterInline(ctx, &w)) != EXIT_OK) goto done;
+        } else {
+            writing = 1;
         }
     }
 done:
+    if (writing && gen_joinWriter(ctx, wth, &w) != EXIT_OK && rc == EXIT_OK) rc = EXIT_IO;
     if (gen_sinkClose(&sink) != 0 && rc == EXIT_OK) {
         fprintf(stderr, "xjdedup gen: cannot write %s: %s\n", ctx->o.out, strerror(errno));
         rc = EXIT_IO;
     }
-    for (size_t i = 0; slots && i < nslots; i++) { gen_bufFree(&slots[i].text); gen_bufFree(&slots[i].enc); }
+    for (size_t i = 0; slots && i < nslots * 2; i++) { gen_bufFree(&slots[i].text); gen_bufFree(&slots[i].enc); }
     for (int i = 0; encs && i < T; i++) gen_encoderFree(encs[i]);
     free(slots);
     free(encs);

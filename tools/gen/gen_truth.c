@@ -181,7 +181,7 @@ int gen_writeTruth(const gen_ctx *ctx, const char *path)
             free(copy);
         }
     }
-    if (!fail) qsort(groups.v, groups.n, sizeof *groups.v, tr_cmpGroup);
+    if (!fail && groups.n > 1) qsort(groups.v, groups.n, sizeof *groups.v, tr_cmpGroup);
 
     FILE *const f = fail ? NULL : fopen(path, "w");
     if (f != NULL) {
