@@ -177,10 +177,10 @@ typedef struct gen_cohort {
 
 typedef struct gen_ctx {
     gen_opts o;               /* the options, validated */
-    uint64_t k_role;          /* stream keys derived from the seed */
-    uint64_t k_row;
-    uint64_t k_noise;
-    uint64_t k_layout;
+    uint64_t k_role;          /* stream key: each row's role (gen_roleOf) */
+    uint64_t k_row;           /* stream key: a row's student and injection */
+    uint64_t k_noise;         /* stream key: a row's formatting noise */
+    uint64_t k_layout;        /* stream key: schools, counties, serials */
     gen_county *counties;     /* ordered by code: province, city, county */
     uint32_t n_counties;
     gen_city *cities;
@@ -196,9 +196,9 @@ typedef struct gen_ctx {
     gen_cohort cohort[GEN_GRADES + 1]; /* by grade */
     uint64_t t_role[8];       /* cumulative role thresholds, see gen_inject.c */
     uint64_t t_noise;         /* per-row noise threshold */
-    uint64_t t_migrant;
-    uint64_t t_local_migrant;
-    uint64_t t_temp;
+    uint64_t t_migrant;       /* ID issued in another province */
+    uint64_t t_local_migrant; /* ID issued in another county of the province */
+    uint64_t t_temp;          /* temporary L student number */
 } gen_ctx;
 
 /* gen_geo.c */
