@@ -127,7 +127,7 @@ xj_error sc_forEachChunk(sc_run *run, int first_pass, sc_chunkFn fn, const char 
                 nb++;
             }
             if (!err && nb) err = sc_runBatch(run, batch, nb, fn);
-            for (size_t k = 0; k < nb; k++) rd_chunkFree(&batch[k]);
+            for (size_t k = 0; k < nb; k++) rd_recycleChunk(sp, &batch[k]);
             if (!err) err = sc_reportProgress(run, stage);
         }
         rd_splitterFree(sp);

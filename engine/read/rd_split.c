@@ -14,6 +14,7 @@
 #include "xj_alloc.h"
 
 #define SP_READ_BLOCK (1u << 20)
+#define SP_SPARES 16 /* recycled chunk buffers kept (a batch is 2 x threads) */
 
 struct rd_splitter {
     rd_input *in;          /* the stream */
@@ -30,6 +31,8 @@ struct rd_splitter {
     int skipping;          /* discarding the rest of an overlong record */
     int eof;               /* the input is exhausted */
     int started;           /* the BOM check has been done */
+    rd_chunk spare[SP_SPARES]; /* used chunks whose buffers can be reused */
+    size_t n_spare;
 };
 
 void rd_chunkFree(rd_chunk *c)
@@ -59,6 +62,7 @@ xj_error rd_splitterCreate(rd_input *in, uint32_t source, size_t target, rd_spli
 void rd_splitterFree(rd_splitter *sp)
 {
     if (sp == NULL) return;
+    for (size_t i = 0; i < sp->n_spare; i++) rd_chunkFree(&sp->spare[i]);
     rd_chunkFree(&sp->cur);
     xj_free(sp);
 }
@@ -308,6 +312,18 @@ xj_error rd_readHeader(rd_splitter *sp, xj_buf *header, int *found, xj_status *s
     return XJ_OK;
 }
 
+void rd_recycleChunk(rd_splitter *sp, rd_chunk *c)
+{
+    if (sp->n_spare == SP_SPARES || c->data == NULL) {
+        rd_chunkFree(c);
+        return;
+    }
+    for (size_t i = 0; i < c->n_overlong; i++) xj_free(c->overlong[i].raw);
+    xj_free(c->overlong);
+    sp->spare[sp->n_spare++] = (rd_chunk){.data = c->data, .cap = c->cap, .recs = c->recs, .cap_recs = c->cap_recs};
+    memset(c, 0, sizeof *c);
+}
+
 xj_error rd_nextChunk(rd_splitter *sp, rd_chunk *chunk, int *done, xj_status *st)
 {
     memset(chunk, 0, sizeof *chunk);
@@ -322,7 +338,9 @@ xj_error rd_nextChunk(rd_splitter *sp, rd_chunk *chunk, int *done, xj_status *st
     size_t const tail = sp->filled - sp->rec_start;
     size_t const ncap = sp->target + 2 * SP_READ_BLOCK > tail + SP_READ_BLOCK ? sp->target + 2 * SP_READ_BLOCK
                                                                               : tail + SP_READ_BLOCK;
-    char *const fresh = xj_malloc(ncap);
+    rd_chunk reuse = {0};
+    if (sp->n_spare > 0 && sp->spare[sp->n_spare - 1].cap >= ncap) reuse = sp->spare[--sp->n_spare];
+    char *const fresh = reuse.data ? reuse.data : xj_malloc(ncap);
     RETURN_ERROR_IF(fresh == NULL, st, XJ_ERR_NOMEM, "out of memory reading %s", rd_path(sp->in));
     memcpy(fresh, c->data + sp->rec_start, tail);
 
@@ -333,7 +351,9 @@ xj_error rd_nextChunk(rd_splitter *sp, rd_chunk *chunk, int *done, xj_status *st
 
     memset(c, 0, sizeof *c);
     c->data = fresh;
-    c->cap = ncap;
+    c->cap = reuse.data ? reuse.cap : ncap;
+    c->recs = reuse.recs;
+    c->cap_recs = reuse.cap_recs;
     sp->filled = tail;
     sp->scan -= sp->rec_start;
     sp->rec_start = 0;

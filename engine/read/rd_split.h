@@ -64,6 +64,10 @@ void rd_splitterFree(rd_splitter *sp);
  * a leading UTF-8 BOM is dropped). *found = 0 when the input has no record. */
 xj_error rd_readHeader(rd_splitter *sp, xj_buf *header, int *found, xj_status *st);
 
+/* Gives a used chunk's buffers back for reuse (page faults on fresh 8 MiB
+ * buffers cost more than the copying they hold), or frees them. */
+void rd_recycleChunk(rd_splitter *sp, rd_chunk *c);
+
 /* The next chunk; *done = 1 (and an empty chunk) at the end of the input. */
 xj_error rd_nextChunk(rd_splitter *sp, rd_chunk *chunk, int *done, xj_status *st);
 
