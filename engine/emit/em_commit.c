@@ -1,1 +1,228 @@
-/* placeholder: being written */
+/*
+ * em_commit — the output directory appears complete or not at all.
+ *
+ * Everything is written into a temporary sibling, `.NAME.tmp-PID-RANDOM`
+ * next to OUTDIR (same file system, so rename is atomic), each file fsync'd,
+ * MANIFEST last, the directory fsync'd; then the temporary is renamed to
+ * OUTDIR. With --force and an existing OUTDIR (only one that holds a
+ * MANIFEST, i.e. an earlier result of ours), the two are swapped in one
+ * renameat2(RENAME_EXCHANGE), so OUTDIR is at every instant either the old
+ * complete result or the new one; the old one is removed afterwards.
+ *
+ * A run killed half-way leaves its temporary behind; the next run removes
+ * siblings named `.NAME.tmp-PID-*` whose PID is no longer alive (a live PID
+ * may be a concurrent run and is left alone). Only our own names are ever
+ * removed, and removal never follows symlinks.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "em_internal.h"
+#include "xj_alloc.h"
+
+double em_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Removes `name` in `dirfd` and, for a directory, all it holds (depth-limited:
+ * our outputs are at most 3 levels deep). Symlinks are unlinked, not followed. */
+static void em_removeTree(int dirfd, const char *name, int depth)
+{
+    if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT) return;
+    if (depth > 4) return;
+    int const fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return;
+    DIR *const d = fdopendir(fd);
+    if (d == NULL) {
+        close(fd);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        em_removeTree(fd, e->d_name, depth + 1);
+    }
+    closedir(d);
+    unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
+/* Splits OUTDIR into its parent and last component (trailing slashes off). */
+static xj_error em_splitPath(const char *outdir, char *parent, size_t pcap, char *name, size_t ncap, xj_status *st)
+{
+    size_t n = strlen(outdir);
+    while (n > 1 && outdir[n - 1] == '/') n--;
+    RETURN_ERROR_IF(n == 0 || n >= PATH_MAX, st, XJ_ERR_USAGE, "the output directory path is empty or too long");
+    const char *slash = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (outdir[i] == '/') slash = outdir + i;
+    const char *const base = slash ? slash + 1 : outdir;
+    size_t const bn = (size_t)(outdir + n - base);
+    RETURN_ERROR_IF(bn == 0 || bn >= ncap - 64 || (bn == 1 && base[0] == '.') || (bn == 2 && memcmp(base, "..", 2) == 0),
+                    st, XJ_ERR_USAGE, "output directory %s: name a directory to create, e.g. -o out", outdir);
+    memcpy(name, base, bn);
+    name[bn] = '\0';
+    if (slash == NULL) snprintf(parent, pcap, ".");
+    else if (slash == outdir) snprintf(parent, pcap, "/");
+    else snprintf(parent, pcap, "%.*s", (int)(slash - outdir), outdir);
+    return XJ_OK;
+}
+
+/* Removes temporaries of earlier runs of this output whose process is gone. */
+static void em_removeStale(int parentfd, const char *name)
+{
+    int const fd = dup(parentfd);
+    if (fd < 0) return;
+    DIR *const d = fdopendir(fd);
+    if (d == NULL) {
+        close(fd);
+        return;
+    }
+    char prefix[NAME_MAX + 16];
+    snprintf(prefix, sizeof prefix, ".%s.tmp-", name);
+    char old_prefix[NAME_MAX + 16];
+    snprintf(old_prefix, sizeof old_prefix, ".%s.old-", name);
+    size_t const pn = strlen(prefix);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *rest = NULL;
+        if (strncmp(e->d_name, prefix, pn) == 0) rest = e->d_name + pn;
+        else if (strncmp(e->d_name, old_prefix, pn) == 0) rest = e->d_name + pn;
+        if (rest == NULL) continue;
+        char *end = NULL;
+        long const pid = strtol(rest, &end, 10);
+        if (end == rest || *end != '-' || pid <= 0) continue;
+        if (kill((pid_t)pid, 0) == 0 || errno == EPERM) continue; /* still running */
+        em_removeTree(parentfd, e->d_name, 0);
+    }
+    closedir(d);
+}
+
+static uint64_t em_random(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ ((uint64_t)getpid() << 40);
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    return x;
+}
+
+static xj_error em_writeAllFiles(em_ctx *ctx, double t0)
+{
+    FORWARD_IF_ERROR(em_writeProblems(ctx));
+    FORWARD_IF_ERROR(em_writeRejects(ctx));
+    FORWARD_IF_ERROR(em_writeSummary(ctx, em_now() - t0));
+    FORWARD_IF_ERROR(em_writeManifest(ctx));
+    return XJ_OK;
+}
+
+/* fsync of a directory (its entries), by path relative to dirfd. */
+static int em_syncDir(int dirfd, const char *rel)
+{
+    int const fd = openat(dirfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    int const rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+static xj_error em_syncTree(em_ctx *ctx)
+{
+    /* files are synced as they close; their directories here */
+    char dir[PATH_MAX];
+    for (size_t i = 0; i < ctx->n_files; i++) {
+        const char *const slash = strrchr(ctx->files[i].path, '/');
+        if (slash == NULL) continue;
+        if (i > 0) {
+            const char *const prev = strrchr(ctx->files[i - 1].path, '/');
+            if (prev && prev - ctx->files[i - 1].path == slash - ctx->files[i].path &&
+                memcmp(ctx->files[i - 1].path, ctx->files[i].path, (size_t)(slash - ctx->files[i].path)) == 0)
+                continue;
+        }
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - ctx->files[i].path), ctx->files[i].path);
+        RETURN_ERROR_IF(em_syncDir(ctx->dirfd, dir) != 0, ctx->st, XJ_ERR_IO, "cannot sync %s/%s: %s",
+                        ctx->tmp_path, dir, strerror(errno));
+    }
+    RETURN_ERROR_IF(em_syncDir(ctx->dirfd, "schools") != 0 && errno != ENOENT, ctx->st, XJ_ERR_IO,
+                    "cannot sync %s/schools: %s", ctx->tmp_path, strerror(errno));
+    RETURN_ERROR_IF(fsync(ctx->dirfd) != 0, ctx->st, XJ_ERR_IO, "cannot sync %s: %s", ctx->tmp_path, strerror(errno));
+    return XJ_OK;
+}
+
+xj_error em_write(em_run *run, xj_status *st)
+{
+    double const t0 = em_now();
+    char parent[PATH_MAX], name[NAME_MAX + 1];
+    FORWARD_IF_ERROR(em_splitPath(run->outdir, parent, sizeof parent, name, sizeof name, st));
+    int const parentfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    RETURN_ERROR_IF(parentfd < 0, st, XJ_ERR_IO, "cannot open %s (the parent of the output directory): %s", parent,
+                    strerror(errno));
+
+    xj_error err = XJ_OK;
+    struct stat sb;
+    int const exists = fstatat(parentfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0;
+    if (exists) {
+        if (!run->force)
+            err = st_fail(st, XJ_ERR_USAGE, "output directory %s exists; use --force to replace it, or choose another",
+                          run->outdir);
+        else if (!S_ISDIR(sb.st_mode))
+            err = st_fail(st, XJ_ERR_USAGE, "%s exists and is not a directory; refusing to replace it", run->outdir);
+        else {
+            char manifest[NAME_MAX + 16];
+            snprintf(manifest, sizeof manifest, "%s/MANIFEST", name);
+            if (fstatat(parentfd, manifest, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+                err = st_fail(st, XJ_ERR_USAGE,
+                              "%s exists but is not an xjdedup output (no MANIFEST); refusing to replace it", run->outdir);
+        }
+    }
+    if (err) {
+        close(parentfd);
+        return err;
+    }
+    em_removeStale(parentfd, name);
+
+    char tmp[NAME_MAX + 64], tmp_path[PATH_MAX + NAME_MAX + 64];
+    snprintf(tmp, sizeof tmp, ".%s.tmp-%ld-%08llx", name, (long)getpid(), (unsigned long long)(em_random() & 0xffffffffu));
+    snprintf(tmp_path, sizeof tmp_path, "%s/%s", parent, tmp);
+    if (mkdirat(parentfd, tmp, 0755) != 0) {
+        err = st_fail(st, XJ_ERR_IO, "cannot create %s: %s; check that its directory is writable", tmp_path,
+                      strerror(errno));
+        close(parentfd);
+        return err;
+    }
+    em_ctx ctx = {.run = run, .st = st, .tmp_path = tmp_path};
+    ctx.dirfd = openat(parentfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (ctx.dirfd < 0) err = st_fail(st, XJ_ERR_IO, "cannot open %s: %s", tmp_path, strerror(errno));
+    if (!err) err = em_writeAllFiles(&ctx, t0);
+    if (!err) err = em_syncTree(&ctx);
+    if (ctx.dirfd >= 0) close(ctx.dirfd);
+
+    if (!err && exists) {
+        if (renameat2(parentfd, tmp, parentfd, name, RENAME_EXCHANGE) != 0)
+            err = st_fail(st, XJ_ERR_IO, "cannot replace %s: %s", run->outdir, strerror(errno));
+        /* on success the old result now has the temporary's name */
+    } else if (!err) {
+        if (renameat(parentfd, tmp, parentfd, name) != 0)
+            err = st_fail(st, XJ_ERR_IO, "cannot rename %s to %s: %s", tmp_path, run->outdir, strerror(errno));
+    }
+    if (!err && fsync(parentfd) != 0)
+        err = st_fail(st, XJ_ERR_IO, "cannot sync %s: %s", parent, strerror(errno));
+    em_removeTree(parentfd, tmp, 0); /* the failed attempt, or the replaced old result */
+    close(parentfd);
+    for (size_t i = 0; i < ctx.n_files; i++) xj_free(ctx.files[i].path);
+    xj_free(ctx.files);
+    return err;
+}

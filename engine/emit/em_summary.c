@@ -1,1 +1,327 @@
-/* placeholder: being written */
+/*
+ * em_summary — summary.json, byte for byte what Python's
+ * json.dumps(obj, indent=2, ensure_ascii=False) prints (docs/decisions.md),
+ * so any consumer's pretty-printer round-trips it and tests can compare it.
+ *
+ * Counts come from the rows themselves (records, distinct groups, reasons,
+ * scopes per group, provinces), so summary.json cannot disagree with
+ * problems.csv.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "em_internal.h"
+#include "xj_alloc.h"
+
+/* A JSON writer with Python's indent=2 layout. */
+typedef struct jw {
+    xj_buf *out;
+    int depth;          /* open containers */
+    int has_items[16];  /* per depth: something was written inside */
+    xj_error err;       /* first failure */
+} jw;
+
+static void jw_raw(jw *j, const char *s, size_t n)
+{
+    if (!j->err) j->err = buf_append(j->out, s, n);
+}
+
+static void jw_str(jw *j, const char *s) { jw_raw(j, s, strlen(s)); }
+
+static void jw_newline(jw *j)
+{
+    jw_raw(j, "\n", 1);
+    for (int i = 0; i < j->depth; i++) jw_raw(j, "  ", 2);
+}
+
+/* Before a value or a key inside a container. */
+static void jw_item(jw *j)
+{
+    if (j->depth == 0) return;
+    if (j->has_items[j->depth]) jw_raw(j, ",", 1);
+    j->has_items[j->depth] = 1;
+    jw_newline(j);
+}
+
+static void jw_quoted(jw *j, const char *s, size_t n)
+{
+    jw_raw(j, "\"", 1);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char const c = (unsigned char)s[i];
+        char esc[8];
+        switch (c) {
+        case '"': jw_raw(j, "\\\"", 2); break;
+        case '\\': jw_raw(j, "\\\\", 2); break;
+        case '\n': jw_raw(j, "\\n", 2); break;
+        case '\r': jw_raw(j, "\\r", 2); break;
+        case '\t': jw_raw(j, "\\t", 2); break;
+        case '\b': jw_raw(j, "\\b", 2); break;
+        case '\f': jw_raw(j, "\\f", 2); break;
+        default:
+            if (c < 0x20) {
+                snprintf(esc, sizeof esc, "\\u%04x", c);
+                jw_raw(j, esc, 6);
+            } else {
+                jw_raw(j, (const char *)&s[i], 1);
+            }
+        }
+    }
+    jw_raw(j, "\"", 1);
+}
+
+static void jw_key(jw *j, const char *k)
+{
+    jw_item(j);
+    jw_quoted(j, k, strlen(k));
+    jw_raw(j, ": ", 2);
+}
+
+static void jw_open(jw *j, char c)
+{
+    jw_raw(j, &c, 1);
+    j->depth++;
+    j->has_items[j->depth] = 0;
+}
+
+static void jw_close(jw *j, char c)
+{
+    int const had = j->has_items[j->depth];
+    j->depth--;
+    if (had) jw_newline(j);
+    jw_raw(j, &c, 1);
+}
+
+static void jw_u64(jw *j, uint64_t v)
+{
+    if (!j->err) j->err = buf_appendU64(j->out, v);
+}
+
+static void jw_double(jw *j, double v)
+{
+    char num[32];
+    if (!isfinite(v)) v = 0;
+    snprintf(num, sizeof num, "%.6g", v);
+    if (strchr(num, '.') == NULL && strchr(num, 'e') == NULL) strcat(num, ".0"); /* stay a float, as Python would */
+    jw_str(j, num);
+}
+
+static void jw_keyU64(jw *j, const char *k, uint64_t v)
+{
+    jw_key(j, k);
+    jw_u64(j, v);
+}
+
+static void jw_keyStr(jw *j, const char *k, const char *v)
+{
+    jw_key(j, k);
+    if (v) jw_quoted(j, v, strlen(v));
+    else jw_str(j, "null");
+}
+
+/* ---- counting ---- */
+
+typedef struct em_counts {
+    uint64_t records[PB_PROBLEM_COUNT];          /* rows per problem */
+    uint64_t groups[PB_PROBLEM_COUNT];           /* distinct groups per problem */
+    uint64_t scopes[PB_PROBLEM_COUNT][PB_SCOPE_COUNT]; /* groups per scope */
+    uint64_t reasons[PB_PROBLEM_COUNT][256];     /* rows per reason value */
+    uint64_t provinces[101][PB_PROBLEM_COUNT];   /* "00".."99", then _invalid */
+} em_counts;
+
+typedef struct em_groupKey {
+    uint64_t id;       /* group id */
+    uint8_t problem;   /* pb_problem */
+    uint8_t scope;     /* pb_scope of the group */
+} em_groupKey;
+
+static int em_cmpGroupKey(const void *pa, const void *pb)
+{
+    const em_groupKey *const a = pa, *const b = pb;
+    if (a->problem != b->problem) return a->problem < b->problem ? -1 : 1;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static xj_error em_count(const em_run *run, em_counts *c)
+{
+    memset(c, 0, sizeof *c);
+    size_t n_grouped = 0;
+    for (size_t i = 0; i < run->n_rows; i++) {
+        const em_row *const r = &run->rows[i];
+        c->records[r->problem]++;
+        c->reasons[r->problem][r->reason]++;
+        int const prov = em_schoolIsValid(r->school, r->school_len) ? (r->school[2] - '0') * 10 + (r->school[3] - '0')
+                                                                    : 100;
+        c->provinces[prov][r->problem]++;
+        n_grouped += r->problem != PB_ID_INVALID;
+    }
+    em_groupKey *const keys = xj_mallocArray(n_grouped ? n_grouped : 1, sizeof *keys);
+    if (keys == NULL) return XJ_ERR_NOMEM;
+    size_t k = 0;
+    for (size_t i = 0; i < run->n_rows; i++) {
+        const em_row *const r = &run->rows[i];
+        if (r->problem != PB_ID_INVALID) keys[k++] = (em_groupKey){r->group_id, r->problem, r->scope};
+    }
+    qsort(keys, k, sizeof *keys, em_cmpGroupKey);
+    for (size_t i = 0; i < k; i++) {
+        if (i > 0 && keys[i].id == keys[i - 1].id && keys[i].problem == keys[i - 1].problem) continue;
+        c->groups[keys[i].problem]++;
+        c->scopes[keys[i].problem][keys[i].scope < PB_SCOPE_COUNT ? keys[i].scope : 0]++;
+    }
+    xj_free(keys);
+    return XJ_OK;
+}
+
+/* Reason values of one problem, in the byte order of their codes. */
+static void jw_reasons(jw *j, const uint64_t counts[256])
+{
+    int order[256], n = 0;
+    for (int v = 1; v < 256; v++)
+        if (counts[v] && pb_reasonCode((uint8_t)v)[0]) order[n++] = v;
+    for (int a = 1; a < n; a++)
+        for (int b = a; b > 0 && strcmp(pb_reasonCode((uint8_t)order[b - 1]), pb_reasonCode((uint8_t)order[b])) > 0; b--) {
+            int const t = order[b];
+            order[b] = order[b - 1];
+            order[b - 1] = t;
+        }
+    jw_open(j, '{');
+    for (int i = 0; i < n; i++) jw_keyU64(j, pb_reasonCode((uint8_t)order[i]), counts[order[i]]);
+    jw_close(j, '}');
+}
+
+static int em_cmpRejectError(const void *pa, const void *pb)
+{
+    return strcmp(*(const char *const *)pa, *(const char *const *)pb);
+}
+
+static xj_error jw_rejects(jw *j, const em_run *run)
+{
+    const char **errs = xj_mallocArray(run->n_rejects ? run->n_rejects : 1, sizeof *errs);
+    if (errs == NULL) return XJ_ERR_NOMEM;
+    for (size_t i = 0; i < run->n_rejects; i++) errs[i] = run->rejects[i].error;
+    qsort(errs, run->n_rejects, sizeof *errs, em_cmpRejectError);
+    jw_open(j, '{');
+    for (size_t i = 0; i < run->n_rejects;) {
+        size_t k = i + 1;
+        while (k < run->n_rejects && strcmp(errs[k], errs[i]) == 0) k++;
+        jw_keyU64(j, errs[i], k - i);
+        i = k;
+    }
+    jw_close(j, '}');
+    xj_free(errs);
+    return XJ_OK;
+}
+
+static void jw_problem(jw *j, const em_counts *c, pb_problem p)
+{
+    jw_key(j, pb_problemCode(p));
+    jw_open(j, '{');
+    jw_keyU64(j, "records", c->records[p]);
+    if (p != PB_ID_INVALID) jw_keyU64(j, "groups", c->groups[p]);
+    jw_key(j, "reasons");
+    jw_reasons(j, c->reasons[p]);
+    if (p != PB_ID_INVALID) {
+        jw_key(j, "scopes");
+        jw_open(j, '{');
+        for (int s = 0; s < PB_SCOPE_COUNT; s++) jw_keyU64(j, pb_scopeCode((pb_scope)s), c->scopes[p][s]);
+        jw_close(j, '}');
+    }
+    jw_close(j, '}');
+}
+
+xj_error em_writeSummary(em_ctx *ctx, double write_seconds)
+{
+    em_run *const run = ctx->run;
+    em_counts *const c = xj_malloc(sizeof *c);
+    RETURN_ERROR_IF(c == NULL || em_count(run, c) != XJ_OK, ctx->st, XJ_ERR_NOMEM, "out of memory");
+    xj_buf out;
+    buf_init(&out, (size_t)1 << 30);
+    jw j = {&out, 0, {0}, XJ_OK};
+    char date[16];
+    snprintf(date, sizeof date, "%04u-%02u-%02u", run->run_date / 10000, run->run_date / 100 % 100,
+             run->run_date % 100);
+
+    jw_open(&j, '{');
+    jw_keyStr(&j, "version", xj_versionString());
+    jw_keyStr(&j, "run_date", date);
+    jw_key(&j, "options");
+    jw_open(&j, '{');
+    jw_keyStr(&j, "attr_scope", run->attr_scope);
+    jw_keyStr(&j, "encoding", run->encoding);
+    jw_keyStr(&j, "region_table", run->region_table);
+    jw_close(&j, '}');
+    jw_key(&j, "inputs");
+    jw_open(&j, '[');
+    for (size_t i = 0; i < run->n_inputs; i++) {
+        jw_item(&j);
+        jw_open(&j, '{');
+        jw_keyStr(&j, "name", run->inputs[i].name);
+        jw_keyU64(&j, "bytes", run->inputs[i].bytes);
+        jw_keyU64(&j, "decoded_bytes", run->inputs[i].decoded_bytes);
+        jw_keyStr(&j, "xxh3_128", run->inputs[i].xxh3_128);
+        jw_close(&j, '}');
+    }
+    jw_close(&j, ']');
+    jw_key(&j, "rows");
+    jw_open(&j, '{');
+    jw_keyU64(&j, "read", run->rows_read);
+    jw_keyU64(&j, "accepted", run->rows_accepted);
+    jw_keyU64(&j, "rejected", run->n_rejects);
+    jw_keyU64(&j, "blank_lines", run->blank_lines);
+    jw_close(&j, '}');
+    jw_keyU64(&j, "unknown_id_types", run->unknown_id_types);
+    jw_key(&j, "rejects");
+    xj_error err = jw_rejects(&j, run);
+    jw_key(&j, "problems");
+    jw_open(&j, '{');
+    jw_problem(&j, c, PB_ATTR_DUPLICATE);
+    jw_problem(&j, c, PB_ID_DUPLICATE);
+    jw_problem(&j, c, PB_ID_INVALID);
+    jw_close(&j, '}');
+    jw_key(&j, "provinces");
+    jw_open(&j, '{');
+    for (int p = 0; p <= 100; p++) {
+        uint64_t const *const v = c->provinces[p];
+        if (v[0] + v[1] + v[2] == 0) continue;
+        char key[12];
+        if (p == 100) strcpy(key, "_invalid");
+        else snprintf(key, sizeof key, "%02d", p);
+        jw_key(&j, key);
+        jw_open(&j, '{');
+        for (int q = 0; q < PB_PROBLEM_COUNT; q++) jw_keyU64(&j, pb_problemCode((pb_problem)q), v[q]);
+        jw_close(&j, '}');
+    }
+    jw_close(&j, '}');
+    double const wall = em_now() - run->timing.start;
+    jw_key(&j, "timing");
+    jw_open(&j, '{');
+    jw_key(&j, "wall_seconds");
+    jw_double(&j, wall);
+    jw_key(&j, "read_parse_seconds");
+    jw_double(&j, run->timing.read_parse_seconds);
+    jw_key(&j, "group_seconds");
+    jw_double(&j, run->timing.group_seconds);
+    jw_key(&j, "gather_seconds");
+    jw_double(&j, run->timing.gather_seconds);
+    jw_key(&j, "write_seconds");
+    jw_double(&j, write_seconds);
+    jw_key(&j, "rows_per_second");
+    jw_double(&j, wall > 0 ? (double)run->rows_read / wall : 0);
+    jw_close(&j, '}');
+    jw_close(&j, '}');
+    jw_raw(&j, "\n", 1);
+    xj_free(c);
+    if (!err) err = j.err;
+    if (err) {
+        buf_free(&out);
+        return st_fail(ctx->st, err, "cannot build summary.json: %s", xj_errorName(err));
+    }
+    em_writer w;
+    err = em_open(ctx, &w, "summary.json");
+    if (!err) err = em_putBuf(&w, &out);
+    if (!err) err = em_close(&w);
+    else em_abandon(&w);
+    buf_free(&out);
+    return err;
+}

@@ -1,0 +1,119 @@
+/*
+ * em_file — buffered, hashed writes into the temporary output directory.
+ *
+ * Files are created with O_EXCL relative to the directory's descriptor, so a
+ * name can never follow a planted symlink or escape the directory, and every
+ * file is fsync'd before it counts as written: MANIFEST lists only files that
+ * are on disk.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "em_internal.h"
+#include "xj_alloc.h"
+
+static xj_error em_ioError(em_ctx *ctx, const char *what, const char *rel)
+{
+    return st_fail(ctx->st, XJ_ERR_IO, "cannot %s %s/%s: %s; check the disk space and permissions of the output "
+                   "directory's parent", what, ctx->tmp_path, rel, strerror(errno));
+}
+
+xj_error em_open(em_ctx *ctx, em_writer *w, const char *rel)
+{
+    memset(w, 0, sizeof *w);
+    w->ctx = ctx;
+    w->fd = -1;
+    buf_init(&w->buf, EM_WRITE_BUFFER);
+    XXH3_128bits_reset(&w->hash);
+    w->path = xj_strndup(rel, strlen(rel));
+    RETURN_ERROR_IF(w->path == NULL, ctx->st, XJ_ERR_NOMEM, "out of memory");
+    w->fd = openat(ctx->dirfd, rel, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (w->fd < 0) {
+        xj_error const e = em_ioError(ctx, "create", rel);
+        em_abandon(w);
+        return e;
+    }
+    return buf_reserve(&w->buf, EM_WRITE_BUFFER - 1);
+}
+
+static xj_error em_writeAll(em_writer *w, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t const k = write(w->fd, p, n);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) {
+            if (k == 0) errno = ENOSPC;
+            return em_ioError(w->ctx, "write", w->path);
+        }
+        p += k;
+        n -= (size_t)k;
+    }
+    return XJ_OK;
+}
+
+static xj_error em_flush(em_writer *w)
+{
+    xj_error const err = em_writeAll(w, w->buf.data, w->buf.len);
+    buf_clear(&w->buf);
+    return err;
+}
+
+xj_error em_put(em_writer *w, const void *p, size_t n)
+{
+    XXH3_128bits_update(&w->hash, p, n);
+    w->size += n;
+    if (w->buf.len + n > EM_WRITE_BUFFER - 1) {
+        FORWARD_IF_ERROR(em_flush(w));
+        if (n >= EM_WRITE_BUFFER / 2) return em_writeAll(w, p, n); /* large pieces skip the copy */
+    }
+    memcpy(w->buf.data + w->buf.len, p, n);
+    w->buf.len += n;
+    return XJ_OK;
+}
+
+xj_error em_putBuf(em_writer *w, const xj_buf *b)
+{
+    return em_put(w, b->data, b->len);
+}
+
+xj_error em_close(em_writer *w)
+{
+    em_ctx *const ctx = w->ctx;
+    xj_error err = em_flush(w);
+    if (!err && fsync(w->fd) != 0) err = em_ioError(ctx, "sync", w->path);
+    if (close(w->fd) != 0 && !err) err = em_ioError(ctx, "close", w->path);
+    w->fd = -1;
+    if (!err && !w->unlisted && ctx->n_files == ctx->cap_files) {
+        size_t const ncap = ctx->cap_files ? ctx->cap_files * 2 : 64;
+        em_file *const grown = xj_reallocArray(ctx->files, ncap, sizeof *grown);
+        if (grown == NULL) err = st_fail(ctx->st, XJ_ERR_NOMEM, "out of memory");
+        else {
+            ctx->files = grown;
+            ctx->cap_files = ncap;
+        }
+    }
+    if (!err && !w->unlisted) {
+        ctx->files[ctx->n_files++] = (em_file){w->path, w->size, XXH3_128bits_digest(&w->hash)};
+        w->path = NULL;
+    }
+    em_abandon(w);
+    return err;
+}
+
+void em_abandon(em_writer *w)
+{
+    if (w->fd >= 0) close(w->fd);
+    w->fd = -1;
+    xj_free(w->path);
+    w->path = NULL;
+    buf_free(&w->buf);
+}
+
+xj_error em_mkdir(em_ctx *ctx, const char *rel)
+{
+    if (mkdirat(ctx->dirfd, rel, 0755) == 0 || errno == EEXIST) return XJ_OK;
+    return em_ioError(ctx, "create the directory", rel);
+}
