@@ -63,6 +63,7 @@ static xj_error em_flush(em_writer *w)
 
 xj_error em_put(em_writer *w, const void *p, size_t n)
 {
+    if (n == 0) return XJ_OK;
     XXH3_128bits_update(&w->hash, p, n);
     w->size += n;
     if (w->buf.len + n > EM_WRITE_BUFFER - 1) {

@@ -38,7 +38,7 @@ xj_error gk_add(gk_table *t, uint64_t hi, uint64_t lo, uint64_t ref)
 
 size_t gk_attrKeyText(char *buf, const char *name, size_t n, int sex, uint32_t birth)
 {
-    memcpy(buf, name, n);
+    if (n) memcpy(buf, name, n);
     size_t at = n;
     buf[at++] = '\0';
     buf[at++] = (char)('0' + sex);
@@ -218,7 +218,7 @@ xj_error gk_findGroups(gk_table *const *tables, size_t n_tables, int need_no_id,
             g.first += out->n_refs;
             out->g[out->n++] = g;
         }
-        memcpy(out->refs + out->n_refs, res[s].refs, res[s].n_refs * sizeof *out->refs);
+        if (res[s].n_refs) memcpy(out->refs + out->n_refs, res[s].refs, res[s].n_refs * sizeof *out->refs);
         out->n_refs += res[s].n_refs;
     }
     for (unsigned s = 0; s < GK_SHARDS; s++) {
