@@ -2,9 +2,8 @@
  * em_commit — the output directory appears complete or not at all.
  *
  * Everything is written into a temporary sibling, `.NAME.tmp-PID-RANDOM`
- * next to OUTDIR (same file system, so rename is atomic), each file fsync'd,
- * MANIFEST last, the directory fsync'd; then the temporary is renamed to
- * OUTDIR. With --force and an existing OUTDIR (only one that holds a
+ * next to OUTDIR (same file system, so rename is atomic), MANIFEST last, the
+ * whole tree synced (syncfs); then the temporary is renamed to OUTDIR. With --force and an existing OUTDIR (only one that holds a
  * MANIFEST, i.e. an earlier result of ours), the two are swapped in one
  * renameat2(RENAME_EXCHANGE), so OUTDIR is at every instant either the old
  * complete result or the new one; the old one is removed afterwards.
@@ -129,35 +128,13 @@ static xj_error em_writeAllFiles(em_ctx *ctx, double t0)
     return XJ_OK;
 }
 
-/* fsync of a directory (its entries), by path relative to dirfd. */
-static int em_syncDir(int dirfd, const char *rel)
-{
-    int const fd = openat(dirfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    int const rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
+/* Everything written under the temporary directory reaches the disk before
+ * it is renamed: one syncfs for the file system (files, their directories),
+ * then the directory itself. */
 static xj_error em_syncTree(em_ctx *ctx)
 {
-    /* files are synced as they close; their directories here */
-    char dir[PATH_MAX];
-    for (size_t i = 0; i < ctx->n_files; i++) {
-        const char *const slash = strrchr(ctx->files[i].path, '/');
-        if (slash == NULL) continue;
-        if (i > 0) {
-            const char *const prev = strrchr(ctx->files[i - 1].path, '/');
-            if (prev && prev - ctx->files[i - 1].path == slash - ctx->files[i].path &&
-                memcmp(ctx->files[i - 1].path, ctx->files[i].path, (size_t)(slash - ctx->files[i].path)) == 0)
-                continue;
-        }
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - ctx->files[i].path), ctx->files[i].path);
-        RETURN_ERROR_IF(em_syncDir(ctx->dirfd, dir) != 0, ctx->st, XJ_ERR_IO, "cannot sync %s/%s: %s",
-                        ctx->tmp_path, dir, strerror(errno));
-    }
-    RETURN_ERROR_IF(em_syncDir(ctx->dirfd, "schools") != 0 && errno != ENOENT, ctx->st, XJ_ERR_IO,
-                    "cannot sync %s/schools: %s", ctx->tmp_path, strerror(errno));
+    RETURN_ERROR_IF(syncfs(ctx->dirfd) != 0, ctx->st, XJ_ERR_IO, "cannot sync %s: %s", ctx->tmp_path,
+                    strerror(errno));
     RETURN_ERROR_IF(fsync(ctx->dirfd) != 0, ctx->st, XJ_ERR_IO, "cannot sync %s: %s", ctx->tmp_path, strerror(errno));
     return XJ_OK;
 }

@@ -78,13 +78,16 @@ xj_error em_writeProblems(em_ctx *ctx)
     buf_init(&header, (size_t)1 << 30);
     if (!err) err = em_renderHeader(&header, run, 1);
     if (!err) err = em_mkdir(ctx, "schools");
-    char path[96], dir[64];
+    char path[96], dir[64], made[64] = "";
     for (size_t i = 0; i < run->n_rows && !err;) {
         size_t j = i + 1;
         while (j < run->n_rows && em_sameSchool(&run->rows[i], &run->rows[j])) j++;
         em_schoolPath(&run->rows[i], path, sizeof path, dir, sizeof dir);
         em_writer w;
-        err = em_mkdir(ctx, dir);
+        if (strcmp(dir, made) != 0) { /* rows come sorted: each directory once */
+            err = em_mkdir(ctx, dir);
+            snprintf(made, sizeof made, "%s", dir);
+        }
         if (!err) err = em_open(ctx, &w, path);
         if (err) break;
         err = em_putBuf(&w, &header);
