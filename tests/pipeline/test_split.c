@@ -17,17 +17,10 @@
 
 #include "ps_fields.h"
 #include "rd_split.h"
+#include "test_check.h"
 
-static int g_failures;
-#define CHECK(cond, ...)                                                       \
-    do {                                                                       \
-        if (!(cond)) {                                                         \
-            g_failures++;                                                      \
-            fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__);                                      \
-            fputc('\n', stderr);                                               \
-        }                                                                      \
-    } while (0)
+#define CHECK TC_CHECK
+#define g_failures tc_failures
 
 static uint64_t g_rng = 0x9E3779B97F4A7C15ull;
 static ps_fields g_ref; /* libcsv only, the reference for the fast path */
@@ -273,7 +266,5 @@ int main(void)
         run_case(seed, seed % 2, seed % 3 == 0, seed % 4 == 1, seed % 5 == 0 ? 4096 : 4096 + (size_t)seed * 997);
     run_edge_cases();
     ps_fieldsFree(&g_ref);
-    if (g_failures) fprintf(stderr, "%d checks failed\n", g_failures);
-    else printf("test_split: all checks passed\n");
-    return g_failures != 0;
+    return tc_finish("test_split");
 }
