@@ -13,6 +13,8 @@
 #ifndef XJ_SCAN_INTERNAL_H
 #define XJ_SCAN_INTERNAL_H
 
+#include <stdatomic.h>
+
 #include "ck_record.h"
 #include "emit.h"
 #include "grp_decide.h"
@@ -93,19 +95,18 @@ typedef struct sc_run {
     uint64_t *flagged;        /* refs of every record that appears in output, sorted */
     size_t n_flagged;
     gr_record *gathered;      /* pass 2: the record of flagged[i] */
-    uint64_t rows_total;      /* pass 1 progress: records parsed */
-    uint64_t invalid_total;   /* pass 1 progress: invalid IDs */
+    _Atomic uint64_t invalid_seen; /* pass 1 progress: invalid IDs so far (any worker) */
     uint64_t bytes_total;     /* on-disk input size, 0 if unknown */
     double start;             /* em_now() at the start */
     em_timing timing;         /* per-stage seconds */
 } sc_run;
 
-/* One batch of chunks is parsed in parallel; a worker per thread. */
+/* What a worker does with one chunk. */
 typedef xj_error (*sc_chunkFn)(sc_run *run, sc_worker *w, const rd_chunk *chunk);
 
-/* Streams every input, calls `fn` on each chunk in parallel. With
- * `first_pass`, maps headers (filling inputs[].schema and run->cols);
- * otherwise re-reads them and checks they are unchanged. */
+/* Streams every input and calls `fn` on each chunk: a reader thread splits
+ * while the workers parse. With `first_pass`, maps headers (filling
+ * inputs[].schema and run->cols) and records the inputs' sizes and hashes. */
 xj_error sc_forEachChunk(sc_run *run, int first_pass, sc_chunkFn fn, const char *stage);
 
 xj_error sc_pass1Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk);

@@ -68,7 +68,9 @@ static size_t sc_rawLen(const char *rec, size_t n)
 xj_error sc_pass1Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk)
 {
     sc_input const *const in = &run->inputs[chunk->source];
+    w->parse.fields.max_fields = in->schema.n_columns + 1;
     w->blank += chunk->blank_lines;
+    size_t const invalid_before = w->n_inv;
     for (size_t i = 0; i < chunk->n_overlong; i++) {
         rd_overlong const *const o = &chunk->overlong[i];
         FORWARD_IF_ERROR(sc_addReject(w, chunk->source, o->line, "record_too_long", o->raw, o->raw_len));
@@ -95,5 +97,6 @@ xj_error sc_pass1Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk)
         if (f.id_res.reason != XJ_ID_OK) FORWARD_IF_ERROR(sc_addInvalid(w, ref, f.id_res.reason));
         FORWARD_IF_ERROR(sc_addKeys(run, w, &v, &f, ref));
     }
+    atomic_fetch_add_explicit(&run->invalid_seen, w->n_inv - invalid_before, memory_order_relaxed);
     return XJ_OK;
 }

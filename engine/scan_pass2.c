@@ -108,6 +108,7 @@ xj_error sc_pass2Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk)
 {
     if (chunk->n_recs == 0) return XJ_OK;
     sc_input const *const in = &run->inputs[chunk->source];
+    w->parse.fields.max_fields = in->schema.n_columns + 1;
     uint64_t const last_line = chunk->first_line + chunk->recs[chunk->n_recs - 1].line_delta;
     size_t pos = sc_lowerBound(run->flagged, run->n_flagged, gk_ref(chunk->source, chunk->first_line));
     size_t const end = sc_lowerBound(run->flagged, run->n_flagged, gk_ref(chunk->source, last_line + 1));

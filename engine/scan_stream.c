@@ -1,12 +1,17 @@
 /*
- * scan_stream — drives a pass over every input: open, map the header, cut
- * chunks, and parse batches of chunks in parallel.
+ * scan_stream — drives a pass over every input: a reader thread opens each
+ * input, maps its header and cuts chunks of whole records into a bounded
+ * queue; the workers (OpenMP threads, or just the calling thread) take chunks
+ * from the queue and parse them. Reading — decompression and record
+ * splitting, the serial part — so overlaps parsing instead of alternating
+ * with it.
  *
- * The reader is serial (one stream, one splitter); parsing is parallel over a
- * batch of 2 x threads chunks. Which worker handles which chunk varies from
- * run to run, and nothing depends on it: every result is keyed by record
- * reference and sorted later.
+ * Which worker parses which chunk varies from run to run and nothing depends
+ * on it: every result is keyed by record reference and sorted later. Used
+ * chunk buffers travel back to the reader for reuse. The queue holds at most
+ * 2 x workers + 2 chunks, which bounds memory whatever the input size.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include "scan_internal.h"
@@ -16,28 +21,111 @@
 #include <omp.h>
 #endif
 
-static xj_error sc_reportProgress(sc_run *run, const char *stage)
+typedef struct sc_queue {
+    pthread_mutex_t mu;        /* guards everything below */
+    pthread_cond_t changed;    /* a chunk came or went, or the state changed */
+    rd_chunk *slots;           /* ring of chunks waiting to be parsed */
+    size_t cap, head, count;
+    rd_chunk *spare;           /* parsed chunks, their buffers to reuse */
+    size_t n_spare;
+    int closed;                /* the reader has finished (or failed) */
+    int abort;                 /* a worker failed: the reader stops early */
+} sc_queue;
+
+typedef struct sc_reader {
+    sc_run *run;               /* the scan */
+    sc_queue *q;               /* where chunks go */
+    int first_pass;            /* map headers, record input facts */
+    const char *stage;         /* for progress */
+    ps_worker hdr;             /* splits headers (the workers are busy) */
+    xj_status st;              /* the reader's first error */
+    uint64_t rows;             /* records split so far, for progress */
+} sc_reader;
+
+/* ---- the queue ---- */
+
+static int sc_queuePush(sc_queue *q, rd_chunk *c)
 {
+    pthread_mutex_lock(&q->mu);
+    while (q->count == q->cap && !q->abort) pthread_cond_wait(&q->changed, &q->mu);
+    int const ok = !q->abort;
+    if (ok) {
+        q->slots[(q->head + q->count) % q->cap] = *c;
+        q->count++;
+        memset(c, 0, sizeof *c);
+        pthread_cond_broadcast(&q->changed);
+    }
+    pthread_mutex_unlock(&q->mu);
+    return ok;
+}
+
+/* 0 once the queue is closed and empty. */
+static int sc_queuePop(sc_queue *q, rd_chunk *out)
+{
+    pthread_mutex_lock(&q->mu);
+    while (q->count == 0 && !q->closed) pthread_cond_wait(&q->changed, &q->mu);
+    int const got = q->count > 0;
+    if (got) {
+        *out = q->slots[q->head];
+        q->head = (q->head + 1) % q->cap;
+        q->count--;
+        pthread_cond_broadcast(&q->changed);
+    }
+    pthread_mutex_unlock(&q->mu);
+    return got;
+}
+
+/* A worker returns a parsed chunk; the reader will reuse its buffers. */
+static void sc_queueGiveBack(sc_queue *q, rd_chunk *c)
+{
+    pthread_mutex_lock(&q->mu);
+    if (q->n_spare < q->cap) {
+        q->spare[q->n_spare++] = *c;
+        memset(c, 0, sizeof *c);
+    }
+    pthread_mutex_unlock(&q->mu);
+    rd_chunkFree(c); /* no room: free it (a no-op when it was kept) */
+}
+
+static int sc_queueAborted(sc_queue *q)
+{
+    pthread_mutex_lock(&q->mu);
+    int const a = q->abort;
+    pthread_mutex_unlock(&q->mu);
+    return a;
+}
+
+static void sc_queueSet(sc_queue *q, int *flag)
+{
+    pthread_mutex_lock(&q->mu);
+    *flag = 1;
+    pthread_cond_broadcast(&q->changed);
+    pthread_mutex_unlock(&q->mu);
+}
+
+/* ---- the reader ---- */
+
+static xj_error sc_reportProgress(sc_reader *r)
+{
+    sc_run *const run = r->run;
     xj_scan *const s = run->scan;
     if (s->progress == NULL) return XJ_OK;
     uint64_t done = 0;
-    for (size_t i = 0; i < run->n_inputs; i++) done += run->inputs[i].rd ? rd_rawBytes(run->inputs[i].rd) : run->inputs[i].facts.bytes;
-    run->rows_total = run->invalid_total = 0;
-    for (int t = 0; t < run->n_workers; t++) {
-        run->rows_total += run->workers[t].accepted + run->workers[t].n_rej;
-        run->invalid_total += run->workers[t].n_inv;
-    }
-    xj_progress const p = {run->bytes_total, done, run->rows_total, run->invalid_total, stage};
-    RETURN_ERROR_IF(s->progress(&p, s->progress_user) != 0, &s->st, XJ_ERR_INTERRUPTED, "the scan was cancelled");
+    for (size_t i = 0; i < run->n_inputs; i++)
+        done += run->inputs[i].rd ? rd_rawBytes(run->inputs[i].rd) : run->inputs[i].facts.bytes;
+    xj_progress const p = {run->bytes_total, done, r->rows, atomic_load_explicit(&run->invalid_seen, memory_order_relaxed),
+                           r->stage};
+    RETURN_ERROR_IF(s->progress(&p, s->progress_user) != 0, &r->st, XJ_ERR_INTERRUPTED, "the scan was cancelled");
     return XJ_OK;
 }
 
 /* Decodes, splits and maps the header of input `i` (first pass only). */
-static xj_error sc_mapHeader(sc_run *run, size_t i, const xj_buf *raw, xj_buf *text)
+static xj_error sc_mapHeader(sc_reader *r, size_t i, const xj_buf *raw, xj_buf *text)
 {
-    xj_status *const st = &run->scan->st;
+    sc_run *const run = r->run;
+    xj_status *const st = &r->st;
     sc_input *const in = &run->inputs[i];
-    ps_worker *const w = &run->workers[0].parse;
+    ps_worker *const w = &r->hdr;
     buf_clear(text);
     if (run->scan->gbk) {
         RETURN_ERROR_IF(ps_decodeGb18030(w->gbk, raw->data, raw->len, text) != XJ_OK, st, XJ_ERR_INPUT,
@@ -65,84 +153,141 @@ static xj_error sc_mapHeader(sc_run *run, size_t i, const xj_buf *raw, xj_buf *t
 
 /* Files are reopened for the second pass; standard input stays open and
  * is replayed from its spool. */
-static xj_error sc_openInput(sc_run *run, size_t i)
+static xj_error sc_openInput(sc_reader *r, size_t i)
 {
-    sc_input *const in = &run->inputs[i];
-    xj_status *const st = &run->scan->st;
-    if (in->rd != NULL) return rd_rewind(in->rd, st);
-    return rd_open(in->path, NULL, &in->rd, st);
+    sc_input *const in = &r->run->inputs[i];
+    if (in->rd != NULL) return rd_rewind(in->rd, &r->st);
+    return rd_open(in->path, NULL, &in->rd, &r->st);
 }
 
-/* Runs `fn` over a batch of chunks in parallel. */
-static xj_error sc_runBatch(sc_run *run, rd_chunk *batch, size_t nb, sc_chunkFn fn)
+/* Hands the workers' used chunks to the splitter for reuse. */
+static void sc_reclaim(sc_queue *q, rd_splitter *sp)
 {
-    xj_error err = XJ_OK;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(run->n_workers)
-    for (long k = 0; k < (long)nb; k++) {
-        int tid = 0;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-#endif
-        sc_worker *const w = &run->workers[tid];
-        if (w->st.code == XJ_OK) {
-            xj_error const e = fn(run, w, &batch[k]);
-            if (e && w->st.code == XJ_OK) st_fail(&w->st, e, "%s", xj_errorName(e));
+    pthread_mutex_lock(&q->mu);
+    size_t const n = q->n_spare;
+    rd_chunk local[64];
+    size_t const take = n < 64 ? n : 64;
+    memcpy(local, q->spare + (n - take), take * sizeof *local);
+    q->n_spare -= take;
+    pthread_mutex_unlock(&q->mu);
+    for (size_t k = 0; k < take; k++) rd_recycleChunk(sp, &local[k]);
+}
+
+static xj_error sc_readInput(sc_reader *r, size_t i, xj_buf *raw, xj_buf *text)
+{
+    sc_run *const run = r->run;
+    sc_input *const in = &run->inputs[i];
+    rd_splitter *sp = NULL;
+    xj_error err = sc_openInput(r, i);
+    if (!err) err = rd_splitterCreate(in->rd, (uint32_t)i, run->chunk_size, &sp, &r->st);
+    int found = 0;
+    if (!err) err = rd_readHeader(sp, raw, &found, &r->st);
+    if (!err && !found) err = st_fail(&r->st, XJ_ERR_INPUT, "%s: the file is empty: it has no header row", in->path);
+    if (!err && r->first_pass) err = sc_mapHeader(r, i, raw, text);
+    for (int done = 0; !err && !done;) {
+        sc_reclaim(r->q, sp);
+        rd_chunk c;
+        err = rd_nextChunk(sp, &c, &done, &r->st);
+        if (err || done) break;
+        r->rows += c.n_recs + c.n_overlong;
+        if (!sc_queuePush(r->q, &c)) {
+            rd_chunkFree(&c);
+            break; /* a worker failed; its error is reported */
         }
+        err = sc_reportProgress(r);
     }
-    for (int t = 0; t < run->n_workers; t++) {
-        if (run->workers[t].st.code != XJ_OK && err == XJ_OK) {
-            err = st_fail(&run->scan->st, run->workers[t].st.code, "%s", run->workers[t].st.message);
-        }
+    sc_reclaim(r->q, sp);
+    rd_splitterFree(sp);
+    if (in->rd && r->first_pass) {
+        in->facts.bytes = rd_rawBytes(in->rd);
+        in->facts.decoded_bytes = rd_decodedBytes(in->rd);
+        rd_hashHex(in->rd, in->facts.xxh3_128);
+    }
+    if (in->rd && strcmp(in->path, "-") != 0) {
+        rd_close(in->rd);
+        in->rd = NULL;
     }
     return err;
+}
+
+static void *sc_readerMain(void *arg)
+{
+    sc_reader *const r = arg;
+    xj_buf raw, text;
+    buf_init(&raw, 2u * XJ_MAX_RECORD);
+    buf_init(&text, 4u * XJ_MAX_RECORD);
+    for (size_t i = 0; i < r->run->n_inputs && r->st.code == XJ_OK && !sc_queueAborted(r->q); i++)
+        sc_readInput(r, i, &raw, &text);
+    buf_free(&raw);
+    buf_free(&text);
+    sc_queueSet(r->q, &r->q->closed);
+    return NULL;
+}
+
+/* ---- the pass ---- */
+
+static void sc_work(sc_run *run, sc_queue *q, sc_chunkFn fn)
+{
+    int tid = 0;
+#ifdef _OPENMP
+    tid = omp_get_thread_num();
+#endif
+    sc_worker *const w = &run->workers[tid];
+    rd_chunk c;
+    while (sc_queuePop(q, &c)) {
+        if (w->st.code == XJ_OK) {
+            xj_error const e = fn(run, w, &c);
+            if (e) {
+                if (w->st.code == XJ_OK) st_fail(&w->st, e, "%s", xj_errorName(e));
+                sc_queueSet(q, &q->abort);
+            }
+        }
+        sc_queueGiveBack(q, &c);
+    }
 }
 
 xj_error sc_forEachChunk(sc_run *run, int first_pass, sc_chunkFn fn, const char *stage)
 {
     xj_status *const st = &run->scan->st;
-    size_t const batch_cap = 2 * (size_t)run->n_workers;
-    rd_chunk *const batch = xj_calloc(batch_cap, sizeof *batch);
-    RETURN_ERROR_IF(batch == NULL, st, XJ_ERR_NOMEM, "out of memory");
-    xj_buf raw, text;
-    buf_init(&raw, 2u * XJ_MAX_RECORD);
-    buf_init(&text, 4u * XJ_MAX_RECORD);
-    xj_error err = XJ_OK;
-    for (size_t i = 0; i < run->n_inputs && !err; i++) {
-        sc_input *const in = &run->inputs[i];
-        rd_splitter *sp = NULL;
-        err = sc_openInput(run, i);
-        if (!err) err = rd_splitterCreate(in->rd, (uint32_t)i, run->chunk_size, &sp, st);
-        int found = 0;
-        if (!err) err = rd_readHeader(sp, &raw, &found, st);
-        if (!err && !found) err = st_fail(st, XJ_ERR_INPUT, "%s: the file is empty: it has no header row", in->path);
-        if (!err && first_pass) err = sc_mapHeader(run, i, &raw, &text);
-        for (int t = 0; t < run->n_workers && !err; t++)
-            run->workers[t].parse.fields.max_fields = in->schema.n_columns + 1;
-        int done = 0;
-        while (!err && !done) {
-            size_t nb = 0;
-            while (nb < batch_cap && !err) {
-                err = rd_nextChunk(sp, &batch[nb], &done, st);
-                if (err || done) break;
-                nb++;
-            }
-            if (!err && nb) err = sc_runBatch(run, batch, nb, fn);
-            for (size_t k = 0; k < nb; k++) rd_recycleChunk(sp, &batch[k]);
-            if (!err) err = sc_reportProgress(run, stage);
-        }
-        rd_splitterFree(sp);
-        if (in->rd && first_pass) {
-            in->facts.bytes = rd_rawBytes(in->rd);
-            in->facts.decoded_bytes = rd_decodedBytes(in->rd);
-            rd_hashHex(in->rd, in->facts.xxh3_128);
-        }
-        if (in->rd && strcmp(in->path, "-") != 0) {
-            rd_close(in->rd);
-            in->rd = NULL;
-        }
+    sc_queue q;
+    memset(&q, 0, sizeof q);
+    q.cap = 2 * (size_t)run->n_workers + 2;
+    q.slots = xj_calloc(q.cap, sizeof *q.slots);
+    q.spare = xj_calloc(q.cap, sizeof *q.spare);
+    sc_reader r;
+    memset(&r, 0, sizeof r);
+    r.run = run;
+    r.q = &q;
+    r.first_pass = first_pass;
+    r.stage = stage;
+    st_init(&r.st);
+    xj_error err = q.slots && q.spare ? XJ_OK : XJ_ERR_NOMEM;
+    if (!err) err = ps_workerInit(&r.hdr, run->scan->gbk, XJ_MAX_COLUMNS);
+    if (err) {
+        xj_free(q.slots);
+        xj_free(q.spare);
+        return st_fail(st, err, "cannot start reading: %s", xj_errorName(err));
     }
-    buf_free(&raw);
-    buf_free(&text);
-    xj_free(batch);
+    pthread_mutex_init(&q.mu, NULL);
+    pthread_cond_init(&q.changed, NULL);
+    pthread_t reader;
+    if (pthread_create(&reader, NULL, sc_readerMain, &r) != 0) {
+        err = st_fail(st, XJ_ERR_NOMEM, "cannot start the reader thread");
+    } else {
+#pragma omp parallel num_threads(run->n_workers)
+        sc_work(run, &q, fn);
+        pthread_join(reader, NULL);
+    }
+    /* the reader's error first (it names file and line), then the workers' */
+    if (!err && r.st.code != XJ_OK) err = st_fail(st, r.st.code, "%s", r.st.message);
+    for (int t = 0; t < run->n_workers && !err; t++)
+        if (run->workers[t].st.code != XJ_OK) err = st_fail(st, run->workers[t].st.code, "%s", run->workers[t].st.message);
+    for (size_t k = 0; k < q.count; k++) rd_chunkFree(&q.slots[(q.head + k) % q.cap]);
+    for (size_t k = 0; k < q.n_spare; k++) rd_chunkFree(&q.spare[k]);
+    pthread_cond_destroy(&q.changed);
+    pthread_mutex_destroy(&q.mu);
+    xj_free(q.slots);
+    xj_free(q.spare);
+    ps_workerFree(&r.hdr);
     return err;
 }

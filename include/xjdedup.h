@@ -119,9 +119,9 @@ typedef struct xj_scanStats {
     double wall_seconds;         /* whole run */
 } xj_scanStats;
 
-/* Progress callback: called from the thread that drives the scan, at most a
- * few times per second. Returning non-zero cancels the run
- * (XJ_ERR_INTERRUPTED). */
+/* Progress callback: called from the scan's reading thread (never from two
+ * threads at once), once per chunk of input; rate-limit any printing. Returning
+ * non-zero cancels the run (XJ_ERR_INTERRUPTED). */
 typedef struct xj_progress {
     uint64_t input_bytes_total;  /* on-disk size of all inputs, 0 if unknown */
     uint64_t input_bytes_done;   /* on-disk bytes consumed so far */
