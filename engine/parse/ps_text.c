@@ -28,6 +28,15 @@ int ps_isCleanUtf8(const char *s, size_t n)
             p++;
             continue;
         }
+        if ((c & 0xF0) == 0xE0 && end - p >= 3) {
+            /* three bytes, the common case (CJK): no overlong form (E0 needs
+             * A0..BF next), no surrogate (ED needs 80..9F next) */
+            unsigned const c1 = p[1], c2 = p[2];
+            if ((c1 & 0xC0) != 0x80 || (c2 & 0xC0) != 0x80) return 0;
+            if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0)) return 0;
+            p += 3;
+            continue;
+        }
         size_t need;
         uint32_t cp;
         if (c >= 0xC2 && c <= 0xDF) { need = 1; cp = c & 0x1F; }

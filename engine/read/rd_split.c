@@ -11,6 +11,10 @@
 
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "xj_alloc.h"
 
 #define SP_READ_BLOCK (1u << 20)
@@ -99,12 +103,21 @@ static size_t sp_countLf(const char *p, size_t n)
     return count;
 }
 
-/* Finds the first '"' or '\n' in [p, end), or end. */
+/* Finds the first '"' or '\n' in [p, end), or end: one pass, 16 bytes at a
+ * time with SSE2. */
 static const char *sp_findQuoteOrLf(const char *p, const char *end)
 {
-    const char *const lf = memchr(p, '\n', (size_t)(end - p));
-    const char *const q = memchr(p, '"', (size_t)((lf ? lf : end) - p));
-    return q ? q : lf ? lf : end;
+#ifdef __SSE2__
+    __m128i const lf = _mm_set1_epi8('\n'), quote = _mm_set1_epi8('"');
+    for (; end - p >= 16; p += 16) {
+        __m128i const v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        unsigned const m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, quote)));
+        if (m) return p + __builtin_ctz(m);
+    }
+#endif
+    for (; p < end; p++)
+        if (*p == '"' || *p == '\n') return p;
+    return end;
 }
 
 /* Classifies pending bytes up to `filled`. A quote as the last byte of a
