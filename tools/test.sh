@@ -7,7 +7,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-tools/deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+# clang + LLVM's libomp (with its TSan tool, archer) for the ThreadSanitizer stage
+XJ_DEPS_EXTRA="${XJ_DEPS_EXTRA:-} clang libomp-dev" tools/deps.sh || { echo "0 passed, 1 failed"; exit 1; }
 
 passed=0
 failed=0
@@ -73,6 +74,29 @@ if [ "${XJ_SANITIZE:-1}" = 1 ]; then
     echo "tools/test.sh: the sanitizer build failed" >&2
     failed=$((failed + 1))
   fi
+fi
+
+# The threaded code under ThreadSanitizer: clang with LLVM's libomp, whose
+# archer tool tells TSan about OpenMP's barriers (GCC's libgomp would give
+# false reports). XJ_SANITIZE=0 skips this stage too.
+if [ "${XJ_SANITIZE:-1}" = 1 ]; then
+  archer=$(ls /usr/lib/llvm-*/lib/libarcher.so 2>/dev/null | head -n 1)
+  if CC=clang build build-tsan -Dbuildtype=debug -Db_sanitize=thread -Db_lundef=false -Djemalloc=disabled; then
+    OMP_TOOL_LIBRARIES=$archer TSAN_OPTIONS="halt_on_error=1 ignore_noninstrumented_modules=1" \
+      run_suite build-tsan --suite fast --timeout-multiplier 4
+  else
+    echo "tools/test.sh: the ThreadSanitizer build failed" >&2
+    failed=$((failed + 1))
+  fi
+fi
+
+# Without OpenMP the output must be the same: the end-to-end cases compare
+# whole output directories with the same expected files.
+if build build-noomp -Dbuildtype=release -Dopenmp=disabled -Dwerror=true; then
+  run_suite build-noomp --suite e2e
+else
+  echo "tools/test.sh: the build without OpenMP failed" >&2
+  failed=$((failed + 1))
 fi
 
 echo "$passed passed, $failed failed"
