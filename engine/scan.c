@@ -163,6 +163,9 @@ static xj_error sc_workersInit(sc_run *run)
         sc_worker *const w = &run->workers[t];
         st_init(&w->st);
         ar_init(&w->arena);
+        gk_tableInit(&w->gb, 0);
+        gk_tableInit(&w->other, 1);
+        gk_tableInit(&w->attr, 1);
         buf_init(&w->tail, 64u * XJ_MAX_RECORD);
         xj_error const err = ps_workerInit(&w->parse, run->scan->gbk, XJ_MAX_COLUMNS);
         RETURN_ERROR_IF(err == XJ_ERR_INPUT, st, err, "this system's iconv cannot decode GB 18030 (--encoding gbk)");

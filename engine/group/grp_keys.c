@@ -13,6 +13,12 @@
 
 #include "xj_alloc.h"
 
+void gk_tableInit(gk_table *t, int wide)
+{
+    memset(t, 0, sizeof *t);
+    t->wide = wide;
+}
+
 void gk_tableFree(gk_table *t)
 {
     for (unsigned s = 0; s < GK_SHARDS; s++) {
@@ -24,15 +30,24 @@ void gk_tableFree(gk_table *t)
 xj_error gk_add(gk_table *t, uint64_t hi, uint64_t lo, uint64_t ref)
 {
     gk_vec *const v = &t->shard[gk_shardOf(hi, lo)];
+    size_t const stride = t->wide ? 3 : 2;
     if (v->n == v->cap) {
         /* 1.5x growth: these vectors hold most of a scan's memory */
         size_t const ncap = v->cap ? v->cap + v->cap / 2 : 256;
-        gk_entry *const grown = xj_reallocArray(v->v, ncap, sizeof *grown);
+        uint64_t *const grown = xj_reallocArray(v->v, ncap, stride * sizeof *grown);
         if (grown == NULL) return XJ_ERR_NOMEM;
         v->v = grown;
         v->cap = ncap;
     }
-    v->v[v->n++] = (gk_entry){hi, lo, ref};
+    uint64_t *const e = v->v + v->n++ * stride;
+    if (t->wide) {
+        e[0] = hi;
+        e[1] = lo;
+        e[2] = ref;
+    } else {
+        e[0] = lo;
+        e[1] = ref;
+    }
     return XJ_OK;
 }
 
@@ -62,39 +77,53 @@ void gk_groupsFree(gk_groups *gs)
     memset(gs, 0, sizeof *gs);
 }
 
-static int gk_cmpEntry(const void *a, const void *b)
+/* Compares two entries' keys (all words but the last). */
+static int gk_cmpKey(const uint64_t *a, const uint64_t *b, size_t stride)
 {
-    const gk_entry *const x = a, *const y = b;
-    if (x->hi != y->hi) return x->hi < y->hi ? -1 : 1;
-    if (x->lo != y->lo) return x->lo < y->lo ? -1 : 1;
-    uint64_t const rx = x->ref & ~GK_HAS_ID, ry = y->ref & ~GK_HAS_ID;
-    return rx < ry ? -1 : rx > ry;
+    for (size_t w = 0; w + 1 < stride; w++)
+        if (a[w] != b[w]) return a[w] < b[w] ? -1 : 1;
+    return 0;
 }
 
-/* LSD radix sort by (hi, lo, ref without flag), 16 bits a pass, skipping
- * passes where every entry has the same digit (e.g. hi == 0 for GB IDs). */
-static int gk_sort(gk_entry *v, size_t n)
+static uint64_t gk_refOf(const uint64_t *e, size_t stride)
 {
+    return e[stride - 1] & ~GK_HAS_ID;
+}
+
+static int gk_cmpEntry(const void *pa, const void *pb, void *arg)
+{
+    size_t const stride = *(const size_t *)arg;
+    int const c = gk_cmpKey(pa, pb, stride);
+    if (c) return c;
+    uint64_t const ra = gk_refOf(pa, stride), rb = gk_refOf(pb, stride);
+    return ra < rb ? -1 : ra > rb;
+}
+
+/* Orders entries by (key, ref). LSD radix sort on the key words, 16 bits a
+ * pass, skipping passes whose digit is the same everywhere (the top bits of
+ * packed IDs); then each run of equal keys — a group, usually 2 or 3
+ * entries — is put in ref order, so the result does not depend on which
+ * worker added what. */
+static int gk_sort(uint64_t *v, size_t n, size_t stride)
+{
+    size_t const bytes = stride * sizeof *v;
     if (n < 256) {
-        qsort(v, n, sizeof *v, gk_cmpEntry);
+        qsort_r(v, n, bytes, gk_cmpEntry, &stride);
         return 0;
     }
-    gk_entry *tmp = xj_mallocArray(n, sizeof *tmp);
-    size_t *count = xj_calloc(65536, sizeof *count);
+    uint64_t *tmp = xj_mallocArray(n, bytes);
+    size_t *count = xj_mallocArray(65536, sizeof *count);
     if (tmp == NULL || count == NULL) {
         xj_free(tmp);
         xj_free(count);
         return -1;
     }
-    for (int word = 2; word >= 0; word--) {
-        for (int shift = 0; shift < 64; shift += 16) {
+    uint64_t *src = v, *dst = tmp;
+    for (size_t w = stride - 1; w-- > 0;) { /* least significant key word first */
+        for (unsigned shift = 0; shift < 64; shift += 16) {
             memset(count, 0, 65536 * sizeof *count);
-            for (size_t i = 0; i < n; i++) {
-                uint64_t const w = word == 0 ? v[i].hi : word == 1 ? v[i].lo : v[i].ref & ~GK_HAS_ID;
-                count[(w >> shift) & 0xFFFF]++;
-            }
-            uint64_t const w0 = word == 0 ? v[0].hi : word == 1 ? v[0].lo : v[0].ref & ~GK_HAS_ID;
-            if (count[(w0 >> shift) & 0xFFFF] == n) continue; /* every digit equal */
+            for (size_t i = 0; i < n; i++) count[(src[i * stride + w] >> shift) & 0xFFFF]++;
+            if (count[(src[w] >> shift) & 0xFFFF] == n) continue;
             size_t sum = 0;
             for (size_t d = 0; d < 65536; d++) {
                 size_t const c = count[d];
@@ -102,14 +131,23 @@ static int gk_sort(gk_entry *v, size_t n)
                 sum += c;
             }
             for (size_t i = 0; i < n; i++) {
-                uint64_t const w = word == 0 ? v[i].hi : word == 1 ? v[i].lo : v[i].ref & ~GK_HAS_ID;
-                tmp[count[(w >> shift) & 0xFFFF]++] = v[i];
+                uint64_t const *const e = src + i * stride;
+                memcpy(dst + count[(e[w] >> shift) & 0xFFFF]++ * stride, e, bytes);
             }
-            memcpy(v, tmp, n * sizeof *v);
+            uint64_t *const t = src;
+            src = dst;
+            dst = t;
         }
     }
+    if (src != v) memcpy(v, src, n * bytes);
     xj_free(tmp);
     xj_free(count);
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && gk_cmpKey(v + j * stride, v + i * stride, stride) == 0) j++;
+        if (j - i > 1) qsort_r(v + i * stride, j - i, bytes, gk_cmpEntry, &stride);
+        i = j;
+    }
     return 0;
 }
 
@@ -121,7 +159,7 @@ typedef struct gk_shardResult {
     int failed;
 } gk_shardResult;
 
-static int gk_push(gk_shardResult *r, const gk_entry *run, size_t len)
+static int gk_push(gk_shardResult *r, const uint64_t *run, size_t len, size_t stride)
 {
     if (r->n == r->cap) {
         size_t const ncap = r->cap ? r->cap * 2 : 64;
@@ -137,44 +175,43 @@ static int gk_push(gk_shardResult *r, const gk_entry *run, size_t len)
         r->refs = refs;
         r->cap_refs = ncap;
     }
-    r->g[r->n++] = (gk_group){run[0].hi, run[0].lo, r->n_refs, (uint32_t)len};
-    for (size_t i = 0; i < len; i++) r->refs[r->n_refs++] = run[i].ref;
+    uint64_t const hi = stride == 3 ? run[0] : 0, lo = run[stride - 2];
+    r->g[r->n++] = (gk_group){hi, lo, r->n_refs, (uint32_t)len};
+    for (size_t i = 0; i < len; i++) r->refs[r->n_refs++] = run[i * stride + stride - 1];
     return 0;
 }
 
 static void gk_groupShard(gk_table *const *tables, size_t n_tables, unsigned s, int need_no_id, gk_shardResult *r)
 {
+    size_t const stride = tables[0]->wide ? 3 : 2;
     size_t total = 0;
     for (size_t t = 0; t < n_tables; t++) total += tables[t]->shard[s].n;
-    if (total < 2) goto done;
-    gk_entry *all = xj_mallocArray(total, sizeof *all);
-    if (all == NULL) {
-        r->failed = 1;
-        goto done;
-    }
+    uint64_t *all = total >= 2 ? xj_mallocArray(total, stride * sizeof *all) : NULL;
+    if (total >= 2 && all == NULL) r->failed = 1;
     size_t at = 0;
     for (size_t t = 0; t < n_tables; t++) {
         gk_vec *const v = &tables[t]->shard[s];
-        if (v->n) memcpy(all + at, v->v, v->n * sizeof *all);
+        if (all && v->n) memcpy(all + at * stride, v->v, v->n * stride * sizeof *all);
         at += v->n;
         xj_free(v->v);
         *v = (gk_vec){0};
     }
-    if (gk_sort(all, total) != 0) {
+    if (all == NULL) return;
+    if (gk_sort(all, total, stride) != 0) {
         xj_free(all);
         r->failed = 1;
-        goto done;
+        return;
     }
     for (size_t i = 0; i < total;) {
         size_t j = i + 1;
-        while (j < total && all[j].hi == all[i].hi && all[j].lo == all[i].lo) j++;
+        while (j < total && gk_cmpKey(all + j * stride, all + i * stride, stride) == 0) j++;
         if (j - i >= 2) {
             int keep = 1;
             if (need_no_id) {
                 keep = 0;
-                for (size_t k = i; k < j; k++) keep |= !(all[k].ref & GK_HAS_ID);
+                for (size_t k = i; k < j; k++) keep |= !(all[k * stride + stride - 1] & GK_HAS_ID);
             }
-            if (keep && gk_push(r, all + i, j - i) != 0) {
+            if (keep && gk_push(r, all + i * stride, j - i, stride) != 0) {
                 r->failed = 1;
                 break;
             }
@@ -182,12 +219,6 @@ static void gk_groupShard(gk_table *const *tables, size_t n_tables, unsigned s, 
         i = j;
     }
     xj_free(all);
-    return;
-done:
-    for (size_t t = 0; t < n_tables; t++) {
-        xj_free(tables[t]->shard[s].v);
-        tables[t]->shard[s] = (gk_vec){0};
-    }
 }
 
 xj_error gk_findGroups(gk_table *const *tables, size_t n_tables, int need_no_id, int threads,

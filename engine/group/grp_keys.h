@@ -39,23 +39,22 @@ static inline uint64_t gk_ref(uint32_t source, uint64_t line) { return (uint64_t
 static inline uint32_t gk_refSource(uint64_t ref) { return (uint32_t)(ref >> GK_LINE_BITS); }
 static inline uint64_t gk_refLine(uint64_t ref) { return ref & GK_MAX_LINE; }
 
-typedef struct gk_entry {
-    uint64_t hi;   /* key: 0 for packed GB IDs, else the high half of XXH3-128 */
-    uint64_t lo;   /* key: the packed GB ID, else the low half */
-    uint64_t ref;  /* record reference (plus GK_HAS_ID for attribute entries) */
-} gk_entry;
-
+/* One worker's entries of one kind, by shard. An entry is `stride` words:
+ * narrow tables (GB IDs) hold [key, ref] — 16 bytes a record —, wide
+ * tables (128-bit hashes) hold [hi, lo, ref]. */
 typedef struct gk_vec {
-    gk_entry *v;   /* entries */
+    uint64_t *v;   /* n entries of `stride` words */
     size_t n;
     size_t cap;
 } gk_vec;
 
-/* One worker's entries of one kind, by shard. */
 typedef struct gk_table {
     gk_vec shard[GK_SHARDS];
+    int wide;      /* keys are 128 bits (else 64) */
 } gk_table;
 
+/* Cannot fail: allocates nothing. */
+void gk_tableInit(gk_table *t, int wide);
 void gk_tableFree(gk_table *t);
 
 static inline unsigned gk_shardOf(uint64_t hi, uint64_t lo)
@@ -64,7 +63,7 @@ static inline unsigned gk_shardOf(uint64_t hi, uint64_t lo)
     return (unsigned)(mixed >> (64 - GK_SHARD_BITS));
 }
 
-/* XJ_ERR_NOMEM when the shard cannot grow. */
+/* `hi` must be 0 for a narrow table. XJ_ERR_NOMEM when the shard cannot grow. */
 xj_error gk_add(gk_table *t, uint64_t hi, uint64_t lo, uint64_t ref);
 
 /* Key texts: the exact bytes a key is hashed from, shared by the first pass
@@ -88,9 +87,10 @@ typedef struct gk_groups {
 
 void gk_groupsFree(gk_groups *gs);
 
-/* Groups the entries of `n_tables` worker tables (consumed: freed as they are
- * grouped). With `need_no_id`, a group counts only if at least one member's
- * ref lacks GK_HAS_ID (the mixed attribute rule); refs keep the flag. */
+/* Groups the entries of `n_tables` worker tables, all narrow or all wide
+ * (consumed: freed as they are grouped). With `need_no_id`, a group counts
+ * only if at least one member's ref lacks GK_HAS_ID (the mixed attribute
+ * rule); refs keep the flag. */
 xj_error gk_findGroups(gk_table *const *tables, size_t n_tables, int need_no_id, int threads,
                        gk_groups *out, xj_status *st);
 

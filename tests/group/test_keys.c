@@ -1,0 +1,106 @@
+/*
+ * test_keys — grouping by key (grp_keys) against a plain reference: all
+ * entries in one array, qsort by (shard, key, ref), runs of two or more.
+ * Keys come from a small domain so that groups of every size occur; entries
+ * are spread over several worker tables in random order; narrow and wide
+ * tables; the mixed rule (a group needs a member without GK_HAS_ID).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "grp_keys.h"
+#include "test_check.h"
+
+typedef struct ref_entry {
+    uint64_t hi, lo, ref;
+} ref_entry;
+
+static uint64_t g_rng = 88172645463325252ull;
+static uint64_t rnd(void)
+{
+    g_rng ^= g_rng << 13;
+    g_rng ^= g_rng >> 7;
+    g_rng ^= g_rng << 17;
+    return g_rng;
+}
+
+static int cmp_ref(const void *pa, const void *pb)
+{
+    const ref_entry *a = pa, *b = pb;
+    unsigned const sa = gk_shardOf(a->hi, a->lo), sb = gk_shardOf(b->hi, b->lo);
+    if (sa != sb) return sa < sb ? -1 : 1;
+    if (a->hi != b->hi) return a->hi < b->hi ? -1 : 1;
+    if (a->lo != b->lo) return a->lo < b->lo ? -1 : 1;
+    uint64_t const x = a->ref & ~GK_HAS_ID, y = b->ref & ~GK_HAS_ID;
+    return x < y ? -1 : x > y;
+}
+
+static void run_case(size_t n, uint64_t domain, int wide, int need_no_id, int n_tables)
+{
+    ref_entry *all = calloc(n, sizeof *all);
+    gk_table *tables = calloc((size_t)n_tables, sizeof *tables);
+    gk_table **ptrs = calloc((size_t)n_tables, sizeof *ptrs);
+    for (int t = 0; t < n_tables; t++) {
+        gk_tableInit(&tables[t], wide);
+        ptrs[t] = &tables[t];
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint64_t const k = rnd() % domain;
+        /* packed-ID-like keys for narrow tables, hash-like for wide */
+        all[i].hi = wide ? k * 0x9E3779B97F4A7C15ull : 0;
+        all[i].lo = wide ? ~k : 110101000000000000ull + k * 11;
+        all[i].ref = gk_ref((uint32_t)(i % 3), i + 2) | (need_no_id && rnd() % 3 == 0 ? GK_HAS_ID : 0);
+        TC_CHECK(gk_add(&tables[rnd() % (uint64_t)n_tables], all[i].hi, all[i].lo, all[i].ref) == XJ_OK, "add");
+    }
+    xj_status st;
+    st_init(&st);
+    gk_groups gs;
+    TC_CHECK(gk_findGroups(ptrs, (size_t)n_tables, need_no_id, 2, &gs, &st) == XJ_OK, "%s", st.message);
+
+    qsort(all, n, sizeof *all, cmp_ref);
+    size_t g = 0, refs = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && all[j].hi == all[i].hi && all[j].lo == all[i].lo) j++;
+        int keep = j - i >= 2;
+        if (keep && need_no_id) {
+            keep = 0;
+            for (size_t k = i; k < j; k++) keep |= !(all[k].ref & GK_HAS_ID);
+        }
+        if (keep) {
+            TC_CHECK(g < gs.n, "fewer groups than the reference (%zu)", gs.n);
+            if (g < gs.n) {
+                gk_group const *const x = &gs.g[g];
+                TC_CHECK(x->hi == all[i].hi && x->lo == all[i].lo, "group %zu key", g);
+                TC_CHECK(x->n == j - i && x->first == refs, "group %zu: %u members at %zu, want %zu at %zu", g, x->n,
+                         x->first, j - i, refs);
+                for (size_t k = 0; k < j - i && k < x->n; k++)
+                    TC_CHECK(gs.refs[x->first + k] == all[i + k].ref, "group %zu member %zu", g, k);
+            }
+            g++;
+            refs += j - i;
+        }
+        i = j;
+    }
+    TC_CHECK(g == gs.n && refs == gs.n_refs, "groups %zu/%zu, refs %zu/%zu", gs.n, g, gs.n_refs, refs);
+    for (int t = 0; t < n_tables; t++)
+        for (unsigned s = 0; s < GK_SHARDS; s++) TC_CHECK(tables[t].shard[s].v == NULL, "tables are consumed");
+    gk_groupsFree(&gs);
+    free(ptrs);
+    free(tables);
+    free(all);
+}
+
+int main(void)
+{
+    run_case(1000, 400, 0, 0, 1);
+    run_case(200000, 90000, 0, 0, 3);   /* shards above the radix threshold */
+    run_case(200000, 90000, 1, 0, 2);
+    run_case(100000, 30000, 1, 1, 2);   /* mixed rule */
+    run_case(50000, 3, 0, 0, 2);        /* a few huge groups */
+    char buf[64];
+    TC_CHECK(gk_attrKeyText(buf, "张三", 6, 1, 20150301) == 17 && memcmp(buf, "张三\0" "1\0" "20150301", 17) == 0,
+             "attribute key text");
+    TC_CHECK(gk_otherIdKeyText(buf, 'A', "E123", 4) == 6 && memcmp(buf, "A\0E123", 6) == 0, "other-ID key text");
+    return tc_finish("test_keys");
+}
