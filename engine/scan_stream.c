@@ -126,6 +126,17 @@ static xj_error sc_mapHeader(sc_reader *r, size_t i, const xj_buf *raw, xj_buf *
     xj_status *const st = &r->st;
     sc_input *const in = &run->inputs[i];
     ps_worker *const w = &r->hdr;
+    /* two common wrong exports deserve their own words */
+    RETURN_ERROR_IF(raw->len >= 2 && ((raw->data[0] == '\xFF' && raw->data[1] == '\xFE') ||
+                                      (raw->data[0] == '\xFE' && raw->data[1] == '\xFF') ||
+                                      memchr(raw->data, '\0', raw->len) != NULL),
+                    st, XJ_ERR_INPUT,
+                    "%s: line 1: the file looks like UTF-16 text; save it as UTF-8 (or GBK, with --encoding gbk)",
+                    in->path);
+    const char *const cr = memchr(raw->data, '\r', raw->len);
+    RETURN_ERROR_IF(cr != NULL && cr + 1 < raw->data + raw->len, st, XJ_ERR_INPUT,
+                    "%s: line 1: the file ends its lines with CR only (old Mac format); convert them to LF or CRLF",
+                    in->path);
     buf_clear(text);
     if (run->scan->gbk) {
         RETURN_ERROR_IF(ps_decodeGb18030(w->gbk, raw->data, raw->len, text) != XJ_OK, st, XJ_ERR_INPUT,
