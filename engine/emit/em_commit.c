@@ -195,9 +195,16 @@ xj_error em_write(em_run *run, xj_status *st)
         if (renameat(parentfd, tmp, parentfd, name) != 0)
             err = st_fail(st, XJ_ERR_IO, "cannot rename %s to %s: %s", tmp_path, run->outdir, strerror(errno));
     }
-    if (!err && fsync(parentfd) != 0)
+    if (!err && fsync(parentfd) != 0) {
+        /* the rename may not survive a crash: undo it, so that a failed run
+         * never leaves a new OUTDIR behind */
         err = st_fail(st, XJ_ERR_IO, "cannot sync %s: %s", parent, strerror(errno));
-    em_removeTree(parentfd, tmp, 0); /* the failed attempt, or the replaced old result */
+        if (exists) renameat2(parentfd, tmp, parentfd, name, RENAME_EXCHANGE);
+        else renameat(parentfd, name, parentfd, tmp);
+    }
+    /* the failed attempt, or the replaced old result; should this fail, the
+     * next run removes it (em_removeStale) */
+    em_removeTree(parentfd, tmp, 0);
     close(parentfd);
     for (size_t i = 0; i < ctx.n_files; i++) xj_free(ctx.files[i].path);
     xj_free(ctx.files);
