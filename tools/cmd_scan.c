@@ -3,6 +3,7 @@
  * out. The engine never prints; everything a person reads is written here.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +56,29 @@ typedef struct progress_state {
     double last;        /* when the line was last drawn */
     double start;       /* when the scan started */
     int shown;          /* a line is on screen */
+    int draw;           /* draw the line (else only watch for signals) */
 } progress_state;
+
+/* SIGINT/SIGTERM: the scan stops at its next progress call, its temporary
+ * output is removed by the engine, and the exit status is 128 + signal. A
+ * second signal kills at once (SA_RESETHAND). */
+static volatile sig_atomic_t g_signal;
+
+static void on_signal(int sig)
+{
+    g_signal = sig;
+}
+
+static void watch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
 
 static double now_seconds(void)
 {
@@ -67,6 +90,8 @@ static double now_seconds(void)
 static int on_progress(const xj_progress *p, void *user)
 {
     progress_state *const ps = user;
+    if (g_signal) return 1;
+    if (!ps->draw) return 0;
     double const t = now_seconds();
     if (t - ps->last < 0.25) return 0;
     ps->last = t;
@@ -215,11 +240,18 @@ int cmd_scan(int argc, char **argv)
     for (int i = optind; err == XJ_OK && i < argc; i++) err = xj_scan_addInput(scan, argv[i]);
     if (err == XJ_OK) err = xj_scan_setOutput(scan, outdir, force);
 
-    progress_state ps = {0, now_seconds(), 0};
     if (progress < 0) progress = !quiet && isatty(STDERR_FILENO);
-    if (err == XJ_OK && progress) err = xj_scan_setProgress(scan, on_progress, &ps);
+    progress_state ps = {0, now_seconds(), 0, progress};
+    watch_signals();
+    if (err == XJ_OK) err = xj_scan_setProgress(scan, on_progress, &ps);
     if (err == XJ_OK) err = xj_scan_run(scan);
     if (ps.shown) fputs("\n", stderr);
+    if (g_signal) {
+        fprintf(stderr, "xjdedup scan: stopped by signal %d; %s\n", (int)g_signal,
+                err == XJ_OK ? "the output was already complete" : "no output was written");
+        xj_scan_free(scan);
+        return 128 + (int)g_signal;
+    }
     if (err != XJ_OK) {
         fprintf(stderr, "xjdedup scan: %s\n", xj_scan_message(scan)[0] ? xj_scan_message(scan) : xj_errorName(err));
         xj_scan_free(scan);

@@ -13,8 +13,10 @@ usage: check_faults.py XJDEDUP SHIM INPUT WORKDIR
    failing call does not matter (close of an input), exit 0 with the full
    result. write, syncfs, openat and the rename must be detected (exit 3).
 2. SIGKILL at 20 points spread over a run with --force: afterwards OUTDIR is
-   the old or the new complete result (MANIFEST matches), and the next run
-   removes the dead run's temporary directory.
+   the old or the new complete result, and the next run removes the dead
+   run's temporary directory.
+3. SIGINT and SIGTERM at 10 points: exit 130 / 143 (0 when the run had
+   already finished), OUTDIR old or new, no temporary left behind.
 """
 import hashlib
 import os
@@ -143,6 +145,23 @@ def main():
             fails.append(f"SIGKILL #{i}: the next run failed")
         if temps(work):
             fails.append(f"SIGKILL #{i}: the next run left {temps(work)}")
+    # SIGINT / SIGTERM: exit 130 / 143 (or 0 if the run had finished), the
+    # old or the new result, and no temporary left by the interrupted run
+    for i, sig in enumerate([signal.SIGINT, signal.SIGTERM] * 5):
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.copytree(ref, out)
+        cmd = [xj, "scan", inp, "-o", out, "-q", "--run-date", "2026-11-28", "--force", "--threads", "2"]
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(dur * (i + 0.5) / 10)
+        p.send_signal(sig)
+        rc = p.wait()
+        runs += 1
+        if rc not in (0, 128 + sig):
+            fails.append(f"signal {sig} #{i}: exit {rc}")
+        if digest(out) != want:
+            fails.append(f"signal {sig} #{i}: OUTDIR is neither the old nor the new result")
+        if temps(work):
+            fails.append(f"signal {sig} #{i}: left {temps(work)}")
     for f in fails:
         print("FAIL", f)
     print(f"{runs} fault runs, {len(fails)} failures")
