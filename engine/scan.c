@@ -40,6 +40,7 @@ void xj_scan_free(xj_scan *s)
     sc_freeStrings(s->maps, s->n_maps);
     xj_free(s->outdir);
     xj_free(s->region_path);
+    xj_free(s->previous);
     xj_free(s);
 }
 
@@ -67,14 +68,16 @@ xj_error xj_scan_addInput(xj_scan *s, const char *path)
 {
     RETURN_ERROR_IF(path == NULL || *path == '\0', &s->st, XJ_ERR_USAGE, "an input path is empty");
     RETURN_ERROR_IF(s->n_inputs >= GK_MAX_SOURCES, &s->st, XJ_ERR_LIMIT, "more than %u inputs", GK_MAX_SOURCES);
-    return sc_pushString(&s->inputs, &s->n_inputs, path);
+    RETURN_ERROR_IF(sc_pushString(&s->inputs, &s->n_inputs, path) != XJ_OK, &s->st, XJ_ERR_NOMEM, "out of memory");
+    return XJ_OK;
 }
 
 xj_error xj_scan_setOutput(xj_scan *s, const char *dir, int force)
 {
     RETURN_ERROR_IF(dir == NULL || *dir == '\0', &s->st, XJ_ERR_USAGE, "the output directory is empty");
     s->force = force;
-    return sc_setString(&s->outdir, dir);
+    RETURN_ERROR_IF(sc_setString(&s->outdir, dir) != XJ_OK, &s->st, XJ_ERR_NOMEM, "out of memory");
+    return XJ_OK;
 }
 
 xj_error xj_scan_setThreads(xj_scan *s, int threads)
@@ -112,12 +115,14 @@ xj_error xj_scan_addHeaderMap(xj_scan *s, const char *mapping)
 {
     ps_userMap m;
     FORWARD_IF_ERROR(ps_parseUserMap(mapping, &m, &s->st));
-    return sc_pushString(&s->maps, &s->n_maps, mapping);
+    RETURN_ERROR_IF(sc_pushString(&s->maps, &s->n_maps, mapping) != XJ_OK, &s->st, XJ_ERR_NOMEM, "out of memory");
+    return XJ_OK;
 }
 
 xj_error xj_scan_setRegionTable(xj_scan *s, const char *path)
 {
-    return sc_setString(&s->region_path, path);
+    RETURN_ERROR_IF(sc_setString(&s->region_path, path) != XJ_OK, &s->st, XJ_ERR_NOMEM, "out of memory");
+    return XJ_OK;
 }
 
 xj_error xj_scan_setChunkSize(xj_scan *s, size_t bytes)
@@ -126,6 +131,36 @@ xj_error xj_scan_setChunkSize(xj_scan *s, size_t bytes)
                     "chunk size %zu: give 4096 bytes to 1 GiB", bytes);
     s->chunk_size = bytes;
     return XJ_OK;
+}
+
+xj_error xj_scan_setExcel(xj_scan *s, int excel)
+{
+    s->excel = excel != 0;
+    return XJ_OK;
+}
+
+xj_error xj_scan_setOutputEncoding(xj_scan *s, const char *enc)
+{
+    RETURN_ERROR_IF(enc == NULL, &s->st, XJ_ERR_USAGE, "no output encoding given");
+    if (strcasecmp(enc, "utf-8") == 0 || strcasecmp(enc, "utf8") == 0) s->school_gbk = 0;
+    else if (strcasecmp(enc, "gbk") == 0 || strcasecmp(enc, "gb18030") == 0) s->school_gbk = 1;
+    else return st_fail(&s->st, XJ_ERR_USAGE, "--output-encoding %s: use utf-8 or gbk", enc);
+    return XJ_OK;
+}
+
+xj_error xj_scan_setHeaders(xj_scan *s, const char *lang)
+{
+    RETURN_ERROR_IF(lang == NULL, &s->st, XJ_ERR_USAGE, "no header language given");
+    if (strcmp(lang, "zh") == 0) s->school_headers_en = 0;
+    else if (strcmp(lang, "en") == 0) s->school_headers_en = 1;
+    else return st_fail(&s->st, XJ_ERR_USAGE, "--headers %s: use zh or en", lang);
+    return XJ_OK;
+}
+
+xj_error xj_scan_setPrevious(xj_scan *s, const char *dir)
+{
+    RETURN_ERROR_IF(dir != NULL && *dir == '\0', &s->st, XJ_ERR_USAGE, "--previous: the directory is empty");
+    return sc_setString(&s->previous, dir);
 }
 
 xj_error xj_scan_setProgress(xj_scan *s, xj_progressFn fn, void *user)

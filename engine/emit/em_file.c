@@ -37,7 +37,12 @@ xj_error em_open(em_ctx *ctx, em_writer *w, const char *rel)
         em_abandon(w);
         return e;
     }
-    return buf_reserve(&w->buf, EM_WRITE_BUFFER - 1);
+    xj_error const err = buf_reserve(&w->buf, EM_WRITE_BUFFER - 1);
+    if (err) {
+        em_abandon(w);
+        return st_fail(ctx->st, err, "out of memory writing %s", rel);
+    }
+    return XJ_OK;
 }
 
 static xj_error em_writeAll(em_writer *w, const char *p, size_t n)

@@ -234,7 +234,10 @@ xj_error em_writeSummary(em_ctx *ctx, double write_seconds)
 {
     em_run *const run = ctx->run;
     em_counts *const c = xj_malloc(sizeof *c);
-    RETURN_ERROR_IF(c == NULL || em_count(run, c) != XJ_OK, ctx->st, XJ_ERR_NOMEM, "out of memory");
+    if (c == NULL || em_count(run, c) != XJ_OK) {
+        xj_free(c);
+        return st_fail(ctx->st, XJ_ERR_NOMEM, "out of memory");
+    }
     xj_buf out;
     buf_init(&out, (size_t)1 << 30);
     jw j = {&out, 0, {0}, XJ_OK};
