@@ -35,7 +35,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: test_nomem INPUT WORKDIR\n");
         return 2;
     }
-    char out[4096], work[4096];
+    char out[4200], work[4096];
     mkdir(argv[2], 0755);
     snprintf(work, sizeof work, "%s/run-XXXXXX", argv[2]); /* fresh each run */
     if (mkdtemp(work) == NULL) {
