@@ -180,7 +180,7 @@ static int sp_skipScan(rd_splitter *sp)
             const char *const q = memchr(d + i, '"', n - i);
             size_t const stop = q ? (size_t)(q - d) : n;
             sp->line += sp_countLf(d + i, stop - i);
-            if (q == NULL) { i = n; break; }
+            if (q == NULL) break;
             if (stop + 1 >= n && !sp->eof) {
                 /* keep the quote: the next byte decides */
                 memmove(d + sp->rec_start, d + stop, n - stop);
@@ -195,7 +195,7 @@ static int sp_skipScan(rd_splitter *sp)
         }
         const char *const hit = sp_findQuoteOrLf(d + i, d + n);
         size_t const pos = (size_t)(hit - d);
-        if (pos == n) { i = n; break; }
+        if (pos == n) break;
         if (*hit == '"') {
             if (d[pos - (pos > 0)] == ',') sp->in_quote = 1;
             i = pos + 1;
