@@ -40,6 +40,7 @@ void xj_scan_free(xj_scan *s)
     sc_freeStrings(s->maps, s->n_maps);
     xj_free(s->outdir);
     xj_free(s->region_path);
+    xj_free(s->previous);
     xj_free(s);
 }
 
@@ -130,6 +131,36 @@ xj_error xj_scan_setChunkSize(xj_scan *s, size_t bytes)
                     "chunk size %zu: give 4096 bytes to 1 GiB", bytes);
     s->chunk_size = bytes;
     return XJ_OK;
+}
+
+xj_error xj_scan_setExcel(xj_scan *s, int excel)
+{
+    s->excel = excel != 0;
+    return XJ_OK;
+}
+
+xj_error xj_scan_setOutputEncoding(xj_scan *s, const char *enc)
+{
+    RETURN_ERROR_IF(enc == NULL, &s->st, XJ_ERR_USAGE, "no output encoding given");
+    if (strcasecmp(enc, "utf-8") == 0 || strcasecmp(enc, "utf8") == 0) s->school_gbk = 0;
+    else if (strcasecmp(enc, "gbk") == 0 || strcasecmp(enc, "gb18030") == 0) s->school_gbk = 1;
+    else return st_fail(&s->st, XJ_ERR_USAGE, "--output-encoding %s: use utf-8 or gbk", enc);
+    return XJ_OK;
+}
+
+xj_error xj_scan_setHeaders(xj_scan *s, const char *lang)
+{
+    RETURN_ERROR_IF(lang == NULL, &s->st, XJ_ERR_USAGE, "no header language given");
+    if (strcmp(lang, "zh") == 0) s->school_headers_en = 0;
+    else if (strcmp(lang, "en") == 0) s->school_headers_en = 1;
+    else return st_fail(&s->st, XJ_ERR_USAGE, "--headers %s: use zh or en", lang);
+    return XJ_OK;
+}
+
+xj_error xj_scan_setPrevious(xj_scan *s, const char *dir)
+{
+    RETURN_ERROR_IF(dir != NULL && *dir == '\0', &s->st, XJ_ERR_USAGE, "--previous: the directory is empty");
+    return sc_setString(&s->previous, dir);
 }
 
 xj_error xj_scan_setProgress(xj_scan *s, xj_progressFn fn, void *user)

@@ -33,6 +33,14 @@ static xj_error sc_invalidRows(sc_run *run, em_row *rows, size_t *at)
     return XJ_OK;
 }
 
+/* The output column holding `field` for one input, or -1 (for report.html). */
+static int sc_outColumn(const sc_input *in, ps_field field)
+{
+    int const c = in->schema.col_of[field];
+    if (c < 0 || (size_t)c >= in->schema.n_columns || in->schema.out_col == NULL) return -1;
+    return (int)in->schema.out_col[c];
+}
+
 static xj_error sc_collectRejects(sc_run *run, em_reject **out, size_t *n_out)
 {
     size_t n = 0;
@@ -74,6 +82,9 @@ xj_error sc_decideAndEmit(sc_run *run)
         for (size_t i = 0; i < run->n_inputs; i++) {
             names[i] = run->inputs[i].facts.name;
             inputs[i] = run->inputs[i].facts;
+            inputs[i].school_name_col = sc_outColumn(&run->inputs[i], PS_SCHOOL_NAME);
+            inputs[i].student_no_col = sc_outColumn(&run->inputs[i], PS_STUDENT_NO);
+            inputs[i].school_code_col = sc_outColumn(&run->inputs[i], PS_SCHOOL_CODE);
         }
         for (size_t j = 0; j < run->cols.n; j++) headers[j] = run->cols.names[j];
         gr_index const ix = {run->gathered, run->n_flagged};
@@ -122,6 +133,10 @@ xj_error sc_decideAndEmit(sc_run *run)
             .region_table = region,
             .timing = run->timing,
             .threads = run->n_workers,
+            .excel = s->excel,
+            .school_gbk = s->school_gbk,
+            .school_headers_en = s->school_headers_en,
+            .previous = s->previous,
         };
         er.timing.start = run->start;
         err = em_write(&er, st);

@@ -41,6 +41,10 @@ struct xj_scan {
     size_t n_maps;
     char *region_path;        /* --region-table, or NULL */
     size_t chunk_size;        /* 0: XJ_DEFAULT_CHUNK */
+    int excel;                /* per-school files for Excel (BOM, no formulas) */
+    int school_gbk;           /* per-school files in GB 18030 */
+    int school_headers_en;    /* per-school files with English headers and codes */
+    char *previous;           /* earlier OUTDIR for report.html, or NULL */
     xj_progressFn progress;   /* may be NULL */
     void *progress_user;
     xj_scanStats stats;       /* filled by a successful run */

@@ -156,6 +156,19 @@ XJ_API xj_error xj_scan_addHeaderMap(xj_scan *scan, const char *mapping);
 XJ_API xj_error xj_scan_setRegionTable(xj_scan *scan, const char *path);
 /* Bytes per parse chunk (tuning and tests); 0 means the default. */
 XJ_API xj_error xj_scan_setChunkSize(xj_scan *scan, size_t bytes);
+/* Per-school files for Excel: UTF-8 with BOM, values that Excel would take
+ * for a formula (starting with = + - @ TAB CR) prefixed with '. problems.csv
+ * never changes. */
+XJ_API xj_error xj_scan_setExcel(xj_scan *scan, int excel);
+/* Encoding of the per-school files and schools/README.txt: "utf-8" (default)
+ * or "gbk" (written as GB 18030, which encodes every character). */
+XJ_API xj_error xj_scan_setOutputEncoding(xj_scan *scan, const char *encoding);
+/* Headers of the per-school files: "zh" (default: Chinese headers and
+ * wording) or "en" (English headers and codes, as in problems.csv). */
+XJ_API xj_error xj_scan_setHeaders(xj_scan *scan, const char *lang);
+/* An earlier output directory of the same registry: report.html then counts
+ * new, persisting and resolved problems per province. NULL clears it. */
+XJ_API xj_error xj_scan_setPrevious(xj_scan *scan, const char *dir);
 XJ_API xj_error xj_scan_setProgress(xj_scan *scan, xj_progressFn fn, void *user);
 
 /* Runs the scan and writes the output directory. */

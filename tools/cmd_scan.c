@@ -20,8 +20,8 @@ static void scan_usage(FILE *out)
           "\n"
           "Finds problem records (SPEC §1): ID duplicates, invalid IDs and attribute\n"
           "duplicates of records without ID, and writes OUTDIR atomically:\n"
-          "problems.csv, schools/<province>/<school_code>.csv, rejects.csv,\n"
-          "summary.json and MANIFEST.\n"
+          "problems.csv, schools/<province>/<school_code>.csv, schools/README.txt,\n"
+          "rejects.csv, summary.json, report.html and MANIFEST.\n"
           "\n"
           "INPUT is a CSV file (UTF-8, with or without BOM; LF or CRLF), a zstd-compressed\n"
           "one (.zst), or - for standard input.\n"
@@ -34,7 +34,7 @@ static void scan_usage(FILE *out)
           "      --attr-scope SCOPE  noid (default): attribute duplicates among records\n"
           "                          without ID; mixed: records with an ID join a group\n"
           "                          that has a member without one (reason 'mixed')\n"
-          "      --encoding ENC      utf-8 (default) or gbk (GB 18030 / GBK exports)\n"
+          "      --encoding ENC      input encoding: utf-8 (default) or gbk (GB 18030 / GBK)\n"
           "      --map FIELD=HEADER  read FIELD from the column named HEADER (repeatable);\n"
           "                          FIELD is one of student_no, name, sex, birth_date,\n"
           "                          id_type, id_number, school_code, school_name,\n"
@@ -43,9 +43,27 @@ static void scan_usage(FILE *out)
           "                          abolished); adds the reason region_unknown\n"
           "      --fail-on-problems  exit 1 when any problem record is found\n"
           "      --chunk-size BYTES  bytes per parallel parse chunk (default 8 MiB)\n"
-          "  -q, --quiet             no progress line and no summary\n"
+          "\n"
+          "per-school files (problems.csv never changes with these):\n"
+          "      --excel             UTF-8 with BOM, and values Excel would run as a\n"
+          "                          formula (= + - @ TAB CR first) prefixed with '\n"
+          "      --output-encoding ENC  utf-8 (default) or gbk: write them in GB 18030,\n"
+          "                          for Excel versions that do not read UTF-8\n"
+          "      --headers LANG      zh (default): Chinese headers and wording; en: English\n"
+          "                          headers and codes, as in problems.csv\n"
+          "\n"
+          "report:\n"
+          "      --previous DIR      an earlier run's OUTDIR: report.html then shows new,\n"
+          "                          persisting and resolved problems per province\n"
+          "\n"
+          "terminal:\n"
+          "  -q, --quiet             no progress line and no summary table\n"
           "      --progress          show the progress line even when stderr is not a terminal\n"
           "  -h, --help              this text\n"
+          "\n"
+          "On a terminal a progress line on stderr shows bytes and rows done, rows/s,\n"
+          "problems found so far, elapsed time and ETA; at the end a summary table goes\n"
+          "to stdout ('xjdedup summary OUTDIR' prints it again later).\n"
           "\n"
           "exit status: 0 success; 1 problems found with --fail-on-problems; 2 bad usage\n"
           "or input that cannot be processed; 3 output could not be written.\n",
@@ -55,8 +73,11 @@ static void scan_usage(FILE *out)
 typedef struct progress_state {
     double last;        /* when the line was last drawn */
     double start;       /* when the scan started */
-    int shown;          /* a line is on screen */
+    int shown;          /* a line is on screen (terminal) */
     int draw;           /* draw the line (else only watch for signals) */
+    int tty;            /* stderr is a terminal: redraw one line; else one line per update */
+    char stage[16];     /* the stage of the last update */
+    double stage_start; /* when that stage began (for its ETA) */
 } progress_state;
 
 /* SIGINT/SIGTERM: the scan stops at its next progress call, its temporary
@@ -87,26 +108,61 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* "1:05" or "1:02:03" */
+static const char *clock_text(double secs, char out[24])
+{
+    if (!(secs >= 0) || secs > 359999) secs = 359999;
+    unsigned const s = (unsigned)lround(secs);
+    if (s >= 3600) snprintf(out, 24, "%u:%02u:%02u", s / 3600, s / 60 % 60, s % 60);
+    else snprintf(out, 24, "%u:%02u", s / 60, s % 60);
+    return out;
+}
+
+/* 1234567 → "1,234,567" */
+static const char *grouped_u64(unsigned long long v, char out[32])
+{
+    char digits[24];
+    int const n = snprintf(digits, sizeof digits, "%llu", v);
+    int o = 0;
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0) out[o++] = ',';
+        out[o++] = digits[i];
+    }
+    out[o] = '\0';
+    return out;
+}
+
 static int on_progress(const xj_progress *p, void *user)
 {
     progress_state *const ps = user;
     if (g_signal) return 1;
     if (!ps->draw) return 0;
     double const t = now_seconds();
-    if (t - ps->last < 0.25) return 0;
-    ps->last = t;
-    double const elapsed = t - ps->start;
-    double const mb = (double)p->input_bytes_done / 1e6;
-    fprintf(stderr, "\r%s: %.0f MB, %llu rows (%.0f rows/s), %llu invalid IDs, %.0fs", p->stage, mb,
-            (unsigned long long)p->rows_done, elapsed > 0 ? (double)p->rows_done / elapsed : 0.0,
-            (unsigned long long)p->problems_so_far, elapsed);
-    if (p->input_bytes_total > 0 && p->input_bytes_done > 0 && p->input_bytes_done <= p->input_bytes_total &&
-        strcmp(p->stage, "reading") == 0) {
-        double const eta = elapsed * (double)(p->input_bytes_total - p->input_bytes_done) / (double)p->input_bytes_done;
-        fprintf(stderr, ", ETA %.0fs", eta);
+    if (strncmp(ps->stage, p->stage, sizeof ps->stage - 1) != 0) { /* a new pass: its own ETA */
+        snprintf(ps->stage, sizeof ps->stage, "%s", p->stage);
+        ps->stage_start = t;
+    } else if (t - ps->last < (ps->tty ? 0.25 : 1.0)) {
+        return 0;
     }
-    fputs("   ", stderr);
-    ps->shown = 1;
+    ps->last = t;
+    double const elapsed = t - ps->start, in_stage = t - ps->stage_start;
+    char line[256], rows[32], probs[32], el[24], eta[24];
+    int n = snprintf(line, sizeof line, "%s: %.1f", p->stage, (double)p->input_bytes_done / 1e6);
+    int const sized = p->input_bytes_total > 0 && p->input_bytes_done <= p->input_bytes_total;
+    if (sized)
+        n += snprintf(line + n, sizeof line - (size_t)n, "/%.1f MB (%.0f%%)", (double)p->input_bytes_total / 1e6,
+                      100.0 * (double)p->input_bytes_done / (double)p->input_bytes_total);
+    else n += snprintf(line + n, sizeof line - (size_t)n, " MB");
+    n += snprintf(line + n, sizeof line - (size_t)n, ", %s rows (%.0f rows/s), %s problems so far, %s elapsed",
+                  grouped_u64(p->rows_done, rows), in_stage > 0 ? (double)p->rows_done / in_stage : 0.0,
+                  grouped_u64(p->problems_so_far, probs), clock_text(elapsed, el));
+    if (sized && p->input_bytes_done > 0 && in_stage > 0.5)
+        snprintf(line + n, sizeof line - (size_t)n, ", ETA %s",
+                 clock_text(in_stage * (double)(p->input_bytes_total - p->input_bytes_done) /
+                            (double)p->input_bytes_done, eta));
+    if (ps->tty) fprintf(stderr, "\r%s\033[K", line);
+    else fprintf(stderr, "%s\n", line);
+    ps->shown = ps->tty;
     return 0;
 }
 
@@ -120,24 +176,18 @@ static int exit_for(xj_error e)
     }
 }
 
-static void print_summary(const xj_scanStats *s, const char *outdir)
+/* Only when summary.json cannot be read back (it was just written). */
+static void print_stats(const xj_scanStats *s, const char *outdir)
 {
-    printf("rows read      %12llu  (accepted %llu, rejected %llu, blank lines %llu)\n",
-           (unsigned long long)s->rows_read, (unsigned long long)s->rows_accepted,
-           (unsigned long long)s->rows_rejected, (unsigned long long)s->blank_lines);
-    printf("id_duplicate   %12llu  records in %llu groups\n", (unsigned long long)s->id_duplicate_records,
-           (unsigned long long)s->id_duplicate_groups);
-    printf("id_invalid     %12llu  records\n", (unsigned long long)s->id_invalid_records);
-    printf("attr_duplicate %12llu  records in %llu groups\n", (unsigned long long)s->attr_duplicate_records,
-           (unsigned long long)s->attr_duplicate_groups);
-    double const secs = s->wall_seconds;
-    printf("wall time      %12.2f s  (%.0f rows/s, %.1f MB/s)\n", secs, secs > 0 ? (double)s->rows_read / secs : 0.0,
-           secs > 0 ? (double)s->bytes_read / 1e6 / secs : 0.0);
-    printf("output         %s/  (problems.csv, schools/, rejects.csv, summary.json)\n", outdir);
+    printf("rows read      %12llu  (accepted %llu, rejected %llu)\n", (unsigned long long)s->rows_read,
+           (unsigned long long)s->rows_accepted, (unsigned long long)s->rows_rejected);
+    printf("problems       %12llu\n", (unsigned long long)(s->id_duplicate_records + s->id_invalid_records +
+                                                         s->attr_duplicate_records));
+    printf("output         %s/\n", outdir);
 }
 
 enum { OPT_FORCE = 256, OPT_RUN_DATE, OPT_ATTR_SCOPE, OPT_ENCODING, OPT_MAP, OPT_REGION, OPT_FAIL, OPT_CHUNK,
-       OPT_PROGRESS };
+       OPT_PROGRESS, OPT_EXCEL, OPT_OUT_ENCODING, OPT_HEADERS, OPT_PREVIOUS };
 
 int cmd_scan(int argc, char **argv)
 {
@@ -154,6 +204,10 @@ int cmd_scan(int argc, char **argv)
         {"chunk-size", required_argument, NULL, OPT_CHUNK},
         {"quiet", no_argument, NULL, 'q'},
         {"progress", no_argument, NULL, OPT_PROGRESS},
+        {"excel", no_argument, NULL, OPT_EXCEL},
+        {"output-encoding", required_argument, NULL, OPT_OUT_ENCODING},
+        {"headers", required_argument, NULL, OPT_HEADERS},
+        {"previous", required_argument, NULL, OPT_PREVIOUS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -162,7 +216,7 @@ int cmd_scan(int argc, char **argv)
         fputs("xjdedup scan: out of memory\n", stderr);
         return EXIT_USAGE;
     }
-    const char *outdir = NULL;
+    const char *outdir = NULL, *previous = NULL;
     int force = 0, fail_on_problems = 0, quiet = 0, progress = -1;
     xj_error err = XJ_OK;
     int opt;
@@ -215,6 +269,10 @@ int cmd_scan(int argc, char **argv)
             err = xj_scan_setChunkSize(scan, (size_t)n);
             break;
         }
+        case OPT_EXCEL: err = xj_scan_setExcel(scan, 1); break;
+        case OPT_OUT_ENCODING: err = xj_scan_setOutputEncoding(scan, optarg); break;
+        case OPT_HEADERS: err = xj_scan_setHeaders(scan, optarg); break;
+        case OPT_PREVIOUS: previous = optarg; break;
         case 'q': quiet = 1; break;
         case OPT_PROGRESS: progress = 1; break;
         case 'h':
@@ -237,15 +295,27 @@ int cmd_scan(int argc, char **argv)
         xj_scan_free(scan);
         return EXIT_USAGE;
     }
+    if (err == XJ_OK && previous) {
+        /* fail now, not after the whole scan */
+        char path[4096];
+        snprintf(path, sizeof path, "%s/problems.csv", previous);
+        if (access(path, R_OK) != 0) {
+            fprintf(stderr, "xjdedup scan: --previous %s: cannot read %s; name the output directory of an "
+                            "earlier run\n", previous, path);
+            xj_scan_free(scan);
+            return EXIT_USAGE;
+        }
+        err = xj_scan_setPrevious(scan, previous);
+    }
     for (int i = optind; err == XJ_OK && i < argc; i++) err = xj_scan_addInput(scan, argv[i]);
     if (err == XJ_OK) err = xj_scan_setOutput(scan, outdir, force);
 
     if (progress < 0) progress = !quiet && isatty(STDERR_FILENO);
-    progress_state ps = {0, now_seconds(), 0, progress};
+    progress_state ps = {0, now_seconds(), 0, progress, isatty(STDERR_FILENO), "", 0};
     watch_signals();
     if (err == XJ_OK) err = xj_scan_setProgress(scan, on_progress, &ps);
     if (err == XJ_OK) err = xj_scan_run(scan);
-    if (ps.shown) fputs("\n", stderr);
+    if (ps.shown) fputs("\r\033[K", stderr); /* the summary replaces the progress line */
     if (g_signal) {
         fprintf(stderr, "xjdedup scan: stopped by signal %d; %s\n", (int)g_signal,
                 err == XJ_OK ? "the output was already complete" : "no output was written");
@@ -258,7 +328,10 @@ int cmd_scan(int argc, char **argv)
         return exit_for(err);
     }
     const xj_scanStats *const s = xj_scan_stats(scan);
-    if (!quiet) print_summary(s, outdir);
+    if (!quiet) {
+        fflush(stderr);
+        if (summary_print(outdir, stdout) != EXIT_OK) print_stats(s, outdir);
+    }
     uint64_t const problems = s->id_duplicate_records + s->id_invalid_records + s->attr_duplicate_records;
     xj_scan_free(scan);
     return fail_on_problems && problems > 0 ? EXIT_PROBLEMS : EXIT_OK;

@@ -9,6 +9,12 @@
 int cmd_scan(int argc, char **argv);
 int cmd_id(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
+int cmd_summary(int argc, char **argv);
+
+#include <stdio.h>
+/* Prints the summary table of OUTDIR/summary.json on `out` (cmd_summary.c);
+ * returns an exit status, with a message on stderr when it is not EXIT_OK. */
+int summary_print(const char *outdir, FILE *out);
 
 /* Exit codes of SPEC §7. */
 enum { EXIT_OK = 0, EXIT_PROBLEMS = 1, EXIT_USAGE = 2, EXIT_IO = 3 };

@@ -17,6 +17,7 @@ typedef struct command {
 static const command kCommands[] = {
     {"scan", cmd_scan, "find problem records in registry dumps and write per-school files"},
     {"id", cmd_id, "check ID numbers (arguments, or one per line on stdin)"},
+    {"summary", cmd_summary, "print the summary table of a finished scan (OUTDIR/summary.json)"},
     {"gen", cmd_gen, "generate a synthetic national population with known problems"},
 };
 
@@ -30,7 +31,7 @@ static void usage(FILE *out)
             "commands:\n",
             xj_versionString());
     for (size_t i = 0; i < sizeof kCommands / sizeof kCommands[0]; i++)
-        fprintf(out, "  %-6s %s\n", kCommands[i].name, kCommands[i].summary);
+        fprintf(out, "  %-8s %s\n", kCommands[i].name, kCommands[i].summary);
     fprintf(out,
             "\n"
             "'xjdedup COMMAND --help' describes a command's options.\n"

@@ -1,4 +1,6 @@
-/* xj_problem — the tables behind xj_problem.h; wording from SPEC §5. */
+/* xj_problem — the tables behind xj_problem.h; wording from SPEC §1, §5, §6.
+ * The emit stage renders the per-school files, schools/README.txt and
+ * report.html from these tables only. */
 #include "xj_problem.h"
 
 #include "xjdedup.h"
@@ -39,4 +41,70 @@ const char *pb_reasonCode(uint8_t reason)
     if (reason == PB_REASON_MIXED) return "mixed";
     if (reason == PB_REASON_NONE || reason >= XJ_ID_REASON_COUNT) return "";
     return xj_idReasonName((xj_idReason)reason);
+}
+
+static const char *const kProblemMeaningZh[PB_PROBLEM_COUNT] = {
+    "两条或以上没有身份证件号的学籍，规范化后的姓名、性别、出生日期完全相同，可能是同一学生被重复建籍。",
+    "两条或以上学籍的身份证件号（规范化后）相同。一个证件号只能对应一名学生。",
+    "身份证件号格式错误、地区码或出生日期不可能、校验码错误，或与学籍中的出生日期、性别不一致。"};
+static const char *const kProblemActionZh[PB_PROBLEM_COUNT] = {
+    "佐证 / 变更 / 删除：确为不同学生的（如同名同生日），提交佐证材料，经审核后组内各条均可保留；"
+    "信息录错的，变更后重新查重；重复建籍的，删除多余记录。",
+    "佐证 / 变更 / 删除：同一组只能有一条学籍通过审核。先入者保有：一般保留最早建籍的记录；"
+    "证件号录错的，核对后变更；重复导入或多校建籍的，删除多余记录。",
+    "变更 / 删除：核对学生的身份证件，变更为正确的证件号；虚假学籍予以删除。"};
+
+/* Indexed by xj_idReason; PB_REASON_MIXED is handled apart. */
+static const char *const kReasonZh[XJ_ID_REASON_COUNT] = {
+    "",
+    "证件号为空（该证件类型必须填写）",
+    "格式错误（位数或字符不符合该证件类型）",
+    "15位老身份证号（应升级为18位）",
+    "地区码错误（前两位不是省级行政区划代码）",
+    "地区码不在行政区划代码表中",
+    "出生日期错误（第7-14位不是有效日期）",
+    "校验码错误（第18位与前17位不符）",
+    "出生日期与学籍不一致",
+    "性别与学籍不一致（第17位奇数为男、偶数为女）"};
+
+static const char *const kHintWhenZh[PB_HINT_COUNT] = {
+    "身份证件号重复组中建籍最早的记录（先入者保有），一般予以保留。",
+    "与保留记录（或本校更早的记录）是同一学生在本校的重复建籍，删除本条。",
+    "同一学生在其他学校也有学籍，两校协商后由一方删除。",
+    "姓名、性别或出生日期与保留记录不同，可能是证件号录错：核对证件，错误则变更。",
+    "证件号不正确：核对证件后变更，虚假记录则删除。",
+    "无身份证号的重复组中本校建籍最早的记录：确为不同学生的，提交佐证材料。"};
+
+static const char *const kColumnMeaningZh[PB_COLUMN_COUNT] = {
+    "身份证件号重复 / 身份证件号错误 / 无身份证号学籍重复",
+    "身份证件号错误的具体原因（见下文代码表）；mixed 表示有证件号的学籍与无证件号的学籍姓名、性别、出生日期相同",
+    "同一组重复学籍的编号，各校文件中相同编号即同一组；按证件号或姓名性别生日计算，下月查重仍是同一编号",
+    "该组学籍总数（含其他学校）",
+    "组内学籍分布在本校 / 同县 / 跨县 / 跨市 / 跨省",
+    "由谁裁定组内保留哪条：学校 / 县级 / 市级 / 省级教育行政部门 / 教育部",
+    "身份证件号重复组中，1 为建议保留的最早建籍记录，0 为其他记录",
+    "系统给出的处理建议（见下文），仅供参考，不是审核结论",
+    "同组学籍所在的其他学校标识码，以分号分隔",
+    "该记录所在的输入文件名",
+    "该记录在输入文件中的起始行号（表头为第1行）"};
+
+static const char *const kColumnEn[PB_COLUMN_COUNT] = {"problem", "reason", "group_id", "group_size", "scope",
+                                                       "arbiter", "keeper", "hint", "other_schools", "source",
+                                                       "line"};
+static const char *const kColumnZh[PB_COLUMN_COUNT] = {"问题类型", "问题原因", "问题组号", "组内人数",
+                                                       "范围", "仲裁层级", "先入保有", "建议处理",
+                                                       "组内其他学校", "来源文件", "行号"};
+
+const char *pb_problemMeaningZh(pb_problem p) { return p < PB_PROBLEM_COUNT ? kProblemMeaningZh[p] : ""; }
+const char *pb_problemActionZh(pb_problem p) { return p < PB_PROBLEM_COUNT ? kProblemActionZh[p] : ""; }
+const char *pb_hintWhenZh(pb_hint h) { return h < PB_HINT_COUNT ? kHintWhenZh[h] : ""; }
+const char *pb_columnEn(int i) { return i >= 0 && i < PB_COLUMN_COUNT ? kColumnEn[i] : ""; }
+const char *pb_columnZh(int i) { return i >= 0 && i < PB_COLUMN_COUNT ? kColumnZh[i] : ""; }
+const char *pb_columnMeaningZh(int i) { return i >= 0 && i < PB_COLUMN_COUNT ? kColumnMeaningZh[i] : ""; }
+
+const char *pb_reasonZh(uint8_t reason)
+{
+    if (reason == PB_REASON_MIXED) return "有身份证件号的学籍与无证件号的学籍姓名、性别、出生日期相同";
+    if (reason >= XJ_ID_REASON_COUNT) return "";
+    return kReasonZh[reason];
 }

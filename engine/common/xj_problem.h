@@ -54,4 +54,17 @@ const char *pb_arbiterZh(pb_scope s);       /* "县级教育行政部门" */
 const char *pb_hintCode(pb_hint h);         /* "delete_copy" */
 const char *pb_hintZh(pb_hint h);           /* "删除重复导入的记录" */
 
+/* Longer Chinese wording for people: the generated schools/README.txt and
+ * report.html use these, so what they explain is what the code writes. */
+const char *pb_problemMeaningZh(pb_problem p); /* what the problem is */
+const char *pb_problemActionZh(pb_problem p);  /* how the school resolves it (变更/佐证/删除) */
+const char *pb_reasonZh(uint8_t reason);       /* "校验码错误"; "" for none */
+const char *pb_hintWhenZh(pb_hint h);          /* when the hint is given and what to do */
+
+/* The fixed leading columns of problems.csv and the per-school files. */
+#define PB_COLUMN_COUNT 11
+const char *pb_columnEn(int i);             /* "group_id" */
+const char *pb_columnZh(int i);             /* "问题组号" */
+const char *pb_columnMeaningZh(int i);      /* what the column holds */
+
 #endif

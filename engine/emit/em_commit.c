@@ -121,8 +121,14 @@ static uint64_t em_random(void)
 
 static xj_error em_writeAllFiles(em_ctx *ctx, double t0)
 {
-    FORWARD_IF_ERROR(em_writeProblems(ctx));
+    FORWARD_IF_ERROR(em_writeProblems(ctx)); /* sorts the rows: counting needs them by school */
+    ctx->counts = xj_malloc(sizeof *ctx->counts);
+    RETURN_ERROR_IF(ctx->counts == NULL, ctx->st, XJ_ERR_NOMEM, "out of memory counting the problems");
+    RETURN_ERROR_IF(em_countRows(ctx->run, ctx->counts) != XJ_OK, ctx->st, XJ_ERR_NOMEM,
+                    "out of memory counting the problems");
+    FORWARD_IF_ERROR(em_writeSchoolReadme(ctx));
     FORWARD_IF_ERROR(em_writeRejects(ctx));
+    FORWARD_IF_ERROR(em_writeReport(ctx));
     FORWARD_IF_ERROR(em_writeSummary(ctx, em_now() - t0));
     FORWARD_IF_ERROR(em_writeManifest(ctx));
     return XJ_OK;
@@ -208,5 +214,6 @@ xj_error em_write(em_run *run, xj_status *st)
     close(parentfd);
     for (size_t i = 0; i < ctx.n_files; i++) xj_free(ctx.files[i].path);
     xj_free(ctx.files);
+    xj_free(ctx.counts);
     return err;
 }

@@ -41,16 +41,11 @@ int em_schoolIsValid(const char *s, size_t n)
     return 1;
 }
 
-static const char *const kHeaderEn[11] = {"problem", "reason", "group_id", "group_size", "scope", "arbiter",
-                                          "keeper", "hint", "other_schools", "source", "line"};
-static const char *const kHeaderZh[11] = {"问题类型", "问题原因", "问题组号", "组内人数", "范围", "仲裁层级",
-                                          "先入保有", "建议处理", "组内其他学校", "来源文件", "行号"};
-
 xj_error em_renderHeader(xj_buf *out, const em_run *run, int zh)
 {
-    for (int i = 0; i < 11; i++) {
+    for (int i = 0; i < PB_COLUMN_COUNT; i++) {
         if (i) FORWARD_IF_ERROR(buf_appendByte(out, ','));
-        FORWARD_IF_ERROR(buf_appendStr(out, zh ? kHeaderZh[i] : kHeaderEn[i]));
+        FORWARD_IF_ERROR(buf_appendStr(out, zh ? pb_columnZh(i) : pb_columnEn(i)));
     }
     for (size_t j = 0; j < run->n_headers; j++) {
         FORWARD_IF_ERROR(buf_appendByte(out, ','));

@@ -19,6 +19,18 @@ typedef struct em_file {
     XXH128_hash_t hash;    /* XXH3-128 of the contents */
 } em_file;
 
+#define EM_PROVINCES 101 /* "00".."99", then index 100 for _invalid */
+
+/* What summary.json and report.html count, computed once from the rows. */
+typedef struct em_counts {
+    uint64_t records[PB_PROBLEM_COUNT];                /* rows per problem */
+    uint64_t groups[PB_PROBLEM_COUNT];                 /* distinct groups per problem */
+    uint64_t scopes[PB_PROBLEM_COUNT][PB_SCOPE_COUNT]; /* groups per scope */
+    uint64_t reasons[PB_PROBLEM_COUNT][256];           /* rows per reason value */
+    uint64_t provinces[EM_PROVINCES][PB_PROBLEM_COUNT]; /* rows per province and problem */
+    uint64_t schools;                                  /* distinct school codes with a row */
+} em_counts;
+
 /* Everything em_write needs while it works. */
 typedef struct em_ctx {
     em_run *run;           /* the caller's description of the output */
@@ -27,6 +39,7 @@ typedef struct em_ctx {
     const char *tmp_path;  /* its path, for messages */
     em_file *files;        /* files written so far */
     size_t n_files, cap_files;
+    em_counts *counts;     /* set after the rows are sorted (em_countRows) */
 } em_ctx;
 
 /* A file being written: buffered, hashed, counted. */
@@ -57,11 +70,74 @@ xj_error em_renderRow(xj_buf *out, const em_run *run, const em_row *row, int zh)
 
 /* 1 when the school code is exactly 10 ASCII digits. */
 int em_schoolIsValid(const char *s, size_t n);
+/* Index into em_counts.provinces: digits 3-4 of a valid code, else 100. */
+int em_provinceIndex(const char *school, size_t n);
+
+/* Counts everything summary.json and report.html show. XJ_ERR_NOMEM. */
+xj_error em_countRows(const em_run *run, em_counts *c);
+
+/* ---- em_excel: the per-school text transforms ---- */
+
+/* Reads the next field of a line we wrote ourselves (em_appendCsvField's
+ * quoting) starting at *pos, unquoted into `field`; *pos moves past the
+ * field and its comma. Returns 0 at the end of the line (LF or end). */
+int em_csvNextField(const char *s, size_t n, size_t *pos, xj_buf *field, xj_error *err);
+/* Field `k` (0-based) of a row's tail ",v1,...,vn", unquoted; "" if absent. */
+xj_error em_tailField(const char *tail, size_t n, int k, xj_buf *out);
+/* Re-encodes one whole CSV line with formula-like values prefixed by '. */
+xj_error em_neutralizeLine(const char *line, size_t n, xj_buf *out, xj_buf *scratch);
+/* 1 when Excel would evaluate the value (= + - @ TAB CR first). */
+int em_looksLikeFormula(const char *s, size_t n);
+
+/* UTF-8 → GB 18030 for the per-school files (iconv; every Unicode character
+ * has a GB 18030 encoding, so only malformed UTF-8 can fail). */
+typedef struct em_gbk em_gbk;
+xj_error em_gbkOpen(em_gbk **out);
+void em_gbkClose(em_gbk *g);
+/* Converts `n` bytes onto `out` (cleared first). XJ_ERR_INPUT when the text
+ * is not valid UTF-8. */
+xj_error em_gbkConvert(em_gbk *g, const char *s, size_t n, xj_buf *out);
+
+/* Per-school text files (the school CSVs, schools/README.txt) follow the
+ * per-school options: em_openSchoolFile writes the --excel BOM, and
+ * em_putSchoolText converts to GB 18030 under --output-encoding gbk. */
+xj_error em_openSchoolFile(em_ctx *ctx, em_writer *w, const char *rel);
+xj_error em_putSchoolText(em_ctx *ctx, em_writer *w, const char *s, size_t n);
+
+/* The 31 provinces of the mainland, for report.html (em_provinces.c). */
+typedef struct em_province {
+    int code;              /* GB/T 2260 province code, 11..65 */
+    const char *name;      /* "北京" */
+    const char *abbr;      /* one-character name for the tile map: "京" */
+    const char *name_en;   /* "Beijing" */
+    int col, row;          /* place on the 7 x 8 tile grid */
+} em_province;
+size_t em_provinceCount(void);
+const em_province *em_provinceAt(size_t i);
+const em_province *em_provinceByCode(int code); /* NULL when not one of the 31 */
+
+/* The per-school file of a row's school (relative path) and its directory. */
+void em_schoolPath(const em_row *row, char *path, size_t cap, char *dir, size_t dcap);
+
+/* HTML text escaping (& < > " ') onto `out`. */
+xj_error em_appendHtml(xj_buf *out, const char *s, size_t n);
 
 /* The stages of em_write, each writing its own files. */
 xj_error em_writeProblems(em_ctx *ctx);       /* sorts rows, problems.csv, schools/ */
 xj_error em_writeRejects(em_ctx *ctx);        /* rejects.csv */
 xj_error em_writeSummary(em_ctx *ctx, double write_seconds); /* summary.json */
+xj_error em_writeSchoolReadme(em_ctx *ctx);   /* schools/README.txt */
+xj_error em_writeReport(em_ctx *ctx);         /* report.html */
 xj_error em_writeManifest(em_ctx *ctx);       /* MANIFEST, last */
+
+/* report.html's comparison with an earlier run (--previous). */
+typedef struct em_trend {
+    uint64_t fresh[EM_PROVINCES];      /* problems now, not in the earlier run */
+    uint64_t persisting[EM_PROVINCES]; /* in both runs */
+    uint64_t resolved[EM_PROVINCES];   /* in the earlier run only */
+    int loaded;                        /* 1 when an earlier run was compared */
+} em_trend;
+/* Reads run->previous/problems.csv and compares it with the rows. */
+xj_error em_compareWithPrevious(em_ctx *ctx, em_trend *t);
 
 #endif

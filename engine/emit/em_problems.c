@@ -6,6 +6,10 @@
  * each school's rows are one contiguous run, written to its file in one go.
  * A school code becomes a path only when it is exactly 10 ASCII digits; any
  * other code goes to schools/_invalid/ under a hash of its bytes.
+ *
+ * The per-school options (--excel, --output-encoding gbk, --headers en)
+ * transform the per-school lines only, after rendering; problems.csv is
+ * always the same machine contract.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +42,7 @@ static int em_cmpRows(const void *pa, const void *pb, void *arg)
 }
 
 /* schools/<province>/<code>.csv, or schools/_invalid/x<hash>.csv. */
-static void em_schoolPath(const em_row *row, char *path, size_t cap, char *dir, size_t dcap)
+void em_schoolPath(const em_row *row, char *path, size_t cap, char *dir, size_t dcap)
 {
     if (em_schoolIsValid(row->school, row->school_len)) {
         snprintf(dir, dcap, "schools/%.2s", row->school + 2);
@@ -53,6 +57,84 @@ static void em_schoolPath(const em_row *row, char *path, size_t cap, char *dir, 
 static int em_sameSchool(const em_row *a, const em_row *b)
 {
     return a->school_len == b->school_len && memcmp(a->school, b->school, a->school_len) == 0;
+}
+
+/* The per-school options applied to one rendered line: formula-like values
+ * neutralized (--excel), then GB 18030 (--output-encoding gbk). */
+typedef struct em_schoolText {
+    const em_run *run;     /* options */
+    em_gbk *gbk;           /* converter, NULL for UTF-8 */
+    xj_buf neutral;        /* the line after neutralization */
+    xj_buf field;          /* scratch for one field */
+    xj_buf encoded;        /* the line in GB 18030 */
+} em_schoolText;
+
+static xj_error em_putSchoolLine(em_ctx *ctx, em_schoolText *t, em_writer *w, const xj_buf *line)
+{
+    const xj_buf *out = line;
+    if (t->run->excel) {
+        FORWARD_IF_ERROR(em_neutralizeLine(line->data, line->len, &t->neutral, &t->field));
+        out = &t->neutral;
+    }
+    if (t->gbk) {
+        xj_error const err = em_gbkConvert(t->gbk, out->data, out->len, &t->encoded);
+        RETURN_ERROR_IF(err == XJ_ERR_INPUT, ctx->st, XJ_ERR_INPUT,
+                        "%s: a value is not valid UTF-8 and cannot be written in GB 18030; "
+                        "use --output-encoding utf-8", w->path);
+        FORWARD_IF_ERROR(err);
+        out = &t->encoded;
+    }
+    return em_putBuf(w, out);
+}
+
+static xj_error em_schoolTextInit(em_ctx *ctx, em_schoolText *t)
+{
+    memset(t, 0, sizeof *t);
+    t->run = ctx->run;
+    buf_init(&t->neutral, (size_t)1 << 30);
+    buf_init(&t->field, (size_t)1 << 30);
+    buf_init(&t->encoded, (size_t)1 << 31);
+    if (!ctx->run->school_gbk) return XJ_OK;
+    xj_error const err = em_gbkOpen(&t->gbk);
+    RETURN_ERROR_IF(err == XJ_ERR_INPUT, ctx->st, XJ_ERR_USAGE,
+                    "this system's iconv cannot write GB 18030 (--output-encoding gbk)");
+    RETURN_ERROR_IF(err, ctx->st, err, "out of memory");
+    return XJ_OK;
+}
+
+static void em_schoolTextFree(em_schoolText *t)
+{
+    em_gbkClose(t->gbk);
+    t->gbk = NULL;
+    buf_free(&t->neutral);
+    buf_free(&t->field);
+    buf_free(&t->encoded);
+}
+
+/* Opens a per-school text file and writes the BOM that --excel asks for
+ * (UTF-8 only: Excel reads a GB 18030 file as the system code page). */
+xj_error em_openSchoolFile(em_ctx *ctx, em_writer *w, const char *rel)
+{
+    FORWARD_IF_ERROR(em_open(ctx, w, rel));
+    if (!ctx->run->excel || ctx->run->school_gbk) return XJ_OK;
+    xj_error const err = em_put(w, "\xEF\xBB\xBF", 3);
+    if (err) em_abandon(w);
+    return err;
+}
+
+xj_error em_putSchoolText(em_ctx *ctx, em_writer *w, const char *s, size_t n)
+{
+    if (!ctx->run->school_gbk) return em_put(w, s, n);
+    em_gbk *g = NULL;
+    xj_error err = em_gbkOpen(&g);
+    xj_buf out;
+    buf_init(&out, (size_t)1 << 30);
+    if (!err) err = em_gbkConvert(g, s, n, &out);
+    if (!err) err = em_putBuf(w, &out);
+    buf_free(&out);
+    em_gbkClose(g);
+    if (err && ctx->st->code == XJ_OK) st_fail(ctx->st, err, "cannot write %s: %s", w->path, xj_errorName(err));
+    return err;
 }
 
 xj_error em_writeProblems(em_ctx *ctx)
@@ -74,9 +156,13 @@ xj_error em_writeProblems(em_ctx *ctx)
     if (!err) err = em_close(&all);
     else em_abandon(&all);
 
+    int const zh = !run->school_headers_en;
+    em_schoolText text;
+    if (!err) err = em_schoolTextInit(ctx, &text);
+    else memset(&text, 0, sizeof text);
     xj_buf header;
     buf_init(&header, (size_t)1 << 30);
-    if (!err) err = em_renderHeader(&header, run, 1);
+    if (!err) err = em_renderHeader(&header, run, zh);
     if (!err) err = em_mkdir(ctx, "schools");
     char path[96], dir[64], made[64] = "";
     for (size_t i = 0; i < run->n_rows && !err;) {
@@ -88,13 +174,13 @@ xj_error em_writeProblems(em_ctx *ctx)
             err = em_mkdir(ctx, dir);
             snprintf(made, sizeof made, "%s", dir);
         }
-        if (!err) err = em_open(ctx, &w, path);
+        if (!err) err = em_openSchoolFile(ctx, &w, path);
         if (err) break;
-        err = em_putBuf(&w, &header);
+        err = em_putSchoolLine(ctx, &text, &w, &header);
         for (size_t k = i; k < j && !err; k++) {
             buf_clear(&line);
-            err = em_renderRow(&line, run, &run->rows[k], 1);
-            if (!err) err = em_putBuf(&w, &line);
+            err = em_renderRow(&line, run, &run->rows[k], zh);
+            if (!err) err = em_putSchoolLine(ctx, &text, &w, &line);
         }
         if (!err) err = em_close(&w);
         else em_abandon(&w);
@@ -102,6 +188,7 @@ xj_error em_writeProblems(em_ctx *ctx)
     }
     buf_free(&line);
     buf_free(&header);
+    em_schoolTextFree(&text);
     if (err && ctx->st->code == XJ_OK) st_fail(ctx->st, err, "cannot render the problem rows: %s", xj_errorName(err));
     return err;
 }

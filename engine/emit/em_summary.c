@@ -5,7 +5,8 @@
  *
  * Counts come from the rows themselves (records, distinct groups, reasons,
  * scopes per group, provinces), so summary.json cannot disagree with
- * problems.csv.
+ * problems.csv; em_countRows computes them once for summary.json and
+ * report.html alike.
  */
 #include <math.h>
 #include <stdio.h>
@@ -122,14 +123,6 @@ static void jw_keyStr(jw *j, const char *k, const char *v)
 
 /* ---- counting ---- */
 
-typedef struct em_counts {
-    uint64_t records[PB_PROBLEM_COUNT];          /* rows per problem */
-    uint64_t groups[PB_PROBLEM_COUNT];           /* distinct groups per problem */
-    uint64_t scopes[PB_PROBLEM_COUNT][PB_SCOPE_COUNT]; /* groups per scope */
-    uint64_t reasons[PB_PROBLEM_COUNT][256];     /* rows per reason value */
-    uint64_t provinces[101][PB_PROBLEM_COUNT];   /* "00".."99", then _invalid */
-} em_counts;
-
 typedef struct em_groupKey {
     uint64_t id;       /* group id */
     uint8_t problem;   /* pb_problem */
@@ -143,7 +136,17 @@ static int em_cmpGroupKey(const void *pa, const void *pb)
     return a->id < b->id ? -1 : a->id > b->id;
 }
 
-static xj_error em_count(const em_run *run, em_counts *c)
+int em_provinceIndex(const char *school, size_t n)
+{
+    return em_schoolIsValid(school, n) ? (school[2] - '0') * 10 + (school[3] - '0') : EM_PROVINCES - 1;
+}
+
+static int em_sameSchoolCode(const em_row *a, const em_row *b)
+{
+    return a->school_len == b->school_len && memcmp(a->school, b->school, a->school_len) == 0;
+}
+
+xj_error em_countRows(const em_run *run, em_counts *c)
 {
     memset(c, 0, sizeof *c);
     size_t n_grouped = 0;
@@ -151,10 +154,10 @@ static xj_error em_count(const em_run *run, em_counts *c)
         const em_row *const r = &run->rows[i];
         c->records[r->problem]++;
         c->reasons[r->problem][r->reason]++;
-        int const prov = em_schoolIsValid(r->school, r->school_len) ? (r->school[2] - '0') * 10 + (r->school[3] - '0')
-                                                                    : 100;
-        c->provinces[prov][r->problem]++;
+        c->provinces[em_provinceIndex(r->school, r->school_len)][r->problem]++;
         n_grouped += r->problem != PB_ID_INVALID;
+        /* rows are sorted by school (em_writeProblems), so schools are runs */
+        c->schools += i == 0 || !em_sameSchoolCode(r, &run->rows[i - 1]);
     }
     em_groupKey *const keys = xj_mallocArray(n_grouped ? n_grouped : 1, sizeof *keys);
     if (keys == NULL) return XJ_ERR_NOMEM;
@@ -233,11 +236,7 @@ static void jw_problem(jw *j, const em_counts *c, pb_problem p)
 xj_error em_writeSummary(em_ctx *ctx, double write_seconds)
 {
     em_run *const run = ctx->run;
-    em_counts *const c = xj_malloc(sizeof *c);
-    if (c == NULL || em_count(run, c) != XJ_OK) {
-        xj_free(c);
-        return st_fail(ctx->st, XJ_ERR_NOMEM, "out of memory");
-    }
+    const em_counts *const c = ctx->counts;
     xj_buf out;
     buf_init(&out, (size_t)1 << 30);
     jw j = {&out, 0, {0}, XJ_OK};
@@ -284,11 +283,11 @@ xj_error em_writeSummary(em_ctx *ctx, double write_seconds)
     jw_close(&j, '}');
     jw_key(&j, "provinces");
     jw_open(&j, '{');
-    for (int p = 0; p <= 100; p++) {
+    for (int p = 0; p < EM_PROVINCES; p++) {
         uint64_t const *const v = c->provinces[p];
         if (v[0] + v[1] + v[2] == 0) continue;
         char key[12];
-        if (p == 100) strcpy(key, "_invalid");
+        if (p == EM_PROVINCES - 1) strcpy(key, "_invalid");
         else snprintf(key, sizeof key, "%02d", p);
         jw_key(&j, key);
         jw_open(&j, '{');
@@ -314,7 +313,6 @@ xj_error em_writeSummary(em_ctx *ctx, double write_seconds)
     jw_close(&j, '}');
     jw_close(&j, '}');
     jw_raw(&j, "\n", 1);
-    xj_free(c);
     if (!err) err = j.err;
     if (err) {
         buf_free(&out);

@@ -10,8 +10,12 @@
  *
  * Promises: output bytes depend only on the rows' contents, never on their
  * order in the arrays, the thread count or the machine (except the `timing`
- * object of summary.json and MANIFEST's line for summary.json). A school code
- * is used as a path only when it is exactly 10 ASCII digits.
+ * object of summary.json and MANIFEST's line for summary.json); report.html
+ * carries no timing, so it is byte-identical too. A school code is used as a
+ * path only when it is exactly 10 ASCII digits. The per-school options
+ * (excel, school_gbk, school_headers_en) change the per-school files and
+ * schools/README.txt only; problems.csv is the machine contract and never
+ * changes with them.
  */
 #ifndef XJ_EMIT_H
 #define XJ_EMIT_H
@@ -55,6 +59,9 @@ typedef struct em_input {
     uint64_t bytes;        /* bytes read from the file (compressed size for .zst) */
     uint64_t decoded_bytes;/* bytes after decompression */
     char xxh3_128[33];     /* hex of XXH3-128 over the file's bytes as read */
+    int school_name_col;   /* output column of this input's school name, -1 if none */
+    int student_no_col;    /* output column of this input's student number, -1 if none */
+    int school_code_col;   /* output column of this input's school code, -1 if none */
 } em_input;
 
 typedef struct em_timing {
@@ -85,6 +92,10 @@ typedef struct em_run {
     const char *region_table;     /* base name of --region-table, or NULL */
     em_timing timing;
     int threads;                  /* may be used to write files in parallel */
+    int excel;                    /* per-school files: UTF-8 BOM, formula-like values neutralized */
+    int school_gbk;               /* per-school files and their README.txt in GB 18030 */
+    int school_headers_en;        /* per-school files: English headers and codes, as problems.csv */
+    const char *previous;         /* an earlier OUTDIR to compare with in report.html, or NULL */
 } em_run;
 
 /* Writes the whole output directory. XJ_ERR_IO (with the path and errno text)

@@ -1,0 +1,107 @@
+/*
+ * em_readme — schools/README.txt: what a school registrar needs to read its
+ * file, in Chinese: the columns, the problems and how each is resolved
+ * (变更 / 佐证 / 删除), the reasons of invalid IDs, scopes and arbiters, and
+ * the hints.
+ *
+ * Every word about a code comes from the tables in xj_problem.c, the same
+ * ones the per-school files are rendered from, so the explanation cannot
+ * drift from the files. The text depends only on the options and the run
+ * date (deterministic), and is written in the per-school files' encoding.
+ */
+#include <string.h>
+
+#include "em_internal.h"
+
+static xj_error em_readmeText(const em_run *run, xj_buf *b)
+{
+    int const en = run->school_headers_en;
+    FORWARD_IF_ERROR(buf_printf(b,
+        "学籍问题文件说明\n"
+        "================\n"
+        "\n"
+        "本目录下每个学校一个文件：schools/<省级代码>/<学校标识码>.csv，列出本校的问题学籍。\n"
+        "学校标识码不是10位数字的记录放在 schools/_invalid/ 下（文件名由标识码计算得出）。\n"
+        "一行是一条学籍的一个问题；同一学籍有多个问题时出现多行。没有问题学籍的学校没有文件。\n"
+        "\n"
+        "查重日期：%04u-%02u-%02u    程序版本：xjdedup %s\n",
+        run->run_date / 10000, run->run_date / 100 % 100, run->run_date % 100, xj_versionString()));
+    if (run->school_gbk)
+        FORWARD_IF_ERROR(buf_appendStr(b, "文件编码：GB 18030（兼容 GBK），可直接用旧版 Excel 打开。\n"));
+    else if (run->excel)
+        FORWARD_IF_ERROR(buf_appendStr(b, "文件编码：UTF-8（带 BOM），可直接用 Excel 打开。\n"));
+    else
+        FORWARD_IF_ERROR(buf_appendStr(b, "文件编码：UTF-8（无 BOM）。用 Excel 打开请选择“数据 → 自文本/CSV”，"
+                                          "编码选 UTF-8。\n"));
+    if (run->excel)
+        FORWARD_IF_ERROR(buf_appendStr(b, "以 = + - @ 开头的值前加了英文单引号 '，防止 Excel 把它当作公式执行；"
+                                          "原值是去掉这个单引号后的文字。\n"));
+    FORWARD_IF_ERROR(buf_appendStr(b, "身份证件号等长数字在 Excel 中可能显示为科学计数法：导入时请把这些列设为“文本”。"
+                                      "日期保持输入中的原样。\n"));
+
+    FORWARD_IF_ERROR(buf_appendStr(b, "\n一、各列含义\n------------\n"));
+    if (en) FORWARD_IF_ERROR(buf_appendStr(b, "（本次按 --headers en 输出：表头为英文名，问题类型、范围等为英文代码，见括号内。）\n"));
+    for (int i = 0; i < PB_COLUMN_COUNT; i++)
+        FORWARD_IF_ERROR(buf_printf(b, "%2d. %s (%s)\n    %s\n", i + 1, pb_columnZh(i), pb_columnEn(i),
+                                    pb_columnMeaningZh(i)));
+    FORWARD_IF_ERROR(buf_printf(b, "%2d 列起：输入文件中的原有各列（共 %zu 列），原样照录：", PB_COLUMN_COUNT + 1,
+                                run->n_headers));
+    for (size_t j = 0; j < run->n_headers && j < 64; j++) { /* a hostile header row may be huge */
+        if (j) FORWARD_IF_ERROR(buf_appendStr(b, "、"));
+        const char *const h = run->headers[j];
+        size_t len = strlen(h);
+        if (len > 200) { /* cut at a character boundary: the text stays valid UTF-8 */
+            len = 200;
+            while (len > 0 && ((unsigned char)h[len] & 0xC0) == 0x80) len--;
+        }
+        FORWARD_IF_ERROR(buf_append(b, h, len));
+    }
+    if (run->n_headers > 64) FORWARD_IF_ERROR(buf_appendStr(b, "等"));
+    FORWARD_IF_ERROR(buf_appendStr(b, "。\n"));
+
+    FORWARD_IF_ERROR(buf_appendStr(b, "\n二、问题类型及处理方式（变更 / 佐证 / 删除）\n------------------------------------------\n"));
+    static const pb_problem kOrder[PB_PROBLEM_COUNT] = {PB_ID_DUPLICATE, PB_ID_INVALID, PB_ATTR_DUPLICATE};
+    for (int k = 0; k < PB_PROBLEM_COUNT; k++) {
+        pb_problem const p = kOrder[k];
+        FORWARD_IF_ERROR(buf_printf(b, "【%s】(%s)\n  含义：%s\n  处理：%s\n", pb_problemZh(p), pb_problemCode(p),
+                                    pb_problemMeaningZh(p), pb_problemActionZh(p)));
+    }
+
+    FORWARD_IF_ERROR(buf_appendStr(b, "\n三、问题原因（身份证件号错误的具体原因）\n--------------------------------------\n"));
+    for (int r = 1; r < XJ_ID_REASON_COUNT; r++)
+        FORWARD_IF_ERROR(buf_printf(b, "  %-20s %s\n", pb_reasonCode((uint8_t)r), pb_reasonZh((uint8_t)r)));
+    FORWARD_IF_ERROR(buf_printf(b, "  %-20s %s（出现在无身份证号学籍重复中）\n", pb_reasonCode(PB_REASON_MIXED),
+                                pb_reasonZh(PB_REASON_MIXED)));
+    FORWARD_IF_ERROR(buf_appendStr(b, "  检查顺序如上，只报第一个不通过的原因。\n"));
+
+    FORWARD_IF_ERROR(buf_appendStr(b, "\n四、范围与仲裁层级（由谁裁定组内保留哪条学籍）\n--------------------------------------------\n"));
+    for (int s = 0; s < PB_SCOPE_COUNT; s++)
+        FORWARD_IF_ERROR(buf_printf(b, "  %s (%s)  →  %s (%s)\n", pb_scopeZh((pb_scope)s), pb_scopeCode((pb_scope)s),
+                                    pb_arbiterZh((pb_scope)s), pb_arbiterCode((pb_scope)s)));
+
+    FORWARD_IF_ERROR(buf_appendStr(b, "\n五、建议处理\n------------\n"));
+    for (int h = 0; h < PB_HINT_COUNT; h++)
+        FORWARD_IF_ERROR(buf_printf(b, "  %s (%s)\n    %s\n", pb_hintZh((pb_hint)h), pb_hintCode((pb_hint)h),
+                                    pb_hintWhenZh((pb_hint)h)));
+    return buf_appendStr(b, "\n建议处理由程序按规则给出，仅供参考，不是审核结论；请以学籍主管部门的审核为准。\n");
+}
+
+xj_error em_writeSchoolReadme(em_ctx *ctx)
+{
+    xj_buf text;
+    buf_init(&text, (size_t)1 << 24);
+    xj_error err = em_readmeText(ctx->run, &text);
+    if (err) {
+        buf_free(&text);
+        return st_fail(ctx->st, err, "cannot build schools/README.txt: %s", xj_errorName(err));
+    }
+    em_writer w;
+    err = em_openSchoolFile(ctx, &w, "schools/README.txt");
+    if (!err) {
+        err = em_putSchoolText(ctx, &w, text.data, text.len);
+        if (!err) err = em_close(&w);
+        else em_abandon(&w);
+    }
+    buf_free(&text);
+    return err;
+}

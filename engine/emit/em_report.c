@@ -1,0 +1,592 @@
+/*
+ * em_report — report.html: the run at a glance for registry officers, in
+ * Chinese with English labels.
+ *
+ * One self-contained file: inline CSS and SVG, no script, no network, no
+ * web font (the font list names fonts a Chinese desktop already has), so it
+ * opens from a USB stick or an e-mail attachment and prints cleanly.
+ * Sections: headline numbers; problems by type and reason; groups by scope
+ * and arbiter; provinces (a tile-grid map and a table with a bar each); the
+ * 20 schools with most problem rows; with --previous, new / persisting /
+ * resolved per province.
+ *
+ * Every number comes from em_counts (the same counts as summary.json) or
+ * from the sorted rows, and nothing depends on time: the file is
+ * byte-identical across runs, threads and machines. Every text that comes
+ * from the input (school names and codes, file names) is HTML-escaped.
+ * Elements carry ids / data- attributes so a test can read the numbers back
+ * from the browser's DOM.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "em_internal.h"
+#include "xj_alloc.h"
+
+#define EM_TOP_SCHOOLS 20
+
+/* An HTML writer with a sticky error, so the page reads top to bottom. */
+typedef struct hw {
+    xj_buf *b;      /* the page */
+    xj_error err;   /* first failure */
+} hw;
+
+static void hw_s(hw *h, const char *s)
+{
+    if (!h->err) h->err = buf_appendStr(h->b, s);
+}
+
+static void hw_f(hw *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void hw_f(hw *h, const char *fmt, ...)
+{
+    char tmp[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    int const n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof tmp) { /* our formats are short: a longer one is a bug */
+        if (!h->err) h->err = XJ_ERR_INTERNAL;
+        return;
+    }
+    if (!h->err) h->err = buf_append(h->b, tmp, (size_t)n);
+}
+
+static void hw_esc(hw *h, const char *s, size_t n)
+{
+    if (!h->err) h->err = em_appendHtml(h->b, s, n);
+}
+
+/* 1234567 → "1,234,567". */
+static void hw_num(hw *h, uint64_t v)
+{
+    char digits[24], out[32];
+    int const n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)v);
+    int o = 0;
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0) out[o++] = ',';
+        out[o++] = digits[i];
+    }
+    out[o] = '\0';
+    hw_s(h, out);
+}
+
+/* A bar's width in percent of `max`; a non-zero value stays visible. */
+static double em_width(uint64_t v, uint64_t max)
+{
+    if (v == 0 || max == 0) return 0;
+    double const w = 100.0 * (double)v / (double)max;
+    return w < 0.5 ? 0.5 : w;
+}
+
+static void hw_bar(hw *h, const char *cls, uint64_t v, uint64_t max)
+{
+    hw_f(h, "<div class=\"bar\"><i class=\"%s\" style=\"width:%.1f%%\"></i></div>", cls, em_width(v, max));
+}
+
+static const char *const kProblemClass[PB_PROBLEM_COUNT] = {"p-attr", "p-dup", "p-inv"}; /* bar colours */
+static const char *const kCardClass[PB_PROBLEM_COUNT] = {"c-attr", "c-dup", "c-inv"};   /* card accents */
+static const pb_problem kProblemOrder[PB_PROBLEM_COUNT] = {PB_ID_DUPLICATE, PB_ID_INVALID, PB_ATTR_DUPLICATE};
+
+static const char kStyle[] =
+    "<style>\n"
+    ":root{--ink:#1d2733;--mute:#5d6b7a;--line:#dfe5ec;--bg:#f6f8fa;--dup:#d0493e;--inv:#e3912b;--attr:#3f74c9}\n"
+    "*{box-sizing:border-box}\n"
+    "body{margin:0;background:var(--bg);color:var(--ink);font:14px/1.5 \"Noto Sans CJK SC\",\"Source Han Sans SC\","
+    "\"PingFang SC\",\"Microsoft YaHei\",\"WenQuanYi Zen Hei\",\"Helvetica Neue\",Arial,sans-serif}\n"
+    "main{max-width:1080px;margin:0 auto;padding:24px 20px 40px}\n"
+    "h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:0 0 12px}\n"
+    ".en{color:var(--mute);font-weight:normal;font-size:.82em;margin-left:.4em}\n"
+    ".meta{color:var(--mute);margin:0 0 18px}\n"
+    "section{background:#fff;border:1px solid var(--line);border-radius:8px;padding:16px 18px;margin:0 0 18px}\n"
+    ".cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(160px,1fr));gap:12px;background:none;"
+    "border:0;padding:0}\n"
+    ".card{background:#fff;border:1px solid var(--line);border-radius:8px;padding:12px 14px;border-top:4px solid #8796a8}\n"
+    ".card.c-dup{border-top-color:var(--dup)}.card.c-inv{border-top-color:var(--inv)}"
+    ".card.c-attr{border-top-color:var(--attr)}\n"
+    ".card .k{color:var(--mute);font-size:13px}.card .v{font-size:26px;font-weight:600;margin:2px 0}"
+    ".card .s{color:var(--mute);font-size:12px}\n"
+    "table{border-collapse:collapse;width:100%}th,td{padding:5px 8px;border-bottom:1px solid var(--line);"
+    "text-align:left;vertical-align:middle}\n"
+    "th{font-size:12px;color:var(--mute);font-weight:600;background:#fafbfc}\n"
+    "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
+    "td.b{width:34%}.bar{height:12px;background:#eef1f4;border-radius:3px;display:flex;overflow:hidden}\n"
+    ".bar i{display:block;height:100%}.p-dup{background:var(--dup)}.p-inv{background:var(--inv)}"
+    ".p-attr{background:var(--attr)}.p-all{background:#5f7187}\n"
+    "tr.sub td:first-child{padding-left:24px;color:var(--mute)}tr.tot td{font-weight:600}\n"
+    "code{font-family:\"DejaVu Sans Mono\",Consolas,monospace;font-size:12px;color:#4a5868}\n"
+    ".legend{color:var(--mute);font-size:12px;margin:6px 0 0}.legend b{display:inline-block;width:10px;height:10px;"
+    "margin:0 4px 0 12px;border-radius:2px}\n"
+    ".geo{display:grid;grid-template-columns:minmax(240px,360px) 1fr;gap:18px;align-items:start}\n"
+    "@media (max-width:760px){.geo{grid-template-columns:1fr}}\n"
+    "td.pv{white-space:nowrap}td.pv .en{font-size:11px}\n"
+    "svg text{font-family:inherit}.tile-a{font-size:15px;font-weight:600}.tile-n{font-size:10px}\n"
+    "a{color:#2a5db0;text-decoration:none}a:hover{text-decoration:underline}\n"
+    "footer{color:var(--mute);font-size:12px}\n"
+    "@media print{body{background:#fff}section,.card{break-inside:avoid}}\n"
+    "</style>\n";
+
+/* ---- schools with most problems ---- */
+
+typedef struct em_school {
+    size_t first;                   /* index of its first row in run->rows */
+    uint64_t n[PB_PROBLEM_COUNT];   /* rows per problem */
+    uint64_t total;                 /* all its rows */
+} em_school;
+
+/* a ranks before b: more rows, then the school code's bytes */
+static int em_schoolBefore(const em_run *run, const em_school *a, const em_school *b)
+{
+    if (a->total != b->total) return a->total > b->total;
+    const em_row *const ra = &run->rows[a->first], *const rb = &run->rows[b->first];
+    size_t const n = ra->school_len < rb->school_len ? ra->school_len : rb->school_len;
+    int const c = memcmp(ra->school, rb->school, n);
+    return c ? c < 0 : ra->school_len < rb->school_len;
+}
+
+/* Rows are sorted by school: one pass keeps the best EM_TOP_SCHOOLS. */
+static size_t em_topSchools(const em_run *run, em_school top[EM_TOP_SCHOOLS])
+{
+    size_t n_top = 0;
+    for (size_t i = 0; i < run->n_rows;) {
+        em_school s = {i, {0}, 0};
+        size_t j = i;
+        while (j < run->n_rows && run->rows[j].school_len == run->rows[i].school_len &&
+               memcmp(run->rows[j].school, run->rows[i].school, run->rows[i].school_len) == 0) {
+            s.n[run->rows[j].problem]++;
+            s.total++;
+            j++;
+        }
+        i = j;
+        size_t at = n_top;
+        while (at > 0 && em_schoolBefore(run, &s, &top[at - 1])) at--;
+        if (at >= EM_TOP_SCHOOLS) continue;
+        size_t const keep = n_top < EM_TOP_SCHOOLS ? n_top : EM_TOP_SCHOOLS - 1;
+        memmove(&top[at + 1], &top[at], (keep - at) * sizeof *top);
+        top[at] = s;
+        if (n_top < EM_TOP_SCHOOLS) n_top++;
+    }
+    return n_top;
+}
+
+/* ---- sections ---- */
+
+static void em_card(hw *h, const char *cls, const char *zh, const char *en, const char *id, uint64_t v)
+{
+    hw_f(h, "<div class=\"card %s\"><div class=\"k\">%s<span class=\"en\">%s</span></div>", cls, zh, en);
+    hw_f(h, "<div class=\"v\" id=\"%s\" data-value=\"%llu\">", id, (unsigned long long)v);
+    hw_num(h, v);
+    hw_s(h, "</div>");
+}
+
+static void em_headline(hw *h, const em_run *run, const em_counts *c)
+{
+    uint64_t const total = c->records[0] + c->records[1] + c->records[2];
+    hw_s(h, "<section class=\"cards\" id=\"headline\">\n");
+    em_card(h, "", "读入学籍", "Rows read", "rows-read", run->rows_read);
+    hw_s(h, "<div class=\"s\">接受 accepted ");
+    hw_num(h, run->rows_accepted);
+    hw_s(h, " · 拒绝 rejected <span id=\"rows-rejected\">");
+    hw_num(h, run->n_rejects);
+    hw_s(h, "</span></div></div>\n");
+    em_card(h, "", "问题记录", "Problem rows", "problems-total", total);
+    hw_s(h, "<div class=\"s\">涉及学校 schools <span id=\"schools-affected\">");
+    hw_num(h, c->schools);
+    hw_s(h, "</span></div></div>\n");
+    for (int k = 0; k < PB_PROBLEM_COUNT; k++) {
+        pb_problem const p = kProblemOrder[k];
+        char id[48];
+        snprintf(id, sizeof id, "%s-records", pb_problemCode(p));
+        em_card(h, kCardClass[p], pb_problemZh(p), pb_problemCode(p), id, c->records[p]);
+        if (p == PB_ID_INVALID) hw_s(h, "<div class=\"s\">条记录 records</div></div>\n");
+        else {
+            hw_f(h, "<div class=\"s\">条记录，分 <span id=\"%s-groups\">", pb_problemCode(p));
+            hw_num(h, c->groups[p]);
+            hw_s(h, "</span> 组 groups</div></div>\n");
+        }
+    }
+    hw_s(h, "</section>\n");
+}
+
+static void em_problemsSection(hw *h, const em_counts *c)
+{
+    uint64_t max = 0;
+    for (int p = 0; p < PB_PROBLEM_COUNT; p++) max = c->records[p] > max ? c->records[p] : max;
+    hw_s(h, "<section id=\"by-problem\"><h2>问题类型与原因<span class=\"en\">Problems by type and reason</span></h2>\n"
+            "<table><thead><tr><th>问题 / 原因 <span class=\"en\">problem / reason</span></th><th>代码 code</th>"
+            "<th class=\"n\">记录数 records</th><th class=\"n\">组数 groups</th><th></th></tr></thead><tbody>\n");
+    for (int k = 0; k < PB_PROBLEM_COUNT; k++) {
+        pb_problem const p = kProblemOrder[k];
+        hw_f(h, "<tr class=\"tot\" data-problem=\"%s\"><td>%s</td><td><code>%s</code></td><td class=\"n\">",
+             pb_problemCode(p), pb_problemZh(p), pb_problemCode(p));
+        hw_num(h, c->records[p]);
+        hw_s(h, "</td><td class=\"n\">");
+        if (p != PB_ID_INVALID) hw_num(h, c->groups[p]);
+        hw_s(h, "</td><td class=\"b\">");
+        hw_bar(h, kProblemClass[p], c->records[p], max);
+        hw_s(h, "</td></tr>\n");
+        /* reasons in the order they are checked (SPEC §4), then mixed */
+        for (int r = 1; r < 256; r++) {
+            uint8_t const reason = r < XJ_ID_REASON_COUNT ? (uint8_t)r : (r == XJ_ID_REASON_COUNT ? PB_REASON_MIXED : 0);
+            if (reason == 0) break;
+            uint64_t const v = c->reasons[p][reason];
+            if (v == 0) continue;
+            hw_f(h, "<tr class=\"sub\" data-problem=\"%s\" data-reason=\"%s\"><td>%s</td><td><code>%s</code></td>"
+                    "<td class=\"n\">", pb_problemCode(p), pb_reasonCode(reason), pb_reasonZh(reason),
+                 pb_reasonCode(reason));
+            hw_num(h, v);
+            hw_s(h, "</td><td></td><td class=\"b\">");
+            hw_bar(h, kProblemClass[p], v, max);
+            hw_s(h, "</td></tr>\n");
+        }
+    }
+    hw_s(h, "</tbody></table>\n<p class=\"legend\">处理方式 how resolved: ");
+    for (int k = 0; k < PB_PROBLEM_COUNT; k++) {
+        pb_problem const p = kProblemOrder[k];
+        hw_f(h, "%s<b class=\"%s\"></b>%s", k ? "<br>" : "", kProblemClass[p], pb_problemZh(p));
+        hw_s(h, " — ");
+        hw_s(h, pb_problemActionZh(p));
+    }
+    hw_s(h, "</p></section>\n");
+}
+
+static void em_scopeSection(hw *h, const em_counts *c)
+{
+    uint64_t max = 0;
+    for (int s = 0; s < PB_SCOPE_COUNT; s++) {
+        uint64_t const t = c->scopes[PB_ID_DUPLICATE][s] + c->scopes[PB_ATTR_DUPLICATE][s];
+        max = t > max ? t : max;
+    }
+    hw_s(h, "<section id=\"by-scope\"><h2>重复组的范围与仲裁层级<span class=\"en\">Groups by scope and arbiter</span>"
+            "</h2>\n<table><thead><tr><th>范围 scope</th><th>仲裁层级 arbiter</th>"
+            "<th class=\"n\">身份证件号重复 id_duplicate</th><th class=\"n\">无身份证号学籍重复 attr_duplicate</th>"
+            "<th class=\"n\">合计 total</th><th></th></tr></thead><tbody>\n");
+    for (int s = 0; s < PB_SCOPE_COUNT; s++) {
+        pb_scope const sc = (pb_scope)s;
+        uint64_t const d = c->scopes[PB_ID_DUPLICATE][s], a = c->scopes[PB_ATTR_DUPLICATE][s];
+        hw_f(h, "<tr data-scope=\"%s\"><td>%s <code>%s</code></td><td>%s <code>%s</code></td><td class=\"n\" "
+                "data-problem=\"id_duplicate\">", pb_scopeCode(sc), pb_scopeZh(sc), pb_scopeCode(sc),
+             pb_arbiterZh(sc), pb_arbiterCode(sc));
+        hw_num(h, d);
+        hw_s(h, "</td><td class=\"n\" data-problem=\"attr_duplicate\">");
+        hw_num(h, a);
+        hw_s(h, "</td><td class=\"n\">");
+        hw_num(h, d + a);
+        hw_f(h, "</td><td class=\"b\"><div class=\"bar\"><i class=\"p-dup\" style=\"width:%.1f%%\"></i>"
+                "<i class=\"p-attr\" style=\"width:%.1f%%\"></i></div></td></tr>\n",
+             em_width(d, max), em_width(a, max));
+    }
+    hw_s(h, "</tbody></table>\n<p class=\"legend\"><b class=\"p-dup\"></b>身份证件号重复 id_duplicate"
+            "<b class=\"p-attr\"></b>无身份证号学籍重复 attr_duplicate</p></section>\n");
+}
+
+static uint64_t em_provinceTotal(const em_counts *c, int p)
+{
+    return c->provinces[p][0] + c->provinces[p][1] + c->provinces[p][2];
+}
+
+/* A tile's fill: from pale to deep blue by the square root of its share of
+ * the busiest province, so small counts still show. */
+static void em_tileColor(uint64_t v, uint64_t max, char out[8], int *dark)
+{
+    if (v == 0 || max == 0) {
+        snprintf(out, 8, "#eef0f3");
+        *dark = 0;
+        return;
+    }
+    double const t = sqrt((double)v / (double)max);
+    int const r = (int)lround(226 + (28 - 226) * t), g = (int)lround(236 + (78 - 236) * t),
+              b = (int)lround(250 + (156 - 250) * t);
+    snprintf(out, 8, "#%02x%02x%02x", (unsigned)r & 255, (unsigned)g & 255, (unsigned)b & 255);
+    *dark = t > 0.55;
+}
+
+static void em_tileMap(hw *h, const em_counts *c, uint64_t max)
+{
+    hw_s(h, "<svg viewBox=\"0 0 448 470\" width=\"100%\" role=\"img\" aria-label=\"各省问题记录 problem rows by "
+            "province\" id=\"tile-map\">\n");
+    for (size_t i = 0; i < em_provinceCount(); i++) {
+        const em_province *const pv = em_provinceAt(i);
+        uint64_t const v = em_provinceTotal(c, pv->code);
+        char fill[8];
+        int dark = 0;
+        em_tileColor(v, max, fill, &dark);
+        int const x = pv->col * 64, y = pv->row * 56;
+        hw_f(h, "<g data-province=\"%02d\"><rect x=\"%d\" y=\"%d\" width=\"60\" height=\"52\" rx=\"6\" fill=\"%s\">"
+                "<title>%s %s (%02d): ", pv->code, x + 2, y + 2, fill, pv->name, pv->name_en, pv->code);
+        hw_num(h, v);
+        hw_f(h, "</title></rect><text class=\"tile-a\" x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"%s\">%s</text>",
+             x + 32, y + 25, dark ? "#ffffff" : "#1d2733", pv->abbr);
+        hw_f(h, "<text class=\"tile-n\" x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"%s\">", x + 32, y + 42,
+             dark ? "#ffffff" : "#4a5868");
+        hw_num(h, v);
+        hw_s(h, "</text></g>\n");
+    }
+    /* legend: the scale from 0 to the maximum */
+    hw_s(h, "<g id=\"tile-legend\">");
+    for (int k = 0; k <= 4; k++) {
+        char fill[8];
+        int dark = 0;
+        uint64_t const v = max == 0 ? 0 : (k == 0 ? 0 : (uint64_t)((double)max * (k * k) / 16.0 + 0.5));
+        em_tileColor(k == 0 ? 0 : (v ? v : 1), max, fill, &dark);
+        hw_f(h, "<rect x=\"%d\" y=\"452\" width=\"28\" height=\"12\" fill=\"%s\"/>", 2 + k * 30, fill);
+    }
+    hw_s(h, "<text x=\"160\" y=\"462\" class=\"tile-n\" fill=\"#5d6b7a\">0 → ");
+    hw_num(h, max);
+    hw_s(h, " 条 rows</text></g>\n</svg>\n");
+}
+
+static void em_provinceName(hw *h, int p)
+{
+    const em_province *const pv = p < EM_PROVINCES - 1 ? em_provinceByCode(p) : NULL;
+    if (pv) hw_f(h, "%s <span class=\"en\">%s</span>", pv->name, pv->name_en);
+    else if (p == EM_PROVINCES - 1) hw_s(h, "学校标识码无效 <span class=\"en\">invalid school code</span>");
+    else hw_s(h, "—");
+}
+
+static void em_provinceSection(hw *h, const em_counts *c)
+{
+    int order[EM_PROVINCES], n = 0;
+    uint64_t max = 0;
+    for (int p = 0; p < EM_PROVINCES; p++) {
+        uint64_t const t = em_provinceTotal(c, p);
+        if (t == 0) continue;
+        order[n++] = p;
+        max = t > max ? t : max;
+    }
+    /* busiest first; ties by code */
+    for (int a = 1; a < n; a++)
+        for (int b = a; b > 0 && em_provinceTotal(c, order[b]) > em_provinceTotal(c, order[b - 1]); b--) {
+            int const t = order[b];
+            order[b] = order[b - 1];
+            order[b - 1] = t;
+        }
+    hw_s(h, "<section id=\"by-province\"><h2>各省问题记录<span class=\"en\">Problem rows by province</span></h2>\n"
+            "<div class=\"geo\"><div>");
+    em_tileMap(h, c, max);
+    hw_s(h, "</div><div><table><thead><tr><th>代码 code</th><th>省份 province</th>"
+            "<th class=\"n\">证件号重复<br><span class=\"en\">id_duplicate</span></th>"
+            "<th class=\"n\">证件号错误<br><span class=\"en\">id_invalid</span></th>"
+            "<th class=\"n\">无证件号重复<br><span class=\"en\">attr_duplicate</span></th>"
+            "<th class=\"n\">合计 total</th><th></th></tr></thead><tbody>\n");
+    if (n == 0) hw_s(h, "<tr><td colspan=\"7\">没有问题记录 no problem rows</td></tr>\n");
+    for (int i = 0; i < n; i++) {
+        int const p = order[i];
+        char key[12];
+        if (p == EM_PROVINCES - 1) snprintf(key, sizeof key, "_invalid");
+        else snprintf(key, sizeof key, "%02d", p);
+        hw_f(h, "<tr data-province=\"%s\"><td><code>%s</code></td><td class=\"pv\">", key, key);
+        em_provinceName(h, p);
+        hw_s(h, "</td>");
+        static const pb_problem kCols[3] = {PB_ID_DUPLICATE, PB_ID_INVALID, PB_ATTR_DUPLICATE};
+        for (int k = 0; k < 3; k++) {
+            hw_f(h, "<td class=\"n\" data-problem=\"%s\">", pb_problemCode(kCols[k]));
+            hw_num(h, c->provinces[p][kCols[k]]);
+            hw_s(h, "</td>");
+        }
+        hw_s(h, "<td class=\"n\" data-problem=\"total\">");
+        hw_num(h, em_provinceTotal(c, p));
+        hw_s(h, "</td><td class=\"b\"><div class=\"bar\">");
+        for (int k = 0; k < 3; k++)
+            hw_f(h, "<i class=\"%s\" style=\"width:%.1f%%\"></i>", kProblemClass[kCols[k]],
+                 c->provinces[p][kCols[k]] ? 100.0 * (double)c->provinces[p][kCols[k]] / (double)max : 0.0);
+        hw_s(h, "</div></td></tr>\n");
+    }
+    hw_s(h, "</tbody></table>\n<p class=\"legend\"><b class=\"p-dup\"></b>身份证件号重复<b class=\"p-inv\"></b>"
+            "身份证件号错误<b class=\"p-attr\"></b>无身份证号学籍重复</p></div></div></section>\n");
+}
+
+static xj_error em_schoolsSection(hw *h, const em_run *run)
+{
+    em_school top[EM_TOP_SCHOOLS];
+    size_t const n_top = em_topSchools(run, top);
+    xj_buf name;
+    buf_init(&name, (size_t)1 << 20);
+    hw_f(h, "<section id=\"top-schools\"><h2>问题记录最多的学校<span class=\"en\">The %d schools with most problem "
+            "rows</span></h2>\n<table><thead><tr><th class=\"n\">#</th><th>学校标识码 school code</th>"
+            "<th>学校名称 school name</th><th>省份 province</th><th class=\"n\">证件号重复</th>"
+            "<th class=\"n\">证件号错误</th><th class=\"n\">无证件号重复</th><th class=\"n\">合计 total</th>"
+            "</tr></thead><tbody>\n", EM_TOP_SCHOOLS);
+    if (n_top == 0) hw_s(h, "<tr><td colspan=\"8\">没有问题记录 no problem rows</td></tr>\n");
+    for (size_t i = 0; i < n_top && !h->err; i++) {
+        const em_row *const row = &run->rows[top[i].first];
+        char path[96], dir[64];
+        em_schoolPath(row, path, sizeof path, dir, sizeof dir);
+        hw_f(h, "<tr data-rank=\"%zu\"><td class=\"n\">%zu</td><td><a href=\"%s\"><code>", i + 1, i + 1, path);
+        /* a code that is not 10 digits may be anything: cut it for the table */
+        hw_esc(h, row->school, row->school_len < 40 ? row->school_len : 40);
+        hw_s(h, "</code></a></td><td>");
+        int const col = row->source < run->n_inputs ? run->inputs[row->source].school_name_col : -1;
+        xj_error const err = em_tailField(row->tail, row->tail_len, col, &name);
+        if (err && !h->err) h->err = err;
+        size_t len = name.len < 120 ? name.len : 120;
+        while (len < name.len && len > 0 && ((unsigned char)name.data[len] & 0xC0) == 0x80) len--;
+        hw_esc(h, name.data ? name.data : "", len);
+        hw_s(h, "</td><td>");
+        em_provinceName(h, em_provinceIndex(row->school, row->school_len));
+        hw_s(h, "</td>");
+        static const pb_problem kCols[3] = {PB_ID_DUPLICATE, PB_ID_INVALID, PB_ATTR_DUPLICATE};
+        for (int k = 0; k < 3; k++) {
+            hw_s(h, "<td class=\"n\">");
+            hw_num(h, top[i].n[kCols[k]]);
+            hw_s(h, "</td>");
+        }
+        hw_s(h, "<td class=\"n\" data-problem=\"total\">");
+        hw_num(h, top[i].total);
+        hw_s(h, "</td></tr>\n");
+    }
+    buf_free(&name);
+    hw_s(h, "</tbody></table>\n<p class=\"legend\">学校标识码链接到该校的问题文件；各列含义见 schools/README.txt。"
+            " The school code links to its file in schools/.</p></section>\n");
+    return h->err;
+}
+
+static void em_rejectsSection(hw *h, const em_run *run)
+{
+    if (run->n_rejects == 0) return;
+    /* reject reasons are a short fixed list; count them by name */
+    const char *names[32];
+    uint64_t counts[32], other = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < run->n_rejects; i++) {
+        size_t k = 0;
+        while (k < n && strcmp(names[k], run->rejects[i].error) != 0) k++;
+        if (k == n && n < 32) names[n] = run->rejects[i].error, counts[n++] = 0;
+        if (k < n) counts[k]++;
+        else other++;
+    }
+    for (size_t a = 1; a < n; a++) /* by name: stable bytes */
+        for (size_t b = a; b > 0 && strcmp(names[b], names[b - 1]) < 0; b--) {
+            const char *const t = names[b];
+            names[b] = names[b - 1];
+            names[b - 1] = t;
+            uint64_t const u = counts[b];
+            counts[b] = counts[b - 1];
+            counts[b - 1] = u;
+        }
+    hw_s(h, "<section id=\"rejects\"><h2>拒绝的行<span class=\"en\">Rejected rows (rejects.csv)</span></h2>\n"
+            "<table><thead><tr><th>原因 error</th><th class=\"n\">行数 rows</th></tr></thead><tbody>\n");
+    for (size_t k = 0; k < n; k++) {
+        hw_s(h, "<tr><td><code>");
+        hw_esc(h, names[k], strlen(names[k]));
+        hw_s(h, "</code></td><td class=\"n\">");
+        hw_num(h, counts[k]);
+        hw_s(h, "</td></tr>\n");
+    }
+    if (other) {
+        hw_s(h, "<tr><td>其他 other</td><td class=\"n\">");
+        hw_num(h, other);
+        hw_s(h, "</td></tr>\n");
+    }
+    hw_s(h, "</tbody></table>\n<p class=\"legend\">这些行无法读取，未参加查重；原文见 rejects.csv。"
+            " These rows could not be read and were not checked.</p></section>\n");
+}
+
+static void em_trendSection(hw *h, const em_trend *t)
+{
+    uint64_t sum[3] = {0, 0, 0};
+    for (int p = 0; p < EM_PROVINCES; p++) {
+        sum[0] += t->fresh[p];
+        sum[1] += t->persisting[p];
+        sum[2] += t->resolved[p];
+    }
+    hw_s(h, "<section id=\"trend\"><h2>与上次查重比较<span class=\"en\">Compared with the previous run</span></h2>\n"
+            "<table><thead><tr><th>代码 code</th><th>省份 province</th><th class=\"n\">新增 new</th>"
+            "<th class=\"n\">仍存在 persisting</th><th class=\"n\">已解决 resolved</th></tr></thead><tbody>\n");
+    for (int p = 0; p < EM_PROVINCES; p++) {
+        if (t->fresh[p] + t->persisting[p] + t->resolved[p] == 0) continue;
+        char key[12];
+        if (p == EM_PROVINCES - 1) snprintf(key, sizeof key, "_invalid");
+        else snprintf(key, sizeof key, "%02d", p);
+        hw_f(h, "<tr data-province=\"%s\"><td><code>%s</code></td><td>", key, key);
+        em_provinceName(h, p);
+        hw_s(h, "</td><td class=\"n\" data-trend=\"new\">");
+        hw_num(h, t->fresh[p]);
+        hw_s(h, "</td><td class=\"n\" data-trend=\"persisting\">");
+        hw_num(h, t->persisting[p]);
+        hw_s(h, "</td><td class=\"n\" data-trend=\"resolved\">");
+        hw_num(h, t->resolved[p]);
+        hw_s(h, "</td></tr>\n");
+    }
+    hw_s(h, "<tr class=\"tot\" data-province=\"all\"><td></td><td>合计 total</td><td class=\"n\" data-trend=\"new\">");
+    hw_num(h, sum[0]);
+    hw_s(h, "</td><td class=\"n\" data-trend=\"persisting\">");
+    hw_num(h, sum[1]);
+    hw_s(h, "</td><td class=\"n\" data-trend=\"resolved\">");
+    hw_num(h, sum[2]);
+    hw_s(h, "</td></tr>\n</tbody></table>\n<p class=\"legend\">按（问题类型，学籍号，学校标识码）对比上次的 "
+            "problems.csv：新增 = 本次有、上次没有；仍存在 = 两次都有；已解决 = 上次有、本次没有。"
+            " Compared by (problem, student number, school code).</p></section>\n");
+}
+
+static void em_header(hw *h, const em_run *run)
+{
+    char date[16];
+    snprintf(date, sizeof date, "%04u-%02u-%02u", run->run_date / 10000, run->run_date / 100 % 100,
+             run->run_date % 100);
+    hw_f(h, "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            "<title>问题学籍查重报告 Problem records report %s</title>\n", date);
+    hw_s(h, kStyle);
+    hw_f(h, "</head>\n<body>\n<main>\n<h1>问题学籍查重报告<span class=\"en\">Problem records report</span></h1>\n"
+            "<p class=\"meta\">查重日期 run date <b id=\"run-date\">%s</b> · xjdedup %s · 输入 inputs: ", date,
+         xj_versionString());
+    for (size_t i = 0; i < run->n_inputs && i < 50; i++) {
+        if (i) hw_s(h, ", ");
+        const char *const name = run->inputs[i].name;
+        size_t const n = strlen(name);
+        hw_esc(h, name, n < 200 ? n : 200);
+        hw_s(h, " (");
+        hw_num(h, run->inputs[i].bytes);
+        hw_s(h, " B)");
+    }
+    if (run->n_inputs > 50) hw_f(h, " … (%zu)", run->n_inputs);
+    hw_f(h, " · 属性重复范围 attr scope <code>%s</code></p>\n", run->attr_scope ? run->attr_scope : "noid");
+}
+
+xj_error em_writeReport(em_ctx *ctx)
+{
+    const em_run *const run = ctx->run;
+    em_trend *trend = NULL;
+    xj_error err = XJ_OK;
+    if (run->previous) {
+        trend = xj_calloc(1, sizeof *trend);
+        RETURN_ERROR_IF(trend == NULL, ctx->st, XJ_ERR_NOMEM, "out of memory building report.html");
+        err = em_compareWithPrevious(ctx, trend);
+        if (err) {
+            xj_free(trend);
+            return err;
+        }
+    }
+    xj_buf page;
+    buf_init(&page, (size_t)1 << 26);
+    hw h = {&page, XJ_OK};
+    em_header(&h, run);
+    em_headline(&h, run, ctx->counts);
+    if (trend) em_trendSection(&h, trend);
+    em_problemsSection(&h, ctx->counts);
+    em_scopeSection(&h, ctx->counts);
+    em_provinceSection(&h, ctx->counts);
+    em_schoolsSection(&h, run);
+    em_rejectsSection(&h, run);
+    hw_s(&h, "<footer>本报告由 xjdedup 生成，数字与同目录的 summary.json 一致；明细见 problems.csv 和 schools/ "
+             "（说明见 schools/README.txt）。建议处理仅供参考，以审核结论为准。<br>Generated by xjdedup; the numbers "
+             "match summary.json. Details in problems.csv and schools/.</footer>\n</main>\n</body>\n</html>\n");
+    xj_free(trend);
+    err = h.err;
+    if (err) {
+        buf_free(&page);
+        return st_fail(ctx->st, err, "cannot build report.html: %s", xj_errorName(err));
+    }
+    em_writer w;
+    err = em_open(ctx, &w, "report.html");
+    if (!err) {
+        err = em_putBuf(&w, &page);
+        if (!err) err = em_close(&w);
+        else em_abandon(&w);
+    }
+    buf_free(&page);
+    return err;
+}

@@ -1,0 +1,244 @@
+/*
+ * cmd_summary — `xjdedup summary OUTDIR`: the end-of-run table, printed
+ * from a finished run's summary.json. `xjdedup scan` prints its own summary
+ * with the same function after writing OUTDIR, so the two never differ.
+ *
+ * summary.json is read as untrusted text (json_lite: bounded size, depth
+ * and node count); a file that is missing, too large, not JSON, or lacks the
+ * counts is a clear message and exit 2, never a crash. Missing optional
+ * parts (timing, provinces) are simply not printed.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "json_lite.h"
+#include "xjdedup.h"
+
+/* Province names for the table (GB/T 2260; digits 3-4 of a school code). */
+static const struct { const char *code, *name; } kProvinces[] = {
+    {"11", "北京"}, {"12", "天津"}, {"13", "河北"}, {"14", "山西"}, {"15", "内蒙古"}, {"21", "辽宁"},
+    {"22", "吉林"}, {"23", "黑龙江"}, {"31", "上海"}, {"32", "江苏"}, {"33", "浙江"}, {"34", "安徽"},
+    {"35", "福建"}, {"36", "江西"}, {"37", "山东"}, {"41", "河南"}, {"42", "湖北"}, {"43", "湖南"},
+    {"44", "广东"}, {"45", "广西"}, {"46", "海南"}, {"50", "重庆"}, {"51", "四川"}, {"52", "贵州"},
+    {"53", "云南"}, {"54", "西藏"}, {"61", "陕西"}, {"62", "甘肃"}, {"63", "青海"}, {"64", "宁夏"},
+    {"65", "新疆"}, {"_invalid", "学校标识码无效"},
+};
+
+static const char *province_name(const char *code)
+{
+    for (size_t i = 0; i < sizeof kProvinces / sizeof kProvinces[0]; i++)
+        if (strcmp(kProvinces[i].code, code) == 0) return kProvinces[i].name;
+    return "";
+}
+
+static const struct { const char *code, *zh; } kProblems[] = {
+    {"id_duplicate", "身份证件号重复"}, {"id_invalid", "身份证件号错误"}, {"attr_duplicate", "无身份证号学籍重复"},
+};
+static const char *const kScopes[] = {"school", "county", "city", "province", "national"};
+
+/* 1234567 → "1,234,567" (a JSON number may be anything: clamp). */
+static const char *grouped(double v, char out[32])
+{
+    if (!(v >= 0)) v = 0;
+    if (v > 1e18) v = 1e18;
+    char digits[24];
+    int const n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)v);
+    int o = 0;
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0) out[o++] = ',';
+        out[o++] = digits[i];
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* Text from the file, made safe for a terminal: control bytes become '?',
+ * at most 40 bytes, cut at a UTF-8 character boundary. */
+static const char *safe(const char *s, char out[48])
+{
+    size_t n = 0;
+    if (s == NULL) s = "?";
+    for (; s[n] && n < 40; n++) out[n] = ((unsigned char)s[n] < 0x20 || s[n] == 0x7f) ? '?' : s[n];
+    if (s[n]) /* cut: drop a partial character */
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
+    out[n] = '\0';
+    return out;
+}
+
+static double num(const jl_doc *d, int node, const char *k1, const char *k2)
+{
+    return jl_number(d, k2 ? jl_path(d, node, k1, k2, (char *)NULL) : jl_get(d, node, k1), 0);
+}
+
+typedef struct prov_row {
+    const char *code;   /* province key */
+    double total;       /* problem rows */
+    double n[3];        /* per problem, in kProblems order */
+} prov_row;
+
+static int cmp_prov(const void *pa, const void *pb)
+{
+    const prov_row *const a = pa, *const b = pb;
+    if (a->total != b->total) return a->total > b->total ? -1 : 1;
+    return strcmp(a->code, b->code);
+}
+
+static void print_table(const jl_doc *d, const char *outdir, FILE *out)
+{
+    char a[32], b[32], c[32], k[48];
+    int const root = 0;
+    const char *const version = jl_string(d, jl_get(d, root, "version"));
+    const char *const date = jl_string(d, jl_get(d, root, "run_date"));
+    char v[48];
+    fprintf(out, "xjdedup %s, run date %s\n", safe(version, v), safe(date, k));
+    int const rows = jl_get(d, root, "rows");
+    fprintf(out, "%-24s %10s  (accepted %s, rejected %s, blank lines %s)\n", "rows read",
+            grouped(num(d, rows, "read", NULL), a), grouped(num(d, rows, "accepted", NULL), b),
+            grouped(num(d, rows, "rejected", NULL), c), grouped(num(d, rows, "blank_lines", NULL), k));
+    int const rejects = jl_get(d, root, "rejects");
+    for (int r = rejects >= 0 ? d->nodes[rejects].first : -1; r >= 0; r = d->nodes[r].next)
+        fprintf(out, "  rejected %-13s %10s\n", safe(jl_key(d, r), k), grouped(jl_number(d, r, 0), a));
+
+    int const problems = jl_get(d, root, "problems");
+    double total = 0;
+    for (size_t i = 0; i < 3; i++) total += num(d, problems, kProblems[i].code, "records");
+    fprintf(out, "%-24s %10s %10s\n", "problems", "records", "groups");
+    for (size_t i = 0; i < 3; i++) {
+        int const p = jl_get(d, problems, kProblems[i].code);
+        int const groups = jl_get(d, p, "groups");
+        fprintf(out, "  %-22s %10s %10s  %s\n", kProblems[i].code, grouped(num(d, p, "records", NULL), a),
+                groups >= 0 ? grouped(jl_number(d, groups, 0), b) : "", kProblems[i].zh);
+        int const reasons = jl_get(d, p, "reasons");
+        for (int r = reasons >= 0 ? d->nodes[reasons].first : -1; r >= 0; r = d->nodes[r].next)
+            fprintf(out, "    %-20s %10s\n", safe(jl_key(d, r), k), grouped(jl_number(d, r, 0), a));
+    }
+    fprintf(out, "  %-22s %10s\n", "all problems", grouped(total, a));
+
+    fprintf(out, "%-24s", "groups by scope");
+    for (size_t s = 0; s < 5; s++) fprintf(out, " %10s", kScopes[s]);
+    fputc('\n', out);
+    for (size_t i = 0; i < 3; i++) {
+        int const scopes = jl_path(d, problems, kProblems[i].code, "scopes", (char *)NULL);
+        if (scopes < 0) continue;
+        fprintf(out, "  %-22s", kProblems[i].code);
+        for (size_t s = 0; s < 5; s++) fprintf(out, " %10s", grouped(num(d, scopes, kScopes[s], NULL), a));
+        fputc('\n', out);
+    }
+
+    int const provinces = jl_get(d, root, "provinces");
+    prov_row top[128];
+    size_t n = 0;
+    for (int p = provinces >= 0 ? d->nodes[provinces].first : -1; p >= 0 && n < 128; p = d->nodes[p].next) {
+        prov_row *const r = &top[n++];
+        r->code = jl_key(d, p);
+        r->total = 0;
+        for (size_t i = 0; i < 3; i++) r->total += r->n[i] = num(d, p, kProblems[i].code, NULL);
+    }
+    qsort(top, n, sizeof *top, cmp_prov);
+    if (n > 0) fprintf(out, "%-24s %10s %10s %10s %10s\n", "top provinces", "rows", "id_dup", "id_invalid",
+                       "attr_dup");
+    for (size_t i = 0; i < n && i < 10; i++) {
+        char e[32], f[48];
+        fprintf(out, "  %-22s %10s %10s %10s %10s  %s\n", safe(top[i].code, k), grouped(top[i].total, a),
+                grouped(top[i].n[0], b), grouped(top[i].n[1], c), grouped(top[i].n[2], e),
+                safe(province_name(top[i].code), f));
+    }
+    if (n > 10) fprintf(out, "  (%zu provinces with problems: all of them in report.html)\n", n);
+
+    int const timing = jl_get(d, root, "timing");
+    if (timing >= 0) {
+        double const wall = num(d, timing, "wall_seconds", NULL);
+        double bytes = 0;
+        int const inputs = jl_get(d, root, "inputs");
+        for (int i = inputs >= 0 ? d->nodes[inputs].first : -1; i >= 0; i = d->nodes[i].next)
+            bytes += num(d, i, "decoded_bytes", NULL);
+        fprintf(out, "%-24s %10.2f s  (%s rows/s, %.1f MB/s)\n", "wall time", wall,
+                grouped(num(d, timing, "rows_per_second", NULL), a), wall > 0 ? bytes / 1e6 / wall : 0.0);
+    }
+    fprintf(out, "%-24s %s/  (report.html, problems.csv, schools/, rejects.csv, summary.json)\n", "output", outdir);
+}
+
+int summary_print(const char *outdir, FILE *out)
+{
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/summary.json", outdir) >= sizeof path) {
+        fprintf(stderr, "xjdedup summary: the path %s is too long\n", outdir);
+        return EXIT_USAGE;
+    }
+    FILE *const f = fopen(path, "rb");
+    if (f == NULL) {
+        fprintf(stderr, "xjdedup summary: cannot open %s: %s; give the output directory of 'xjdedup scan'\n", path,
+                strerror(errno));
+        return EXIT_USAGE;
+    }
+    char *const text = malloc(JL_MAX_TEXT + 1);
+    size_t const n = text ? fread(text, 1, JL_MAX_TEXT + 1, f) : 0;
+    int const read_error = ferror(f);
+    fclose(f);
+    if (text == NULL || read_error || n > JL_MAX_TEXT) {
+        fprintf(stderr, "xjdedup summary: cannot read %s: %s\n", path,
+                text == NULL ? "out of memory" : read_error ? "read error" : "larger than 16 MiB, not a summary.json");
+        free(text);
+        return EXIT_USAGE;
+    }
+    jl_doc doc;
+    int rc = EXIT_OK;
+    if (jl_parse(&doc, text, n) != 0) {
+        fprintf(stderr, "xjdedup summary: %s is not valid JSON (%s); was it written by xjdedup scan?\n", path,
+                doc.error);
+        rc = EXIT_USAGE;
+    } else if (jl_get(&doc, 0, "rows") < 0 || jl_get(&doc, 0, "problems") < 0 ||
+               jl_number(&doc, jl_path(&doc, 0, "rows", "read", (char *)NULL), -1) < 0) {
+        fprintf(stderr, "xjdedup summary: %s has no rows/problems counts; it is not a summary.json of xjdedup\n",
+                path);
+        rc = EXIT_USAGE;
+    } else {
+        print_table(&doc, outdir, out);
+    }
+    jl_free(&doc);
+    free(text);
+    return rc;
+}
+
+static void summary_usage(FILE *out)
+{
+    fputs("usage: xjdedup summary OUTDIR\n"
+          "\n"
+          "Prints the summary table of a finished scan from OUTDIR/summary.json: rows\n"
+          "read, accepted and rejected; problems by type and reason; groups by scope;\n"
+          "the provinces with most problems; wall time and throughput. It is the same\n"
+          "table 'xjdedup scan' prints at the end of a run.\n"
+          "\n"
+          "options:\n"
+          "  -h, --help              this text\n"
+          "\n"
+          "exit status: 0 success; 2 OUTDIR has no readable, valid summary.json.\n",
+          out);
+}
+
+int cmd_summary(int argc, char **argv)
+{
+    static const struct option kOptions[] = {
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", kOptions, NULL)) != -1) {
+        if (opt == 'h') {
+            summary_usage(stdout);
+            return EXIT_OK;
+        }
+        fputs("run 'xjdedup summary --help' for the options\n", stderr);
+        return EXIT_USAGE;
+    }
+    if (argc - optind != 1) {
+        fputs("xjdedup summary: give one output directory, e.g. xjdedup summary out\n", stderr);
+        return EXIT_USAGE;
+    }
+    return summary_print(argv[optind], stdout);
+}
