@@ -1,0 +1,450 @@
+/*
+ * fuzz_csv — the reader, the record splitter, the field parser, the header
+ * mapping and the record checks, on arbitrary bytes.
+ *
+ * The input is one file, read the way a scan reads it: rd_open (plain, or
+ * zstd when it starts with the zstd magic), rd_split with a 4 KiB target so
+ * records straddle chunks and reads, the header mapped to a schema, then
+ * every record parsed by a UTF-8 and a GB 18030 worker and checked.
+ *
+ * Invariants, each an abort when broken:
+ *  - the chunks, concatenated, are the input (its BOM dropped) byte for byte,
+ *    as long as no record was overlong; between records lie only blank lines
+ *    ("" or "\r", counted exactly in blank_lines) and the header;
+ *  - every record lies in its chunk, ends at an LF outside quotes (or at the
+ *    end of input), holds no LF outside quotes, is not blank, and starts on
+ *    the line given by counting LFs before it; lines strictly increase;
+ *  - a record still inside quotes is the last one and flagged unterminated;
+ *  - the fast field splitter and libcsv agree on every record;
+ *  - ps_parseRecord's verdict follows from encoding, split and schema; the
+ *    view points at the schema's columns; ck_analyze gives facts in range;
+ *  - a zstd input decodes to the same bytes and verdict as a one-shot
+ *    reference decode (fuzz_zstd.h).
+ * When the header does not map (most random inputs), records are parsed with
+ * an identity schema, so the record path is fuzzed whatever the header says.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ck_record.h"
+#include "idcheck.h"
+#include "normalize.h"
+#include "ps_record.h"
+#include "ps_schema.h"
+#include "ps_text.h"
+#include "rd_input.h"
+#include "rd_split.h"
+
+#include "fuzz_common.h"
+#include "fuzz_zstd.h"
+
+#define FZ_TARGET 4096              /* chunk target: the smallest the splitter takes */
+#define FZ_MAX_DECODED (4u << 20)   /* zstd inputs decoding to more are skipped */
+#define FZ_MAX_COLUMNS 4096         /* the scan's header limit (scan_internal.h) */
+#define FZ_RUN_DATE 20261128u
+
+/* What the harness knows about the input stream, to check chunks against. */
+typedef struct fz_stream {
+    const char *exp;      /* decoded input without its BOM; NULL: unknown */
+    size_t exp_len;
+    size_t pos;           /* offset in exp of the next chunk's first byte */
+    size_t lf_at;         /* LFs in exp[0..lf_at) are counted in lf_count */
+    uint64_t lf_count;
+    int exact;            /* chunks still map onto exp (no overlong so far) */
+    int header_pending;   /* the header's bytes are still to be met in a gap */
+    int ended;            /* a chunk ended without LF: it must be the last */
+    uint64_t last_line;   /* line of the previous record */
+} fz_stream;
+
+/* Per-input parsing state. */
+typedef struct fz_parse {
+    ps_schema schema;      /* mapped, or the identity fallback */
+    ps_fields plain;       /* splitter taking the fast path when it can */
+    ps_fields forced;      /* splitter always using libcsv */
+    ps_worker utf8;        /* record parser for UTF-8 input */
+    ps_worker gbk;         /* record parser for GB 18030 input */
+    ck_scratch ck;         /* ck_analyze's scratch */
+    id_context ctx;        /* run date, no region table */
+} fz_parse;
+
+/* Walks a record with RFC 4180 quoting as the splitter defines it (a quote
+ * opens a quoted field only at the start of a field). Aborts on an LF
+ * outside quotes; returns 1 when the record ends inside quotes. */
+static int fz_quoteWalk(const char *s, size_t n)
+{
+    int in_quote = 0, field_start = 1;
+    for (size_t i = 0; i < n; i++) {
+        char const c = s[i];
+        if (in_quote) {
+            if (c == '"') {
+                if (i + 1 < n && s[i + 1] == '"') i++;
+                else in_quote = 0;
+            }
+            field_start = 0;
+            continue;
+        }
+        FZ_ASSERT(c != '\n');
+        if (c == '"' && field_start) in_quote = 1;
+        field_start = c == ',';
+    }
+    return in_quote;
+}
+
+/* Line of exp's byte at `off`: 1 + LFs before it (offsets never go back). */
+static uint64_t fz_lineAt(fz_stream *z, size_t off)
+{
+    FZ_ASSERT(off >= z->lf_at && off <= z->exp_len);
+    for (; z->lf_at < off; z->lf_at++) z->lf_count += z->exp[z->lf_at] == '\n';
+    return 1 + z->lf_count;
+}
+
+/* Consumes the bytes between records, data[*p..stop): blank lines and, once,
+ * the header. Returns the blank lines seen. */
+static uint64_t fz_walkGap(fz_stream *z, const rd_chunk *c, size_t *p, size_t stop, const xj_buf *header)
+{
+    const char *const d = c->data;
+    uint64_t blanks = 0;
+    while (*p < stop) {
+        size_t i = *p;
+        if (d[i] == '\n') {
+            blanks++;
+            *p = i + 1;
+            continue;
+        }
+        if (d[i] == '\r' && (i + 1 == c->len || d[i + 1] == '\n')) {
+            blanks++;
+            *p = i + 1 + (i + 1 < c->len);
+            continue;
+        }
+        /* anything else is the header: its bytes, one CR it lost, its LF */
+        FZ_ASSERT(z->header_pending);
+        FZ_ASSERT(header->len > 0 && c->len - i >= header->len);
+        FZ_ASSERT(memcmp(d + i, header->data, header->len) == 0);
+        i += header->len;
+        if (i < c->len && d[i] == '\r' && (i + 1 == c->len || d[i + 1] == '\n')) i++;
+        FZ_ASSERT(i == c->len || d[i] == '\n');
+        if (i < c->len) i++;
+        z->header_pending = 0;
+        *p = i;
+    }
+    FZ_ASSERT(*p == stop);
+    return blanks;
+}
+
+static int fz_isRejectCode(const char *r)
+{
+    static const char *const kCodes[] = {"encoding", "bad_quote", "unterminated_quote", "field_too_long",
+                                         "field_count", "missing_student_no", "missing_name", "missing_sex",
+                                         "missing_birth_date", "missing_school_code"};
+    for (size_t i = 0; i < sizeof kCodes / sizeof kCodes[0]; i++)
+        if (strcmp(r, kCodes[i]) == 0) return 1;
+    return 0;
+}
+
+static const char *fz_fieldErrorCode(ps_fieldError e)
+{
+    switch (e) {
+    case PS_FIELDS_OK: return NULL;
+    case PS_FIELDS_BAD_QUOTE: return "bad_quote";
+    case PS_FIELDS_UNTERMINATED: return "unterminated_quote";
+    case PS_FIELDS_TOO_LONG: return "field_too_long";
+    case PS_FIELDS_TOO_MANY: return "field_count";
+    case PS_FIELDS_NOMEM: break;
+    }
+    FZ_ASSERT(0 && "splitting ran out of memory");
+    return NULL;
+}
+
+static int fz_isDate(uint32_t d)
+{
+    uint32_t const y = d / 10000, m = d / 100 % 100, day = d % 100;
+    return y >= 1000 && y <= 9999 && m >= 1 && m <= 12 && day >= 1 && day <= 31;
+}
+
+/* The facts ck_analyze gave for an accepted record. */
+static void fz_checkFacts(const ps_view *v, const ck_facts *f)
+{
+    FZ_ASSERT(f->sex == 1 || f->sex == 2);
+    FZ_ASSERT(fz_isDate(f->birth));
+    FZ_ASSERT(f->registered == 0 || fz_isDate(f->registered));
+    FZ_ASSERT(f->id_type != 0 && strchr("16789AZ", f->id_type) != NULL);
+    FZ_ASSERT(f->id_len <= v->len[PS_ID_NUMBER]);
+    FZ_ASSERT((unsigned)f->id_res.reason < XJ_ID_REASON_COUNT);
+    if (f->id_len == 0) FZ_ASSERT(f->id_res.space == ID_KEY_NONE);
+    if (f->id_res.space == ID_KEY_GB) {
+        char id18[18];
+        id_unpack18(f->id_res.gb, id18);
+        FZ_ASSERT(id_pack18(id18) == f->id_res.gb);
+    }
+}
+
+/* One record through both splitters, both workers and the checks. */
+static void fz_record(fz_parse *p, const char *rec, size_t n, int unterminated)
+{
+    size_t const max_fields = p->schema.n_columns + 1; /* as pass 1 sets it */
+    p->plain.max_fields = p->forced.max_fields = max_fields;
+    ps_fieldError const ea = ps_splitFields(&p->plain, rec, n, unterminated);
+    ps_fieldError const eb = ps_splitFields(&p->forced, rec, n, unterminated);
+    FZ_ASSERT(ea == eb);
+    if (ea == PS_FIELDS_OK) {
+        FZ_ASSERT(p->plain.n == p->forced.n && p->plain.n >= 1);
+        size_t total = 0;
+        for (size_t i = 0; i < p->plain.n; i++) {
+            FZ_ASSERT(p->plain.len[i] == p->forced.len[i]);
+            FZ_ASSERT(memcmp(ps_value(&p->plain, i), ps_value(&p->forced, i), p->plain.len[i]) == 0);
+            total += p->plain.len[i];
+        }
+        size_t const body = n && rec[n - 1] == '\r' && !unterminated ? n - 1 : n;
+        if (memchr(rec, '"', n) == NULL) FZ_ASSERT(total + p->plain.n - 1 == body);
+        else FZ_ASSERT(total + p->plain.n - 1 <= body);
+    }
+
+    int const clean = ps_isCleanUtf8(rec, n);
+    for (int k = 0; k < 2; k++) {
+        ps_worker *const w = k ? &p->gbk : &p->utf8;
+        w->fields.max_fields = max_fields;
+        ps_view v;
+        const char *const reject = ps_parseRecord(w, &p->schema, rec, n, unterminated, &v);
+        if (k == 0) {
+            /* the UTF-8 verdict follows from what was checked above */
+            const char *expect = NULL;
+            if (!clean) expect = "encoding";
+            else if (ea != PS_FIELDS_OK) expect = fz_fieldErrorCode(ea);
+            else if (p->plain.n != p->schema.n_columns) expect = "field_count";
+            if (expect) FZ_ASSERT(reject != NULL && strcmp(reject, expect) == 0);
+            else FZ_ASSERT(reject == NULL || strncmp(reject, "missing_", 8) == 0);
+        }
+        if (reject != NULL) {
+            FZ_ASSERT(fz_isRejectCode(reject));
+            continue;
+        }
+        FZ_ASSERT(v.fields == &w->fields && w->fields.n == p->schema.n_columns);
+        for (int f = 0; f < PS_FIELD_COUNT; f++) {
+            int const col = p->schema.col_of[f];
+            if (col < 0) {
+                FZ_ASSERT(v.len[f] == 0);
+                continue;
+            }
+            FZ_ASSERT(v.val[f] == ps_value(&w->fields, (size_t)col) && v.len[f] == w->fields.len[col]);
+            if (k == 0)
+                FZ_ASSERT(v.len[f] == p->plain.len[col] &&
+                          memcmp(v.val[f], ps_value(&p->plain, (size_t)col), v.len[f]) == 0);
+        }
+        ck_facts facts;
+        const char *const bad = ck_analyze(&p->ctx, &v, &p->ck, &facts);
+        if (bad != NULL) {
+            FZ_ASSERT(strcmp(bad, "bad_sex") == 0 || strcmp(bad, "bad_birth_date") == 0);
+            continue;
+        }
+        fz_checkFacts(&v, &facts);
+        /* the record is clean UTF-8 by now: only the buffer limit can fail */
+        xj_error const err = ck_name(&v, &p->ck);
+        FZ_ASSERT(err == XJ_OK || err == XJ_ERR_LIMIT);
+    }
+}
+
+/* Maps the header like the scan does (UTF-8, else GB 18030), or falls back
+ * to an identity schema over however many columns the header seems to have. */
+static void fz_header(fz_parse *p, const xj_buf *raw, int found)
+{
+    static const char *const kMaps[] = {"student_no=学号", "name = 名字 "};
+    ps_userMap maps[2];
+    xj_status st;
+    for (size_t i = 0; i < 2; i++) {
+        st_init(&st);
+        FZ_ASSERT(ps_parseUserMap(kMaps[i], &maps[i], &st) == XJ_OK);
+    }
+    xj_buf text;
+    buf_init(&text, 4u * XJ_MAX_RECORD);
+    int have_text = 0;
+    if (found && memchr(raw->data, '\0', raw->len) == NULL) {
+        if (ps_isCleanUtf8(raw->data, raw->len)) {
+            FZ_ASSERT(buf_append(&text, raw->data, raw->len) == XJ_OK);
+            have_text = 1;
+        } else if (ps_decodeGb18030(p->gbk.gbk, raw->data, raw->len, &text) == XJ_OK) {
+            have_text = ps_isCleanUtf8(text.data, text.len);
+        }
+    }
+    size_t columns = PS_FIELD_COUNT;
+    int mapped = 0;
+    ps_fields *const f = &p->plain;
+    if (have_text) {
+        f->max_fields = p->forced.max_fields = FZ_MAX_COLUMNS;
+        ps_fieldError const e = ps_splitFields(f, text.data, text.len, 0);
+        FZ_ASSERT(ps_splitFields(&p->forced, text.data, text.len, 0) == e);
+        if (e == PS_FIELDS_OK) {
+            columns = f->n;
+            const char **const names = malloc(f->n * sizeof *names);
+            FZ_ASSERT(names != NULL);
+            for (size_t c = 0; c < f->n; c++) names[c] = ps_value(f, c);
+            ps_columns cols = {0};
+            st_init(&st);
+            xj_error const err = ps_mapHeader(names, f->len, f->n, maps, 2, "fuzz.csv", &cols, &p->schema, &st);
+            if (err == XJ_OK) {
+                mapped = 1;
+                FZ_ASSERT(p->schema.n_columns == f->n);
+                for (size_t c = 0; c < f->n; c++) {
+                    /* each column's output name is its trimmed header */
+                    const char *h = names[c];
+                    size_t hn = f->len[c];
+                    nm_trim(&h, &hn);
+                    uint32_t const oc = p->schema.out_col[c];
+                    FZ_ASSERT(oc < cols.n && strlen(cols.names[oc]) == hn && memcmp(cols.names[oc], h, hn) == 0);
+                    for (size_t d = 0; d < c; d++) FZ_ASSERT(p->schema.out_col[d] != oc);
+                }
+                for (int a = 0; a < PS_FIELD_COUNT; a++) {
+                    int const col = p->schema.col_of[a];
+                    FZ_ASSERT(col >= -1 && col < (int)f->n);
+                    if (ps_fieldRequired((ps_field)a)) FZ_ASSERT(col >= 0);
+                    for (int b = 0; b < a; b++) FZ_ASSERT(col < 0 || p->schema.col_of[b] != col);
+                }
+            } else {
+                FZ_ASSERT(err == XJ_ERR_INPUT && st.code == XJ_ERR_INPUT && strstr(st.message, "line 1") != NULL);
+                ps_schemaFree(&p->schema);
+            }
+            ps_columnsFree(&cols);
+            free(names);
+        }
+    }
+    buf_free(&text);
+    if (!mapped) {
+        memset(&p->schema, 0, sizeof p->schema);
+        p->schema.n_columns = columns;
+        for (int a = 0; a < PS_FIELD_COUNT; a++) p->schema.col_of[a] = (size_t)a < columns ? a : -1;
+    }
+}
+
+/* Checks one chunk against the stream and parses its records. */
+static void fz_chunk(fz_stream *z, fz_parse *p, const rd_chunk *c, const xj_buf *header)
+{
+    FZ_ASSERT(c->len <= c->cap && c->n_recs <= c->cap_recs);
+    FZ_ASSERT(!z->ended || (c->len == 0 && c->n_recs == 0)); /* nothing after the end */
+    if (c->n_overlong > 0) z->exact = 0; /* its skipped bytes are gone from data */
+    for (size_t i = 0; i < c->n_overlong; i++) {
+        FZ_ASSERT(c->overlong[i].raw_len == XJ_MAX_RECORD && c->overlong[i].line >= 1);
+    }
+    if (z->exact) {
+        FZ_ASSERT(z->pos + c->len <= z->exp_len && memcmp(c->data, z->exp + z->pos, c->len) == 0);
+        FZ_ASSERT(c->first_line == fz_lineAt(z, z->pos));
+    }
+    size_t at = 0;
+    uint64_t blanks = 0;
+    for (size_t i = 0; i < c->n_recs; i++) {
+        rd_record const r = c->recs[i];
+        FZ_ASSERT(r.start < r.end && r.end <= c->len);
+        FZ_ASSERT(r.end == c->len || c->data[r.end] == '\n');
+        FZ_ASSERT(!(r.end - r.start == 1 && c->data[r.start] == '\r'));
+        if (i > 0) FZ_ASSERT(c->recs[i - 1].end < r.start);
+        uint64_t const line = c->first_line + r.line_delta;
+        FZ_ASSERT(line > z->last_line);
+        z->last_line = line;
+        const char *const rec = c->data + r.start;
+        size_t const n = r.end - r.start;
+        int const open_quote = fz_quoteWalk(rec, n);
+        int const last = i + 1 == c->n_recs;
+        if (open_quote) FZ_ASSERT(last && r.end == c->len && c->unterminated);
+        if (last && c->unterminated) FZ_ASSERT(open_quote);
+        if (z->exact) {
+            blanks += fz_walkGap(z, c, &at, r.start, header);
+            FZ_ASSERT(line == fz_lineAt(z, z->pos + r.start));
+            at = r.end + (r.end < c->len);
+        }
+        fz_record(p, rec, n, last && c->unterminated);
+    }
+    if (c->n_recs == 0) FZ_ASSERT(!c->unterminated);
+    if (z->exact) {
+        blanks += fz_walkGap(z, c, &at, c->len, header);
+        FZ_ASSERT(blanks == c->blank_lines);
+        z->pos += c->len;
+    }
+    if (c->len > 0 && c->data[c->len - 1] != '\n') z->ended = 1;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const uint8_t kMagic[4] = {0x28, 0xB5, 0x2F, 0xFD};
+    int const zstd = size >= 4 && memcmp(data, kMagic, 4) == 0;
+    static uint8_t *decoded; /* allocated once: a fresh 4 MiB per input is slow */
+    size_t decoded_len = size;
+    fz_zstdVerdict verdict = FZ_ZSTD_OK;
+    if (zstd) {
+        if (decoded == NULL) decoded = malloc(FZ_MAX_DECODED);
+        FZ_ASSERT(decoded != NULL);
+        verdict = fz_zstdDecode(data, size, decoded, FZ_MAX_DECODED, &decoded_len);
+        if (verdict == FZ_ZSTD_TOO_BIG) return 0; /* a bomb: the zst target covers those */
+    }
+    const char *const bytes = zstd ? (const char *)decoded : (const char *)data;
+    fz_stream z = {0};
+    if (verdict == FZ_ZSTD_OK) {
+        int const bom = decoded_len >= 3 && memcmp(bytes, "\xEF\xBB\xBF", 3) == 0;
+        z.exp = bytes + 3 * bom;
+        z.exp_len = decoded_len - 3 * bom;
+        z.exact = 1;
+    }
+
+    xj_status st;
+    st_init(&st);
+    rd_input *in = NULL;
+    xj_error err = rd_open(fz_path(data, size, 0), NULL, &in, &st);
+    FZ_ASSERT(err == XJ_OK);
+    rd_splitter *sp = NULL;
+    FZ_ASSERT(rd_splitterCreate(in, 0, FZ_TARGET, &sp, &st) == XJ_OK);
+
+    fz_parse p;
+    memset(&p, 0, sizeof p);
+    p.ctx.run_date = FZ_RUN_DATE;
+    FZ_ASSERT(ps_fieldsInit(&p.plain, FZ_MAX_COLUMNS) == XJ_OK);
+    FZ_ASSERT(ps_fieldsInit(&p.forced, FZ_MAX_COLUMNS) == XJ_OK);
+    p.forced.force_libcsv = 1;
+    FZ_ASSERT(ps_workerInit(&p.utf8, 0, FZ_MAX_COLUMNS) == XJ_OK);
+    FZ_ASSERT(ps_workerInit(&p.gbk, 1, FZ_MAX_COLUMNS) == XJ_OK); /* XJ_ERR_INPUT: iconv lacks GB 18030 */
+    FZ_ASSERT(ck_scratchInit(&p.ck) == XJ_OK);
+
+    xj_buf header;
+    buf_init(&header, 2u * XJ_MAX_RECORD);
+    int found = 0;
+    err = rd_readHeader(sp, &header, &found, &st);
+    if (err == XJ_OK) {
+        if (found) FZ_ASSERT(header.len > 0); /* a header is never blank */
+        z.header_pending = found;
+        fz_header(&p, &header, found);
+        for (int done = 0; err == XJ_OK && !done;) {
+            rd_chunk c;
+            err = rd_nextChunk(sp, &c, &done, &st);
+            if (err == XJ_OK && !done) fz_chunk(&z, &p, &c, &header);
+            rd_recycleChunk(sp, &c);
+        }
+        ps_schemaFree(&p.schema);
+    }
+    if (err != XJ_OK) {
+        /* the only failures: bad zstd data, or a header over the record limit */
+        FZ_ASSERT(err == XJ_ERR_INPUT && st.code == XJ_ERR_INPUT && st.message[0] != '\0');
+        FZ_ASSERT(zstd || size > XJ_MAX_RECORD);
+        if (zstd && verdict == FZ_ZSTD_OK) FZ_ASSERT(strstr(st.message, "header line is longer") != NULL);
+    } else {
+        FZ_ASSERT(verdict == FZ_ZSTD_OK); /* rd_input accepted what the reference refused */
+        if (z.exact && z.header_pending) {
+            /* no chunk came after the header: the input ends with it */
+            size_t const rest = z.exp_len - z.pos;
+            FZ_ASSERT(rest >= header.len && memcmp(z.exp + z.pos, header.data, header.len) == 0);
+            size_t i = z.pos + header.len;
+            if (i < z.exp_len && z.exp[i] == '\r') i++;
+            if (i < z.exp_len && z.exp[i] == '\n') i++;
+            z.pos = i;
+        }
+        if (z.exact) FZ_ASSERT(z.pos == z.exp_len);
+        FZ_ASSERT(rd_decodedBytes(in) == decoded_len);
+        FZ_ASSERT(rd_rawBytes(in) == size);
+    }
+
+    buf_free(&header);
+    ck_scratchFree(&p.ck);
+    ps_workerFree(&p.gbk);
+    ps_workerFree(&p.utf8);
+    ps_fieldsFree(&p.forced);
+    ps_fieldsFree(&p.plain);
+    rd_splitterFree(sp);
+    rd_close(in);
+    return 0;
+}
