@@ -9,7 +9,8 @@
 # runs each target for SECONDS on a copy of fixtures/fuzz/<target>/, then
 # merges the inputs that add coverage back into that directory, keeping it
 # under XJ_FUZZ_MAX_FILES files and XJ_FUZZ_MAX_KB KiB (the hand-made seed-*
-# files always stay). "all" runs XJ_FUZZ_JOBS targets at a time (default 2).
+# files and the found-* ones, past findings kept by name, always stay).
+# "all" runs XJ_FUZZ_JOBS targets at a time (default 2).
 # A crash is minimized and copied to fixtures/fuzz/crashes/<target>/ (not
 # into the corpus: the regression tests must stay green) and makes the
 # script exit 1. Logs: build-fuzz/fuzz-work/<target>/log.
@@ -59,15 +60,17 @@ run_target() {
   rm -rf "$work"
   mkdir -p "$work/corpus" "$work/merged" "$work/artifacts"
   cp "$corpus"/* "$work/corpus/"
-  local dict=() status=0
+  local dict=() status=0 started=$SECONDS
   [ -f "$root/tests/fuzz/$t.dict" ] && dict=("-dict=$root/tests/fuzz/$t.dict")
   # detect_leaks: every input is checked for leaks, as in the ASan build
   ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} "$exe" "${dict[@]}" -max_len="$len" -max_total_time="$seconds" \
     -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$work/artifacts/" \
     "$work/corpus" >"$work/log" 2>&1 || status=$?
+  local ran=$((SECONDS - started))
 
   # merge: the seeds first, then whatever adds coverage, smallest first
   cp "$corpus"/seed-* "$work/merged/"
+  cp "$corpus"/found-* "$work/merged/" 2>/dev/null || true
   "$exe" -merge=1 -max_len="$len" -timeout=20 -rss_limit_mb=4096 "$work/merged" "$corpus" "$work/corpus" \
     >"$work/merge.log" 2>&1 || echo "fuzz.sh: $t: merge failed, corpus left as it was (see $work/merge.log)" >&2
   if grep -q "MERGE-OUTER: .* new files" "$work/merge.log"; then
@@ -78,12 +81,12 @@ run_target() {
       kb=$(du -sk --apparent-size "$work/merged" | cut -f1)
       [ "$n" -le "$max_files" ] && [ "$kb" -le "$max_kb" ] && break
       local big
-      big=$(find "$work/merged" -type f ! -name 'seed-*' -printf '%s %p\n' | sort -n | tail -n 1 | cut -d' ' -f2-)
+      big=$(find "$work/merged" -type f ! -name 'seed-*' ! -name 'found-*' -printf '%s %p\n' | sort -n | tail -n 1 | cut -d' ' -f2-)
       [ -n "$big" ] || break
       rm -f "$big"
     done
-    find "$corpus" -type f ! -name 'seed-*' -delete
-    find "$work/merged" -type f ! -name 'seed-*' -exec cp {} "$corpus/" \;
+    find "$corpus" -type f ! -name 'seed-*' ! -name 'found-*' -delete
+    find "$work/merged" -type f ! -name 'seed-*' ! -name 'found-*' -exec cp {} "$corpus/" \;
   fi
 
   local crash
@@ -107,7 +110,7 @@ run_target() {
   done_line=$(grep -E '^#[0-9]+.*(DONE|cov:)' "$work/log" | tail -n 1 | grep -oE 'cov: [0-9]+ ft: [0-9]+' || true)
   files=$(find "$corpus" -type f | wc -l)
   kb=$(du -sk --apparent-size "$corpus" | cut -f1)
-  echo "fuzz $t: ${seconds}s, ${execs:-?} executions, ${eps:-?} exec/s, ${done_line:-no coverage line}," \
+  echo "fuzz $t: ${ran}s, ${execs:-?} executions, ${eps:-?} exec/s, ${done_line:-no coverage line}," \
        "corpus $files files / ${kb} KiB"
   return $status
 }
