@@ -139,23 +139,26 @@ static int on_progress(const xj_progress *p, void *user)
     if (!ps->draw) return 0;
     double const t = now_seconds();
     if (strncmp(ps->stage, p->stage, sizeof ps->stage - 1) != 0) { /* a new pass: its own ETA */
+        ps->stage_start = ps->stage[0] ? t : ps->start; /* the first pass starts with the run */
         snprintf(ps->stage, sizeof ps->stage, "%s", p->stage);
-        ps->stage_start = t;
     } else if (t - ps->last < (ps->tty ? 0.25 : 1.0)) {
         return 0;
     }
     ps->last = t;
     double const elapsed = t - ps->start, in_stage = t - ps->stage_start;
-    char line[256], rows[32], probs[32], el[24], eta[24];
+    char line[256], rows[32], rate[48], probs[32], el[32], eta[24];
     int n = snprintf(line, sizeof line, "%s: %.1f", p->stage, (double)p->input_bytes_done / 1e6);
     int const sized = p->input_bytes_total > 0 && p->input_bytes_done <= p->input_bytes_total;
     if (sized)
         n += snprintf(line + n, sizeof line - (size_t)n, "/%.1f MB (%.0f%%)", (double)p->input_bytes_total / 1e6,
                       100.0 * (double)p->input_bytes_done / (double)p->input_bytes_total);
     else n += snprintf(line + n, sizeof line - (size_t)n, " MB");
-    n += snprintf(line + n, sizeof line - (size_t)n, ", %s rows (%.0f rows/s), %s problems so far, %s elapsed",
-                  grouped_u64(p->rows_done, rows), in_stage > 0 ? (double)p->rows_done / in_stage : 0.0,
-                  grouped_u64(p->problems_so_far, probs), clock_text(elapsed, el));
+    if (in_stage > 0.1)
+        snprintf(rate, sizeof rate, "%s rows/s", grouped_u64((unsigned long long)((double)p->rows_done / in_stage), el));
+    else snprintf(rate, sizeof rate, "- rows/s");
+    n += snprintf(line + n, sizeof line - (size_t)n, ", %s rows (%s), %s problems so far, %s elapsed",
+                  grouped_u64(p->rows_done, rows), rate, grouped_u64(p->problems_so_far, probs),
+                  clock_text(elapsed, el));
     if (sized && p->input_bytes_done > 0 && in_stage > 0.5)
         snprintf(line + n, sizeof line - (size_t)n, ", ETA %s",
                  clock_text(in_stage * (double)(p->input_bytes_total - p->input_bytes_done) /

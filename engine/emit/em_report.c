@@ -112,7 +112,7 @@ static const char kStyle[] =
     "text-align:left;vertical-align:middle}\n"
     "th{font-size:12px;color:var(--mute);font-weight:600;background:#fafbfc}\n"
     "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
-    "td.b{width:34%}.bar{height:12px;background:#eef1f4;border-radius:3px;display:flex;overflow:hidden}\n"
+    "td.b{width:34%;min-width:80px}.bar{height:12px;background:#eef1f4;border-radius:3px;display:flex;overflow:hidden}\n"
     ".bar i{display:block;height:100%}.p-dup{background:var(--dup)}.p-inv{background:var(--inv)}"
     ".p-attr{background:var(--attr)}.p-all{background:#5f7187}\n"
     "tr.sub td:first-child{padding-left:24px;color:var(--mute)}tr.tot td{font-weight:600}\n"
@@ -266,7 +266,7 @@ static void em_scopeSection(hw *h, const em_counts *c)
     for (int s = 0; s < PB_SCOPE_COUNT; s++) {
         pb_scope const sc = (pb_scope)s;
         uint64_t const d = c->scopes[PB_ID_DUPLICATE][s], a = c->scopes[PB_ATTR_DUPLICATE][s];
-        hw_f(h, "<tr data-scope=\"%s\"><td>%s <code>%s</code></td><td>%s <code>%s</code></td><td class=\"n\" "
+        hw_f(h, "<tr data-scope=\"%s\"><td class=\"pv\">%s <code>%s</code></td><td class=\"pv\">%s <code>%s</code></td><td class=\"n\" "
                 "data-problem=\"id_duplicate\">", pb_scopeCode(sc), pb_scopeZh(sc), pb_scopeCode(sc),
              pb_arbiterZh(sc), pb_arbiterCode(sc));
         hw_num(h, d);
@@ -366,18 +366,18 @@ static void em_provinceSection(hw *h, const em_counts *c)
     hw_s(h, "<section id=\"by-province\"><h2>各省问题记录<span class=\"en\">Problem rows by province</span></h2>\n"
             "<div class=\"geo\"><div>");
     em_tileMap(h, c, max);
-    hw_s(h, "</div><div><table><thead><tr><th>代码 code</th><th>省份 province</th>"
+    hw_s(h, "</div><div><table><thead><tr><th>省份 province</th>"
             "<th class=\"n\">证件号重复<br><span class=\"en\">id_duplicate</span></th>"
             "<th class=\"n\">证件号错误<br><span class=\"en\">id_invalid</span></th>"
             "<th class=\"n\">无证件号重复<br><span class=\"en\">attr_duplicate</span></th>"
             "<th class=\"n\">合计 total</th><th></th></tr></thead><tbody>\n");
-    if (n == 0) hw_s(h, "<tr><td colspan=\"7\">没有问题记录 no problem rows</td></tr>\n");
+    if (n == 0) hw_s(h, "<tr><td colspan=\"6\">没有问题记录 no problem rows</td></tr>\n");
     for (int i = 0; i < n; i++) {
         int const p = order[i];
         char key[12];
         if (p == EM_PROVINCES - 1) snprintf(key, sizeof key, "_invalid");
         else snprintf(key, sizeof key, "%02d", p);
-        hw_f(h, "<tr data-province=\"%s\"><td><code>%s</code></td><td class=\"pv\">", key, key);
+        hw_f(h, "<tr data-province=\"%s\"><td class=\"pv\"><code>%s</code> ", key, key);
         em_provinceName(h, p);
         hw_s(h, "</td>");
         static const pb_problem kCols[3] = {PB_ID_DUPLICATE, PB_ID_INVALID, PB_ATTR_DUPLICATE};
