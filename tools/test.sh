@@ -7,8 +7,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-# clang + LLVM's libomp (with its TSan tool, archer) for the ThreadSanitizer stage
-XJ_DEPS_EXTRA="${XJ_DEPS_EXTRA:-} clang libomp-dev" tools/deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+# clang + LLVM's libomp (with its TSan tool, archer) for the ThreadSanitizer stage;
+# chromium and a CJK font for the test that renders report.html in a browser
+XJ_DEPS_EXTRA="${XJ_DEPS_EXTRA:-} clang libomp-dev chromium fonts-wqy-zenhei" tools/deps.sh ||
+  { echo "0 passed, 1 failed"; exit 1; }
 
 passed=0
 failed=0

@@ -60,7 +60,7 @@ def chromium(browser, args, work):
 
 def png_check(path):
     """(width, height, distinct colours seen) of an 8-bit RGB/RGBA PNG; the
-    colours are sampled from the decoded scanlines (filters undone)."""
+    colours are sampled from the first decoded scanlines (filters undone)."""
     data = open(path, "rb").read()
     if data[:8] != b"\x89PNG\r\n\x1a\n":
         return None
@@ -80,7 +80,7 @@ def png_check(path):
     stride = width * bpp
     prev = bytearray(stride)
     colours = set()
-    for y in range(height):
+    for y in range(min(height, 700)):  # the top of the page is enough to see it is drawn
         f = raw[y * (stride + 1)]
         line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
         for i in range(stride):
