@@ -121,6 +121,11 @@ def main():
     argv = sys.argv[1:]
     update = "--update" in argv
     argv = [a for a in argv if a != "--update"]
+    reparse = None
+    if "--reparse" in argv:  # a tool that re-reads every output CSV with libcsv
+        at = argv.index("--reparse")
+        reparse = argv[at + 1]
+        del argv[at:at + 2]
     xj, case, work = argv[0], argv[1], argv[2]
     os.makedirs(work, exist_ok=True)
     out = os.path.join(work, "out")
@@ -163,6 +168,10 @@ def main():
                 show_diff(name, want[name], have[name])
         check_manifest(got, fails)
         check_accounting(got, fails)
+        if reparse:
+            rp = subprocess.run([reparse, out], capture_output=True)
+            if rp.returncode != 0:
+                fails.append("output CSV does not re-parse: " + rp.stderr.decode("utf-8", "replace")[:500])
         for threads, chunk in (("1", None), ("2", "4096"), ("4", None)):
             extra = ["--threads", threads] + (["--chunk-size", chunk] if chunk else [])
             r2 = run_scan(xj, case, out + "-t" + threads, extra)
