@@ -8,6 +8,7 @@ packages=(
   libxxhash-dev libjemalloc-dev libcsv-dev       # engine dependencies
   libzstd-dev libutf8proc-dev zstd               # (zstd: the CLI, for fixtures)
   python3 python3-xxhash                         # test harness and reference oracle
+  cppcheck                                       # static analysis in tools/test.sh
 )
 if [ "${XJ_DEPS_EXTRA:-}" != "" ]; then
   # shellcheck disable=SC2206

@@ -101,5 +101,18 @@ else
   failed=$((failed + 1))
 fi
 
+# Static analysis of the engine: cppcheck must find nothing at warning level.
+if command -v cppcheck >/dev/null; then
+  incs=$(for d in include engine/*/; do printf -- '-I%s ' "$d"; done)
+  # shellcheck disable=SC2086
+  if cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
+       --std=c11 -D_GNU_SOURCE $incs engine; then
+    passed=$((passed + 1))
+  else
+    echo "tools/test.sh: cppcheck found problems in engine/" >&2
+    failed=$((failed + 1))
+  fi
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -447,8 +447,8 @@ static void em_rejectsSection(hw *h, const em_run *run)
 {
     if (run->n_rejects == 0) return;
     /* reject reasons are a short fixed list; count them by name */
-    const char *names[32];
-    uint64_t counts[32], other = 0;
+    const char *names[32] = {0};
+    uint64_t counts[32] = {0}, other = 0;
     size_t n = 0;
     for (size_t i = 0; i < run->n_rejects; i++) {
         size_t k = 0;
