@@ -119,6 +119,16 @@ def check_progress(xj, work, fails):
     if g.returncode != 0:
         fails.append(f"gen failed: {g.stderr!r}")
         return
+    if g.stderr:
+        fails.append(f"gen printed on stderr without a terminal: {g.stderr[:120]!r}")
+    # gen --progress: every line it prints (if it runs long enough to print) has the fields
+    gp = run([xj, "gen", "--rows", "2000000", "--seed", "7", "--threads", "1", "--progress", "-o",
+              os.path.join(work, "g2m.csv")])
+    gpat = re.compile(r"^gen: \d+/2000000 rows \(\d+%\), \d+ rows/s, \d+:\d\d elapsed, ETA \d+:\d\d$")
+    for ln in gp.stderr.decode("utf-8").splitlines():
+        if not gpat.match(ln):
+            fails.append(f"gen --progress: unexpected line {ln!r}")
+    os.remove(os.path.join(work, "g2m.csv"))
     o = os.path.join(work, "prog")
     shutil.rmtree(o, ignore_errors=True)
     r = run([xj, "scan", big, "-o", o, "-q", "--progress", "--threads", "1", "--chunk-size", "65536",

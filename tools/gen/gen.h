@@ -123,6 +123,7 @@ typedef struct gen_opts {
     double malformed_rate;    /* --messy: rows with a wrong field count */
     double school_size_sigma; /* log-normal spread of school sizes */
     uint32_t rows_per_school; /* mean students per school */
+    int progress;             /* progress line: -1 on a terminal, 0 never (-q), 1 always (--progress) */
 } gen_opts;
 
 /* ------------------------------------------------------------ geography */

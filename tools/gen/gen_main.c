@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -79,6 +80,11 @@ static const char USAGE[] =
 "  --temp-rate R       valid-ID students with a temporary L number [0.02]\n"
 "  --school-size N     mean students per school [650]\n"
 "  --school-sigma S    log-normal spread of school sizes [0.8]\n"
+"\n"
+"Terminal\n"
+"  -q, --quiet         no progress line\n"
+"  --progress          progress line on stderr even when it is not a terminal\n"
+"                      (by default: only on a terminal)\n"
 "\n"
 "Distributions (sources in docs/generator.md)\n"
 "  provinces   31, weighted by population aged 0-14, 2020 census (七普)\n"
@@ -152,6 +158,7 @@ static void gen_defaults(gen_opts *o)
     o->malformed_rate = 0.00005;
     o->school_size_sigma = 0.8;
     o->rows_per_school = 650;
+    o->progress = -1;
 #ifdef _OPENMP
     o->threads = omp_get_num_procs();
 #else
@@ -162,7 +169,8 @@ static void gen_defaults(gen_opts *o)
 enum {
     OPT_ROWS = 256, OPT_SEED, OPT_TRUTH, OPT_THREADS, OPT_RUNDATE, OPT_LEVEL, OPT_ENCODING,
     OPT_MESSY, OPT_DUP, OPT_INVALID, OPT_NOID, OPT_ATTR, OPT_MIXED, OPT_OTHER, OPT_OTHERBAD,
-    OPT_NOISE, OPT_MALFORMED, OPT_MIGRANT, OPT_LMIGRANT, OPT_TEMP, OPT_SCHOOL, OPT_SIGMA, OPT_HELP
+    OPT_NOISE, OPT_MALFORMED, OPT_MIGRANT, OPT_LMIGRANT, OPT_TEMP, OPT_SCHOOL, OPT_SIGMA, OPT_HELP,
+    OPT_PROGRESS
 };
 
 static const struct option LONG_OPTS[] = {
@@ -178,6 +186,7 @@ static const struct option LONG_OPTS[] = {
     {"migrant-rate", required_argument, 0, OPT_MIGRANT}, {"local-migrant-rate", required_argument, 0, OPT_LMIGRANT},
     {"temp-rate", required_argument, 0, OPT_TEMP}, {"school-size", required_argument, 0, OPT_SCHOOL},
     {"school-sigma", required_argument, 0, OPT_SIGMA}, {"help", no_argument, 0, OPT_HELP},
+    {"quiet", no_argument, 0, 'q'}, {"progress", no_argument, 0, OPT_PROGRESS},
     {0, 0, 0, 0},
 };
 
@@ -189,7 +198,7 @@ static int gen_parseArgs(int argc, char **argv, gen_opts *o)
     opterr = 0;
     for (;;) {
         int li = -1;
-        int const c = getopt_long(argc, argv, ":o:h", LONG_OPTS, &li);
+        int const c = getopt_long(argc, argv, ":o:hq", LONG_OPTS, &li);
         if (c == -1) break;
         const char *const a = optarg;
         long l = 0;
@@ -225,6 +234,8 @@ static int gen_parseArgs(int argc, char **argv, gen_opts *o)
         case OPT_SCHOOL: bad = gen_parseInt(a, 10, 100000, &l); o->rows_per_school = (uint32_t)l; break;
         case OPT_SIGMA: { char *end; o->school_size_sigma = strtod(a, &end);
                           bad = (end == a || *end || !(o->school_size_sigma >= 0 && o->school_size_sigma <= 3)); break; }
+        case 'q': o->progress = 0; break;
+        case OPT_PROGRESS: o->progress = 1; break;
         case OPT_HELP: case 'h': fputs(USAGE, stdout); return 1;
         case ':': fprintf(stderr, "xjdedup gen: option %s needs a value\n", argv[optind - 1]); return -1;
         default: fprintf(stderr, "xjdedup gen: unknown option %s (see xjdedup gen --help)\n", argv[optind - 1]); return -1;
@@ -319,6 +330,37 @@ static int gen_joinWriter(const gen_ctx *ctx, pthread_t th, gen_writer *w)
     return gen_joinWriterInline(ctx, w);
 }
 
+/* The progress line on stderr (rows are known up front, so the ETA is
+ * exact up to the rate); drawn from the driver thread between batches. */
+typedef struct gen_progress {
+    int on;                   /* draw at all */
+    int tty;                  /* redraw one line; else one line per update */
+    double start, last;       /* monotonic seconds */
+    int shown;                /* a terminal line is on screen */
+} gen_progress;
+
+static double gen_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void gen_showProgress(gen_progress *pg, uint64_t done, uint64_t total)
+{
+    double const t = gen_now();
+    if (!pg->on || t - pg->last < (pg->tty ? 0.25 : 1.0)) return;
+    pg->last = t;
+    double const el = t - pg->start;
+    double const rate = el > 0 ? (double)done / el : 0;
+    double const eta = rate > 0 ? (double)(total - done) / rate : 0;
+    fprintf(stderr, "%sgen: %llu/%llu rows (%.0f%%), %.0f rows/s, %u:%02u elapsed, ETA %u:%02u%s",
+            pg->tty ? "\r" : "", (unsigned long long)done, (unsigned long long)total,
+            total ? 100.0 * (double)done / (double)total : 100.0, rate, (unsigned)el / 60, (unsigned)el % 60,
+            (unsigned)eta / 60, (unsigned)eta % 60, pg->tty ? "\033[K" : "\n");
+    pg->shown = pg->tty;
+}
+
 static int gen_run(gen_ctx *ctx)
 {
     gen_sink sink;
@@ -336,6 +378,9 @@ static int gen_run(gen_ctx *ctx)
     pthread_t wth;
     int writing = 0;
     int rc = EXIT_OK;
+    gen_progress progress = {0, isatty(STDERR_FILENO), gen_now(), 0, 0};
+    progress.on = ctx->o.progress > 0 || (ctx->o.progress < 0 && progress.tty);
+    progress.last = progress.start; /* the first line after a quarter second */
     if (slots == NULL || encs == NULL) { fputs("xjdedup gen: out of memory\n", stderr); rc = EXIT_IO; goto done; }
     for (int i = 0; i < T && encode; i++)
         if ((encs[i] = gen_encoderCreate(sink.zstd, ctx->o.zstd_level, ctx->o.gbk)) == NULL) {
@@ -365,8 +410,11 @@ static int gen_run(gen_ctx *ctx)
         } else {
             writing = 1;
         }
+        uint64_t const made = (base + cnt) * GEN_BLOCK_ROWS;
+        gen_showProgress(&progress, made < ctx->o.rows ? made : ctx->o.rows, ctx->o.rows);
     }
 done:
+    if (progress.shown) fputs("\r\033[K", stderr);
     if (writing && gen_joinWriter(ctx, wth, &w) != EXIT_OK && rc == EXIT_OK) rc = EXIT_IO;
     if (gen_sinkClose(&sink) != 0 && rc == EXIT_OK) {
         fprintf(stderr, "xjdedup gen: cannot write %s: %s\n", ctx->o.out, strerror(errno));
