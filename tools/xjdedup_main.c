@@ -34,7 +34,8 @@ static void usage(FILE *out)
         fprintf(out, "  %-8s %s\n", kCommands[i].name, kCommands[i].summary);
     fprintf(out,
             "\n"
-            "'xjdedup COMMAND --help' describes a command's options.\n"
+            "'xjdedup COMMAND --help' describes a command's options, 'man xjdedup' all of\n"
+            "them and the output; 'xjdedup --version' prints the version.\n"
             "exit status: 0 success, 1 problems found (with --fail-on-problems), 2 bad usage or\n"
             "input, 3 output could not be written.\n");
 }
