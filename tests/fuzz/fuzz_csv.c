@@ -378,8 +378,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (verdict == FZ_ZSTD_TOO_BIG) return 0; /* a bomb: the zst target covers those */
     }
     const char *const bytes = zstd ? (const char *)decoded : (const char *)data;
+    /* libzstd's verdict on frames with empty blocks depends on the cuts
+     * (fuzz_zstd.h): then neither verdict is checked, nor the bytes */
+    int const lax = zstd && fz_zstdEmptyBlock(data, size);
     fz_stream z = {0};
-    if (verdict == FZ_ZSTD_OK) {
+    if (verdict == FZ_ZSTD_OK && !lax) {
         int const bom = decoded_len >= 3 && memcmp(bytes, "\xEF\xBB\xBF", 3) == 0;
         z.exp = bytes + 3 * bom;
         z.exp_len = decoded_len - 3 * bom;
@@ -425,8 +428,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* the only failures: bad zstd data, or a header over the record limit */
         FZ_ASSERT(err == XJ_ERR_INPUT && st.code == XJ_ERR_INPUT && st.message[0] != '\0');
         FZ_ASSERT(zstd || size > XJ_MAX_RECORD);
-        if (zstd && verdict == FZ_ZSTD_OK) FZ_ASSERT(strstr(st.message, "header line is longer") != NULL);
-    } else {
+        if (zstd && verdict == FZ_ZSTD_OK && !lax) FZ_ASSERT(strstr(st.message, "header line is longer") != NULL);
+    } else if (!lax) {
         FZ_ASSERT(verdict == FZ_ZSTD_OK); /* rd_input accepted what the reference refused */
         if (z.exact && z.header_pending) {
             /* no chunk came after the header: the input ends with it */

@@ -111,7 +111,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     size_t ref_len = 0;
     fz_zstdVerdict const v = fz_zstdDecode(data, size, ref, FZ_LIMIT, &ref_len);
-    if (v == FZ_ZSTD_OK) {
+    if (fz_zstdEmptyBlock(data, size)) {
+        /* libzstd's verdict depends on the cuts here (fuzz_zstd.h): only the
+         * bytes must agree */
+    } else if (v == FZ_ZSTD_OK) {
         FZ_ASSERT(a.err == XJ_OK && !a.at_limit && a.total == ref_len);
         FZ_ASSERT(b.err == XJ_OK && !b.at_limit && b.total == ref_len);
     } else if (v == FZ_ZSTD_BAD) {
