@@ -1,0 +1,837 @@
+#!/usr/bin/env python3
+"""xjref — the reference implementation (test oracle) of `xjdedup scan`.
+
+This is SPEC.md + docs/decisions.md written as plain, slow Python so that the C
+engine can be differential-tested against it and so that the expected outputs
+of the hand-made fixtures (fixtures/e2e/) come from something other than the
+engine itself.  It was written from those two documents, not from the C code;
+where they leave room, the reading taken here is marked "READING:" in a comment
+(and listed in fixtures/e2e/README.md).
+
+Standard library only, except XXH3 (group_id, _invalid file names, input
+hashes) which comes from Debian's python3-xxhash; `.zst` inputs are read by
+piping through the `zstd` command-line tool.
+
+usage: xjref.py scan INPUT... -o OUTDIR [--run-date YYYY-MM-DD]
+                [--attr-scope noid|mixed] [--encoding utf-8|gbk]
+                [--map FIELD=HEADER ...] [--region-table FILE]
+
+Writes OUTDIR/problems.csv, OUTDIR/schools/<prov>/<code>.csv, OUTDIR/rejects.csv
+and OUTDIR/summary.json (timing zeroed).  No MANIFEST, report.html or
+schools/README.txt: those are presentation, not the data contract.  Exit 0 on
+success, 2 on bad usage or input that cannot be processed.
+"""
+import argparse
+import datetime
+import json
+import os
+import re
+import subprocess
+import sys
+import unicodedata
+
+try:
+    import xxhash
+except ImportError:  # a pyenv/venv python may not see Debian's dist-packages
+    sys.path.append("/usr/lib/python3/dist-packages")
+    import xxhash
+
+VERSION = "0.1.0"
+
+# --------------------------------------------------------------------------
+# Vocabulary (SPEC §1, §5, §6; Chinese wording as in SPEC and xj_problem.c)
+# --------------------------------------------------------------------------
+FIELDS = ["student_no", "name", "sex", "birth_date", "id_type", "id_number",
+          "school_code", "school_name", "region_code", "registered_at"]
+REQUIRED_COLUMNS = ["student_no", "name", "sex", "birth_date", "id_number", "school_code"]
+# decisions.md: the order in which empty required values are reported.
+REQUIRED_VALUES = ["student_no", "name", "sex", "birth_date", "school_code"]
+
+HEADER_NAMES = {
+    "student_no": ["学籍号", "student_no", "个人标识码", "学籍号码"],
+    "name": ["姓名", "name"],
+    "sex": ["性别", "sex"],
+    "birth_date": ["出生日期", "birth_date"],
+    "id_type": ["身份证件类型", "id_type", "证件类型"],
+    "id_number": ["身份证件号", "id_number", "身份证号", "证件号码", "身份证件号码"],
+    "school_code": ["学校标识码", "school_code", "学校代码", "学校识别码"],
+    "school_name": ["学校名称", "school_name"],
+    "region_code": ["行政区划码", "region_code", "所在地区划码", "区县代码"],
+    "registered_at": ["建籍日期", "registered_at", "入学日期", "建籍时间"],
+}
+
+ID_TYPE_NAMES = {
+    "居民身份证": "1",
+    "港澳台居民居住证": "1",   # residence permits are GB 11643 numbers
+    "香港特区护照/身份证明": "6",
+    "澳门特区护照/身份证明": "7",
+    "台湾居民来往大陆通行证": "8",
+    "境外永久居住证": "9",
+    "护照": "A",
+    "其他": "Z",
+}
+ID_TYPE_CODES = {"1", "6", "7", "8", "9", "A", "Z"}
+
+OUT_COLUMNS = ["problem", "reason", "group_id", "group_size", "scope", "arbiter",
+               "keeper", "hint", "other_schools", "source", "line"]
+OUT_COLUMNS_ZH = ["问题类型", "问题原因", "问题组号", "组内人数", "范围", "仲裁层级",
+                  "先入保有", "建议处理", "组内其他学校", "来源文件", "行号"]
+PROBLEM_ZH = {"attr_duplicate": "无身份证号学籍重复",
+              "id_duplicate": "身份证件号重复",
+              "id_invalid": "身份证件号错误"}
+SCOPES = ["school", "county", "city", "province", "national"]
+SCOPE_ZH = {"school": "本校", "county": "同县", "city": "跨县",
+            "province": "跨市", "national": "跨省"}
+ARBITER = {"school": "school", "county": "county", "city": "city",
+           "province": "province", "national": "ministry"}
+ARBITER_ZH = {"school": "学校", "county": "县级教育行政部门", "city": "市级教育行政部门",
+              "province": "省级教育行政部门", "ministry": "教育部"}
+HINT_ZH = {"keep": "保留（先入者保有）",
+           "delete_copy": "删除重复导入的记录",
+           "agree_transfer": "同一学生在多校建籍，与对方学校协商由一方删除",
+           "check_id": "核对身份证件号，错误则变更",
+           "correct_id": "变更身份证件号（虚假记录则删除）",
+           "attest": "提交佐证材料"}
+
+PROVINCES = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37,
+             41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65}
+PERMIT_PREFIXES = {"810000", "820000", "830000"}
+WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+CHECK_CHARS = "10X98765432"
+
+MAX_FIELD = 64 * 1024        # field_too_long: a field over 64 KiB
+MAX_RECORD = 1024 * 1024     # record_too_long: a record over 1 MiB
+
+# Unicode White_Space; "remove all whitespace" (SPEC §3) means these.
+WHITESPACE = set("\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000") | \
+    {chr(c) for c in range(0x2000, 0x200B)}
+# decisions.md: required values are trimmed of ASCII and ideographic whitespace.
+TRIM = " \t\n\v\f\r\u3000"
+MIDDLE_DOTS = "\u00b7\u2022\u2027\u2219\u30fb\uff65"
+
+
+class Fatal(Exception):
+    """Input that cannot be processed: message to stderr, exit 2."""
+
+
+def xxh64hex(data: bytes) -> str:
+    return xxhash.xxh3_64_hexdigest(data)
+
+
+# --------------------------------------------------------------------------
+# Reading: RFC 4180 records with the line rules of decisions.md
+# --------------------------------------------------------------------------
+LF, CR, QUOTE, COMMA = 0x0A, 0x0D, 0x22, 0x2C
+
+
+def split_records(data: bytes):
+    """Yields ("blank", line) for a blank line, or
+    ("record", line, raw, fields, error) where raw excludes the line end,
+    fields is a list of bytes (unquoted) and error is None, "bad_quote" or
+    "unterminated_quote".
+
+    READING: a quote inside an unquoted field does not open a quoted section
+    (the record still ends at the next LF); after a stray quote or text after
+    a closing quote the rest of that field is read as unquoted text, and the
+    next field may be quoted again.  A CR right before end of file counts as a
+    line end like CR LF.  An unterminated quote takes the rest of the file;
+    its raw loses one trailing line end, like every other raw.
+    """
+    n = len(data)
+    pos = 0
+    line = 1
+    while pos < n:
+        start, start_line = pos, line
+        if data[pos] == LF:
+            yield ("blank", start_line)
+            pos += 1
+            line += 1
+            continue
+        if data[pos] == CR and (pos + 1 == n or data[pos + 1] == LF):
+            yield ("blank", start_line)
+            pos += 2
+            line += 1
+            continue
+        fields = []
+        field = bytearray()
+        error = None
+        at_field_start = True
+        i = pos
+        term = None  # index where the line end (or EOF) starts
+        while term is None:
+            if i >= n:
+                term = n
+                break
+            c = data[i]
+            if at_field_start and c == QUOTE:
+                i += 1
+                closed = False
+                while i < n:
+                    c = data[i]
+                    if c == QUOTE:
+                        if i + 1 < n and data[i + 1] == QUOTE:
+                            field.append(QUOTE)
+                            i += 2
+                            continue
+                        i += 1
+                        closed = True
+                        break
+                    if c == LF:
+                        line += 1
+                    field.append(c)
+                    i += 1
+                if not closed:
+                    raw = data[start:n]
+                    if raw.endswith(b"\r\n"):
+                        raw = raw[:-2]
+                    elif raw.endswith(b"\n"):
+                        raw = raw[:-1]
+                    yield ("record", start_line, bytes(raw), None, "unterminated_quote")
+                    return
+                at_field_start = False
+                if i >= n:
+                    term = n
+                    break
+                c = data[i]
+                if c == COMMA or c == LF or (c == CR and (i + 1 == n or data[i + 1] == LF)):
+                    continue  # handled by the unquoted branch below
+                error = error or "bad_quote"
+                continue
+            # unquoted text
+            if c == COMMA:
+                fields.append(bytes(field))
+                field = bytearray()
+                at_field_start = True
+                i += 1
+            elif c == LF:
+                term = i
+            elif c == CR and (i + 1 == n or data[i + 1] == LF):
+                term = i
+            else:
+                if c == QUOTE:
+                    error = error or "bad_quote"
+                field.append(c)
+                at_field_start = False
+                i += 1
+        fields.append(bytes(field))
+        raw = data[start:term]
+        # skip the line end: CR LF, LF, or a CR at end of file
+        if term < n and data[term] == CR:
+            term += 1
+        if term < n and data[term] == LF:
+            term += 1
+            line += 1
+        pos = term
+        yield ("record", start_line, bytes(raw), fields, error)
+
+
+def decode(b: bytes, encoding: str):
+    """Text of b, or None when it is not valid in the input encoding."""
+    try:
+        return b.decode("gb18030" if encoding == "gbk" else "utf-8", "strict")
+    except UnicodeDecodeError:
+        return None
+
+
+def read_input(path: str):
+    """(raw bytes, decoded bytes) of one input; .zst is decompressed by zstd."""
+    try:
+        if path == "-":
+            raw = sys.stdin.buffer.read()
+        else:
+            with open(path, "rb") as f:
+                raw = f.read()
+    except OSError as e:
+        raise Fatal(f"{path}: cannot read: {e.strerror}")
+    data = raw
+    if path.endswith(".zst"):
+        r = subprocess.run(["zstd", "-dc", "-q"], input=raw, capture_output=True)
+        if r.returncode != 0:
+            raise Fatal(f"{path}: not a valid zstd file")
+        data = r.stdout
+    return raw, data
+
+
+# --------------------------------------------------------------------------
+# Header mapping
+# --------------------------------------------------------------------------
+def trim(s: str) -> str:
+    return s.strip(TRIM)
+
+
+def map_header(path: str, names, maps):
+    """field -> column index for one file; Fatal on ambiguity or a missing
+    required column.
+
+    READING: `--map FIELD=HEADER` takes precedence over the built-in names for
+    that field when the file has a column HEADER; a file without it falls
+    back to the built-in names.  Header names match exactly after trimming
+    (English names are case-sensitive)."""
+    mapping = {}
+    for field in FIELDS:
+        if field in maps and maps[field] in names:
+            wanted = [maps[field]]
+        else:
+            wanted = HEADER_NAMES[field]
+        hits = [i for i, h in enumerate(names) if h in wanted]
+        if len(hits) > 1:
+            raise Fatal(f"{path}: ambiguous header: columns \"{names[hits[0]]}\" and "
+                        f"\"{names[hits[1]]}\" both name the field {field}; "
+                        f"remove one or choose with --map {field}=HEADER")
+        if hits:
+            mapping[field] = hits[0]
+    for field in REQUIRED_COLUMNS:
+        if field not in mapping:
+            raise Fatal(f"{path}: missing required column {field} "
+                        f"({HEADER_NAMES[field][0]}); name it with --map {field}=HEADER")
+    return mapping
+
+
+def check_header_bytes(path: str, data: bytes):
+    """decisions.md: UTF-16 or CR-only headers are fatal."""
+    end = data.find(b"\n")
+    first = data if end < 0 else data[:end]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in first:
+        raise Fatal(f"{path}: the header looks like UTF-16 (BOM or NUL bytes); "
+                    "convert the file to UTF-8 or GBK")
+    if b"\r" in first.rstrip(b"\r"):
+        raise Fatal(f"{path}: the header ends its lines with CR only; "
+                    "convert the line ends to LF or CR LF")
+
+
+# --------------------------------------------------------------------------
+# Normalization (SPEC §3)
+# --------------------------------------------------------------------------
+def norm_id(s: str) -> str:
+    out = []
+    for ch in s:
+        if ch in WHITESPACE:
+            continue
+        o = ord(ch)
+        if 0xFF01 <= o <= 0xFF5E:  # full-width ASCII
+            ch = chr(o - 0xFEE0)
+        if ch == "x":
+            ch = "X"
+        out.append(ch)
+    return "".join(out)
+
+
+def is_latin_upper(ch: str) -> bool:
+    # READING: "letters of the Latin blocks" = letters whose Unicode name is
+    # LATIN ...; lower-cased by their simple (one-character) mapping.
+    return ch.isupper() and unicodedata.name(ch, "").startswith("LATIN ")
+
+
+def norm_name(s: str) -> str:
+    s = unicodedata.normalize("NFKC", s)
+    out = []
+    for ch in s:
+        if ch in WHITESPACE:
+            continue
+        if ch in MIDDLE_DOTS:
+            ch = "\u00b7"
+        elif is_latin_upper(ch):
+            low = ch.lower()
+            if len(low) == 1:
+                ch = low
+        out.append(ch)
+    return "".join(out)
+
+
+SEX = {"男": "1", "1": "1", "M": "1", "m": "1", "女": "2", "2": "2", "F": "2", "f": "2"}
+
+DATE_SEP = re.compile(r"^([0-9]{4})([-/])([0-9]{1,2})\2([0-9]{1,2})$")
+DATE_PLAIN = re.compile(r"^([0-9]{4})([0-9]{2})([0-9]{2})$")
+
+
+def norm_date(s: str):
+    """YYYYMMDD of a real date in an accepted format, else None.
+    READING: the two separators must be the same character."""
+    s = trim(s)
+    m = DATE_SEP.match(s)
+    if m:
+        y, mo, d = m.group(1), m.group(3), m.group(4)
+    else:
+        m = DATE_PLAIN.match(s)
+        if not m:
+            return None
+        y, mo, d = m.groups()
+    try:
+        datetime.date(int(y), int(mo), int(d))
+    except ValueError:
+        return None
+    return f"{int(y):04d}{int(mo):02d}{int(d):02d}"
+
+
+# --------------------------------------------------------------------------
+# ID validity (SPEC §4)
+# --------------------------------------------------------------------------
+GB_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
+DIGITS15 = re.compile(r"^[0-9]{15}$")
+
+
+def check_char(first17: str) -> str:
+    return CHECK_CHARS[sum(int(d) * w for d, w in zip(first17, WEIGHTS)) % 11]
+
+
+def upgrade15(id15: str) -> str:
+    body = id15[:6] + "19" + id15[6:]
+    return body + check_char(body)
+
+
+def real_date(yyyymmdd: str):
+    try:
+        return datetime.date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
+    except ValueError:
+        return None
+
+
+def check_gb(num: str, id_type: str, birth: str, sex: str, run_date, regions):
+    """First failing reason of a GB 11643-shaped number (type 1 or 18-char 9)."""
+    if id_type == "9":
+        if not (num[0] == "9" and int(num[1:3]) in PROVINCES):
+            return "region"
+        # READING: region_unknown is not applied to type 9: its first six
+        # characters are not a GB/T 2260 county code.
+    else:
+        permit = num[:6] in PERMIT_PREFIXES
+        if not (int(num[:2]) in PROVINCES or permit):
+            return "region"
+        # READING: residence permits (810000/820000/830000) passed the region
+        # rule by their fixed prefix; the county table does not apply to them.
+        if regions is not None and not permit and num[:6] not in regions:
+            return "region_unknown"
+    d = real_date(num[6:14])
+    if d is None or not (datetime.date(1900, 1, 1) <= d <= run_date):
+        return "birthdate"
+    if check_char(num[:17]) != num[17]:
+        return "checksum"
+    if num[6:14] != birth:
+        return "birthdate_mismatch"
+    if ("1" if int(num[16]) % 2 == 1 else "2") != sex:
+        return "sex_mismatch"
+    return None
+
+
+PRINTABLE_5_20 = re.compile(r"^[\x20-\x7e]{5,20}$")
+HM_FORM = re.compile(r"^[HM]([0-9]{8}|[0-9]{10})$")
+ALNUM_5_20 = re.compile(r"^[A-Za-z0-9]{5,20}$")
+OLD_CARD9 = re.compile(r"^[A-Z]{3}[0-9]{12}$")
+DIGITS_8_10 = re.compile(r"^([0-9]{8}|[0-9]{10})$")
+
+
+def check_id(num: str, id_type: str, birth: str, sex: str, run_date, regions):
+    """(reason or None, key or None) of one record's normalized ID number.
+
+    The key is ("GB", id18) in the shared GB 11643 space or (type, number)."""
+    if num == "":
+        return (None if id_type == "Z" else "missing"), None
+    if id_type == "1":
+        if DIGITS15.match(num):
+            return "legacy15", ("GB", upgrade15(num))
+        if not GB_SHAPE.match(num):
+            return "format", ("1", num)
+        return check_gb(num, "1", birth, sex, run_date, regions), ("GB", num)
+    if id_type == "9":
+        if GB_SHAPE.match(num):
+            return check_gb(num, "9", birth, sex, run_date, regions), ("GB", num)
+        return (None if OLD_CARD9.match(num) else "format"), ("9", num)
+    if id_type == "8":
+        ok = DIGITS_8_10.match(num)
+    elif id_type in ("6", "7"):
+        ok = HM_FORM.match(num) or PRINTABLE_5_20.match(num)
+    elif id_type == "A":
+        ok = ALNUM_5_20.match(num)
+    else:  # Z: anything
+        ok = True
+    return (None if ok else "format"), (id_type, num)
+
+
+def group_id(problem: str, key) -> str:
+    return xxh64hex(problem.encode() + b"\0" + b"\0".join(k.encode() for k in key))
+
+
+# --------------------------------------------------------------------------
+# Records
+# --------------------------------------------------------------------------
+class Record:
+    """One accepted row with its original values and normalized keys."""
+
+    def __init__(self, index, source, line, values):
+        self.index = index          # input file's position on the command line
+        self.source = source        # input's base name ("-" for stdin)
+        self.line = line            # line where the record starts
+        self.values = values        # output column name -> original value
+        self.student_no = ""
+        self.name = ""              # normalized name
+        self.sex = ""               # "1" / "2"
+        self.birth = ""             # YYYYMMDD
+        self.id_type = "1"
+        self.id_num = ""            # normalized ID number
+        self.school = ""            # trimmed school code
+        self.region = None          # 6-digit county code or None
+        self.reg = None             # registration date YYYYMMDD or None
+        self.invalid = None         # id_invalid reason
+        self.key = None             # ID duplicate key
+
+    def province(self):
+        """digits 3-4 of a 10-digit school code, else None (unknown)."""
+        if len(self.school) == 10 and self.school.isascii() and self.school.isdigit():
+            return self.school[2:4]
+        return None
+
+    def attrs(self):
+        return (self.name, self.sex, self.birth)
+
+
+def letter_rank(student_no: str) -> int:
+    return {"G": 0, "L": 1, "J": 2}.get(student_no[:1], 3)
+
+
+def order_key(r: Record, with_letter: bool):
+    # decisions.md: registration date (missing last), [letter rank,] student
+    # number bytes, source bytes, line, input index.
+    k = (r.reg is None, r.reg or "")
+    if with_letter:
+        k += (letter_rank(r.student_no),)
+    return k + (r.student_no.encode(), r.source.encode(), r.line, r.index)
+
+
+def scope_of(members):
+    schools = {m.school for m in members}
+    if len(schools) == 1:
+        return "school"
+
+    def one(values):
+        return None not in values and len(set(values)) == 1
+
+    provinces = [m.province() for m in members]
+    if all(m.region is not None for m in members):
+        if one([m.region for m in members]):
+            return "county"
+        if one([m.region[:4] for m in members]):
+            return "city"
+    return "province" if one(provinces) else "national"
+
+
+# --------------------------------------------------------------------------
+# The scan
+# --------------------------------------------------------------------------
+def validate_record(rec_fields, mapping):
+    """Reject reason of a decoded record's values, else None (decisions.md)."""
+    for f in REQUIRED_VALUES:
+        if trim(rec_fields[mapping[f]]) == "":
+            return "missing_" + f
+    if trim(rec_fields[mapping["sex"]]) not in SEX:
+        return "bad_sex"
+    if norm_date(rec_fields[mapping["birth_date"]]) is None:
+        return "bad_birth_date"
+    return None
+
+
+def scan(opts):
+    run_date = opts.run_date
+    regions = None
+    if opts.region_table:
+        try:
+            with open(opts.region_table, encoding="utf-8") as f:
+                regions = {ln.strip() for ln in f if ln.strip()}
+        except (OSError, UnicodeDecodeError) as e:
+            raise Fatal(f"{opts.region_table}: cannot read the region table: {e}")
+    maps = {}
+    for m in opts.map or []:
+        field, sep, header = m.partition("=")
+        if not sep or field not in FIELDS or not header:
+            raise Fatal(f"--map {m}: expected FIELD=HEADER with FIELD one of {', '.join(FIELDS)}")
+        maps[field] = header
+
+    columns = []            # union of header names in order of first appearance
+    records = []
+    rejects = []            # (source, line, error, raw bytes)
+    inputs = []
+    rows_read = blank = unknown_types = 0
+
+    for index, path in enumerate(opts.inputs):
+        source = "-" if path == "-" else os.path.basename(path)
+        raw, data = read_input(path)
+        inputs.append({"name": source, "bytes": len(raw), "decoded_bytes": len(data),
+                       "xxh3_128": xxhash.xxh3_128_hexdigest(raw)})
+        if data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        check_header_bytes(path, data)
+        header = None
+        mapping = None
+        for item in split_records(data):
+            if item[0] == "blank":
+                blank += 1
+                continue
+            _, line, rec_raw, fields, error = item
+            if header is None:
+                if error or fields is None:
+                    raise Fatal(f"{path}: line {line}: the header is not valid CSV ({error})")
+                texts = [decode(f, opts.encoding) for f in fields]
+                if any(t is None for t in texts) or b"\0" in rec_raw:
+                    raise Fatal(f"{path}: line {line}: the header is not valid {opts.encoding}")
+                header = [trim(t) for t in texts]
+                mapping = map_header(path, header, maps)
+                for h in header:
+                    if h not in columns:
+                        columns.append(h)
+                continue
+            rows_read += 1
+            reason = None
+            if len(rec_raw) > MAX_RECORD:
+                reason, rec_raw = "record_too_long", rec_raw[:MAX_RECORD]
+            elif error == "unterminated_quote":
+                reason = error
+            elif b"\0" in rec_raw or decode(rec_raw, opts.encoding) is None:
+                reason = "encoding"
+            elif error:
+                reason = error
+            elif len(fields) != len(header):
+                reason = "field_count"
+            texts = None
+            if reason is None:
+                texts = [decode(f, opts.encoding) for f in fields]
+                if any(t is None for t in texts):
+                    reason = "encoding"
+                elif any(len(t.encode()) > MAX_FIELD for t in texts):
+                    reason = "field_too_long"
+                else:
+                    reason = validate_record(texts, mapping)
+            if reason:
+                rejects.append((source, line, reason, rec_raw))
+                continue
+            values = {}
+            for i, h in enumerate(header):
+                values.setdefault(h, texts[i])
+            r = Record(index, source, line, values)
+
+            def get(field):
+                return texts[mapping[field]] if field in mapping else ""
+
+            r.student_no = trim(get("student_no"))
+            r.name = norm_name(get("name"))
+            r.sex = SEX[trim(get("sex"))]
+            r.birth = norm_date(get("birth_date"))
+            t = trim(get("id_type"))
+            if t == "":
+                r.id_type = "1"
+            elif t in ID_TYPE_CODES:
+                r.id_type = t
+            elif t in ID_TYPE_NAMES:
+                r.id_type = ID_TYPE_NAMES[t]
+            else:
+                r.id_type = "1"
+                unknown_types += 1
+            r.id_num = norm_id(get("id_number"))
+            r.school = trim(get("school_code"))
+            reg = trim(get("region_code"))
+            r.region = reg if re.fullmatch(r"[0-9]{6}", reg) else None
+            r.reg = norm_date(get("registered_at")) if "registered_at" in mapping else None
+            r.invalid, r.key = check_id(r.id_num, r.id_type, r.birth, r.sex, run_date, regions)
+            records.append(r)
+        if header is None:
+            raise Fatal(f"{path}: no header line (empty file)")
+
+    rows = []  # dicts with the 11 output columns + "rec"
+
+    def emit(r, problem, reason="", gid="", size="", scope="", keeper="", hint="", others=""):
+        rows.append({"problem": problem, "reason": reason, "group_id": gid,
+                     "group_size": str(size) if size != "" else "", "scope": scope,
+                     "arbiter": ARBITER[scope] if scope else "", "keeper": keeper,
+                     "hint": hint, "other_schools": others, "source": r.source,
+                     "line": str(r.line), "rec": r})
+
+    def others_of(r, members):
+        return ";".join(sorted({m.school for m in members if m.school != r.school},
+                               key=lambda s: s.encode()))
+
+    # id_invalid
+    for r in records:
+        if r.invalid:
+            emit(r, "id_invalid", reason=r.invalid, hint="correct_id")
+
+    # id_duplicate
+    by_key = {}
+    for r in records:
+        if r.key is not None:
+            by_key.setdefault(r.key, []).append(r)
+    for key, members in by_key.items():
+        if len(members) < 2:
+            continue
+        gid = group_id("id_duplicate", key[1:] if key[0] == "GB" else key)
+        scope = scope_of(members)
+        keeper = min(members, key=lambda m: order_key(m, True))
+        for m in members:
+            if m is keeper:
+                hint = "keep"
+            elif m.attrs() == keeper.attrs():
+                hint = "delete_copy" if m.school == keeper.school else "agree_transfer"
+            else:
+                hint = "check_id"
+            emit(m, "id_duplicate", gid=gid, size=len(members), scope=scope,
+                 keeper="1" if m is keeper else "0", hint=hint, others=others_of(m, members))
+
+    # attr_duplicate
+    by_attr = {}
+    for r in records:
+        if r.id_num == "" or opts.attr_scope == "mixed":
+            by_attr.setdefault(r.attrs(), []).append(r)
+    for key, members in by_attr.items():
+        if len(members) < 2 or not any(m.id_num == "" for m in members):
+            continue
+        gid = group_id("attr_duplicate", key)
+        scope = scope_of(members)
+        first_of_school = {}
+        for m in sorted(members, key=lambda m: order_key(m, False)):
+            first_of_school.setdefault(m.school, m)
+        for m in members:
+            emit(m, "attr_duplicate", reason="" if m.id_num == "" else "mixed", gid=gid,
+                 size=len(members), scope=scope,
+                 hint="attest" if first_of_school[m.school] is m else "delete_copy",
+                 others=others_of(m, members))
+
+    rows.sort(key=lambda x: (x["rec"].school.encode(), x["problem"].encode(),
+                             x["group_id"].encode(), x["source"].encode(),
+                             x["rec"].line, x["rec"].index, x["reason"].encode()))
+    return {"columns": columns, "rows": rows, "rejects": rejects, "inputs": inputs,
+            "read": rows_read, "accepted": len(records), "blank": blank,
+            "unknown_types": unknown_types, "regions": regions}
+
+
+# --------------------------------------------------------------------------
+# Output
+# --------------------------------------------------------------------------
+def csv_field(v: bytes) -> bytes:
+    if any(c in v for c in (b",", b'"', b"\r", b"\n")) or v.startswith(b" ") or v.endswith(b" "):
+        return b'"' + v.replace(b'"', b'""') + b'"'
+    return v
+
+
+def csv_line(values) -> bytes:
+    return b",".join(csv_field(v if isinstance(v, bytes) else v.encode()) for v in values) + b"\n"
+
+
+def school_path(code: str) -> str:
+    if len(code) == 10 and code.isascii() and code.isdigit():
+        return os.path.join("schools", code[2:4], code + ".csv")
+    return os.path.join("schools", "_invalid", "x" + xxh64hex(code.encode()) + ".csv")
+
+
+def write_outputs(opts, res):
+    out = opts.output
+    os.makedirs(out, exist_ok=True)
+    cols = res["columns"]
+
+    def values_of(row):
+        return [row["rec"].values.get(c, "") for c in cols]
+
+    with open(os.path.join(out, "problems.csv"), "wb") as f:
+        f.write(csv_line(OUT_COLUMNS + cols))
+        for row in res["rows"]:
+            f.write(csv_line([row[c] for c in OUT_COLUMNS] + values_of(row)))
+
+    per_school = {}
+    for row in res["rows"]:
+        per_school.setdefault(school_path(row["rec"].school), []).append(row)
+    for rel, rows in per_school.items():
+        os.makedirs(os.path.dirname(os.path.join(out, rel)), exist_ok=True)
+        with open(os.path.join(out, rel), "wb") as f:
+            f.write(csv_line(OUT_COLUMNS_ZH + cols))
+            for row in rows:
+                zh = dict(row)
+                zh["problem"] = PROBLEM_ZH[row["problem"]]
+                zh["scope"] = SCOPE_ZH.get(row["scope"], "")
+                zh["arbiter"] = ARBITER_ZH.get(row["arbiter"], "")
+                zh["hint"] = HINT_ZH[row["hint"]]
+                f.write(csv_line([zh[c] for c in OUT_COLUMNS] + values_of(row)))
+
+    with open(os.path.join(out, "rejects.csv"), "wb") as f:
+        f.write(csv_line(["source", "line", "error", "raw"]))
+        for source, line, error, raw in res["rejects"]:
+            f.write(csv_line([source, str(line), error, raw]))
+
+    def counts(pairs):
+        c = {}
+        for k in pairs:
+            c[k] = c.get(k, 0) + 1
+        return {k: c[k] for k in sorted(c, key=lambda s: s.encode())}
+
+    problems = {}
+    for p in ("attr_duplicate", "id_duplicate", "id_invalid"):
+        prow = [r for r in res["rows"] if r["problem"] == p]
+        entry = {"records": len(prow)}
+        if p != "id_invalid":
+            groups = {}
+            for r in prow:
+                groups[r["group_id"]] = r["scope"]
+            entry["groups"] = len(groups)
+        entry["reasons"] = counts(r["reason"] for r in prow if r["reason"])
+        if p != "id_invalid":
+            entry["scopes"] = {s: sum(1 for v in groups.values() if v == s) for s in SCOPES}
+        problems[p] = entry
+    provinces = {}
+    for r in res["rows"]:
+        prov = r["rec"].province() or "_invalid"
+        provinces.setdefault(prov, {"attr_duplicate": 0, "id_duplicate": 0, "id_invalid": 0})
+        provinces[prov][r["problem"]] += 1
+    summary = {
+        "version": VERSION,
+        "run_date": opts.run_date.isoformat(),
+        "options": {"attr_scope": opts.attr_scope, "encoding": opts.encoding,
+                    "region_table": os.path.basename(opts.region_table) if opts.region_table else None},
+        "inputs": res["inputs"],
+        "rows": {"read": res["read"], "accepted": res["accepted"],
+                 "rejected": len(res["rejects"]), "blank_lines": res["blank"]},
+        "unknown_id_types": res["unknown_types"],
+        "rejects": counts(e for _, _, e, _ in res["rejects"]),
+        "problems": problems,
+        "provinces": {k: provinces[k] for k in sorted(provinces, key=lambda s: s.encode())},
+        "timing": {"wall_seconds": 0, "read_parse_seconds": 0, "group_seconds": 0,
+                   "gather_seconds": 0, "write_seconds": 0, "rows_per_second": 0},
+    }
+    with open(os.path.join(out, "summary.json"), "w", encoding="utf-8", newline="\n") as f:
+        f.write(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(prog="xjref.py", description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="command", required=True)
+    sc = sub.add_parser("scan")
+    sc.add_argument("inputs", nargs="+")
+    sc.add_argument("-o", "--output", required=True)
+    sc.add_argument("--run-date")
+    sc.add_argument("--attr-scope", choices=["noid", "mixed"], default="noid")
+    sc.add_argument("--encoding", choices=["utf-8", "gbk"], default="utf-8")
+    sc.add_argument("--map", action="append")
+    sc.add_argument("--region-table")
+    # accepted so that one argument list serves the engine and the oracle
+    sc.add_argument("-q", "--quiet", action="store_true")
+    sc.add_argument("--force", action="store_true")
+    sc.add_argument("-t", "--threads")
+    sc.add_argument("--chunk-size")
+    opts = ap.parse_args(argv)
+    if opts.run_date:
+        try:
+            opts.run_date = datetime.date.fromisoformat(opts.run_date)
+        except ValueError:
+            ap.error(f"--run-date {opts.run_date}: expected YYYY-MM-DD")
+    else:
+        opts.run_date = datetime.date.today()
+    return opts
+
+
+def main(argv):
+    opts = parse_args(argv)
+    try:
+        res = scan(opts)
+    except Fatal as e:
+        print(f"xjref: {e}", file=sys.stderr)
+        return 2
+    write_outputs(opts, res)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
