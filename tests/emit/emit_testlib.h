@@ -163,25 +163,30 @@ static inline int tl_listHas(const tl_list *l, const char *s)
  * test notices them. */
 static inline void tl_walkInto(const char *root, const char *rel, tl_list *out)
 {
-    char path[8192];
-    snprintf(path, sizeof path, "%s%s%s", root, rel[0] ? "/" : "", rel);
+    char *path = NULL;
+    if (asprintf(&path, "%s%s%s", root, rel[0] ? "/" : "", rel) < 0) abort();
     DIR *const d = opendir(path);
+    free(path);
     if (d == NULL) return;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-        char sub[8192], full[8192];
-        snprintf(sub, sizeof sub, "%s%s%s", rel, rel[0] ? "/" : "", e->d_name);
-        snprintf(full, sizeof full, "%s/%s", root, sub);
+        char *sub = NULL, *full = NULL;
+        if (asprintf(&sub, "%s%s%s", rel, rel[0] ? "/" : "", e->d_name) < 0) abort();
+        if (asprintf(&full, "%s/%s", root, sub) < 0) abort();
         struct stat sb;
-        if (lstat(full, &sb) != 0) continue;
-        if (S_ISDIR(sb.st_mode)) tl_walkInto(root, sub, out);
-        else if (S_ISREG(sb.st_mode)) tl_listAdd(out, sub);
-        else {
-            char odd[8200];
-            snprintf(odd, sizeof odd, "?%s", sub);
-            tl_listAdd(out, odd);
+        if (lstat(full, &sb) == 0) {
+            if (S_ISDIR(sb.st_mode)) tl_walkInto(root, sub, out);
+            else if (S_ISREG(sb.st_mode)) tl_listAdd(out, sub);
+            else {
+                char *odd = NULL;
+                if (asprintf(&odd, "?%s", sub) < 0) abort();
+                tl_listAdd(out, odd);
+                free(odd);
+            }
         }
+        free(sub);
+        free(full);
     }
     closedir(d);
 }
