@@ -46,12 +46,20 @@ static int nm_isFastCodePoint(uint32_t c)
         || c == 0x3000 || nm_isMiddleDotVariant(c);
 }
 
-/* The steps after NFKC, for one code point of NFKC text. */
-static xj_error nm_appendFolded(xj_buf *out, uint32_t c)
+/* The steps after NFKC, for one code point of NFKC text. Sets *changed when
+ * a space is dropped or a letter lowered: the text may then need NFKC again. */
+static xj_error nm_appendFolded(xj_buf *out, uint32_t c, int *changed)
 {
-    if (nm_isWhiteSpace(c)) return XJ_OK;
+    if (nm_isWhiteSpace(c)) {
+        *changed = 1;
+        return XJ_OK;
+    }
     if (nm_isMiddleDotVariant(c)) c = NM_MIDDLE_DOT;
-    else if (nm_isLatinBlock(c)) c = (uint32_t)utf8proc_tolower((utf8proc_int32_t)c);
+    else if (nm_isLatinBlock(c)) {
+        uint32_t const lower = (uint32_t)utf8proc_tolower((utf8proc_int32_t)c);
+        *changed |= lower != c;
+        c = lower;
+    }
     utf8proc_uint8_t enc[4];
     utf8proc_ssize_t const len = utf8proc_encode_char((utf8proc_int32_t)c, enc);
     return buf_append(out, enc, (size_t)len);
@@ -88,7 +96,8 @@ static int nm_nameFast(const unsigned char *s, size_t n, char *dst, size_t *outL
     return 1;
 }
 
-xj_error nm_normalizeNameSlow(const char *s, size_t n, xj_buf *out)
+/* NFKC of s[0..n), then the per-code-point steps, into out. */
+static xj_error nm_nfkcFold(const char *s, size_t n, xj_buf *out, int *changed)
 {
     buf_clear(out);
     utf8proc_uint8_t *nfkc = NULL;
@@ -106,10 +115,28 @@ xj_error nm_normalizeNameSlow(const char *s, size_t n, xj_buf *out)
         utf8proc_int32_t cp;
         utf8proc_ssize_t const len = utf8proc_iterate(nfkc + i, m - i, &cp);
         if (XJ_NEVER(len <= 0)) { err = XJ_ERR_INTERNAL; break; } /* utf8proc wrote it */
-        err = nm_appendFolded(out, (uint32_t)cp);
+        err = nm_appendFolded(out, (uint32_t)cp, changed);
         i += len;
     }
     free(nfkc); /* utf8proc allocates with malloc */
+    return err;
+}
+
+xj_error nm_normalizeNameSlow(const char *s, size_t n, xj_buf *out)
+{
+    int changed = 0;
+    FORWARD_IF_ERROR(nm_nfkcFold(s, n, out, &changed));
+    if (!changed) return XJ_OK;
+    /* Dropping a space or lowering a letter can leave a sequence NFKC would
+     * compose ("e" U+0020 U+0301 → "e" U+0301; U+0130 U+0308 → "i" U+0308):
+     * one more pass makes the key NFKC, so normalizing is idempotent (found
+     * by fuzz_name). A second fold changes nothing that NFKC could undo. */
+    xj_buf first;
+    buf_init(&first, out->max);
+    xj_error err = buf_append(&first, out->data, out->len);
+    int again = 0;
+    if (!err) err = nm_nfkcFold(first.data, first.len, out, &again);
+    buf_free(&first);
     return err;
 }
 

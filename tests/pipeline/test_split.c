@@ -168,7 +168,8 @@ static void run_case(int seed, int crlf, int bom, int zstd, size_t target)
         rd_chunkFree(&c);
     }
     CHECK(r == n, "seed %d: %zu records read, %zu written", seed, r, n);
-    CHECK(chunks > 1 || len < target, "seed %d: expected several chunks", seed);
+    /* a chunk holds whole records up to one read block past the target */
+    CHECK(chunks > 1 || len < 2 * target, "seed %d: expected several chunks", seed);
     ps_fieldsFree(&pf);
     buf_free(&header);
     rd_splitterFree(sp);

@@ -90,6 +90,10 @@ static const nameCase kNames[] = {
     {"E\xcc\x81", "\xc3\xa9"},                                   /* E + U+0301 → é */
     {"\xe1\x84\x80\xe1\x85\xa1", "\xea\xb0\x80"},                /* jamo → U+AC00 */
     {"\xe2\x91\xa0", "1"},                                       /* ① */
+    /* the key is NFKC after the spaces go and letters are lowered (fuzz_name) */
+    {"e \xcc\x81", "\xc3\xa9"},                                  /* e U+0020 U+0301 → é */
+    {"e\xc2\xa8", "\xc3\xab"},                                   /* e U+00A8 → e U+0020 U+0308 → ë */
+    {"\xc4\xb0\xcc\x88", "\xc3\xaf"},                            /* U+0130 U+0308 → i U+0308 → ï */
     /* Latin case only */
     {"John SMITH", "johnsmith"}, {"\xc3\x89MILE", "\xc3\xa9mile"},
     {"\xc7\x84", "d\xc5\xbe"},                                   /* Ǆ → NFKC DŽ → dž */
