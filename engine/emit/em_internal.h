@@ -73,6 +73,11 @@ int em_schoolIsValid(const char *s, size_t n);
 /* Index into em_counts.provinces: digits 3-4 of a valid code, else 100. */
 int em_provinceIndex(const char *school, size_t n);
 
+/* A float as Python's json.dumps prints it after rounding to 6 significant
+ * digits ("0.0", "83.3333", "1234570.0", "1e-05", "1.5e+16"). Cannot fail. */
+#define EM_DOUBLE_MAX 40
+void em_formatDouble(char out[EM_DOUBLE_MAX], double v);
+
 /* Counts everything summary.json and report.html show. XJ_ERR_NOMEM. */
 xj_error em_countRows(const em_run *run, em_counts *c);
 

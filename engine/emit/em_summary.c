@@ -46,10 +46,37 @@ static void jw_item(jw *j)
     jw_newline(j);
 }
 
+/* Length of the valid UTF-8 sequence at s[0..n), or 0 when it is not one
+ * (overlong forms, surrogates and code points past U+10FFFF included). */
+static size_t jw_utf8Len(const unsigned char *s, size_t n)
+{
+    unsigned char const c = s[0];
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xBF; /* bounds of the second byte */
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF) len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+    } else return 0;
+    if (n < len || s[1] < lo || s[1] > hi) return 0;
+    for (size_t i = 2; i < len; i++)
+        if ((s[i] & 0xC0) != 0x80) return 0;
+    return len;
+}
+
+/* A JSON string as Python's json.dumps(ensure_ascii=False) writes it. Bytes
+ * that are not UTF-8 (a file name can hold any bytes) become U+FFFD, so the
+ * file stays valid JSON that every parser accepts. */
 static void jw_quoted(jw *j, const char *s, size_t n)
 {
     jw_raw(j, "\"", 1);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n;) {
         unsigned char const c = (unsigned char)s[i];
         char esc[8];
         switch (c) {
@@ -65,9 +92,18 @@ static void jw_quoted(jw *j, const char *s, size_t n)
                 snprintf(esc, sizeof esc, "\\u%04x", c);
                 jw_raw(j, esc, 6);
             } else {
-                jw_raw(j, (const char *)&s[i], 1);
+                size_t const len = jw_utf8Len((const unsigned char *)s + i, n - i);
+                if (len == 0) {
+                    jw_raw(j, "\xEF\xBF\xBD", 3);
+                    i++;
+                    continue;
+                }
+                jw_raw(j, s + i, len);
+                i += len;
+                continue;
             }
         }
+        i++;
     }
     jw_raw(j, "\"", 1);
 }
@@ -99,12 +135,65 @@ static void jw_u64(jw *j, uint64_t v)
     if (!j->err) j->err = buf_appendU64(j->out, v);
 }
 
+/* Python prints a float with the shortest digits that read back to the same
+ * double, in fixed notation when its decimal exponent is in [-4, 16) and
+ * with ".0" when it is whole, else as 1.5e+16 / 1e-05. Rounding to 6
+ * significant digits first (docs/decisions.md) keeps the timing readable. */
+void em_formatDouble(char out[EM_DOUBLE_MAX], double v)
+{
+    if (!isfinite(v)) v = 0; /* Python would print NaN/Infinity, which is not JSON */
+    char tmp[40];
+    snprintf(tmp, sizeof tmp, "%.5e", v);
+    v = strtod(tmp, NULL); /* the %.6g value */
+    if (v == 0) {
+        snprintf(out, EM_DOUBLE_MAX, "0.0");
+        return;
+    }
+    int p = 1;
+    for (; p < 17; p++) {
+        snprintf(tmp, sizeof tmp, "%.*e", p - 1, v);
+        if (strtod(tmp, NULL) == v) break;
+    }
+    snprintf(tmp, sizeof tmp, "%.*e", p - 1, v);
+    /* tmp is "[-]d[.ddd]e±XX": collect the digits and the exponent */
+    const char *q = tmp;
+    int const neg = *q == '-';
+    if (neg) q++;
+    char digits[24];
+    int nd = 0;
+    for (; *q && *q != 'e'; q++)
+        if (*q != '.' && nd < (int)sizeof digits - 1) digits[nd++] = *q;
+    digits[nd] = '\0';
+    int const e = *q == 'e' ? atoi(q + 1) : 0;
+    char *o = out;
+    if (neg) *o++ = '-';
+    if (e >= -4 && e < 16) {
+        if (e >= 0) {
+            for (int i = 0; i <= e; i++) *o++ = i < nd ? digits[i] : '0';
+            *o++ = '.';
+            if (nd > e + 1) for (int i = e + 1; i < nd; i++) *o++ = digits[i];
+            else *o++ = '0';
+        } else {
+            *o++ = '0';
+            *o++ = '.';
+            for (int i = 0; i < -e - 1; i++) *o++ = '0';
+            for (int i = 0; i < nd; i++) *o++ = digits[i];
+        }
+        *o = '\0';
+    } else {
+        *o++ = digits[0];
+        if (nd > 1) {
+            *o++ = '.';
+            for (int i = 1; i < nd; i++) *o++ = digits[i];
+        }
+        snprintf(o, (size_t)(out + EM_DOUBLE_MAX - o), "e%c%02d", e < 0 ? '-' : '+', e < 0 ? -e : e);
+    }
+}
+
 static void jw_double(jw *j, double v)
 {
-    char num[32];
-    if (!isfinite(v)) v = 0;
-    snprintf(num, sizeof num, "%.6g", v);
-    if (strchr(num, '.') == NULL && strchr(num, 'e') == NULL) strcat(num, ".0"); /* stay a float, as Python would */
+    char num[EM_DOUBLE_MAX];
+    em_formatDouble(num, v);
     jw_str(j, num);
 }
 
