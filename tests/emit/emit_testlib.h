@@ -115,8 +115,7 @@ static inline void tl_rmtree(const char *path)
 
 static inline void tl_mkdirs(const char *path)
 {
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s", path);
+    char *const tmp = tl_xstrdup(path);
     for (char *p = tmp + 1; *p; p++)
         if (*p == '/') {
             *p = '\0';
@@ -124,6 +123,7 @@ static inline void tl_mkdirs(const char *path)
             *p = '/';
         }
     mkdir(tmp, 0755);
+    free(tmp);
 }
 
 /* ---- a sorted list of strings (relative paths of a tree) ---- */
