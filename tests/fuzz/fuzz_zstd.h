@@ -12,7 +12,9 @@
  * empty last block it skips the check of the declared content size unless
  * the whole frame came in one call, and when the output buffer can hold
  * the declared content it reports an unfinished frame ending in an empty
- * block as complete. Its verdict on such frames then depends on how the
+ * block as complete. A legacy-format frame (magic 0xFD2FB522..27) decodes
+ * when it comes whole and is "Unknown frame descriptor" when its header
+ * comes in pieces. Its verdict on such frames then depends on how the
  * input and output are cut, and rd_input's with it (see
  * fixtures/fuzz/crashes/README.md). fz_zstdEmptyBlock finds such inputs so
  * that the targets can leave their verdict unchecked — unless
@@ -77,8 +79,8 @@ static inline uint32_t fz_le(const uint8_t *p, int bytes)
 }
 
 /* 1 when a zstd frame of p[0..n) holds an empty block (raw or RLE of size
- * 0), walking frame and block headers as far as they are well formed;
- * always 0 under FZ_ZSTD_STRICT=1. */
+ * 0) or is in a legacy format, walking frame and block headers as far as
+ * they are well formed; always 0 under FZ_ZSTD_STRICT=1. */
 static inline int fz_zstdEmptyBlock(const uint8_t *p, size_t n)
 {
     static int strict = -1;
@@ -95,6 +97,7 @@ static inline int fz_zstdEmptyBlock(const uint8_t *p, size_t n)
             i += 8 + (size_t)fz_le(p + i + 4, 4);
             continue;
         }
+        if (magic >= 0xFD2FB522u && magic <= 0xFD2FB527u) return 1; /* legacy format v0.2-v0.7 */
         if (magic != 0xFD2FB528u || i + 5 > n) return 0;
         unsigned const fhd = p[i + 4];
         unsigned const fcs = fhd >> 6, single = fhd >> 5 & 1, dict = fhd & 3;
