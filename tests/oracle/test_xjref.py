@@ -157,7 +157,7 @@ class Reader(unittest.TestCase):
 
     def test_unterminated(self):
         got = self.items(b'a,b\n"c,d\ne,f\n')
-        self.assertEqual(got[1], ("record", 2, b'"c,d\ne,f', None, "unterminated_quote"))
+        self.assertEqual(got[1], ("record", 2, b'"c,d\ne,f\n', None, "unterminated_quote"))
 
     def test_csv_out(self):
         self.assertEqual(xjref.csv_line(["a", "b,c", 'd"e', " f", "g\nh", "张三"]),

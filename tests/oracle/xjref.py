@@ -134,8 +134,9 @@ def split_records(data: bytes):
     (the record still ends at the next LF); after a stray quote or text after
     a closing quote the rest of that field is read as unquoted text, and the
     next field may be quoted again.  A CR right before end of file counts as a
-    line end like CR LF.  An unterminated quote takes the rest of the file;
-    its raw loses one trailing line end, like every other raw.
+    line end like CR LF.  An unterminated quote takes the rest of the file
+    verbatim as its raw: its last LF lies inside the open quote, so it is
+    content, not a line end.
     """
     n = len(data)
     pos = 0
@@ -181,12 +182,7 @@ def split_records(data: bytes):
                     field.append(c)
                     i += 1
                 if not closed:
-                    raw = data[start:n]
-                    if raw.endswith(b"\r\n"):
-                        raw = raw[:-2]
-                    elif raw.endswith(b"\n"):
-                        raw = raw[:-1]
-                    yield ("record", start_line, bytes(raw), None, "unterminated_quote")
+                    yield ("record", start_line, bytes(data[start:n]), None, "unterminated_quote")
                     return
                 at_field_start = False
                 if i >= n:
