@@ -6,6 +6,7 @@
  * quote, CR or LF, or starts or ends with a space; quotes are doubled. Any
  * byte is kept as it is, so a re-parse gives back the exact value.
  */
+#include <assert.h>
 #include <string.h>
 
 #include "em_internal.h"
@@ -54,46 +55,95 @@ xj_error em_renderHeader(xj_buf *out, const em_run *run, int zh)
     return buf_appendByte(out, '\n');
 }
 
-static xj_error em_appendHex16(xj_buf *out, uint64_t v)
+/* Raw writers for em_renderRow, which reserves the room first. */
+static char *em_putHex16(char *o, uint64_t v)
 {
     static const char kHex[] = "0123456789abcdef";
-    char hex[16];
-    for (int i = 15; i >= 0; i--, v >>= 4) hex[i] = kHex[v & 15];
-    return buf_append(out, hex, 16);
+    for (int i = 15; i >= 0; i--, v >>= 4) o[i] = kHex[v & 15];
+    return o + 16;
 }
 
+static char *em_putU64(char *o, uint64_t v)
+{
+    char tmp[20];
+    int n = 0;
+    do tmp[n++] = (char)('0' + v % 10), v /= 10;
+    while (v);
+    while (n) *o++ = tmp[--n];
+    return o;
+}
+
+static char *em_putText(char *o, const char *s, size_t n)
+{
+    if (n) memcpy(o, s, n);
+    return o + n;
+}
+
+/* em_appendCsvField's quoting into room already reserved (2n + 2). */
+static char *em_putCsv(char *o, const char *s, size_t n)
+{
+    int quote = n > 0 && (s[0] == ' ' || s[n - 1] == ' ');
+    for (size_t i = 0; i < n && !quote; i++)
+        quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
+    if (!quote) return em_putText(o, s, n);
+    *o++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"') *o++ = '"';
+        *o++ = s[i];
+    }
+    *o++ = '"';
+    return o;
+}
+
+/* One row: the room is computed and reserved once, then written with plain
+ * stores; the vocabulary never needs quoting (no ASCII comma, quote or line
+ * break in any code or Chinese wording). */
 xj_error em_renderRow(xj_buf *out, const em_run *run, const em_row *row, int zh)
 {
     pb_problem const p = (pb_problem)row->problem;
-    int const grouped = p != PB_ID_INVALID;
-    FORWARD_IF_ERROR(buf_appendStr(out, zh ? pb_problemZh(p) : pb_problemCode(p)));
-    FORWARD_IF_ERROR(buf_appendByte(out, ','));
-    FORWARD_IF_ERROR(buf_appendStr(out, pb_reasonCode(row->reason)));
-    FORWARD_IF_ERROR(buf_appendByte(out, ','));
-    if (grouped) FORWARD_IF_ERROR(em_appendHex16(out, row->group_id));
-    FORWARD_IF_ERROR(buf_appendByte(out, ','));
-    if (grouped) FORWARD_IF_ERROR(buf_appendU64(out, row->group_size));
-    FORWARD_IF_ERROR(buf_appendByte(out, ','));
-    if (grouped) {
-        pb_scope const s = (pb_scope)row->scope;
-        FORWARD_IF_ERROR(buf_appendStr(out, zh ? pb_scopeZh(s) : pb_scopeCode(s)));
-        FORWARD_IF_ERROR(buf_appendByte(out, ','));
-        FORWARD_IF_ERROR(buf_appendStr(out, zh ? pb_arbiterZh(s) : pb_arbiterCode(s)));
-    } else {
-        FORWARD_IF_ERROR(buf_appendByte(out, ','));
-    }
-    FORWARD_IF_ERROR(buf_appendByte(out, ','));
-    if (row->keeper != PB_KEEPER_NONE) FORWARD_IF_ERROR(buf_appendByte(out, row->keeper ? '1' : '0'));
-    FORWARD_IF_ERROR(buf_appendByte(out, ','));
+    pb_scope const sc = (pb_scope)row->scope;
     pb_hint const h = (pb_hint)row->hint;
-    FORWARD_IF_ERROR(buf_appendStr(out, zh ? pb_hintZh(h) : pb_hintCode(h)));
-    FORWARD_IF_ERROR(buf_appendByte(out, ','));
-    if (grouped) FORWARD_IF_ERROR(em_appendCsvField(out, row->others, row->others_len));
-    FORWARD_IF_ERROR(buf_appendByte(out, ','));
+    int const grouped = p != PB_ID_INVALID;
+    const char *const problem = zh ? pb_problemZh(p) : pb_problemCode(p);
+    const char *const reason = pb_reasonCode(row->reason);
+    const char *const scope = grouped ? (zh ? pb_scopeZh(sc) : pb_scopeCode(sc)) : "";
+    const char *const arbiter = grouped ? (zh ? pb_arbiterZh(sc) : pb_arbiterCode(sc)) : "";
+    const char *const hint = zh ? pb_hintZh(h) : pb_hintCode(h);
     const char *const src = run->inputs[row->source].name;
-    FORWARD_IF_ERROR(em_appendCsvField(out, src, strlen(src)));
-    FORWARD_IF_ERROR(buf_appendByte(out, ','));
-    FORWARD_IF_ERROR(buf_appendU64(out, row->line));
-    FORWARD_IF_ERROR(buf_append(out, row->tail, row->tail_len));
-    return buf_appendByte(out, '\n');
+    size_t const n_problem = strlen(problem), n_reason = strlen(reason), n_scope = strlen(scope),
+                 n_arbiter = strlen(arbiter), n_hint = strlen(hint), n_src = strlen(src);
+    size_t const n_others = grouped ? row->others_len : 0;
+    /* 10 commas + LF, 16 hex, 2 x 20 digits, keeper, quoting of others and source */
+    size_t const need = n_problem + n_reason + n_scope + n_arbiter + n_hint + 2 * n_others + 2 + 2 * n_src + 2 +
+                        (size_t)row->tail_len + 11 + 16 + 40 + 1;
+    FORWARD_IF_ERROR(buf_reserve(out, need));
+    char *const start = out->data + out->len;
+    char *o = start;
+    o = em_putText(o, problem, n_problem);
+    *o++ = ',';
+    o = em_putText(o, reason, n_reason);
+    *o++ = ',';
+    if (grouped) o = em_putHex16(o, row->group_id);
+    *o++ = ',';
+    if (grouped) o = em_putU64(o, row->group_size);
+    *o++ = ',';
+    o = em_putText(o, scope, n_scope);
+    *o++ = ',';
+    o = em_putText(o, arbiter, n_arbiter);
+    *o++ = ',';
+    if (p == PB_ID_DUPLICATE && row->keeper != PB_KEEPER_NONE) *o++ = row->keeper ? '1' : '0';
+    *o++ = ',';
+    o = em_putText(o, hint, n_hint);
+    *o++ = ',';
+    if (grouped) o = em_putCsv(o, row->others, n_others);
+    *o++ = ',';
+    o = em_putCsv(o, src, n_src);
+    *o++ = ',';
+    o = em_putU64(o, row->line);
+    o = em_putText(o, row->tail, row->tail_len);
+    *o++ = '\n';
+    assert((size_t)(o - start) <= need);
+    out->len += (size_t)(o - start);
+    out->data[out->len] = '\0';
+    return XJ_OK;
 }

@@ -22,12 +22,14 @@ static xj_error em_ioError(em_ctx *ctx, const char *what, const char *rel)
                    "directory's parent", what, ctx->tmp_path, rel, strerror(errno));
 }
 
-xj_error em_open(em_ctx *ctx, em_writer *w, const char *rel)
+static xj_error em_openInto(em_ctx *ctx, em_writer *w, const char *rel, xj_buf *lent)
 {
     memset(w, 0, sizeof *w);
     w->ctx = ctx;
     w->fd = -1;
-    buf_init(&w->buf, EM_WRITE_BUFFER);
+    buf_init(&w->own, EM_WRITE_BUFFER);
+    w->buf = lent ? lent : &w->own;
+    buf_clear(w->buf);
     XXH3_128bits_reset(&w->hash);
     w->path = xj_strndup(rel, strlen(rel));
     RETURN_ERROR_IF(w->path == NULL, ctx->st, XJ_ERR_NOMEM, "out of memory");
@@ -37,12 +39,22 @@ xj_error em_open(em_ctx *ctx, em_writer *w, const char *rel)
         em_abandon(w);
         return e;
     }
-    xj_error const err = buf_reserve(&w->buf, EM_WRITE_BUFFER - 1);
+    xj_error const err = buf_reserve(w->buf, EM_WRITE_BUFFER - 1);
     if (err) {
         em_abandon(w);
         return st_fail(ctx->st, err, "out of memory writing %s", rel);
     }
     return XJ_OK;
+}
+
+xj_error em_open(em_ctx *ctx, em_writer *w, const char *rel)
+{
+    return em_openInto(ctx, w, rel, NULL);
+}
+
+xj_error em_openLent(em_ctx *ctx, em_writer *w, const char *rel, xj_buf *lent)
+{
+    return em_openInto(ctx, w, rel, lent);
 }
 
 static xj_error em_writeAll(em_writer *w, const char *p, size_t n)
@@ -62,8 +74,8 @@ static xj_error em_writeAll(em_writer *w, const char *p, size_t n)
 
 static xj_error em_flush(em_writer *w)
 {
-    xj_error const err = em_writeAll(w, w->buf.data, w->buf.len);
-    buf_clear(&w->buf);
+    xj_error const err = em_writeAll(w, w->buf->data, w->buf->len);
+    buf_clear(w->buf);
     return err;
 }
 
@@ -72,12 +84,13 @@ xj_error em_put(em_writer *w, const void *p, size_t n)
     if (n == 0) return XJ_OK;
     XXH3_128bits_update(&w->hash, p, n);
     w->size += n;
-    if (w->buf.len + n > EM_WRITE_BUFFER - 1) {
+    xj_buf *const b = w->buf;
+    if (b->len + n > EM_WRITE_BUFFER - 1) {
         FORWARD_IF_ERROR(em_flush(w));
         if (n >= EM_WRITE_BUFFER / 2) return em_writeAll(w, p, n); /* large pieces skip the copy */
     }
-    memcpy(w->buf.data + w->buf.len, p, n);
-    w->buf.len += n;
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
     return XJ_OK;
 }
 
@@ -115,7 +128,8 @@ void em_abandon(em_writer *w)
     w->fd = -1;
     xj_free(w->path);
     w->path = NULL;
-    buf_free(&w->buf);
+    if (w->buf) buf_clear(w->buf); /* a lent buffer is kept for the next file */
+    buf_free(&w->own);
 }
 
 xj_error em_mkdir(em_ctx *ctx, const char *rel)

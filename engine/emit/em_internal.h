@@ -47,7 +47,8 @@ typedef struct em_writer {
     em_ctx *ctx;           /* owner */
     int fd;                /* -1 once closed */
     char *path;            /* relative path */
-    xj_buf buf;            /* pending bytes */
+    xj_buf own;            /* pending bytes, unless a buffer was lent */
+    xj_buf *buf;           /* &own, or the lent buffer (kept on close) */
     XXH3_state_t hash;     /* over every byte written */
     uint64_t size;         /* bytes written */
     int unlisted;          /* not recorded for MANIFEST (MANIFEST itself) */
@@ -55,6 +56,10 @@ typedef struct em_writer {
 
 /* Creates (O_EXCL) `rel` inside the output directory; parents must exist. */
 xj_error em_open(em_ctx *ctx, em_writer *w, const char *rel);
+/* The same with a buffer lent by the caller (max >= EM_WRITE_BUFFER), reused
+ * from file to file: 20,000 small school files then cost no allocation each,
+ * and a file under EM_WRITE_BUFFER bytes is written with one write(2). */
+xj_error em_openLent(em_ctx *ctx, em_writer *w, const char *rel, xj_buf *lent);
 xj_error em_put(em_writer *w, const void *p, size_t n);
 xj_error em_putBuf(em_writer *w, const xj_buf *b);
 /* Flushes, fsyncs, closes and records the file for MANIFEST. */
@@ -129,6 +134,9 @@ xj_error em_appendHtml(xj_buf *out, const char *s, size_t n);
 
 /* The stages of em_write, each writing its own files. */
 xj_error em_writeProblems(em_ctx *ctx);       /* sorts rows, problems.csv, schools/ */
+/* Sorts run->rows into problems.csv order (em_sort.c); *runs gets n+1
+ * offsets: rows [runs[k], runs[k+1]) share one school code. */
+xj_error em_sortRows(em_ctx *ctx, size_t **runs, size_t *n_runs);
 xj_error em_writeRejects(em_ctx *ctx);        /* rejects.csv */
 xj_error em_writeSummary(em_ctx *ctx, double write_seconds); /* summary.json */
 xj_error em_writeSchoolReadme(em_ctx *ctx);   /* schools/README.txt */

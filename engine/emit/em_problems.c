@@ -1,11 +1,19 @@
 /*
- * em_problems — problems.csv and the per-school files.
+ * em_problems — problems.csv, the per-school files and rejects.csv.
  *
- * Rows are sorted once by (school, problem, group_id, source name, line,
- * source index, reason) — the order of SPEC §6 with ties made total — so
- * each school's rows are one contiguous run, written to its file in one go.
- * A school code becomes a path only when it is exactly 10 ASCII digits; any
- * other code goes to schools/_invalid/ under a hash of its bytes.
+ * Rows are sorted once (em_sort.c) by (school, problem, group_id, source
+ * name, line, source index, reason) — the order of SPEC §6 with ties made
+ * total — so each school's rows are one contiguous run. A school code
+ * becomes a path only when it is exactly 10 ASCII digits; any other code
+ * goes to schools/_invalid/ under a hash of its bytes.
+ *
+ * With 20,000+ school files the cost is per file, not per byte: each file
+ * is rendered into a buffer reused from file to file and, when under
+ * EM_WRITE_BUFFER, written with one write(2); rows are rendered in batches
+ * (one copy and one hash update per batch, no syscall per row). With
+ * run->threads > 1 the school files are written by several workers, each
+ * with its own buffers and file list; a file's bytes depend only on its rows
+ * and MANIFEST sorts the list, so the output is the same for any count.
  *
  * The per-school options (--excel, --output-encoding gbk, --headers en)
  * transform the per-school lines only, after rendering; problems.csv is
@@ -15,31 +23,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "em_internal.h"
-
-static int em_bytesCmp(const char *a, size_t an, const char *b, size_t bn)
-{
-    int const c = memcmp(a, b, an < bn ? an : bn);
-    if (c) return c;
-    return an < bn ? -1 : an > bn;
-}
-
-static int em_cmpRows(const void *pa, const void *pb, void *arg)
-{
-    const em_run *const run = arg;
-    const em_row *const a = pa, *const b = pb;
-    int c = em_bytesCmp(a->school, a->school_len, b->school, b->school_len);
-    if (c) return c;
-    if (a->problem != b->problem) return a->problem < b->problem ? -1 : 1;
-    /* group_id as 16 hex digits compares like the number; id_invalid rows
-     * print no group id, so it must not order them */
-    if (a->problem != PB_ID_INVALID && a->group_id != b->group_id) return a->group_id < b->group_id ? -1 : 1;
-    c = strcmp(run->inputs[a->source].name, run->inputs[b->source].name);
-    if (c) return c;
-    if (a->line != b->line) return a->line < b->line ? -1 : 1;
-    if (a->source != b->source) return a->source < b->source ? -1 : 1;
-    return (int)a->reason - (int)b->reason;
-}
+#include "xj_alloc.h"
 
 /* schools/<province>/<code>.csv, or schools/_invalid/x<hash>.csv. */
 void em_schoolPath(const em_row *row, char *path, size_t cap, char *dir, size_t dcap)
@@ -52,11 +41,6 @@ void em_schoolPath(const em_row *row, char *path, size_t cap, char *dir, size_t 
         snprintf(path, cap, "schools/_invalid/x%016llx.csv",
                  (unsigned long long)XXH3_64bits(row->school, row->school_len));
     }
-}
-
-static int em_sameSchool(const em_row *a, const em_row *b)
-{
-    return a->school_len == b->school_len && memcmp(a->school, b->school, a->school_len) == 0;
 }
 
 /* The per-school options applied to one rendered line: formula-like values
@@ -137,59 +121,178 @@ xj_error em_putSchoolText(em_ctx *ctx, em_writer *w, const char *s, size_t n)
     return err;
 }
 
-xj_error em_writeProblems(em_ctx *ctx)
+#define EM_RENDER_BATCH (256u << 10)
+
+static xj_error em_writeAllProblems(em_ctx *ctx)
 {
     em_run *const run = ctx->run;
-    qsort_r(run->rows, run->n_rows, sizeof *run->rows, em_cmpRows, run);
-
     xj_buf line;
     buf_init(&line, (size_t)1 << 30);
     em_writer all;
     xj_error err = em_open(ctx, &all, "problems.csv");
     if (!err) err = em_renderHeader(&line, run, 0);
     if (!err) err = em_putBuf(&all, &line);
+    buf_clear(&line);
+    /* rows are rendered in batches: one copy and one hash update per batch */
     for (size_t i = 0; i < run->n_rows && !err; i++) {
-        buf_clear(&line);
-        err = em_renderRow(&line, run, &run->rows[i], 0);
-        if (!err) err = em_putBuf(&all, &line);
+        if (line.len >= EM_RENDER_BATCH) {
+            err = em_putBuf(&all, &line);
+            buf_clear(&line);
+        }
+        if (!err) err = em_renderRow(&line, run, &run->rows[i], 0);
     }
+    if (!err) err = em_putBuf(&all, &line);
     if (!err) err = em_close(&all);
     else em_abandon(&all);
+    buf_free(&line);
+    if (err && ctx->st->code == XJ_OK) st_fail(ctx->st, err, "cannot render problems.csv: %s", xj_errorName(err));
+    return err;
+}
 
+/* One worker's state while writing school files: its own status and file
+ * list (merged afterwards), scratch buffers and GB 18030 converter. */
+typedef struct em_schoolWorker {
+    em_ctx ctx;            /* a copy of the shared context with its own st/files */
+    xj_status st;          /* this worker's first error */
+    em_schoolText text;    /* per-school transforms */
+    xj_buf line;           /* one rendered row */
+    xj_buf out;            /* the write buffer lent to each file */
+} em_schoolWorker;
+
+/* One school's file: rows [from, to). */
+static xj_error em_writeSchool(em_schoolWorker *wk, const xj_buf *header, size_t from, size_t to)
+{
+    em_ctx *const ctx = &wk->ctx;
+    const em_run *const run = ctx->run;
     int const zh = !run->school_headers_en;
-    em_schoolText text;
-    if (!err) err = em_schoolTextInit(ctx, &text);
-    else memset(&text, 0, sizeof text);
+    char path[96], dir[64];
+    em_schoolPath(&run->rows[from], path, sizeof path, dir, sizeof dir);
+    em_writer w;
+    FORWARD_IF_ERROR(em_openLent(ctx, &w, path, &wk->out));
+    xj_error err = XJ_OK;
+    if (run->excel && !run->school_gbk) err = em_put(&w, "\xEF\xBB\xBF", 3); /* Excel reads a GB file as ANSI */
+    if (!err) err = em_putSchoolLine(ctx, &wk->text, &w, header);
+    int const plain = !run->excel && !run->school_gbk; /* else the transforms go line by line */
+    buf_clear(&wk->line);
+    for (size_t k = from; k < to && !err; k++) {
+        if (wk->line.len > 0 && (!plain || wk->line.len >= EM_RENDER_BATCH)) {
+            err = em_putSchoolLine(ctx, &wk->text, &w, &wk->line);
+            buf_clear(&wk->line);
+        }
+        if (!err) err = em_renderRow(&wk->line, run, &run->rows[k], zh);
+    }
+    if (!err && wk->line.len > 0) err = em_putSchoolLine(ctx, &wk->text, &w, &wk->line);
+    if (!err) return em_close(&w);
+    em_abandon(&w);
+    if (ctx->st->code == XJ_OK) st_fail(ctx->st, err, "cannot render %s: %s", path, xj_errorName(err));
+    return err;
+}
+
+/* Moves a worker's files into the shared list. */
+static xj_error em_adoptFiles(em_ctx *ctx, em_ctx *from)
+{
+    if (from->n_files > ctx->cap_files - ctx->n_files) {
+        size_t const ncap = ctx->n_files + from->n_files;
+        em_file *const grown = xj_reallocArray(ctx->files, ncap, sizeof *grown);
+        RETURN_ERROR_IF(grown == NULL, ctx->st, XJ_ERR_NOMEM, "out of memory");
+        ctx->files = grown;
+        ctx->cap_files = ncap;
+    }
+    memcpy(ctx->files + ctx->n_files, from->files, from->n_files * sizeof *from->files);
+    ctx->n_files += from->n_files;
+    xj_free(from->files);
+    from->files = NULL;
+    from->n_files = from->cap_files = 0;
+    return XJ_OK;
+}
+
+/* schools/: one file per run of equal codes. Every directory is made first;
+ * then the files, on run->threads workers when asked. A file's bytes depend
+ * only on its rows, and MANIFEST sorts the list, so the output is the same
+ * whatever the thread count. */
+static xj_error em_writeSchools(em_ctx *ctx, const size_t *runs, size_t n_runs)
+{
+    em_run *const run = ctx->run;
+    FORWARD_IF_ERROR(em_mkdir(ctx, "schools"));
+    unsigned char made[EM_PROVINCES] = {0};
+    for (size_t r = 0; r < n_runs; r++) {
+        const em_row *const row = &run->rows[runs[r]];
+        int const p = em_provinceIndex(row->school, row->school_len);
+        if (made[p]) continue;
+        char path[96], dir[64];
+        em_schoolPath(row, path, sizeof path, dir, sizeof dir);
+        FORWARD_IF_ERROR(em_mkdir(ctx, dir));
+        made[p] = 1;
+    }
     xj_buf header;
     buf_init(&header, (size_t)1 << 30);
-    if (!err) err = em_renderHeader(&header, run, zh);
-    if (!err) err = em_mkdir(ctx, "schools");
-    char path[96], dir[64], made[64] = "";
-    for (size_t i = 0; i < run->n_rows && !err;) {
-        size_t j = i + 1;
-        while (j < run->n_rows && em_sameSchool(&run->rows[i], &run->rows[j])) j++;
-        em_schoolPath(&run->rows[i], path, sizeof path, dir, sizeof dir);
-        em_writer w;
-        if (strcmp(dir, made) != 0) { /* rows come sorted: each directory once */
-            err = em_mkdir(ctx, dir);
-            snprintf(made, sizeof made, "%s", dir);
-        }
-        if (!err) err = em_openSchoolFile(ctx, &w, path);
-        if (err) break;
-        err = em_putSchoolLine(ctx, &text, &w, &header);
-        for (size_t k = i; k < j && !err; k++) {
-            buf_clear(&line);
-            err = em_renderRow(&line, run, &run->rows[k], zh);
-            if (!err) err = em_putSchoolLine(ctx, &text, &w, &line);
-        }
-        if (!err) err = em_close(&w);
-        else em_abandon(&w);
-        i = j;
+    xj_error err = em_renderHeader(&header, run, !run->school_headers_en);
+    if (err) {
+        buf_free(&header);
+        return st_fail(ctx->st, err, "cannot render the school file header: %s", xj_errorName(err));
     }
-    buf_free(&line);
+    int const threads = run->threads > 1 && n_runs > 1 ? run->threads : 1;
+    em_schoolWorker *const workers = xj_calloc((size_t)threads, sizeof *workers);
+    if (workers == NULL) {
+        buf_free(&header);
+        return st_fail(ctx->st, XJ_ERR_NOMEM, "out of memory");
+    }
+    for (int t = 0; t < threads; t++) {
+        em_schoolWorker *const wk = &workers[t];
+        wk->ctx = *ctx;
+        wk->ctx.files = NULL;
+        wk->ctx.n_files = wk->ctx.cap_files = 0;
+        wk->ctx.st = &wk->st;
+        st_init(&wk->st);
+        buf_init(&wk->line, (size_t)1 << 30);
+        buf_init(&wk->out, EM_WRITE_BUFFER);
+    }
+    int failed = 0; /* set once any worker fails: the others stop early */
+#pragma omp parallel num_threads(threads)
+    {
+        int tid = 0;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+#endif
+        em_schoolWorker *const wk = &workers[tid];
+        xj_error local = em_schoolTextInit(&wk->ctx, &wk->text);
+#pragma omp for schedule(dynamic, 16)
+        for (long r = 0; r < (long)n_runs; r++) {
+            int stop;
+#pragma omp atomic read
+            stop = failed;
+            if (local || stop) continue;
+            local = em_writeSchool(wk, &header, runs[r], runs[r + 1]);
+            if (local) {
+#pragma omp atomic write
+                failed = 1;
+            }
+        }
+        em_schoolTextFree(&wk->text);
+    }
+    /* the first worker's error in worker order, its files kept for cleanup */
+    for (int t = 0; t < threads; t++) {
+        em_schoolWorker *const wk = &workers[t];
+        if (!err && wk->st.code != XJ_OK) err = st_fail(ctx->st, wk->st.code, "%s", wk->st.message);
+        xj_error const e = em_adoptFiles(ctx, &wk->ctx);
+        if (!err) err = e;
+        for (size_t i = 0; i < wk->ctx.n_files; i++) xj_free(wk->ctx.files[i].path);
+        xj_free(wk->ctx.files);
+        buf_free(&wk->line);
+        buf_free(&wk->out);
+    }
+    xj_free(workers);
     buf_free(&header);
-    em_schoolTextFree(&text);
-    if (err && ctx->st->code == XJ_OK) st_fail(ctx->st, err, "cannot render the problem rows: %s", xj_errorName(err));
+    return err;
+}
+
+xj_error em_writeProblems(em_ctx *ctx)
+{
+    size_t *runs = NULL, n_runs = 0;
+    FORWARD_IF_ERROR(em_sortRows(ctx, &runs, &n_runs));
+    xj_error err = em_writeAllProblems(ctx);
+    if (!err) err = em_writeSchools(ctx, runs, n_runs);
+    xj_free(runs);
     return err;
 }
 
@@ -203,7 +306,7 @@ static int em_cmpRejects(const void *pa, const void *pb)
 xj_error em_writeRejects(em_ctx *ctx)
 {
     em_run *const run = ctx->run;
-    qsort(run->rejects, run->n_rejects, sizeof *run->rejects, em_cmpRejects);
+    if (run->n_rejects > 1) qsort(run->rejects, run->n_rejects, sizeof *run->rejects, em_cmpRejects);
     xj_buf line;
     buf_init(&line, (size_t)1 << 30);
     em_writer w;

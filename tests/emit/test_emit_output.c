@@ -155,7 +155,7 @@ static void generate(void)
                 row->group_size = (uint32_t)(rnd() % 7);
                 row->scope = (uint8_t)(rnd() % PB_SCOPE_COUNT);
                 row->reason = (uint8_t)(1 + rnd() % (XJ_ID_REASON_COUNT - 1));
-                row->keeper = PB_KEEPER_NONE;
+                row->keeper = (uint8_t)(rnd() % 3);
                 row->hint = PB_HINT_CORRECT_ID;
             } else {
                 unsigned const g = (unsigned)(rnd() % 40);
