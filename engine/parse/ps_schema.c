@@ -3,8 +3,9 @@
  *
  * A header matches a field when, after trimming, it equals one of the field's
  * names (Chinese exactly, English ignoring ASCII case) or a --map alias. A
- * --map alias takes its header away from every built-in match, so a user can
- * re-point a column that a built-in name would have claimed.
+ * --map alias takes its header away from every built-in match, and a field
+ * named by --map is found only through it, so a user can re-point a column
+ * and settle two columns that both carry a field's built-in names.
  */
 #include "ps_schema.h"
 
@@ -88,6 +89,10 @@ static int ps_fieldOfHeader(const char *h, size_t n, const ps_userMap *maps, siz
     for (size_t i = 0; i < n_maps; i++)
         if (maps[i].header_len == n && memcmp(maps[i].header, h, n) == 0) return (int)maps[i].field;
     for (int f = 0; f < PS_FIELD_COUNT; f++) {
+        /* a --map for this field settles it: its built-in names no longer claim columns */
+        int mapped = 0;
+        for (size_t i = 0; i < n_maps; i++) mapped |= maps[i].field == (ps_field)f;
+        if (mapped) continue;
         if (strlen(kFields[f].en) == n && strncasecmp(h, kFields[f].en, n) == 0) return f;
         for (const char *const *alias = kFields[f].names; *alias; alias++)
             if (ps_eq(h, n, *alias)) return f;

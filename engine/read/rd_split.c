@@ -80,6 +80,17 @@ static xj_error sp_pushRecord(rd_splitter *sp, size_t end, xj_status *st)
         c->blank_lines++;
         return XJ_OK;
     }
+    if (len > XJ_MAX_RECORD) {
+        /* found whole within one read, yet over the limit: rejected like
+         * those cut while being read (first XJ_MAX_RECORD bytes kept) */
+        rd_overlong *const grown = xj_reallocArray(c->overlong, c->n_overlong + 1, sizeof *grown);
+        RETURN_ERROR_IF(grown == NULL, st, XJ_ERR_NOMEM, "out of memory");
+        c->overlong = grown;
+        char *const raw = xj_strndup(d + sp->rec_start, XJ_MAX_RECORD);
+        RETURN_ERROR_IF(raw == NULL, st, XJ_ERR_NOMEM, "out of memory");
+        c->overlong[c->n_overlong++] = (rd_overlong){sp->rec_line, raw, XJ_MAX_RECORD};
+        return XJ_OK;
+    }
     if (c->n_recs == c->cap_recs) {
         size_t const ncap = c->cap_recs ? c->cap_recs * 2 : 4096;
         rd_record *const grown = xj_reallocArray(c->recs, ncap, sizeof *grown);
