@@ -198,7 +198,7 @@ static xj_error em_adoptFiles(em_ctx *ctx, em_ctx *from)
         ctx->files = grown;
         ctx->cap_files = ncap;
     }
-    memcpy(ctx->files + ctx->n_files, from->files, from->n_files * sizeof *from->files);
+    if (from->n_files) memcpy(ctx->files + ctx->n_files, from->files, from->n_files * sizeof *from->files);
     ctx->n_files += from->n_files;
     xj_free(from->files);
     from->files = NULL;

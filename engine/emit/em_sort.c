@@ -286,6 +286,7 @@ xj_error em_sortRows(em_ctx *ctx, size_t **runs_out, size_t *n_runs_out)
         for (size_t r = 0; r < n_codes; r++)
             if (runs[r + 1] - runs[r] > largest) largest = runs[r + 1] - runs[r];
         int const threads = run->threads > 1 && n_codes > 1 ? run->threads : 1;
+        (void)threads; /* without OpenMP the loop below runs serially */
 #pragma omp parallel num_threads(threads)
         {
             em_rowKey *const keys = xj_mallocArray(largest ? largest : 1, sizeof *keys);

@@ -195,7 +195,7 @@ static inline void tl_walk(const char *root, tl_list *out)
 {
     memset(out, 0, sizeof *out);
     tl_walkInto(root, "", out);
-    qsort(out->items, out->n, sizeof *out->items, tl_cmpStr);
+    if (out->n) qsort(out->items, out->n, sizeof *out->items, tl_cmpStr);
 }
 
 /* Names directly inside a directory (files and directories), sorted. */
@@ -208,7 +208,7 @@ static inline void tl_listDir(const char *dir, tl_list *out)
     while ((e = readdir(d)) != NULL)
         if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) tl_listAdd(out, e->d_name);
     closedir(d);
-    qsort(out->items, out->n, sizeof *out->items, tl_cmpStr);
+    if (out->n) qsort(out->items, out->n, sizeof *out->items, tl_cmpStr);
 }
 
 /* ---- CSV through libcsv ---- */
