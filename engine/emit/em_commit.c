@@ -193,10 +193,35 @@ xj_error em_write(em_run *run, xj_status *st)
     if (!err) err = em_syncTree(&ctx);
     if (ctx.dirfd >= 0) close(ctx.dirfd);
 
+    /* After the swap `gone` names what must be removed: the old result (with
+     * --force) or, on failure, the temporary. */
+    char gone[NAME_MAX + 64];
+    snprintf(gone, sizeof gone, "%s", tmp);
+    int aside = 0; /* the old result was renamed aside, not exchanged */
     if (!err && exists) {
-        if (renameat2(parentfd, tmp, parentfd, name, RENAME_EXCHANGE) != 0)
-            err = st_fail(st, XJ_ERR_IO, "cannot replace %s: %s", run->outdir, strerror(errno));
-        /* on success the old result now has the temporary's name */
+        if (renameat2(parentfd, tmp, parentfd, name, RENAME_EXCHANGE) != 0) {
+            if (errno == EINVAL || errno == ENOSYS || errno == ENOTSUP) {
+                /* a file system without RENAME_EXCHANGE: move the old result
+                 * aside, then the new one in; OUTDIR is missing for that
+                 * instant, never half-written, and restored on failure */
+                snprintf(gone, sizeof gone, ".%s.old-%ld-%08llx", name, (long)getpid(),
+                         (unsigned long long)(em_random() & 0xffffffffu));
+                if (renameat(parentfd, name, parentfd, gone) != 0) {
+                    err = st_fail(st, XJ_ERR_IO, "cannot move %s aside: %s", run->outdir, strerror(errno));
+                    snprintf(gone, sizeof gone, "%s", tmp);
+                } else if (renameat(parentfd, tmp, parentfd, name) != 0) {
+                    err = st_fail(st, XJ_ERR_IO, "cannot rename %s to %s: %s", tmp_path, run->outdir,
+                                  strerror(errno));
+                    renameat(parentfd, gone, parentfd, name);
+                    snprintf(gone, sizeof gone, "%s", tmp);
+                } else {
+                    aside = 1;
+                }
+            } else {
+                err = st_fail(st, XJ_ERR_IO, "cannot replace %s: %s", run->outdir, strerror(errno));
+            }
+        }
+        /* after an exchange the old result has the temporary's name */
     } else if (!err) {
         if (renameat(parentfd, tmp, parentfd, name) != 0)
             err = st_fail(st, XJ_ERR_IO, "cannot rename %s to %s: %s", tmp_path, run->outdir, strerror(errno));
@@ -205,12 +230,19 @@ xj_error em_write(em_run *run, xj_status *st)
         /* the rename may not survive a crash: undo it, so that a failed run
          * never leaves a new OUTDIR behind */
         err = st_fail(st, XJ_ERR_IO, "cannot sync %s: %s", parent, strerror(errno));
-        if (exists) renameat2(parentfd, tmp, parentfd, name, RENAME_EXCHANGE);
-        else renameat(parentfd, name, parentfd, tmp);
+        if (aside) {
+            renameat(parentfd, name, parentfd, tmp);
+            renameat(parentfd, gone, parentfd, name);
+            snprintf(gone, sizeof gone, "%s", tmp);
+        } else if (exists) {
+            renameat2(parentfd, tmp, parentfd, name, RENAME_EXCHANGE);
+        } else {
+            renameat(parentfd, name, parentfd, tmp);
+        }
     }
     /* the failed attempt, or the replaced old result; should this fail, the
      * next run removes it (em_removeStale) */
-    em_removeTree(parentfd, tmp, 0);
+    em_removeTree(parentfd, gone, 0);
     close(parentfd);
     for (size_t i = 0; i < ctx.n_files; i++) xj_free(ctx.files[i].path);
     xj_free(ctx.files);

@@ -296,16 +296,28 @@ xj_error em_writeProblems(em_ctx *ctx)
     return err;
 }
 
+/* (source index, line) as SPEC §6 asks; two rejects never share a line of
+ * one input, but error and raw bytes break any tie so that the order never
+ * depends on the input order. */
 static int em_cmpRejects(const void *pa, const void *pb)
 {
     const em_reject *const a = pa, *const b = pb;
     if (a->source != b->source) return a->source < b->source ? -1 : 1;
-    return a->line < b->line ? -1 : a->line > b->line;
+    if (a->line != b->line) return a->line < b->line ? -1 : 1;
+    int const c = strcmp(a->error, b->error);
+    if (c) return c;
+    size_t const n = a->raw_len < b->raw_len ? a->raw_len : b->raw_len;
+    int const d = n ? memcmp(a->raw, b->raw, n) : 0;
+    if (d) return d;
+    return a->raw_len < b->raw_len ? -1 : a->raw_len > b->raw_len;
 }
 
 xj_error em_writeRejects(em_ctx *ctx)
 {
     em_run *const run = ctx->run;
+    for (size_t i = 0; i < run->n_rejects; i++)
+        RETURN_ERROR_IF(run->rejects[i].source >= run->n_inputs, ctx->st, XJ_ERR_INTERNAL,
+                        "internal error: rejected row %zu names input %u", i, (unsigned)run->rejects[i].source);
     if (run->n_rejects > 1) qsort(run->rejects, run->n_rejects, sizeof *run->rejects, em_cmpRejects);
     xj_buf line;
     buf_init(&line, (size_t)1 << 30);
@@ -315,8 +327,11 @@ xj_error em_writeRejects(em_ctx *ctx)
     for (size_t i = 0; i < run->n_rejects && !err; i++) {
         const em_reject *const r = &run->rejects[i];
         const char *const src = run->inputs[r->source].name;
-        buf_clear(&line);
-        err = em_appendCsvField(&line, src, strlen(src));
+        if (line.len >= EM_RENDER_BATCH) { /* batches, as for problems.csv */
+            err = em_putBuf(&w, &line);
+            buf_clear(&line);
+        }
+        if (!err) err = em_appendCsvField(&line, src, strlen(src));
         if (!err) err = buf_appendByte(&line, ',');
         if (!err) err = buf_appendU64(&line, r->line);
         if (!err) err = buf_appendByte(&line, ',');
@@ -324,8 +339,8 @@ xj_error em_writeRejects(em_ctx *ctx)
         if (!err) err = buf_appendByte(&line, ',');
         if (!err) err = em_appendCsvField(&line, r->raw, r->raw_len);
         if (!err) err = buf_appendByte(&line, '\n');
-        if (!err) err = em_putBuf(&w, &line);
     }
+    if (!err) err = em_putBuf(&w, &line);
     buf_free(&line);
     if (!err) return em_close(&w);
     em_abandon(&w);

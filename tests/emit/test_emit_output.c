@@ -182,7 +182,7 @@ static void generate(void)
         j->line = next_line[j->source] += 1 + rnd() % 5;
         j->error = kErrors[rnd() % (sizeof kErrors / sizeof kErrors[0])];
         size_t const n = i == 0 ? 0 : rnd() % 40;
-        static const char kBytes[] = {',', '"', '\r', '\n', ' ', 'a', (char)0xff, (char)0xc3, '\x01', 'z'};
+        static const char kBytes[] = {',', '"', '\r', '\n', ' ', 'a', (char)0xff, (char)0xc3, '\x01', 'z', '\0'};
         char *const raw = tl_xmalloc(n + 1);
         for (size_t k = 0; k < n; k++) raw[k] = kBytes[rnd() % sizeof kBytes];
         raw[n] = '\0';
