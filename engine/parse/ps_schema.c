@@ -3,9 +3,10 @@
  *
  * A header matches a field when, after trimming, it equals one of the field's
  * names (Chinese exactly, English ignoring ASCII case) or a --map alias. A
- * --map alias takes its header away from every built-in match, and a field
- * named by --map is found only through it, so a user can re-point a column
- * and settle two columns that both carry a field's built-in names.
+ * --map alias takes its header away from every built-in match, and in a file
+ * that has the mapped header the field is found only through it, so a user
+ * can re-point a column and settle two columns that both carry a field's
+ * built-in names; files without that header keep the built-in names.
  */
 #include "ps_schema.h"
 
@@ -83,16 +84,14 @@ void ps_schemaFree(ps_schema *s)
     s->out_col = NULL;
 }
 
-/* Which field a trimmed header names, or -1. */
-static int ps_fieldOfHeader(const char *h, size_t n, const ps_userMap *maps, size_t n_maps)
+/* Which field a trimmed header names, or -1. `settled[f]`: a --map header
+ * for field f is present in this file, so f's built-in names claim nothing. */
+static int ps_fieldOfHeader(const char *h, size_t n, const ps_userMap *maps, size_t n_maps, const int *settled)
 {
     for (size_t i = 0; i < n_maps; i++)
         if (maps[i].header_len == n && memcmp(maps[i].header, h, n) == 0) return (int)maps[i].field;
     for (int f = 0; f < PS_FIELD_COUNT; f++) {
-        /* a --map for this field settles it: its built-in names no longer claim columns */
-        int mapped = 0;
-        for (size_t i = 0; i < n_maps; i++) mapped |= maps[i].field == (ps_field)f;
-        if (mapped) continue;
+        if (settled[f]) continue;
         if (strlen(kFields[f].en) == n && strncasecmp(h, kFields[f].en, n) == 0) return f;
         for (const char *const *alias = kFields[f].names; *alias; alias++)
             if (ps_eq(h, n, *alias)) return f;
@@ -132,6 +131,16 @@ xj_error ps_mapHeader(const char *const *names, const uint32_t *lens, size_t n,
     for (int f = 0; f < PS_FIELD_COUNT; f++) out->col_of[f] = -1;
     out->out_col = xj_mallocArray(n ? n : 1, sizeof *out->out_col);
     RETURN_ERROR_IF(out->out_col == NULL, st, XJ_ERR_NOMEM, "out of memory reading the header of %s", source);
+    /* a --map whose header this file has settles its field for this file;
+     * other files (without that header) still use the built-in names */
+    int settled[PS_FIELD_COUNT] = {0};
+    for (size_t c = 0; c < n; c++) {
+        const char *h = names[c];
+        size_t hn = lens[c];
+        nm_trim(&h, &hn);
+        for (size_t i = 0; i < n_maps; i++)
+            if (maps[i].header_len == hn && memcmp(maps[i].header, h, hn) == 0) settled[maps[i].field] = 1;
+    }
     for (size_t c = 0; c < n; c++) {
         const char *h = names[c];
         size_t hn = lens[c];
@@ -145,7 +154,7 @@ xj_error ps_mapHeader(const char *const *names, const uint32_t *lens, size_t n,
         }
         xj_error const err = ps_outColumn(cols, h, hn, same_before, &out->out_col[c]);
         RETURN_ERROR_IF(err, st, err, "out of memory reading the header of %s", source);
-        int const f = ps_fieldOfHeader(h, hn, maps, n_maps);
+        int const f = ps_fieldOfHeader(h, hn, maps, n_maps, settled);
         if (f < 0) continue;
         if (out->col_of[f] >= 0) {
             const char *o = names[out->col_of[f]];
