@@ -14,10 +14,12 @@
  * take the rest of the input for a whole frame (if it starts like a
  * skippable frame) and report success, skip the content-size check of a
  * frame whose last block is empty, or refuse a legacy-format frame it
- * decodes when given whole (fixtures/fuzz/crashes/README.md). So the
- * reference decodes both ways, whole and cut like rd_input's feed, and
- * when the two disagree the targets leave the verdict unchecked (the bytes
- * still must agree) — unless FZ_ZSTD_STRICT=1 is set, to reproduce.
+ * decodes when given whole (fixtures/fuzz/crashes/README.md); whether its
+ * whole-frame shortcut is taken also depends on the output room. So the
+ * reference decodes whole, and cut like rd_input's feed with large and with
+ * small output steps; when these disagree the targets leave the verdict
+ * unchecked (the bytes still must agree) — unless FZ_ZSTD_STRICT=1 is set,
+ * to reproduce.
  */
 #ifndef XJ_FUZZ_ZSTD_H
 #define XJ_FUZZ_ZSTD_H
@@ -36,10 +38,13 @@ typedef enum fz_zstdVerdict {
     FZ_ZSTD_TOO_BIG   /* stopped at the limit: no verdict */
 } fz_zstdVerdict;
 
+#define FZ_ZSTD_SMALL_PREFIX (64u << 10) /* output given 7 bytes at a time by the "small" feed */
+
 /* Decodes src[0..n) into out[0..cap) (*out_len bytes), fed whole or, with
- * `cut`, as its first 4 bytes and then the rest. */
-static inline fz_zstdVerdict fz_zstdDecodeFed(const uint8_t *src, size_t n, int cut, uint8_t *out, size_t cap,
-                                              size_t *out_len)
+ * `cut`, as its first 4 bytes and then the rest; with `small`, the first
+ * FZ_ZSTD_SMALL_PREFIX bytes of output are taken 7 bytes at a time. */
+static inline fz_zstdVerdict fz_zstdDecodeFed(const uint8_t *src, size_t n, int cut, int small, uint8_t *out,
+                                              size_t cap, size_t *out_len)
 {
     static ZSTD_DCtx *dctx; /* kept: a context per input costs more than the input */
     if (dctx == NULL) dctx = ZSTD_createDCtx();
@@ -58,7 +63,8 @@ static inline fz_zstdVerdict fz_zstdDecodeFed(const uint8_t *src, size_t n, int 
             verdict = FZ_ZSTD_TOO_BIG;
             break;
         }
-        ZSTD_outBuffer o = {out, cap, len};
+        size_t const room = small && len < FZ_ZSTD_SMALL_PREFIX && cap - len > 7 ? len + 7 : cap;
+        ZSTD_outBuffer o = {out, room, len};
         ret = ZSTD_decompressStream(dctx, &o, &in);
         len = o.pos;
         if (ZSTD_isError(ret)) {
@@ -78,8 +84,8 @@ static inline fz_zstdVerdict fz_zstdDecodeFed(const uint8_t *src, size_t n, int 
 }
 
 /* The reference: src fed whole. Sets *cut_dependent when libzstd judges the
- * input differently once it is cut as rd_input cuts it (never under
- * FZ_ZSTD_STRICT=1). `scratch` holds cap bytes. */
+ * input differently once it is cut as rd_input cuts it, with large or small
+ * output steps (never under FZ_ZSTD_STRICT=1). `scratch` holds cap bytes. */
 static inline fz_zstdVerdict fz_zstdDecode(const uint8_t *src, size_t n, uint8_t *out, size_t cap, size_t *out_len,
                                            uint8_t *scratch, int *cut_dependent)
 {
@@ -88,10 +94,13 @@ static inline fz_zstdVerdict fz_zstdDecode(const uint8_t *src, size_t n, uint8_t
         const char *const env = getenv("FZ_ZSTD_STRICT");
         strict = env != NULL && strcmp(env, "1") == 0;
     }
-    fz_zstdVerdict const v = fz_zstdDecodeFed(src, n, 0, out, cap, out_len);
-    size_t cut_len = 0;
-    fz_zstdVerdict const w = fz_zstdDecodeFed(src, n, 1, scratch, cap, &cut_len);
-    *cut_dependent = !strict && (v != w || cut_len != *out_len);
+    fz_zstdVerdict const v = fz_zstdDecodeFed(src, n, 0, 0, out, cap, out_len);
+    *cut_dependent = 0;
+    for (int small = 0; small < 2 && !strict && !*cut_dependent; small++) {
+        size_t other_len = 0;
+        fz_zstdVerdict const w = fz_zstdDecodeFed(src, n, 1, small, scratch, cap, &other_len);
+        *cut_dependent = v != w || other_len != *out_len;
+    }
     return v;
 }
 
