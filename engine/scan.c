@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ix_index.h"
 #include "scan_internal.h"
 #include "xj_alloc.h"
 
@@ -41,6 +42,7 @@ void xj_scan_free(xj_scan *s)
     xj_free(s->outdir);
     xj_free(s->region_path);
     xj_free(s->previous);
+    xj_free(s->against);
     xj_free(s);
 }
 
@@ -163,6 +165,12 @@ xj_error xj_scan_setPrevious(xj_scan *s, const char *dir)
     return sc_setString(&s->previous, dir);
 }
 
+xj_error xj_scan_setAgainst(xj_scan *s, const char *index_path)
+{
+    RETURN_ERROR_IF(index_path != NULL && *index_path == '\0', &s->st, XJ_ERR_USAGE, "--against: the index path is empty");
+    return sc_setString(&s->against, index_path);
+}
+
 xj_error xj_scan_setProgress(xj_scan *s, xj_progressFn fn, void *user)
 {
     s->progress = fn;
@@ -189,7 +197,7 @@ static int sc_defaultThreads(void)
 #endif
 }
 
-static xj_error sc_workersInit(sc_run *run)
+xj_error sc_workersInit(sc_run *run)
 {
     xj_status *const st = &run->scan->st;
     run->workers = xj_calloc((size_t)run->n_workers, sizeof *run->workers);
@@ -212,7 +220,7 @@ static xj_error sc_workersInit(sc_run *run)
     return XJ_OK;
 }
 
-static void sc_runFree(sc_run *run)
+void sc_runFree(sc_run *run)
 {
     for (int t = 0; run->workers && t < run->n_workers; t++) {
         sc_worker *const w = &run->workers[t];
@@ -237,6 +245,8 @@ static void sc_runFree(sc_run *run)
     ps_columnsFree(&run->cols);
     xj_free(run->maps);
     id_freeRegionTable(run->regions);
+    ix_close(run->against);
+    xj_free(run->reg_recs);
     for (int k = 0; k < 3; k++) gk_groupsFree(&run->groups[k]);
     xj_free(run->flagged);
     xj_free(run->gathered);
@@ -249,12 +259,12 @@ static const char *sc_baseName(const char *path)
     return slash ? slash + 1 : path;
 }
 
-static xj_error sc_prepare(sc_run *run)
+xj_error sc_prepare(sc_run *run, unsigned how)
 {
     xj_scan *const s = run->scan;
     xj_status *const st = &s->st;
-    RETURN_ERROR_IF(s->n_inputs == 0, st, XJ_ERR_USAGE, "no input files given");
-    RETURN_ERROR_IF(s->outdir == NULL, st, XJ_ERR_USAGE, "no output directory given (-o DIR)");
+    RETURN_ERROR_IF(s->n_inputs == 0 && !(how & SC_NO_INPUT_OK), st, XJ_ERR_USAGE, "no input files given");
+    RETURN_ERROR_IF(!(how & SC_NO_OUTDIR) && s->outdir == NULL, st, XJ_ERR_USAGE, "no output directory given (-o DIR)");
     size_t stdin_count = 0;
     for (size_t i = 0; i < s->n_inputs; i++) stdin_count += strcmp(s->inputs[i], "-") == 0;
     RETURN_ERROR_IF(stdin_count > 1, st, XJ_ERR_USAGE, "standard input (-) can be given only once");
@@ -274,7 +284,7 @@ static xj_error sc_prepare(sc_run *run)
     for (size_t i = 0; i < s->n_maps; i++) FORWARD_IF_ERROR(ps_parseUserMap(s->maps[i], &run->maps[i], st));
 
     run->n_inputs = s->n_inputs;
-    run->inputs = xj_calloc(s->n_inputs, sizeof *run->inputs);
+    run->inputs = xj_calloc(s->n_inputs ? s->n_inputs : 1, sizeof *run->inputs);
     RETURN_ERROR_IF(run->inputs == NULL, st, XJ_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < s->n_inputs; i++) {
         sc_input *const in = &run->inputs[i];
@@ -291,6 +301,22 @@ static xj_error sc_prepare(sc_run *run)
     return sc_workersInit(run);
 }
 
+/* The register index of a batch check; its attribute scope must cover the
+ * run's (a mixed check needs the attribute keys of records with an ID). */
+static xj_error sc_openAgainst(sc_run *run)
+{
+    xj_scan *const s = run->scan;
+    FORWARD_IF_ERROR(ix_open(s->against, &run->against, &s->st));
+    RETURN_ERROR_IF(s->attr_scope == XJ_ATTR_MIXED && !(run->against->flags & IX_FLAG_ATTR_MIXED), &s->st,
+                    XJ_ERR_USAGE,
+                    "%s: built without --attr-scope mixed, so it cannot answer a mixed check; rebuild it with "
+                    "`xjdedup index build --attr-scope mixed`",
+                    s->against);
+    RETURN_ERROR_IF(run->n_inputs + run->against->n_sources > GK_MAX_SOURCES, &s->st, XJ_ERR_LIMIT,
+                    "more than %u inputs and register sources together", GK_MAX_SOURCES);
+    return XJ_OK;
+}
+
 xj_error xj_scan_run(xj_scan *s)
 {
     st_init(&s->st);
@@ -299,14 +325,16 @@ xj_error xj_scan_run(xj_scan *s)
     memset(&run, 0, sizeof run);
     run.scan = s;
     run.start = em_now();
-    xj_error err = sc_prepare(&run);
+    xj_error err = sc_prepare(&run, 0);
+    if (!err && s->against) err = sc_openAgainst(&run);
     if (!err) err = sc_forEachChunk(&run, 1, sc_pass1Chunk, "reading");
     run.timing.read_parse_seconds = em_now() - run.start;
     double t = em_now();
-    if (!err) err = sc_group(&run);
+    if (!err) err = run.against ? sc_groupAgainst(&run) : sc_group(&run);
     run.timing.group_seconds = em_now() - t;
     t = em_now();
     if (!err) err = sc_gatherPass(&run);
+    if (!err && run.against) err = sc_appendRegister(&run);
     run.timing.gather_seconds = em_now() - t;
     if (!err) err = sc_decideAndEmit(&run);
     sc_runFree(&run);

@@ -4,12 +4,13 @@
  */
 #include <string.h>
 
+#include "ix_index.h"
 #include "scan_internal.h"
 #include "xj_alloc.h"
 
 static xj_error sc_invalidRows(sc_run *run, em_row *rows, size_t *at)
 {
-    gr_index const ix = {run->gathered, run->n_flagged};
+    gr_index const ix = {run->gathered, run->n_gathered};
     for (int t = 0; t < run->n_workers; t++) {
         sc_worker const *const w = &run->workers[t];
         for (size_t i = 0; i < w->n_inv; i++) {
@@ -67,15 +68,21 @@ xj_error sc_decideAndEmit(sc_run *run)
     for (int t = 0; t < run->n_workers; t++) n_inv += run->workers[t].n_inv;
     n_rows += n_inv;
 
+    /* a batch check names the register's sources too (after the batch's) and
+     * adds the register_matches column in front of the input's columns */
+    const ix_index *const reg = run->against;
+    size_t const n_names = run->n_inputs + (reg ? reg->n_sources : 0);
+    size_t const extra = reg != NULL;
     em_row *const rows = xj_mallocArray(n_rows ? n_rows : 1, sizeof *rows);
     xj_arena *const arenas = xj_calloc((size_t)run->n_workers, sizeof *arenas);
-    const char **const names = xj_calloc(run->n_inputs, sizeof *names);
-    em_input *const inputs = xj_calloc(run->n_inputs, sizeof *inputs);
-    const char **const headers = xj_calloc(run->cols.n ? run->cols.n : 1, sizeof *headers);
+    const char **const names = xj_calloc(n_names ? n_names : 1, sizeof *names);
+    uint32_t *const rank = xj_calloc(n_names ? n_names : 1, sizeof *rank);
+    em_input *const inputs = xj_calloc(run->n_inputs ? run->n_inputs : 1, sizeof *inputs);
+    const char **const headers = xj_calloc(run->cols.n + extra + 1, sizeof *headers);
     em_reject *rejects = NULL;
     size_t n_rejects = 0;
     xj_error err = XJ_OK;
-    if (!rows || !arenas || !names || !inputs || !headers) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
+    if (!rows || !arenas || !names || !rank || !inputs || !headers) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
     if (!err && sc_collectRejects(run, &rejects, &n_rejects) != XJ_OK) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
 
     if (!err) {
@@ -85,10 +92,18 @@ xj_error sc_decideAndEmit(sc_run *run)
             inputs[i].school_name_col = sc_outColumn(&run->inputs[i], PS_SCHOOL_NAME);
             inputs[i].student_no_col = sc_outColumn(&run->inputs[i], PS_STUDENT_NO);
             inputs[i].school_code_col = sc_outColumn(&run->inputs[i], PS_SCHOOL_CODE);
+            for (int *c = &inputs[i].school_name_col; c <= &inputs[i].school_code_col; c++)
+                if (*c >= 0) *c += (int)extra;
+            rank[i] = (uint32_t)(n_names - run->n_inputs + i);
         }
-        for (size_t j = 0; j < run->cols.n; j++) headers[j] = run->cols.names[j];
-        gr_index const ix = {run->gathered, run->n_flagged};
-        gd_context const ctx = {&ix, names, run->n_workers};
+        for (size_t i = run->n_inputs; i < n_names; i++) {
+            names[i] = reg->sources[i - run->n_inputs].name;
+            rank[i] = (uint32_t)(i - run->n_inputs);
+        }
+        if (extra) headers[0] = EM_REGISTER_MATCHES;
+        for (size_t j = 0; j < run->cols.n; j++) headers[extra + j] = run->cols.names[j];
+        gr_index const ix = {run->gathered, run->n_gathered};
+        gd_context const ctx = {&ix, names, rank, run->n_workers};
         static const pb_problem kProblem[3] = {PB_ID_DUPLICATE, PB_ID_DUPLICATE, PB_ATTR_DUPLICATE};
         size_t at = 0;
         for (int k = 0; k < 3 && !err; k++) {
@@ -97,6 +112,7 @@ xj_error sc_decideAndEmit(sc_run *run)
         }
         if (!err) err = sc_invalidRows(run, rows, &at);
         if (err == XJ_ERR_INTERNAL) st_fail(st, err, "internal error: an invalid-ID record was not gathered");
+        if (!err && reg) err = sc_againstRows(run, rows, &n_rows, &arenas[0]);
     }
     run->timing.group_seconds += em_now() - t0;
 
@@ -118,7 +134,10 @@ xj_error sc_decideAndEmit(sc_run *run)
             .inputs = inputs,
             .n_inputs = run->n_inputs,
             .headers = headers,
-            .n_headers = run->cols.n,
+            .n_headers = run->cols.n + extra,
+            .register_column = (int)extra,
+            .register_name = reg ? run->scan->against : NULL,
+            .register_records = reg ? reg->records : 0,
             .rows = rows,
             .n_rows = n_rows,
             .rejects = rejects,
@@ -142,15 +161,19 @@ xj_error sc_decideAndEmit(sc_run *run)
         err = em_write(&er, st);
         if (!err) {
             xj_scanStats *const stats = &s->stats;
+            uint64_t const matched = stats->register_matches; /* set by sc_againstRows */
             memset(stats, 0, sizeof *stats);
+            stats->register_matches = matched;
             stats->rows_read = er.rows_read;
             stats->rows_accepted = accepted;
             stats->rows_rejected = n_rejects;
             stats->blank_lines = blank;
             for (size_t i = 0; i < run->n_inputs; i++) stats->bytes_read += inputs[i].decoded_bytes;
-            stats->id_duplicate_records = run->groups[GD_KEY_GB].n_refs + run->groups[GD_KEY_OTHER_ID].n_refs;
-            stats->attr_duplicate_records = run->groups[GD_KEY_ATTR].n_refs;
-            stats->id_invalid_records = n_inv;
+            for (size_t i = 0; i < n_rows; i++) {
+                stats->id_duplicate_records += rows[i].problem == PB_ID_DUPLICATE;
+                stats->attr_duplicate_records += rows[i].problem == PB_ATTR_DUPLICATE;
+                stats->id_invalid_records += rows[i].problem == PB_ID_INVALID;
+            }
             stats->id_duplicate_groups = run->groups[GD_KEY_GB].n + run->groups[GD_KEY_OTHER_ID].n;
             stats->attr_duplicate_groups = run->groups[GD_KEY_ATTR].n;
             stats->wall_seconds = em_now() - run->start;
@@ -160,6 +183,7 @@ xj_error sc_decideAndEmit(sc_run *run)
     xj_free(arenas);
     xj_free(rows);
     xj_free(names);
+    xj_free(rank);
     xj_free(inputs);
     xj_free(headers);
     xj_free(rejects);

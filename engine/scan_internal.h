@@ -45,6 +45,7 @@ struct xj_scan {
     int school_gbk;           /* per-school files in GB 18030 */
     int school_headers_en;    /* per-school files with English headers and codes */
     char *previous;           /* earlier OUTDIR for report.html, or NULL */
+    char *against;            /* register index to check against, or NULL */
     xj_progressFn progress;   /* may be NULL */
     void *progress_user;
     xj_scanStats stats;       /* filled by a successful run */
@@ -73,6 +74,7 @@ typedef struct sc_worker {
     uint64_t unknown_types;   /* id_type values treated as 1 */
     xj_arena arena;           /* reject raws, pass-2 strings, other_schools */
     xj_buf tail;              /* pass 2: one record's output columns */
+    struct ixb_worker *ixb;   /* index build only: payload blocks being made */
     xj_status st;             /* first error of this worker */
 } sc_worker;
 
@@ -98,12 +100,38 @@ typedef struct sc_run {
     gk_groups groups[3];      /* by gd_keyKind: GB IDs, other IDs, attributes */
     uint64_t *flagged;        /* refs of every record that appears in output, sorted */
     size_t n_flagged;
-    gr_record *gathered;      /* pass 2: the record of flagged[i] */
+    gr_record *gathered;      /* pass 2: the record of flagged[i]; then register members */
+    size_t n_gathered;        /* n_flagged + n_reg */
     _Atomic uint64_t invalid_seen; /* pass 1 progress: invalid IDs so far (any worker) */
     uint64_t bytes_total;     /* on-disk input size, 0 if unknown */
     double start;             /* em_now() at the start */
     em_timing timing;         /* per-stage seconds */
+    /* batch check (xj_scan_setAgainst): the register and its hit records */
+    struct ix_index *against; /* NULL for a plain scan */
+    gr_record *reg_recs;      /* register members of the groups, by ref */
+    size_t n_reg;             /* their refs use sources n_inputs + index source */
+    /* index build: added to every record's source number (update keeps the
+     * old index's sources first) */
+    uint32_t source_base;
+    struct ixb_state *ixb;
 } sc_run;
+
+/* Sets up a run from its handle's options (inputs opened lazily, workers
+ * made). `how`: SC_NO_OUTDIR when the run writes no output directory,
+ * SC_NO_INPUT_OK when it may have no input (an index update that only
+ * removes records). */
+#define SC_NO_OUTDIR 1u
+#define SC_NO_INPUT_OK 2u
+xj_error sc_prepare(sc_run *run, unsigned how);
+void sc_runFree(sc_run *run);
+
+/* Index build (index_build.c), called by pass 1 when run->ixb is set: keeps
+ * an accepted record in the worker's payload block and gives the reference
+ * its keys are filed under (*key_ref: a provisional record number); closes
+ * the chunk's last block. */
+xj_error ixb_addRecord(sc_run *run, sc_worker *w, const rd_chunk *chunk, const ps_view *v, const ck_facts *f,
+                       uint64_t line, uint64_t *key_ref);
+xj_error ixb_endChunk(sc_worker *w);
 
 /* What a worker does with one chunk. */
 typedef xj_error (*sc_chunkFn)(sc_run *run, sc_worker *w, const rd_chunk *chunk);
@@ -118,6 +146,16 @@ xj_error sc_pass2Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk);
 
 /* Between the passes: group the key tables, list the flagged refs. */
 xj_error sc_group(sc_run *run);
+/* The sorted refs of every input record in a group or with an invalid ID. */
+xj_error sc_listFlagged(sc_run *run);
+/* Batch check (scan_against.c): groups of batch keys joined with their
+ * register members, instead of sc_group; after the second pass, the
+ * register members' records appended to the gathered ones; after the
+ * decisions, register members' rows dropped and every row given its
+ * register_matches column. */
+xj_error sc_groupAgainst(sc_run *run);
+xj_error sc_appendRegister(sc_run *run);
+xj_error sc_againstRows(sc_run *run, em_row *rows, size_t *n_rows, xj_arena *arena);
 /* After pass 2: decide every group and write the output directory. */
 xj_error sc_decideAndEmit(sc_run *run);
 

@@ -94,9 +94,12 @@ xj_error sc_pass1Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk)
         }
         w->accepted++;
         w->unknown_types += (uint64_t)f.unknown_type;
-        if (f.id_res.reason != XJ_ID_OK) FORWARD_IF_ERROR(sc_addInvalid(w, ref, f.id_res.reason));
-        FORWARD_IF_ERROR(sc_addKeys(run, w, &v, &f, ref));
+        uint64_t key_ref = ref;
+        if (run->ixb) FORWARD_IF_ERROR(ixb_addRecord(run, w, chunk, &v, &f, line, &key_ref));
+        else if (f.id_res.reason != XJ_ID_OK) FORWARD_IF_ERROR(sc_addInvalid(w, ref, f.id_res.reason));
+        FORWARD_IF_ERROR(sc_addKeys(run, w, &v, &f, key_ref));
     }
+    if (run->ixb) FORWARD_IF_ERROR(ixb_endChunk(w));
     atomic_fetch_add_explicit(&run->invalid_seen, w->n_inv - invalid_before, memory_order_relaxed);
     return XJ_OK;
 }

@@ -33,11 +33,17 @@ xj_error sc_group(sc_run *run)
             tabs[t] = kind == GD_KEY_GB ? &run->workers[t].gb : kind == GD_KEY_OTHER_ID ? &run->workers[t].other
                                                                                        : &run->workers[t].attr;
         int const need_no_id = kind == GD_KEY_ATTR && run->scan->attr_scope == XJ_ATTR_MIXED;
-        err = gk_findGroups(tabs, (size_t)nw, need_no_id, nw, &run->groups[kind], st);
+        err = gk_findGroups(tabs, (size_t)nw, 2, need_no_id, nw, &run->groups[kind], st);
     }
     xj_free(tabs);
     FORWARD_IF_ERROR(err);
+    return sc_listFlagged(run);
+}
 
+xj_error sc_listFlagged(sc_run *run)
+{
+    xj_status *const st = &run->scan->st;
+    int const nw = run->n_workers;
     size_t n = 0;
     for (int kind = 0; kind < 3; kind++) n += run->groups[kind].n_refs;
     for (int t = 0; t < nw; t++) n += run->workers[t].n_inv;
@@ -45,9 +51,13 @@ xj_error sc_group(sc_run *run)
     RETURN_ERROR_IF(f == NULL, st, XJ_ERR_NOMEM, "out of memory listing flagged records");
     size_t at = 0;
     for (int kind = 0; kind < 3; kind++)
-        for (size_t i = 0; i < run->groups[kind].n_refs; i++) f[at++] = run->groups[kind].refs[i] & ~GK_HAS_ID;
+        for (size_t i = 0; i < run->groups[kind].n_refs; i++) {
+            uint64_t const ref = run->groups[kind].refs[i] & ~GK_HAS_ID;
+            if (gk_refSource(ref) < run->n_inputs) f[at++] = ref; /* not register members */
+        }
     for (int t = 0; t < nw; t++)
         for (size_t i = 0; i < run->workers[t].n_inv; i++) f[at++] = run->workers[t].inv[i].ref;
+    n = at;
     qsort(f, n, sizeof *f, sc_cmpU64);
     size_t u = 0;
     for (size_t i = 0; i < n; i++)
@@ -148,6 +158,7 @@ xj_error sc_gatherPass(sc_run *run);
 xj_error sc_gatherPass(sc_run *run)
 {
     FORWARD_IF_ERROR(sc_mapOutputColumns(run));
+    run->n_gathered = run->n_flagged;
     if (run->n_flagged == 0) return XJ_OK;
     FORWARD_IF_ERROR(sc_forEachChunk(run, 0, sc_pass2Chunk, "gathering"));
     for (size_t i = 0; i < run->n_flagged; i++) {

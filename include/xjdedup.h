@@ -117,6 +117,8 @@ typedef struct xj_scanStats {
     uint64_t id_duplicate_groups;    /* groups per problem */
     uint64_t attr_duplicate_groups;
     double wall_seconds;         /* whole run */
+    uint64_t removed_records;    /* index update: register records removed (--remove) */
+    uint64_t register_matches;   /* check: batch rows whose group has a register member */
 } xj_scanStats;
 
 /* Progress callback: called from the scan's reading thread (never from two
@@ -170,15 +172,106 @@ XJ_API xj_error xj_scan_setHeaders(xj_scan *scan, const char *lang);
  * new, persisting and resolved problems per province. NULL clears it. */
 XJ_API xj_error xj_scan_setPrevious(xj_scan *scan, const char *dir);
 XJ_API xj_error xj_scan_setProgress(xj_scan *scan, xj_progressFn fn, void *user);
+/* Makes xj_scan_run a batch check: the inputs are a batch, checked against
+ * the register index at `index_path` (made by xj_scan_buildIndex). The
+ * output directory is a scan's, for the batch's records only, plus a
+ * register_matches column in front of the input's columns; register members
+ * of a group appear in other_schools and register_matches. NULL clears it. */
+XJ_API xj_error xj_scan_setAgainst(xj_scan *scan, const char *index_path);
 
 /* Runs the scan and writes the output directory. */
 XJ_API xj_error xj_scan_run(xj_scan *scan);
+
+/* Builds a register index of the inputs at `index_path` (replaced
+ * atomically) instead of scanning: every record's keys and what a school
+ * needs of it. Uses the inputs, threads, run date, attribute scope,
+ * encoding, header maps, region table, chunk size and progress options;
+ * rows rejected go to `index_path`.rejects.csv. */
+XJ_API xj_error xj_scan_buildIndex(xj_scan *scan, const char *index_path);
+/* A new index at `index_path`: the records of `old_index` without those
+ * whose student number is listed in `remove_list` (a file, one a line; NULL
+ * for none), plus the accepted records of the inputs (none is fine). The
+ * old index stays as it was. Keeps the old index's attribute scope. */
+XJ_API xj_error xj_scan_updateIndex(xj_scan *scan, const char *old_index, const char *remove_list,
+                                    const char *index_path);
 
 /* Valid after xj_scan_run returned XJ_OK. Cannot fail. */
 XJ_API const xj_scanStats *xj_scan_stats(const xj_scan *scan);
 /* The message of the last error ("" if none): names the file and line where
  * it can, and says what to do. Cannot fail. */
 XJ_API const char *xj_scan_message(const xj_scan *scan);
+
+/* ---------------------------------------------------------------- index */
+
+/* A register index (made by xj_scan_buildIndex), loaded once and asked about
+ * records one at a time, e.g. by another registration system at data entry.
+ * The file is mapped read-only, so many processes share one copy in the page
+ * cache. A handle is not safe for concurrent use: use one per thread. */
+typedef struct xj_index xj_index;
+
+/* NULL when out of memory. */
+XJ_API xj_index *xj_index_create(void);
+XJ_API void xj_index_free(xj_index *index);
+/* Maps and verifies the index (header, section checksums, table shapes).
+ * XJ_ERR_INPUT for a damaged, truncated or other-version file. */
+XJ_API xj_error xj_index_load(xj_index *index, const char *path);
+/* The slower checks loading skips: key order and every payload block. */
+XJ_API xj_error xj_index_verify(xj_index *index);
+XJ_API const char *xj_index_message(const xj_index *index);
+
+typedef struct xj_indexInfo {
+    uint32_t format_version;
+    uint64_t records;
+    uint32_t run_date;          /* YYYYMMDD the records' ID reasons were checked for */
+    int attr_mixed;             /* built with --attr-scope mixed */
+    int64_t build_time;         /* unix seconds */
+    uint64_t id_keys;           /* GB 11643 ID entries */
+    uint64_t other_id_keys;     /* (type, number) entries */
+    uint64_t attr_keys;         /* attribute entries */
+    uint64_t file_bytes;
+    uint64_t key_bytes;         /* key and fence sections */
+    uint64_t payload_bytes;     /* compressed record blocks and their table */
+    size_t sources;             /* input files it was built from */
+    const char *version;        /* xjdedup version that built it */
+} xj_indexInfo;
+
+/* After xj_index_load. Cannot fail. */
+XJ_API void xj_index_info(const xj_index *index, xj_indexInfo *out);
+/* Source i (< info.sources): base name, bytes and XXH3-128 hex; NULL past the end. */
+XJ_API const char *xj_index_source(const xj_index *index, size_t i, uint64_t *bytes, const char **xxh3_128);
+
+/* One record's fields as they appear in input (UTF-8); NULL or "" = empty. */
+typedef struct xj_recordIn {
+    const char *student_no, *name, *sex, *birth_date, *id_type, *id_number;
+    const char *school_code, *region_code, *registered_at;
+} xj_recordIn;
+
+typedef enum xj_matchKind {
+    XJ_MATCH_ID = 1,    /* same normalized ID number: an id_duplicate */
+    XJ_MATCH_ATTR = 2   /* no ID, same normalized name, sex and birth date: an attr_duplicate */
+} xj_matchKind;
+
+/* A register record the checked record collides with. Strings are
+ * NUL-terminated and valid until the handle's next call. */
+typedef struct xj_match {
+    xj_matchKind kind;
+    const char *student_no;
+    const char *school_code;
+    const char *region_code;
+    uint32_t registered;        /* YYYYMMDD, 0 when missing */
+    xj_idReason id_reason;      /* the register record's own ID problem, XJ_ID_OK if none */
+    const char *source;         /* the register file and line it came from */
+    uint64_t line;
+} xj_match;
+
+/* Checks one record against the register: its ID's validity (SPEC §4,
+ * with `run_date`, 0 = today) in *reason, and up to `cap` register records
+ * it duplicates in matches[] (in register order); *n_matches is the full
+ * count, which may exceed cap. XJ_ERR_INPUT when the record could not be
+ * read (a required field empty, sex or birth date not understood, bad
+ * UTF-8): xj_index_message says which. */
+XJ_API xj_error xj_index_checkRecord(xj_index *index, const xj_recordIn *record, uint32_t run_date,
+                                     xj_idReason *reason, xj_match *matches, size_t cap, size_t *n_matches);
 
 #ifdef __cplusplus
 }

@@ -14,15 +14,81 @@
 #include "commands.h"
 #include "xjdedup.h"
 
-static void scan_usage(FILE *out)
+/* What the shared option parser drives: a scan, a batch check, or an index
+ * build or update (the input options are the same for all four). */
+typedef enum scan_mode { MODE_SCAN, MODE_CHECK, MODE_INDEX_BUILD, MODE_INDEX_UPDATE } scan_mode;
+
+static const char *const kModeName[] = {"scan", "check", "index build", "index update"};
+
+static void index_usage(FILE *out, scan_mode mode)
 {
-    fputs("usage: xjdedup scan INPUT... -o OUTDIR [options]\n"
+    if (mode == MODE_INDEX_BUILD)
+        fputs("usage: xjdedup index build REGISTER... -o REGISTER.xji [options]\n"
+              "\n"
+              "Builds a register index: every record's ID and attribute keys and what a\n"
+              "school needs of it (student number, school and county codes, registration\n"
+              "date, its ID problem), in a checksummed binary file (docs/index-format.md)\n"
+              "written atomically. Rows that cannot be read go to REGISTER.xji.rejects.csv.\n",
+              out);
+    else
+        fputs("usage: xjdedup index update OLD.xji [BATCH...] [--remove FILE] -o NEW.xji [options]\n"
+              "\n"
+              "Writes a new index: OLD's records without those whose student number is\n"
+              "listed in FILE (one a line: deleted or transferred out), plus the accepted\n"
+              "records of the BATCH files. OLD stays valid; NEW may be the same path (it is\n"
+              "replaced atomically). The attribute scope is OLD's.\n"
+              "\n"
+              "      --remove FILE       student numbers to take out, one a line\n",
+              out);
+    fputs("\n"
+          "options:\n"
+          "  -o, --output FILE       the index to write (required)\n"
+          "      --force             replace FILE if it exists\n"
+          "  -t, --threads N         worker threads (default: one per core)\n"
+          "      --run-date DATE     YYYY-MM-DD: latest valid birth date (default: today)\n"
+          "      --attr-scope SCOPE  noid (default) or mixed: mixed also keeps the attribute\n"
+          "                          keys of records with an ID, for `check --attr-scope mixed`\n"
+          "      --encoding ENC      input encoding: utf-8 (default) or gbk\n"
+          "      --map FIELD=HEADER  read FIELD from the column named HEADER (repeatable)\n"
+          "      --region-table FILE 6-digit region codes; adds the reason region_unknown\n"
+          "      --chunk-size BYTES  bytes per parallel parse chunk (default 8 MiB)\n"
+          "  -q, --quiet             no progress line and no summary\n"
+          "      --progress          show the progress line even when stderr is not a terminal\n"
+          "  -h, --help              this text\n"
+          "\n"
+          "exit status: 0 success; 2 bad usage or input; 3 the index could not be written.\n",
+          out);
+}
+
+static void scan_usage(FILE *out, scan_mode mode)
+{
+    if (mode == MODE_INDEX_BUILD || mode == MODE_INDEX_UPDATE) {
+        index_usage(out, mode);
+        return;
+    }
+    if (mode == MODE_CHECK)
+        fputs("usage: xjdedup check BATCH... --against REGISTER.xji -o OUTDIR [options]\n"
+              "\n"
+              "Checks a batch of new records against a register index (xjdedup index build)\n"
+              "before they are submitted: every batch record that duplicates another batch\n"
+              "record, duplicates a register record by ID or (without ID) by name, sex and\n"
+              "birth date, or has an invalid ID. OUTDIR is a scan's, for the batch records,\n"
+              "with one more column, register_matches (在籍库匹配记录), before the input's\n"
+              "columns: the register members of the row's group as student_no@school_code,\n"
+              "';'-joined, '(reason)' after one whose own ID is invalid. Register members\n"
+              "also count in group_size, scope, keeper and other_schools, exactly as a scan\n"
+              "of register and batch together would report them.\n"
+              "\n"
+              "      --against FILE      the register index (required)\n",
+              out);
+    else
+        fputs("usage: xjdedup scan INPUT... -o OUTDIR [options]\n"
           "\n"
           "Finds problem records (SPEC §1): ID duplicates, invalid IDs and attribute\n"
           "duplicates of records without ID, and writes OUTDIR atomically:\n"
           "problems.csv, schools/<province>/<school_code>.csv, schools/README.txt,\n"
-          "rejects.csv, summary.json, report.html and MANIFEST.\n"
-          "\n"
+          "rejects.csv, summary.json, report.html and MANIFEST.\n", out);
+    fputs("\n"
           "INPUT is a CSV file (UTF-8, with or without BOM; LF or CRLF), a zstd-compressed\n"
           "one (.zst), or - for standard input.\n"
           "\n"
@@ -190,10 +256,33 @@ static void print_stats(const xj_scanStats *s, const char *outdir)
 }
 
 enum { OPT_FORCE = 256, OPT_RUN_DATE, OPT_ATTR_SCOPE, OPT_ENCODING, OPT_MAP, OPT_REGION, OPT_FAIL, OPT_CHUNK,
-       OPT_PROGRESS, OPT_EXCEL, OPT_OUT_ENCODING, OPT_HEADERS, OPT_PREVIOUS };
+       OPT_PROGRESS, OPT_EXCEL, OPT_OUT_ENCODING, OPT_HEADERS, OPT_PREVIOUS, OPT_AGAINST, OPT_REMOVE };
 
-int cmd_scan(int argc, char **argv)
+/* Options that only some modes take. */
+static int option_fits(int opt, scan_mode mode)
 {
+    int const index = mode == MODE_INDEX_BUILD || mode == MODE_INDEX_UPDATE;
+    switch (opt) {
+    case OPT_FAIL: case OPT_EXCEL: case OPT_OUT_ENCODING: case OPT_HEADERS: case OPT_PREVIOUS: return !index;
+    case OPT_AGAINST: return mode == MODE_CHECK;
+    case OPT_REMOVE: return mode == MODE_INDEX_UPDATE;
+    default: return 1;
+    }
+}
+
+/* After an index build or update: what went in. */
+static void print_index_stats(const xj_scanStats *s, const char *path, scan_mode mode)
+{
+    printf("rows read      %12llu  (accepted %llu, rejected %llu%s)\n", (unsigned long long)s->rows_read,
+           (unsigned long long)s->rows_accepted, (unsigned long long)s->rows_rejected,
+           s->rows_rejected ? ", listed in the .rejects.csv beside the index" : "");
+    if (mode == MODE_INDEX_UPDATE) printf("removed        %12llu\n", (unsigned long long)s->removed_records);
+    printf("index          %s  (%.1f s; 'xjdedup index info' describes it)\n", path, s->wall_seconds);
+}
+
+static int scan_main(int argc, char **argv, scan_mode mode)
+{
+    const char *const cmd = kModeName[mode];
     static const struct option kOptions[] = {
         {"output", required_argument, NULL, 'o'},
         {"force", no_argument, NULL, OPT_FORCE},
@@ -211,28 +300,36 @@ int cmd_scan(int argc, char **argv)
         {"output-encoding", required_argument, NULL, OPT_OUT_ENCODING},
         {"headers", required_argument, NULL, OPT_HEADERS},
         {"previous", required_argument, NULL, OPT_PREVIOUS},
+        {"against", required_argument, NULL, OPT_AGAINST},
+        {"remove", required_argument, NULL, OPT_REMOVE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     xj_scan *const scan = xj_scan_create();
     if (scan == NULL) {
-        fputs("xjdedup scan: out of memory\n", stderr);
+        fprintf(stderr, "xjdedup %s: out of memory\n", cmd);
         return EXIT_USAGE;
     }
-    const char *outdir = NULL, *previous = NULL;
+    const char *outdir = NULL, *previous = NULL, *against = NULL, *remove_list = NULL;
     int force = 0, fail_on_problems = 0, quiet = 0, progress = -1;
     xj_error err = XJ_OK;
     int opt;
     optind = 1;
     while (err == XJ_OK && (opt = getopt_long(argc, argv, "o:t:qh", kOptions, NULL)) != -1) {
         char *end = NULL;
+        if (!option_fits(opt, mode)) {
+            fprintf(stderr, "xjdedup %s: %s is not an option of this command; see 'xjdedup %s --help'\n", cmd,
+                    argv[optind - 1], cmd);
+            xj_scan_free(scan);
+            return EXIT_USAGE;
+        }
         switch (opt) {
         case 'o': outdir = optarg; break;
         case OPT_FORCE: force = 1; break;
         case 't': {
             long const n = strtol(optarg, &end, 10);
             if (*optarg == '\0' || *end != '\0' || n < 0 || n > 1024) {
-                fprintf(stderr, "xjdedup scan: --threads %s: give a number from 1 to 1024\n", optarg);
+                fprintf(stderr, "xjdedup %s: --threads %s: give a number from 1 to 1024\n", cmd, optarg);
                 xj_scan_free(scan);
                 return EXIT_USAGE;
             }
@@ -242,7 +339,7 @@ int cmd_scan(int argc, char **argv)
         case OPT_RUN_DATE: {
             uint32_t d = 0;
             if (xj_parseDate(optarg, &d) != XJ_OK) {
-                fprintf(stderr, "xjdedup scan: --run-date %s: give a date as YYYY-MM-DD\n", optarg);
+                fprintf(stderr, "xjdedup %s: --run-date %s: give a date as YYYY-MM-DD\n", cmd, optarg);
                 xj_scan_free(scan);
                 return EXIT_USAGE;
             }
@@ -253,7 +350,7 @@ int cmd_scan(int argc, char **argv)
             if (strcmp(optarg, "noid") == 0) err = xj_scan_setAttrScope(scan, XJ_ATTR_NOID);
             else if (strcmp(optarg, "mixed") == 0) err = xj_scan_setAttrScope(scan, XJ_ATTR_MIXED);
             else {
-                fprintf(stderr, "xjdedup scan: --attr-scope %s: use noid or mixed\n", optarg);
+                fprintf(stderr, "xjdedup %s: --attr-scope %s: use noid or mixed\n", cmd, optarg);
                 xj_scan_free(scan);
                 return EXIT_USAGE;
             }
@@ -265,7 +362,7 @@ int cmd_scan(int argc, char **argv)
         case OPT_CHUNK: {
             unsigned long long const n = strtoull(optarg, &end, 10);
             if (*optarg == '\0' || *end != '\0') {
-                fprintf(stderr, "xjdedup scan: --chunk-size %s: give a number of bytes\n", optarg);
+                fprintf(stderr, "xjdedup %s: --chunk-size %s: give a number of bytes\n", cmd, optarg);
                 xj_scan_free(scan);
                 return EXIT_USAGE;
             }
@@ -276,61 +373,85 @@ int cmd_scan(int argc, char **argv)
         case OPT_OUT_ENCODING: err = xj_scan_setOutputEncoding(scan, optarg); break;
         case OPT_HEADERS: err = xj_scan_setHeaders(scan, optarg); break;
         case OPT_PREVIOUS: previous = optarg; break;
+        case OPT_AGAINST: against = optarg; break;
+        case OPT_REMOVE: remove_list = optarg; break;
         case 'q': quiet = 1; break;
         case OPT_PROGRESS: progress = 1; break;
         case 'h':
-            scan_usage(stdout);
+            scan_usage(stdout, mode);
             xj_scan_free(scan);
             return EXIT_OK;
         default:
-            fputs("run 'xjdedup scan --help' for the options\n", stderr);
+            fprintf(stderr, "run 'xjdedup %s --help' for the options\n", cmd);
             xj_scan_free(scan);
             return EXIT_USAGE;
         }
     }
-    if (err == XJ_OK && optind >= argc) {
-        fputs("xjdedup scan: no input files; give one or more CSV files (or - for stdin)\n", stderr);
+    const char *old_index = NULL;
+    if (err == XJ_OK && mode == MODE_INDEX_UPDATE && optind < argc) old_index = argv[optind++];
+    int const index = mode == MODE_INDEX_BUILD || mode == MODE_INDEX_UPDATE;
+    const char *missing = NULL;
+    if (mode == MODE_INDEX_UPDATE && old_index == NULL) missing = "no index to update; give OLD.xji first";
+    else if (mode != MODE_INDEX_UPDATE && optind >= argc)
+        missing = "no input files; give one or more CSV files (or - for stdin)";
+    else if (outdir == NULL) missing = index ? "no index file; add -o FILE.xji" : "no output directory; add -o OUTDIR";
+    else if (mode == MODE_CHECK && against == NULL) missing = "no register index; add --against REGISTER.xji";
+    else if (mode == MODE_INDEX_UPDATE && optind >= argc && remove_list == NULL)
+        missing = "nothing to update; give batch files, --remove FILE, or both";
+    if (err == XJ_OK && missing) {
+        fprintf(stderr, "xjdedup %s: %s\n", cmd, missing);
         xj_scan_free(scan);
         return EXIT_USAGE;
     }
-    if (err == XJ_OK && outdir == NULL) {
-        fputs("xjdedup scan: no output directory; add -o OUTDIR\n", stderr);
+    if (err == XJ_OK && index && !force && access(outdir, F_OK) == 0 &&
+        !(mode == MODE_INDEX_UPDATE && strcmp(outdir, old_index) == 0)) {
+        fprintf(stderr, "xjdedup %s: %s exists; add --force to replace it\n", cmd, outdir);
         xj_scan_free(scan);
         return EXIT_USAGE;
     }
+    if (err == XJ_OK && against) err = xj_scan_setAgainst(scan, against);
     if (err == XJ_OK && previous) {
         /* fail now, not after the whole scan */
         char path[4096];
         snprintf(path, sizeof path, "%s/problems.csv", previous);
         if (access(path, R_OK) != 0) {
-            fprintf(stderr, "xjdedup scan: --previous %s: cannot read %s; name the output directory of an "
-                            "earlier run\n", previous, path);
+            fprintf(stderr, "xjdedup %s: --previous %s: cannot read %s; name the output directory of an "
+                            "earlier run\n", cmd, previous, path);
             xj_scan_free(scan);
             return EXIT_USAGE;
         }
         err = xj_scan_setPrevious(scan, previous);
     }
     for (int i = optind; err == XJ_OK && i < argc; i++) err = xj_scan_addInput(scan, argv[i]);
-    if (err == XJ_OK) err = xj_scan_setOutput(scan, outdir, force);
+    if (err == XJ_OK && !index) err = xj_scan_setOutput(scan, outdir, force);
 
     if (progress < 0) progress = !quiet && isatty(STDERR_FILENO);
     progress_state ps = {0, now_seconds(), 0, progress, isatty(STDERR_FILENO), "", 0};
     watch_signals();
     if (err == XJ_OK) err = xj_scan_setProgress(scan, on_progress, &ps);
-    if (err == XJ_OK) err = xj_scan_run(scan);
+    if (err == XJ_OK) {
+        if (mode == MODE_INDEX_BUILD) err = xj_scan_buildIndex(scan, outdir);
+        else if (mode == MODE_INDEX_UPDATE) err = xj_scan_updateIndex(scan, old_index, remove_list, outdir);
+        else err = xj_scan_run(scan);
+    }
     if (ps.shown) fputs("\r\033[K", stderr); /* the summary replaces the progress line */
     if (g_signal) {
-        fprintf(stderr, "xjdedup scan: stopped by signal %d; %s\n", (int)g_signal,
+        fprintf(stderr, "xjdedup %s: stopped by signal %d; %s\n", cmd, (int)g_signal,
                 err == XJ_OK ? "the output was already complete" : "no output was written");
         xj_scan_free(scan);
         return 128 + (int)g_signal;
     }
     if (err != XJ_OK) {
-        fprintf(stderr, "xjdedup scan: %s\n", xj_scan_message(scan)[0] ? xj_scan_message(scan) : xj_errorName(err));
+        fprintf(stderr, "xjdedup %s: %s\n", cmd, xj_scan_message(scan)[0] ? xj_scan_message(scan) : xj_errorName(err));
         xj_scan_free(scan);
         return exit_for(err);
     }
     const xj_scanStats *const s = xj_scan_stats(scan);
+    if (index) {
+        if (!quiet) print_index_stats(s, outdir, mode);
+        xj_scan_free(scan);
+        return EXIT_OK;
+    }
     if (!quiet) {
         fflush(stderr);
         if (summary_print(outdir, stdout) != EXIT_OK) print_stats(s, outdir);
@@ -338,4 +459,19 @@ int cmd_scan(int argc, char **argv)
     uint64_t const problems = s->id_duplicate_records + s->id_invalid_records + s->attr_duplicate_records;
     xj_scan_free(scan);
     return fail_on_problems && problems > 0 ? EXIT_PROBLEMS : EXIT_OK;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+    return scan_main(argc, argv, MODE_SCAN);
+}
+
+int cmd_check(int argc, char **argv)
+{
+    return scan_main(argc, argv, MODE_CHECK);
+}
+
+int cmd_indexWrite(int argc, char **argv, int update)
+{
+    return scan_main(argc, argv, update ? MODE_INDEX_UPDATE : MODE_INDEX_BUILD);
 }

@@ -16,6 +16,8 @@ typedef struct command {
 
 static const command kCommands[] = {
     {"scan", cmd_scan, "find problem records in registry dumps and write per-school files"},
+    {"index", cmd_index, "build, update or describe a register index (index build|update|info)"},
+    {"check", cmd_check, "check a batch against a register index before it is submitted"},
     {"id", cmd_id, "check ID numbers (arguments, or one per line on stdin)"},
     {"summary", cmd_summary, "print the summary table of a finished scan (OUTDIR/summary.json)"},
     {"gen", cmd_gen, "generate a synthetic national population with known problems"},

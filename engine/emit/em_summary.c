@@ -354,6 +354,14 @@ xj_error em_writeSummary(em_ctx *ctx, double write_seconds)
         jw_close(&j, '}');
     }
     jw_close(&j, ']');
+    if (run->register_name) { /* a batch check: the register it was checked against */
+        const char *const slash = strrchr(run->register_name, '/');
+        jw_key(&j, "register");
+        jw_open(&j, '{');
+        jw_keyStr(&j, "index", slash ? slash + 1 : run->register_name);
+        jw_keyU64(&j, "records", run->register_records);
+        jw_close(&j, '}');
+    }
     jw_key(&j, "rows");
     jw_open(&j, '{');
     jw_keyU64(&j, "read", run->rows_read);

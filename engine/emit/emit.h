@@ -96,7 +96,16 @@ typedef struct em_run {
     int school_gbk;               /* per-school files and their README.txt in GB 18030 */
     int school_headers_en;        /* per-school files: English headers and codes, as problems.csv */
     const char *previous;         /* an earlier OUTDIR to compare with in report.html, or NULL */
+    int register_column;          /* batch check: headers[0] is EM_REGISTER_MATCHES */
+    const char *register_name;    /* batch check: the index checked against (summary.json) */
+    uint64_t register_records;    /* and its record count */
 } em_run;
+
+/* The column a batch check adds in front of the input's columns: the
+ * register members of the row's group, "student_no@school" ';'-joined,
+ * "(reason)" after one whose ID is invalid. */
+#define EM_REGISTER_MATCHES "register_matches"
+#define EM_REGISTER_MATCHES_ZH "在籍库匹配记录"
 
 /* Writes the whole output directory. XJ_ERR_IO (with the path and errno text)
  * when anything cannot be written; OUTDIR is then untouched (absent, or the

@@ -72,7 +72,9 @@ static int gd_earlier(const gd_context *ctx, const gr_record *a, const gr_record
     if (c) return c;
     uint64_t const la = gk_refLine(a->ref), lb = gk_refLine(b->ref);
     if (la != lb) return la < lb ? -1 : 1;
-    return sa < sb ? -1 : sa > sb;
+    uint32_t const ka = ctx->source_rank ? ctx->source_rank[sa] : sa;
+    uint32_t const kb = ctx->source_rank ? ctx->source_rank[sb] : sb;
+    return ka < kb ? -1 : ka > kb;
 }
 
 static int gd_sameSchool(const gr_record *a, const gr_record *b)

@@ -37,6 +37,7 @@ typedef struct gr_record {
     uint32_t birth;         /* YYYYMMDD */
     uint8_t sex;            /* 1 or 2 */
     char id_type;           /* '1', '6', ... 'Z' */
+    uint8_t reg_reason;     /* register members (batch check): their ID's xj_idReason */
 } gr_record;
 
 /* Finds a member's record; NULL would be a broken invariant. */
@@ -56,6 +57,7 @@ typedef enum gd_keyKind {
 typedef struct gd_context {
     const gr_index *index;          /* gathered records */
     const char *const *source_names;/* input base names, for tie-breaks */
+    const uint32_t *source_rank;    /* last tie-break between sources; NULL: their index */
     int threads;
 } gd_context;
 

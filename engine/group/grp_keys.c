@@ -181,13 +181,14 @@ static int gk_push(gk_shardResult *r, const uint64_t *run, size_t len, size_t st
     return 0;
 }
 
-static void gk_groupShard(gk_table *const *tables, size_t n_tables, unsigned s, int need_no_id, gk_shardResult *r)
+static void gk_groupShard(gk_table *const *tables, size_t n_tables, unsigned s, size_t min_members, int need_no_id,
+                          gk_shardResult *r)
 {
     size_t const stride = tables[0]->wide ? 3 : 2;
     size_t total = 0;
     for (size_t t = 0; t < n_tables; t++) total += tables[t]->shard[s].n;
-    uint64_t *all = total >= 2 ? xj_mallocArray(total, stride * sizeof *all) : NULL;
-    if (total >= 2 && all == NULL) r->failed = 1;
+    uint64_t *all = total >= min_members && total ? xj_mallocArray(total, stride * sizeof *all) : NULL;
+    if (total >= min_members && total && all == NULL) r->failed = 1;
     size_t at = 0;
     for (size_t t = 0; t < n_tables; t++) {
         gk_vec *const v = &tables[t]->shard[s];
@@ -205,7 +206,7 @@ static void gk_groupShard(gk_table *const *tables, size_t n_tables, unsigned s, 
     for (size_t i = 0; i < total;) {
         size_t j = i + 1;
         while (j < total && gk_cmpKey(all + j * stride, all + i * stride, stride) == 0) j++;
-        if (j - i >= 2) {
+        if (j - i >= min_members) {
             int keep = 1;
             if (need_no_id) {
                 keep = 0;
@@ -221,7 +222,7 @@ static void gk_groupShard(gk_table *const *tables, size_t n_tables, unsigned s, 
     xj_free(all);
 }
 
-xj_error gk_findGroups(gk_table *const *tables, size_t n_tables, int need_no_id, int threads,
+xj_error gk_findGroups(gk_table *const *tables, size_t n_tables, size_t min_members, int need_no_id, int threads,
                        gk_groups *out, xj_status *st)
 {
     memset(out, 0, sizeof *out);
@@ -229,7 +230,7 @@ xj_error gk_findGroups(gk_table *const *tables, size_t n_tables, int need_no_id,
     RETURN_ERROR_IF(res == NULL, st, XJ_ERR_NOMEM, "out of memory grouping keys");
     (void)threads;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-    for (int s = 0; s < (int)GK_SHARDS; s++) gk_groupShard(tables, n_tables, (unsigned)s, need_no_id, &res[s]);
+    for (int s = 0; s < (int)GK_SHARDS; s++) gk_groupShard(tables, n_tables, (unsigned)s, min_members, need_no_id, &res[s]);
 
     size_t n = 0, n_refs = 0;
     int failed = 0;

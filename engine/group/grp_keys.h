@@ -88,10 +88,12 @@ typedef struct gk_groups {
 void gk_groupsFree(gk_groups *gs);
 
 /* Groups the entries of `n_tables` worker tables, all narrow or all wide
- * (consumed: freed as they are grouped). With `need_no_id`, a group counts
- * only if at least one member's ref lacks GK_HAS_ID (the mixed attribute
- * rule); refs keep the flag. */
-xj_error gk_findGroups(gk_table *const *tables, size_t n_tables, int need_no_id, int threads,
+ * (consumed: freed as they are grouped). A run of equal keys counts when it
+ * has at least `min_members` entries (2 for duplicates; 1 lists every key,
+ * as the register index and a batch check need). With `need_no_id`, a group
+ * counts only if at least one member's ref lacks GK_HAS_ID (the mixed
+ * attribute rule); refs keep the flag. */
+xj_error gk_findGroups(gk_table *const *tables, size_t n_tables, size_t min_members, int need_no_id, int threads,
                        gk_groups *out, xj_status *st);
 
 #endif

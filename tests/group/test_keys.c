@@ -55,7 +55,7 @@ static void run_case(size_t n, uint64_t domain, int wide, int need_no_id, int n_
     xj_status st;
     st_init(&st);
     gk_groups gs;
-    TC_CHECK(gk_findGroups(ptrs, (size_t)n_tables, need_no_id, 2, &gs, &st) == XJ_OK, "%s", st.message);
+    TC_CHECK(gk_findGroups(ptrs, (size_t)n_tables, 2, need_no_id, 2, &gs, &st) == XJ_OK, "%s", st.message);
 
     qsort(all, n, sizeof *all, cmp_ref);
     size_t g = 0, refs = 0;

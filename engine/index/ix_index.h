@@ -1,0 +1,133 @@
+/*
+ * ix_index — a register index opened for lookups (ix_read.c) and the plain
+ * data a writer turns into one (ix_write.c). ix_format.h is the file layout.
+ *
+ * Opening checks the header, every section's bounds and XXH3-64, and the
+ * shape of the key and block tables, so lookups and block reads afterwards
+ * need only their own bounds checks; a damaged file is an XJ_ERR_INPUT with
+ * a message, never a crash. Opened indexes are read-only and may be shared by
+ * threads; a cursor (one per thread) decodes payload blocks.
+ */
+#ifndef XJ_IX_INDEX_H
+#define XJ_IX_INDEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ix_format.h"
+#include "ix_payload.h"
+#include "xj_status.h"
+
+typedef struct ix_source {
+    char *name;            /* base name of the input, as in `source` columns */
+    uint64_t bytes;        /* bytes read (compressed size for .zst) */
+    char xxh3_128[33];     /* hex of XXH3-128 of those bytes */
+} ix_source;
+
+typedef struct ix_keys {
+    const unsigned char *entries;  /* n entries of `stride` bytes, in place */
+    size_t n;
+    unsigned stride;               /* IX_NARROW_ENTRY or IX_WIDE_ENTRY */
+    const unsigned char *fence;    /* key of every IX_FENCE_STEP-th entry */
+    size_t n_fence;
+} ix_keys;
+
+/* Key kinds, in the order of gd_keyKind: GB IDs, other IDs, attributes. */
+#define IX_KINDS 3
+
+typedef struct ix_index {
+    void *map;                     /* the mapped file (or NULL for a buffer) */
+    size_t map_size;
+    const unsigned char *base;     /* file bytes */
+    size_t size;
+    uint64_t records;
+    uint32_t run_date;             /* the build's run date (ID reasons) */
+    uint32_t flags;                /* IX_FLAG_* */
+    uint64_t build_time;           /* unix seconds */
+    ix_source *sources;
+    size_t n_sources;
+    char *version;                 /* xjdedup version that built it */
+    ix_keys keys[IX_KINDS];
+    const unsigned char *blocks;   /* n_blocks x IX_BLOCK_ENTRY */
+    size_t n_blocks;
+    const unsigned char *payload;
+    size_t payload_len;
+    uint64_t section_bytes[IX_SEC_KIND_END]; /* on-disk size per section kind */
+} ix_index;
+
+/* Opens and verifies `path` (mmap). XJ_ERR_INPUT with a message naming the
+ * file and the damage; XJ_ERR_NOMEM. */
+xj_error ix_open(const char *path, ix_index **out, xj_status *st);
+/* The same over bytes the caller keeps alive (fuzzing, tests). */
+xj_error ix_openBuffer(const void *data, size_t size, const char *name, ix_index **out, xj_status *st);
+void ix_close(ix_index *ix);
+/* The slow checks opening skips: key order, fences, record numbers, and every
+ * payload block decoded. */
+xj_error ix_verify(const ix_index *ix, const char *name, xj_status *st);
+
+/* Entries of kind `kind` whose key is (hi, lo) (hi = 0 for GB IDs): their
+ * count, the first at *first. Cannot fail. */
+size_t ix_lookup(const ix_index *ix, int kind, uint64_t hi, uint64_t lo, size_t *first);
+/* Entry i's record number, with IX_REC_HAS_ID in attribute entries. */
+uint32_t ix_entryRecord(const ix_index *ix, int kind, size_t i);
+/* Entry i's key. */
+void ix_entryKey(const ix_index *ix, int kind, size_t i, uint64_t *hi, uint64_t *lo);
+
+/* Decodes records; keeps the last decoded block. */
+typedef struct ix_cursor {
+    size_t block;          /* decoded block, SIZE_MAX when none */
+    uint32_t first;        /* its first record number */
+    ix_record *recs;       /* IX_BLOCK_RECORDS slots */
+    size_t n;
+    char *raw;             /* decompressed block */
+    size_t raw_cap;
+} ix_cursor;
+
+xj_error ix_cursorInit(ix_cursor *c);
+void ix_cursorFree(ix_cursor *c);
+/* Record `rec` (valid until the cursor moves to another block).
+ * XJ_ERR_INPUT when its block is damaged. */
+xj_error ix_readRecord(const ix_index *ix, ix_cursor *c, uint32_t rec, const ix_record **out, xj_status *st);
+/* Decodes block b whole into the cursor (c->recs[0 .. c->n)). */
+xj_error ix_readBlock(const ix_index *ix, ix_cursor *c, size_t b, xj_status *st);
+
+/* ---- writing ---- */
+
+/* A compressed payload block handed to the writer, in record order. */
+typedef struct ix_block {
+    void *data;            /* a zstd frame (owned by the caller) */
+    size_t len;
+    uint32_t first;        /* first record number */
+    uint32_t n;            /* records */
+} ix_block;
+
+/* One key section: entries already in file order (shard, key, record). */
+typedef struct ix_keyList {
+    const uint64_t *hi, *lo;   /* per entry; hi may be NULL for GB */
+    const uint32_t *rec;
+    size_t n;
+} ix_keyList;
+
+typedef struct ix_writeSpec {
+    const char *path;          /* final path; written to a sibling, renamed */
+    uint64_t records;
+    uint32_t run_date;
+    uint32_t flags;
+    uint64_t build_time;       /* unix seconds */
+    const ix_source *sources;
+    size_t n_sources;
+    ix_keyList keys[IX_KINDS];
+    const ix_block *blocks;
+    size_t n_blocks;
+} ix_writeSpec;
+
+/* Writes the index atomically: a temporary sibling, fsync, rename, fsync of
+ * the directory. XJ_ERR_IO with the path and errno text. */
+xj_error ix_write(const ix_writeSpec *spec, xj_status *st);
+
+/* Compresses a raw block into a zstd frame with a content checksum. */
+xj_error ix_compressBlock(void *cctx, const xj_buf *raw, void **out, size_t *out_len);
+void *ix_cctxCreate(void);
+void ix_cctxFree(void *cctx);
+
+#endif

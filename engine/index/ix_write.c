@@ -1,0 +1,292 @@
+/*
+ * ix_write — writes a register index (ix_format.h) atomically: everything
+ * goes to a temporary sibling that is fsync'd and renamed over the target,
+ * so a reader sees the old index or the new one, never a mix.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define XXH_STATIC_LINKING_ONLY
+#include <xxhash.h>
+#include <zstd.h>
+
+#include "ix_index.h"
+#include "xj_alloc.h"
+#include "xj_buf.h"
+
+void *ix_cctxCreate(void)
+{
+    ZSTD_CCtx *const c = ZSTD_createCCtx();
+    if (c == NULL) return NULL;
+    if (ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, 3)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1))) {
+        ZSTD_freeCCtx(c);
+        return NULL;
+    }
+    return c;
+}
+
+void ix_cctxFree(void *cctx)
+{
+    ZSTD_freeCCtx(cctx);
+}
+
+xj_error ix_compressBlock(void *cctx, const xj_buf *raw, void **out, size_t *out_len)
+{
+    size_t const cap = ZSTD_compressBound(raw->len);
+    void *const dst = xj_malloc(cap);
+    if (dst == NULL) return XJ_ERR_NOMEM;
+    size_t const n = ZSTD_compress2(cctx, dst, cap, raw->data, raw->len);
+    if (ZSTD_isError(n)) {
+        xj_free(dst);
+        return XJ_ERR_INTERNAL;
+    }
+    void *const shrunk = xj_realloc(dst, n);
+    *out = shrunk ? shrunk : dst;
+    *out_len = n;
+    return XJ_OK;
+}
+
+/* A buffered writer that also hashes the current section. */
+typedef struct ix_out {
+    int fd;
+    uint64_t pos;
+    xj_buf buf;
+    XXH3_state_t hash;
+    int failed;      /* errno of the first failed write, 0 if none */
+} ix_out;
+
+static void ix_flush(ix_out *o)
+{
+    size_t at = 0;
+    while (at < o->buf.len && !o->failed) {
+        ssize_t const n = write(o->fd, o->buf.data + at, o->buf.len - at);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) o->failed = n < 0 ? errno : EIO;
+        else at += (size_t)n;
+    }
+    buf_clear(&o->buf);
+}
+
+static void ix_put(ix_out *o, const void *p, size_t n)
+{
+    if (o->failed) return;
+    XXH3_64bits_update(&o->hash, p, n);
+    o->pos += n;
+    while (n) {
+        if (o->buf.len == o->buf.cap) ix_flush(o);
+        if (o->failed) return;
+        size_t const room = o->buf.cap - o->buf.len, take = n < room ? n : room;
+        memcpy(o->buf.data + o->buf.len, p, take);
+        o->buf.len += take;
+        p = (const char *)p + take;
+        n -= take;
+    }
+}
+
+static void ix_putU32(ix_out *o, uint32_t v)
+{
+    unsigned char b[4];
+    for (int i = 0; i < 4; i++) b[i] = (unsigned char)(v >> (8 * i));
+    ix_put(o, b, 4);
+}
+
+static void ix_putU64(ix_out *o, uint64_t v)
+{
+    ix_putU32(o, (uint32_t)v);
+    ix_putU32(o, (uint32_t)(v >> 32));
+}
+
+typedef struct ix_secEntry {
+    uint32_t kind;
+    uint64_t offset, bytes, hash;
+} ix_secEntry;
+
+static void ix_beginSection(ix_out *o, ix_secEntry *e, uint32_t kind)
+{
+    static const unsigned char kZero[8];
+    if (o->pos % 8) { /* pad outside any section */
+        size_t const pad = 8 - o->pos % 8;
+        ix_put(o, kZero, pad);
+    }
+    XXH3_64bits_reset(&o->hash);
+    e->kind = kind;
+    e->offset = o->pos;
+}
+
+static void ix_endSection(ix_out *o, ix_secEntry *e)
+{
+    e->bytes = o->pos - e->offset;
+    e->hash = XXH3_64bits_digest(&o->hash);
+}
+
+static xj_error ix_metaFrame(const ix_writeSpec *spec, void **frame, size_t *len)
+{
+    xj_buf raw;
+    buf_init(&raw, (size_t)1 << 30);
+    xj_error err = XJ_OK;
+    for (size_t i = 0; i < spec->n_sources && !err; i++) {
+        const ix_source *const s = &spec->sources[i];
+        size_t const n = strlen(s->name) > 65535 ? 65535 : strlen(s->name);
+        unsigned char head[2] = {(unsigned char)n, (unsigned char)(n >> 8)};
+        unsigned char tail[24];
+        for (int k = 0; k < 8; k++) tail[k] = (unsigned char)(s->bytes >> (8 * k));
+        for (int k = 0; k < 16; k++) {
+            unsigned v = 0;
+            sscanf(s->xxh3_128 + 2 * k, "%2x", &v);
+            tail[8 + k] = (unsigned char)v;
+        }
+        err = buf_append(&raw, head, 2);
+        if (!err) err = buf_append(&raw, s->name, n);
+        if (!err) err = buf_append(&raw, tail, 24);
+    }
+    const char *const version = xj_versionString();
+    unsigned char vh[2] = {(unsigned char)strlen(version), 0};
+    if (!err) err = buf_append(&raw, vh, 2);
+    if (!err) err = buf_appendStr(&raw, version);
+    void *const cctx = err ? NULL : ix_cctxCreate();
+    if (!err && cctx == NULL) err = XJ_ERR_NOMEM;
+    if (!err) err = ix_compressBlock(cctx, &raw, frame, len);
+    ix_cctxFree(cctx);
+    buf_free(&raw);
+    return err;
+}
+
+static void ix_putKeys(ix_out *o, const ix_keyList *k, int wide, ix_secEntry *keys, ix_secEntry *fence,
+                       uint32_t keys_kind, uint32_t fence_kind)
+{
+    ix_beginSection(o, keys, keys_kind);
+    for (size_t i = 0; i < k->n; i++) {
+        if (wide) ix_putU64(o, k->hi[i]);
+        ix_putU64(o, k->lo[i]);
+        ix_putU32(o, k->rec[i]);
+    }
+    ix_endSection(o, keys);
+    ix_beginSection(o, fence, fence_kind);
+    for (size_t i = 0; i < k->n; i += IX_FENCE_STEP) {
+        if (wide) ix_putU64(o, k->hi[i]);
+        ix_putU64(o, k->lo[i]);
+    }
+    ix_endSection(o, fence);
+}
+
+static void ix_putHeader(unsigned char *h, const ix_writeSpec *spec, const ix_secEntry *sec, uint32_t n_sec)
+{
+    memset(h, 0, IX_HEADER_BYTES);
+    memcpy(h, IX_MAGIC, 8);
+    unsigned char *p = h + 8;
+#define PUT32(v) do { uint32_t const v_ = (v); for (int i_ = 0; i_ < 4; i_++) *p++ = (unsigned char)(v_ >> (8 * i_)); } while (0)
+#define PUT64(v) do { uint64_t const w_ = (v); PUT32((uint32_t)w_); PUT32((uint32_t)(w_ >> 32)); } while (0)
+    PUT32(IX_VERSION);
+    PUT32(IX_HEADER_BYTES);
+    PUT64(spec->records);
+    PUT32(spec->run_date);
+    PUT32(spec->flags);
+    PUT64(spec->build_time);
+    PUT32((uint32_t)spec->n_sources);
+    PUT32(n_sec);
+    for (uint32_t i = 0; i < n_sec; i++) {
+        PUT32(sec[i].kind);
+        PUT32(0);
+        PUT64(sec[i].offset);
+        PUT64(sec[i].bytes);
+        PUT64(sec[i].hash);
+    }
+    p = h + IX_HEADER_BYTES - 8;
+    PUT64(XXH3_64bits(h, IX_HEADER_BYTES - 8));
+#undef PUT32
+#undef PUT64
+}
+
+xj_error ix_write(const ix_writeSpec *spec, xj_status *st)
+{
+    RETURN_ERROR_IF(spec->records > IX_MAX_RECORDS, st, XJ_ERR_LIMIT, "more than %u records for one index",
+                    IX_MAX_RECORDS);
+    void *meta = NULL;
+    size_t meta_len = 0;
+    xj_error const merr = ix_metaFrame(spec, &meta, &meta_len);
+    RETURN_ERROR_IF(merr, st, merr, "out of memory writing the index");
+
+    size_t const plen = strlen(spec->path);
+    char *const tmp = xj_malloc(plen + 32);
+    if (tmp == NULL) {
+        xj_free(meta);
+        return st_fail(st, XJ_ERR_NOMEM, "out of memory");
+    }
+    snprintf(tmp, plen + 32, "%s.tmp%ld", spec->path, (long)getpid());
+    ix_out o = {.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
+    if (o.fd < 0) {
+        xj_error const e = st_fail(st, XJ_ERR_IO, "%s: cannot create: %m", tmp);
+        xj_free(tmp);
+        xj_free(meta);
+        return e;
+    }
+    XXH3_64bits_reset(&o.hash); /* the header placeholder is hashed into nothing, but the state must be valid */
+    buf_init(&o.buf, 1u << 20);
+    xj_error err = buf_reserve(&o.buf, 1u << 20);
+    o.buf.cap = 1u << 20;
+
+    ix_secEntry sec[IX_MAX_SECTIONS];
+    uint32_t n_sec = 0;
+    unsigned char header[IX_HEADER_BYTES] = {0};
+    if (!err) {
+        ix_put(&o, header, sizeof header); /* rewritten at the end */
+        ix_beginSection(&o, &sec[n_sec], IX_SEC_META);
+        ix_put(&o, meta, meta_len);
+        ix_endSection(&o, &sec[n_sec++]);
+        static const uint32_t kKeys[IX_KINDS] = {IX_SEC_KEYS_GB, IX_SEC_KEYS_OTHER, IX_SEC_KEYS_ATTR};
+        static const uint32_t kFence[IX_KINDS] = {IX_SEC_FENCE_GB, IX_SEC_FENCE_OTHER, IX_SEC_FENCE_ATTR};
+        for (int k = 0; k < IX_KINDS; k++) {
+            ix_putKeys(&o, &spec->keys[k], k != 0, &sec[n_sec], &sec[n_sec + 1], kKeys[k], kFence[k]);
+            n_sec += 2;
+        }
+        ix_beginSection(&o, &sec[n_sec], IX_SEC_BLOCKS);
+        uint64_t off = 0;
+        for (size_t b = 0; b < spec->n_blocks; b++) {
+            ix_putU64(&o, off);
+            ix_putU32(&o, (uint32_t)spec->blocks[b].len);
+            ix_putU32(&o, spec->blocks[b].first);
+            off += spec->blocks[b].len;
+        }
+        ix_endSection(&o, &sec[n_sec++]);
+        ix_beginSection(&o, &sec[n_sec], IX_SEC_PAYLOAD);
+        for (size_t b = 0; b < spec->n_blocks; b++) ix_put(&o, spec->blocks[b].data, spec->blocks[b].len);
+        ix_endSection(&o, &sec[n_sec++]);
+        ix_flush(&o);
+        ix_putHeader(header, spec, sec, n_sec);
+        if (!o.failed && pwrite(o.fd, header, sizeof header, 0) != (ssize_t)sizeof header) o.failed = errno ? errno : EIO;
+        if (!o.failed && fsync(o.fd) != 0) o.failed = errno;
+    }
+    if (close(o.fd) != 0 && !o.failed) o.failed = errno;
+    buf_free(&o.buf);
+    xj_free(meta);
+    if (err) {
+        unlink(tmp);
+        xj_free(tmp);
+        return st_fail(st, XJ_ERR_NOMEM, "out of memory writing the index");
+    }
+    if (!o.failed && rename(tmp, spec->path) != 0) o.failed = errno;
+    if (o.failed) {
+        unlink(tmp);
+        xj_free(tmp);
+        errno = o.failed;
+        return st_fail(st, XJ_ERR_IO, "%s: cannot write the index: %m", spec->path);
+    }
+    xj_free(tmp);
+    /* make the rename itself durable */
+    char *const dir = xj_strndup(spec->path, plen);
+    if (dir) {
+        char *const slash = strrchr(dir, '/');
+        const char *const d = slash ? (slash == dir ? "/" : (*slash = '\0', dir)) : ".";
+        int const dfd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            fsync(dfd);
+            close(dfd);
+        }
+        xj_free(dir);
+    }
+    return XJ_OK;
+}

@@ -1,0 +1,211 @@
+/*
+ * index_api — the public xj_index handle: a register index loaded once and
+ * asked about single records (xjdedup.h). The record goes through the same
+ * normalization and ID check as a scanned one (ck_record), and its keys are
+ * the scan's, so an answer here agrees with `xjdedup check`.
+ */
+#include <string.h>
+
+#define XXH_STATIC_LINKING_ONLY
+#include <xxhash.h>
+
+#include "ck_record.h"
+#include "grp_decide.h"
+#include "grp_keys.h"
+#include "ix_index.h"
+#include "normalize.h"
+#include "ps_text.h"
+#include "xj_alloc.h"
+#include "xj_arena.h"
+
+struct xj_index {
+    ix_index *ix;
+    char *path;
+    ix_cursor cur;
+    int have_cursor;
+    ck_scratch ck;
+    int have_scratch;
+    char *keytext;
+    xj_arena strings;   /* match strings of the last call */
+    xj_status st;
+};
+
+xj_index *xj_index_create(void)
+{
+    xj_index *const h = xj_calloc(1, sizeof *h);
+    if (h == NULL) return NULL;
+    st_init(&h->st);
+    ar_init(&h->strings);
+    return h;
+}
+
+static void xi_unload(xj_index *h)
+{
+    ix_close(h->ix);
+    h->ix = NULL;
+    xj_free(h->path);
+    h->path = NULL;
+    if (h->have_cursor) ix_cursorFree(&h->cur);
+    if (h->have_scratch) ck_scratchFree(&h->ck);
+    h->have_cursor = h->have_scratch = 0;
+    xj_free(h->keytext);
+    h->keytext = NULL;
+}
+
+void xj_index_free(xj_index *h)
+{
+    if (h == NULL) return;
+    xi_unload(h);
+    ar_free(&h->strings);
+    xj_free(h);
+}
+
+const char *xj_index_message(const xj_index *h)
+{
+    return h->st.message;
+}
+
+xj_error xj_index_load(xj_index *h, const char *path)
+{
+    st_init(&h->st);
+    xi_unload(h);
+    RETURN_ERROR_IF(path == NULL || *path == '\0', &h->st, XJ_ERR_USAGE, "no index path given");
+    FORWARD_IF_ERROR(ix_open(path, &h->ix, &h->st));
+    h->path = xj_strndup(path, strlen(path));
+    h->keytext = xj_malloc(4 * XJ_MAX_FIELD + 64);
+    xj_error err = h->path && h->keytext ? ix_cursorInit(&h->cur) : XJ_ERR_NOMEM;
+    h->have_cursor = err == XJ_OK;
+    if (!err) err = ck_scratchInit(&h->ck);
+    h->have_scratch = err == XJ_OK;
+    if (err) {
+        xi_unload(h);
+        return st_fail(&h->st, XJ_ERR_NOMEM, "out of memory");
+    }
+    return XJ_OK;
+}
+
+xj_error xj_index_verify(xj_index *h)
+{
+    st_init(&h->st);
+    RETURN_ERROR_IF(h->ix == NULL, &h->st, XJ_ERR_USAGE, "no index loaded");
+    return ix_verify(h->ix, h->path, &h->st);
+}
+
+void xj_index_info(const xj_index *h, xj_indexInfo *out)
+{
+    memset(out, 0, sizeof *out);
+    const ix_index *const ix = h->ix;
+    if (ix == NULL) return;
+    out->format_version = IX_VERSION;
+    out->records = ix->records;
+    out->run_date = ix->run_date;
+    out->attr_mixed = (ix->flags & IX_FLAG_ATTR_MIXED) != 0;
+    out->build_time = (int64_t)ix->build_time;
+    out->id_keys = ix->keys[0].n;
+    out->other_id_keys = ix->keys[1].n;
+    out->attr_keys = ix->keys[2].n;
+    out->file_bytes = ix->size;
+    for (int k = IX_SEC_KEYS_GB; k <= IX_SEC_FENCE_ATTR; k++) out->key_bytes += ix->section_bytes[k];
+    out->payload_bytes = ix->section_bytes[IX_SEC_BLOCKS] + ix->section_bytes[IX_SEC_PAYLOAD];
+    out->sources = ix->n_sources;
+    out->version = ix->version;
+}
+
+const char *xj_index_source(const xj_index *h, size_t i, uint64_t *bytes, const char **xxh3_128)
+{
+    if (h->ix == NULL || i >= h->ix->n_sources) return NULL;
+    if (bytes) *bytes = h->ix->sources[i].bytes;
+    if (xxh3_128) *xxh3_128 = h->ix->sources[i].xxh3_128;
+    return h->ix->sources[i].name;
+}
+
+static const char *const kFieldName[PS_FIELD_COUNT] = {
+    "student_no", "name", "sex", "birth_date", "id_type", "id_number", "school_code", "school_name",
+    "region_code", "registered_at",
+};
+
+/* Adds the register records under one key to the answer. */
+static xj_error xi_collect(xj_index *h, int kind, uint64_t hi, uint64_t lo, int skip_with_id, xj_match *m,
+                           size_t cap, size_t *n)
+{
+    size_t first;
+    size_t const count = ix_lookup(h->ix, kind, hi, lo, &first);
+    for (size_t i = 0; i < count; i++) {
+        uint32_t const rec = ix_entryRecord(h->ix, kind, first + i);
+        if (skip_with_id && (rec & IX_REC_HAS_ID)) continue;
+        if (*n < cap) {
+            const ix_record *r;
+            FORWARD_IF_ERROR(ix_readRecord(h->ix, &h->cur, rec & ~IX_REC_HAS_ID, &r, &h->st));
+            xj_match *const out = &m[*n];
+            out->kind = kind == GD_KEY_ATTR ? XJ_MATCH_ATTR : XJ_MATCH_ID;
+            out->student_no = ar_strndup(&h->strings, r->student_no, r->student_no_len);
+            out->school_code = ar_strndup(&h->strings, r->school, r->school_len);
+            out->region_code = ar_strndup(&h->strings, r->county, r->county_len);
+            RETURN_ERROR_IF(!out->student_no || !out->school_code || !out->region_code, &h->st, XJ_ERR_NOMEM,
+                            "out of memory");
+            out->registered = r->registered;
+            out->id_reason = (xj_idReason)(r->reason < XJ_ID_REASON_COUNT ? r->reason : XJ_ID_FORMAT);
+            out->source = h->ix->sources[r->source].name;
+            out->line = r->line;
+        }
+        (*n)++;
+    }
+    return XJ_OK;
+}
+
+xj_error xj_index_checkRecord(xj_index *h, const xj_recordIn *rec, uint32_t run_date, xj_idReason *reason,
+                              xj_match *matches, size_t cap, size_t *n_matches)
+{
+    st_init(&h->st);
+    *n_matches = 0;
+    *reason = XJ_ID_OK;
+    RETURN_ERROR_IF(h->ix == NULL, &h->st, XJ_ERR_USAGE, "no index loaded");
+    RETURN_ERROR_IF(rec == NULL || (cap && matches == NULL), &h->st, XJ_ERR_USAGE, "no record given");
+    ar_free(&h->strings);
+    ar_init(&h->strings);
+    const char *const given[PS_FIELD_COUNT] = {
+        rec->student_no, rec->name, rec->sex, rec->birth_date, rec->id_type, rec->id_number,
+        rec->school_code, NULL, rec->region_code, rec->registered_at,
+    };
+    ps_view v = {0};
+    for (int f = 0; f < PS_FIELD_COUNT; f++) {
+        const char *const s = given[f] ? given[f] : "";
+        size_t const n = strlen(s);
+        RETURN_ERROR_IF(n > XJ_MAX_FIELD, &h->st, XJ_ERR_INPUT, "%s: longer than %u bytes", kFieldName[f],
+                        XJ_MAX_FIELD);
+        RETURN_ERROR_IF(!ps_isCleanUtf8(s, n), &h->st, XJ_ERR_INPUT, "%s: not valid UTF-8", kFieldName[f]);
+        v.val[f] = s;
+        v.len[f] = (uint32_t)n;
+    }
+    static const int kRequired[] = {PS_STUDENT_NO, PS_NAME, PS_SEX, PS_BIRTH_DATE, PS_SCHOOL_CODE};
+    for (size_t i = 0; i < sizeof kRequired / sizeof kRequired[0]; i++) {
+        const char *s = v.val[kRequired[i]];
+        size_t n = v.len[kRequired[i]];
+        nm_trim(&s, &n);
+        RETURN_ERROR_IF(n == 0, &h->st, XJ_ERR_INPUT, "%s: empty, but required", kFieldName[kRequired[i]]);
+    }
+    id_context const ctx = {run_date ? run_date : xj_today(), NULL};
+    ck_facts f;
+    const char *const bad = ck_analyze(&ctx, &v, &h->ck, &f);
+    RETURN_ERROR_IF(bad != NULL, &h->st, XJ_ERR_INPUT, "%s", bad[4] == 's' ? "sex: not 男/女, 1/2 or M/F"
+                                                                           : "birth_date: not a date");
+    *reason = f.id_res.reason;
+    size_t n = 0;
+    if (f.id_res.space == ID_KEY_GB) {
+        FORWARD_IF_ERROR(xi_collect(h, GD_KEY_GB, 0, f.id_res.gb, 0, matches, cap, &n));
+    } else if (f.id_res.space == ID_KEY_OTHER) {
+        size_t const len = gk_otherIdKeyText(h->keytext, f.id_type, f.id, f.id_len);
+        XXH128_hash_t const k = XXH3_128bits(h->keytext, len);
+        FORWARD_IF_ERROR(xi_collect(h, GD_KEY_OTHER_ID, k.high64, k.low64, 0, matches, cap, &n));
+    }
+    if (f.id_len == 0) { /* attribute duplicates are about records without an ID */
+        xj_error const err = ck_name(&v, &h->ck);
+        RETURN_ERROR_IF(err, &h->st, err, "name: cannot be normalized");
+        size_t const len = gk_attrKeyText(h->keytext, h->ck.name.data ? h->ck.name.data : "", h->ck.name.len,
+                                          f.sex, f.birth);
+        XXH128_hash_t const k = XXH3_128bits(h->keytext, len);
+        FORWARD_IF_ERROR(xi_collect(h, GD_KEY_ATTR, k.high64, k.low64, 1, matches, cap, &n));
+    }
+    *n_matches = n;
+    return XJ_OK;
+}

@@ -1,0 +1,597 @@
+/*
+ * index_build — `xjdedup index build` and `index update`: one pass over the
+ * register (the scan's pass 1 with a hook), then the key tables grouped by
+ * key and the payload blocks put in record order, written by ix_write.
+ *
+ * While the pass runs, records cannot be numbered yet (workers take chunks
+ * in any order), so each worker files its keys under a provisional number,
+ * (block id << 10 | position), block id = worker + workers x its block
+ * count. Once all blocks are known they are sorted by (source, line), each
+ * gets its first record number, and every key entry is renumbered with one
+ * table lookup. An update adds the old index's surviving records the same
+ * way, under block ids from IXB_OLD_BASE on.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ix_index.h"
+#include "scan_internal.h"
+#include "xj_alloc.h"
+
+#define IXB_POS_BITS 10 /* IX_BLOCK_RECORDS = 1 << 10 */
+#define IXB_OLD_BASE (1ull << 36)
+
+typedef struct ixb_block {
+    uint64_t id;           /* provisional block id */
+    uint64_t first_line;   /* line of its first record */
+    uint32_t source;       /* index source number */
+    uint32_t n;            /* records */
+    void *data;            /* zstd frame */
+    size_t len;
+    uint32_t first;        /* record number, once sorted */
+} ixb_block;
+
+typedef struct ixb_worker {
+    unsigned t;            /* this worker's number */
+    unsigned n_workers;
+    void *cctx;
+    xj_buf raw;            /* the open block, raw */
+    ix_record prev;        /* its last record (source, line only) */
+    uint32_t n_open;       /* records in the open block */
+    uint64_t open_id;
+    uint64_t open_first_line;
+    uint32_t open_source;
+    uint64_t made;         /* blocks this worker opened */
+    ixb_block *blocks;
+    size_t n_blocks, cap_blocks;
+} ixb_worker;
+
+typedef struct ixb_state {
+    ixb_worker *workers;
+} ixb_state;
+
+static xj_error ixb_closeBlock(ixb_worker *b)
+{
+    if (b->n_open == 0) return XJ_OK;
+    ix_blockEnd(&b->raw, b->n_open);
+    if (b->n_blocks == b->cap_blocks) {
+        size_t const ncap = b->cap_blocks ? b->cap_blocks * 2 : 64;
+        ixb_block *const grown = xj_reallocArray(b->blocks, ncap, sizeof *grown);
+        if (grown == NULL) return XJ_ERR_NOMEM;
+        b->blocks = grown;
+        b->cap_blocks = ncap;
+    }
+    ixb_block *const blk = &b->blocks[b->n_blocks];
+    memset(blk, 0, sizeof *blk);
+    FORWARD_IF_ERROR(ix_compressBlock(b->cctx, &b->raw, &blk->data, &blk->len));
+    blk->id = b->open_id;
+    blk->first_line = b->open_first_line;
+    blk->source = b->open_source;
+    blk->n = b->n_open;
+    b->n_blocks++;
+    b->n_open = 0;
+    return XJ_OK;
+}
+
+xj_error ixb_endChunk(sc_worker *w)
+{
+    xj_error const err = ixb_closeBlock(w->ixb);
+    RETURN_ERROR_IF(err, &w->st, err, "out of memory building the index");
+    return XJ_OK;
+}
+
+static xj_error ixb_add(sc_worker *w, const ix_record *r, uint64_t *key_ref)
+{
+    ixb_worker *const b = w->ixb;
+    if (b->n_open == IX_BLOCK_RECORDS) FORWARD_IF_ERROR(ixb_closeBlock(b));
+    if (b->n_open == 0) {
+        FORWARD_IF_ERROR(ix_blockBegin(&b->raw));
+        b->open_id = b->t + (uint64_t)b->n_workers * b->made++;
+        b->open_first_line = r->line;
+        b->open_source = r->source;
+    }
+    FORWARD_IF_ERROR(ix_encodeRecord(&b->raw, r, b->n_open ? &b->prev : NULL));
+    b->prev.source = r->source;
+    b->prev.line = r->line;
+    *key_ref = b->open_id << IXB_POS_BITS | b->n_open++;
+    return XJ_OK;
+}
+
+xj_error ixb_addRecord(sc_run *run, sc_worker *w, const rd_chunk *chunk, const ps_view *v, const ck_facts *f,
+                       uint64_t line, uint64_t *key_ref)
+{
+    xj_error err = ck_name(v, &w->ck);
+    RETURN_ERROR_IF(err, &w->st, err, "cannot normalize a name for the index");
+    ix_record r = {
+        .line = line,
+        .source = run->source_base + chunk->source,
+        .registered = f->registered,
+        .birth = f->birth,
+        .sex = (uint8_t)f->sex,
+        .has_id = f->id_len != 0,
+        .reason = (uint8_t)f->id_res.reason,
+        .id_type = f->id_type,
+        .school = v->val[PS_SCHOOL_CODE],
+        .school_len = v->len[PS_SCHOOL_CODE],
+        .county = v->val[PS_REGION_CODE],
+        .county_len = v->len[PS_REGION_CODE],
+        .student_no = v->val[PS_STUDENT_NO],
+        .student_no_len = v->len[PS_STUDENT_NO],
+        .name = w->ck.name.data ? w->ck.name.data : "",
+        .name_len = (uint32_t)w->ck.name.len,
+    };
+    err = ixb_add(w, &r, key_ref);
+    RETURN_ERROR_IF(err == XJ_ERR_NOMEM, &w->st, err, "out of memory building the index");
+    RETURN_ERROR_IF(err, &w->st, err, "cannot compress an index block");
+    return XJ_OK;
+}
+
+static void ixb_free(sc_run *run, ixb_state *s)
+{
+    for (int t = 0; s->workers && t < run->n_workers; t++) {
+        ixb_worker *const b = &s->workers[t];
+        ix_cctxFree(b->cctx);
+        buf_free(&b->raw);
+        for (size_t i = 0; i < b->n_blocks; i++) xj_free(b->blocks[i].data);
+        xj_free(b->blocks);
+    }
+    xj_free(s->workers);
+    for (int t = 0; run->workers && t < run->n_workers; t++) run->workers[t].ixb = NULL;
+}
+
+static xj_error ixb_init(sc_run *run, ixb_state *s)
+{
+    s->workers = xj_calloc((size_t)run->n_workers, sizeof *s->workers);
+    RETURN_ERROR_IF(s->workers == NULL, &run->scan->st, XJ_ERR_NOMEM, "out of memory");
+    for (int t = 0; t < run->n_workers; t++) {
+        ixb_worker *const b = &s->workers[t];
+        b->t = (unsigned)t;
+        b->n_workers = (unsigned)run->n_workers;
+        buf_init(&b->raw, (size_t)IX_BLOCK_RECORDS * 4 * 70000);
+        b->cctx = ix_cctxCreate();
+        RETURN_ERROR_IF(b->cctx == NULL, &run->scan->st, XJ_ERR_NOMEM, "out of memory");
+        run->workers[t].ixb = b;
+    }
+    run->ixb = s;
+    return XJ_OK;
+}
+
+static int ixb_cmpBlock(const void *a, const void *b)
+{
+    const ixb_block *const x = *(ixb_block *const *)a, *const y = *(ixb_block *const *)b;
+    if (x->source != y->source) return x->source < y->source ? -1 : 1;
+    return x->first_line < y->first_line ? -1 : x->first_line > y->first_line;
+}
+
+static int ixb_cmpRec(const void *a, const void *b)
+{
+    uint32_t const x = *(const uint32_t *)a & ~IX_REC_HAS_ID, y = *(const uint32_t *)b & ~IX_REC_HAS_ID;
+    return x < y ? -1 : x > y;
+}
+
+/* Everything between the pass and the file: blocks ordered and numbered,
+ * keys renumbered, ix_write called. `old` blocks (update) come first. */
+typedef struct ixb_plan {
+    ixb_block **order;     /* all blocks in record order */
+    size_t n;
+    uint32_t *new_first;   /* by new-block id (t + nw * j) */
+    size_t n_new_ids;
+    uint32_t *old_first;   /* by old block number */
+    size_t n_old;
+    uint64_t records;
+} ixb_plan;
+
+static uint32_t ixb_recordOf(const ixb_plan *p, uint64_t provisional)
+{
+    uint64_t const id = (provisional & ~GK_HAS_ID) >> IXB_POS_BITS;
+    uint32_t const pos = (uint32_t)(provisional & ((1u << IXB_POS_BITS) - 1));
+    uint32_t const first = id >= IXB_OLD_BASE ? p->old_first[id - IXB_OLD_BASE] : p->new_first[id];
+    return (first + pos) | ((provisional & GK_HAS_ID) ? IX_REC_HAS_ID : 0);
+}
+
+static xj_error ixb_keys(sc_run *run, const ixb_plan *p, gk_table *extra, ix_keyList *out, uint64_t **his,
+                         uint64_t **los, uint32_t **recs)
+{
+    xj_status *const st = &run->scan->st;
+    int const nw = run->n_workers;
+    gk_table **const tabs = xj_calloc((size_t)nw + 1, sizeof *tabs);
+    RETURN_ERROR_IF(tabs == NULL, st, XJ_ERR_NOMEM, "out of memory");
+    xj_error err = XJ_OK;
+    for (int kind = 0; kind < IX_KINDS && !err; kind++) {
+        for (int t = 0; t < nw; t++)
+            tabs[t] = kind == GD_KEY_GB ? &run->workers[t].gb : kind == GD_KEY_OTHER_ID ? &run->workers[t].other
+                                                                                       : &run->workers[t].attr;
+        tabs[nw] = &extra[kind];
+        gk_groups gs;
+        err = gk_findGroups(tabs, (size_t)nw + 1, 1, 0, nw, &gs, st);
+        if (err) break;
+        size_t const n = gs.n_refs;
+        his[kind] = xj_mallocArray(n ? n : 1, sizeof **his);
+        los[kind] = xj_mallocArray(n ? n : 1, sizeof **los);
+        recs[kind] = xj_mallocArray(n ? n : 1, sizeof **recs);
+        if (!his[kind] || !los[kind] || !recs[kind]) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
+        for (size_t g = 0; !err && g < gs.n; g++) {
+            gk_group const *const grp = &gs.g[g];
+            for (uint32_t i = 0; i < grp->n; i++) {
+                size_t const at = grp->first + i;
+                his[kind][at] = grp->hi;
+                los[kind][at] = grp->lo;
+                recs[kind][at] = ixb_recordOf(p, gs.refs[at]);
+            }
+            if (grp->n > 1) qsort(recs[kind] + grp->first, grp->n, sizeof **recs, ixb_cmpRec);
+        }
+        out[kind] = (ix_keyList){his[kind], los[kind], recs[kind], n};
+        gk_groupsFree(&gs);
+    }
+    xj_free(tabs);
+    return err;
+}
+
+/* Sorts the blocks into record order and numbers them. */
+static xj_error ixb_plan_make(sc_run *run, ixb_block *old, size_t n_old, ixb_plan *p)
+{
+    xj_status *const st = &run->scan->st;
+    size_t n = n_old, max_made = 0;
+    for (int t = 0; t < run->n_workers; t++) {
+        n += run->workers[t].ixb->n_blocks;
+        if (run->workers[t].ixb->made > max_made) max_made = run->workers[t].ixb->made;
+    }
+    p->order = xj_mallocArray(n ? n : 1, sizeof *p->order);
+    p->n_new_ids = max_made * (size_t)run->n_workers;
+    p->new_first = xj_mallocArray(p->n_new_ids ? p->n_new_ids : 1, sizeof *p->new_first);
+    size_t n_old_ids = 0;
+    for (size_t i = 0; i < n_old; i++)
+        if (old[i].id - IXB_OLD_BASE + 1 > n_old_ids) n_old_ids = old[i].id - IXB_OLD_BASE + 1;
+    p->old_first = xj_mallocArray(n_old_ids ? n_old_ids : 1, sizeof *p->old_first);
+    RETURN_ERROR_IF(!p->order || !p->new_first || !p->old_first, st, XJ_ERR_NOMEM, "out of memory");
+    size_t at = 0;
+    for (size_t i = 0; i < n_old; i++) p->order[at++] = &old[i];
+    for (int t = 0; t < run->n_workers; t++)
+        for (size_t i = 0; i < run->workers[t].ixb->n_blocks; i++) p->order[at++] = &run->workers[t].ixb->blocks[i];
+    qsort(p->order, n, sizeof *p->order, ixb_cmpBlock);
+    p->n = n;
+    uint64_t rec = 0;
+    for (size_t i = 0; i < n; i++) {
+        ixb_block *const b = p->order[i];
+        RETURN_ERROR_IF(rec + b->n > IX_MAX_RECORDS, st, XJ_ERR_LIMIT, "more than %u records for one index",
+                        IX_MAX_RECORDS);
+        b->first = (uint32_t)rec;
+        if (b->id >= IXB_OLD_BASE) p->old_first[b->id - IXB_OLD_BASE] = b->first;
+        else p->new_first[b->id] = b->first;
+        rec += b->n;
+    }
+    p->records = rec;
+    return XJ_OK;
+}
+
+static uint64_t ixb_buildTime(void)
+{
+    const char *const env = getenv("SOURCE_DATE_EPOCH"); /* reproducible builds */
+    if (env && *env) return strtoull(env, NULL, 10);
+    return (uint64_t)time(NULL);
+}
+
+/* Pass, plan, keys, write. `old`: the update's surviving old blocks and
+ * their key entries (in `extra`), with `old_sources` first in the source list. */
+static xj_error ixb_run(sc_run *run, const char *path, uint32_t flags, ixb_block *old, size_t n_old,
+                        gk_table *extra, const ix_source *old_sources, size_t n_old_sources)
+{
+    xj_scan *const s = run->scan;
+    xj_status *const st = &s->st;
+    ixb_state state = {0};
+    ixb_plan plan = {0};
+    ix_source *sources = NULL;
+    uint64_t *his[IX_KINDS] = {0}, *los[IX_KINDS] = {0};
+    uint32_t *recs[IX_KINDS] = {0};
+    ix_keyList keys[IX_KINDS] = {0};
+    ix_block *blocks = NULL;
+    xj_error err = ixb_init(run, &state);
+    if (!err && run->n_inputs) err = sc_forEachChunk(run, 1, sc_pass1Chunk, "reading");
+    run->timing.read_parse_seconds = em_now() - run->start;
+    if (!err) err = ixb_plan_make(run, old, n_old, &plan);
+    if (!err) err = ixb_keys(run, &plan, extra, keys, his, los, recs);
+    size_t const n_sources = n_old_sources + run->n_inputs;
+    if (!err) {
+        sources = xj_calloc(n_sources ? n_sources : 1, sizeof *sources);
+        blocks = xj_calloc(plan.n ? plan.n : 1, sizeof *blocks);
+        if (!sources || !blocks) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
+    }
+    if (!err) {
+        for (size_t i = 0; i < n_old_sources; i++) sources[i] = old_sources[i];
+        for (size_t i = 0; i < run->n_inputs; i++) {
+            em_input const *const f = &run->inputs[i].facts;
+            sources[n_old_sources + i].name = (char *)f->name;
+            sources[n_old_sources + i].bytes = f->bytes;
+            memcpy(sources[n_old_sources + i].xxh3_128, f->xxh3_128, sizeof f->xxh3_128);
+        }
+        for (size_t i = 0; i < plan.n; i++)
+            blocks[i] = (ix_block){plan.order[i]->data, plan.order[i]->len, plan.order[i]->first, plan.order[i]->n};
+        ix_writeSpec const spec = {
+            .path = path,
+            .records = plan.records,
+            .run_date = run->idctx.run_date,
+            .flags = flags,
+            .build_time = ixb_buildTime(),
+            .sources = sources,
+            .n_sources = n_sources,
+            .keys = {keys[0], keys[1], keys[2]},
+            .blocks = blocks,
+            .n_blocks = plan.n,
+        };
+        err = ix_write(&spec, st);
+    }
+    if (!err) {
+        uint64_t accepted = 0, blank = 0;
+        size_t rejected = 0;
+        for (int t = 0; t < run->n_workers; t++) {
+            accepted += run->workers[t].accepted;
+            blank += run->workers[t].blank;
+            rejected += run->workers[t].n_rej;
+        }
+        memset(&s->stats, 0, sizeof s->stats);
+        s->stats.rows_accepted = accepted;
+        s->stats.rows_rejected = rejected;
+        s->stats.rows_read = accepted + rejected;
+        s->stats.blank_lines = blank;
+        for (size_t i = 0; i < run->n_inputs; i++) s->stats.bytes_read += run->inputs[i].facts.decoded_bytes;
+        s->stats.wall_seconds = em_now() - run->start;
+    }
+    for (int k = 0; k < IX_KINDS; k++) {
+        xj_free(his[k]);
+        xj_free(los[k]);
+        xj_free(recs[k]);
+    }
+    xj_free(blocks);
+    xj_free(sources);
+    xj_free(plan.order);
+    xj_free(plan.new_first);
+    xj_free(plan.old_first);
+    ixb_free(run, &state);
+    return err;
+}
+
+static int ixb_cmpReject(const void *a, const void *b)
+{
+    const em_reject *const x = a, *const y = b;
+    if (x->source != y->source) return x->source < y->source ? -1 : 1;
+    return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* rejects go next to the index, so no row is lost silently */
+static xj_error ixb_writeRejects(sc_run *run, const char *path, xj_status *st)
+{
+    size_t n = 0;
+    for (int t = 0; t < run->n_workers; t++) n += run->workers[t].n_rej;
+    char *const rp = xj_malloc(strlen(path) + 16);
+    RETURN_ERROR_IF(rp == NULL, st, XJ_ERR_NOMEM, "out of memory");
+    sprintf(rp, "%s.rejects.csv", path);
+    if (n == 0) {
+        remove(rp);
+        xj_free(rp);
+        return XJ_OK;
+    }
+    em_reject *const all = xj_mallocArray(n, sizeof *all);
+    xj_buf b;
+    buf_init(&b, SIZE_MAX / 2);
+    xj_error err = all ? buf_appendStr(&b, "source,line,error,raw\n") : XJ_ERR_NOMEM;
+    size_t at = 0;
+    for (int t = 0; all && t < run->n_workers; t++)
+        for (size_t i = 0; i < run->workers[t].n_rej; i++) all[at++] = run->workers[t].rej[i];
+    if (all) qsort(all, n, sizeof *all, ixb_cmpReject); /* input order */
+    for (size_t i = 0; !err && i < n; i++) {
+        const char *const name = run->inputs[all[i].source].facts.name;
+        err = em_appendCsvField(&b, name, strlen(name));
+        if (!err) err = buf_printf(&b, ",%llu,%s,", (unsigned long long)all[i].line, all[i].error);
+        if (!err) err = em_appendCsvField(&b, all[i].raw, all[i].raw_len);
+        if (!err) err = buf_appendByte(&b, '\n');
+    }
+    xj_free(all);
+    if (!err) {
+        FILE *const f = fopen(rp, "wb");
+        if (f == NULL || fwrite(b.data, 1, b.len, f) != b.len || fclose(f) != 0)
+            err = st_fail(st, XJ_ERR_IO, "%s: cannot write the rejected rows: %m", rp);
+    } else {
+        err = st_fail(st, err, "out of memory listing rejected rows");
+    }
+    buf_free(&b);
+    xj_free(rp);
+    return err;
+}
+
+static xj_error ixb_checkPath(xj_scan *s, const char *path)
+{
+    RETURN_ERROR_IF(path == NULL || *path == '\0', &s->st, XJ_ERR_USAGE, "no index path given (-o FILE.xji)");
+    return XJ_OK;
+}
+
+
+/* Student numbers to remove: one a line, trimmed; sorted for bsearch. */
+typedef struct ixb_removals {
+    char **v;
+    size_t n;
+} ixb_removals;
+
+static int ixb_cmpStr(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void ixb_removalsFree(ixb_removals *r)
+{
+    for (size_t i = 0; i < r->n; i++) xj_free(r->v[i]);
+    xj_free(r->v);
+}
+
+static xj_error ixb_readRemovals(const char *path, ixb_removals *out, xj_status *st)
+{
+    memset(out, 0, sizeof *out);
+    if (path == NULL) return XJ_OK;
+    FILE *const f = fopen(path, "rb");
+    RETURN_ERROR_IF(f == NULL, st, XJ_ERR_INPUT, "%s: cannot open: %m", path);
+    char line[512];
+    size_t cap = 0, lineno = 0;
+    xj_error err = XJ_OK;
+    while (!err && fgets(line, sizeof line, f)) {
+        lineno++;
+        size_t n = strlen(line);
+        if (n == sizeof line - 1 && line[n - 1] != '\n') {
+            err = st_fail(st, XJ_ERR_INPUT, "%s:%zu: a line longer than %zu bytes is not a student number", path,
+                          lineno, sizeof line - 2);
+            break;
+        }
+        size_t a = 0;
+        while (a < n && (line[a] == ' ' || line[a] == '\t')) a++;
+        while (n > a && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t')) n--;
+        if (n == a) continue;
+        if (out->n == cap) {
+            cap = cap ? cap * 2 : 256;
+            char **const grown = xj_reallocArray(out->v, cap, sizeof *grown);
+            if (grown == NULL) { err = XJ_ERR_NOMEM; break; }
+            out->v = grown;
+        }
+        if ((out->v[out->n] = xj_strndup(line + a, n - a)) == NULL) { err = XJ_ERR_NOMEM; break; }
+        out->n++;
+    }
+    fclose(f);
+    if (err == XJ_ERR_NOMEM) err = st_fail(st, err, "out of memory reading %s", path);
+    if (!err && out->n) qsort(out->v, out->n, sizeof *out->v, ixb_cmpStr);
+    return err;
+}
+
+static int ixb_removed(const ixb_removals *r, const ix_record *rec)
+{
+    if (r->n == 0) return 0;
+    char key[512];
+    if (rec->student_no_len >= sizeof key) return 0;
+    memcpy(key, rec->student_no, rec->student_no_len);
+    key[rec->student_no_len] = '\0';
+    const char *const k = key;
+    return bsearch(&k, r->v, r->n, sizeof *r->v, ixb_cmpStr) != NULL;
+}
+
+/* The old index's records that survive, re-encoded as blocks under old ids,
+ * and their key entries in `extra`. */
+static xj_error ixb_carryOld(sc_run *run, const ix_index *old, const ixb_removals *rm, ixb_block **out_blocks,
+                             size_t *out_n, gk_table *extra, uint64_t *removed)
+{
+    xj_status *const st = &run->scan->st;
+    uint64_t *const prov = xj_mallocArray(old->records ? old->records : 1, sizeof *prov);
+    ixb_block *const blocks = xj_calloc(old->n_blocks ? old->n_blocks : 1, sizeof *blocks);
+    ixb_worker b = {.n_workers = 1, .cctx = ix_cctxCreate()};
+    buf_init(&b.raw, (size_t)IX_BLOCK_RECORDS * 4 * 70000);
+    ix_cursor cur;
+    xj_error err = ix_cursorInit(&cur);
+    if (!prov || !blocks || !b.cctx || err) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
+    size_t n = 0;
+    for (size_t blk = 0; !err && blk < old->n_blocks; blk++) {
+        err = ix_readBlock(old, &cur, blk, st);
+        if (err) break;
+        uint32_t kept = 0;
+        const ix_record *last_kept = NULL; /* line deltas are against the kept predecessor */
+        for (size_t i = 0; !err && i < cur.n; i++) {
+            const ix_record *const r = &cur.recs[i];
+            if (ixb_removed(rm, r)) {
+                prov[cur.first + i] = UINT64_MAX;
+                (*removed)++;
+                continue;
+            }
+            if (kept == 0) err = ix_blockBegin(&b.raw);
+            if (!err) err = ix_encodeRecord(&b.raw, r, last_kept);
+            last_kept = r;
+            prov[cur.first + i] = (IXB_OLD_BASE + blk) << IXB_POS_BITS | kept;
+            if (kept == 0) {
+                blocks[n].first_line = r->line;
+                blocks[n].source = r->source;
+            }
+            kept++;
+        }
+        if (!err && kept) {
+            ix_blockEnd(&b.raw, kept);
+            err = ix_compressBlock(b.cctx, &b.raw, &blocks[n].data, &blocks[n].len);
+            blocks[n].id = IXB_OLD_BASE + blk;
+            blocks[n].n = kept;
+            if (!err) n++;
+        }
+        if (err && err != XJ_ERR_INPUT) err = st_fail(st, err, "out of memory copying the old index");
+    }
+    for (int k = 0; !err && k < IX_KINDS; k++) {
+        for (size_t i = 0; i < old->keys[k].n && !err; i++) {
+            uint32_t const rec = ix_entryRecord(old, k, i);
+            uint64_t const p = prov[rec & ~IX_REC_HAS_ID];
+            if (p == UINT64_MAX) continue;
+            uint64_t hi, lo;
+            ix_entryKey(old, k, i, &hi, &lo);
+            err = gk_add(&extra[k], hi, lo, p | ((rec & IX_REC_HAS_ID) ? GK_HAS_ID : 0));
+            if (err) err = st_fail(st, err, "out of memory copying the old index");
+        }
+    }
+    ix_cursorFree(&cur);
+    ix_cctxFree(b.cctx);
+    buf_free(&b.raw);
+    xj_free(prov);
+    if (err) {
+        for (size_t i = 0; i < n; i++) xj_free(blocks[i].data);
+        xj_free(blocks);
+        return err;
+    }
+    *out_blocks = blocks;
+    *out_n = n;
+    return XJ_OK;
+}
+
+/* A build (old_path NULL) or an update. */
+static xj_error ixb_main(xj_scan *s, const char *old_path, const char *remove_path, const char *path)
+{
+    st_init(&s->st);
+    memset(&s->stats, 0, sizeof s->stats);
+    FORWARD_IF_ERROR(ixb_checkPath(s, path));
+    ix_index *old = NULL;
+    if (old_path) FORWARD_IF_ERROR(ix_open(old_path, &old, &s->st));
+    ixb_removals rm;
+    xj_error err = ixb_readRemovals(remove_path, &rm, &s->st);
+    /* an update keeps the old index's attribute scope */
+    xj_attrScope const saved_scope = s->attr_scope;
+    if (old) s->attr_scope = (old->flags & IX_FLAG_ATTR_MIXED) ? XJ_ATTR_MIXED : XJ_ATTR_NOID;
+    uint32_t const flags = s->attr_scope == XJ_ATTR_MIXED ? IX_FLAG_ATTR_MIXED : 0;
+    sc_run run;
+    memset(&run, 0, sizeof run);
+    run.scan = s;
+    run.start = em_now();
+    gk_table extra[IX_KINDS];
+    for (int k = 0; k < IX_KINDS; k++) gk_tableInit(&extra[k], k != 0);
+    ixb_block *old_blocks = NULL;
+    size_t n_old = 0;
+    uint64_t removed = 0;
+    if (!err) err = sc_prepare(&run, SC_NO_OUTDIR | (old ? SC_NO_INPUT_OK : 0));
+    if (!err && old && old->n_sources + run.n_inputs > GK_MAX_SOURCES)
+        err = st_fail(&s->st, XJ_ERR_LIMIT, "more than %u sources in one index", GK_MAX_SOURCES);
+    if (!err && old) err = ixb_carryOld(&run, old, &rm, &old_blocks, &n_old, extra, &removed);
+    run.source_base = old ? (uint32_t)old->n_sources : 0;
+    if (!err)
+        err = ixb_run(&run, path, flags, old_blocks, n_old, extra, old ? old->sources : NULL,
+                      old ? old->n_sources : 0);
+    if (!err) err = ixb_writeRejects(&run, path, &s->st);
+    if (!err) s->stats.removed_records = removed;
+    for (size_t i = 0; i < n_old; i++) xj_free(old_blocks[i].data);
+    xj_free(old_blocks);
+    for (int k = 0; k < IX_KINDS; k++) gk_tableFree(&extra[k]);
+    sc_runFree(&run);
+    ixb_removalsFree(&rm);
+    ix_close(old);
+    s->attr_scope = saved_scope;
+    if (err && s->st.code == XJ_OK) st_fail(&s->st, err, "%s", xj_errorName(err));
+    return err;
+}
+
+xj_error xj_scan_buildIndex(xj_scan *s, const char *path)
+{
+    return ixb_main(s, NULL, NULL, path);
+}
+
+xj_error xj_scan_updateIndex(xj_scan *s, const char *old_path, const char *remove_path, const char *path)
+{
+    if (old_path == NULL || *old_path == '\0') return st_fail(&s->st, XJ_ERR_USAGE, "no index to update given");
+    return ixb_main(s, old_path, remove_path, path);
+}

@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""Tests of `xjdedup index` and `xjdedup check` (issue 6).
+
+usage: test_index.py XJDEDUP WORKDIR [--seeds 1,2,3] [--rows N]
+
+For each seed: a generated population (raised duplicate rates, --messy) is
+split at random into two register files and a batch. Then
+  1. check(batch, index(reg1, reg2)) equals scan(reg1, reg2, batch) on the
+     batch's rows (compare_check.py), noid and --attr-scope mixed;
+  2. the index is the same bytes built with 1 or 2 threads (SOURCE_DATE_EPOCH
+     fixes the build time); one built with 4 KiB chunks answers the same;
+  3. update(index(reg1), reg2) is the same file as index(reg1, reg2);
+  4. update with --remove equals a build from files where those rows are
+     blank lines (same line numbers), compared through check's output;
+  5. check's output is the same for 1 and 2 threads.
+Then damaged indexes (every section's byte flipped, truncations, another
+version, not an index, an empty file) must give exit 2 with a message that
+says to rebuild, from both `index info` and `check`, never a crash.
+"""
+import os
+import random
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RUN_DATE = "2026-11-28"
+failures = 0
+
+
+def fail(msg):
+    global failures
+    failures += 1
+    print("FAIL:", msg)
+
+
+def run(args, expect=0, env=None):
+    e = dict(os.environ, SOURCE_DATE_EPOCH="1764288000")
+    if env:
+        e.update(env)
+    p = subprocess.run(args, capture_output=True, text=True, env=e, timeout=600)
+    if expect is not None and p.returncode != expect:
+        fail("%s: exit %d (want %d)\n%s%s" % (" ".join(map(str, args)), p.returncode, expect, p.stdout, p.stderr))
+    return p
+
+
+def split(src, names, weights, seed):
+    """Random split by row; the header goes to every part."""
+    rng = random.Random(seed)
+    with open(src, "rb") as f:
+        data = f.read()
+    # records may hold quoted line breaks (--messy): cut at record ends only
+    recs, start, quoted = [], 0, False
+    for i, b in enumerate(data):
+        if b == 0x22:
+            quoted = not quoted
+        elif b == 0x0A and not quoted:
+            recs.append(data[start:i + 1])
+            start = i + 1
+    if start < len(data):
+        recs.append(data[start:])
+    header, body = recs[0], recs[1:]
+    outs = [open(n, "wb") for n in names]
+    for o in outs:
+        o.write(header)
+    for r in body:
+        rng.choices(outs, weights)[0].write(r)
+    for o in outs:
+        o.close()
+
+
+def same_file(a, b, what):
+    with open(a, "rb") as x, open(b, "rb") as y:
+        if x.read() != y.read():
+            fail("%s: %s and %s differ" % (what, a, b))
+            return False
+    return True
+
+
+def one_seed(xj, work, seed, rows):
+    d = os.path.join(work, "seed%d" % seed)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    j = lambda *p: os.path.join(d, *p)
+    run([xj, "gen", "--rows", str(rows), "--seed", str(seed), "--run-date", RUN_DATE, "-o", j("pop.csv"),
+         "--messy", "--dup-rate", "0.02", "--noid-rate", "0.05", "--attr-rate", "0.01", "--mixed-rate", "0.005",
+         "--other-rate", "0.01", "--invalid-rate", "0.01", "-q"])
+    split(j("pop.csv"), [j("reg1.csv"), j("reg2.csv"), j("batch.csv")], [60, 35, 5], seed)
+    common = ["--run-date", RUN_DATE, "-q"]
+    for scope in ("noid", "mixed"):
+        ix = j("reg_%s.xji" % scope)
+        run([xj, "index", "build", j("reg1.csv"), j("reg2.csv"), "-o", ix, "--attr-scope", scope] + common)
+        run([xj, "index", "info", "--verify", ix])
+        run([xj, "scan", j("reg1.csv"), j("reg2.csv"), j("batch.csv"), "-o", j("scan_" + scope),
+             "--attr-scope", scope] + common)
+        run([xj, "check", j("batch.csv"), "--against", ix, "-o", j("check_" + scope), "--attr-scope", scope] + common)
+        p = run([sys.executable, os.path.join(HERE, "compare_check.py"), j("check_" + scope), j("scan_" + scope),
+                 "batch.csv"], expect=None)
+        print("seed %d %s: %s" % (seed, scope, p.stdout.strip().splitlines()[-1] if p.stdout else ""))
+        if p.returncode != 0:
+            fail("seed %d %s: check != scan\n%s" % (seed, scope, p.stdout[-3000:]))
+    # a mixed check needs a mixed index
+    p = run([xj, "check", j("batch.csv"), "--against", j("reg_noid.xji"), "-o", j("check_bad"),
+             "--attr-scope", "mixed"] + common, expect=2)
+    if "mixed" not in p.stderr:
+        fail("mixed check against a noid index: no clear message: " + p.stderr)
+    # a noid check against a mixed index: the same as against a noid index
+    run([xj, "check", j("batch.csv"), "--against", j("reg_mixed.xji"), "-o", j("check_noid_on_mixed")] + common)
+    same_file(j("check_noid", "problems.csv"), j("check_noid_on_mixed", "problems.csv"), "noid check on a mixed index")
+
+    # the same index whatever the threads and chunk size
+    ix = j("reg_noid.xji")
+    run([xj, "index", "build", j("reg1.csv"), j("reg2.csv"), "-o", j("t1.xji"), "-t", "1"] + common)
+    run([xj, "index", "build", j("reg1.csv"), j("reg2.csv"), "-o", j("t2c.xji"), "-t", "2", "--chunk-size", "4096"]
+        + common)
+    same_file(ix, j("t1.xji"), "index with 1 thread")
+    # chunks cut the record blocks elsewhere: same records and keys, other bytes
+    run([xj, "check", j("batch.csv"), "--against", j("t2c.xji"), "-o", j("check_chunks")] + common)
+    same_file(j("check_noid", "problems.csv"), j("check_chunks", "problems.csv"), "check on a 4 KiB-chunk index")
+
+    # update = build from scratch
+    run([xj, "index", "build", j("reg1.csv"), "-o", j("r1.xji")] + common)
+    run([xj, "index", "update", j("r1.xji"), j("reg2.csv"), "-o", j("up.xji")] + common)
+    same_file(ix, j("up.xji"), "update(index(reg1), reg2) vs index(reg1, reg2)")
+
+    # --remove = build from files with those rows blanked, through check
+    rng = random.Random(seed * 7)
+    with open(j("reg1.csv"), "rb") as f:
+        lines = f.read().split(b"\n")
+    header = lines[0].decode().lstrip("\ufeff").rstrip("\r").split(",")
+    sno = header.index("学籍号")
+    victims, blanked = set(), list(lines)
+    for i in range(1, len(lines)):
+        fields = lines[i].split(b",")
+        simple = lines[i].count(b'"') == 0 and len(fields) == len(header)
+        if simple and rng.random() < 0.03:
+            victims.add(fields[sno].decode())
+    for i in range(1, len(lines)):
+        fields = lines[i].split(b",")
+        if lines[i].count(b'"') == 0 and len(fields) == len(header) and fields[sno].decode() in victims:
+            blanked[i] = b""
+    if not victims:
+        fail("seed %d: no rows to remove" % seed)
+    with open(j("remove.txt"), "w") as f:
+        f.write("\n".join(sorted(victims)) + "\n")
+    os.makedirs(j("blank"), exist_ok=True)
+    with open(j("blank", "reg1.csv"), "wb") as f:
+        f.write(b"\n".join(blanked))
+    shutil.copy(j("reg2.csv"), j("blank", "reg2.csv"))
+    run([xj, "index", "update", ix, "--remove", j("remove.txt"), "-o", j("rm.xji")] + common)
+    run([xj, "index", "build", j("blank", "reg1.csv"), j("blank", "reg2.csv"), "-o", j("blank.xji")] + common)
+    run([xj, "check", j("batch.csv"), "--against", j("rm.xji"), "-o", j("check_rm"), "-t", "1"] + common)
+    run([xj, "check", j("batch.csv"), "--against", j("blank.xji"), "-o", j("check_blank"), "-t", "2"] + common)
+    same_file(j("check_rm", "problems.csv"), j("check_blank", "problems.csv"), "check after --remove vs blanked build")
+    info = run([xj, "index", "info", j("rm.xji")]).stdout
+    full = run([xj, "index", "info", ix]).stdout
+    rec = lambda t: int([l for l in t.splitlines() if l.startswith("records")][0].split()[1])
+    if rec(full) <= rec(info):
+        fail("seed %d: --remove removed nothing (%d -> %d)" % (seed, rec(full), rec(info)))
+    # check's output does not depend on threads
+    run([xj, "check", j("batch.csv"), "--against", ix, "-o", j("check_t1"), "-t", "1", "--chunk-size", "4096"]
+        + common)
+    for f in ("problems.csv", "rejects.csv", "report.html"):
+        same_file(j("check_noid", f), j("check_t1", f), "check with 1 thread: " + f)
+    return ix
+
+
+def damaged(xj, work, ix):
+    d = os.path.join(work, "damaged")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    with open(ix, "rb") as f:
+        good = f.read()
+    batch = os.path.join(os.path.dirname(ix), "batch.csv")
+    cases = {
+        "empty": b"",
+        "not_an_index": b"source,line\n" * 100,
+        "header_only": good[:512],
+        "half": good[:len(good) // 2],
+        "short_by_one": good[:-1],
+        "version2": good[:8] + b"\x02" + good[9:],
+    }
+    rng = random.Random(5)
+    for k in range(40):  # a byte flipped anywhere: header, tables, blocks
+        pos = rng.randrange(len(good)) if k >= 8 else k * 64 + 17
+        b = bytearray(good)
+        b[pos] ^= 1 << rng.randrange(8)
+        cases["flip%02d_at_%d" % (k, pos)] = bytes(b)
+    for name, data in cases.items():
+        p = os.path.join(d, name + ".xji")
+        with open(p, "wb") as f:
+            f.write(data)
+        for args in ([xj, "index", "info", "--verify", p],
+                     [xj, "check", batch, "--against", p, "-o", os.path.join(d, "out_" + name), "-q",
+                      "--run-date", RUN_DATE]):
+            r = run(args, expect=None)
+            msg = r.stderr.strip()
+            if r.returncode != 2 or not msg or ("rebuild" not in msg and "not an xjdedup index" not in msg):
+                fail("%s: %s -> exit %d, %r" % (name, args[1], r.returncode, msg[:300]))
+            if os.path.exists(os.path.join(d, "out_" + name)):
+                fail("%s: check wrote output from a damaged index" % name)
+    print("damaged indexes: %d cases x 2 commands" % len(cases))
+
+
+def main():
+    xj, work = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+    seeds, rows = [1, 2, 3], 60000
+    args = sys.argv[3:]
+    while args:
+        if args[0] == "--seeds":
+            seeds = [int(s) for s in args[1].split(",")]
+        elif args[0] == "--rows":
+            rows = int(args[1])
+        args = args[2:]
+    os.makedirs(work, exist_ok=True)
+    ix = None
+    for s in seeds:
+        ix = one_seed(xj, work, s, rows)
+    damaged(xj, work, ix)
+    print("%d failures" % failures)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

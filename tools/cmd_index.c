@@ -1,0 +1,99 @@
+/*
+ * cmd_index — `xjdedup index build|update|info`. build and update share
+ * scan's options (cmd_scan.c); info describes an index file.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+#include "xjdedup.h"
+
+static void index_overview(FILE *out)
+{
+    fputs("usage: xjdedup index build REGISTER... -o REGISTER.xji [options]\n"
+          "       xjdedup index update OLD.xji [BATCH...] [--remove FILE] -o NEW.xji [options]\n"
+          "       xjdedup index info [--verify] REGISTER.xji\n"
+          "\n"
+          "A register index lets `xjdedup check BATCH --against REGISTER.xji` find a\n"
+          "batch's duplicates in the whole register without scanning it again.\n"
+          "'xjdedup index build --help' and 'xjdedup index update --help' list their\n"
+          "options; info prints counts, sizes, build date, inputs and format version\n"
+          "(--verify also checks key order and decodes every record block).\n",
+          out);
+}
+
+static int index_info(int argc, char **argv)
+{
+    int verify = 0;
+    const char *path = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--verify") == 0) verify = 1;
+        else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            index_overview(stdout);
+            return EXIT_OK;
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            fprintf(stderr, "xjdedup index info: unknown option %s\n", argv[i]);
+            return EXIT_USAGE;
+        } else if (path) {
+            fputs("xjdedup index info: give one index file\n", stderr);
+            return EXIT_USAGE;
+        } else path = argv[i];
+    }
+    if (path == NULL) {
+        fputs("xjdedup index info: give the index file\n", stderr);
+        return EXIT_USAGE;
+    }
+    xj_index *const ix = xj_index_create();
+    if (ix == NULL) {
+        fputs("xjdedup index info: out of memory\n", stderr);
+        return EXIT_USAGE;
+    }
+    xj_error err = xj_index_load(ix, path);
+    if (!err && verify) err = xj_index_verify(ix);
+    if (err) {
+        fprintf(stderr, "xjdedup index info: %s\n", xj_index_message(ix));
+        xj_index_free(ix);
+        return EXIT_USAGE;
+    }
+    xj_indexInfo in;
+    xj_index_info(ix, &in);
+    char built[32] = "?";
+    time_t const t = (time_t)in.build_time;
+    struct tm tm;
+    if (gmtime_r(&t, &tm)) strftime(built, sizeof built, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    double const per = in.records ? (double)in.file_bytes / (double)in.records : 0;
+    printf("index          %s\n", path);
+    printf("format         version %u, written by xjdedup %s\n", in.format_version, in.version);
+    printf("built          %s, run date %04u-%02u-%02u, attribute scope %s\n", built, in.run_date / 10000,
+           in.run_date / 100 % 100, in.run_date % 100, in.attr_mixed ? "mixed" : "noid");
+    printf("records        %12llu\n", (unsigned long long)in.records);
+    printf("keys           %12llu GB 11643 IDs, %llu other IDs, %llu attribute keys\n",
+           (unsigned long long)in.id_keys, (unsigned long long)in.other_id_keys, (unsigned long long)in.attr_keys);
+    printf("size           %12llu bytes (%.1f per record): keys %llu, records %llu\n",
+           (unsigned long long)in.file_bytes, per, (unsigned long long)in.key_bytes,
+           (unsigned long long)in.payload_bytes);
+    printf("inputs         %zu\n", in.sources);
+    for (size_t i = 0; i < in.sources; i++) {
+        uint64_t bytes = 0;
+        const char *hash = "";
+        const char *const name = xj_index_source(ix, i, &bytes, &hash);
+        printf("  %-40s %14llu bytes  xxh3-128 %s\n", name, (unsigned long long)bytes, hash);
+    }
+    if (verify) printf("verified       key order, fences and every record block\n");
+    xj_index_free(ix);
+    return EXIT_OK;
+}
+
+int cmd_index(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+        index_overview(argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+    if (strcmp(argv[1], "build") == 0) return cmd_indexWrite(argc - 1, argv + 1, 0);
+    if (strcmp(argv[1], "update") == 0) return cmd_indexWrite(argc - 1, argv + 1, 1);
+    if (strcmp(argv[1], "info") == 0) return index_info(argc - 1, argv + 1);
+    fprintf(stderr, "xjdedup index: unknown subcommand '%s'; use build, update or info\n", argv[1]);
+    return EXIT_USAGE;
+}
