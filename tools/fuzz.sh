@@ -2,7 +2,7 @@
 # Runs the libFuzzer targets of tests/fuzz/ and merges what they learn back
 # into the committed corpora.
 #
-#   tools/fuzz.sh TARGET SECONDS     TARGET: csv, idcheck, name, zst, or all
+#   tools/fuzz.sh TARGET SECONDS     TARGET: csv, idcheck, name, zst, index, or all
 #
 # Builds with clang (-fsanitize=fuzzer,address,undefined; the engine itself
 # with coverage instrumentation) in build-fuzz/ (XJ_FUZZ_BUILD overrides),
@@ -18,8 +18,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-targets_all=(csv idcheck name zst)
-usage() { echo "usage: tools/fuzz.sh {csv|idcheck|name|zst|all} SECONDS" >&2; exit 2; }
+targets_all=(csv idcheck name zst index)
+usage() { echo "usage: tools/fuzz.sh {csv|idcheck|name|zst|index|all} SECONDS" >&2; exit 2; }
 [ $# -eq 2 ] || usage
 case "$2" in '' | *[!0-9]*) usage ;; esac
 seconds=$2
@@ -38,7 +38,7 @@ max_kb=${XJ_FUZZ_MAX_KB:-2048}
 # files that can still expand far.
 max_len() {
   case $1 in
-    csv) echo 140000 ;; idcheck) echo 512 ;; name) echo 4096 ;; zst) echo 16384 ;;
+    csv) echo 140000 ;; idcheck) echo 512 ;; name) echo 4096 ;; zst) echo 16384 ;; index) echo 65536 ;;
   esac
 }
 
