@@ -34,12 +34,13 @@ static void ps_onField(void *s, size_t len, void *data)
 {
     ps_fields *const f = data;
     if (f->error) return;
-    if (len > XJ_MAX_FIELD) {
-        f->error = PS_FIELDS_TOO_LONG;
-        return;
-    }
+    /* the same order of checks as ps_pushPlain: both paths give one reason */
     if (f->n == f->max_fields) {
         f->error = PS_FIELDS_TOO_MANY;
+        return;
+    }
+    if (len > XJ_MAX_FIELD) {
+        f->error = PS_FIELDS_TOO_LONG;
         return;
     }
     if (f->n == f->cap && ps_reserve(f, f->n + 1) != 0) {

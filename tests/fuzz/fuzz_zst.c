@@ -36,6 +36,7 @@ typedef struct fz_pass {
     xj_error err;           /* rd_read's verdict (XJ_OK: reached the end) */
     int at_limit;           /* stopped at FZ_LIMIT before the end */
     size_t total;           /* decoded bytes seen */
+    int short_frame;        /* the error was a frame shorter than its header declares */
 } fz_pass;
 
 /* Reads the input through into keep[0..FZ_LIMIT). With small > 0 the
@@ -59,6 +60,7 @@ static fz_pass fz_read(rd_input *in, const uint8_t *steer, size_t steer_len, siz
         p.err = rd_read(in, (char *)keep + p.total, cap, &got, &st);
         if (p.err != XJ_OK) {
             FZ_ASSERT(p.err == XJ_ERR_INPUT && st.code == XJ_ERR_INPUT && st.message[0] != '\0');
+            p.short_frame = strstr(st.message, "but its header declares") != NULL;
             break;
         }
         FZ_ASSERT(got <= cap);
@@ -117,8 +119,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* libzstd's verdict depends on the cuts here (fuzz_zstd.h): only the
          * bytes must agree */
     } else if (v == FZ_ZSTD_OK) {
-        FZ_ASSERT(a.err == XJ_OK && !a.at_limit && a.total == ref_len);
-        FZ_ASSERT(b.err == XJ_OK && !b.at_limit && b.total == ref_len);
+        /* rd_input is stricter than libzstd in one place, on purpose: a frame
+         * that ends before the content size its header declares is an error
+         * (found-short-frame-unused-bit: libzstd given the bytes whole
+         * returns 0 bytes, no error) */
+        FZ_ASSERT((a.err == XJ_OK && !a.at_limit && a.total == ref_len) || a.short_frame);
+        FZ_ASSERT((b.err == XJ_OK && !b.at_limit && b.total == ref_len) || b.short_frame);
     } else if (v == FZ_ZSTD_BAD) {
         FZ_ASSERT(a.err == XJ_ERR_INPUT && b.err == XJ_ERR_INPUT);
     } else {
