@@ -44,11 +44,13 @@
 #define IX_MAGIC "XJDXJI\r\n"
 #define IX_VERSION 1u
 #define IX_HEADER_BYTES 512u
-#define IX_MAX_SECTIONS 16u
+/* the section table must end before the header's checksum: 48 + 32 x 14 <= 504 */
+#define IX_MAX_SECTIONS 14u
 #define IX_FENCE_STEP 64u
 #define IX_BLOCK_RECORDS 1024u
 #define IX_MAX_RECORDS 0x7FFFFFFFu    /* bit 31 of an attribute entry is a flag */
 #define IX_REC_HAS_ID 0x80000000u
+_Static_assert(48 + 32 * IX_MAX_SECTIONS <= IX_HEADER_BYTES - 8, "section table overlaps the header checksum");
 
 #define IX_FLAG_ATTR_MIXED 1u         /* KEYS_ATTR also holds records with an ID */
 
