@@ -37,8 +37,8 @@ typedef struct ixb_worker {
     unsigned t;            /* this worker's number */
     unsigned n_workers;
     void *cctx;
-    xj_buf raw;            /* the open block, raw */
-    ix_record prev;        /* its last record (source, line only) */
+    ix_blockBuilder blk;   /* the open block */
+    xj_buf raw;            /* its bytes before compression */
     uint32_t n_open;       /* records in the open block */
     uint64_t open_id;
     uint64_t open_first_line;
@@ -55,7 +55,7 @@ typedef struct ixb_state {
 static xj_error ixb_closeBlock(ixb_worker *b)
 {
     if (b->n_open == 0) return XJ_OK;
-    ix_blockEnd(&b->raw, b->n_open);
+    FORWARD_IF_ERROR(ix_blockFinish(&b->blk, &b->raw));
     if (b->n_blocks == b->cap_blocks) {
         size_t const ncap = b->cap_blocks ? b->cap_blocks * 2 : 64;
         ixb_block *const grown = xj_reallocArray(b->blocks, ncap, sizeof *grown);
@@ -87,14 +87,12 @@ static xj_error ixb_add(sc_worker *w, const ix_record *r, uint64_t *key_ref)
     ixb_worker *const b = w->ixb;
     if (b->n_open == IX_BLOCK_RECORDS) FORWARD_IF_ERROR(ixb_closeBlock(b));
     if (b->n_open == 0) {
-        FORWARD_IF_ERROR(ix_blockBegin(&b->raw));
+        ix_blockBegin(&b->blk);
         b->open_id = b->t + (uint64_t)b->n_workers * b->made++;
         b->open_first_line = r->line;
         b->open_source = r->source;
     }
-    FORWARD_IF_ERROR(ix_encodeRecord(&b->raw, r, b->n_open ? &b->prev : NULL));
-    b->prev.source = r->source;
-    b->prev.line = r->line;
+    FORWARD_IF_ERROR(ix_encodeRecord(&b->blk, r));
     *key_ref = b->open_id << IXB_POS_BITS | b->n_open++;
     return XJ_OK;
 }
@@ -133,6 +131,7 @@ static void ixb_free(sc_run *run, ixb_state *s)
     for (int t = 0; s->workers && t < run->n_workers; t++) {
         ixb_worker *const b = &s->workers[t];
         ix_cctxFree(b->cctx);
+        ix_builderFree(&b->blk);
         buf_free(&b->raw);
         for (size_t i = 0; i < b->n_blocks; i++) xj_free(b->blocks[i].data);
         xj_free(b->blocks);
@@ -149,7 +148,8 @@ static xj_error ixb_init(sc_run *run, ixb_state *s)
         ixb_worker *const b = &s->workers[t];
         b->t = (unsigned)t;
         b->n_workers = (unsigned)run->n_workers;
-        buf_init(&b->raw, (size_t)IX_BLOCK_RECORDS * 4 * 70000);
+        ix_builderInit(&b->blk);
+        buf_init(&b->raw, (size_t)1 << 32);
         b->cctx = ix_cctxCreate();
         RETURN_ERROR_IF(b->cctx == NULL, &run->scan->st, XJ_ERR_NOMEM, "out of memory");
         run->workers[t].ixb = b;
@@ -480,7 +480,8 @@ static xj_error ixb_carryOld(sc_run *run, const ix_index *old, const ixb_removal
     uint64_t *const prov = xj_mallocArray(old->records ? old->records : 1, sizeof *prov);
     ixb_block *const blocks = xj_calloc(old->n_blocks ? old->n_blocks : 1, sizeof *blocks);
     ixb_worker b = {.n_workers = 1, .cctx = ix_cctxCreate()};
-    buf_init(&b.raw, (size_t)IX_BLOCK_RECORDS * 4 * 70000);
+    ix_builderInit(&b.blk);
+    buf_init(&b.raw, (size_t)1 << 32);
     ix_cursor cur;
     xj_error err = ix_cursorInit(&cur);
     if (!prov || !blocks || !b.cctx || err) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
@@ -489,7 +490,6 @@ static xj_error ixb_carryOld(sc_run *run, const ix_index *old, const ixb_removal
         err = ix_readBlock(old, &cur, blk, st);
         if (err) break;
         uint32_t kept = 0;
-        const ix_record *last_kept = NULL; /* line deltas are against the kept predecessor */
         for (size_t i = 0; !err && i < cur.n; i++) {
             const ix_record *const r = &cur.recs[i];
             if (ixb_removed(rm, r)) {
@@ -497,9 +497,8 @@ static xj_error ixb_carryOld(sc_run *run, const ix_index *old, const ixb_removal
                 (*removed)++;
                 continue;
             }
-            if (kept == 0) err = ix_blockBegin(&b.raw);
-            if (!err) err = ix_encodeRecord(&b.raw, r, last_kept);
-            last_kept = r;
+            if (kept == 0) ix_blockBegin(&b.blk);
+            err = ix_encodeRecord(&b.blk, r);
             prov[cur.first + i] = (IXB_OLD_BASE + blk) << IXB_POS_BITS | kept;
             if (kept == 0) {
                 blocks[n].first_line = r->line;
@@ -508,8 +507,8 @@ static xj_error ixb_carryOld(sc_run *run, const ix_index *old, const ixb_removal
             kept++;
         }
         if (!err && kept) {
-            ix_blockEnd(&b.raw, kept);
-            err = ix_compressBlock(b.cctx, &b.raw, &blocks[n].data, &blocks[n].len);
+            err = ix_blockFinish(&b.blk, &b.raw);
+            if (!err) err = ix_compressBlock(b.cctx, &b.raw, &blocks[n].data, &blocks[n].len);
             blocks[n].id = IXB_OLD_BASE + blk;
             blocks[n].n = kept;
             if (!err) n++;
@@ -529,6 +528,7 @@ static xj_error ixb_carryOld(sc_run *run, const ix_index *old, const ixb_removal
     }
     ix_cursorFree(&cur);
     ix_cctxFree(b.cctx);
+    ix_builderFree(&b.blk);
     buf_free(&b.raw);
     xj_free(prov);
     if (err) {

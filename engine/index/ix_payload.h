@@ -7,13 +7,17 @@
  * and county codes, student number, normalized name, sex, birth and
  * registration dates, ID type, whether it has an ID, and its ID problem.
  *
- * Raw block: u32 record count, then the records one after another:
- *   varint source, varint line (delta from the previous record of the same
- *   source, else absolute), varint registered, varint birth,
- *   u8 sex | has_id << 2, u8 id type, u8 reason,
- *   4 x (varint length, bytes): school, county, student number, name.
- * Decoding checks every length against the block, so a damaged block is an
- * error, never a read outside it.
+ * Raw block: u32 record count, then IX_COLUMNS columns, each a varint byte
+ * length and its bytes. A column holds one field of every record, so
+ * zstd sees similar values side by side (school codes repeat, dates
+ * cluster):
+ *   0 place     varint source, varint line (delta from the previous record
+ *               of the same source, else absolute)
+ *   1 dates     varint registered, varint birth
+ *   2 flags     u8 sex | has_id << 2, u8 id type, u8 reason
+ *   3..6 text   varint length + bytes: school, county, student number, name
+ * Decoding checks every length against its column, so a damaged block is
+ * an error, never a read outside it.
  */
 #ifndef XJ_IX_PAYLOAD_H
 #define XJ_IX_PAYLOAD_H
@@ -36,12 +40,24 @@ typedef struct ix_record {
     uint32_t school_len, county_len, student_no_len, name_len;
 } ix_record;
 
-/* Appends `r` to a raw block being built; `prev` is the previous record of
- * the block (NULL for the first). The caller writes the count first with
- * ix_blockBegin and patches it with ix_blockEnd. */
-xj_error ix_blockBegin(xj_buf *raw);
-xj_error ix_encodeRecord(xj_buf *raw, const ix_record *r, const ix_record *prev);
-void ix_blockEnd(xj_buf *raw, uint32_t count);
+#define IX_COLUMNS 7
+
+/* A block being built: one buffer per column. */
+typedef struct ix_blockBuilder {
+    xj_buf col[IX_COLUMNS];
+    uint32_t n;             /* records so far */
+    uint32_t prev_source;   /* of the last record, for line deltas */
+    uint64_t prev_line;
+} ix_blockBuilder;
+
+/* Cannot fail: allocates nothing. */
+void ix_builderInit(ix_blockBuilder *b);
+void ix_builderFree(ix_blockBuilder *b);
+/* Forgets the records (keeps the memory). */
+void ix_blockBegin(ix_blockBuilder *b);
+xj_error ix_encodeRecord(ix_blockBuilder *b, const ix_record *r);
+/* The raw block of the records so far into `raw` (replacing its content). */
+xj_error ix_blockFinish(const ix_blockBuilder *b, xj_buf *raw);
 
 /* Decodes a raw block into out[0 .. *n) (at most `max`); string pointers
  * point into `raw`. Returns 0, or -1 when the block is malformed. */
