@@ -42,7 +42,7 @@
 #include <stdint.h>
 
 #define IX_MAGIC "XJDXJI\r\n"
-#define IX_VERSION 1u
+#define IX_VERSION 1u 
 #define IX_HEADER_BYTES 512u
 /* the section table must end before the header's checksum: 48 + 32 x 14 <= 504 */
 #define IX_MAX_SECTIONS 14u

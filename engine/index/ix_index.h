@@ -2,8 +2,9 @@
  * ix_index — a register index opened for lookups (ix_read.c) and the plain
  * data a writer turns into one (ix_write.c). ix_format.h is the file layout.
  *
- * Opening checks the header, every section's bounds and XXH3-64, and the
- * shape of the key and block tables, so lookups and block reads afterwards
+ * Opening checks the header, every section's bounds, the XXH3-64 of every
+ * section but the record blocks (each carries zstd's checksum, checked when
+ * it is read; ix_verify checks the whole) and the shape of the tables, so lookups and block reads afterwards
  * need only their own bounds checks; a damaged file is an XJ_ERR_INPUT with
  * a message, never a crash. Opened indexes are read-only and may be shared by
  * threads; a cursor (one per thread) decodes payload blocks.
@@ -52,6 +53,7 @@ typedef struct ix_index {
     size_t n_blocks;
     const unsigned char *payload;
     size_t payload_len;
+    uint64_t payload_hash;         /* checked by ix_verify, not by opening */
     uint64_t section_bytes[IX_SEC_KIND_END]; /* on-disk size per section kind */
 } ix_index;
 

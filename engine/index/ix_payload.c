@@ -31,6 +31,20 @@ static xj_error ix_putString(xj_buf *b, const char *s, uint32_t n)
     return buf_append(b, s, n);
 }
 
+/* School and county codes repeat from record to record (a register lists a
+ * school's students together): 0 means "as the previous record", n + 1 a
+ * value of n bytes. Fewer raw bytes make compression cheaper. *at is where
+ * the column holds the value (kept for the next record; offsets, as the
+ * column may move when it grows). */
+static xj_error ix_putRepeat(xj_buf *b, const char *s, uint32_t n, size_t *at, uint32_t *at_len, int have_prev)
+{
+    if (have_prev && *at_len == n && memcmp(b->data + *at, s, n) == 0) return ix_putVarint(b, 0);
+    FORWARD_IF_ERROR(ix_putVarint(b, (uint64_t)n + 1));
+    *at = b->len;
+    *at_len = n;
+    return buf_append(b, s, n);
+}
+
 void ix_builderInit(ix_blockBuilder *b)
 {
     memset(b, 0, sizeof *b);
@@ -58,8 +72,10 @@ xj_error ix_encodeRecord(ix_blockBuilder *b, const ix_record *r)
     FORWARD_IF_ERROR(ix_putVarint(&b->col[COL_DATES], r->registered));
     FORWARD_IF_ERROR(ix_putVarint(&b->col[COL_DATES], r->birth));
     FORWARD_IF_ERROR(buf_append(&b->col[COL_FLAGS], flags, 3));
-    FORWARD_IF_ERROR(ix_putString(&b->col[COL_SCHOOL], r->school, r->school_len));
-    FORWARD_IF_ERROR(ix_putString(&b->col[COL_COUNTY], r->county, r->county_len));
+    FORWARD_IF_ERROR(ix_putRepeat(&b->col[COL_SCHOOL], r->school, r->school_len, &b->prev_school_at,
+                                  &b->prev_school_len, b->n > 0));
+    FORWARD_IF_ERROR(ix_putRepeat(&b->col[COL_COUNTY], r->county, r->county_len, &b->prev_county_at,
+                                  &b->prev_county_len, b->n > 0));
     FORWARD_IF_ERROR(ix_putString(&b->col[COL_STUDENT_NO], r->student_no, r->student_no_len));
     FORWARD_IF_ERROR(ix_putString(&b->col[COL_NAME], r->name, r->name_len));
     b->prev_source = r->source;
@@ -97,6 +113,25 @@ static uint64_t ix_getVarint(ix_reader *rd)
     }
     rd->bad = 1;
     return 0;
+}
+
+/* ix_putRepeat's encoding; `prev` is the previous record's value. */
+static const char *ix_getRepeat(ix_reader *rd, uint32_t *len, const char *prev, uint32_t prev_len, int have_prev)
+{
+    uint64_t const code = ix_getVarint(rd);
+    if (!rd->bad && code == 0 && have_prev) {
+        *len = prev_len;
+        return prev;
+    }
+    if (rd->bad || code == 0 || code - 1 > (uint64_t)(rd->end - rd->p)) {
+        rd->bad = 1;
+        *len = 0;
+        return "";
+    }
+    const char *const s = (const char *)rd->p;
+    rd->p += code - 1;
+    *len = (uint32_t)(code - 1);
+    return s;
 }
 
 static const char *ix_getString(ix_reader *rd, uint32_t *len)
@@ -150,8 +185,9 @@ int ix_decodeBlock(const char *raw, size_t len, ix_record *out, size_t max, size
         r->id_type = (char)fl->p[1];
         r->reason = fl->p[2];
         fl->p += 3;
-        r->school = ix_getString(&col[COL_SCHOOL], &r->school_len);
-        r->county = ix_getString(&col[COL_COUNTY], &r->county_len);
+        ix_record const *const p = i ? &out[i - 1] : NULL;
+        r->school = ix_getRepeat(&col[COL_SCHOOL], &r->school_len, p ? p->school : "", p ? p->school_len : 0, i > 0);
+        r->county = ix_getRepeat(&col[COL_COUNTY], &r->county_len, p ? p->county : "", p ? p->county_len : 0, i > 0);
         r->student_no = ix_getString(&col[COL_STUDENT_NO], &r->student_no_len);
         r->name = ix_getString(&col[COL_NAME], &r->name_len);
         for (int c = COL_SCHOOL; c <= COL_NAME; c++)

@@ -15,7 +15,9 @@
  *               of the same source, else absolute)
  *   1 dates     varint registered, varint birth
  *   2 flags     u8 sex | has_id << 2, u8 id type, u8 reason
- *   3..6 text   varint length + bytes: school, county, student number, name
+ *   3..4 codes  school, county: varint 0 = the previous record's value, else
+ *               varint length + 1 and the bytes
+ *   5..6 text   varint length + bytes: student number, name
  * Decoding checks every length against its column, so a damaged block is
  * an error, never a read outside it.
  */
@@ -48,6 +50,8 @@ typedef struct ix_blockBuilder {
     uint32_t n;             /* records so far */
     uint32_t prev_source;   /* of the last record, for line deltas */
     uint64_t prev_line;
+    size_t prev_school_at, prev_county_at;  /* the last codes written, in their columns */
+    uint32_t prev_school_len, prev_county_len;
 } ix_blockBuilder;
 
 /* Cannot fail: allocates nothing. */

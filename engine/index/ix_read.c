@@ -204,6 +204,8 @@ static int ix_blocksValid(const ix_index *ix)
 
 xj_error ix_verify(const ix_index *ix, const char *name, xj_status *st)
 {
+    RETURN_ERROR_IF(XXH3_64bits(ix->payload, ix->payload_len) != ix->payload_hash, st, XJ_ERR_INPUT,
+                    "%s: the index is damaged (the record blocks' checksum does not match); rebuild it", name);
     for (int k = 0; k < IX_KINDS; k++)
         RETURN_ERROR_IF(!ix_keysValid(ix, k), st, XJ_ERR_INPUT,
                         "%s: a key table is out of order or names records that do not exist; rebuild the index",
@@ -252,8 +254,13 @@ xj_error ix_openBuffer(const void *data, size_t size, const char *name, ix_index
         uint64_t const off = ix_u64(e + 8), len = ix_u64(e + 16);
         if (kind == 0 || kind >= IX_SEC_KIND_END || sec[kind]) why = "a section is unknown or listed twice";
         else if (off < IX_HEADER_BYTES || off > size || len > size - off) why = "a section lies outside the file";
-        else if (XXH3_64bits(p + off, len) != ix_u64(e + 24)) why = "a section's checksum does not match";
+        else if (kind != IX_SEC_PAYLOAD && XXH3_64bits(p + off, len) != ix_u64(e + 24))
+            why = "a section's checksum does not match";
         else {
+            /* the payload is checked a block at a time, by zstd's content
+             * checksum, when a block is read (a check reads few), and whole
+             * by ix_verify; every other section here and now */
+            if (kind == IX_SEC_PAYLOAD) ix->payload_hash = ix_u64(e + 24);
             sec[kind] = p + off;
             sec_len[kind] = len;
             ix->section_bytes[kind] = len;
@@ -306,7 +313,7 @@ xj_error ix_open(const char *path, ix_index **out, xj_status *st)
         return st_fail(st, XJ_ERR_INPUT, "%s: not a regular file", path);
     }
     size_t const size = (size_t)sb.st_size;
-    void *map = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0) : NULL;
+    void *map = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
     close(fd);
     RETURN_ERROR_IF(size && map == MAP_FAILED, st, XJ_ERR_INPUT, "%s: cannot map the index: %m", path);
     static const unsigned char kEmpty[1];
