@@ -191,40 +191,59 @@ static uint32_t ixb_recordOf(const ixb_plan *p, uint64_t provisional)
     return (first + pos) | ((provisional & GK_HAS_ID) ? IX_REC_HAS_ID : 0);
 }
 
+/* The key sections: every entry of the workers' tables (and `extra`, an
+ * update's old entries), sorted shard by shard, renumbered from provisional
+ * to final record numbers; shards are converted in parallel, each into its
+ * own range of the output arrays. */
 static xj_error ixb_keys(sc_run *run, const ixb_plan *p, gk_table *extra, ix_keyList *out, uint64_t **his,
                          uint64_t **los, uint32_t **recs)
 {
     xj_status *const st = &run->scan->st;
     int const nw = run->n_workers;
     gk_table **const tabs = xj_calloc((size_t)nw + 1, sizeof *tabs);
-    RETURN_ERROR_IF(tabs == NULL, st, XJ_ERR_NOMEM, "out of memory");
-    xj_error err = XJ_OK;
+    gk_vec *const shards = xj_calloc(GK_SHARDS, sizeof *shards);
+    size_t *const offset = xj_calloc(GK_SHARDS + 1, sizeof *offset);
+    xj_error err = tabs && shards && offset ? XJ_OK : st_fail(st, XJ_ERR_NOMEM, "out of memory");
     for (int kind = 0; kind < IX_KINDS && !err; kind++) {
         for (int t = 0; t < nw; t++)
             tabs[t] = kind == GD_KEY_GB ? &run->workers[t].gb : kind == GD_KEY_OTHER_ID ? &run->workers[t].other
                                                                                        : &run->workers[t].attr;
         tabs[nw] = &extra[kind];
-        gk_groups gs;
-        err = gk_findGroups(tabs, (size_t)nw + 1, 1, 0, nw, &gs, st);
+        size_t const stride = kind == GD_KEY_GB ? 2 : 3;
+        err = gk_sortShards(tabs, (size_t)nw + 1, nw, shards, st);
         if (err) break;
-        size_t const n = gs.n_refs;
+        for (unsigned sh = 0; sh < GK_SHARDS; sh++) offset[sh + 1] = offset[sh] + shards[sh].n;
+        size_t const n = offset[GK_SHARDS];
         his[kind] = xj_mallocArray(n ? n : 1, sizeof **his);
         los[kind] = xj_mallocArray(n ? n : 1, sizeof **los);
         recs[kind] = xj_mallocArray(n ? n : 1, sizeof **recs);
         if (!his[kind] || !los[kind] || !recs[kind]) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
-        for (size_t g = 0; !err && g < gs.n; g++) {
-            gk_group const *const grp = &gs.g[g];
-            for (uint32_t i = 0; i < grp->n; i++) {
-                size_t const at = grp->first + i;
-                his[kind][at] = grp->hi;
-                los[kind][at] = grp->lo;
-                recs[kind][at] = ixb_recordOf(p, gs.refs[at]);
+#pragma omp parallel for schedule(dynamic, 4) num_threads(nw)
+        for (int sh = 0; sh < (int)GK_SHARDS; sh++) {
+            const uint64_t *const v = shards[sh].v;
+            size_t const base = offset[sh], m = shards[sh].n;
+            for (size_t i = 0; !err && i < m; i++) {
+                const uint64_t *const e = v + i * stride;
+                his[kind][base + i] = stride == 3 ? e[0] : 0;
+                los[kind][base + i] = e[stride - 2];
+                recs[kind][base + i] = ixb_recordOf(p, e[stride - 1]);
             }
-            if (grp->n > 1) qsort(recs[kind] + grp->first, grp->n, sizeof **recs, ixb_cmpRec);
+            /* equal keys: in record order (provisional numbers are not) */
+            for (size_t i = 0; !err && i < m;) {
+                size_t j = i + 1;
+                while (j < m && los[kind][base + j] == los[kind][base + i] && his[kind][base + j] == his[kind][base + i])
+                    j++;
+                if (j - i > 1) qsort(recs[kind] + base + i, j - i, sizeof **recs, ixb_cmpRec);
+                i = j;
+            }
+            xj_free(shards[sh].v);
+            shards[sh] = (gk_vec){0};
         }
-        out[kind] = (ix_keyList){his[kind], los[kind], recs[kind], n};
-        gk_groupsFree(&gs);
+        out[kind] = (ix_keyList){his[kind], los[kind], recs[kind], err ? 0 : n};
     }
+    for (unsigned sh = 0; shards && sh < GK_SHARDS; sh++) xj_free(shards[sh].v);
+    xj_free(shards);
+    xj_free(offset);
     xj_free(tabs);
     return err;
 }

@@ -181,14 +181,18 @@ static int gk_push(gk_shardResult *r, const uint64_t *run, size_t len, size_t st
     return 0;
 }
 
-static void gk_groupShard(gk_table *const *tables, size_t n_tables, unsigned s, size_t min_members, int need_no_id,
-                          gk_shardResult *r)
+/* Shard s of every table, gathered and sorted by (key, ref); the tables'
+ * vectors are freed as they are copied. *all is NULL when the shard holds
+ * fewer than `min` entries (or none). -1 when memory runs out. */
+static int gk_gatherShard(gk_table *const *tables, size_t n_tables, unsigned s, size_t min, uint64_t **all_out,
+                          size_t *total_out)
 {
     size_t const stride = tables[0]->wide ? 3 : 2;
     size_t total = 0;
     for (size_t t = 0; t < n_tables; t++) total += tables[t]->shard[s].n;
-    uint64_t *all = total >= min_members && total ? xj_mallocArray(total, stride * sizeof *all) : NULL;
-    if (total >= min_members && total && all == NULL) r->failed = 1;
+    int const want = total >= min && total > 0;
+    uint64_t *all = want ? xj_mallocArray(total, stride * sizeof *all) : NULL;
+    int failed = want && all == NULL;
     size_t at = 0;
     for (size_t t = 0; t < n_tables; t++) {
         gk_vec *const v = &tables[t]->shard[s];
@@ -197,12 +201,24 @@ static void gk_groupShard(gk_table *const *tables, size_t n_tables, unsigned s, 
         xj_free(v->v);
         *v = (gk_vec){0};
     }
-    if (all == NULL) return;
-    if (gk_sort(all, total, stride) != 0) {
+    if (all && gk_sort(all, total, stride) != 0) {
         xj_free(all);
-        r->failed = 1;
-        return;
+        all = NULL;
+        failed = 1;
     }
+    *all_out = all;
+    *total_out = all ? total : 0;
+    return failed ? -1 : 0;
+}
+
+static void gk_groupShard(gk_table *const *tables, size_t n_tables, unsigned s, size_t min_members, int need_no_id,
+                          gk_shardResult *r)
+{
+    size_t const stride = tables[0]->wide ? 3 : 2;
+    uint64_t *all;
+    size_t total;
+    if (gk_gatherShard(tables, n_tables, s, min_members, &all, &total) != 0) r->failed = 1;
+    if (all == NULL) return;
     for (size_t i = 0; i < total;) {
         size_t j = i + 1;
         while (j < total && gk_cmpKey(all + j * stride, all + i * stride, stride) == 0) j++;
@@ -220,6 +236,27 @@ static void gk_groupShard(gk_table *const *tables, size_t n_tables, unsigned s, 
         i = j;
     }
     xj_free(all);
+}
+
+xj_error gk_sortShards(gk_table *const *tables, size_t n_tables, int threads, gk_vec out[GK_SHARDS], xj_status *st)
+{
+    int failed = 0;
+    (void)threads;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) reduction(| : failed)
+    for (int s = 0; s < (int)GK_SHARDS; s++) {
+        uint64_t *all;
+        size_t total;
+        failed |= gk_gatherShard(tables, n_tables, (unsigned)s, 1, &all, &total) != 0;
+        out[s] = (gk_vec){all, total, total};
+    }
+    if (failed) {
+        for (unsigned s = 0; s < GK_SHARDS; s++) {
+            xj_free(out[s].v);
+            out[s] = (gk_vec){0};
+        }
+        return st_fail(st, XJ_ERR_NOMEM, "out of memory sorting keys");
+    }
+    return XJ_OK;
 }
 
 xj_error gk_findGroups(gk_table *const *tables, size_t n_tables, size_t min_members, int need_no_id, int threads,

@@ -96,4 +96,10 @@ void gk_groupsFree(gk_groups *gs);
 xj_error gk_findGroups(gk_table *const *tables, size_t n_tables, size_t min_members, int need_no_id, int threads,
                        gk_groups *out, xj_status *st);
 
+/* Every entry of the tables (all narrow or all wide; consumed), shard by
+ * shard, sorted by (key, ref): out[s] holds shard s's entries, the same
+ * stride as the tables. The register index is written from these: all keys,
+ * not just groups, without a group record per key. */
+xj_error gk_sortShards(gk_table *const *tables, size_t n_tables, int threads, gk_vec out[GK_SHARDS], xj_status *st);
+
 #endif
