@@ -34,12 +34,13 @@ static xj_error sc_invalidRows(sc_run *run, em_row *rows, size_t *at)
     return XJ_OK;
 }
 
-/* The output column holding `field` for one input, or -1 (for report.html). */
-static int sc_outColumn(const sc_input *in, ps_field field)
+/* The output column holding `field` for one input, or -1 (for report.html);
+ * `shift` columns come before the input's own (a check's register_matches). */
+static int sc_outColumn(const sc_input *in, ps_field field, size_t shift)
 {
     int const c = in->schema.col_of[field];
     if (c < 0 || (size_t)c >= in->schema.n_columns || in->schema.out_col == NULL) return -1;
-    return (int)in->schema.out_col[c];
+    return (int)(in->schema.out_col[c] + shift);
 }
 
 static xj_error sc_collectRejects(sc_run *run, em_reject **out, size_t *n_out)
@@ -89,11 +90,9 @@ xj_error sc_decideAndEmit(sc_run *run)
         for (size_t i = 0; i < run->n_inputs; i++) {
             names[i] = run->inputs[i].facts.name;
             inputs[i] = run->inputs[i].facts;
-            inputs[i].school_name_col = sc_outColumn(&run->inputs[i], PS_SCHOOL_NAME);
-            inputs[i].student_no_col = sc_outColumn(&run->inputs[i], PS_STUDENT_NO);
-            inputs[i].school_code_col = sc_outColumn(&run->inputs[i], PS_SCHOOL_CODE);
-            for (int *c = &inputs[i].school_name_col; c <= &inputs[i].school_code_col; c++)
-                if (*c >= 0) *c += (int)extra;
+            inputs[i].school_name_col = sc_outColumn(&run->inputs[i], PS_SCHOOL_NAME, extra);
+            inputs[i].student_no_col = sc_outColumn(&run->inputs[i], PS_STUDENT_NO, extra);
+            inputs[i].school_code_col = sc_outColumn(&run->inputs[i], PS_SCHOOL_CODE, extra);
             rank[i] = (uint32_t)(n_names - run->n_inputs + i);
         }
         for (size_t i = run->n_inputs; i < n_names; i++) {
