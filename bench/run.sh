@@ -1,103 +1,183 @@
 #!/usr/bin/env bash
-# Issue 4's benchmark: xjdedup against the DuckDB peer, thread scaling, and
-# rows/bytes/time/RSS from 1M to 200M rows.
+# bench/run.sh [--quick] — issue 4's benchmark, start to finish.
 #
-#   bench/run.sh [--quick]       --quick: 1M and 10M rows only
+#  1. inputs: `xjdedup gen --seed 1 --run-date 2026-11-28` into $XJ_BENCH_DIR
+#     (default /tmp/xjbench): 1M and 10M rows as CSV, 50M and 200M as .zst;
+#     a file is made again when it is missing or was made by another
+#     xjdedup version or with other options (a .stamp file beside it);
+#  2. the DuckDB peer (bench/peers/duckdb): `npm ci` when node_modules is
+#     missing or older than package-lock.json;
+#  3. equality on 1M rows: xjdedup scan and the peer, then
+#     bench/compare_peer.py; the script stops with exit 1 when they differ;
+#  4. 10M rows, warm page cache: xjdedup (2 threads) and the peer (2 threads)
+#     interleaved, xj duck xj duck xj duck, medians of 3 and their ratio;
+#  5. 10M rows: xjdedup --threads 1 and --threads 2 interleaved, medians of 3,
+#     the speed-up;
+#  6. the table rows / bytes / seconds / rows/s / peak RSS of xjdedup
+#     (2 threads) for 1M, 10M and, without --quick, 50M and 200M (.zst).
 #
-# Steps (each command is printed before it runs):
-#   1. inputs from `xjdedup gen --seed 1 --run-date 2026-11-28` in
-#      $XJ_BENCH_DIR (default /tmp/xjbench): 1M and 10M rows as CSV, 50M and
-#      200M as .zst (kept between runs);
-#   2. the DuckDB peer (bench/peers/duckdb, `npm ci`) and xjdedup on the 1M
-#      input; bench/compare_peer.py must find the same groups and invalid
-#      IDs, or the script stops with exit 1;
-#   3. 10M rows: xjdedup (2 threads) and DuckDB interleaved, 3 runs each,
-#      warm page cache, each run into a fresh directory under $XJ_BENCH_OUT
-#      (default /dev/shm); medians and their ratio;
-#   4. 10M rows: xjdedup with 1 and with 2 threads, interleaved, 3 runs each;
-#   5. the table: rows, input bytes, median wall seconds, rows/s, peak RSS
-#      (/usr/bin/time -v), for 1M, 10M and (without --quick) 50M and 200M.
+# Every timed command runs under /usr/bin/time -v (wall time and peak RSS)
+# and writes to a new directory under /dev/shm when it has room (else under
+# $XJ_BENCH_DIR); old outputs are deleted outside the timed command. Each
+# command is printed (`+ ...`) before it runs.
+#
+# Environment: XJ_BENCH_DIR (work dir), XJ_THREADS (default 2), XJ_PEER_DIR
+# (default bench/peers/duckdb), XJ_BIN (default build/tools/xjdedup).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-root=$(pwd)
+
 quick=0
-[ "${1:-}" = "--quick" ] && quick=1
-xj=$root/build/tools/xjdedup
+case "${1:-}" in
+  --quick) quick=1 ;;
+  "") ;;
+  *) echo "usage: bench/run.sh [--quick]" >&2; exit 2 ;;
+esac
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+xj=${XJ_BIN:-$root/build/tools/xjdedup}
+peer_dir=${XJ_PEER_DIR:-$root/bench/peers/duckdb}
+compare=$here/compare_peer.py
 work=${XJ_BENCH_DIR:-/tmp/xjbench}
-out=${XJ_BENCH_OUT:-/dev/shm}/xjbench-out
-peer=$root/bench/peers/duckdb
+threads=${XJ_THREADS:-2}
 run_date=2026-11-28
-mkdir -p "$work" "$out"
+seed=1
 
-say() { printf '+ %s\n' "$*" >&2; }
-command -v /usr/bin/time >/dev/null || { echo "bench/run.sh: needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
-command -v node >/dev/null || { echo "bench/run.sh: needs Node.js 20 for the DuckDB peer" >&2; exit 2; }
-[ -x "$xj" ] || { say "meson setup build -Dbuildtype=release && ninja -C build"; meson setup build -Dbuildtype=release >/dev/null; ninja -C build >/dev/null; }
-if [ ! -d "$peer/node_modules/@duckdb/node-api" ]; then say "(cd $peer && npm ci)"; (cd "$peer" && npm ci --no-audit --no-fund >/dev/null); fi
+say() { printf '+'; printf ' %q' "$@"; printf '\n'; }
+run() { say "$@"; "$@"; }
+die() { echo "bench/run.sh: $*" >&2; exit 2; }
 
-input() { # rows suffix -> path (generated once)
-  local f=$work/pop$1$2
-  if [ ! -s "$f" ]; then
-    say "$xj gen --rows $1 --seed 1 --run-date $run_date -o $f"
-    "$xj" gen --rows "$1" --seed 1 --run-date "$run_date" -o "$f" -q
+for tool in node npm python3 /usr/bin/time; do
+  command -v "$tool" >/dev/null || die "needs $tool (Node 20 + npm for the peer; apt-get install time python3)"
+done
+[ -x "$xj" ] || die "$xj is missing: build it with 'ninja -C $root/build'"
+mkdir -p "$work"
+
+# ---- 1. inputs -------------------------------------------------------------
+input() { # input ROWS SUFFIX -> prints the path; makes the file when needed
+  local rows=$1 file=$work/pop$1$2
+  local stamp
+  stamp="$("$xj" --version) gen --rows $rows --seed $seed --run-date $run_date"
+  if [ ! -s "$file" ] || [ "$(cat "$file.stamp" 2>/dev/null)" != "$stamp" ]; then
+    rm -f "$file" "$file.stamp"
+    run "$xj" gen --rows "$rows" --seed "$seed" --run-date "$run_date" -o "$file" >&2
+    printf '%s\n' "$stamp" > "$file.stamp"
   fi
-  echo "$f"
+  printf '%s\n' "$file"
 }
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-# wall seconds and peak RSS (KB) of one command, into $wall and $rss
+
+# ---- 2. the peer -----------------------------------------------------------
+if [ ! -f "$peer_dir/node_modules/.package-lock.json" ] \
+   || [ "$peer_dir/package-lock.json" -nt "$peer_dir/node_modules/.package-lock.json" ]; then
+  (cd "$peer_dir" && run npm ci --no-audit --no-fund)
+fi
+
+# ---- timing helpers ----------------------------------------------------------
+# Output directories: /dev/shm when it has room for NEED bytes, else $work.
+out_base() { # out_base NEED_BYTES
+  local avail
+  avail=$(df -B1 --output=avail /dev/shm 2>/dev/null | tail -1 || echo 0)
+  if [ "${avail:-0}" -gt "$1" ]; then echo /dev/shm/xjbench-out.$$; else echo "$work/out.$$"; fi
+}
+fresh() { # fresh BASE NAME -> a new path BASE/NAME.XXXXXX; older NAME.* removed first (untimed)
+  rm -rf "$1/$2".*
+  mkdir -p "$1"
+  mktemp -u "$1/$2.XXXXXX"
+}
+# timed CMD... : runs CMD under /usr/bin/time -v; sets $wall (s) and $rss (kB)
 timed() {
-  /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >/dev/null
-  read -r wall rss < "$work/time.txt"
+  local log=$work/time.$$.txt
+  say "$@"
+  if ! /usr/bin/time -v -o "$log" "$@" >/dev/null; then
+    cat "$log" >&2
+    die "command failed: $*"
+  fi
+  rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$log")
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {
+           n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$log")
+  rm -f "$log"
 }
-xj_run() { rm -rf "$out/xj"; timed "$xj" scan "$1" -o "$out/xj" --run-date "$run_date" -q "${@:2}"; }
-duck_run() { rm -rf "$out/duck"; timed node "$peer/peer.mjs" "$1" "$out/duck" --run-date "$run_date"; }
+median3() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
+mb() { awk -v k="$1" 'BEGIN { printf "%.0f MB", k / 1024 }'; }
 
-# 2. equality
+xj_scan() { # xj_scan INPUT OUT [extra options]
+  timed "$xj" scan "$1" -o "$2" --run-date "$run_date" -q --threads "$threads" "${@:3}"
+}
+peer_scan() { # peer_scan INPUT OUT
+  timed node "$peer_dir/peer.mjs" "$1" "$2" --run-date "$run_date" --threads "$threads"
+}
+
+# ---- 3. equality on 1M rows ----------------------------------------------------
 in1=$(input 1M .csv)
-say "xjdedup scan $in1 and node peer.mjs $in1, then compare_peer.py"
-xj_run "$in1"
-duck_run "$in1"
-python3 "$root/bench/compare_peer.py" "$out/xj" "$out/duck" || { echo "bench/run.sh: the peer and xjdedup disagree" >&2; exit 1; }
+base=$(out_base $((2 * 1024 * 1024 * 1024)))
+echo "== equality on 1M rows (output under $base)"
+xo=$(fresh "$base" xj1m); po=$(fresh "$base" peer1m)
+xj_scan "$in1" "$xo"
+peer_scan "$in1" "$po"
+say python3 "$compare" "$xo" "$po"
+if ! python3 "$compare" "$xo" "$po"; then
+  echo "bench/run.sh: xjdedup and the DuckDB peer disagree on $in1 (outputs kept: $xo $po)" >&2
+  exit 1
+fi
+rm -rf "$xo" "$po"
 
-# 3. xjdedup vs DuckDB on 10M rows
+declare -A t_sec t_rss t_runs
+record() { t_sec[$1]=$2; t_rss[$1]=$3; t_runs[$1]=$4; }
+
+# the 1M row of the table: 3 runs
+w=() r=()
+for _ in 1 2 3; do xj_scan "$in1" "$(fresh "$base" xj)"; w+=("$wall"); r+=("$rss"); done
+record 1M "$(median3 "${w[@]}")" "$(printf '%s\n' "${r[@]}" | sort -n | tail -1)" 3
+
+# ---- 4. xjdedup against DuckDB, 10M rows ---------------------------------------
 in10=$(input 10M .csv)
-cat "$in10" > /dev/null
-xs=() ds=()
-for i in 1 2 3; do
-  say "xjdedup scan $in10 -o $out/xj --run-date $run_date -q   (run $i)"
-  xj_run "$in10"; xs+=("$wall")
-  say "node peer.mjs $in10 $out/duck --run-date $run_date   (run $i)"
-  duck_run "$in10"; ds+=("$wall")
+base=$(out_base $((6 * 1024 * 1024 * 1024)))
+echo "== 10M rows: xjdedup and DuckDB interleaved, $threads threads each, warm cache (output under $base)"
+run cat "$in10" > /dev/null
+xs=() ds=() xr=() dr=()
+for _ in 1 2 3; do
+  xj_scan "$in10" "$(fresh "$base" xj)"; xs+=("$wall"); xr+=("$rss")
+  peer_scan "$in10" "$(fresh "$base" peer)"; ds+=("$wall"); dr+=("$rss")
 done
-xm=$(printf '%s\n' "${xs[@]}" | median) dm=$(printf '%s\n' "${ds[@]}" | median)
-echo "10M rows: xjdedup ${xs[*]} s (median $xm), DuckDB ${ds[*]} s (median $dm): DuckDB / xjdedup = $(awk -v a="$dm" -v b="$xm" 'BEGIN { printf "%.1f", a / b }')x"
+rm -rf "$base"/peer.*
+xm=$(median3 "${xs[@]}"); dm=$(median3 "${ds[@]}")
+record 10M "$xm" "$(printf '%s\n' "${xr[@]}" | sort -n | tail -1)" 3
+echo "xjdedup: ${xs[*]} s (median $xm s, peak RSS $(mb "$(printf '%s\n' "${xr[@]}" | sort -n | tail -1)"))"
+echo "DuckDB:  ${ds[*]} s (median $dm s, peak RSS $(mb "$(printf '%s\n' "${dr[@]}" | sort -n | tail -1)"))"
+echo "DuckDB / xjdedup = $(awk -v a="$dm" -v b="$xm" 'BEGIN { printf "%.1f", a / b }')x"
 
-# 4. 1 vs 2 threads
-t1=() t2=()
-for i in 1 2 3; do
-  say "xjdedup scan $in10 --threads 1 / --threads 2   (run $i)"
-  xj_run "$in10" --threads 1; t1+=("$wall")
-  xj_run "$in10" --threads 2; t2+=("$wall")
+# ---- 5. xjdedup, 1 thread against 2 ---------------------------------------------
+echo "== 10M rows: xjdedup --threads 1 and --threads 2 interleaved"
+one=() two=()
+for _ in 1 2 3; do
+  timed "$xj" scan "$in10" -o "$(fresh "$base" xj)" --run-date "$run_date" -q --threads 1; one+=("$wall")
+  timed "$xj" scan "$in10" -o "$(fresh "$base" xj)" --run-date "$run_date" -q --threads 2; two+=("$wall")
 done
-m1=$(printf '%s\n' "${t1[@]}" | median) m2=$(printf '%s\n' "${t2[@]}" | median)
-echo "10M rows: 1 thread ${t1[*]} s (median $m1), 2 threads ${t2[*]} s (median $m2): speed-up $(awk -v a="$m1" -v b="$m2" 'BEGIN { printf "%.2f", a / b }')x"
+m1=$(median3 "${one[@]}"); m2=$(median3 "${two[@]}")
+echo "1 thread: ${one[*]} s (median $m1 s); 2 threads: ${two[*]} s (median $m2 s); speed-up $(awk -v a="$m1" -v b="$m2" 'BEGIN { printf "%.2f", a / b }')x"
+rm -rf "$base"
 
-# 5. the table
-sizes=("1M .csv" "10M .csv")
-[ "$quick" = 1 ] || sizes+=("50M .csv.zst" "200M .csv.zst")
-printf '\n%-6s %-8s %14s %9s %12s %10s\n' rows input bytes seconds rows/s peak_RSS
-for s in "${sizes[@]}"; do
-  set -- $s
-  f=$(input "$1" "$2")
-  rows=$(( ${1%M} * 1000000 ))
-  ws=() peak=0
-  runs=3; [ "${1%M}" -ge 50 ] && runs=1
-  for i in $(seq $runs); do
-    say "/usr/bin/time xjdedup scan $f -o $out/xj --run-date $run_date -q"
-    xj_run "$f"; ws+=("$wall"); [ "$rss" -gt "$peak" ] && peak=$rss
+# ---- 6. national scale ---------------------------------------------------------
+sizes="1M 10M"
+if [ "$quick" = 0 ]; then
+  sizes="$sizes 50M 200M"
+  for rows in 50M 200M; do
+    in=$(input "$rows" .csv.zst)
+    base=$(out_base $((4 * 1024 * 1024 * 1024)))
+    echo "== $rows rows (.zst), one run (output under $base)"
+    run cat "$in" > /dev/null
+    xj_scan "$in" "$(fresh "$base" xj)"
+    record "$rows" "$wall" "$rss" 1
+    rm -rf "$base"
   done
-  w=$(printf '%s\n' "${ws[@]}" | median)
-  printf '%-6s %-8s %14s %9s %12s %8s MB\n' "$1" "$2" "$(stat -c %s "$f")" "$w" \
-    "$(awk -v r="$rows" -v w="$w" 'BEGIN { printf "%.2fM", r / w / 1e6 }')" $((peak / 1024))
+fi
+
+echo
+echo "xjdedup scan, $threads threads, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $("$xj" --version)"
+printf '| %-5s | %15s | %9s | %4s | %12s | %12s |\n' rows "input bytes" seconds runs rows/s "peak RSS"
+printf '|%s|%s|%s|%s|%s|%s|\n' ------- ----------------- ----------- ------ -------------- --------------
+for rows in $sizes; do
+  case $rows in 1M|10M) f=$work/pop$rows.csv ;; *) f=$work/pop$rows.csv.zst ;; esac
+  n=$(( ${rows%M} * 1000000 ))
+  printf '| %-5s | %15s | %9s | %4s | %12s | %12s |\n' "$rows" "$(stat -c %s "$f")" "${t_sec[$rows]}" "${t_runs[$rows]}" \
+    "$(awk -v n="$n" -v s="${t_sec[$rows]}" 'BEGIN { printf "%.0f", n / s }')" "$(mb "${t_rss[$rows]}")"
 done
-rm -rf "$out"
