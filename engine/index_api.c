@@ -13,7 +13,6 @@
 #include "grp_decide.h"
 #include "grp_keys.h"
 #include "ix_index.h"
-#include "normalize.h"
 #include "ps_text.h"
 #include "xj_alloc.h"
 #include "xj_arena.h"
@@ -119,11 +118,6 @@ const char *xj_index_source(const xj_index *h, size_t i, uint64_t *bytes, const 
     return h->ix->sources[i].name;
 }
 
-static const char *const kFieldName[PS_FIELD_COUNT] = {
-    "student_no", "name", "sex", "birth_date", "id_type", "id_number", "school_code", "school_name",
-    "region_code", "registered_at",
-};
-
 /* Adds the register records under one key to the answer. */
 static xj_error xi_collect(xj_index *h, int kind, uint64_t hi, uint64_t lo, int skip_with_id, xj_match *m,
                            size_t cap, size_t *n)
@@ -171,19 +165,15 @@ xj_error xj_index_checkRecord(xj_index *h, const xj_recordIn *rec, uint32_t run_
     for (int f = 0; f < PS_FIELD_COUNT; f++) {
         const char *const s = given[f] ? given[f] : "";
         size_t const n = strlen(s);
-        RETURN_ERROR_IF(n > XJ_MAX_FIELD, &h->st, XJ_ERR_INPUT, "%s: longer than %u bytes", kFieldName[f],
+        RETURN_ERROR_IF(n > XJ_MAX_FIELD, &h->st, XJ_ERR_INPUT, "%s: longer than %u bytes", ps_fieldName(f),
                         XJ_MAX_FIELD);
-        RETURN_ERROR_IF(!ps_isCleanUtf8(s, n), &h->st, XJ_ERR_INPUT, "%s: not valid UTF-8", kFieldName[f]);
+        RETURN_ERROR_IF(!ps_isCleanUtf8(s, n), &h->st, XJ_ERR_INPUT, "%s: not valid UTF-8", ps_fieldName(f));
         v.val[f] = s;
         v.len[f] = (uint32_t)n;
     }
-    static const int kRequired[] = {PS_STUDENT_NO, PS_NAME, PS_SEX, PS_BIRTH_DATE, PS_SCHOOL_CODE};
-    for (size_t i = 0; i < sizeof kRequired / sizeof kRequired[0]; i++) {
-        const char *s = v.val[kRequired[i]];
-        size_t n = v.len[kRequired[i]];
-        nm_trim(&s, &n);
-        RETURN_ERROR_IF(n == 0, &h->st, XJ_ERR_INPUT, "%s: empty, but required", kFieldName[kRequired[i]]);
-    }
+    ps_field missing;
+    RETURN_ERROR_IF(ps_missingField(&v, &missing) != NULL, &h->st, XJ_ERR_INPUT, "%s: empty, but required",
+                    ps_fieldName(missing));
     id_context const ctx = {run_date ? run_date : xj_today(), NULL};
     ck_facts f;
     const char *const bad = ck_analyze(&ctx, &v, &h->ck, &f);

@@ -371,13 +371,6 @@ static xj_error ixb_run(sc_run *run, const char *path, uint32_t flags, ixb_block
     return err;
 }
 
-static int ixb_cmpReject(const void *a, const void *b)
-{
-    const em_reject *const x = a, *const y = b;
-    if (x->source != y->source) return x->source < y->source ? -1 : 1;
-    return x->line < y->line ? -1 : x->line > y->line;
-}
-
 /* rejects go next to the index, so no row is lost silently */
 static xj_error ixb_writeRejects(sc_run *run, const char *path, xj_status *st)
 {
@@ -394,18 +387,13 @@ static xj_error ixb_writeRejects(sc_run *run, const char *path, xj_status *st)
     em_reject *const all = xj_mallocArray(n, sizeof *all);
     xj_buf b;
     buf_init(&b, SIZE_MAX / 2);
-    xj_error err = all ? buf_appendStr(&b, "source,line,error,raw\n") : XJ_ERR_NOMEM;
+    xj_error err = all ? buf_appendStr(&b, EM_REJECTS_HEADER) : XJ_ERR_NOMEM;
     size_t at = 0;
     for (int t = 0; all && t < run->n_workers; t++)
         for (size_t i = 0; i < run->workers[t].n_rej; i++) all[at++] = run->workers[t].rej[i];
-    if (all) qsort(all, n, sizeof *all, ixb_cmpReject); /* input order */
-    for (size_t i = 0; !err && i < n; i++) {
-        const char *const name = run->inputs[all[i].source].facts.name;
-        err = em_appendCsvField(&b, name, strlen(name));
-        if (!err) err = buf_printf(&b, ",%llu,%s,", (unsigned long long)all[i].line, all[i].error);
-        if (!err) err = em_appendCsvField(&b, all[i].raw, all[i].raw_len);
-        if (!err) err = buf_appendByte(&b, '\n');
-    }
+    if (all) em_sortRejects(all, n); /* the order of a scan's rejects.csv */
+    for (size_t i = 0; !err && i < n; i++)
+        err = em_appendRejectRow(&b, &all[i], run->inputs[all[i].source].facts.name);
     xj_free(all);
     if (!err) {
         FILE *const f = fopen(rp, "wb");

@@ -239,8 +239,6 @@ xj_error sc_againstRows(sc_run *run, em_row *rows, size_t *n_rows, xj_arena *are
             }
             buf_clear(&cell);
             if (!err) err = em_appendCsvField(&cell, matches.data ? matches.data : "", matches.len);
-            const char *const shared = err ? NULL : ar_strndup(arena, cell.data ? cell.data : "", cell.len);
-            if (!err && shared == NULL) err = XJ_ERR_NOMEM;
             for (uint32_t i = 0; i < grp->n && !err; i++) {
                 em_row const row = rows[at + grp->first + i];
                 if (row.source >= n_batch) continue;
@@ -250,7 +248,7 @@ xj_error sc_againstRows(sc_run *run, em_row *rows, size_t *n_rows, xj_arena *are
                     break;
                 }
                 tail[0] = ',';
-                memcpy(tail + 1, shared, cell.len);
+                if (cell.len) memcpy(tail + 1, cell.data, cell.len);
                 memcpy(tail + 1 + cell.len, row.tail, row.tail_len);
                 tail[1 + cell.len + row.tail_len] = '\0';
                 rows[kept] = row;

@@ -80,10 +80,11 @@ xj_error sc_decideAndEmit(sc_run *run)
     uint32_t *const rank = xj_calloc(n_names ? n_names : 1, sizeof *rank);
     em_input *const inputs = xj_calloc(run->n_inputs ? run->n_inputs : 1, sizeof *inputs);
     const char **const headers = xj_calloc(run->cols.n + extra + 1, sizeof *headers);
+    const char **const headers_zh = extra ? xj_calloc(run->cols.n + extra + 1, sizeof *headers_zh) : NULL;
     em_reject *rejects = NULL;
     size_t n_rejects = 0;
     xj_error err = XJ_OK;
-    if (!rows || !arenas || !names || !rank || !inputs || !headers) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
+    if (!rows || !arenas || !names || !rank || !inputs || !headers || (extra && !headers_zh)) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
     if (!err && sc_collectRejects(run, &rejects, &n_rejects) != XJ_OK) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
 
     if (!err) {
@@ -101,6 +102,10 @@ xj_error sc_decideAndEmit(sc_run *run)
         }
         if (extra) headers[0] = EM_REGISTER_MATCHES;
         for (size_t j = 0; j < run->cols.n; j++) headers[extra + j] = run->cols.names[j];
+        if (extra) { /* the input's own headers are the same in both */
+            headers_zh[0] = EM_REGISTER_MATCHES_ZH;
+            for (size_t j = 0; j < run->cols.n; j++) headers_zh[1 + j] = run->cols.names[j];
+        }
         gr_index const ix = {run->gathered, run->n_gathered};
         gd_context const ctx = {&ix, names, rank, run->n_workers};
         static const pb_problem kProblem[3] = {PB_ID_DUPLICATE, PB_ID_DUPLICATE, PB_ATTR_DUPLICATE};
@@ -134,7 +139,7 @@ xj_error sc_decideAndEmit(sc_run *run)
             .n_inputs = run->n_inputs,
             .headers = headers,
             .n_headers = run->cols.n + extra,
-            .register_column = (int)extra,
+            .headers_zh = headers_zh,
             .register_name = reg ? run->scan->against : NULL,
             .register_records = reg ? reg->records : 0,
             .rows = rows,
@@ -185,6 +190,7 @@ xj_error sc_decideAndEmit(sc_run *run)
     xj_free(rank);
     xj_free(inputs);
     xj_free(headers);
+    xj_free(headers_zh);
     xj_free(rejects);
     return err;
 }

@@ -50,7 +50,7 @@ xj_error em_renderHeader(xj_buf *out, const em_run *run, int zh)
     }
     for (size_t j = 0; j < run->n_headers; j++) {
         FORWARD_IF_ERROR(buf_appendByte(out, ','));
-        const char *const h = j == 0 && run->register_column && zh ? EM_REGISTER_MATCHES_ZH : run->headers[j];
+        const char *const h = zh && run->headers_zh ? run->headers_zh[j] : run->headers[j];
         FORWARD_IF_ERROR(em_appendCsvField(out, h, strlen(h)));
     }
     return buf_appendByte(out, '\n');

@@ -312,18 +312,35 @@ static int em_cmpRejects(const void *pa, const void *pb)
     return a->raw_len < b->raw_len ? -1 : a->raw_len > b->raw_len;
 }
 
+void em_sortRejects(em_reject *rejects, size_t n)
+{
+    if (n > 1) qsort(rejects, n, sizeof *rejects, em_cmpRejects);
+}
+
+xj_error em_appendRejectRow(xj_buf *out, const em_reject *r, const char *source_name)
+{
+    FORWARD_IF_ERROR(em_appendCsvField(out, source_name, strlen(source_name)));
+    FORWARD_IF_ERROR(buf_appendByte(out, ','));
+    FORWARD_IF_ERROR(buf_appendU64(out, r->line));
+    FORWARD_IF_ERROR(buf_appendByte(out, ','));
+    FORWARD_IF_ERROR(em_appendCsvField(out, r->error, strlen(r->error)));
+    FORWARD_IF_ERROR(buf_appendByte(out, ','));
+    FORWARD_IF_ERROR(em_appendCsvField(out, r->raw, r->raw_len));
+    return buf_appendByte(out, '\n');
+}
+
 xj_error em_writeRejects(em_ctx *ctx)
 {
     em_run *const run = ctx->run;
     for (size_t i = 0; i < run->n_rejects; i++)
         RETURN_ERROR_IF(run->rejects[i].source >= run->n_inputs, ctx->st, XJ_ERR_INTERNAL,
                         "internal error: rejected row %zu names input %u", i, (unsigned)run->rejects[i].source);
-    if (run->n_rejects > 1) qsort(run->rejects, run->n_rejects, sizeof *run->rejects, em_cmpRejects);
+    em_sortRejects(run->rejects, run->n_rejects);
     xj_buf line;
     buf_init(&line, (size_t)1 << 30);
     em_writer w;
     FORWARD_IF_ERROR(em_open(ctx, &w, "rejects.csv"));
-    xj_error err = em_put(&w, "source,line,error,raw\n", 22);
+    xj_error err = em_put(&w, EM_REJECTS_HEADER, strlen(EM_REJECTS_HEADER));
     for (size_t i = 0; i < run->n_rejects && !err; i++) {
         const em_reject *const r = &run->rejects[i];
         const char *const src = run->inputs[r->source].name;
@@ -331,14 +348,7 @@ xj_error em_writeRejects(em_ctx *ctx)
             err = em_putBuf(&w, &line);
             buf_clear(&line);
         }
-        if (!err) err = em_appendCsvField(&line, src, strlen(src));
-        if (!err) err = buf_appendByte(&line, ',');
-        if (!err) err = buf_appendU64(&line, r->line);
-        if (!err) err = buf_appendByte(&line, ',');
-        if (!err) err = em_appendCsvField(&line, r->error, strlen(r->error));
-        if (!err) err = buf_appendByte(&line, ',');
-        if (!err) err = em_appendCsvField(&line, r->raw, r->raw_len);
-        if (!err) err = buf_appendByte(&line, '\n');
+        if (!err) err = em_appendRejectRow(&line, r, src);
     }
     if (!err) err = em_putBuf(&w, &line);
     buf_free(&line);

@@ -96,12 +96,13 @@ typedef struct em_run {
     int school_gbk;               /* per-school files and their README.txt in GB 18030 */
     int school_headers_en;        /* per-school files: English headers and codes, as problems.csv */
     const char *previous;         /* an earlier OUTDIR to compare with in report.html, or NULL */
-    int register_column;          /* batch check: headers[0] is EM_REGISTER_MATCHES */
+    const char *const *headers_zh;/* the per-school files' names for `headers` (Chinese), NULL: the same */
     const char *register_name;    /* batch check: the index checked against (summary.json) */
     uint64_t register_records;    /* and its record count */
 } em_run;
 
-/* The column a batch check adds in front of the input's columns: the
+/* The column a batch check adds in front of the input's columns (its name
+ * in problems.csv and in the per-school files): the
  * register members of the row's group, "student_no@school" ';'-joined,
  * "(reason)" after one whose ID is invalid. */
 #define EM_REGISTER_MATCHES "register_matches"
@@ -115,6 +116,12 @@ xj_error em_write(em_run *run, xj_status *st);
 
 /* Monotonic clock in seconds, for timing. */
 double em_now(void);
+
+/* rejects.csv's rows, for whoever lists rejected rows (scan, index build):
+ * the order (input, line, error, raw bytes) and one row, LF-terminated. */
+#define EM_REJECTS_HEADER "source,line,error,raw\n"
+void em_sortRejects(em_reject *rejects, size_t n);
+xj_error em_appendRejectRow(xj_buf *out, const em_reject *r, const char *source_name);
 
 /* CSV-encodes one field (quoting as docs/decisions.md says) onto `out`. */
 xj_error em_appendCsvField(xj_buf *out, const char *s, size_t n);

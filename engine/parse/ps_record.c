@@ -60,11 +60,20 @@ const char *ps_parseRecord(ps_worker *w, const ps_schema *schema, const char *re
         int const col = schema->col_of[f];
         view->val[f] = col >= 0 ? ps_value(&w->fields, (size_t)col) : "";
         view->len[f] = col >= 0 ? w->fields.len[col] : 0;
-        if (kMissing[f] != NULL) {
-            const char *v = view->val[f];
-            size_t vn = view->len[f];
-            nm_trim(&v, &vn);
-            if (vn == 0) return kMissing[f];
+    }
+    return ps_missingField(view, NULL);
+}
+
+const char *ps_missingField(const ps_view *view, ps_field *which)
+{
+    for (int f = 0; f < PS_FIELD_COUNT; f++) {
+        if (kMissing[f] == NULL) continue;
+        const char *v = view->val[f];
+        size_t vn = view->len[f];
+        nm_trim(&v, &vn);
+        if (vn == 0) {
+            if (which) *which = (ps_field)f;
+            return kMissing[f];
         }
     }
     return NULL;

@@ -35,4 +35,9 @@ void ps_workerFree(ps_worker *w);
 const char *ps_parseRecord(ps_worker *w, const ps_schema *schema, const char *rec, size_t n,
                            int unterminated, ps_view *view);
 
+/* The reject code of the first required field that is empty after
+ * trimming ("missing_name", ...), and that field in *which (may be NULL);
+ * NULL when all are there. ps_parseRecord applies it to every record. */
+const char *ps_missingField(const ps_view *view, ps_field *which);
+
 #endif
