@@ -20,6 +20,8 @@
 #include "scan_internal.h"
 #include "xj_alloc.h"
 
+#include <xxhash.h>
+
 #define IXB_POS_BITS 10 /* IX_BLOCK_RECORDS = 1 << 10 */
 #define IXB_OLD_BASE (1ull << 36)
 
@@ -28,21 +30,18 @@ typedef struct ixb_block {
     uint64_t first_line;   /* line of its first record */
     uint32_t source;       /* index source number */
     uint32_t n;            /* records */
-    void *data;            /* zstd frame */
+    void *data;            /* ix_payload.h's bytes */
     size_t len;
+    uint64_t hash;         /* XXH3-64 of data */
     uint32_t first;        /* record number, once sorted */
 } ixb_block;
 
 typedef struct ixb_worker {
     unsigned t;            /* this worker's number */
     unsigned n_workers;
-    void *cctx;
     ix_blockBuilder blk;   /* the open block */
-    xj_buf raw;            /* its bytes before compression */
-    uint32_t n_open;       /* records in the open block */
     uint64_t open_id;
     uint64_t open_first_line;
-    uint32_t open_source;
     uint64_t made;         /* blocks this worker opened */
     ixb_block *blocks;
     size_t n_blocks, cap_blocks;
@@ -52,10 +51,28 @@ typedef struct ixb_state {
     ixb_worker *workers;
 } ixb_state;
 
+/* The open block, copied out as block `id` (its hash taken here, on the
+ * worker, so the writer only copies). */
+static xj_error ixb_keepBlock(const ix_blockBuilder *blk, uint64_t id, uint64_t first_line, ixb_block *out)
+{
+    size_t len;
+    const char *const bytes = ix_blockBytes(blk, &len);
+    memset(out, 0, sizeof *out);
+    out->data = xj_malloc(len);
+    if (out->data == NULL) return XJ_ERR_NOMEM;
+    memcpy(out->data, bytes, len);
+    out->len = len;
+    out->hash = XXH3_64bits(bytes, len);
+    out->id = id;
+    out->first_line = first_line;
+    out->source = blk->source;
+    out->n = blk->n;
+    return XJ_OK;
+}
+
 static xj_error ixb_closeBlock(ixb_worker *b)
 {
-    if (b->n_open == 0) return XJ_OK;
-    FORWARD_IF_ERROR(ix_blockFinish(&b->blk, &b->raw));
+    if (b->blk.n == 0) return XJ_OK;
     if (b->n_blocks == b->cap_blocks) {
         size_t const ncap = b->cap_blocks ? b->cap_blocks * 2 : 64;
         ixb_block *const grown = xj_reallocArray(b->blocks, ncap, sizeof *grown);
@@ -63,15 +80,9 @@ static xj_error ixb_closeBlock(ixb_worker *b)
         b->blocks = grown;
         b->cap_blocks = ncap;
     }
-    ixb_block *const blk = &b->blocks[b->n_blocks];
-    memset(blk, 0, sizeof *blk);
-    FORWARD_IF_ERROR(ix_compressBlock(b->cctx, &b->raw, &blk->data, &blk->len));
-    blk->id = b->open_id;
-    blk->first_line = b->open_first_line;
-    blk->source = b->open_source;
-    blk->n = b->n_open;
+    FORWARD_IF_ERROR(ixb_keepBlock(&b->blk, b->open_id, b->open_first_line, &b->blocks[b->n_blocks]));
     b->n_blocks++;
-    b->n_open = 0;
+    b->blk.n = 0;
     return XJ_OK;
 }
 
@@ -85,24 +96,24 @@ xj_error ixb_endChunk(sc_worker *w)
 static xj_error ixb_add(sc_worker *w, const ix_record *r, uint64_t *key_ref)
 {
     ixb_worker *const b = w->ixb;
-    if (b->n_open == IX_BLOCK_RECORDS) FORWARD_IF_ERROR(ixb_closeBlock(b));
-    if (b->n_open == 0) {
-        ix_blockBegin(&b->blk);
+    if (b->blk.n == IX_BLOCK_RECORDS || (b->blk.n && b->blk.source != r->source)) FORWARD_IF_ERROR(ixb_closeBlock(b));
+    if (b->blk.n == 0) {
+        FORWARD_IF_ERROR(ix_blockBegin(&b->blk, r->source, r->line));
         b->open_id = b->t + (uint64_t)b->n_workers * b->made++;
         b->open_first_line = r->line;
-        b->open_source = r->source;
     }
+    uint32_t const pos = b->blk.n;
     FORWARD_IF_ERROR(ix_encodeRecord(&b->blk, r));
-    *key_ref = b->open_id << IXB_POS_BITS | b->n_open++;
+    *key_ref = b->open_id << IXB_POS_BITS | pos;
     return XJ_OK;
 }
 
+/* The name is kept as read: a check normalizes the few register records it
+ * uses, so the build does not normalize every name. */
 xj_error ixb_addRecord(sc_run *run, sc_worker *w, const rd_chunk *chunk, const ps_view *v, const ck_facts *f,
                        uint64_t line, uint64_t *key_ref)
 {
-    xj_error err = ck_name(v, &w->ck);
-    RETURN_ERROR_IF(err, &w->st, err, "cannot normalize a name for the index");
-    ix_record r = {
+    ix_record const r = {
         .line = line,
         .source = run->source_base + chunk->source,
         .registered = f->registered,
@@ -117,12 +128,12 @@ xj_error ixb_addRecord(sc_run *run, sc_worker *w, const rd_chunk *chunk, const p
         .county_len = v->len[PS_REGION_CODE],
         .student_no = v->val[PS_STUDENT_NO],
         .student_no_len = v->len[PS_STUDENT_NO],
-        .name = w->ck.name.data ? w->ck.name.data : "",
-        .name_len = (uint32_t)w->ck.name.len,
+        .name = v->val[PS_NAME],
+        .name_len = v->len[PS_NAME],
     };
-    err = ixb_add(w, &r, key_ref);
+    xj_error const err = ixb_add(w, &r, key_ref);
     RETURN_ERROR_IF(err == XJ_ERR_NOMEM, &w->st, err, "out of memory building the index");
-    RETURN_ERROR_IF(err, &w->st, err, "cannot compress an index block");
+    RETURN_ERROR_IF(err, &w->st, err, "internal error: a record out of order for its index block");
     return XJ_OK;
 }
 
@@ -130,9 +141,7 @@ static void ixb_free(sc_run *run, ixb_state *s)
 {
     for (int t = 0; s->workers && t < run->n_workers; t++) {
         ixb_worker *const b = &s->workers[t];
-        ix_cctxFree(b->cctx);
         ix_builderFree(&b->blk);
-        buf_free(&b->raw);
         for (size_t i = 0; i < b->n_blocks; i++) xj_free(b->blocks[i].data);
         xj_free(b->blocks);
     }
@@ -149,9 +158,6 @@ static xj_error ixb_init(sc_run *run, ixb_state *s)
         b->t = (unsigned)t;
         b->n_workers = (unsigned)run->n_workers;
         ix_builderInit(&b->blk);
-        buf_init(&b->raw, (size_t)1 << 32);
-        b->cctx = ix_cctxCreate();
-        RETURN_ERROR_IF(b->cctx == NULL, &run->scan->st, XJ_ERR_NOMEM, "out of memory");
         run->workers[t].ixb = b;
     }
     run->ixb = s;
@@ -165,10 +171,25 @@ static int ixb_cmpBlock(const void *a, const void *b)
     return x->first_line < y->first_line ? -1 : x->first_line > y->first_line;
 }
 
-static int ixb_cmpRec(const void *a, const void *b)
+/* Entries of equal keys by record number (bit 31 of attribute entries is a
+ * flag, not part of the number); the record is an entry's last 4 bytes. */
+static int ixb_cmpRecAt(const unsigned char *x, const unsigned char *y)
 {
-    uint32_t const x = *(const uint32_t *)a & ~IX_REC_HAS_ID, y = *(const uint32_t *)b & ~IX_REC_HAS_ID;
-    return x < y ? -1 : x > y;
+    uint32_t const a = ((uint32_t)x[0] | (uint32_t)x[1] << 8 | (uint32_t)x[2] << 16 | (uint32_t)x[3] << 24) &
+                       ~IX_REC_HAS_ID;
+    uint32_t const b = ((uint32_t)y[0] | (uint32_t)y[1] << 8 | (uint32_t)y[2] << 16 | (uint32_t)y[3] << 24) &
+                       ~IX_REC_HAS_ID;
+    return a < b ? -1 : a > b;
+}
+
+static int ixb_cmpNarrow(const void *a, const void *b)
+{
+    return ixb_cmpRecAt((const unsigned char *)a + IX_NARROW_ENTRY - 4, (const unsigned char *)b + IX_NARROW_ENTRY - 4);
+}
+
+static int ixb_cmpWide(const void *a, const void *b)
+{
+    return ixb_cmpRecAt((const unsigned char *)a + IX_WIDE_ENTRY - 4, (const unsigned char *)b + IX_WIDE_ENTRY - 4);
 }
 
 /* Everything between the pass and the file: blocks ordered and numbered,
@@ -193,10 +214,9 @@ static uint32_t ixb_recordOf(const ixb_plan *p, uint64_t provisional)
 
 /* The key sections: every entry of the workers' tables (and `extra`, an
  * update's old entries), sorted shard by shard, renumbered from provisional
- * to final record numbers; shards are converted in parallel, each into its
- * own range of the output arrays. */
-static xj_error ixb_keys(sc_run *run, const ixb_plan *p, gk_table *extra, ix_keyList *out, uint64_t **his,
-                         uint64_t **los, uint32_t **recs)
+ * to final record numbers and laid out as in the file; shards are converted
+ * in parallel, each into its own range of the section. */
+static xj_error ixb_keys(sc_run *run, const ixb_plan *p, gk_table *extra, ix_keyList *out)
 {
     xj_status *const st = &run->scan->st;
     int const nw = run->n_workers;
@@ -209,37 +229,37 @@ static xj_error ixb_keys(sc_run *run, const ixb_plan *p, gk_table *extra, ix_key
             tabs[t] = kind == GD_KEY_GB ? &run->workers[t].gb : kind == GD_KEY_OTHER_ID ? &run->workers[t].other
                                                                                        : &run->workers[t].attr;
         tabs[nw] = &extra[kind];
-        size_t const stride = kind == GD_KEY_GB ? 2 : 3;
+        size_t const stride = kind == GD_KEY_GB ? 2 : 3; /* uint64_t words of a gk entry */
         err = gk_sortShards(tabs, (size_t)nw + 1, nw, shards, st);
         if (err) break;
         for (unsigned sh = 0; sh < GK_SHARDS; sh++) offset[sh + 1] = offset[sh] + shards[sh].n;
         size_t const n = offset[GK_SHARDS];
-        his[kind] = xj_mallocArray(n ? n : 1, sizeof **his);
-        los[kind] = xj_mallocArray(n ? n : 1, sizeof **los);
-        recs[kind] = xj_mallocArray(n ? n : 1, sizeof **recs);
-        if (!his[kind] || !los[kind] || !recs[kind]) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
+        ix_keyList *const k = &out[kind];
+        k->entries = xj_mallocArray(n ? n : 1, ix_entryBytes(kind));
+        k->fence = xj_mallocArray(n ? ix_fenceCount(n) : 1, ix_entryBytes(kind) - 4);
+        if (!k->entries || !k->fence) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
 #pragma omp parallel for schedule(dynamic, 4) num_threads(nw)
         for (int sh = 0; sh < (int)GK_SHARDS; sh++) {
             const uint64_t *const v = shards[sh].v;
             size_t const base = offset[sh], m = shards[sh].n;
-            for (size_t i = 0; !err && i < m; i++) {
-                const uint64_t *const e = v + i * stride;
-                his[kind][base + i] = stride == 3 ? e[0] : 0;
-                los[kind][base + i] = e[stride - 2];
-                recs[kind][base + i] = ixb_recordOf(p, e[stride - 1]);
-            }
-            /* equal keys: in record order (provisional numbers are not) */
             for (size_t i = 0; !err && i < m;) {
-                size_t j = i + 1;
-                while (j < m && los[kind][base + j] == los[kind][base + i] && his[kind][base + j] == his[kind][base + i])
-                    j++;
-                if (j - i > 1) qsort(recs[kind] + base + i, j - i, sizeof **recs, ixb_cmpRec);
+                const uint64_t *const key = v + i * stride;
+                size_t j = i;
+                for (; j < m && v[j * stride] == key[0] && (stride == 2 || v[j * stride + 1] == key[1]); j++) {
+                    const uint64_t *const e = v + j * stride;
+                    ix_setEntry(k, kind, base + j, stride == 3 ? e[0] : 0, e[stride - 2], ixb_recordOf(p, e[stride - 1]));
+                }
+                /* equal keys: in record order (provisional numbers are not) */
+                if (j - i > 1)
+                    qsort(k->entries + (base + i) * ix_entryBytes(kind), j - i, ix_entryBytes(kind),
+                          kind == GD_KEY_GB ? ixb_cmpNarrow : ixb_cmpWide);
                 i = j;
             }
+            if (!err) ix_setFences(k, kind, base, base + m);
             xj_free(shards[sh].v);
             shards[sh] = (gk_vec){0};
         }
-        out[kind] = (ix_keyList){his[kind], los[kind], recs[kind], err ? 0 : n};
+        k->n = err ? 0 : n;
     }
     for (unsigned sh = 0; shards && sh < GK_SHARDS; sh++) xj_free(shards[sh].v);
     xj_free(shards);
@@ -302,15 +322,13 @@ static xj_error ixb_run(sc_run *run, const char *path, uint32_t flags, ixb_block
     ixb_state state = {0};
     ixb_plan plan = {0};
     ix_source *sources = NULL;
-    uint64_t *his[IX_KINDS] = {0}, *los[IX_KINDS] = {0};
-    uint32_t *recs[IX_KINDS] = {0};
     ix_keyList keys[IX_KINDS] = {0};
     ix_block *blocks = NULL;
     xj_error err = ixb_init(run, &state);
     if (!err && run->n_inputs) err = sc_forEachChunk(run, 1, sc_pass1Chunk, "reading");
     run->timing.read_parse_seconds = em_now() - run->start;
     if (!err) err = ixb_plan_make(run, old, n_old, &plan);
-    if (!err) err = ixb_keys(run, &plan, extra, keys, his, los, recs);
+    if (!err) err = ixb_keys(run, &plan, extra, keys);
     size_t const n_sources = n_old_sources + run->n_inputs;
     if (!err) {
         sources = xj_calloc(n_sources ? n_sources : 1, sizeof *sources);
@@ -326,7 +344,8 @@ static xj_error ixb_run(sc_run *run, const char *path, uint32_t flags, ixb_block
             memcpy(sources[n_old_sources + i].xxh3_128, f->xxh3_128, sizeof f->xxh3_128);
         }
         for (size_t i = 0; i < plan.n; i++)
-            blocks[i] = (ix_block){plan.order[i]->data, plan.order[i]->len, plan.order[i]->first, plan.order[i]->n};
+            blocks[i] = (ix_block){plan.order[i]->data, plan.order[i]->len, plan.order[i]->hash, plan.order[i]->first,
+                                   plan.order[i]->n};
         ix_writeSpec const spec = {
             .path = path,
             .records = plan.records,
@@ -358,9 +377,8 @@ static xj_error ixb_run(sc_run *run, const char *path, uint32_t flags, ixb_block
         s->stats.wall_seconds = em_now() - run->start;
     }
     for (int k = 0; k < IX_KINDS; k++) {
-        xj_free(his[k]);
-        xj_free(los[k]);
-        xj_free(recs[k]);
+        xj_free(keys[k].entries);
+        xj_free(keys[k].fence);
     }
     xj_free(blocks);
     xj_free(sources);
@@ -486,17 +504,16 @@ static xj_error ixb_carryOld(sc_run *run, const ix_index *old, const ixb_removal
     xj_status *const st = &run->scan->st;
     uint64_t *const prov = xj_mallocArray(old->records ? old->records : 1, sizeof *prov);
     ixb_block *const blocks = xj_calloc(old->n_blocks ? old->n_blocks : 1, sizeof *blocks);
-    ixb_worker b = {.n_workers = 1, .cctx = ix_cctxCreate()};
-    ix_builderInit(&b.blk);
-    buf_init(&b.raw, (size_t)1 << 32);
+    ix_blockBuilder blk;
+    ix_builderInit(&blk);
     ix_cursor cur;
     xj_error err = ix_cursorInit(&cur);
-    if (!prov || !blocks || !b.cctx || err) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
+    if (!prov || !blocks || err) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
     size_t n = 0;
-    for (size_t blk = 0; !err && blk < old->n_blocks; blk++) {
-        err = ix_readBlock(old, &cur, blk, st);
+    uint64_t first_line = 0;
+    for (size_t b = 0; !err && b < old->n_blocks; b++) {
+        err = ix_readBlock(old, &cur, b, st);
         if (err) break;
-        uint32_t kept = 0;
         for (size_t i = 0; !err && i < cur.n; i++) {
             const ix_record *const r = &cur.recs[i];
             if (ixb_removed(rm, r)) {
@@ -504,21 +521,17 @@ static xj_error ixb_carryOld(sc_run *run, const ix_index *old, const ixb_removal
                 (*removed)++;
                 continue;
             }
-            if (kept == 0) ix_blockBegin(&b.blk);
-            err = ix_encodeRecord(&b.blk, r);
-            prov[cur.first + i] = (IXB_OLD_BASE + blk) << IXB_POS_BITS | kept;
-            if (kept == 0) {
-                blocks[n].first_line = r->line;
-                blocks[n].source = r->source;
+            if (blk.n == 0) {
+                err = ix_blockBegin(&blk, r->source, r->line);
+                first_line = r->line;
             }
-            kept++;
+            prov[cur.first + i] = (IXB_OLD_BASE + b) << IXB_POS_BITS | blk.n;
+            if (!err) err = ix_encodeRecord(&blk, r);
         }
-        if (!err && kept) {
-            err = ix_blockFinish(&b.blk, &b.raw);
-            if (!err) err = ix_compressBlock(b.cctx, &b.raw, &blocks[n].data, &blocks[n].len);
-            blocks[n].id = IXB_OLD_BASE + blk;
-            blocks[n].n = kept;
+        if (!err && blk.n) {
+            err = ixb_keepBlock(&blk, IXB_OLD_BASE + b, first_line, &blocks[n]);
             if (!err) n++;
+            blk.n = 0;
         }
         if (err && err != XJ_ERR_INPUT) err = st_fail(st, err, "out of memory copying the old index");
     }
@@ -534,9 +547,7 @@ static xj_error ixb_carryOld(sc_run *run, const ix_index *old, const ixb_removal
         }
     }
     ix_cursorFree(&cur);
-    ix_cctxFree(b.cctx);
-    ix_builderFree(&b.blk);
-    buf_free(&b.raw);
+    ix_builderFree(&blk);
     xj_free(prov);
     if (err) {
         for (size_t i = 0; i < n; i++) xj_free(blocks[i].data);

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "ix_index.h"
+#include "normalize.h"
 #include "scan_internal.h"
 #include "xj_alloc.h"
 
@@ -46,22 +47,24 @@ static xj_error sc_pushHit(sc_hits *h, uint32_t rec)
     return XJ_OK;
 }
 
-/* Register records as gr_records (strings in `arena`), for refs. */
-static xj_error sc_registerRecord(sc_run *run, const ix_record *r, xj_arena *arena, gr_record *out)
+/* Register records as gr_records (strings in `arena`), for refs; the index
+ * keeps names as read, so the name is normalized here (`name` is scratch). */
+static xj_error sc_registerRecord(sc_run *run, const ix_record *r, xj_arena *arena, xj_buf *name, gr_record *out)
 {
     memset(out, 0, sizeof *out);
+    FORWARD_IF_ERROR(nm_normalizeName(r->name, r->name_len, name));
     out->ref = gk_ref((uint32_t)run->n_inputs + r->source, r->line);
     out->school = ar_strndup(arena, r->school, r->school_len);
     out->county = ar_strndup(arena, r->county, r->county_len);
     out->student_no = ar_strndup(arena, r->student_no, r->student_no_len);
-    out->name = ar_strndup(arena, r->name, r->name_len);
+    out->name = ar_strndup(arena, name->data ? name->data : "", name->len);
     if (!out->school || !out->county || !out->student_no || !out->name) return XJ_ERR_NOMEM;
     out->id = "";
     out->tail = "";
     out->school_len = r->school_len;
     out->county_len = r->county_len;
     out->student_no_len = r->student_no_len;
-    out->name_len = r->name_len;
+    out->name_len = (uint32_t)name->len;
     out->registered = r->registered;
     out->birth = r->birth;
     out->sex = r->sex;
@@ -132,12 +135,16 @@ xj_error sc_groupAgainst(sc_run *run)
         have_cursor = err == XJ_OK;
         if (err) err = st_fail(st, err, "out of memory");
     }
+    xj_buf name;
+    buf_init(&name, (size_t)1 << 20);
     for (size_t i = 0; !err && i < n_all; i++) {
         const ix_record *r;
         err = ix_readRecord(ix, &cur, all[i], &r, st);
-        if (!err && sc_registerRecord(run, r, &run->workers[0].arena, &run->reg_recs[i]) != XJ_OK)
-            err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
+        if (!err) err = sc_registerRecord(run, r, &run->workers[0].arena, &name, &run->reg_recs[i]);
+        if (err == XJ_ERR_NOMEM) err = st_fail(st, err, "out of memory");
+        else if (err && st->code == XJ_OK) err = st_fail(st, err, "a register record's name cannot be normalized");
     }
+    buf_free(&name);
     run->n_reg = err ? 0 : n_all;
     if (have_cursor) ix_cursorFree(&cur);
 

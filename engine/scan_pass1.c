@@ -41,10 +41,8 @@ static xj_error sc_addInvalid(sc_worker *w, uint64_t ref, xj_idReason reason)
     return XJ_OK;
 }
 
-/* Adds the record's keys to the worker's tables. `name_ready`: w->ck.name
- * already holds this record's normalized name (the index build made it). */
-static xj_error sc_addKeys(sc_run *run, sc_worker *w, const ps_view *v, const ck_facts *f, uint64_t ref,
-                           int name_ready)
+/* Adds the record's keys to the worker's tables. */
+static xj_error sc_addKeys(sc_run *run, sc_worker *w, const ps_view *v, const ck_facts *f, uint64_t ref)
 {
     if (f->id_res.space == ID_KEY_GB) {
         FORWARD_IF_ERROR(gk_add(&w->gb, 0, f->id_res.gb, ref));
@@ -55,7 +53,7 @@ static xj_error sc_addKeys(sc_run *run, sc_worker *w, const ps_view *v, const ck
     }
     int const has_id = f->id_len != 0;
     if (has_id && run->scan->attr_scope != XJ_ATTR_MIXED) return XJ_OK;
-    if (!name_ready) FORWARD_IF_ERROR(ck_name(v, &w->ck));
+    FORWARD_IF_ERROR(ck_name(v, &w->ck));
     size_t const n = gk_attrKeyText(w->keytext, w->ck.name.data, w->ck.name.len, f->sex, f->birth);
     XXH128_hash_t const h = XXH3_128bits(w->keytext, n);
     return gk_add(&w->attr, h.high64, h.low64, ref | (has_id ? GK_HAS_ID : 0));
@@ -99,7 +97,7 @@ xj_error sc_pass1Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk)
         uint64_t key_ref = ref;
         if (run->ixb) FORWARD_IF_ERROR(ixb_addRecord(run, w, chunk, &v, &f, line, &key_ref));
         else if (f.id_res.reason != XJ_ID_OK) FORWARD_IF_ERROR(sc_addInvalid(w, ref, f.id_res.reason));
-        FORWARD_IF_ERROR(sc_addKeys(run, w, &v, &f, key_ref, run->ixb != NULL));
+        FORWARD_IF_ERROR(sc_addKeys(run, w, &v, &f, key_ref));
     }
     if (run->ixb) FORWARD_IF_ERROR(ixb_endChunk(w));
     atomic_fetch_add_explicit(&run->invalid_seen, w->n_inv - invalid_before, memory_order_relaxed);

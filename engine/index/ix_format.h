@@ -1,9 +1,10 @@
 /*
- * ix_format — the register index file (.xji), format version 1.
+ * ix_format — the register index file (.xji), format version 2 (version 1 kept
+ * record blocks as zstd frames).
  *
  * The index holds what a batch check needs of every register record: its
  * duplicate keys (sorted, used in place through mmap) and a compact copy of
- * the fields a group decision and a school need (zstd blocks, decoded only
+ * the fields a group decision and a school need (packed blocks, decoded only
  * for records a batch key hits). All integers are little-endian.
  *
  *   offset 0   header, IX_HEADER_BYTES:
@@ -21,15 +22,16 @@
  *     FENCE_*  the key of every IX_FENCE_STEP-th entry of KEYS_* (u64 for
  *              GB, hi and lo for the others): a lookup searches these
  *              first and then at most IX_FENCE_STEP entries
- *     BLOCKS   per block { u64 offset in PAYLOAD, u32 bytes, u32 first record }
- *     PAYLOAD  zstd frames (with content checksums), one per block of at
- *              most IX_BLOCK_RECORDS records (ix_payload.h has the layout)
+ *     BLOCKS   per block { u64 offset in PAYLOAD, u32 bytes, u32 first record,
+ *              u64 XXH3-64 of the block's bytes }
+ *     PAYLOAD  record blocks of at most IX_BLOCK_RECORDS records, packed by
+ *              field (ix_payload.h has the layout)
  *
  * Key entries are sorted by (shard, key, record) with the shard of
  * grp_keys (gk_shardOf), the order the scan's key tables already group in;
  * equal keys are adjacent. Records are numbered in input order (source,
- * line), which keeps a block's records from one school together and so
- * compresses well.
+ * line), which keeps a block's records from one school together, so school
+ * and county codes are stored once per run of equal values.
  *
  * Why key sections are not compressed: a check looks up a few thousand keys
  * spread over the whole register; fixed-width entries in place cost one or
@@ -42,7 +44,7 @@
 #include <stdint.h>
 
 #define IX_MAGIC "XJDXJI\r\n"
-#define IX_VERSION 1u 
+#define IX_VERSION 2u
 #define IX_HEADER_BYTES 512u
 /* the section table must end before the header's checksum: 48 + 32 x 14 <= 504 */
 #define IX_MAX_SECTIONS 14u
@@ -69,6 +71,6 @@ typedef enum ix_sectionKind {
 
 #define IX_NARROW_ENTRY 12u /* u64 key, u32 record */
 #define IX_WIDE_ENTRY 20u   /* u64 hi, u64 lo, u32 record */
-#define IX_BLOCK_ENTRY 16u  /* u64 offset, u32 bytes, u32 first record */
+#define IX_BLOCK_ENTRY 24u  /* u64 offset, u32 bytes, u32 first record, u64 XXH3-64 */
 
 #endif

@@ -3,8 +3,9 @@
  * data a writer turns into one (ix_write.c). ix_format.h is the file layout.
  *
  * Opening checks the header, every section's bounds, the XXH3-64 of every
- * section but the record blocks (each carries zstd's checksum, checked when
- * it is read; ix_verify checks the whole) and the shape of the tables, so lookups and block reads afterwards
+ * section but the record blocks (each has a checksum in the block table,
+ * checked when it is read; ix_verify checks the whole) and the shape of the
+ * tables, so lookups and block reads afterwards
  * need only their own bounds checks; a damaged file is an XJ_ERR_INPUT with
  * a message, never a crash. Opened indexes are read-only and may be shared by
  * threads; a cursor (one per thread) decodes payload blocks.
@@ -14,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "ix_format.h"
 #include "ix_payload.h"
@@ -81,8 +83,7 @@ typedef struct ix_cursor {
     uint32_t first;        /* its first record number */
     ix_record *recs;       /* IX_BLOCK_RECORDS slots */
     size_t n;
-    char *raw;             /* decompressed block */
-    size_t raw_cap;
+    char *text;            /* IX_BLOCK_RECORDS x IX_TEXT_PER_RECORD: rebuilt strings */
 } ix_cursor;
 
 xj_error ix_cursorInit(ix_cursor *c);
@@ -95,20 +96,57 @@ xj_error ix_readBlock(const ix_index *ix, ix_cursor *c, size_t b, xj_status *st)
 
 /* ---- writing ---- */
 
-/* A compressed payload block handed to the writer, in record order. */
+/* A payload block handed to the writer, in record order. */
 typedef struct ix_block {
-    void *data;            /* a zstd frame (owned by the caller) */
+    void *data;            /* ix_payload.h's bytes (owned by the caller) */
     size_t len;
+    uint64_t hash;         /* XXH3-64 of them */
     uint32_t first;        /* first record number */
     uint32_t n;            /* records */
 } ix_block;
 
-/* One key section: entries already in file order (shard, key, record). */
+/* One key section in its file layout (ix_format.h), entries in file order
+ * (shard, key, record), so the writer copies it as it is. */
 typedef struct ix_keyList {
-    const uint64_t *hi, *lo;   /* per entry; hi may be NULL for GB */
-    const uint32_t *rec;
+    unsigned char *entries;    /* n x ix_entryBytes(kind) */
     size_t n;
+    unsigned char *fence;      /* ix_fenceCount(n) x the key part of an entry */
 } ix_keyList;
+
+static inline unsigned ix_entryBytes(int kind)
+{
+    return kind == 0 ? IX_NARROW_ENTRY : IX_WIDE_ENTRY;
+}
+
+static inline size_t ix_fenceCount(size_t n)
+{
+    return (n + IX_FENCE_STEP - 1) / IX_FENCE_STEP;
+}
+
+static inline void ix_storeLE(unsigned char *p, uint64_t v, int bytes)
+{
+    for (int i = 0; i < bytes; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* Entry i of a `kind` key list: (hi,) lo, record. */
+static inline void ix_setEntry(ix_keyList *k, int kind, size_t i, uint64_t hi, uint64_t lo, uint32_t rec)
+{
+    unsigned char *p = k->entries + i * ix_entryBytes(kind);
+    if (kind != 0) {
+        ix_storeLE(p, hi, 8);
+        p += 8;
+    }
+    ix_storeLE(p, lo, 8);
+    ix_storeLE(p + 8, rec, 4);
+}
+
+/* Copies the key of every IX_FENCE_STEP-th entry in [from, to) to the fence. */
+static inline void ix_setFences(ix_keyList *k, int kind, size_t from, size_t to)
+{
+    unsigned const stride = ix_entryBytes(kind), key = stride - 4;
+    for (size_t i = (from + IX_FENCE_STEP - 1) / IX_FENCE_STEP * IX_FENCE_STEP; i < to; i += IX_FENCE_STEP)
+        memcpy(k->fence + i / IX_FENCE_STEP * key, k->entries + i * stride, key);
+}
 
 typedef struct ix_writeSpec {
     const char *path;          /* final path; written to a sibling, renamed */
@@ -127,7 +165,7 @@ typedef struct ix_writeSpec {
  * the directory. XJ_ERR_IO with the path and errno text. */
 xj_error ix_write(const ix_writeSpec *spec, xj_status *st);
 
-/* Compresses a raw block into a zstd frame with a content checksum. */
+/* Compresses bytes into a zstd frame with a content checksum (META). */
 xj_error ix_compressBlock(void *cctx, const xj_buf *raw, void **out, size_t *out_len);
 void *ix_cctxCreate(void);
 void ix_cctxFree(void *cctx);

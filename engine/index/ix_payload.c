@@ -5,97 +5,209 @@
 
 #include <string.h>
 
+#include "idcheck.h"
 #include "xj_status.h"
 
 /* a block holds at most IX_BLOCK_RECORDS records of fields up to 64 KiB */
-#define IX_COLUMN_MAX ((size_t)1 << 30)
+#define IX_BLOCK_MAX ((size_t)1 << 30)
+#define IX_BASE_YEAR 1990u
+#define IX_NO_CODE UINT32_MAX
 
-enum { COL_PLACE, COL_DATES, COL_FLAGS, COL_SCHOOL, COL_COUNTY, COL_STUDENT_NO, COL_NAME };
+enum { F0_SEX = 3u, F0_HAS_ID = 1u << 2, F0_NEXT_LINE = 1u << 3, F0_SAME_SCHOOL = 1u << 4,
+       F0_SAME_COUNTY = 1u << 5, F0_EXTRA = 1u << 6 };
+enum { SN_BYTES = 0, SN_PACKED = 1, SN_COMPACT_G = 2 };
+enum { X_DATES_RAW = 1u };
+#define CJK_FIRST 0x3400u      /* CJK Extension A .. Unified Ideographs: 27,648 code points */
+#define CJK_LAST 0x9FFFu
+#define CJK_MAX_CHARS 15u
 
-static xj_error ix_putVarint(xj_buf *b, uint64_t v)
+/* ---- encoding ---- */
+
+typedef struct ix_w {
+    unsigned char *p;
+} ix_w;
+
+static void ix_putVarint(ix_w *w, uint64_t v)
 {
-    char tmp[10];
-    size_t n = 0;
-    do {
-        unsigned char byte = (unsigned char)(v & 0x7F);
+    while (v >= 0x80) {
+        *w->p++ = (unsigned char)(v | 0x80);
         v >>= 7;
-        if (v) byte |= 0x80;
-        tmp[n++] = (char)byte;
-    } while (v);
-    return buf_append(b, tmp, n);
+    }
+    *w->p++ = (unsigned char)v;
 }
 
-static xj_error ix_putString(xj_buf *b, const char *s, uint32_t n)
+static void ix_putBytes(ix_w *w, const char *s, uint32_t n)
 {
-    FORWARD_IF_ERROR(ix_putVarint(b, n));
-    return buf_append(b, s, n);
+    ix_putVarint(w, n);
+    memcpy(w->p, s, n);
+    w->p += n;
 }
 
-/* School and county codes repeat from record to record (a register lists a
- * school's students together): 0 means "as the previous record", n + 1 a
- * value of n bytes. Fewer raw bytes make compression cheaper. *at is where
- * the column holds the value (kept for the next record; offsets, as the
- * column may move when it grows). */
-static xj_error ix_putRepeat(xj_buf *b, const char *s, uint32_t n, size_t *at, uint32_t *at_len, int have_prev)
+static void ix_putLE(ix_w *w, uint64_t v, int bytes)
 {
-    if (have_prev && *at_len == n && memcmp(b->data + *at, s, n) == 0) return ix_putVarint(b, 0);
-    FORWARD_IF_ERROR(ix_putVarint(b, (uint64_t)n + 1));
-    *at = b->len;
-    *at_len = n;
-    return buf_append(b, s, n);
+    for (int i = 0; i < bytes; i++) *w->p++ = (unsigned char)(v >> (8 * i));
+}
+
+static int ix_isDigit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* A YYYYMMDD date as ((year - 1990) x 12 + month - 1) x 31 + day: two
+ * varint bytes up to 2033, exact for any month 1-12 and day 1-31; 0 for no
+ * date; -1 for what this cannot hold (the record then stores its dates as
+ * numbers). */
+static int64_t ix_dateCode(uint32_t yyyymmdd)
+{
+    if (yyyymmdd == 0) return 0;
+    uint32_t const y = yyyymmdd / 10000, m = yyyymmdd / 100 % 100, d = yyyymmdd % 100;
+    if (y < IX_BASE_YEAR || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31) return -1;
+    return ((int64_t)(y - IX_BASE_YEAR) * 12 + (m - 1)) * 31 + d;
+}
+
+static int ix_dateDecode(uint64_t code, uint32_t *out)
+{
+    if (code == 0) {
+        *out = 0;
+        return 0;
+    }
+    uint64_t const d = (code - 1) % 31 + 1, ym = (code - 1) / 31;
+    uint64_t const y = ym / 12 + IX_BASE_YEAR, m = ym % 12 + 1;
+    if (y > 9999) return -1;
+    *out = (uint32_t)(y * 10000 + m * 100 + d);
+    return 0;
+}
+
+/* Student-number form: SN_COMPACT_G when it is `G` + an 18-character ID
+ * whose region is the county, whose date is the birth date and whose check
+ * character is right; SN_PACKED for letter + 17 digits + [0-9X]. */
+static int ix_studentNoForm(const ix_record *r, uint64_t *packed)
+{
+    const char *const s = r->student_no;
+    if (r->student_no_len != 19) return SN_BYTES;
+    uint64_t v = 0, date = 0;
+    for (int i = 1; i <= 17; i++) {
+        if (!ix_isDigit(s[i])) return SN_BYTES;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+        if (i == 14) date = v % 100000000;
+    }
+    if (!ix_isDigit(s[18]) && s[18] != 'X') return SN_BYTES;
+    *packed = v * 11 + (s[18] == 'X' ? 10u : (uint64_t)(s[18] - '0'));
+    if (s[0] == 'G' && date == r->birth && r->county_len == 6 && memcmp(s + 1, r->county, 6) == 0 &&
+        id_checkChar(s + 1) == s[18])
+        return SN_COMPACT_G;
+    return SN_PACKED;
+}
+
+/* Characters of a name that is 1..CJK_MAX_CHARS ideographs (3-byte UTF-8
+ * each), written as u16 offsets when `w`; 0 when it is not such a name. */
+static unsigned ix_cjkName(const ix_record *r, ix_w *w)
+{
+    const unsigned char *const s = (const unsigned char *)r->name;
+    uint32_t const n = r->name_len;
+    if (n == 0 || n % 3 || n / 3 > CJK_MAX_CHARS) return 0;
+    for (uint32_t i = 0; i < n; i += 3) {
+        if ((s[i] & 0xF0) != 0xE0 || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80) return 0;
+        uint32_t const cp = (uint32_t)(s[i] & 0x0F) << 12 | (uint32_t)(s[i + 1] & 0x3F) << 6 | (s[i + 2] & 0x3F);
+        if (cp < CJK_FIRST || cp > CJK_LAST) return 0;
+        if (w) ix_putLE(w, cp - CJK_FIRST, 2);
+    }
+    return n / 3;
+}
+
+/* A code as the previous record's: 1 (and nothing stored), else stored and
+ * remembered. */
+static int ix_putCode(ix_w *w, const char *s, uint32_t n, char *prev, uint32_t *prev_len, int only_test)
+{
+    if (*prev_len == n && memcmp(prev, s, n) == 0) return 1;
+    if (only_test) return 0;
+    ix_putBytes(w, s, n);
+    *prev_len = n < 48 ? n : IX_NO_CODE;
+    if (n < 48) memcpy(prev, s, n);
+    return 0;
 }
 
 void ix_builderInit(ix_blockBuilder *b)
 {
     memset(b, 0, sizeof *b);
-    for (int c = 0; c < IX_COLUMNS; c++) buf_init(&b->col[c], IX_COLUMN_MAX);
+    buf_init(&b->out, IX_BLOCK_MAX);
 }
 
 void ix_builderFree(ix_blockBuilder *b)
 {
-    for (int c = 0; c < IX_COLUMNS; c++) buf_free(&b->col[c]);
+    buf_free(&b->out);
 }
 
-void ix_blockBegin(ix_blockBuilder *b)
+xj_error ix_blockBegin(ix_blockBuilder *b, uint32_t source, uint64_t first_line)
 {
-    for (int c = 0; c < IX_COLUMNS; c++) buf_clear(&b->col[c]);
+    buf_clear(&b->out);
     b->n = 0;
+    b->source = source;
+    b->prev_line = first_line - 1; /* so the first record is "the next line" */
+    b->school_len = b->county_len = IX_NO_CODE;
+    FORWARD_IF_ERROR(buf_reserve(&b->out, 4 + 20));
+    ix_w w = {(unsigned char *)b->out.data};
+    ix_putLE(&w, 0, 4); /* the count, set as records come */
+    ix_putVarint(&w, source);
+    ix_putVarint(&w, first_line);
+    b->out.len = (size_t)((char *)w.p - b->out.data);
+    return XJ_OK;
 }
 
 xj_error ix_encodeRecord(ix_blockBuilder *b, const ix_record *r)
 {
-    int const same = b->n && b->prev_source == r->source;
-    if (same && r->line < b->prev_line) return XJ_ERR_INTERNAL; /* a block's records are in input order */
-    unsigned char const flags[3] = {(unsigned char)(r->sex | r->has_id << 2), (unsigned char)r->id_type, r->reason};
-    FORWARD_IF_ERROR(ix_putVarint(&b->col[COL_PLACE], r->source));
-    FORWARD_IF_ERROR(ix_putVarint(&b->col[COL_PLACE], same ? r->line - b->prev_line : r->line));
-    FORWARD_IF_ERROR(ix_putVarint(&b->col[COL_DATES], r->registered));
-    FORWARD_IF_ERROR(ix_putVarint(&b->col[COL_DATES], r->birth));
-    FORWARD_IF_ERROR(buf_append(&b->col[COL_FLAGS], flags, 3));
-    FORWARD_IF_ERROR(ix_putRepeat(&b->col[COL_SCHOOL], r->school, r->school_len, &b->prev_school_at,
-                                  &b->prev_school_len, b->n > 0));
-    FORWARD_IF_ERROR(ix_putRepeat(&b->col[COL_COUNTY], r->county, r->county_len, &b->prev_county_at,
-                                  &b->prev_county_len, b->n > 0));
-    FORWARD_IF_ERROR(ix_putString(&b->col[COL_STUDENT_NO], r->student_no, r->student_no_len));
-    FORWARD_IF_ERROR(ix_putString(&b->col[COL_NAME], r->name, r->name_len));
-    b->prev_source = r->source;
+    if (r->source != b->source || r->line <= b->prev_line || r->sex > 3 || r->has_id > 1) return XJ_ERR_INTERNAL;
+    /* fixed parts take at most 2 + 10 + 3 + 2 x 10 + 9 bytes */
+    FORWARD_IF_ERROR(buf_reserve(&b->out, b->out.len + 64 + (size_t)r->student_no_len + r->name_len +
+                                              r->school_len + r->county_len));
+    ix_w w = {(unsigned char *)b->out.data + b->out.len};
+    int64_t const birth = ix_dateCode(r->birth), registered = ix_dateCode(r->registered);
+    int const dates_raw = birth < 0 || registered < 0;
+    int const extra = r->id_type != '1' || r->reason != 0 || dates_raw;
+    uint64_t packed = 0;
+    int const sn_form = ix_studentNoForm(r, &packed);
+    unsigned const cjk = ix_cjkName(r, NULL);
+    int const same_school = ix_putCode(&w, r->school, r->school_len, b->school, &b->school_len, 1);
+    int const same_county = ix_putCode(&w, r->county, r->county_len, b->county, &b->county_len, 1);
+    *w.p++ = (unsigned char)(r->sex | (r->has_id ? F0_HAS_ID : 0) | (r->line == b->prev_line + 1 ? F0_NEXT_LINE : 0) |
+                             (same_school ? F0_SAME_SCHOOL : 0) | (same_county ? F0_SAME_COUNTY : 0) |
+                             (extra ? F0_EXTRA : 0));
+    *w.p++ = (unsigned char)(sn_form | cjk << 2);
+    if (r->line != b->prev_line + 1) ix_putVarint(&w, r->line - b->prev_line);
+    if (extra) {
+        *w.p++ = (unsigned char)r->id_type;
+        *w.p++ = r->reason;
+        *w.p++ = dates_raw ? X_DATES_RAW : 0;
+    }
+    ix_putVarint(&w, dates_raw ? r->birth : (uint64_t)birth);
+    ix_putVarint(&w, dates_raw ? r->registered : (uint64_t)registered);
+    if (!same_school) ix_putCode(&w, r->school, r->school_len, b->school, &b->school_len, 0);
+    if (!same_county) ix_putCode(&w, r->county, r->county_len, b->county, &b->county_len, 0);
+    if (sn_form == SN_COMPACT_G) {
+        ix_putLE(&w, packed / 11 % 1000, 2);
+    } else if (sn_form == SN_PACKED) {
+        *w.p++ = (unsigned char)r->student_no[0];
+        ix_putLE(&w, packed, 8);
+    } else {
+        ix_putBytes(&w, r->student_no, r->student_no_len);
+    }
+    if (cjk) ix_cjkName(r, &w);
+    else ix_putBytes(&w, r->name, r->name_len);
+    b->out.len = (size_t)((char *)w.p - b->out.data);
     b->prev_line = r->line;
     b->n++;
+    unsigned char *const count = (unsigned char *)b->out.data;
+    for (int i = 0; i < 4; i++) count[i] = (unsigned char)(b->n >> (8 * i));
     return XJ_OK;
 }
 
-xj_error ix_blockFinish(const ix_blockBuilder *b, xj_buf *raw)
+const char *ix_blockBytes(const ix_blockBuilder *b, size_t *len)
 {
-    buf_clear(raw);
-    unsigned char const count[4] = {(unsigned char)b->n, (unsigned char)(b->n >> 8), (unsigned char)(b->n >> 16),
-                                     (unsigned char)(b->n >> 24)};
-    FORWARD_IF_ERROR(buf_append(raw, count, 4));
-    for (int c = 0; c < IX_COLUMNS; c++) {
-        FORWARD_IF_ERROR(ix_putVarint(raw, b->col[c].len));
-        if (b->col[c].len) FORWARD_IF_ERROR(buf_append(raw, b->col[c].data, b->col[c].len));
-    }
-    return XJ_OK;
+    *len = b->out.len;
+    return b->out.data;
 }
+
+/* ---- decoding ---- */
 
 typedef struct ix_reader {
     const unsigned char *p, *end;
@@ -115,26 +227,19 @@ static uint64_t ix_getVarint(ix_reader *rd)
     return 0;
 }
 
-/* ix_putRepeat's encoding; `prev` is the previous record's value. */
-static const char *ix_getRepeat(ix_reader *rd, uint32_t *len, const char *prev, uint32_t prev_len, int have_prev)
+static uint64_t ix_getLE(ix_reader *rd, int bytes)
 {
-    uint64_t const code = ix_getVarint(rd);
-    if (!rd->bad && code == 0 && have_prev) {
-        *len = prev_len;
-        return prev;
-    }
-    if (rd->bad || code == 0 || code - 1 > (uint64_t)(rd->end - rd->p)) {
+    if (rd->end - rd->p < bytes) {
         rd->bad = 1;
-        *len = 0;
-        return "";
+        return 0;
     }
-    const char *const s = (const char *)rd->p;
-    rd->p += code - 1;
-    *len = (uint32_t)(code - 1);
-    return s;
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; i++) v |= (uint64_t)rd->p[i] << (8 * i);
+    rd->p += bytes;
+    return v;
 }
 
-static const char *ix_getString(ix_reader *rd, uint32_t *len)
+static const char *ix_getBytes(ix_reader *rd, uint32_t *len)
 {
     uint64_t const n = ix_getVarint(rd);
     if (rd->bad || n > (uint64_t)(rd->end - rd->p)) {
@@ -148,53 +253,118 @@ static const char *ix_getString(ix_reader *rd, uint32_t *len)
     return s;
 }
 
-int ix_decodeBlock(const char *raw, size_t len, ix_record *out, size_t max, size_t *n)
+/* The student number of form `form` into `text`. */
+static const char *ix_getStudentNo(ix_reader *rd, int form, const ix_record *r, char *text, uint32_t *len)
+{
+    if (form == SN_BYTES) return ix_getBytes(rd, len);
+    char letter = 'G';
+    uint64_t v;
+    if (form == SN_PACKED) {
+        letter = (char)ix_getLE(rd, 1);
+        v = ix_getLE(rd, 8);
+        if (v >= 100000000000000000ull * 11) rd->bad = 1;
+    } else {
+        uint64_t const seq = ix_getLE(rd, 2);
+        /* region and date come from the record's county and birth date */
+        if (seq > 999 || r->county_len != 6 || r->birth > 99999999) rd->bad = 1;
+        v = 0;
+        for (int i = 0; !rd->bad && i < 6; i++) {
+            if (!ix_isDigit(r->county[i])) rd->bad = 1;
+            v = v * 10 + (uint64_t)(r->county[i] - '0');
+        }
+        v = ((v * 100000000 + r->birth) * 1000 + seq) * 11; /* check character below */
+    }
+    if (rd->bad) {
+        *len = 0;
+        return "";
+    }
+    text[0] = letter;
+    uint64_t const last = v % 11;
+    uint64_t digits = v / 11;
+    for (int i = 17; i >= 1; i--, digits /= 10) text[i] = (char)('0' + digits % 10);
+    text[18] = form == SN_COMPACT_G ? id_checkChar(text + 1) : last == 10 ? 'X' : (char)('0' + last);
+    *len = 19;
+    return text;
+}
+
+static const char *ix_getCjkName(ix_reader *rd, unsigned chars, char *text, uint32_t *len)
+{
+    for (unsigned i = 0; i < chars; i++) {
+        uint32_t const cp = (uint32_t)ix_getLE(rd, 2) + CJK_FIRST;
+        if (rd->bad || cp > CJK_LAST) {
+            rd->bad = 1;
+            *len = 0;
+            return "";
+        }
+        text[3 * i] = (char)(0xE0 | cp >> 12);
+        text[3 * i + 1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        text[3 * i + 2] = (char)(0x80 | (cp & 0x3F));
+    }
+    *len = 3 * chars;
+    return text;
+}
+
+int ix_decodeBlock(const char *raw, size_t len, ix_record *out, size_t max, char *text, size_t *n)
 {
     *n = 0;
-    if (len < 4) return -1;
-    const unsigned char *const u = (const unsigned char *)raw;
-    uint32_t const count = (uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 | (uint32_t)u[3] << 24;
-    if (count > max) return -1;
-    ix_reader all = {u + 4, u + len, 0};
-    ix_reader col[IX_COLUMNS];
-    for (int c = 0; c < IX_COLUMNS; c++) {
-        uint64_t const n_bytes = ix_getVarint(&all);
-        if (all.bad || n_bytes > (uint64_t)(all.end - all.p)) return -1;
-        col[c] = (ix_reader){all.p, all.p + n_bytes, 0};
-        all.p += n_bytes;
-    }
-    if (all.p != all.end) return -1;
-    for (uint32_t i = 0; i < count; i++) {
+    ix_reader rd = {(const unsigned char *)raw, (const unsigned char *)raw + len, 0};
+    uint64_t const count = ix_getLE(&rd, 4);
+    uint64_t const source = ix_getVarint(&rd);
+    uint64_t line = ix_getVarint(&rd);
+    if (rd.bad || count > max || source > UINT16_MAX || line == 0 || line > UINT64_MAX / 2) return -1;
+    line--;
+    for (uint64_t i = 0; i < count; i++) {
         ix_record *const r = &out[i];
-        uint64_t const source = ix_getVarint(&col[COL_PLACE]);
-        uint64_t const line = ix_getVarint(&col[COL_PLACE]);
-        uint64_t const registered = ix_getVarint(&col[COL_DATES]);
-        uint64_t const birth = ix_getVarint(&col[COL_DATES]);
-        ix_reader *const fl = &col[COL_FLAGS];
-        if (col[COL_PLACE].bad || col[COL_DATES].bad || source > UINT16_MAX || registered > UINT32_MAX ||
-            birth > UINT32_MAX || fl->end - fl->p < 3)
+        ix_record const *const prev = i ? &out[i - 1] : NULL;
+        char *const t = text + i * IX_TEXT_PER_RECORD;
+        unsigned const f0 = (unsigned)ix_getLE(&rd, 1), f1 = (unsigned)ix_getLE(&rd, 1);
+        if (rd.bad || (f0 & 0x80) || (f1 & 0xC0) || (!prev && (f0 & (F0_SAME_SCHOOL | F0_SAME_COUNTY))) ||
+            (f1 & 3) == 3)
             return -1;
-        uint64_t const base = i && out[i - 1].source == source ? out[i - 1].line : 0;
-        if (line > UINT64_MAX / 2 || base > UINT64_MAX / 2) return -1;
+        uint64_t const step = (f0 & F0_NEXT_LINE) ? 1 : ix_getVarint(&rd);
+        if (step == 0 || step > UINT64_MAX / 2 - line) return -1;
+        line += step;
+        r->line = line;
         r->source = (uint32_t)source;
-        r->line = base + line;
-        r->registered = (uint32_t)registered;
-        r->birth = (uint32_t)birth;
-        r->sex = fl->p[0] & 3;
-        r->has_id = (fl->p[0] >> 2) & 1;
-        r->id_type = (char)fl->p[1];
-        r->reason = fl->p[2];
-        fl->p += 3;
-        ix_record const *const p = i ? &out[i - 1] : NULL;
-        r->school = ix_getRepeat(&col[COL_SCHOOL], &r->school_len, p ? p->school : "", p ? p->school_len : 0, i > 0);
-        r->county = ix_getRepeat(&col[COL_COUNTY], &r->county_len, p ? p->county : "", p ? p->county_len : 0, i > 0);
-        r->student_no = ix_getString(&col[COL_STUDENT_NO], &r->student_no_len);
-        r->name = ix_getString(&col[COL_NAME], &r->name_len);
-        for (int c = COL_SCHOOL; c <= COL_NAME; c++)
-            if (col[c].bad) return -1;
+        r->sex = f0 & F0_SEX;
+        r->has_id = (f0 & F0_HAS_ID) != 0;
+        r->id_type = '1';
+        r->reason = 0;
+        unsigned x = 0;
+        if (f0 & F0_EXTRA) {
+            r->id_type = (char)ix_getLE(&rd, 1);
+            r->reason = (uint8_t)ix_getLE(&rd, 1);
+            x = (unsigned)ix_getLE(&rd, 1);
+            if (x & ~X_DATES_RAW) return -1;
+        }
+        uint64_t const birth = ix_getVarint(&rd), registered = ix_getVarint(&rd);
+        if (rd.bad) return -1;
+        if (x & X_DATES_RAW) {
+            if (birth > UINT32_MAX || registered > UINT32_MAX) return -1;
+            r->birth = (uint32_t)birth;
+            r->registered = (uint32_t)registered;
+        } else if (ix_dateDecode(birth, &r->birth) != 0 || ix_dateDecode(registered, &r->registered) != 0) {
+            return -1;
+        }
+        if (f0 & F0_SAME_SCHOOL) {
+            r->school = prev->school;
+            r->school_len = prev->school_len;
+        } else {
+            r->school = ix_getBytes(&rd, &r->school_len);
+        }
+        if (f0 & F0_SAME_COUNTY) {
+            r->county = prev->county;
+            r->county_len = prev->county_len;
+        } else {
+            r->county = ix_getBytes(&rd, &r->county_len);
+        }
+        int const sn_form = (int)(f1 & 3);
+        unsigned const cjk = (f1 >> 2) & 0xF;
+        r->student_no = ix_getStudentNo(&rd, sn_form, r, t, &r->student_no_len);
+        r->name = cjk ? ix_getCjkName(&rd, cjk, t + 19, &r->name_len) : ix_getBytes(&rd, &r->name_len);
+        if (rd.bad) return -1;
     }
-    for (int c = 0; c < IX_COLUMNS; c++)
-        if (col[c].p != col[c].end) return -1;
+    if (rd.p != rd.end) return -1;
     *n = count;
     return 0;
 }

@@ -257,8 +257,8 @@ xj_error ix_openBuffer(const void *data, size_t size, const char *name, ix_index
         else if (kind != IX_SEC_PAYLOAD && XXH3_64bits(p + off, len) != ix_u64(e + 24))
             why = "a section's checksum does not match";
         else {
-            /* the payload is checked a block at a time, by zstd's content
-             * checksum, when a block is read (a check reads few), and whole
+            /* the payload is checked a block at a time, by the block table's
+             * checksums, when a block is read (a check reads few), and whole
              * by ix_verify; every other section here and now */
             if (kind == IX_SEC_PAYLOAD) ix->payload_hash = ix_u64(e + 24);
             sec[kind] = p + off;
@@ -332,13 +332,14 @@ xj_error ix_cursorInit(ix_cursor *c)
     memset(c, 0, sizeof *c);
     c->block = SIZE_MAX;
     c->recs = xj_mallocArray(IX_BLOCK_RECORDS, sizeof *c->recs);
-    return c->recs ? XJ_OK : XJ_ERR_NOMEM;
+    c->text = xj_mallocArray(IX_BLOCK_RECORDS, IX_TEXT_PER_RECORD);
+    return c->recs && c->text ? XJ_OK : XJ_ERR_NOMEM;
 }
 
 void ix_cursorFree(ix_cursor *c)
 {
     xj_free(c->recs);
-    xj_free(c->raw);
+    xj_free(c->text);
     memset(c, 0, sizeof *c);
 }
 
@@ -350,28 +351,15 @@ xj_error ix_readBlock(const ix_index *ix, ix_cursor *c, size_t b, xj_status *st)
     RETURN_ERROR_IF(b >= ix->n_blocks, st, XJ_ERR_INTERNAL, "internal error: index block %zu of %zu", b,
                     ix->n_blocks);
     const unsigned char *const e = ix->blocks + b * IX_BLOCK_ENTRY;
-    const unsigned char *const frame = ix->payload + ix_u64(e);
+    const char *const data = (const char *)ix->payload + ix_u64(e);
     size_t const len = ix_u32(e + 8);
-    unsigned long long const raw_len = ZSTD_getFrameContentSize(frame, len);
-    /* a block holds at most IX_BLOCK_RECORDS records of bounded fields */
-    RETURN_ERROR_IF(raw_len == ZSTD_CONTENTSIZE_ERROR || raw_len == ZSTD_CONTENTSIZE_UNKNOWN ||
-                        raw_len > (size_t)IX_BLOCK_RECORDS * 4 * 70000,
-                    st, XJ_ERR_INPUT, "index block %zu is damaged; rebuild the index", b);
-    if (raw_len > c->raw_cap) {
-        char *const grown = xj_realloc(c->raw, raw_len ? raw_len : 1);
-        RETURN_ERROR_IF(grown == NULL, st, XJ_ERR_NOMEM, "out of memory");
-        c->raw = grown;
-        c->raw_cap = raw_len;
-    }
-    size_t const got = ZSTD_decompress(c->raw, raw_len, frame, len);
-    RETURN_ERROR_IF(ZSTD_isError(got) || got != raw_len, st, XJ_ERR_INPUT,
-                    "index block %zu is damaged (%s); rebuild the index", b,
-                    ZSTD_isError(got) ? ZSTD_getErrorName(got) : "short");
+    RETURN_ERROR_IF(XXH3_64bits(data, len) != ix_u64(e + 16), st, XJ_ERR_INPUT,
+                    "index block %zu is damaged (checksum mismatch); rebuild the index", b);
     uint32_t const first = ix_u32(e + 12);
     uint64_t const want = b + 1 < ix->n_blocks ? ix_u32(e + IX_BLOCK_ENTRY + 12) - first : ix->records - first;
     size_t n = 0;
-    RETURN_ERROR_IF(ix_decodeBlock(c->raw, got, c->recs, IX_BLOCK_RECORDS, &n) != 0 || n != want, st, XJ_ERR_INPUT,
-                    "index block %zu is damaged (bad record layout); rebuild the index", b);
+    RETURN_ERROR_IF(ix_decodeBlock(data, len, c->recs, IX_BLOCK_RECORDS, c->text, &n) != 0 || n != want, st,
+                    XJ_ERR_INPUT, "index block %zu is damaged (bad record layout); rebuild the index", b);
     for (size_t i = 0; i < n; i++)
         RETURN_ERROR_IF(c->recs[i].source >= ix->n_sources, st, XJ_ERR_INPUT,
                         "index block %zu names an unknown source; rebuild the index", b);

@@ -41,11 +41,25 @@ static void fz_put64(uint8_t *p, uint64_t v)
     for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* Makes the checksums right again where the layout allows it. */
+/* Makes the checksums right again where the layout allows it: each record
+ * block's (in the block table), then each section's, then the header's. */
 static void fz_fixChecksums(uint8_t *b, size_t n)
 {
     if (n < IX_HEADER_BYTES) return;
     uint32_t const sections = fz_u32(b + 44);
+    uint8_t *table = NULL, *payload = NULL;
+    uint64_t table_len = 0, payload_len = 0;
+    for (uint32_t i = 0; i < sections && i < IX_MAX_SECTIONS; i++) {
+        uint8_t *const e = b + 48 + 32 * (size_t)i;
+        uint64_t const off = fz_u64(e + 8), len = fz_u64(e + 16);
+        if (off > n || len > n - off) continue;
+        if (fz_u32(e) == IX_SEC_BLOCKS) table = b + off, table_len = len;
+        if (fz_u32(e) == IX_SEC_PAYLOAD) payload = b + off, payload_len = len;
+    }
+    for (uint64_t at = 0; table && payload && at + IX_BLOCK_ENTRY <= table_len; at += IX_BLOCK_ENTRY) {
+        uint64_t const off = fz_u64(table + at), len = fz_u32(table + at + 8);
+        if (off <= payload_len && len <= payload_len - off) fz_put64(table + at + 16, XXH3_64bits(payload + off, len));
+    }
     for (uint32_t i = 0; i < sections && i < IX_MAX_SECTIONS; i++) {
         uint8_t *const e = b + 48 + 32 * (size_t)i;
         uint64_t const off = fz_u64(e + 8), len = fz_u64(e + 16);

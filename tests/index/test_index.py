@@ -180,7 +180,8 @@ def damaged(xj, work, ix):
         "header_only": good[:512],
         "half": good[:len(good) // 2],
         "short_by_one": good[:-1],
-        "version2": good[:8] + b"\x02" + good[9:],
+        "version1": good[:8] + b"\x01" + good[9:],  # the zstd-block format before
+        "version3": good[:8] + b"\x03" + good[9:],
     }
     rng = random.Random(5)
     for k in range(40):  # a byte flipped anywhere: header, tables, blocks
