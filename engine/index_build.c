@@ -1,16 +1,18 @@
 /*
  * index_build — `xjdedup index build` and `index update`: one pass over the
- * register (the scan's pass 1 with a hook), then the key tables grouped by
- * key and the payload blocks put in record order, written by ix_write.
+ * register (the scan's pass 1 with a hook) that packs records into blocks
+ * and streams them to the file in record order (ix_writer), then the key
+ * tables grouped by key and the rest of the file.
  *
  * While the pass runs, records cannot be numbered yet (workers take chunks
  * in any order), so each worker files its keys under a provisional number,
  * (block id << 10 | position), block id = worker + workers x its block
- * count. Once all blocks are known they are sorted by (source, line), each
- * gets its first record number, and every key entry is renumbered with one
- * table lookup. An update adds the old index's surviving records the same
- * way, under block ids from IXB_OLD_BASE on.
+ * count. Once all blocks are written (in chunk order, which is record
+ * order), each gets its first record number, and every key entry is
+ * renumbered with one table lookup. An update writes the old index's
+ * surviving records first, under block ids from IXB_OLD_BASE on.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,70 +29,157 @@
 
 typedef struct ixb_block {
     uint64_t id;           /* provisional block id */
-    uint64_t first_line;   /* line of its first record */
-    uint32_t source;       /* index source number */
     uint32_t n;            /* records */
-    void *data;            /* ix_payload.h's bytes */
+    uint32_t first;        /* record number, once numbered */
+    void *data;            /* ix_payload.h's bytes, until written */
     size_t len;
     uint64_t hash;         /* XXH3-64 of data */
-    uint32_t first;        /* record number, once sorted */
 } ixb_block;
+
+typedef struct ixb_blocks {
+    ixb_block *v;
+    size_t n, cap;
+} ixb_blocks;
 
 typedef struct ixb_worker {
     unsigned t;            /* this worker's number */
     unsigned n_workers;
     ix_blockBuilder blk;   /* the open block */
     uint64_t open_id;
-    uint64_t open_first_line;
     uint64_t made;         /* blocks this worker opened */
-    ixb_block *blocks;
-    size_t n_blocks, cap_blocks;
+    ixb_blocks chunk;      /* the current chunk's closed blocks */
 } ixb_worker;
 
+/* A chunk's blocks, made, waiting for an earlier chunk to be written. */
+typedef struct ixb_pending {
+    uint64_t seq;
+    ixb_blocks blocks;
+} ixb_pending;
+
+/* Blocks go to the file in chunk order, which is record order, as soon as
+ * the chunks before them are done: whichever worker finishes the next chunk
+ * writes it and any finished ones after it, while the others go on parsing.
+ * So the payload is never held whole in memory, and the file is the same
+ * for any thread count. */
 typedef struct ixb_state {
     ixb_worker *workers;
+    ix_writer *out;
+    pthread_mutex_t mu;
+    int have_mu;
+    uint64_t next_seq;     /* the chunk to write next */
+    int writing;           /* a worker is writing (one at a time) */
+    ixb_pending *pending;
+    size_t n_pending, cap_pending;
+    ixb_blocks written;    /* every block written (data freed), in file order */
 } ixb_state;
 
-/* The open block, copied out as block `id` (its hash taken here, on the
- * worker, so the writer only copies). */
-static xj_error ixb_keepBlock(const ix_blockBuilder *blk, uint64_t id, uint64_t first_line, ixb_block *out)
+static xj_error ixb_push(ixb_blocks *b, const ixb_block *blk)
+{
+    if (b->n == b->cap) {
+        size_t const ncap = b->cap ? b->cap * 2 : 16;
+        ixb_block *const grown = xj_reallocArray(b->v, ncap, sizeof *grown);
+        if (grown == NULL) return XJ_ERR_NOMEM;
+        b->v = grown;
+        b->cap = ncap;
+    }
+    b->v[b->n++] = *blk;
+    return XJ_OK;
+}
+
+static void ixb_blocksFree(ixb_blocks *b)
+{
+    for (size_t i = 0; i < b->n; i++) xj_free(b->v[i].data);
+    xj_free(b->v);
+    *b = (ixb_blocks){0};
+}
+
+/* The builder's block, copied out as block `id` (its hash taken here, on
+ * the worker, so the writer only writes). */
+static xj_error ixb_keepBlock(const ix_blockBuilder *blk, uint64_t id, ixb_blocks *into)
 {
     size_t len;
     const char *const bytes = ix_blockBytes(blk, &len);
-    memset(out, 0, sizeof *out);
-    out->data = xj_malloc(len);
-    if (out->data == NULL) return XJ_ERR_NOMEM;
-    memcpy(out->data, bytes, len);
-    out->len = len;
-    out->hash = XXH3_64bits(bytes, len);
-    out->id = id;
-    out->first_line = first_line;
-    out->source = blk->source;
-    out->n = blk->n;
-    return XJ_OK;
+    ixb_block b = {.id = id, .n = blk->n, .len = len, .hash = XXH3_64bits(bytes, len)};
+    b.data = xj_malloc(len);
+    if (b.data == NULL) return XJ_ERR_NOMEM;
+    memcpy(b.data, bytes, len);
+    xj_error const err = ixb_push(into, &b);
+    if (err) xj_free(b.data);
+    return err;
+}
+
+/* Writes blocks (in order) and files them as written. The caller is the
+ * only writer. */
+static xj_error ixb_writeBlocks(ixb_state *s, ixb_blocks *b, xj_status *st)
+{
+    xj_error err = XJ_OK;
+    for (size_t i = 0; i < b->n && !err; i++) {
+        err = ix_writerPutBlock(s->out, b->v[i].data, b->v[i].len, st);
+        xj_free(b->v[i].data);
+        b->v[i].data = NULL;
+        if (!err) err = ixb_push(&s->written, &b->v[i]);
+        if (err == XJ_ERR_NOMEM) st_fail(st, err, "out of memory building the index");
+    }
+    ixb_blocksFree(b);
+    return err;
+}
+
+/* Chunk `seq` is done: its blocks join the queue, and unless another worker
+ * is writing, this one writes every chunk that is next in line. */
+static xj_error ixb_chunkDone(ixb_state *s, uint64_t seq, ixb_blocks *blocks, xj_status *st)
+{
+    xj_error err = XJ_OK;
+    pthread_mutex_lock(&s->mu);
+    if (s->n_pending == s->cap_pending) {
+        size_t const ncap = s->cap_pending ? s->cap_pending * 2 : 16;
+        ixb_pending *const grown = xj_reallocArray(s->pending, ncap, sizeof *grown);
+        if (grown == NULL) err = XJ_ERR_NOMEM;
+        else {
+            s->pending = grown;
+            s->cap_pending = ncap;
+        }
+    }
+    if (err) {
+        pthread_mutex_unlock(&s->mu);
+        ixb_blocksFree(blocks);
+        return st_fail(st, err, "out of memory building the index");
+    }
+    s->pending[s->n_pending++] = (ixb_pending){seq, *blocks};
+    *blocks = (ixb_blocks){0};
+    if (s->writing) {
+        pthread_mutex_unlock(&s->mu);
+        return XJ_OK;
+    }
+    s->writing = 1;
+    for (;;) {
+        size_t k = 0;
+        while (k < s->n_pending && s->pending[k].seq != s->next_seq) k++;
+        if (k == s->n_pending || err) break;
+        ixb_blocks next = s->pending[k].blocks;
+        s->pending[k] = s->pending[--s->n_pending];
+        s->next_seq++;
+        pthread_mutex_unlock(&s->mu);
+        err = ixb_writeBlocks(s, &next, st);
+        pthread_mutex_lock(&s->mu);
+    }
+    s->writing = 0;
+    pthread_mutex_unlock(&s->mu);
+    return err;
 }
 
 static xj_error ixb_closeBlock(ixb_worker *b)
 {
     if (b->blk.n == 0) return XJ_OK;
-    if (b->n_blocks == b->cap_blocks) {
-        size_t const ncap = b->cap_blocks ? b->cap_blocks * 2 : 64;
-        ixb_block *const grown = xj_reallocArray(b->blocks, ncap, sizeof *grown);
-        if (grown == NULL) return XJ_ERR_NOMEM;
-        b->blocks = grown;
-        b->cap_blocks = ncap;
-    }
-    FORWARD_IF_ERROR(ixb_keepBlock(&b->blk, b->open_id, b->open_first_line, &b->blocks[b->n_blocks]));
-    b->n_blocks++;
+    FORWARD_IF_ERROR(ixb_keepBlock(&b->blk, b->open_id, &b->chunk));
     b->blk.n = 0;
     return XJ_OK;
 }
 
-xj_error ixb_endChunk(sc_worker *w)
+xj_error ixb_endChunk(sc_run *run, sc_worker *w, const rd_chunk *chunk)
 {
     xj_error const err = ixb_closeBlock(w->ixb);
     RETURN_ERROR_IF(err, &w->st, err, "out of memory building the index");
-    return XJ_OK;
+    return ixb_chunkDone(run->ixb, chunk->seq, &w->ixb->chunk, &w->st);
 }
 
 static xj_error ixb_add(sc_worker *w, const ix_record *r, uint64_t *key_ref)
@@ -100,7 +189,6 @@ static xj_error ixb_add(sc_worker *w, const ix_record *r, uint64_t *key_ref)
     if (b->blk.n == 0) {
         FORWARD_IF_ERROR(ix_blockBegin(&b->blk, r->source, r->line));
         b->open_id = b->t + (uint64_t)b->n_workers * b->made++;
-        b->open_first_line = r->line;
     }
     uint32_t const pos = b->blk.n;
     FORWARD_IF_ERROR(ix_encodeRecord(&b->blk, r));
@@ -130,6 +218,7 @@ xj_error ixb_addRecord(sc_run *run, sc_worker *w, const rd_chunk *chunk, const p
         .student_no_len = v->len[PS_STUDENT_NO],
         .name = v->val[PS_NAME],
         .name_len = v->len[PS_NAME],
+        .valid_id = f->id_res.reason == XJ_ID_OK && f->id_res.space == ID_KEY_GB && f->id_len == 18 ? f->id : NULL,
     };
     xj_error const err = ixb_add(w, &r, key_ref);
     RETURN_ERROR_IF(err == XJ_ERR_NOMEM, &w->st, err, "out of memory building the index");
@@ -140,19 +229,25 @@ xj_error ixb_addRecord(sc_run *run, sc_worker *w, const rd_chunk *chunk, const p
 static void ixb_free(sc_run *run, ixb_state *s)
 {
     for (int t = 0; s->workers && t < run->n_workers; t++) {
-        ixb_worker *const b = &s->workers[t];
-        ix_builderFree(&b->blk);
-        for (size_t i = 0; i < b->n_blocks; i++) xj_free(b->blocks[i].data);
-        xj_free(b->blocks);
+        ix_builderFree(&s->workers[t].blk);
+        ixb_blocksFree(&s->workers[t].chunk);
     }
     xj_free(s->workers);
+    for (size_t k = 0; k < s->n_pending; k++) ixb_blocksFree(&s->pending[k].blocks);
+    xj_free(s->pending);
+    ixb_blocksFree(&s->written);
+    ix_writerAbort(s->out); /* NULL once finished */
+    if (s->have_mu) pthread_mutex_destroy(&s->mu);
     for (int t = 0; run->workers && t < run->n_workers; t++) run->workers[t].ixb = NULL;
+    run->ixb = NULL;
 }
 
-static xj_error ixb_init(sc_run *run, ixb_state *s)
+static xj_error ixb_init(sc_run *run, ixb_state *s, const char *path)
 {
     s->workers = xj_calloc((size_t)run->n_workers, sizeof *s->workers);
     RETURN_ERROR_IF(s->workers == NULL, &run->scan->st, XJ_ERR_NOMEM, "out of memory");
+    pthread_mutex_init(&s->mu, NULL);
+    s->have_mu = 1;
     for (int t = 0; t < run->n_workers; t++) {
         ixb_worker *const b = &s->workers[t];
         b->t = (unsigned)t;
@@ -161,14 +256,7 @@ static xj_error ixb_init(sc_run *run, ixb_state *s)
         run->workers[t].ixb = b;
     }
     run->ixb = s;
-    return XJ_OK;
-}
-
-static int ixb_cmpBlock(const void *a, const void *b)
-{
-    const ixb_block *const x = *(ixb_block *const *)a, *const y = *(ixb_block *const *)b;
-    if (x->source != y->source) return x->source < y->source ? -1 : 1;
-    return x->first_line < y->first_line ? -1 : x->first_line > y->first_line;
+    return ix_writerOpen(path, &s->out, &run->scan->st);
 }
 
 /* Entries of equal keys by record number (bit 31 of attribute entries is a
@@ -192,15 +280,12 @@ static int ixb_cmpWide(const void *a, const void *b)
     return ixb_cmpRecAt((const unsigned char *)a + IX_WIDE_ENTRY - 4, (const unsigned char *)b + IX_WIDE_ENTRY - 4);
 }
 
-/* Everything between the pass and the file: blocks ordered and numbered,
- * keys renumbered, ix_write called. `old` blocks (update) come first. */
+/* Everything between the pass and the file: blocks numbered, keys
+ * renumbered. */
 typedef struct ixb_plan {
-    ixb_block **order;     /* all blocks in record order */
-    size_t n;
     uint32_t *new_first;   /* by new-block id (t + nw * j) */
     size_t n_new_ids;
     uint32_t *old_first;   /* by old block number */
-    size_t n_old;
     uint64_t records;
 } ixb_plan;
 
@@ -268,32 +353,24 @@ static xj_error ixb_keys(sc_run *run, const ixb_plan *p, gk_table *extra, ix_key
     return err;
 }
 
-/* Sorts the blocks into record order and numbers them. */
-static xj_error ixb_plan_make(sc_run *run, ixb_block *old, size_t n_old, ixb_plan *p)
+/* Numbers the blocks, written in record order, and maps their provisional
+ * ids to their first record numbers. */
+static xj_error ixb_planMake(sc_run *run, ixb_blocks *written, ixb_plan *p)
 {
     xj_status *const st = &run->scan->st;
-    size_t n = n_old, max_made = 0;
-    for (int t = 0; t < run->n_workers; t++) {
-        n += run->workers[t].ixb->n_blocks;
+    size_t max_made = 0, n_old_ids = 0;
+    for (int t = 0; t < run->n_workers; t++)
         if (run->workers[t].ixb->made > max_made) max_made = run->workers[t].ixb->made;
-    }
-    p->order = xj_mallocArray(n ? n : 1, sizeof *p->order);
+    for (size_t i = 0; i < written->n; i++)
+        if (written->v[i].id >= IXB_OLD_BASE && written->v[i].id - IXB_OLD_BASE + 1 > n_old_ids)
+            n_old_ids = written->v[i].id - IXB_OLD_BASE + 1;
     p->n_new_ids = max_made * (size_t)run->n_workers;
     p->new_first = xj_mallocArray(p->n_new_ids ? p->n_new_ids : 1, sizeof *p->new_first);
-    size_t n_old_ids = 0;
-    for (size_t i = 0; i < n_old; i++)
-        if (old[i].id - IXB_OLD_BASE + 1 > n_old_ids) n_old_ids = old[i].id - IXB_OLD_BASE + 1;
     p->old_first = xj_mallocArray(n_old_ids ? n_old_ids : 1, sizeof *p->old_first);
-    RETURN_ERROR_IF(!p->order || !p->new_first || !p->old_first, st, XJ_ERR_NOMEM, "out of memory");
-    size_t at = 0;
-    for (size_t i = 0; i < n_old; i++) p->order[at++] = &old[i];
-    for (int t = 0; t < run->n_workers; t++)
-        for (size_t i = 0; i < run->workers[t].ixb->n_blocks; i++) p->order[at++] = &run->workers[t].ixb->blocks[i];
-    qsort(p->order, n, sizeof *p->order, ixb_cmpBlock);
-    p->n = n;
+    RETURN_ERROR_IF(!p->new_first || !p->old_first, st, XJ_ERR_NOMEM, "out of memory");
     uint64_t rec = 0;
-    for (size_t i = 0; i < n; i++) {
-        ixb_block *const b = p->order[i];
+    for (size_t i = 0; i < written->n; i++) {
+        ixb_block *const b = &written->v[i];
         RETURN_ERROR_IF(rec + b->n > IX_MAX_RECORDS, st, XJ_ERR_LIMIT, "more than %u records for one index",
                         IX_MAX_RECORDS);
         b->first = (uint32_t)rec;
@@ -312,10 +389,11 @@ static uint64_t ixb_buildTime(void)
     return (uint64_t)time(NULL);
 }
 
-/* Pass, plan, keys, write. `old`: the update's surviving old blocks and
- * their key entries (in `extra`), with `old_sources` first in the source list. */
-static xj_error ixb_run(sc_run *run, const char *path, uint32_t flags, ixb_block *old, size_t n_old,
-                        gk_table *extra, const ix_source *old_sources, size_t n_old_sources)
+/* Pass (blocks written as it goes), plan, keys, the rest of the file.
+ * `old`: the update's surviving old blocks, written first, and their key
+ * entries (in `extra`), with `old_sources` first in the source list. */
+static xj_error ixb_run(sc_run *run, const char *path, uint32_t flags, ixb_blocks *old, gk_table *extra,
+                        const ix_source *old_sources, size_t n_old_sources)
 {
     xj_scan *const s = run->scan;
     xj_status *const st = &s->st;
@@ -324,15 +402,19 @@ static xj_error ixb_run(sc_run *run, const char *path, uint32_t flags, ixb_block
     ix_source *sources = NULL;
     ix_keyList keys[IX_KINDS] = {0};
     ix_block *blocks = NULL;
-    xj_error err = ixb_init(run, &state);
+    xj_error err = ixb_init(run, &state, path);
+    if (!err) err = ixb_writeBlocks(&state, old, st);
     if (!err && run->n_inputs) err = sc_forEachChunk(run, 1, sc_pass1Chunk, "reading");
     run->timing.read_parse_seconds = em_now() - run->start;
-    if (!err) err = ixb_plan_make(run, old, n_old, &plan);
+    if (!err && state.n_pending)
+        err = st_fail(st, XJ_ERR_INTERNAL, "internal error: %zu chunks of blocks not written", state.n_pending);
+    if (!err) err = ixb_planMake(run, &state.written, &plan);
     if (!err) err = ixb_keys(run, &plan, extra, keys);
     size_t const n_sources = n_old_sources + run->n_inputs;
+    size_t const n_blocks = state.written.n;
     if (!err) {
         sources = xj_calloc(n_sources ? n_sources : 1, sizeof *sources);
-        blocks = xj_calloc(plan.n ? plan.n : 1, sizeof *blocks);
+        blocks = xj_calloc(n_blocks ? n_blocks : 1, sizeof *blocks);
         if (!sources || !blocks) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
     }
     if (!err) {
@@ -343,11 +425,11 @@ static xj_error ixb_run(sc_run *run, const char *path, uint32_t flags, ixb_block
             sources[n_old_sources + i].bytes = f->bytes;
             memcpy(sources[n_old_sources + i].xxh3_128, f->xxh3_128, sizeof f->xxh3_128);
         }
-        for (size_t i = 0; i < plan.n; i++)
-            blocks[i] = (ix_block){plan.order[i]->data, plan.order[i]->len, plan.order[i]->hash, plan.order[i]->first,
-                                   plan.order[i]->n};
+        for (size_t i = 0; i < n_blocks; i++) {
+            ixb_block const *const b = &state.written.v[i];
+            blocks[i] = (ix_block){b->len, b->hash, b->first, b->n};
+        }
         ix_writeSpec const spec = {
-            .path = path,
             .records = plan.records,
             .run_date = run->idctx.run_date,
             .flags = flags,
@@ -356,9 +438,11 @@ static xj_error ixb_run(sc_run *run, const char *path, uint32_t flags, ixb_block
             .n_sources = n_sources,
             .keys = {keys[0], keys[1], keys[2]},
             .blocks = blocks,
-            .n_blocks = plan.n,
+            .n_blocks = n_blocks,
         };
-        err = ix_write(&spec, st);
+        ix_writer *const out = state.out;
+        state.out = NULL; /* finishing frees it, whatever happens */
+        err = ix_writerFinish(out, &spec, st);
     }
     if (!err) {
         uint64_t accepted = 0, blank = 0;
@@ -382,7 +466,6 @@ static xj_error ixb_run(sc_run *run, const char *path, uint32_t flags, ixb_block
     }
     xj_free(blocks);
     xj_free(sources);
-    xj_free(plan.order);
     xj_free(plan.new_first);
     xj_free(plan.old_first);
     ixb_free(run, &state);
@@ -498,19 +581,16 @@ static int ixb_removed(const ixb_removals *r, const ix_record *rec)
 
 /* The old index's records that survive, re-encoded as blocks under old ids,
  * and their key entries in `extra`. */
-static xj_error ixb_carryOld(sc_run *run, const ix_index *old, const ixb_removals *rm, ixb_block **out_blocks,
-                             size_t *out_n, gk_table *extra, uint64_t *removed)
+static xj_error ixb_carryOld(sc_run *run, const ix_index *old, const ixb_removals *rm, ixb_blocks *out,
+                             gk_table *extra, uint64_t *removed)
 {
     xj_status *const st = &run->scan->st;
     uint64_t *const prov = xj_mallocArray(old->records ? old->records : 1, sizeof *prov);
-    ixb_block *const blocks = xj_calloc(old->n_blocks ? old->n_blocks : 1, sizeof *blocks);
     ix_blockBuilder blk;
     ix_builderInit(&blk);
     ix_cursor cur;
     xj_error err = ix_cursorInit(&cur);
-    if (!prov || !blocks || err) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
-    size_t n = 0;
-    uint64_t first_line = 0;
+    if (!prov || err) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
     for (size_t b = 0; !err && b < old->n_blocks; b++) {
         err = ix_readBlock(old, &cur, b, st);
         if (err) break;
@@ -521,18 +601,12 @@ static xj_error ixb_carryOld(sc_run *run, const ix_index *old, const ixb_removal
                 (*removed)++;
                 continue;
             }
-            if (blk.n == 0) {
-                err = ix_blockBegin(&blk, r->source, r->line);
-                first_line = r->line;
-            }
+            if (blk.n == 0) err = ix_blockBegin(&blk, r->source, r->line);
             prov[cur.first + i] = (IXB_OLD_BASE + b) << IXB_POS_BITS | blk.n;
             if (!err) err = ix_encodeRecord(&blk, r);
         }
-        if (!err && blk.n) {
-            err = ixb_keepBlock(&blk, IXB_OLD_BASE + b, first_line, &blocks[n]);
-            if (!err) n++;
-            blk.n = 0;
-        }
+        if (!err && blk.n) err = ixb_keepBlock(&blk, IXB_OLD_BASE + b, out);
+        blk.n = 0;
         if (err && err != XJ_ERR_INPUT) err = st_fail(st, err, "out of memory copying the old index");
     }
     for (int k = 0; !err && k < IX_KINDS; k++) {
@@ -549,14 +623,7 @@ static xj_error ixb_carryOld(sc_run *run, const ix_index *old, const ixb_removal
     ix_cursorFree(&cur);
     ix_builderFree(&blk);
     xj_free(prov);
-    if (err) {
-        for (size_t i = 0; i < n; i++) xj_free(blocks[i].data);
-        xj_free(blocks);
-        return err;
-    }
-    *out_blocks = blocks;
-    *out_n = n;
-    return XJ_OK;
+    return err;
 }
 
 /* A build (old_path NULL) or an update. */
@@ -579,21 +646,18 @@ static xj_error ixb_main(xj_scan *s, const char *old_path, const char *remove_pa
     run.start = em_now();
     gk_table extra[IX_KINDS];
     for (int k = 0; k < IX_KINDS; k++) gk_tableInit(&extra[k], k != 0);
-    ixb_block *old_blocks = NULL;
-    size_t n_old = 0;
+    ixb_blocks old_blocks = {0};
     uint64_t removed = 0;
     if (!err) err = sc_prepare(&run, SC_NO_OUTDIR | (old ? SC_NO_INPUT_OK : 0));
     if (!err && old && old->n_sources + run.n_inputs > GK_MAX_SOURCES)
         err = st_fail(&s->st, XJ_ERR_LIMIT, "more than %u sources in one index", GK_MAX_SOURCES);
-    if (!err && old) err = ixb_carryOld(&run, old, &rm, &old_blocks, &n_old, extra, &removed);
+    if (!err && old) err = ixb_carryOld(&run, old, &rm, &old_blocks, extra, &removed);
     run.source_base = old ? (uint32_t)old->n_sources : 0;
     if (!err)
-        err = ixb_run(&run, path, flags, old_blocks, n_old, extra, old ? old->sources : NULL,
-                      old ? old->n_sources : 0);
+        err = ixb_run(&run, path, flags, &old_blocks, extra, old ? old->sources : NULL, old ? old->n_sources : 0);
     if (!err) err = ixb_writeRejects(&run, path, &s->st);
     if (!err) s->stats.removed_records = removed;
-    for (size_t i = 0; i < n_old; i++) xj_free(old_blocks[i].data);
-    xj_free(old_blocks);
+    ixb_blocksFree(&old_blocks);
     for (int k = 0; k < IX_KINDS; k++) gk_tableFree(&extra[k]);
     sc_runFree(&run);
     ixb_removalsFree(&rm);

@@ -131,7 +131,7 @@ void sc_runFree(sc_run *run);
  * the chunk's last block. */
 xj_error ixb_addRecord(sc_run *run, sc_worker *w, const rd_chunk *chunk, const ps_view *v, const ck_facts *f,
                        uint64_t line, uint64_t *key_ref);
-xj_error ixb_endChunk(sc_worker *w);
+xj_error ixb_endChunk(sc_run *run, sc_worker *w, const rd_chunk *chunk);
 
 /* What a worker does with one chunk. */
 typedef xj_error (*sc_chunkFn)(sc_run *run, sc_worker *w, const rd_chunk *chunk);

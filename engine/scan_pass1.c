@@ -99,7 +99,7 @@ xj_error sc_pass1Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk)
         else if (f.id_res.reason != XJ_ID_OK) FORWARD_IF_ERROR(sc_addInvalid(w, ref, f.id_res.reason));
         FORWARD_IF_ERROR(sc_addKeys(run, w, &v, &f, key_ref));
     }
-    if (run->ixb) FORWARD_IF_ERROR(ixb_endChunk(w));
+    if (run->ixb) FORWARD_IF_ERROR(ixb_endChunk(run, w, chunk));
     atomic_fetch_add_explicit(&run->invalid_seen, w->n_inv - invalid_before, memory_order_relaxed);
     return XJ_OK;
 }

@@ -40,6 +40,7 @@ typedef struct sc_reader {
     ps_worker hdr;             /* splits headers (the workers are busy) */
     xj_status st;              /* the reader's first error */
     uint64_t rows;             /* records split so far, for progress */
+    uint64_t chunks;           /* chunks handed out so far: the next one's seq */
     sc_chunkFn inline_fn;      /* one thread: the reader parses its own chunks */
 } sc_reader;
 
@@ -201,6 +202,7 @@ static xj_error sc_readInput(sc_reader *r, size_t i, xj_buf *raw, xj_buf *text)
         rd_chunk c;
         err = rd_nextChunk(sp, &c, &done, &r->st);
         if (err || done) break;
+        c.seq = r->chunks++;
         r->rows += c.n_recs + c.n_overlong;
         if (r->inline_fn) {
             sc_worker *const w = &run->workers[0];

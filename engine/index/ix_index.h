@@ -96,11 +96,10 @@ xj_error ix_readBlock(const ix_index *ix, ix_cursor *c, size_t b, xj_status *st)
 
 /* ---- writing ---- */
 
-/* A payload block handed to the writer, in record order. */
+/* A payload block as the block table lists it, in record order. */
 typedef struct ix_block {
-    void *data;            /* ix_payload.h's bytes (owned by the caller) */
     size_t len;
-    uint64_t hash;         /* XXH3-64 of them */
+    uint64_t hash;         /* XXH3-64 of its bytes */
     uint32_t first;        /* first record number */
     uint32_t n;            /* records */
 } ix_block;
@@ -148,8 +147,8 @@ static inline void ix_setFences(ix_keyList *k, int kind, size_t from, size_t to)
         memcpy(k->fence + i / IX_FENCE_STEP * key, k->entries + i * stride, key);
 }
 
+/* Everything but the record blocks, given when the blocks are written. */
 typedef struct ix_writeSpec {
-    const char *path;          /* final path; written to a sibling, renamed */
     uint64_t records;
     uint32_t run_date;
     uint32_t flags;
@@ -157,13 +156,26 @@ typedef struct ix_writeSpec {
     const ix_source *sources;
     size_t n_sources;
     ix_keyList keys[IX_KINDS];
-    const ix_block *blocks;
+    const ix_block *blocks;    /* the blocks written, in the order written */
     size_t n_blocks;
 } ix_writeSpec;
 
-/* Writes the index atomically: a temporary sibling, fsync, rename, fsync of
- * the directory. XJ_ERR_IO with the path and errno text. */
-xj_error ix_write(const ix_writeSpec *spec, xj_status *st);
+/* Writing is streamed: the record blocks go to the file as they are made
+ * (in record order), the rest at the end. Everything goes to a temporary
+ * sibling that is fsync'd and renamed over `path` by ix_writerFinish, so a
+ * reader sees the old index or the new one, never a mix. */
+typedef struct ix_writer ix_writer;
+
+xj_error ix_writerOpen(const char *path, ix_writer **out, xj_status *st);
+/* Appends a record block. XJ_ERR_IO (with the path and errno) when a write
+ * failed; one caller at a time. */
+xj_error ix_writerPutBlock(ix_writer *w, const void *data, size_t len, xj_status *st);
+/* Writes the other sections and the header, fsync, rename, fsync of the
+ * directory; frees `w` whatever happens. XJ_ERR_IO with the path and errno
+ * text. */
+xj_error ix_writerFinish(ix_writer *w, const ix_writeSpec *spec, xj_status *st);
+/* Removes the temporary file and frees `w` (NULL is fine). */
+void ix_writerAbort(ix_writer *w);
 
 /* Compresses bytes into a zstd frame with a content checksum (META). */
 xj_error ix_compressBlock(void *cctx, const xj_buf *raw, void **out, size_t *out_len);

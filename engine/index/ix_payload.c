@@ -78,49 +78,71 @@ static int ix_dateDecode(uint64_t code, uint32_t *out)
     return 0;
 }
 
-/* Student-number form: SN_COMPACT_G when it is `G` + an 18-character ID
- * whose region is the county, whose date is the birth date and whose check
- * character is right; SN_PACKED for letter + 17 digits + [0-9X]. */
-static int ix_studentNoForm(const ix_record *r, uint64_t *packed)
+/* Writes the student number in the smallest form that holds it and returns
+ * the form: SN_COMPACT_G for `G` + an 18-character ID whose region is the
+ * county, whose date is the birth date and whose check character is right
+ * (known right when it is the record's valid ID); SN_PACKED for letter +
+ * 17 digits + [0-9X]; else SN_BYTES. */
+static int ix_putStudentNo(ix_w *w, const ix_record *r)
 {
     const char *const s = r->student_no;
-    if (r->student_no_len != 19) return SN_BYTES;
-    uint64_t v = 0, date = 0;
-    for (int i = 1; i <= 17; i++) {
-        if (!ix_isDigit(s[i])) return SN_BYTES;
-        v = v * 10 + (uint64_t)(s[i] - '0');
-        if (i == 14) date = v % 100000000;
+    if (r->student_no_len != 19) goto bytes;
+    uint64_t region = 0, date = 0, seq = 0;
+    for (int i = 1; i <= 6; i++) {
+        if (!ix_isDigit(s[i])) goto bytes;
+        region = region * 10 + (uint64_t)(s[i] - '0');
     }
-    if (!ix_isDigit(s[18]) && s[18] != 'X') return SN_BYTES;
-    *packed = v * 11 + (s[18] == 'X' ? 10u : (uint64_t)(s[18] - '0'));
+    for (int i = 7; i <= 14; i++) {
+        if (!ix_isDigit(s[i])) goto bytes;
+        date = date * 10 + (uint64_t)(s[i] - '0');
+    }
+    for (int i = 15; i <= 17; i++) {
+        if (!ix_isDigit(s[i])) goto bytes;
+        seq = seq * 10 + (uint64_t)(s[i] - '0');
+    }
+    if (!ix_isDigit(s[18]) && s[18] != 'X') goto bytes;
     if (s[0] == 'G' && date == r->birth && r->county_len == 6 && memcmp(s + 1, r->county, 6) == 0 &&
-        id_checkChar(s + 1) == s[18])
+        ((r->valid_id && memcmp(s + 1, r->valid_id, 18) == 0) || id_checkChar(s + 1) == s[18])) {
+        ix_putLE(w, seq, 2);
         return SN_COMPACT_G;
+    }
+    *w->p++ = (unsigned char)s[0];
+    ix_putLE(w, ((region * 100000000 + date) * 1000 + seq) * 11 + (s[18] == 'X' ? 10u : (uint64_t)(s[18] - '0')), 8);
     return SN_PACKED;
+bytes:
+    ix_putBytes(w, s, r->student_no_len);
+    return SN_BYTES;
 }
 
-/* Characters of a name that is 1..CJK_MAX_CHARS ideographs (3-byte UTF-8
- * each), written as u16 offsets when `w`; 0 when it is not such a name. */
-static unsigned ix_cjkName(const ix_record *r, ix_w *w)
+/* Writes the name and returns its CJK character count: 1..CJK_MAX_CHARS
+ * ideographs (3-byte UTF-8 each) as u16 offsets; anything else as bytes
+ * (count 0). */
+static unsigned ix_putName(ix_w *w, const ix_record *r)
 {
     const unsigned char *const s = (const unsigned char *)r->name;
     uint32_t const n = r->name_len;
-    if (n == 0 || n % 3 || n / 3 > CJK_MAX_CHARS) return 0;
+    if (n == 0 || n % 3 || n / 3 > CJK_MAX_CHARS) goto bytes;
+    unsigned char *const start = w->p;
     for (uint32_t i = 0; i < n; i += 3) {
-        if ((s[i] & 0xF0) != 0xE0 || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80) return 0;
         uint32_t const cp = (uint32_t)(s[i] & 0x0F) << 12 | (uint32_t)(s[i + 1] & 0x3F) << 6 | (s[i + 2] & 0x3F);
-        if (cp < CJK_FIRST || cp > CJK_LAST) return 0;
-        if (w) ix_putLE(w, cp - CJK_FIRST, 2);
+        if ((s[i] & 0xF0) != 0xE0 || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80 || cp < CJK_FIRST ||
+            cp > CJK_LAST) {
+            w->p = start;
+            goto bytes;
+        }
+        ix_putLE(w, cp - CJK_FIRST, 2);
     }
     return n / 3;
+bytes:
+    ix_putBytes(w, r->name, n);
+    return 0;
 }
 
-/* A code as the previous record's: 1 (and nothing stored), else stored and
- * remembered. */
-static int ix_putCode(ix_w *w, const char *s, uint32_t n, char *prev, uint32_t *prev_len, int only_test)
+/* A code: 1 when it is the previous record's (nothing written), else 0,
+ * written and remembered. */
+static int ix_putCode(ix_w *w, const char *s, uint32_t n, char *prev, uint32_t *prev_len)
 {
     if (*prev_len == n && memcmp(prev, s, n) == 0) return 1;
-    if (only_test) return 0;
     ix_putBytes(w, s, n);
     *prev_len = n < 48 ? n : IX_NO_CODE;
     if (n < 48) memcpy(prev, s, n);
@@ -157,23 +179,17 @@ xj_error ix_blockBegin(ix_blockBuilder *b, uint32_t source, uint64_t first_line)
 xj_error ix_encodeRecord(ix_blockBuilder *b, const ix_record *r)
 {
     if (r->source != b->source || r->line <= b->prev_line || r->sex > 3 || r->has_id > 1) return XJ_ERR_INTERNAL;
-    /* fixed parts take at most 2 + 10 + 3 + 2 x 10 + 9 bytes */
+    /* fixed parts take at most 2 + 10 + 3 + 2 x 10 + 9 bytes, each string
+     * a varint length more than its bytes */
     FORWARD_IF_ERROR(buf_reserve(&b->out, b->out.len + 64 + (size_t)r->student_no_len + r->name_len +
                                               r->school_len + r->county_len));
-    ix_w w = {(unsigned char *)b->out.data + b->out.len};
+    unsigned char *const flags = (unsigned char *)b->out.data + b->out.len; /* filled last */
+    ix_w w = {flags + 2};
+    int const next_line = r->line == b->prev_line + 1;
+    if (!next_line) ix_putVarint(&w, r->line - b->prev_line);
     int64_t const birth = ix_dateCode(r->birth), registered = ix_dateCode(r->registered);
     int const dates_raw = birth < 0 || registered < 0;
     int const extra = r->id_type != '1' || r->reason != 0 || dates_raw;
-    uint64_t packed = 0;
-    int const sn_form = ix_studentNoForm(r, &packed);
-    unsigned const cjk = ix_cjkName(r, NULL);
-    int const same_school = ix_putCode(&w, r->school, r->school_len, b->school, &b->school_len, 1);
-    int const same_county = ix_putCode(&w, r->county, r->county_len, b->county, &b->county_len, 1);
-    *w.p++ = (unsigned char)(r->sex | (r->has_id ? F0_HAS_ID : 0) | (r->line == b->prev_line + 1 ? F0_NEXT_LINE : 0) |
-                             (same_school ? F0_SAME_SCHOOL : 0) | (same_county ? F0_SAME_COUNTY : 0) |
-                             (extra ? F0_EXTRA : 0));
-    *w.p++ = (unsigned char)(sn_form | cjk << 2);
-    if (r->line != b->prev_line + 1) ix_putVarint(&w, r->line - b->prev_line);
     if (extra) {
         *w.p++ = (unsigned char)r->id_type;
         *w.p++ = r->reason;
@@ -181,18 +197,14 @@ xj_error ix_encodeRecord(ix_blockBuilder *b, const ix_record *r)
     }
     ix_putVarint(&w, dates_raw ? r->birth : (uint64_t)birth);
     ix_putVarint(&w, dates_raw ? r->registered : (uint64_t)registered);
-    if (!same_school) ix_putCode(&w, r->school, r->school_len, b->school, &b->school_len, 0);
-    if (!same_county) ix_putCode(&w, r->county, r->county_len, b->county, &b->county_len, 0);
-    if (sn_form == SN_COMPACT_G) {
-        ix_putLE(&w, packed / 11 % 1000, 2);
-    } else if (sn_form == SN_PACKED) {
-        *w.p++ = (unsigned char)r->student_no[0];
-        ix_putLE(&w, packed, 8);
-    } else {
-        ix_putBytes(&w, r->student_no, r->student_no_len);
-    }
-    if (cjk) ix_cjkName(r, &w);
-    else ix_putBytes(&w, r->name, r->name_len);
+    int const same_school = ix_putCode(&w, r->school, r->school_len, b->school, &b->school_len);
+    int const same_county = ix_putCode(&w, r->county, r->county_len, b->county, &b->county_len);
+    int const sn_form = ix_putStudentNo(&w, r);
+    unsigned const cjk = ix_putName(&w, r);
+    flags[0] = (unsigned char)(r->sex | (r->has_id ? F0_HAS_ID : 0) | (next_line ? F0_NEXT_LINE : 0) |
+                               (same_school ? F0_SAME_SCHOOL : 0) | (same_county ? F0_SAME_COUNTY : 0) |
+                               (extra ? F0_EXTRA : 0));
+    flags[1] = (unsigned char)(sn_form | cjk << 2);
     b->out.len = (size_t)((char *)w.p - b->out.data);
     b->prev_line = r->line;
     b->n++;
@@ -325,6 +337,7 @@ int ix_decodeBlock(const char *raw, size_t len, ix_record *out, size_t max, char
         if (step == 0 || step > UINT64_MAX / 2 - line) return -1;
         line += step;
         r->line = line;
+        r->valid_id = NULL;
         r->source = (uint32_t)source;
         r->sex = f0 & F0_SEX;
         r->has_id = (f0 & F0_HAS_ID) != 0;

@@ -219,84 +219,129 @@ static void ix_putHeader(unsigned char *h, const ix_writeSpec *spec, const ix_se
 #undef PUT64
 }
 
-xj_error ix_write(const ix_writeSpec *spec, xj_status *st)
-{
-    RETURN_ERROR_IF(spec->records > IX_MAX_RECORDS, st, XJ_ERR_LIMIT, "more than %u records for one index",
-                    IX_MAX_RECORDS);
-    void *meta = NULL;
-    size_t meta_len = 0;
-    xj_error const merr = ix_metaFrame(spec, &meta, &meta_len);
-    RETURN_ERROR_IF(merr, st, merr, "out of memory writing the index");
+struct ix_writer {
+    char *path, *tmp;
+    ix_out o;
+    ix_secEntry payload;   /* the PAYLOAD section, written first, as blocks come */
+};
 
-    size_t const plen = strlen(spec->path);
-    char *const tmp = xj_malloc(plen + 32);
-    if (tmp == NULL) {
-        xj_free(meta);
+void ix_writerAbort(ix_writer *w)
+{
+    if (w == NULL) return;
+    if (w->o.fd >= 0) close(w->o.fd);
+    if (w->tmp) unlink(w->tmp);
+    buf_free(&w->o.buf);
+    xj_free(w->tmp);
+    xj_free(w->path);
+    xj_free(w);
+}
+
+xj_error ix_writerOpen(const char *path, ix_writer **out, xj_status *st)
+{
+    *out = NULL;
+    ix_writer *const w = xj_calloc(1, sizeof *w);
+    RETURN_ERROR_IF(w == NULL, st, XJ_ERR_NOMEM, "out of memory");
+    w->o.fd = -1;
+    size_t const plen = strlen(path);
+    w->path = xj_strndup(path, plen);
+    w->tmp = xj_malloc(plen + 32);
+    buf_init(&w->o.buf, 1u << 20);
+    if (!w->path || !w->tmp || buf_reserve(&w->o.buf, 1u << 20) != XJ_OK) {
+        xj_free(w->tmp);
+        w->tmp = NULL;
+        ix_writerAbort(w);
         return st_fail(st, XJ_ERR_NOMEM, "out of memory");
     }
-    snprintf(tmp, plen + 32, "%s.tmp%ld", spec->path, (long)getpid());
-    ix_out o = {.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
-    if (o.fd < 0) {
-        xj_error const e = st_fail(st, XJ_ERR_IO, "%s: cannot create: %m", tmp);
-        xj_free(tmp);
-        xj_free(meta);
+    w->o.buf.cap = 1u << 20;
+    snprintf(w->tmp, plen + 32, "%s.tmp%ld", path, (long)getpid());
+    w->o.fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (w->o.fd < 0) {
+        xj_error const e = st_fail(st, XJ_ERR_IO, "%s: cannot create: %m", w->tmp);
+        xj_free(w->tmp);
+        w->tmp = NULL;
+        ix_writerAbort(w);
         return e;
     }
-    XXH3_64bits_reset(&o.hash); /* the header placeholder is hashed into nothing, but the state must be valid */
-    buf_init(&o.buf, 1u << 20);
-    xj_error err = buf_reserve(&o.buf, 1u << 20);
-    o.buf.cap = 1u << 20;
+    XXH3_64bits_reset(&w->o.hash); /* the header placeholder is hashed into nothing, but the state must be valid */
+    static const unsigned char kHeader[IX_HEADER_BYTES];
+    ix_put(&w->o, kHeader, sizeof kHeader); /* rewritten at the end */
+    ix_beginSection(&w->o, &w->payload, IX_SEC_PAYLOAD);
+    *out = w;
+    return XJ_OK;
+}
 
+static xj_error ix_writeFailed(ix_writer *w, xj_status *st)
+{
+    errno = w->o.failed;
+    return st_fail(st, XJ_ERR_IO, "%s: cannot write the index: %m", w->path);
+}
+
+xj_error ix_writerPutBlock(ix_writer *w, const void *data, size_t len, xj_status *st)
+{
+    ix_put(&w->o, data, len);
+    return w->o.failed ? ix_writeFailed(w, st) : XJ_OK;
+}
+
+xj_error ix_writerFinish(ix_writer *w, const ix_writeSpec *spec, xj_status *st)
+{
+    ix_out *const o = &w->o;
     ix_secEntry sec[IX_MAX_SECTIONS];
     uint32_t n_sec = 0;
-    unsigned char header[IX_HEADER_BYTES] = {0};
-    if (!err) {
-        ix_put(&o, header, sizeof header); /* rewritten at the end */
-        ix_beginSection(&o, &sec[n_sec], IX_SEC_META);
-        ix_put(&o, meta, meta_len);
-        ix_endSection(&o, &sec[n_sec++]);
-        static const uint32_t kKeys[IX_KINDS] = {IX_SEC_KEYS_GB, IX_SEC_KEYS_OTHER, IX_SEC_KEYS_ATTR};
-        static const uint32_t kFence[IX_KINDS] = {IX_SEC_FENCE_GB, IX_SEC_FENCE_OTHER, IX_SEC_FENCE_ATTR};
-        for (int k = 0; k < IX_KINDS; k++) {
-            ix_putKeys(&o, &spec->keys[k], k, &sec[n_sec], &sec[n_sec + 1], kKeys[k], kFence[k]);
-            n_sec += 2;
-        }
-        ix_beginSection(&o, &sec[n_sec], IX_SEC_BLOCKS);
-        uint64_t off = 0;
-        for (size_t b = 0; b < spec->n_blocks; b++) {
-            ix_putU64(&o, off);
-            ix_putU32(&o, (uint32_t)spec->blocks[b].len);
-            ix_putU32(&o, spec->blocks[b].first);
-            ix_putU64(&o, spec->blocks[b].hash);
-            off += spec->blocks[b].len;
-        }
-        ix_endSection(&o, &sec[n_sec++]);
-        ix_beginSection(&o, &sec[n_sec], IX_SEC_PAYLOAD);
-        for (size_t b = 0; b < spec->n_blocks; b++) ix_put(&o, spec->blocks[b].data, spec->blocks[b].len);
-        ix_endSection(&o, &sec[n_sec++]);
-        ix_flush(&o);
-        ix_putHeader(header, spec, sec, n_sec);
-        if (!o.failed && pwrite(o.fd, header, sizeof header, 0) != (ssize_t)sizeof header) o.failed = errno ? errno : EIO;
-        if (!o.failed && fsync(o.fd) != 0) o.failed = errno;
+    ix_endSection(o, &w->payload);
+    sec[n_sec++] = w->payload;
+    uint64_t payload = 0;
+    for (size_t b = 0; b < spec->n_blocks; b++) payload += spec->blocks[b].len;
+    if (spec->records > IX_MAX_RECORDS || payload != w->payload.bytes) {
+        ix_writerAbort(w);
+        return spec->records > IX_MAX_RECORDS
+                   ? st_fail(st, XJ_ERR_LIMIT, "more than %u records for one index", IX_MAX_RECORDS)
+                   : st_fail(st, XJ_ERR_INTERNAL, "internal error: the block table does not match the blocks written");
     }
-    if (close(o.fd) != 0 && !o.failed) o.failed = errno;
-    buf_free(&o.buf);
-    xj_free(meta);
-    if (err) {
-        unlink(tmp);
-        xj_free(tmp);
+    void *meta = NULL;
+    size_t meta_len = 0;
+    if (ix_metaFrame(spec, &meta, &meta_len) != XJ_OK) {
+        ix_writerAbort(w);
         return st_fail(st, XJ_ERR_NOMEM, "out of memory writing the index");
     }
-    if (!o.failed && rename(tmp, spec->path) != 0) o.failed = errno;
-    if (o.failed) {
-        unlink(tmp);
-        xj_free(tmp);
-        errno = o.failed;
-        return st_fail(st, XJ_ERR_IO, "%s: cannot write the index: %m", spec->path);
+    ix_beginSection(o, &sec[n_sec], IX_SEC_META);
+    ix_put(o, meta, meta_len);
+    ix_endSection(o, &sec[n_sec++]);
+    xj_free(meta);
+    static const uint32_t kKeys[IX_KINDS] = {IX_SEC_KEYS_GB, IX_SEC_KEYS_OTHER, IX_SEC_KEYS_ATTR};
+    static const uint32_t kFence[IX_KINDS] = {IX_SEC_FENCE_GB, IX_SEC_FENCE_OTHER, IX_SEC_FENCE_ATTR};
+    for (int k = 0; k < IX_KINDS; k++) {
+        ix_putKeys(o, &spec->keys[k], k, &sec[n_sec], &sec[n_sec + 1], kKeys[k], kFence[k]);
+        n_sec += 2;
     }
-    xj_free(tmp);
+    ix_beginSection(o, &sec[n_sec], IX_SEC_BLOCKS);
+    uint64_t off = 0;
+    for (size_t b = 0; b < spec->n_blocks; b++) {
+        ix_putU64(o, off);
+        ix_putU32(o, (uint32_t)spec->blocks[b].len);
+        ix_putU32(o, spec->blocks[b].first);
+        ix_putU64(o, spec->blocks[b].hash);
+        off += spec->blocks[b].len;
+    }
+    ix_endSection(o, &sec[n_sec++]);
+    ix_flush(o);
+    unsigned char header[IX_HEADER_BYTES];
+    ix_putHeader(header, spec, sec, n_sec);
+    if (!o->failed && pwrite(o->fd, header, sizeof header, 0) != (ssize_t)sizeof header) o->failed = errno ? errno : EIO;
+    if (!o->failed && fsync(o->fd) != 0) o->failed = errno;
+    if (close(o->fd) != 0 && !o->failed) o->failed = errno;
+    o->fd = -1;
+    if (!o->failed && rename(w->tmp, w->path) != 0) o->failed = errno;
+    if (o->failed) {
+        xj_error const e = ix_writeFailed(w, st);
+        ix_writerAbort(w);
+        return e;
+    }
+    xj_free(w->tmp);
+    w->tmp = NULL;
+    const char *const path = w->path;
+    size_t const plen = strlen(path);
     /* make the rename itself durable */
-    char *const dir = xj_strndup(spec->path, plen);
+    char *const dir = xj_strndup(path, plen);
     if (dir) {
         char *const slash = strrchr(dir, '/');
         const char *const d = slash ? (slash == dir ? "/" : (*slash = '\0', dir)) : ".";
@@ -307,5 +352,6 @@ xj_error ix_write(const ix_writeSpec *spec, xj_status *st)
         }
         xj_free(dir);
     }
+    ix_writerAbort(w); /* nothing left to remove: frees */
     return XJ_OK;
 }

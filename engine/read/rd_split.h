@@ -50,6 +50,7 @@ typedef struct rd_chunk {
     uint64_t first_line;   /* line number of data[0] */
     uint64_t blank_lines;  /* blank lines skipped in this chunk */
     uint32_t source;       /* input index */
+    uint64_t seq;          /* chunks of a pass are numbered in input order from 0 (set by the pass's reader) */
     int unterminated;      /* the last record ends inside a quoted field at EOF */
 } rd_chunk;
 
