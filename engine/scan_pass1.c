@@ -69,6 +69,9 @@ xj_error sc_pass1Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk)
 {
     sc_input const *const in = &run->inputs[chunk->source];
     w->parse.fields.max_fields = in->schema.n_columns + 1;
+    /* one check of the whole chunk instead of one a record; when it fails,
+     * each record is checked and only the bad ones are rejected */
+    w->parse.text_checked = w->parse.gbk == NULL && ps_isCleanUtf8Bulk(chunk->data, chunk->len);
     w->blank += chunk->blank_lines;
     size_t const invalid_before = w->n_inv;
     for (size_t i = 0; i < chunk->n_overlong; i++) {

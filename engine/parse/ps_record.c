@@ -45,7 +45,7 @@ const char *ps_parseRecord(ps_worker *w, const ps_schema *schema, const char *re
         rec = w->decoded.data;
         n = w->decoded.len;
     }
-    if (!ps_isCleanUtf8(rec, n)) return "encoding";
+    if ((w->gbk || !w->text_checked) && !ps_isCleanUtf8(rec, n)) return "encoding";
     switch (ps_splitFields(&w->fields, rec, n, unterminated)) {
     case PS_FIELDS_OK: break;
     case PS_FIELDS_BAD_QUOTE: return "bad_quote";

@@ -24,6 +24,8 @@ typedef struct ps_worker {
     ps_fields fields;   /* field splitter and value arena */
     ps_decoder *gbk;    /* GB 18030 decoder, NULL for UTF-8 input */
     xj_buf decoded;     /* the record in UTF-8 when decoded */
+    int text_checked;   /* set by the caller: the records now parsed lie in text already
+                         * found clean UTF-8 (a whole chunk at once), so each needs no check */
 } ps_worker;
 
 /* `gbk`: decode records from GB 18030. XJ_ERR_NOMEM, or XJ_ERR_INPUT when the

@@ -16,6 +16,7 @@
  *    the line given by counting LFs before it; lines strictly increase;
  *  - a record still inside quotes is the last one and flagged unterminated;
  *  - the fast field splitter and libcsv agree on every record;
+ *  - the chunk-wide UTF-8 check agrees with the per-record one;
  *  - ps_parseRecord's verdict follows from encoding, split and schema; the
  *    view points at the schema's columns; ck_analyze gives facts in range;
  *  - a zstd input decodes to the same bytes and verdict as a one-shot
@@ -202,6 +203,7 @@ static void fz_record(fz_parse *p, const char *rec, size_t n, int unterminated)
     }
 
     int const clean = ps_isCleanUtf8(rec, n);
+    FZ_ASSERT(ps_isCleanUtf8Bulk(rec, n) == clean); /* the chunk-wide check answers the same */
     for (int k = 0; k < 2; k++) {
         ps_worker *const w = k ? &p->gbk : &p->utf8;
         w->fields.max_fields = max_fields;
@@ -380,6 +382,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (verdict == FZ_ZSTD_TOO_BIG) return 0; /* a bomb: the zst target covers those */
     }
     const char *const bytes = zstd ? (const char *)decoded : (const char *)data;
+    if (verdict == FZ_ZSTD_OK)
+        FZ_ASSERT(ps_isCleanUtf8Bulk(bytes, decoded_len) == ps_isCleanUtf8(bytes, decoded_len));
     fz_stream z = {0};
     if (verdict == FZ_ZSTD_OK && !lax) {
         int const bom = decoded_len >= 3 && memcmp(bytes, "\xEF\xBB\xBF", 3) == 0;
