@@ -42,22 +42,37 @@ static int id_allDigits(const char *s, size_t n)
     return 1;
 }
 
-/* [0-9]{17}[0-9X]: the shape every GB 11643 number has. */
-static int id_isGbShape(const char *s, size_t n)
+static const unsigned char kGbWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+static const char kGbChars[12] = "10X98765432"; /* by weighted sum mod 11 */
+
+/* [0-9]{17}[0-9X], the shape every GB 11643 number has: then its packed key
+ * (id_pack18) and the check character its 17 digits call for, from one
+ * pass over the digits (the scan does this for every record). */
+static int id_scanGb(const char *s, size_t n, uint64_t *packed, char *check)
 {
-    return n == 18 && id_allDigits(s, 17) && (id_isDigit(s[17]) || s[17] == 'X');
+    if (n != 18) return 0;
+    uint64_t v = 0;
+    unsigned sum = 0;
+    for (int i = 0; i < 17; i++) {
+        unsigned const d = (unsigned)((unsigned char)s[i] - '0');
+        if (d > 9) return 0;
+        v = v * 10 + d;
+        sum += kGbWeights[i] * d;
+    }
+    if (!id_isDigit(s[17]) && s[17] != 'X') return 0;
+    *packed = v * 11 + (s[17] == 'X' ? 10u : (uint64_t)(s[17] - '0'));
+    *check = kGbChars[sum % 11];
+    return 1;
 }
 
 char id_checkChar(const char d17[17])
 {
-    static const unsigned char kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-    static const char kChars[12] = "10X98765432";
     unsigned sum = 0;
     for (int i = 0; i < 17; i++) {
         if (!id_isDigit(d17[i])) return 0;
-        sum += kWeights[i] * (unsigned)(d17[i] - '0');
+        sum += kGbWeights[i] * (unsigned)(d17[i] - '0');
     }
-    return kChars[sum % 11];
+    return kGbChars[sum % 11];
 }
 
 uint64_t id_pack18(const char id18[18])
@@ -111,7 +126,7 @@ static uint32_t id_digitsValue(const char *s, size_t n)
 }
 
 /* Reasons REGION .. SEX_MISMATCH for a GB-shaped 18-char number. */
-static xj_idReason id_checkGb(const id_context *ctx, char type, const char *s,
+static xj_idReason id_checkGb(const id_context *ctx, char type, const char *s, char check,
                               int sex, uint32_t birth)
 {
     if (type == '9') {
@@ -129,7 +144,7 @@ static xj_idReason id_checkGb(const id_context *ctx, char type, const char *s,
     if (idBirth == 0 || idBirth < ID_BIRTH_MIN || idBirth > ctx->run_date)
         return XJ_ID_BIRTHDATE;
 
-    if (id_checkChar(s) != s[17]) return XJ_ID_CHECKSUM;
+    if (check != s[17]) return XJ_ID_CHECKSUM;
 
     if (birth != 0 && birth != idBirth) return XJ_ID_BIRTHDATE_MISMATCH;
 
@@ -181,10 +196,10 @@ id_result id_check(const id_context *ctx, char type, const char *num, size_t n,
         return r;
     }
 
-    if ((type == '1' || type == '9') && id_isGbShape(num, n)) {
+    char check;
+    if ((type == '1' || type == '9') && id_scanGb(num, n, &r.gb, &check)) {
         r.space = ID_KEY_GB;
-        r.gb = id_pack18(num);
-        r.reason = id_checkGb(ctx, type, num, sex, birth);
+        r.reason = id_checkGb(ctx, type, num, check, sex, birth);
         return r;
     }
 

@@ -44,6 +44,13 @@ size_t nm_normalizeId(const char *s, size_t n, char *out)
     size_t o = 0;
     size_t i = 0;
     while (i < n) {
+        unsigned char const c = in[i];
+        if (c < 0x80) { /* ASCII, nearly every byte of an ID: no decoding */
+            i++;
+            if (c == ' ' || (c >= 0x09 && c <= 0x0D)) continue;
+            out[o++] = c == 'x' ? 'X' : (char)c;
+            continue;
+        }
         uint32_t cp;
         size_t len = nm_decodeUtf8(in + i, n - i, &cp);
         if (len == 0) { /* not UTF-8: keep the byte, the number will fail `format` */
