@@ -3,7 +3,10 @@
  * goes to a temporary sibling that is fsync'd and renamed over the target,
  * so a reader sees the old index or the new one, never a mix.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -236,6 +239,29 @@ void ix_writerAbort(ix_writer *w)
     xj_free(w);
 }
 
+/* Removes `PATH.tmpPID` files that runs killed before they could clean up
+ * left next to the index (a live PID's file is another build's). */
+static void ix_removeStale(const char *path)
+{
+    const char *const slash = strrchr(path, '/');
+    const char *const base = slash ? slash + 1 : path;
+    size_t const dir_len = slash ? (size_t)(slash - path) + (slash == path) : 0;
+    char *const dir = xj_strndup(slash ? path : ".", slash ? dir_len : 1);
+    DIR *const d = dir ? opendir(dir) : NULL;
+    size_t const bn = strlen(base);
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+        const char *const rest = e->d_name + bn;
+        if (strncmp(e->d_name, base, bn) != 0 || strncmp(rest, ".tmp", 4) != 0) continue;
+        char *end = NULL;
+        long const pid = strtol(rest + 4, &end, 10);
+        if (end == rest + 4 || *end != '\0' || pid <= 0 || pid == (long)getpid()) continue;
+        if (kill((pid_t)pid, 0) == 0 || errno == EPERM) continue; /* still running */
+        unlinkat(dirfd(d), e->d_name, 0);
+    }
+    if (d) closedir(d);
+    xj_free(dir);
+}
+
 xj_error ix_writerOpen(const char *path, ix_writer **out, xj_status *st)
 {
     *out = NULL;
@@ -253,6 +279,7 @@ xj_error ix_writerOpen(const char *path, ix_writer **out, xj_status *st)
         return st_fail(st, XJ_ERR_NOMEM, "out of memory");
     }
     w->o.buf.cap = 1u << 20;
+    ix_removeStale(path);
     snprintf(w->tmp, plen + 32, "%s.tmp%ld", path, (long)getpid());
     w->o.fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (w->o.fd < 0) {
@@ -340,18 +367,19 @@ xj_error ix_writerFinish(ix_writer *w, const ix_writeSpec *spec, xj_status *st)
     w->tmp = NULL;
     const char *const path = w->path;
     size_t const plen = strlen(path);
-    /* make the rename itself durable */
+    /* make the rename itself durable; the index is complete either way,
+     * but a caller told "written" must be able to rely on it */
     char *const dir = xj_strndup(path, plen);
+    xj_error err = dir ? XJ_OK : st_fail(st, XJ_ERR_NOMEM, "out of memory");
     if (dir) {
         char *const slash = strrchr(dir, '/');
         const char *const d = slash ? (slash == dir ? "/" : (*slash = '\0', dir)) : ".";
         int const dfd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-            fsync(dfd);
-            close(dfd);
-        }
+        if (dfd < 0 || fsync(dfd) != 0)
+            err = st_fail(st, XJ_ERR_IO, "%s: written, but its directory %s could not be synced: %m", path, d);
+        if (dfd >= 0) close(dfd);
         xj_free(dir);
     }
     ix_writerAbort(w); /* nothing left to remove: frees */
-    return XJ_OK;
+    return err;
 }

@@ -17,6 +17,7 @@ usage: check_faults.py XJDEDUP SHIM INPUT WORKDIR
    run's temporary directory.
 3. SIGINT and SIGTERM at 10 points: exit 130 / 143 (0 when the run had
    already finished), OUTDIR old or new, no temporary left behind.
+4. The same for `xjdedup index build` (check_index).
 """
 import hashlib
 import os
@@ -56,6 +57,136 @@ def scan(xj, inp, out, env=None, force=False):
     return subprocess.run(cmd, capture_output=True, env=env, timeout=300)
 
 
+def injections(shim, call, work, run):
+    """Counts the calls of `call` in run(env), then yields (k, n, errno name,
+    env) failing the first, a middle and the last of them; None first when
+    the counting run itself failed."""
+    count_file = os.path.join(work, "count")
+    env = dict(os.environ, LD_PRELOAD=shim, XJ_FAIL_CALL=call, XJ_FAIL_AT="0", XJ_FAIL_COUNT=count_file)
+    if run(env).returncode != 0:
+        yield None
+        return
+    n = int(open(count_file).read())
+    for k in sorted({1, max(1, n // 2), n}) if n else []:
+        for err in ("ENOSPC", "EIO"):
+            yield k, n, err, dict(os.environ, LD_PRELOAD=shim, XJ_FAIL_CALL=call, XJ_FAIL_AT=str(k), XJ_FAIL_ERRNO=err)
+
+
+def judge(fails, what, p, prog, got, allowed_after_failure, want, must_detect):
+    """A run with an injected failure: exit 3 with a message naming `prog`
+    and the output in one of the allowed states, or (where the failing call
+    does not matter) exit 0 with the complete output."""
+    if p.returncode == 3:
+        if prog not in p.stderr:
+            fails.append(f"{what}: no message")
+        if got not in allowed_after_failure:
+            fails.append(f"{what}: a failed run left the output in another state")
+    elif p.returncode == 0:
+        if must_detect:
+            fails.append(f"{what}: the failure went unnoticed")
+        elif got != want:
+            fails.append(f"{what}: exit 0 but the output differs")
+    else:
+        fails.append(f"{what}: exit {p.returncode}: {p.stderr[-300:]!r}")
+
+
+def interrupt(cmd, delay, sig, env=None):
+    """Starts cmd, sends it `sig` after `delay` seconds; its exit status."""
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    time.sleep(delay)
+    p.send_signal(sig)
+    return p.wait()
+
+
+def file_digest(p):
+    return hashlib.sha256(open(p, "rb").read()).hexdigest() if os.path.exists(p) else None
+
+
+def index_build(xj, inp, out, env=None, force=False):
+    cmd = [xj, "index", "build", inp, "-o", out, "-q", "--run-date", "2026-11-28", "--threads", "2"]
+    if force:
+        cmd.append("--force")
+    env = dict(env or os.environ, SOURCE_DATE_EPOCH="1764288000")
+    return subprocess.run(cmd, capture_output=True, env=env, timeout=300)
+
+
+def check_index(xj, shim, inp, small, work, fails):
+    """4. The register index (its record blocks are written while the input
+    is read, the rest at the end): a failed write, pwrite, fsync, close or
+    rename exits 3 with a message and leaves the target as it was (absent,
+    or the old index) or, when only the rejects file failed after the
+    commit, the complete new one; never a torn file, never a temporary left
+    behind. SIGKILL leaves the old or the new index, and the next build
+    removes the dead run's temporary."""
+    d = os.path.join(work, "ix")
+    target = os.path.join(d, "reg.xji")
+    ref = os.path.join(work, "ref.xji")
+    old = os.path.join(work, "old.xji")
+    if index_build(xj, inp, ref).returncode != 0 or index_build(xj, small, old).returncode != 0:
+        fails.append("index: the clean builds failed")
+        return 0
+    want, old_digest = file_digest(ref), file_digest(old)
+
+    def reset(force):
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        if force:
+            shutil.copyfile(old, target)
+
+    def leftovers():
+        return [n for n in os.listdir(d) if n not in ("reg.xji", "reg.xji.rejects.csv")]
+
+    runs = 0
+    must_detect = {"write", "pwrite", "fsync", "rename"}
+    for call in ["write", "pwrite", "fsync", "close", "rename"]:
+        for force in (False, True):
+            reset(force)
+            for inj in injections(shim, call, work, lambda env: index_build(xj, inp, target, env, force)):
+                if inj is None:
+                    fails.append(f"index {call}: counting run failed")
+                    break
+                k, n, err, env = inj
+                reset(force)
+                p = index_build(xj, inp, target, env, force)
+                runs += 1
+                what = f"index {call} #{k}/{n} {err}{' over an old index' if force else ''}"
+                judge(fails, what, p, b"xjdedup index", file_digest(target),
+                      ((old_digest if force else None), want), want, call in must_detect)
+                if leftovers():
+                    fails.append(f"{what}: left {leftovers()}")
+    # SIGKILL during builds over an old index; the next build cleans up
+    build_cmd = [xj, "index", "build", inp, "-o", target, "-q", "--run-date", "2026-11-28", "--force", "--threads", "2"]
+    build_env = dict(os.environ, SOURCE_DATE_EPOCH="1764288000")
+    t0 = time.time()
+    index_build(xj, inp, os.path.join(work, "timing.xji"))
+    dur = max(time.time() - t0, 0.05)
+    rng = random.Random(11)
+    for i in range(10):
+        reset(True)
+        interrupt(build_cmd, dur * (i + rng.random()) / 10, signal.SIGKILL, build_env)
+        runs += 1
+        if file_digest(target) not in (old_digest, want):
+            fails.append(f"index SIGKILL #{i}: the index is neither the old nor the new one")
+        if index_build(xj, inp, target, force=True).returncode != 0:
+            fails.append(f"index SIGKILL #{i}: the next build failed")
+        elif file_digest(target) != want:
+            fails.append(f"index SIGKILL #{i}: the next build wrote a different index")
+        if leftovers():
+            fails.append(f"index SIGKILL #{i}: the next build left {leftovers()}")
+    # SIGINT / SIGTERM: 130 / 143 (0 if it had finished), old or new index, no temporary
+    for i, sig in enumerate([signal.SIGINT, signal.SIGTERM] * 3):
+        reset(True)
+        rc = interrupt(build_cmd, dur * (i + 0.5) / 6, sig, build_env)
+        runs += 1
+        if rc not in (0, 128 + sig):
+            fails.append(f"index signal {sig} #{i}: exit {rc}")
+        if file_digest(target) not in (old_digest, want):
+            fails.append(f"index signal {sig} #{i}: the index is neither the old nor the new one")
+        if leftovers():
+            fails.append(f"index signal {sig} #{i}: left {leftovers()}")
+    return runs
+
+
 def main():
     xj, shim, inp, work = sys.argv[1:5]
     shutil.rmtree(work, ignore_errors=True)
@@ -77,43 +208,27 @@ def main():
             shutil.rmtree(out, ignore_errors=True)
             if force:
                 shutil.copytree(ref, out)
-            count_file = os.path.join(work, "count")
-            env = dict(os.environ, LD_PRELOAD=shim, XJ_FAIL_CALL=call, XJ_FAIL_AT="0", XJ_FAIL_COUNT=count_file)
-            if scan(xj, inp, out, env, force).returncode != 0:
-                fails.append(f"{call}: counting run failed")
-                continue
-            n = int(open(count_file).read())
             before = digest(out)
-            points = sorted({1, max(1, n // 2), n}) if n else []
-            for k in points:
-                for err in ("ENOSPC", "EIO"):
-                    shutil.rmtree(out, ignore_errors=True)
-                    if force:
-                        shutil.copytree(ref, out)
-                    env = dict(os.environ, LD_PRELOAD=shim, XJ_FAIL_CALL=call, XJ_FAIL_AT=str(k), XJ_FAIL_ERRNO=err)
-                    p = scan(xj, inp, out, env, force)
-                    runs += 1
-                    what = f"{call} #{k}/{n} {err}{' --force' if force else ''}"
-                    got = digest(out)
-                    if p.returncode == 3:
-                        if b"xjdedup scan:" not in p.stderr:
-                            fails.append(f"{what}: no message")
-                        if got != (before if force else None):
-                            fails.append(f"{what}: OUTDIR changed after a failed run")
-                    elif p.returncode == 0:
-                        if call in must_detect:
-                            fails.append(f"{what}: the failure went unnoticed")
-                        elif got != want:
-                            fails.append(f"{what}: exit 0 but the output differs")
-                    else:
-                        fails.append(f"{what}: exit {p.returncode}: {p.stderr[-300:]!r}")
+            for inj in injections(shim, call, work, lambda env: scan(xj, inp, out, env, force)):
+                if inj is None:
+                    fails.append(f"{call}: counting run failed")
+                    break
+                k, n, err, env = inj
+                shutil.rmtree(out, ignore_errors=True)
+                if force:
+                    shutil.copytree(ref, out)
+                p = scan(xj, inp, out, env, force)
+                runs += 1
+                what = f"{call} #{k}/{n} {err}{' --force' if force else ''}"
+                judge(fails, what, p, b"xjdedup scan:", digest(out), ((before if force else None),), want,
+                      call in must_detect)
+                if temps(work):
+                    # only a cleanup failure may leave one; the next run must remove it
+                    if p.returncode != 0:
+                        fails.append(f"{what}: a failed run left {temps(work)}")
+                    scan(xj, inp, out, force=True)
                     if temps(work):
-                        # only a cleanup failure may leave one; the next run must remove it
-                        if p.returncode != 0:
-                            fails.append(f"{what}: a failed run left {temps(work)}")
-                        scan(xj, inp, out, force=True)
-                        if temps(work):
-                            fails.append(f"{what}: the next run did not remove {temps(work)}")
+                        fails.append(f"{what}: the next run did not remove {temps(work)}")
 
     # SIGKILL at points spread over a run that replaces an earlier result, on
     # an input large enough (300 000 generated rows) for the points to fall in
@@ -128,15 +243,12 @@ def main():
     scan(xj, inp, os.path.join(work, "timing"))
     dur = max(time.time() - t0, 0.05)
     out = os.path.join(work, "out")
+    scan_cmd = [xj, "scan", inp, "-o", out, "-q", "--run-date", "2026-11-28", "--force", "--threads", "2"]
     rng = random.Random(7)
     for i in range(20):
         shutil.rmtree(out, ignore_errors=True)
         shutil.copytree(ref, out)
-        cmd = [xj, "scan", inp, "-o", out, "-q", "--run-date", "2026-11-28", "--force"]
-        p = subprocess.Popen(cmd + ["--threads", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(dur * (i + rng.random()) / 20)
-        p.send_signal(signal.SIGKILL)
-        p.wait()
+        interrupt(scan_cmd, dur * (i + rng.random()) / 20, signal.SIGKILL)
         runs += 1
         if digest(out) != want:
             fails.append(f"SIGKILL #{i}: OUTDIR is neither the old nor the new result")
@@ -150,11 +262,7 @@ def main():
     for i, sig in enumerate([signal.SIGINT, signal.SIGTERM] * 5):
         shutil.rmtree(out, ignore_errors=True)
         shutil.copytree(ref, out)
-        cmd = [xj, "scan", inp, "-o", out, "-q", "--run-date", "2026-11-28", "--force", "--threads", "2"]
-        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(dur * (i + 0.5) / 10)
-        p.send_signal(sig)
-        rc = p.wait()
+        rc = interrupt(scan_cmd, dur * (i + 0.5) / 10, sig)
         runs += 1
         if rc not in (0, 128 + sig):
             fails.append(f"signal {sig} #{i}: exit {rc}")
@@ -162,6 +270,7 @@ def main():
             fails.append(f"signal {sig} #{i}: OUTDIR is neither the old nor the new result")
         if temps(work):
             fails.append(f"signal {sig} #{i}: left {temps(work)}")
+    runs += check_index(xj, shim, os.path.join(work, "pop.csv"), sys.argv[3], work, fails)
     for f in fails:
         print("FAIL", f)
     print(f"{runs} fault runs, {len(fails)} failures")

@@ -3,7 +3,8 @@
  * function fail, the cheapest way to prove "disk full" and I/O errors are
  * handled (the idea of jq's inject_errors.c).
  *
- *   XJ_FAIL_CALL   write | close | fsync | syncfs | openat | mkdirat | renameat | renameat2
+ *   XJ_FAIL_CALL   write | pwrite | close | fsync | syncfs | openat | mkdirat | rename |
+ *                  renameat | renameat2
  *   XJ_FAIL_AT     k: the k-th call (1-based) fails; 0 = only count
  *   XJ_FAIL_ERRNO  ENOSPC (default) or EIO
  *   XJ_FAIL_COUNT  a file: the number of calls made is written there at exit
@@ -56,6 +57,8 @@ typedef int (*openat_fn)(int, const char *, int, ...);
 typedef int (*mkdirat_fn)(int, const char *, mode_t);
 typedef int (*renameat_fn)(int, const char *, int, const char *);
 typedef int (*renameat2_fn)(int, const char *, int, const char *, unsigned);
+typedef ssize_t (*pwrite_fn)(int, const void *, size_t, off_t);
+typedef int (*rename_fn)(const char *, const char *);
 #define REAL(name, type) type const real = (type)dlsym(RTLD_NEXT, name)
 
 ssize_t write(int fd, const void *buf, size_t n)
@@ -64,6 +67,13 @@ ssize_t write(int fd, const void *buf, size_t n)
     /* standard error stays usable, so the failure can be reported */
     if (fd != STDERR_FILENO && inject_now("write")) return errno = g_errno, -1;
     return real(fd, buf, n);
+}
+
+ssize_t pwrite(int fd, const void *buf, size_t n, off_t at)
+{
+    REAL("pwrite", pwrite_fn);
+    if (inject_now("pwrite")) return errno = g_errno, -1;
+    return real(fd, buf, n, at);
 }
 
 int close(int fd)
@@ -109,6 +119,13 @@ int mkdirat(int dirfd, const char *path, mode_t mode)
     REAL("mkdirat", mkdirat_fn);
     if (inject_now("mkdirat")) return errno = g_errno, -1;
     return real(dirfd, path, mode);
+}
+
+int rename(const char *p, const char *q)
+{
+    REAL("rename", rename_fn);
+    if (inject_now("rename")) return errno = g_errno, -1;
+    return real(p, q);
 }
 
 int renameat(int a, const char *p, int b, const char *q)
