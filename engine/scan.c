@@ -234,6 +234,8 @@ void sc_runFree(sc_run *run)
         xj_free(w->rej);
         ar_free(&w->arena);
         buf_free(&w->tail);
+        xj_free(w->anchors);
+        xj_free(w->anchor_runs);
     }
     xj_free(run->workers);
     for (size_t i = 0; run->inputs && i < run->n_inputs; i++) {

@@ -3,11 +3,13 @@
  *
  * A scan is two passes over the inputs with grouping between them:
  *   pass 1 (scan_pass1.c): read → split → parse → normalize → check, keeping
- *          only keys, invalid-ID references and rejects (~16 bytes a record);
+ *          only keys, invalid-ID references, rejects and anchors (~18 bytes
+ *          a record);
  *   group  (grp_keys.c):   runs of equal keys become groups;
- *   pass 2 (scan_pass2.c): re-read the inputs and gather the full fields of
- *          the few flagged records; decide scope/keeper/hints (grp_decide.c)
- *          and hand the rows to emit.
+ *   pass 2 (scan_pass2.c, scan_fetch.c): read back the few flagged records
+ *          (only their stretches, for plain files) and gather their full
+ *          fields; decide scope/keeper/hints (grp_decide.c) and hand the
+ *          rows to emit.
  * Stages talk through the plain structs below, not through globals.
  */
 #ifndef XJ_SCAN_INTERNAL_H
@@ -57,6 +59,20 @@ typedef struct sc_invalid {
     uint8_t reason;           /* xj_idReason */
 } sc_invalid;
 
+/* Where pass 2 can find records again without reading the whole input:
+ * every SC_ANCHOR_EVERY-th record of a plain file, with the bytes from it to
+ * the next anchor (or to its chunk's end). */
+#define SC_ANCHOR_EVERY 16
+typedef struct sc_anchor {
+    uint64_t ref;             /* the record the stretch starts with */
+    uint64_t offset, end;     /* the stretch's bytes in the file */
+} sc_anchor;
+
+typedef struct sc_anchorRun { /* one chunk's anchors in a worker's list */
+    uint64_t seq;
+    size_t first, n;
+} sc_anchorRun;
+
 /* One worker thread's state; workers share nothing while a pass runs. */
 typedef struct sc_worker {
     ps_worker parse;          /* field splitting and decoding */
@@ -74,6 +90,10 @@ typedef struct sc_worker {
     uint64_t unknown_types;   /* id_type values treated as 1 */
     xj_arena arena;           /* reject raws, pass-2 strings, other_schools */
     xj_buf tail;              /* pass 2: one record's output columns */
+    sc_anchor *anchors;       /* pass 1: this worker's chunks' anchors */
+    size_t n_anchors, cap_anchors;
+    sc_anchorRun *anchor_runs;
+    size_t n_anchor_runs, cap_anchor_runs;
     struct ixb_worker *ixb;   /* index build only: payload blocks being made */
     xj_status st;             /* first error of this worker */
 } sc_worker;
@@ -84,6 +104,8 @@ typedef struct sc_input {
     ps_schema schema;         /* this file's columns */
     int *col_for_out;         /* per output column: this file's column or -1 */
     em_input facts;           /* name, sizes, hash for summary.json */
+    int plain;                /* a regular, uncompressed file: pass 1 keeps anchors */
+    int rereadable;           /* plain, and cut without gaps: pass 2 may read stretches of it */
 } sc_input;
 
 typedef struct sc_run {
@@ -141,8 +163,19 @@ typedef xj_error (*sc_chunkFn)(sc_run *run, sc_worker *w, const rd_chunk *chunk)
  * inputs[].schema and run->cols) and records the inputs' sizes and hashes. */
 xj_error sc_forEachChunk(sc_run *run, int first_pass, sc_chunkFn fn, const char *stage);
 
+/* The worker of the calling OpenMP thread (the only one without OpenMP). */
+sc_worker *sc_thisWorker(sc_run *run);
+/* The first worker's error, copied to the run's status (XJ_OK if none). */
+xj_error sc_workersError(sc_run *run);
+
 xj_error sc_pass1Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk);
 xj_error sc_pass2Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk);
+/* The flagged records flagged[pos .. end) among a chunk's records (those not
+ * in it are skipped by line), gathered into run->gathered. */
+xj_error sc_gatherChunk(sc_run *run, sc_worker *w, const rd_chunk *chunk, size_t pos, size_t end);
+/* Pass 2 for plain files (scan_fetch.c): reads back only the anchored
+ * stretches that hold flagged records, in parallel. */
+xj_error sc_fetchPass(sc_run *run);
 
 /* Between the passes: group the key tables, list the flagged refs. */
 xj_error sc_group(sc_run *run);

@@ -65,6 +65,36 @@ static size_t sc_rawLen(const char *rec, size_t n)
     return n && rec[n - 1] == '\r' ? n - 1 : n;
 }
 
+/* The chunk's anchors for pass 2 (sc_anchor), filed under its seq. */
+static xj_error sc_addAnchors(sc_worker *w, const rd_chunk *chunk)
+{
+    size_t const n = (chunk->n_recs + SC_ANCHOR_EVERY - 1) / SC_ANCHOR_EVERY;
+    if (w->n_anchors + n > w->cap_anchors) {
+        size_t const ncap = (w->n_anchors + n) * 2;
+        sc_anchor *const grown = xj_reallocArray(w->anchors, ncap, sizeof *grown);
+        RETURN_ERROR_IF(grown == NULL, &w->st, XJ_ERR_NOMEM, "out of memory");
+        w->anchors = grown;
+        w->cap_anchors = ncap;
+    }
+    if (w->n_anchor_runs == w->cap_anchor_runs) {
+        size_t const ncap = w->cap_anchor_runs ? w->cap_anchor_runs * 2 : 64;
+        sc_anchorRun *const grown = xj_reallocArray(w->anchor_runs, ncap, sizeof *grown);
+        RETURN_ERROR_IF(grown == NULL, &w->st, XJ_ERR_NOMEM, "out of memory");
+        w->anchor_runs = grown;
+        w->cap_anchor_runs = ncap;
+    }
+    w->anchor_runs[w->n_anchor_runs++] = (sc_anchorRun){chunk->seq, w->n_anchors, n};
+    for (size_t i = 0; i < chunk->n_recs; i += SC_ANCHOR_EVERY) {
+        size_t const next = i + SC_ANCHOR_EVERY;
+        w->anchors[w->n_anchors++] = (sc_anchor){
+            gk_ref(chunk->source, chunk->first_line + chunk->recs[i].line_delta),
+            chunk->offset + chunk->recs[i].start,
+            chunk->offset + (next < chunk->n_recs ? chunk->recs[next].start : chunk->len),
+        };
+    }
+    return XJ_OK;
+}
+
 xj_error sc_pass1Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk)
 {
     sc_input const *const in = &run->inputs[chunk->source];
@@ -73,6 +103,7 @@ xj_error sc_pass1Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk)
      * each record is checked and only the bad ones are rejected */
     w->parse.text_checked = w->parse.gbk == NULL && ps_isCleanUtf8Bulk(chunk->data, chunk->len);
     w->blank += chunk->blank_lines;
+    if (in->plain && run->ixb == NULL && chunk->n_recs) FORWARD_IF_ERROR(sc_addAnchors(w, chunk));
     size_t const invalid_before = w->n_inv;
     for (size_t i = 0; i < chunk->n_overlong; i++) {
         rd_overlong const *const o = &chunk->overlong[i];

@@ -4,10 +4,13 @@
  * hand the rows to emit.
  *
  * Only flagged records (members of a group, or invalid IDs: a few percent)
- * are parsed again in full; a chunk with no flagged line is skipped after a
- * binary search. The second read sees the same bytes as the first (files are
- * reopened, standard input is replayed from its spool); a file that changed
- * in between is reported, not trusted.
+ * are parsed again in full. Plain files are read back only where flagged
+ * records lie (scan_fetch.c); other inputs are read again whole, a chunk with
+ * no flagged line skipped after a binary search. The second read sees the
+ * same bytes as the first (files are reopened, standard input is replayed
+ * from its spool); a file that changed in between so that a flagged record
+ * is missing, moved or no longer parses is reported, not trusted
+ * (tests/pipeline/test_changed.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -114,31 +117,45 @@ static xj_error sc_gather(sc_run *run, sc_worker *w, const sc_input *in, const p
     return XJ_OK;
 }
 
-xj_error sc_pass2Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk)
+/* Flagged record `ref`, found again at rec[0..n): parsed and gathered into
+ * `slot`. A record that no longer parses means the file changed. */
+static xj_error sc_gatherOne(sc_run *run, sc_worker *w, const sc_input *in, const char *rec, size_t n,
+                             int unterminated, uint64_t ref, gr_record *slot)
 {
-    if (chunk->n_recs == 0) return XJ_OK;
+    ps_view v;
+    ck_facts f;
+    const char *reject = ps_parseRecord(&w->parse, &in->schema, rec, n, unterminated, &v);
+    if (reject == NULL) reject = ck_analyze(&run->idctx, &v, &w->ck, &f);
+    RETURN_ERROR_IF(reject != NULL, &w->st, XJ_ERR_INPUT,
+                    "%s: line %llu changed while it was being scanned; run again on a stable copy", in->path,
+                    (unsigned long long)gk_refLine(ref));
+    return sc_gather(run, w, in, &v, &f, ref, slot);
+}
+
+xj_error sc_gatherChunk(sc_run *run, sc_worker *w, const rd_chunk *chunk, size_t pos, size_t end)
+{
     sc_input const *const in = &run->inputs[chunk->source];
     w->parse.fields.max_fields = in->schema.n_columns + 1;
-    uint64_t const last_line = chunk->first_line + chunk->recs[chunk->n_recs - 1].line_delta;
-    size_t pos = sc_lowerBound(run->flagged, run->n_flagged, gk_ref(chunk->source, chunk->first_line));
-    size_t const end = sc_lowerBound(run->flagged, run->n_flagged, gk_ref(chunk->source, last_line + 1));
+    w->parse.text_checked = 0; /* few records: each checks its own */
     for (size_t i = 0; i < chunk->n_recs && pos < end; i++) {
         rd_record const r = chunk->recs[i];
         uint64_t const ref = gk_ref(chunk->source, chunk->first_line + r.line_delta);
         if (run->flagged[pos] != ref) continue;
-        const char *const rec = chunk->data + r.start;
         int const unterminated = chunk->unterminated && i + 1 == chunk->n_recs;
-        ps_view v;
-        ck_facts f;
-        const char *reject = ps_parseRecord(&w->parse, &in->schema, rec, r.end - r.start, unterminated, &v);
-        if (reject == NULL) reject = ck_analyze(&run->idctx, &v, &w->ck, &f);
-        RETURN_ERROR_IF(reject != NULL, &w->st, XJ_ERR_INPUT,
-                        "%s: line %llu changed while it was being scanned; run again on a stable copy", in->path,
-                        (unsigned long long)gk_refLine(ref));
-        FORWARD_IF_ERROR(sc_gather(run, w, in, &v, &f, ref, &run->gathered[pos]));
+        FORWARD_IF_ERROR(sc_gatherOne(run, w, in, chunk->data + r.start, r.end - r.start, unterminated, ref,
+                                      &run->gathered[pos]));
         pos++;
     }
     return XJ_OK;
+}
+
+xj_error sc_pass2Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk)
+{
+    if (chunk->n_recs == 0) return XJ_OK;
+    uint64_t const last_line = chunk->first_line + chunk->recs[chunk->n_recs - 1].line_delta;
+    size_t const pos = sc_lowerBound(run->flagged, run->n_flagged, gk_ref(chunk->source, chunk->first_line));
+    size_t const end = sc_lowerBound(run->flagged, run->n_flagged, gk_ref(chunk->source, last_line + 1));
+    return sc_gatherChunk(run, w, chunk, pos, end);
 }
 
 /* For each output column, the column of input `in` that holds it. */
@@ -160,7 +177,12 @@ xj_error sc_gatherPass(sc_run *run)
     FORWARD_IF_ERROR(sc_mapOutputColumns(run));
     run->n_gathered = run->n_flagged;
     if (run->n_flagged == 0) return XJ_OK;
-    FORWARD_IF_ERROR(sc_forEachChunk(run, 0, sc_pass2Chunk, "gathering"));
+    int rereadable = 1;
+    for (size_t i = 0; i < run->n_inputs; i++) rereadable &= run->inputs[i].rereadable;
+    /* plain files: only the stretches around flagged records, in parallel;
+     * otherwise (zstd, standard input, an overlong record) read all again */
+    if (rereadable) FORWARD_IF_ERROR(sc_fetchPass(run));
+    else FORWARD_IF_ERROR(sc_forEachChunk(run, 0, sc_pass2Chunk, "gathering"));
     for (size_t i = 0; i < run->n_flagged; i++) {
         RETURN_ERROR_IF(run->gathered[i].ref != run->flagged[i], &run->scan->st, XJ_ERR_INPUT,
                         "%s: line %llu was not found again on the second read; the input changed during the scan",

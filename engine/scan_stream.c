@@ -197,6 +197,7 @@ static xj_error sc_readInput(sc_reader *r, size_t i, xj_buf *raw, xj_buf *text)
     if (!err) err = rd_readHeader(sp, raw, &found, &r->st);
     if (!err && !found) err = st_fail(&r->st, XJ_ERR_INPUT, "%s: the file is empty: it has no header row", in->path);
     if (!err && r->first_pass) err = sc_mapHeader(r, i, raw, text);
+    if (!err && r->first_pass) in->plain = rd_isPlainFile(in->rd); /* before any chunk reaches a worker */
     for (int done = 0; !err && !done;) {
         sc_reclaim(r->q, sp);
         rd_chunk c;
@@ -220,6 +221,7 @@ static xj_error sc_readInput(sc_reader *r, size_t i, xj_buf *raw, xj_buf *text)
         err = sc_reportProgress(r);
     }
     sc_reclaim(r->q, sp);
+    if (r->first_pass) in->rereadable = !err && in->plain && sp && rd_splitterContiguous(sp);
     rd_splitterFree(sp);
     if (in->rd && r->first_pass) {
         in->facts.bytes = rd_rawBytes(in->rd);
@@ -249,13 +251,26 @@ static void *sc_readerMain(void *arg)
 
 /* ---- the pass ---- */
 
-static void sc_work(sc_run *run, sc_queue *q, sc_chunkFn fn)
+sc_worker *sc_thisWorker(sc_run *run)
 {
     int tid = 0;
 #ifdef _OPENMP
     tid = omp_get_thread_num();
 #endif
-    sc_worker *const w = &run->workers[tid];
+    return &run->workers[tid];
+}
+
+xj_error sc_workersError(sc_run *run)
+{
+    for (int t = 0; t < run->n_workers; t++)
+        if (run->workers[t].st.code != XJ_OK)
+            return st_fail(&run->scan->st, run->workers[t].st.code, "%s", run->workers[t].st.message);
+    return XJ_OK;
+}
+
+static void sc_work(sc_run *run, sc_queue *q, sc_chunkFn fn)
+{
+    sc_worker *const w = sc_thisWorker(run);
     rd_chunk c;
     while (sc_queuePop(q, &c)) {
         if (w->st.code == XJ_OK) {
@@ -308,8 +323,7 @@ xj_error sc_forEachChunk(sc_run *run, int first_pass, sc_chunkFn fn, const char 
     }
     /* the reader's error first (it names file and line), then the workers' */
     if (!err && r.st.code != XJ_OK) err = st_fail(st, r.st.code, "%s", r.st.message);
-    for (int t = 0; t < run->n_workers && !err; t++)
-        if (run->workers[t].st.code != XJ_OK) err = st_fail(st, run->workers[t].st.code, "%s", run->workers[t].st.message);
+    if (!err) err = sc_workersError(run);
     for (size_t k = 0; k < q.count; k++) rd_chunkFree(&q.slots[(q.head + k) % q.cap]);
     for (size_t k = 0; k < q.n_spare; k++) rd_chunkFree(&q.spare[k]);
     pthread_cond_destroy(&q.changed);

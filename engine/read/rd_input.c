@@ -295,6 +295,8 @@ uint64_t rd_rawBytes(const rd_input *in) { return in->raw_bytes; }
 uint64_t rd_decodedBytes(const rd_input *in) { return in->decoded_bytes; }
 uint64_t rd_sizeHint(const rd_input *in) { return in->size_hint; }
 
+int rd_isPlainFile(const rd_input *in) { return !in->is_stdin && !in->is_zstd && in->size_hint > 0; }
+
 void rd_hashHex(const rd_input *in, char out[33])
 {
     XXH128_hash_t const h = XXH3_128bits_digest(in->hash);

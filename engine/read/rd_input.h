@@ -37,6 +37,9 @@ const char *rd_name(const rd_input *in);      /* base name, "-" for stdin */
 uint64_t rd_rawBytes(const rd_input *in);     /* bytes read from the file (first pass) */
 uint64_t rd_decodedBytes(const rd_input *in); /* bytes after decompression (first pass) */
 uint64_t rd_sizeHint(const rd_input *in);     /* on-disk size, 0 if unknown */
+/* A regular file read as it is (not standard input, not zstd): its decoded
+ * offsets are file offsets, so parts of it can be read again with pread. */
+int rd_isPlainFile(const rd_input *in);
 /* XXH3-128 of the raw bytes of the first pass, as 32 hex digits + NUL. */
 void rd_hashHex(const rd_input *in, char out[33]);
 

@@ -35,6 +35,8 @@ struct rd_splitter {
     int skipping;          /* discarding the rest of an overlong record */
     int eof;               /* the input is exhausted */
     int started;           /* the BOM check has been done */
+    uint64_t base;         /* stream offset of cur.data[0] */
+    int cut;               /* an overlong record was cut out: offsets no longer match the stream */
     rd_chunk spare[SP_SPARES]; /* used chunks whose buffers can be reused */
     size_t n_spare;
 };
@@ -237,6 +239,7 @@ static xj_error sp_cutOverlong(rd_splitter *sp, xj_status *st)
     RETURN_ERROR_IF(raw == NULL, st, XJ_ERR_NOMEM, "out of memory");
     c->overlong[c->n_overlong++] = (rd_overlong){sp->rec_line, raw, XJ_MAX_RECORD};
     sp->skipping = 1;
+    sp->cut = 1;
     /* sp->line already counts the LFs scanned so far; rescan only the rest */
     size_t const scanned = sp->scan;
     memmove(c->data + sp->rec_start, c->data + scanned, sp->filled - scanned);
@@ -276,6 +279,7 @@ static xj_error sp_fill(rd_splitter *sp, xj_status *st)
         if (sp->filled >= 3 && memcmp(c->data, "\xEF\xBB\xBF", 3) == 0) {
             memmove(c->data, c->data + 3, sp->filled - 3);
             sp->filled -= 3;
+            sp->base = 3;
         }
     }
     return XJ_OK;
@@ -372,6 +376,8 @@ xj_error rd_nextChunk(rd_splitter *sp, rd_chunk *chunk, int *done, xj_status *st
     chunk->len = sp->rec_start;
     chunk->first_line = sp->chunk_line;
     chunk->source = sp->source;
+    chunk->offset = sp->base;
+    sp->base += sp->rec_start;
 
     memset(c, 0, sizeof *c);
     c->data = fresh;
@@ -383,4 +389,31 @@ xj_error rd_nextChunk(rd_splitter *sp, rd_chunk *chunk, int *done, xj_status *st
     sp->rec_start = 0;
     sp->chunk_line = sp->rec_line;
     return XJ_OK;
+}
+
+int rd_splitterContiguous(const rd_splitter *sp)
+{
+    return !sp->cut;
+}
+
+xj_error rd_splitRange(const char *data, size_t len, uint64_t first_line, rd_chunk *out, xj_status *st)
+{
+    /* a splitter whose whole input is `data`, already read */
+    rd_splitter sp = {.target = len, .filled = len, .eof = 1, .started = 1};
+    sp.line = sp.rec_line = sp.chunk_line = first_line;
+    sp.cur.data = (char *)data; /* only read: sp_scan and sp_pushRecord do not write it */
+    sp.cur.cap = len;
+    sp.cur.recs = out->recs;
+    sp.cur.cap_recs = out->cap_recs;
+    for (size_t i = 0; i < out->n_overlong; i++) xj_free(out->overlong[i].raw);
+    xj_free(out->overlong);
+    xj_error err = sp_scan(&sp, st);
+    if (!err && sp.rec_start < len) {
+        sp.cur.unterminated = sp.in_quote;
+        err = sp_pushRecord(&sp, len, st);
+    }
+    *out = sp.cur;
+    out->len = len;
+    out->first_line = first_line;
+    return err;
 }

@@ -51,6 +51,8 @@ typedef struct rd_chunk {
     uint64_t blank_lines;  /* blank lines skipped in this chunk */
     uint32_t source;       /* input index */
     uint64_t seq;          /* chunks of a pass are numbered in input order from 0 (set by the pass's reader) */
+    uint64_t offset;       /* where data[0] is in the decoded stream; valid while the input has had no
+                            * overlong record (rd_splitterContiguous) */
     int unterminated;      /* the last record ends inside a quoted field at EOF */
 } rd_chunk;
 
@@ -71,5 +73,16 @@ void rd_recycleChunk(rd_splitter *sp, rd_chunk *c);
 
 /* The next chunk; *done = 1 (and an empty chunk) at the end of the input. */
 xj_error rd_nextChunk(rd_splitter *sp, rd_chunk *chunk, int *done, xj_status *st);
+
+/* 1 while every chunk so far is its stretch of the stream byte for byte
+ * (no overlong record was cut out), so chunk offsets can be read again. */
+int rd_splitterContiguous(const rd_splitter *sp);
+
+/* Splits data[0..len), which starts at a record boundary on line
+ * first_line and ends at one (or at the end of the input), into out's
+ * records exactly as the streaming splitter does; out->data points at data
+ * (not owned: clear it before rd_chunkFree); out->recs is reused. Records
+ * over XJ_MAX_RECORD come back in out->overlong. */
+xj_error rd_splitRange(const char *data, size_t len, uint64_t first_line, rd_chunk *out, xj_status *st);
 
 #endif
