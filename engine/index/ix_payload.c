@@ -53,6 +53,27 @@ static int ix_isDigit(char c)
     return c >= '0' && c <= '9';
 }
 
+/* memcmp(a, b, n) == 0 for the short values compared once a record (codes,
+ * an ID) without a library call: 8-byte loads at 0, 8 and n - 8 cover
+ * 8..24 bytes. */
+static inline uint64_t ix_load8(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static inline int ix_sameBytes(const char *a, const char *b, uint32_t n)
+{
+    if (n >= 8 && n <= 24)
+        return ix_load8(a) == ix_load8(b) && ix_load8(a + n - 8) == ix_load8(b + n - 8) &&
+               (n <= 16 || ix_load8(a + 8) == ix_load8(b + 8));
+    if (n > 24) return memcmp(a, b, n) == 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (a[i] != b[i]) return 0;
+    return 1;
+}
+
 /* A YYYYMMDD date as ((year - 1990) x 12 + month - 1) x 31 + day: two
  * varint bytes up to 2033, exact for any month 1-12 and day 1-31; 0 for no
  * date; -1 for what this cannot hold (the record then stores its dates as
@@ -101,8 +122,8 @@ static int ix_putStudentNo(ix_w *w, const ix_record *r)
         seq = seq * 10 + (uint64_t)(s[i] - '0');
     }
     if (!ix_isDigit(s[18]) && s[18] != 'X') goto bytes;
-    if (s[0] == 'G' && date == r->birth && r->county_len == 6 && memcmp(s + 1, r->county, 6) == 0 &&
-        ((r->valid_id && memcmp(s + 1, r->valid_id, 18) == 0) || id_checkChar(s + 1) == s[18])) {
+    if (s[0] == 'G' && date == r->birth && r->county_len == 6 && ix_sameBytes(s + 1, r->county, 6) &&
+        ((r->valid_id && ix_sameBytes(s + 1, r->valid_id, 18)) || id_checkChar(s + 1) == s[18])) {
         ix_putLE(w, seq, 2);
         return SN_COMPACT_G;
     }
@@ -142,7 +163,7 @@ bytes:
  * written and remembered. */
 static int ix_putCode(ix_w *w, const char *s, uint32_t n, char *prev, uint32_t *prev_len)
 {
-    if (*prev_len == n && memcmp(prev, s, n) == 0) return 1;
+    if (*prev_len == n && ix_sameBytes(prev, s, n)) return 1;
     ix_putBytes(w, s, n);
     *prev_len = n < 48 ? n : IX_NO_CODE;
     if (n < 48) memcpy(prev, s, n);
