@@ -99,11 +99,13 @@ static int gk_cmpEntry(const void *pa, const void *pb, void *arg)
     return ra < rb ? -1 : ra > rb;
 }
 
-/* Orders entries by (key, ref). LSD radix sort on the key words, 16 bits a
- * pass, skipping passes whose digit is the same everywhere (the top bits of
- * packed IDs); then each run of equal keys — a group, usually 2 or 3
- * entries — is put in ref order, so the result does not depend on which
- * worker added what. */
+/* Orders entries by (key, ref). LSD radix sort on the key words, skipping
+ * passes whose digit is the same everywhere; then each run of equal keys —
+ * a group, usually 2 or 3 entries — is put in ref order, so the result does
+ * not depend on which worker added what. Digits are 16 bits for large
+ * shards and 11 bits for small ones: a pass costs its bucket count twice
+ * (clearing, prefix sums) plus the entries, and a shard of a 5M-row scan
+ * holds ~20,000 entries, which 65,536 buckets would dwarf. */
 static int gk_sort(uint64_t *v, size_t n, size_t stride)
 {
     size_t const bytes = stride * sizeof *v;
@@ -111,8 +113,11 @@ static int gk_sort(uint64_t *v, size_t n, size_t stride)
         qsort_r(v, n, bytes, gk_cmpEntry, &stride);
         return 0;
     }
+    unsigned const bits = n < ((size_t)1 << 17) ? 11 : 16;
+    size_t const buckets = (size_t)1 << bits;
+    uint64_t const mask = buckets - 1;
     uint64_t *tmp = xj_mallocArray(n, bytes);
-    size_t *count = xj_mallocArray(65536, sizeof *count);
+    size_t *count = xj_mallocArray(buckets, sizeof *count);
     if (tmp == NULL || count == NULL) {
         xj_free(tmp);
         xj_free(count);
@@ -120,19 +125,19 @@ static int gk_sort(uint64_t *v, size_t n, size_t stride)
     }
     uint64_t *src = v, *dst = tmp;
     for (size_t w = stride - 1; w-- > 0;) { /* least significant key word first */
-        for (unsigned shift = 0; shift < 64; shift += 16) {
-            memset(count, 0, 65536 * sizeof *count);
-            for (size_t i = 0; i < n; i++) count[(src[i * stride + w] >> shift) & 0xFFFF]++;
-            if (count[(src[w] >> shift) & 0xFFFF] == n) continue;
+        for (unsigned shift = 0; shift < 64; shift += bits) {
+            memset(count, 0, buckets * sizeof *count);
+            for (size_t i = 0; i < n; i++) count[(src[i * stride + w] >> shift) & mask]++;
+            if (count[(src[w] >> shift) & mask] == n) continue;
             size_t sum = 0;
-            for (size_t d = 0; d < 65536; d++) {
+            for (size_t d = 0; d < buckets; d++) {
                 size_t const c = count[d];
                 count[d] = sum;
                 sum += c;
             }
             for (size_t i = 0; i < n; i++) {
                 uint64_t const *const e = src + i * stride;
-                memcpy(dst + count[(e[w] >> shift) & 0xFFFF]++ * stride, e, bytes);
+                memcpy(dst + count[(e[w] >> shift) & mask]++ * stride, e, bytes);
             }
             uint64_t *const t = src;
             src = dst;
