@@ -53,6 +53,27 @@ static int ix_isDigit(char c)
     return c >= '0' && c <= '9';
 }
 
+/* Digits only: what the decoder needs of a compact number's region and
+ * sequence, checked even when the caller vouches for the ID, so a wrong
+ * promise costs a larger form, never an undecodable block. */
+static int ix_allDigits(const char *s, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!ix_isDigit(s[i])) return 0;
+    return 1;
+}
+
+/* The value of n digits, or UINT64_MAX when one is not a digit. */
+static uint64_t ix_digitsValue(const char *s, int n)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++) {
+        if (!ix_isDigit(s[i])) return UINT64_MAX;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    return v;
+}
+
 /* memcmp(a, b, n) == 0 for the short values compared once a record (codes,
  * an ID) without a library call: 8-byte loads at 0, 8 and n - 8 cover
  * 8..24 bytes. */
@@ -108,6 +129,14 @@ static int ix_putStudentNo(ix_w *w, const ix_record *r)
 {
     const char *const s = r->student_no;
     if (r->student_no_len != 19) goto bytes;
+    /* the common case: G + the record's own valid ID (the caller vouches
+     * for its check character), region = county, date = birth date */
+    if (r->valid_id && s[0] == 'G' && r->county_len == 6 && ix_sameBytes(s + 1, r->valid_id, 18) &&
+        ix_sameBytes(s + 1, r->county, 6) && ix_allDigits(s + 1, 6) && ix_allDigits(s + 15, 3) &&
+        ix_digitsValue(s + 7, 8) == r->birth) {
+        ix_putLE(w, (uint64_t)(s[15] - '0') * 100 + (uint64_t)(s[16] - '0') * 10 + (uint64_t)(s[17] - '0'), 2);
+        return SN_COMPACT_G;
+    }
     uint64_t region = 0, date = 0, seq = 0;
     for (int i = 1; i <= 6; i++) {
         if (!ix_isDigit(s[i])) goto bytes;
@@ -123,7 +152,7 @@ static int ix_putStudentNo(ix_w *w, const ix_record *r)
     }
     if (!ix_isDigit(s[18]) && s[18] != 'X') goto bytes;
     if (s[0] == 'G' && date == r->birth && r->county_len == 6 && ix_sameBytes(s + 1, r->county, 6) &&
-        ((r->valid_id && ix_sameBytes(s + 1, r->valid_id, 18)) || id_checkChar(s + 1) == s[18])) {
+        id_checkChar(s + 1) == s[18]) {
         ix_putLE(w, seq, 2);
         return SN_COMPACT_G;
     }
@@ -202,8 +231,8 @@ xj_error ix_encodeRecord(ix_blockBuilder *b, const ix_record *r)
     if (r->source != b->source || r->line <= b->prev_line || r->sex > 3 || r->has_id > 1) return XJ_ERR_INTERNAL;
     /* fixed parts take at most 2 + 10 + 3 + 2 x 10 + 9 bytes, each string
      * a varint length more than its bytes */
-    FORWARD_IF_ERROR(buf_reserve(&b->out, b->out.len + 64 + (size_t)r->student_no_len + r->name_len +
-                                              r->school_len + r->county_len));
+    size_t const need = b->out.len + 64 + (size_t)r->student_no_len + r->name_len + r->school_len + r->county_len;
+    if (need > b->out.cap) FORWARD_IF_ERROR(buf_reserve(&b->out, need));
     unsigned char *const flags = (unsigned char *)b->out.data + b->out.len; /* filled last */
     ix_w w = {flags + 2};
     int const next_line = r->line == b->prev_line + 1;

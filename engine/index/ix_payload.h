@@ -60,7 +60,7 @@ typedef struct ix_record {
     const char *school, *county, *student_no, *name;  /* not NUL-terminated */
     uint32_t school_len, county_len, student_no_len, name_len;
     /* encoding only, may be NULL: the record's ID when it is a valid GB
-     * 11643 number (18 characters), which spares rechecking the check
+     * 11643 number (18 characters), which spares recomputing the check
      * character of a student number `G` + that ID */
     const char *valid_id;
 } ix_record;

@@ -90,7 +90,9 @@ static ix_record tp_record(tp_text *t, const ix_record *prev, uint64_t line)
         s[18] = id_checkChar(s + 1);
         if (s[18] == 0) s[18] = '0';
         if (!tp_rand(6)) s[18] = s[18] == '0' ? '1' : '0'; /* a wrong check character */
-        else if (tp_rand(2)) r.valid_id = s + 1; /* the caller vouches for the check character */
+        else if (tp_rand(2))
+            r.valid_id = s + 1; /* the caller vouches for the check character (region and date are
+                                 * still checked: they may hold a letter, or differ from the birth date) */
         r.student_no_len = 19;
         break;
     case 2: /* another letter + 17 digits + [0-9X] */
