@@ -305,29 +305,38 @@ static xj_error ixb_keys(sc_run *run, const ixb_plan *p, gk_table *extra, ix_key
 {
     xj_status *const st = &run->scan->st;
     int const nw = run->n_workers;
-    gk_table **const tabs = xj_calloc((size_t)nw + 1, sizeof *tabs);
-    gk_vec *const shards = xj_calloc(GK_SHARDS, sizeof *shards);
+    size_t const n_tabs = (size_t)nw + 1;
+    gk_table **const tabs = xj_calloc(n_tabs, sizeof *tabs);
     size_t *const offset = xj_calloc(GK_SHARDS + 1, sizeof *offset);
-    xj_error err = tabs && shards && offset ? XJ_OK : st_fail(st, XJ_ERR_NOMEM, "out of memory");
+    xj_error err = tabs && offset ? XJ_OK : st_fail(st, XJ_ERR_NOMEM, "out of memory");
     for (int kind = 0; kind < IX_KINDS && !err; kind++) {
         for (int t = 0; t < nw; t++)
             tabs[t] = kind == GD_KEY_GB ? &run->workers[t].gb : kind == GD_KEY_OTHER_ID ? &run->workers[t].other
                                                                                        : &run->workers[t].attr;
         tabs[nw] = &extra[kind];
         size_t const stride = kind == GD_KEY_GB ? 2 : 3; /* uint64_t words of a gk entry */
-        err = gk_sortShards(tabs, (size_t)nw + 1, nw, shards, st);
-        if (err) break;
-        for (unsigned sh = 0; sh < GK_SHARDS; sh++) offset[sh + 1] = offset[sh] + shards[sh].n;
+        /* each shard's place in the section is known before it is sorted */
+        for (unsigned sh = 0; sh < GK_SHARDS; sh++) {
+            offset[sh + 1] = offset[sh];
+            for (size_t t = 0; t < n_tabs; t++) offset[sh + 1] += tabs[t]->shard[sh].n;
+        }
         size_t const n = offset[GK_SHARDS];
         ix_keyList *const k = &out[kind];
         k->entries = xj_mallocArray(n ? n : 1, ix_entryBytes(kind));
         k->fence = xj_mallocArray(n ? ix_fenceCount(n) : 1, ix_entryBytes(kind) - 4);
         if (!k->entries || !k->fence) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
-#pragma omp parallel for schedule(dynamic, 4) num_threads(nw)
+        int failed = 0;
+        /* sort a shard and lay it out at once, while it is in cache */
+#pragma omp parallel for schedule(dynamic, 4) num_threads(nw) reduction(| : failed)
         for (int sh = 0; sh < (int)GK_SHARDS; sh++) {
-            const uint64_t *const v = shards[sh].v;
-            size_t const base = offset[sh], m = shards[sh].n;
-            for (size_t i = 0; !err && i < m;) {
+            gk_vec sorted;
+            if (err || gk_sortShard(tabs, n_tabs, (unsigned)sh, &sorted) != 0) {
+                failed = 1;
+                continue;
+            }
+            const uint64_t *const v = sorted.v;
+            size_t const base = offset[sh], m = sorted.n;
+            for (size_t i = 0; i < m;) {
                 const uint64_t *const key = v + i * stride;
                 size_t j = i;
                 for (; j < m && v[j * stride] == key[0] && (stride == 2 || v[j * stride + 1] == key[1]); j++) {
@@ -340,14 +349,12 @@ static xj_error ixb_keys(sc_run *run, const ixb_plan *p, gk_table *extra, ix_key
                           kind == GD_KEY_GB ? ixb_cmpNarrow : ixb_cmpWide);
                 i = j;
             }
-            if (!err) ix_setFences(k, kind, base, base + m);
-            xj_free(shards[sh].v);
-            shards[sh] = (gk_vec){0};
+            ix_setFences(k, kind, base, base + m);
+            xj_free(sorted.v);
         }
+        if (!err && failed) err = st_fail(st, XJ_ERR_NOMEM, "out of memory sorting keys");
         k->n = err ? 0 : n;
     }
-    for (unsigned sh = 0; shards && sh < GK_SHARDS; sh++) xj_free(shards[sh].v);
-    xj_free(shards);
     xj_free(offset);
     xj_free(tabs);
     return err;

@@ -243,25 +243,13 @@ static void gk_groupShard(gk_table *const *tables, size_t n_tables, unsigned s, 
     xj_free(all);
 }
 
-xj_error gk_sortShards(gk_table *const *tables, size_t n_tables, int threads, gk_vec out[GK_SHARDS], xj_status *st)
+int gk_sortShard(gk_table *const *tables, size_t n_tables, unsigned s, gk_vec *out)
 {
-    int failed = 0;
-    (void)threads;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) reduction(| : failed)
-    for (int s = 0; s < (int)GK_SHARDS; s++) {
-        uint64_t *all;
-        size_t total;
-        failed |= gk_gatherShard(tables, n_tables, (unsigned)s, 1, &all, &total) != 0;
-        out[s] = (gk_vec){all, total, total};
-    }
-    if (failed) {
-        for (unsigned s = 0; s < GK_SHARDS; s++) {
-            xj_free(out[s].v);
-            out[s] = (gk_vec){0};
-        }
-        return st_fail(st, XJ_ERR_NOMEM, "out of memory sorting keys");
-    }
-    return XJ_OK;
+    uint64_t *all;
+    size_t total;
+    int const failed = gk_gatherShard(tables, n_tables, s, 1, &all, &total);
+    *out = (gk_vec){all, total, total};
+    return failed;
 }
 
 xj_error gk_findGroups(gk_table *const *tables, size_t n_tables, size_t min_members, int need_no_id, int threads,

@@ -96,10 +96,12 @@ void gk_groupsFree(gk_groups *gs);
 xj_error gk_findGroups(gk_table *const *tables, size_t n_tables, size_t min_members, int need_no_id, int threads,
                        gk_groups *out, xj_status *st);
 
-/* Every entry of the tables (all narrow or all wide; consumed), shard by
- * shard, sorted by (key, ref): out[s] holds shard s's entries, the same
- * stride as the tables. The register index is written from these: all keys,
- * not just groups, without a group record per key. */
-xj_error gk_sortShards(gk_table *const *tables, size_t n_tables, int threads, gk_vec out[GK_SHARDS], xj_status *st);
+/* Shard s of every table (all narrow or all wide; consumed), sorted by
+ * (key, ref) into *out (the tables' stride; NULL when the shard is empty).
+ * The register index is written from these: all keys, not just groups,
+ * without a group record per key; each shard is laid out while it is still
+ * in cache. Shards may be sorted by different threads at once. -1 when
+ * memory runs out. */
+int gk_sortShard(gk_table *const *tables, size_t n_tables, unsigned s, gk_vec *out);
 
 #endif
