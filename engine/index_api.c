@@ -6,9 +6,6 @@
  */
 #include <string.h>
 
-#define XXH_STATIC_LINKING_ONLY
-#include <xxhash.h>
-
 #include "ck_record.h"
 #include "grp_decide.h"
 #include "grp_keys.h"
@@ -184,17 +181,15 @@ xj_error xj_index_checkRecord(xj_index *h, const xj_recordIn *rec, uint32_t run_
     if (f.id_res.space == ID_KEY_GB) {
         FORWARD_IF_ERROR(xi_collect(h, GD_KEY_GB, 0, f.id_res.gb, 0, matches, cap, &n));
     } else if (f.id_res.space == ID_KEY_OTHER) {
-        size_t const len = gk_otherIdKeyText(h->keytext, f.id_type, f.id, f.id_len);
-        XXH128_hash_t const k = XXH3_128bits(h->keytext, len);
-        FORWARD_IF_ERROR(xi_collect(h, GD_KEY_OTHER_ID, k.high64, k.low64, 0, matches, cap, &n));
+        gk_key const k = gk_otherIdKey(h->keytext, f.id_type, f.id, f.id_len);
+        FORWARD_IF_ERROR(xi_collect(h, GD_KEY_OTHER_ID, k.hi, k.lo, 0, matches, cap, &n));
     }
     if (f.id_len == 0) { /* attribute duplicates are about records without an ID */
         xj_error const err = ck_name(&v, &h->ck);
         RETURN_ERROR_IF(err, &h->st, err, "name: cannot be normalized");
-        size_t const len = gk_attrKeyText(h->keytext, h->ck.name.data ? h->ck.name.data : "", h->ck.name.len,
-                                          f.sex, f.birth);
-        XXH128_hash_t const k = XXH3_128bits(h->keytext, len);
-        FORWARD_IF_ERROR(xi_collect(h, GD_KEY_ATTR, k.high64, k.low64, 1, matches, cap, &n));
+        gk_key const k = gk_attrKey(h->keytext, h->ck.name.data ? h->ck.name.data : "", h->ck.name.len, f.sex,
+                                    f.birth);
+        FORWARD_IF_ERROR(xi_collect(h, GD_KEY_ATTR, k.hi, k.lo, 1, matches, cap, &n));
     }
     *n_matches = n;
     return XJ_OK;

@@ -75,13 +75,7 @@ typedef struct ixb_state {
 
 static xj_error ixb_push(ixb_blocks *b, const ixb_block *blk)
 {
-    if (b->n == b->cap) {
-        size_t const ncap = b->cap ? b->cap * 2 : 16;
-        ixb_block *const grown = xj_reallocArray(b->v, ncap, sizeof *grown);
-        if (grown == NULL) return XJ_ERR_NOMEM;
-        b->v = grown;
-        b->cap = ncap;
-    }
+    if (xj_growArray(&b->v, &b->cap, b->n + 1, sizeof *b->v, 16) != 0) return XJ_ERR_NOMEM;
     b->v[b->n++] = *blk;
     return XJ_OK;
 }
@@ -130,15 +124,8 @@ static xj_error ixb_chunkDone(ixb_state *s, uint64_t seq, ixb_blocks *blocks, xj
 {
     xj_error err = XJ_OK;
     pthread_mutex_lock(&s->mu);
-    if (s->n_pending == s->cap_pending) {
-        size_t const ncap = s->cap_pending ? s->cap_pending * 2 : 16;
-        ixb_pending *const grown = xj_reallocArray(s->pending, ncap, sizeof *grown);
-        if (grown == NULL) err = XJ_ERR_NOMEM;
-        else {
-            s->pending = grown;
-            s->cap_pending = ncap;
-        }
-    }
+    if (xj_growArray(&s->pending, &s->cap_pending, s->n_pending + 1, sizeof *s->pending, 16) != 0)
+        err = XJ_ERR_NOMEM;
     if (err) {
         pthread_mutex_unlock(&s->mu);
         ixb_blocksFree(blocks);
@@ -263,10 +250,7 @@ static xj_error ixb_init(sc_run *run, ixb_state *s, const char *path)
  * flag, not part of the number); the record is an entry's last 4 bytes. */
 static int ixb_cmpRecAt(const unsigned char *x, const unsigned char *y)
 {
-    uint32_t const a = ((uint32_t)x[0] | (uint32_t)x[1] << 8 | (uint32_t)x[2] << 16 | (uint32_t)x[3] << 24) &
-                       ~IX_REC_HAS_ID;
-    uint32_t const b = ((uint32_t)y[0] | (uint32_t)y[1] << 8 | (uint32_t)y[2] << 16 | (uint32_t)y[3] << 24) &
-                       ~IX_REC_HAS_ID;
+    uint32_t const a = (uint32_t)ix_loadLE(x, 4) & ~IX_REC_HAS_ID, b = (uint32_t)ix_loadLE(y, 4) & ~IX_REC_HAS_ID;
     return a < b ? -1 : a > b;
 }
 
@@ -311,8 +295,7 @@ static xj_error ixb_keys(sc_run *run, const ixb_plan *p, gk_table *extra, ix_key
     xj_error err = tabs && offset ? XJ_OK : st_fail(st, XJ_ERR_NOMEM, "out of memory");
     for (int kind = 0; kind < IX_KINDS && !err; kind++) {
         for (int t = 0; t < nw; t++)
-            tabs[t] = kind == GD_KEY_GB ? &run->workers[t].gb : kind == GD_KEY_OTHER_ID ? &run->workers[t].other
-                                                                                       : &run->workers[t].attr;
+            tabs[t] = sc_keyTable(&run->workers[t], kind);
         tabs[nw] = &extra[kind];
         size_t const stride = kind == GD_KEY_GB ? 2 : 3; /* uint64_t words of a gk entry */
         /* each shard's place in the section is known before it is sorted */
@@ -560,11 +543,9 @@ static xj_error ixb_readRemovals(const char *path, ixb_removals *out, xj_status 
         while (a < n && (line[a] == ' ' || line[a] == '\t')) a++;
         while (n > a && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t')) n--;
         if (n == a) continue;
-        if (out->n == cap) {
-            cap = cap ? cap * 2 : 256;
-            char **const grown = xj_reallocArray(out->v, cap, sizeof *grown);
-            if (grown == NULL) { err = XJ_ERR_NOMEM; break; }
-            out->v = grown;
+        if (xj_growArray(&out->v, &cap, out->n + 1, sizeof *out->v, 256) != 0) {
+            err = XJ_ERR_NOMEM;
+            break;
         }
         if ((out->v[out->n] = xj_strndup(line + a, n - a)) == NULL) { err = XJ_ERR_NOMEM; break; }
         out->n++;

@@ -197,7 +197,7 @@ static int sc_defaultThreads(void)
 #endif
 }
 
-xj_error sc_workersInit(sc_run *run)
+static xj_error sc_workersInit(sc_run *run)
 {
     xj_status *const st = &run->scan->st;
     run->workers = xj_calloc((size_t)run->n_workers, sizeof *run->workers);

@@ -36,13 +36,7 @@ typedef struct sc_hits {
 
 static xj_error sc_pushHit(sc_hits *h, uint32_t rec)
 {
-    if (h->n == h->cap) {
-        size_t const ncap = h->cap ? h->cap * 2 : 1024;
-        uint32_t *const grown = xj_reallocArray(h->recs, ncap, sizeof *grown);
-        if (grown == NULL) return XJ_ERR_NOMEM;
-        h->recs = grown;
-        h->cap = ncap;
-    }
+    if (xj_growArray(&h->recs, &h->cap, h->n + 1, sizeof *h->recs, 1024) != 0) return XJ_ERR_NOMEM;
     h->recs[h->n++] = rec;
     return XJ_OK;
 }
@@ -87,8 +81,7 @@ xj_error sc_groupAgainst(sc_run *run)
     xj_error err = XJ_OK;
     for (int kind = 0; kind < 3 && !err; kind++) {
         for (int t = 0; t < nw; t++)
-            tabs[t] = kind == GD_KEY_GB ? &run->workers[t].gb : kind == GD_KEY_OTHER_ID ? &run->workers[t].other
-                                                                                       : &run->workers[t].attr;
+            tabs[t] = sc_keyTable(&run->workers[t], kind);
         err = gk_findGroups(tabs, (size_t)nw, 1, 0, nw, &keys[kind], st);
         if (err) break;
         hit_first[kind] = xj_mallocArray(keys[kind].n + 1, sizeof **hit_first);
@@ -204,6 +197,8 @@ xj_error sc_appendRegister(sc_run *run)
     memcpy(grown + run->n_flagged, run->reg_recs, run->n_reg * sizeof *grown);
     run->gathered = grown;
     run->n_gathered = run->n_flagged + run->n_reg;
+    xj_free(run->reg_recs); /* moved: the gathered records are the one copy */
+    run->reg_recs = NULL;
     return XJ_OK;
 }
 
@@ -216,6 +211,22 @@ static xj_error sc_appendMatch(xj_buf *b, const gr_record *r)
     FORWARD_IF_ERROR(buf_appendByte(b, '@'));
     FORWARD_IF_ERROR(buf_append(b, r->school, r->school_len));
     if (r->reg_reason != XJ_ID_OK) FORWARD_IF_ERROR(buf_printf(b, "(%s)", xj_idReasonName(r->reg_reason)));
+    return XJ_OK;
+}
+
+/* `row` with the register_matches cell (CSV, maybe empty) put in front of
+ * its input columns. */
+static xj_error sc_withMatches(em_row row, const xj_buf *cell, xj_arena *arena, em_row *out)
+{
+    char *const tail = ar_alloc(arena, cell->len + row.tail_len + 2);
+    if (tail == NULL) return XJ_ERR_NOMEM;
+    tail[0] = ',';
+    if (cell->len) memcpy(tail + 1, cell->data, cell->len);
+    memcpy(tail + 1 + cell->len, row.tail, row.tail_len);
+    tail[1 + cell->len + row.tail_len] = '\0';
+    *out = row;
+    out->tail = tail;
+    out->tail_len = (uint32_t)(1 + cell->len + row.tail_len);
     return XJ_OK;
 }
 
@@ -249,39 +260,15 @@ xj_error sc_againstRows(sc_run *run, em_row *rows, size_t *n_rows, xj_arena *are
             for (uint32_t i = 0; i < grp->n && !err; i++) {
                 em_row const row = rows[at + grp->first + i];
                 if (row.source >= n_batch) continue;
-                char *const tail = ar_alloc(arena, cell.len + row.tail_len + 2);
-                if (tail == NULL) {
-                    err = XJ_ERR_NOMEM;
-                    break;
-                }
-                tail[0] = ',';
-                if (cell.len) memcpy(tail + 1, cell.data, cell.len);
-                memcpy(tail + 1 + cell.len, row.tail, row.tail_len);
-                tail[1 + cell.len + row.tail_len] = '\0';
-                rows[kept] = row;
-                rows[kept].tail = tail;
-                rows[kept].tail_len = (uint32_t)(1 + cell.len + row.tail_len);
+                err = sc_withMatches(row, &cell, arena, &rows[kept++]);
                 with_matches += matches.len != 0;
-                kept++;
             }
         }
         at += gs->n_refs;
     }
-    for (size_t i = at; i < *n_rows && !err; i++) { /* invalid IDs: no matches column value */
-        em_row const row = rows[i];
-        char *const tail = ar_alloc(arena, row.tail_len + 2);
-        if (tail == NULL) {
-            err = XJ_ERR_NOMEM;
-            break;
-        }
-        tail[0] = ',';
-        memcpy(tail + 1, row.tail, row.tail_len);
-        tail[1 + row.tail_len] = '\0';
-        rows[kept] = row;
-        rows[kept].tail = tail;
-        rows[kept].tail_len = row.tail_len + 1;
-        kept++;
-    }
+    buf_clear(&cell);
+    for (size_t i = at; i < *n_rows && !err; i++) /* invalid IDs: an empty matches cell */
+        err = sc_withMatches(rows[i], &cell, arena, &rows[kept++]);
     buf_free(&matches);
     buf_free(&cell);
     RETURN_ERROR_IF(err == XJ_ERR_INTERNAL, st, err, "internal error: a register member was not decoded");

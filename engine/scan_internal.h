@@ -98,6 +98,12 @@ typedef struct sc_worker {
     xj_status st;             /* first error of this worker */
 } sc_worker;
 
+/* A worker's key table of one gd_keyKind: GB IDs, other IDs, attributes. */
+static inline gk_table *sc_keyTable(sc_worker *w, int kind)
+{
+    return kind == GD_KEY_GB ? &w->gb : kind == GD_KEY_OTHER_ID ? &w->other : &w->attr;
+}
+
 typedef struct sc_input {
     const char *path;         /* as given */
     rd_input *rd;             /* open stream (kept between passes for stdin) */

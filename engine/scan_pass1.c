@@ -4,9 +4,6 @@
  * keys (in the worker's sharded tables), an invalid-ID reference, or a reject
  * with its raw bytes. Nothing here depends on other chunks.
  */
-#define XXH_STATIC_LINKING_ONLY
-#include <xxhash.h>
-
 #include <string.h>
 
 #include "scan_internal.h"
@@ -15,13 +12,7 @@
 static xj_error sc_addReject(sc_worker *w, uint32_t source, uint64_t line, const char *error, const char *raw,
                              size_t n)
 {
-    if (w->n_rej == w->cap_rej) {
-        size_t const ncap = w->cap_rej ? w->cap_rej * 2 : 64;
-        em_reject *const grown = xj_reallocArray(w->rej, ncap, sizeof *grown);
-        if (grown == NULL) return XJ_ERR_NOMEM;
-        w->rej = grown;
-        w->cap_rej = ncap;
-    }
+    if (xj_growArray(&w->rej, &w->cap_rej, w->n_rej + 1, sizeof *w->rej, 64) != 0) return XJ_ERR_NOMEM;
     char *const copy = ar_strndup(&w->arena, raw, n);
     if (copy == NULL) return XJ_ERR_NOMEM;
     w->rej[w->n_rej++] = (em_reject){error, copy, line, n, source};
@@ -30,13 +21,7 @@ static xj_error sc_addReject(sc_worker *w, uint32_t source, uint64_t line, const
 
 static xj_error sc_addInvalid(sc_worker *w, uint64_t ref, xj_idReason reason)
 {
-    if (w->n_inv == w->cap_inv) {
-        size_t const ncap = w->cap_inv ? w->cap_inv * 2 : 256;
-        sc_invalid *const grown = xj_reallocArray(w->inv, ncap, sizeof *grown);
-        if (grown == NULL) return XJ_ERR_NOMEM;
-        w->inv = grown;
-        w->cap_inv = ncap;
-    }
+    if (xj_growArray(&w->inv, &w->cap_inv, w->n_inv + 1, sizeof *w->inv, 256) != 0) return XJ_ERR_NOMEM;
     w->inv[w->n_inv++] = (sc_invalid){ref, (uint8_t)reason};
     return XJ_OK;
 }
@@ -47,16 +32,14 @@ static xj_error sc_addKeys(sc_run *run, sc_worker *w, const ps_view *v, const ck
     if (f->id_res.space == ID_KEY_GB) {
         FORWARD_IF_ERROR(gk_add(&w->gb, 0, f->id_res.gb, ref));
     } else if (f->id_res.space == ID_KEY_OTHER) {
-        size_t const n = gk_otherIdKeyText(w->keytext, f->id_type, f->id, f->id_len);
-        XXH128_hash_t const h = XXH3_128bits(w->keytext, n);
-        FORWARD_IF_ERROR(gk_add(&w->other, h.high64, h.low64, ref));
+        gk_key const k = gk_otherIdKey(w->keytext, f->id_type, f->id, f->id_len);
+        FORWARD_IF_ERROR(gk_add(&w->other, k.hi, k.lo, ref));
     }
     int const has_id = f->id_len != 0;
     if (has_id && run->scan->attr_scope != XJ_ATTR_MIXED) return XJ_OK;
     FORWARD_IF_ERROR(ck_name(v, &w->ck));
-    size_t const n = gk_attrKeyText(w->keytext, w->ck.name.data, w->ck.name.len, f->sex, f->birth);
-    XXH128_hash_t const h = XXH3_128bits(w->keytext, n);
-    return gk_add(&w->attr, h.high64, h.low64, ref | (has_id ? GK_HAS_ID : 0));
+    gk_key const k = gk_attrKey(w->keytext, w->ck.name.data, w->ck.name.len, f->sex, f->birth);
+    return gk_add(&w->attr, k.hi, k.lo, ref | (has_id ? GK_HAS_ID : 0));
 }
 
 /* Raw bytes of a record for rejects.csv: without the CR of a CRLF end. */
@@ -69,20 +52,10 @@ static size_t sc_rawLen(const char *rec, size_t n)
 static xj_error sc_addAnchors(sc_worker *w, const rd_chunk *chunk)
 {
     size_t const n = (chunk->n_recs + SC_ANCHOR_EVERY - 1) / SC_ANCHOR_EVERY;
-    if (w->n_anchors + n > w->cap_anchors) {
-        size_t const ncap = (w->n_anchors + n) * 2;
-        sc_anchor *const grown = xj_reallocArray(w->anchors, ncap, sizeof *grown);
-        RETURN_ERROR_IF(grown == NULL, &w->st, XJ_ERR_NOMEM, "out of memory");
-        w->anchors = grown;
-        w->cap_anchors = ncap;
-    }
-    if (w->n_anchor_runs == w->cap_anchor_runs) {
-        size_t const ncap = w->cap_anchor_runs ? w->cap_anchor_runs * 2 : 64;
-        sc_anchorRun *const grown = xj_reallocArray(w->anchor_runs, ncap, sizeof *grown);
-        RETURN_ERROR_IF(grown == NULL, &w->st, XJ_ERR_NOMEM, "out of memory");
-        w->anchor_runs = grown;
-        w->cap_anchor_runs = ncap;
-    }
+    RETURN_ERROR_IF(xj_growArray(&w->anchors, &w->cap_anchors, w->n_anchors + n, sizeof *w->anchors, 4096) != 0 ||
+                        xj_growArray(&w->anchor_runs, &w->cap_anchor_runs, w->n_anchor_runs + 1,
+                                     sizeof *w->anchor_runs, 64) != 0,
+                    &w->st, XJ_ERR_NOMEM, "out of memory");
     w->anchor_runs[w->n_anchor_runs++] = (sc_anchorRun){chunk->seq, w->n_anchors, n};
     for (size_t i = 0; i < chunk->n_recs; i += SC_ANCHOR_EVERY) {
         size_t const next = i + SC_ANCHOR_EVERY;

@@ -33,8 +33,7 @@ xj_error sc_group(sc_run *run)
     xj_error err = XJ_OK;
     for (int kind = 0; kind < 3 && !err; kind++) {
         for (int t = 0; t < nw; t++)
-            tabs[t] = kind == GD_KEY_GB ? &run->workers[t].gb : kind == GD_KEY_OTHER_ID ? &run->workers[t].other
-                                                                                       : &run->workers[t].attr;
+            tabs[t] = sc_keyTable(&run->workers[t], kind);
         int const need_no_id = kind == GD_KEY_ATTR && run->scan->attr_scope == XJ_ATTR_MIXED;
         err = gk_findGroups(tabs, (size_t)nw, 2, need_no_id, nw, &run->groups[kind], st);
     }

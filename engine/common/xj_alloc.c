@@ -76,3 +76,20 @@ void *xj_reallocArray(void *ptr, size_t count, size_t size)
     if (size != 0 && count > SIZE_MAX / size) return NULL;
     return xj_realloc(ptr, count * size);
 }
+
+int xj_growArray(void *arr, size_t *cap, size_t need, size_t size, size_t first)
+{
+    if (need <= *cap) return 0;
+    size_t ncap = *cap ? *cap : first;
+    while (ncap < need) {
+        if (ncap > SIZE_MAX / 2) return -1;
+        ncap *= 2;
+    }
+    void *old; /* the pointer is copied as bytes: arr points to a T *, not a void * */
+    memcpy(&old, arr, sizeof old);
+    void *const grown = xj_reallocArray(old, ncap, size);
+    if (grown == NULL) return -1;
+    memcpy(arr, &grown, sizeof grown);
+    *cap = ncap;
+    return 0;
+}

@@ -21,6 +21,11 @@ char *xj_strndup(const char *s, size_t n);
 /* Array helpers that check count * size for overflow. */
 void *xj_mallocArray(size_t count, size_t size);
 void *xj_reallocArray(void *ptr, size_t count, size_t size);
+/* Room for `need` elements of `size` bytes in a growing array: `arr` is the
+ * address of the array pointer (T **), *cap its capacity, doubled from
+ * `first` until it holds `need`. 0, or -1 with array and capacity unchanged
+ * when memory runs out. */
+int xj_growArray(void *arr, size_t *cap, size_t need, size_t size, size_t first);
 
 /* Test hook: after `n` more successful allocations every allocation fails
  * (n < 0 turns failures off). Returns how many allocations succeeded since the

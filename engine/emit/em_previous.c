@@ -38,14 +38,8 @@ typedef struct em_keys {
 
 static xj_error em_keysPush(em_keys *k, em_key key)
 {
-    if (k->n == k->cap) {
-        if (k->n >= EM_PREV_ROWS_MAX) return XJ_ERR_LIMIT;
-        size_t const ncap = k->cap ? k->cap * 2 : 1024;
-        em_key *const grown = xj_reallocArray(k->v, ncap, sizeof *grown);
-        if (grown == NULL) return XJ_ERR_NOMEM;
-        k->v = grown;
-        k->cap = ncap;
-    }
+    if (k->n == k->cap && k->n >= EM_PREV_ROWS_MAX) return XJ_ERR_LIMIT;
+    if (xj_growArray(&k->v, &k->cap, k->n + 1, sizeof *k->v, 1024) != 0) return XJ_ERR_NOMEM;
     k->v[k->n++] = key;
     return XJ_OK;
 }

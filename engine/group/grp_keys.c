@@ -13,6 +13,8 @@
 
 #include "xj_alloc.h"
 
+#include <xxhash.h>
+
 void gk_tableInit(gk_table *t, int wide)
 {
     memset(t, 0, sizeof *t);
@@ -68,6 +70,22 @@ size_t gk_otherIdKeyText(char *buf, char type, const char *id, size_t n)
     buf[1] = '\0';
     memcpy(buf + 2, id, n);
     return n + 2;
+}
+
+static gk_key gk_hashKey(const char *text, size_t n)
+{
+    XXH128_hash_t const h = XXH3_128bits(text, n);
+    return (gk_key){h.high64, h.low64};
+}
+
+gk_key gk_attrKey(char *buf, const char *name, size_t n, int sex, uint32_t birth)
+{
+    return gk_hashKey(buf, gk_attrKeyText(buf, name, n, sex, birth));
+}
+
+gk_key gk_otherIdKey(char *buf, char type, const char *id, size_t n)
+{
+    return gk_hashKey(buf, gk_otherIdKeyText(buf, type, id, n));
 }
 
 void gk_groupsFree(gk_groups *gs)

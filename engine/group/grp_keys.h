@@ -71,6 +71,15 @@ xj_error gk_add(gk_table *t, uint64_t hi, uint64_t lo, uint64_t ref);
 size_t gk_attrKeyText(char *buf, const char *name, size_t n, int sex, uint32_t birth);
 size_t gk_otherIdKeyText(char *buf, char type, const char *id, size_t n);
 
+/* The keys themselves: XXH3-128 of those texts (`buf` is scratch). The scan,
+ * the index build and the xj_index API all take their keys from here, so
+ * they agree. (A GB ID's key is its packed value, id_result.gb.) */
+typedef struct gk_key {
+    uint64_t hi, lo;
+} gk_key;
+gk_key gk_attrKey(char *buf, const char *name, size_t n, int sex, uint32_t birth);
+gk_key gk_otherIdKey(char *buf, char type, const char *id, size_t n);
+
 /* What a group needs to be reported. */
 typedef struct gk_group {
     uint64_t hi, lo;     /* the key */

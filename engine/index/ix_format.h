@@ -69,6 +69,19 @@ typedef enum ix_sectionKind {
     IX_SEC_KIND_END
 } ix_sectionKind;
 
+/* Every integer of the file goes through these two. */
+static inline void ix_storeLE(unsigned char *p, uint64_t v, int bytes)
+{
+    for (int i = 0; i < bytes; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static inline uint64_t ix_loadLE(const unsigned char *p, int bytes)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; i++) v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
 #define IX_NARROW_ENTRY 12u /* u64 key, u32 record */
 #define IX_WIDE_ENTRY 20u   /* u64 hi, u64 lo, u32 record */
 #define IX_BLOCK_ENTRY 24u  /* u64 offset, u32 bytes, u32 first record, u64 XXH3-64 */

@@ -122,11 +122,6 @@ static inline size_t ix_fenceCount(size_t n)
     return (n + IX_FENCE_STEP - 1) / IX_FENCE_STEP;
 }
 
-static inline void ix_storeLE(unsigned char *p, uint64_t v, int bytes)
-{
-    for (int i = 0; i < bytes; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-
 /* Entry i of a `kind` key list: (hi,) lo, record. */
 static inline void ix_setEntry(ix_keyList *k, int kind, size_t i, uint64_t hi, uint64_t lo, uint32_t rec)
 {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "idcheck.h"
+#include "ix_format.h"
 #include "xj_status.h"
 
 /* a block holds at most IX_BLOCK_RECORDS records of fields up to 64 KiB */
@@ -45,7 +46,8 @@ static void ix_putBytes(ix_w *w, const char *s, uint32_t n)
 
 static void ix_putLE(ix_w *w, uint64_t v, int bytes)
 {
-    for (int i = 0; i < bytes; i++) *w->p++ = (unsigned char)(v >> (8 * i));
+    ix_storeLE(w->p, v, bytes);
+    w->p += bytes;
 }
 
 static int ix_isDigit(char c)
@@ -301,8 +303,7 @@ static uint64_t ix_getLE(ix_reader *rd, int bytes)
         rd->bad = 1;
         return 0;
     }
-    uint64_t v = 0;
-    for (int i = 0; i < bytes; i++) v |= (uint64_t)rd->p[i] << (8 * i);
+    uint64_t const v = ix_loadLE(rd->p, bytes);
     rd->p += bytes;
     return v;
 }

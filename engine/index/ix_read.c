@@ -17,12 +17,12 @@
 
 static uint32_t ix_u32(const unsigned char *p)
 {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    return (uint32_t)ix_loadLE(p, 4);
 }
 
 static uint64_t ix_u64(const unsigned char *p)
 {
-    return (uint64_t)ix_u32(p) | (uint64_t)ix_u32(p + 4) << 32;
+    return ix_loadLE(p, 8);
 }
 
 void ix_close(ix_index *ix)

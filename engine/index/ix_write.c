@@ -116,14 +116,15 @@ static void ix_put(ix_out *o, const void *p, size_t n)
 static void ix_putU32(ix_out *o, uint32_t v)
 {
     unsigned char b[4];
-    for (int i = 0; i < 4; i++) b[i] = (unsigned char)(v >> (8 * i));
+    ix_storeLE(b, v, 4);
     ix_put(o, b, 4);
 }
 
 static void ix_putU64(ix_out *o, uint64_t v)
 {
-    ix_putU32(o, (uint32_t)v);
-    ix_putU32(o, (uint32_t)(v >> 32));
+    unsigned char b[8];
+    ix_storeLE(b, v, 8);
+    ix_put(o, b, 8);
 }
 
 typedef struct ix_secEntry {
@@ -199,8 +200,8 @@ static void ix_putHeader(unsigned char *h, const ix_writeSpec *spec, const ix_se
     memset(h, 0, IX_HEADER_BYTES);
     memcpy(h, IX_MAGIC, 8);
     unsigned char *p = h + 8;
-#define PUT32(v) do { uint32_t const v_ = (v); for (int i_ = 0; i_ < 4; i_++) *p++ = (unsigned char)(v_ >> (8 * i_)); } while (0)
-#define PUT64(v) do { uint64_t const w_ = (v); PUT32((uint32_t)w_); PUT32((uint32_t)(w_ >> 32)); } while (0)
+#define PUT32(v) (ix_storeLE(p, (v), 4), p += 4)
+#define PUT64(v) (ix_storeLE(p, (v), 8), p += 8)
     PUT32(IX_VERSION);
     PUT32(IX_HEADER_BYTES);
     PUT64(spec->records);

@@ -28,17 +28,17 @@
 
 static uint32_t fz_u32(const uint8_t *p)
 {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    return (uint32_t)ix_loadLE(p, 4);
 }
 
 static uint64_t fz_u64(const uint8_t *p)
 {
-    return (uint64_t)fz_u32(p) | (uint64_t)fz_u32(p + 4) << 32;
+    return ix_loadLE(p, 8);
 }
 
 static void fz_put64(uint8_t *p, uint64_t v)
 {
-    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+    ix_storeLE(p, v, 8);
 }
 
 /* Makes the checksums right again where the layout allows it: each record
