@@ -7,9 +7,11 @@
 #
 # Inputs go to $XJ_BENCH_DIR (default /tmp/xjbench-index): one generated
 # population per size (seed 1, run date 2026-11-28) whose last 50,000 rows are
-# the batch and the rest the register. Build and scan run 3 times each,
-# interleaved, writing to $XJ_BENCH_OUT (default /dev/shm, so the disk's
-# noise stays out); each check runs 5 times with the index in page cache. The
+# the batch and the rest the register. Build and scan run $XJ_BENCH_PAIRS
+# times each (default 5), interleaved, writing to $XJ_BENCH_OUT (default
+# /dev/shm, so the disk's noise stays out); each starts with its previous
+# output removed outside the timing, so neither pays for freeing the last
+# run's files. Each check runs 5 times with the index in page cache. The
 # medians are printed; peak RSS is the build's largest.
 set -euo pipefail
 xj=${1:-build/tools/xjdedup}
@@ -18,6 +20,7 @@ work=${XJ_BENCH_DIR:-/tmp/xjbench-index}
 out=${XJ_BENCH_OUT:-/dev/shm}/xjbench-index-out
 mkdir -p "$out"
 batch_rows=50000
+pairs=${XJ_BENCH_PAIRS:-5}
 mkdir -p "$work"
 xj=$(realpath "$xj")
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
@@ -48,11 +51,12 @@ for size in $sizes; do
     head -n $((rows + 1 - batch_rows)) "$work/pop$size.csv" > "$reg"
     rm "$work/pop$size.csv"
   fi
-  echo "+ $xj index build $reg -o $out/reg.xji --run-date 2026-11-28 --force -q   (x3)" >&2
-  echo "+ $xj scan $reg -o $out/scan --run-date 2026-11-28 -q   (x3, interleaved)" >&2
+  echo "+ $xj index build $reg -o $out/reg.xji --run-date 2026-11-28 -q   (x$pairs)" >&2
+  echo "+ $xj scan $reg -o $out/scan --run-date 2026-11-28 -q   (x$pairs, interleaved)" >&2
   builds=() scans=() build_mb=0
-  for i in 1 2 3; do
-    read -r _ b mb < <(timed build "$xj" index build "$reg" -o "$out/reg.xji" --run-date 2026-11-28 --force -q)
+  for ((i = 0; i < pairs; i++)); do
+    rm -f "$out/reg.xji"
+    read -r _ b mb < <(timed build "$xj" index build "$reg" -o "$out/reg.xji" --run-date 2026-11-28 -q)
     builds+=("$b")
     [ "$mb" -gt "$build_mb" ] && build_mb=$mb
     rm -rf "$out/scan"

@@ -13,6 +13,7 @@
  * surviving records first, under block ids from IXB_OLD_BASE on.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 
 #define IXB_POS_BITS 10 /* IX_BLOCK_RECORDS = 1 << 10 */
 #define IXB_OLD_BASE (1ull << 36)
+enum { IXB_STOP_NOMEM = 1, IXB_STOP_WRITE = 2 };
 
 typedef struct ixb_block {
     uint64_t id;           /* provisional block id */
@@ -87,33 +89,35 @@ static void ixb_blocksFree(ixb_blocks *b)
     *b = (ixb_blocks){0};
 }
 
-/* The builder's block, copied out as block `id` (its hash taken here, on
+/* The builder's block, taken over as block `id` (its hash taken here, on
  * the worker, so the writer only writes). */
-static xj_error ixb_keepBlock(const ix_blockBuilder *blk, uint64_t id, ixb_blocks *into)
+static xj_error ixb_keepBlock(ix_blockBuilder *blk, uint64_t id, ixb_blocks *into)
 {
-    size_t len;
-    const char *const bytes = ix_blockBytes(blk, &len);
-    ixb_block b = {.id = id, .n = blk->n, .len = len, .hash = XXH3_64bits(bytes, len)};
-    b.data = xj_malloc(len);
+    ixb_block b = {.id = id, .n = blk->n};
+    b.data = ix_blockTake(blk, &b.len);
     if (b.data == NULL) return XJ_ERR_NOMEM;
-    memcpy(b.data, bytes, len);
+    b.hash = XXH3_64bits(b.data, b.len);
     xj_error const err = ixb_push(into, &b);
     if (err) xj_free(b.data);
     return err;
 }
 
-/* Writes blocks (in order) and files them as written. The caller is the
- * only writer. */
+/* Writes blocks (in order, with one call for many) and files them as
+ * written. The caller is the only writer. */
 static xj_error ixb_writeBlocks(ixb_state *s, ixb_blocks *b, xj_status *st)
 {
     xj_error err = XJ_OK;
-    for (size_t i = 0; i < b->n && !err; i++) {
-        err = ix_writerPutBlock(s->out, b->v[i].data, b->v[i].len, st);
+    struct iovec *const v = xj_mallocArray(b->n ? b->n : 1, sizeof *v);
+    if (v == NULL) err = st_fail(st, XJ_ERR_NOMEM, "out of memory building the index");
+    for (size_t i = 0; !err && i < b->n; i++) v[i] = (struct iovec){b->v[i].data, b->v[i].len};
+    if (!err) err = ix_writerPutBlocks(s->out, v, b->n, st);
+    for (size_t i = 0; !err && i < b->n; i++) {
         xj_free(b->v[i].data);
         b->v[i].data = NULL;
-        if (!err) err = ixb_push(&s->written, &b->v[i]);
-        if (err == XJ_ERR_NOMEM) st_fail(st, err, "out of memory building the index");
+        err = ixb_push(&s->written, &b->v[i]);
+        if (err) st_fail(st, err, "out of memory building the index");
     }
+    xj_free(v);
     ixb_blocksFree(b);
     return err;
 }
@@ -281,11 +285,50 @@ static uint32_t ixb_recordOf(const ixb_plan *p, uint64_t provisional)
     return (first + pos) | ((provisional & GK_HAS_ID) ? IX_REC_HAS_ID : 0);
 }
 
-/* The key sections: every entry of the workers' tables (and `extra`, an
- * update's old entries), sorted shard by shard, renumbered from provisional
- * to final record numbers and laid out as in the file; shards are converted
- * in parallel, each into its own range of the section. */
-static xj_error ixb_keys(sc_run *run, const ixb_plan *p, gk_table *extra, ix_keyList *out)
+/* Shard `sh` of every table in `tabs`, sorted, renumbered from provisional
+ * to final record numbers (equal keys in record order: provisional numbers
+ * are not) and laid out as in the file, into *out (m entries); the keys of
+ * its fence entries go to `fence`, the shard being entries base.. of the
+ * section. -1 when memory runs out. */
+static int ixb_layShard(gk_table **tabs, size_t n_tabs, unsigned sh, int kind, const ixb_plan *p, size_t base,
+                        unsigned char *fence, unsigned char **out, size_t *m)
+{
+    size_t const stride = kind == GD_KEY_GB ? 2 : 3; /* uint64_t words of a gk entry */
+    unsigned const eb = ix_entryBytes(kind);
+    gk_vec sorted;
+    *out = NULL;
+    *m = 0;
+    if (gk_sortShard(tabs, n_tabs, sh, &sorted) != 0) return -1;
+    if (sorted.n == 0) return 0;
+    unsigned char *const e = xj_mallocArray(sorted.n, eb);
+    if (e == NULL) {
+        xj_free(sorted.v);
+        return -1;
+    }
+    const uint64_t *const v = sorted.v;
+    for (size_t i = 0; i < sorted.n;) {
+        const uint64_t *const key = v + i * stride;
+        size_t j = i;
+        for (; j < sorted.n && v[j * stride] == key[0] && (stride == 2 || v[j * stride + 1] == key[1]); j++) {
+            const uint64_t *const x = v + j * stride;
+            ix_putEntry(e, kind, j, stride == 3 ? x[0] : 0, x[stride - 2], ixb_recordOf(p, x[stride - 1]));
+        }
+        if (j - i > 1) qsort(e + i * eb, j - i, eb, kind == GD_KEY_GB ? ixb_cmpNarrow : ixb_cmpWide);
+        i = j;
+    }
+    ix_putFences(fence, kind, e, base, sorted.n);
+    *out = e;
+    *m = sorted.n;
+    xj_free(sorted.v);
+    return 0;
+}
+
+/* The key sections, streamed: shards are sorted and laid out in parallel,
+ * each into its own buffer, and written in shard order (the file's) as
+ * soon as the shards before them are, while the other threads go on
+ * sorting. So the sections are never held whole in memory and their
+ * writing overlaps the sort. `extra`: an update's old entries. */
+static xj_error ixb_keys(sc_run *run, const ixb_plan *p, gk_table *extra, ix_writer *out)
 {
     xj_status *const st = &run->scan->st;
     int const nw = run->n_workers;
@@ -297,46 +340,34 @@ static xj_error ixb_keys(sc_run *run, const ixb_plan *p, gk_table *extra, ix_key
         for (int t = 0; t < nw; t++)
             tabs[t] = sc_keyTable(&run->workers[t], kind);
         tabs[nw] = &extra[kind];
-        size_t const stride = kind == GD_KEY_GB ? 2 : 3; /* uint64_t words of a gk entry */
-        /* each shard's place in the section is known before it is sorted */
+        /* each shard's place in the section (for its fences) is known before it is sorted */
         for (unsigned sh = 0; sh < GK_SHARDS; sh++) {
             offset[sh + 1] = offset[sh];
             for (size_t t = 0; t < n_tabs; t++) offset[sh + 1] += tabs[t]->shard[sh].n;
         }
         size_t const n = offset[GK_SHARDS];
-        ix_keyList *const k = &out[kind];
-        k->entries = xj_mallocArray(n ? n : 1, ix_entryBytes(kind));
-        k->fence = xj_mallocArray(n ? ix_fenceCount(n) : 1, ix_entryBytes(kind) - 4);
-        if (!k->entries || !k->fence) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
-        int failed = 0;
-        /* sort a shard and lay it out at once, while it is in cache */
-#pragma omp parallel for schedule(dynamic, 4) num_threads(nw) reduction(| : failed)
+        unsigned char *const fence = xj_mallocArray(n ? ix_fenceCount(n) : 1, ix_entryBytes(kind) - 4);
+        err = fence ? ix_writerBeginKeys(out, kind, st) : st_fail(st, XJ_ERR_NOMEM, "out of memory");
+        /* set by a shard that could not be sorted or written: no later
+         * shard is written (nor, from then on, sorted) */
+        atomic_int stop = 0;
+        xj_error write_err = XJ_OK; /* written in shard order only, read after the loop */
+#pragma omp parallel for ordered schedule(dynamic, 1) num_threads(nw) if (!err)
         for (int sh = 0; sh < (int)GK_SHARDS; sh++) {
-            gk_vec sorted;
-            if (err || gk_sortShard(tabs, n_tabs, (unsigned)sh, &sorted) != 0) {
-                failed = 1;
-                continue;
-            }
-            const uint64_t *const v = sorted.v;
-            size_t const base = offset[sh], m = sorted.n;
-            for (size_t i = 0; i < m;) {
-                const uint64_t *const key = v + i * stride;
-                size_t j = i;
-                for (; j < m && v[j * stride] == key[0] && (stride == 2 || v[j * stride + 1] == key[1]); j++) {
-                    const uint64_t *const e = v + j * stride;
-                    ix_setEntry(k, kind, base + j, stride == 3 ? e[0] : 0, e[stride - 2], ixb_recordOf(p, e[stride - 1]));
-                }
-                /* equal keys: in record order (provisional numbers are not) */
-                if (j - i > 1)
-                    qsort(k->entries + (base + i) * ix_entryBytes(kind), j - i, ix_entryBytes(kind),
-                          kind == GD_KEY_GB ? ixb_cmpNarrow : ixb_cmpWide);
-                i = j;
-            }
-            ix_setFences(k, kind, base, base + m);
-            xj_free(sorted.v);
+            unsigned char *entries = NULL;
+            size_t m = 0;
+            if (!err && !atomic_load(&stop) &&
+                ixb_layShard(tabs, n_tabs, (unsigned)sh, kind, p, offset[sh], fence, &entries, &m) != 0)
+                atomic_store(&stop, IXB_STOP_NOMEM);
+#pragma omp ordered
+            if (!err && !atomic_load(&stop) && m && (write_err = ix_writerPutKeys(out, entries, m, st)) != XJ_OK)
+                atomic_store(&stop, IXB_STOP_WRITE);
+            xj_free(entries);
         }
-        if (!err && failed) err = st_fail(st, XJ_ERR_NOMEM, "out of memory sorting keys");
-        k->n = err ? 0 : n;
+        if (!err && atomic_load(&stop) == IXB_STOP_NOMEM) err = st_fail(st, XJ_ERR_NOMEM, "out of memory sorting keys");
+        if (!err) err = write_err;
+        if (!err) err = ix_writerEndKeys(out, fence, st);
+        xj_free(fence);
     }
     xj_free(offset);
     xj_free(tabs);
@@ -390,7 +421,6 @@ static xj_error ixb_run(sc_run *run, const char *path, uint32_t flags, ixb_block
     ixb_state state = {0};
     ixb_plan plan = {0};
     ix_source *sources = NULL;
-    ix_keyList keys[IX_KINDS] = {0};
     ix_block *blocks = NULL;
     xj_error err = ixb_init(run, &state, path);
     if (!err) err = ixb_writeBlocks(&state, old, st);
@@ -399,7 +429,6 @@ static xj_error ixb_run(sc_run *run, const char *path, uint32_t flags, ixb_block
     if (!err && state.n_pending)
         err = st_fail(st, XJ_ERR_INTERNAL, "internal error: %zu chunks of blocks not written", state.n_pending);
     if (!err) err = ixb_planMake(run, &state.written, &plan);
-    if (!err) err = ixb_keys(run, &plan, extra, keys);
     size_t const n_sources = n_old_sources + run->n_inputs;
     size_t const n_blocks = state.written.n;
     if (!err) {
@@ -407,6 +436,7 @@ static xj_error ixb_run(sc_run *run, const char *path, uint32_t flags, ixb_block
         blocks = xj_calloc(n_blocks ? n_blocks : 1, sizeof *blocks);
         if (!sources || !blocks) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
     }
+    ix_writeSpec spec = {0};
     if (!err) {
         for (size_t i = 0; i < n_old_sources; i++) sources[i] = old_sources[i];
         for (size_t i = 0; i < run->n_inputs; i++) {
@@ -419,17 +449,20 @@ static xj_error ixb_run(sc_run *run, const char *path, uint32_t flags, ixb_block
             ixb_block const *const b = &state.written.v[i];
             blocks[i] = (ix_block){b->len, b->hash, b->first, b->n};
         }
-        ix_writeSpec const spec = {
+        spec = (ix_writeSpec){
             .records = plan.records,
             .run_date = run->idctx.run_date,
             .flags = flags,
             .build_time = ixb_buildTime(),
             .sources = sources,
             .n_sources = n_sources,
-            .keys = {keys[0], keys[1], keys[2]},
             .blocks = blocks,
             .n_blocks = n_blocks,
         };
+        err = ix_writerPutMeta(state.out, &spec, st);
+    }
+    if (!err) err = ixb_keys(run, &plan, extra, state.out);
+    if (!err) {
         ix_writer *const out = state.out;
         state.out = NULL; /* finishing frees it, whatever happens */
         err = ix_writerFinish(out, &spec, st);
@@ -449,10 +482,6 @@ static xj_error ixb_run(sc_run *run, const char *path, uint32_t flags, ixb_block
         s->stats.blank_lines = blank;
         for (size_t i = 0; i < run->n_inputs; i++) s->stats.bytes_read += run->inputs[i].facts.decoded_bytes;
         s->stats.wall_seconds = em_now() - run->start;
-    }
-    for (int k = 0; k < IX_KINDS; k++) {
-        xj_free(keys[k].entries);
-        xj_free(keys[k].fence);
     }
     xj_free(blocks);
     xj_free(sources);

@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 #include <string.h>
 
 #include "ix_format.h"
@@ -104,14 +105,6 @@ typedef struct ix_block {
     uint32_t n;            /* records */
 } ix_block;
 
-/* One key section in its file layout (ix_format.h), entries in file order
- * (shard, key, record), so the writer copies it as it is. */
-typedef struct ix_keyList {
-    unsigned char *entries;    /* n x ix_entryBytes(kind) */
-    size_t n;
-    unsigned char *fence;      /* ix_fenceCount(n) x the key part of an entry */
-} ix_keyList;
-
 static inline unsigned ix_entryBytes(int kind)
 {
     return kind == 0 ? IX_NARROW_ENTRY : IX_WIDE_ENTRY;
@@ -122,10 +115,10 @@ static inline size_t ix_fenceCount(size_t n)
     return (n + IX_FENCE_STEP - 1) / IX_FENCE_STEP;
 }
 
-/* Entry i of a `kind` key list: (hi,) lo, record. */
-static inline void ix_setEntry(ix_keyList *k, int kind, size_t i, uint64_t hi, uint64_t lo, uint32_t rec)
+/* Entry i of `kind` entries in their file layout: (hi,) lo, record. */
+static inline void ix_putEntry(unsigned char *entries, int kind, size_t i, uint64_t hi, uint64_t lo, uint32_t rec)
 {
-    unsigned char *p = k->entries + i * ix_entryBytes(kind);
+    unsigned char *p = entries + i * ix_entryBytes(kind);
     if (kind != 0) {
         ix_storeLE(p, hi, 8);
         p += 8;
@@ -134,15 +127,16 @@ static inline void ix_setEntry(ix_keyList *k, int kind, size_t i, uint64_t hi, u
     ix_storeLE(p + 8, rec, 4);
 }
 
-/* Copies the key of every IX_FENCE_STEP-th entry in [from, to) to the fence. */
-static inline void ix_setFences(ix_keyList *k, int kind, size_t from, size_t to)
+/* `n` entries that are entries base .. base + n of their section: the key
+ * of each IX_FENCE_STEP-th goes to its place in the section's fence. */
+static inline void ix_putFences(unsigned char *fence, int kind, const unsigned char *entries, size_t base, size_t n)
 {
     unsigned const stride = ix_entryBytes(kind), key = stride - 4;
-    for (size_t i = (from + IX_FENCE_STEP - 1) / IX_FENCE_STEP * IX_FENCE_STEP; i < to; i += IX_FENCE_STEP)
-        memcpy(k->fence + i / IX_FENCE_STEP * key, k->entries + i * stride, key);
+    for (size_t i = (base + IX_FENCE_STEP - 1) / IX_FENCE_STEP * IX_FENCE_STEP; i < base + n; i += IX_FENCE_STEP)
+        memcpy(fence + i / IX_FENCE_STEP * key, entries + (i - base) * stride, key);
 }
 
-/* Everything but the record blocks, given when the blocks are written. */
+/* What the header and META say, known once the blocks are written. */
 typedef struct ix_writeSpec {
     uint64_t records;
     uint32_t run_date;
@@ -150,24 +144,32 @@ typedef struct ix_writeSpec {
     uint64_t build_time;       /* unix seconds */
     const ix_source *sources;
     size_t n_sources;
-    ix_keyList keys[IX_KINDS];
     const ix_block *blocks;    /* the blocks written, in the order written */
     size_t n_blocks;
 } ix_writeSpec;
 
-/* Writing is streamed: the record blocks go to the file as they are made
- * (in record order), the rest at the end. Everything goes to a temporary
- * sibling that is fsync'd and renamed over `path` by ix_writerFinish, so a
- * reader sees the old index or the new one, never a mix. */
+/* Writing is streamed, section by section in this order: the record
+ * blocks as they are made (in record order); META; for each key kind in
+ * turn its entries (in file order, any number of puts) and its fence; then
+ * the block table and the header. Everything goes to a temporary sibling
+ * that is fsync'd and renamed over `path` by ix_writerFinish, so a reader
+ * sees the old index or the new one, never a mix. A step out of this order
+ * is XJ_ERR_INTERNAL; a failed write XJ_ERR_IO with the path and errno
+ * text. One caller at a time. */
 typedef struct ix_writer ix_writer;
 
 xj_error ix_writerOpen(const char *path, ix_writer **out, xj_status *st);
-/* Appends a record block. XJ_ERR_IO (with the path and errno) when a write
- * failed; one caller at a time. */
-xj_error ix_writerPutBlock(ix_writer *w, const void *data, size_t len, xj_status *st);
-/* Writes the other sections and the header, fsync, rename, fsync of the
- * directory; frees `w` whatever happens. XJ_ERR_IO with the path and errno
- * text. */
+/* Appends record blocks, written from where they are (no copy). */
+xj_error ix_writerPutBlocks(ix_writer *w, const struct iovec *blocks, size_t n, xj_status *st);
+/* Ends the blocks; writes META (spec's sources). */
+xj_error ix_writerPutMeta(ix_writer *w, const ix_writeSpec *spec, xj_status *st);
+/* Key kind `kind` (0, 1, 2 in turn): begin, put n entries at a time, end
+ * with its fence (ix_fenceCount(entries put) keys). */
+xj_error ix_writerBeginKeys(ix_writer *w, int kind, xj_status *st);
+xj_error ix_writerPutKeys(ix_writer *w, const void *entries, size_t n, xj_status *st);
+xj_error ix_writerEndKeys(ix_writer *w, const void *fence, xj_status *st);
+/* Writes the block table and the header, fsync, rename, fsync of the
+ * directory; frees `w` whatever happens. */
 xj_error ix_writerFinish(ix_writer *w, const ix_writeSpec *spec, xj_status *st);
 /* Removes the temporary file and frees `w` (NULL is fine). */
 void ix_writerAbort(ix_writer *w);

@@ -55,14 +55,19 @@ static int ix_isDigit(char c)
     return c >= '0' && c <= '9';
 }
 
-/* Digits only: what the decoder needs of a compact number's region and
- * sequence, checked even when the caller vouches for the ID, so a wrong
- * promise costs a larger form, never an undecodable block. */
-static int ix_allDigits(const char *s, int n)
+/* 1 when the 8 bytes at s are ASCII digits: a byte 0x30..0x39 has high
+ * nibble 3, and adding 6 does not carry it into 4. */
+static inline int ix_digitsIn(uint64_t v)
 {
-    for (int i = 0; i < n; i++)
-        if (!ix_isDigit(s[i])) return 0;
-    return 1;
+    return (v & 0xF0F0F0F0F0F0F0F0ull) == 0x3030303030303030ull &&
+           ((v + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) == 0x3030303030303030ull;
+}
+
+static inline int ix_eightAreDigits(const char *s)
+{
+    uint64_t v;
+    memcpy(&v, s, 8);
+    return ix_digitsIn(v);
 }
 
 /* The value of 8 ASCII digits, or UINT64_MAX when one is not a digit: one
@@ -72,9 +77,7 @@ static uint64_t ix_eightDigits(const char *s)
 {
     uint64_t v;
     memcpy(&v, s, 8); /* s[0], the most significant digit, in the low byte */
-    if ((v & 0xF0F0F0F0F0F0F0F0ull) != 0x3030303030303030ull ||
-        ((v + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) != 0x3030303030303030ull)
-        return UINT64_MAX;
+    if (!ix_digitsIn(v)) return UINT64_MAX;
     v &= 0x0F0F0F0F0F0F0F0Full;
     v = (v * (10 * 256 + 1)) >> 8;
     v = ((v & 0x00FF00FF00FF00FFull) * (100 * 65536 + 1)) >> 16;
@@ -92,8 +95,16 @@ static inline uint64_t ix_load8(const char *p)
     return v;
 }
 
+static inline uint32_t ix_load4(const char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
 static inline int ix_sameBytes(const char *a, const char *b, uint32_t n)
 {
+    if (n >= 4 && n < 8) return ix_load4(a) == ix_load4(b) && ix_load4(a + n - 4) == ix_load4(b + n - 4);
     if (n >= 8 && n <= 24)
         return ix_load8(a) == ix_load8(b) && ix_load8(a + n - 8) == ix_load8(b + n - 8) &&
                (n <= 16 || ix_load8(a + 8) == ix_load8(b + 8));
@@ -137,33 +148,23 @@ static int ix_putStudentNo(ix_w *w, const ix_record *r)
 {
     const char *const s = r->student_no;
     if (r->student_no_len != 19) goto bytes;
-    /* the common case: G + the record's own valid ID (the caller vouches
-     * for its check character), region = county, date = birth date */
-    if (r->valid_id && s[0] == 'G' && r->county_len == 6 && ix_sameBytes(s + 1, r->valid_id, 18) &&
-        ix_sameBytes(s + 1, r->county, 6) && ix_allDigits(s + 1, 6) && ix_allDigits(s + 15, 3) &&
-        ix_eightDigits(s + 7) == r->birth) {
-        ix_putLE(w, (uint64_t)(s[15] - '0') * 100 + (uint64_t)(s[16] - '0') * 10 + (uint64_t)(s[17] - '0'), 2);
-        return SN_COMPACT_G;
-    }
-    uint64_t region = 0, date = 0, seq = 0;
-    for (int i = 1; i <= 6; i++) {
-        if (!ix_isDigit(s[i])) goto bytes;
-        region = region * 10 + (uint64_t)(s[i] - '0');
-    }
-    for (int i = 7; i <= 14; i++) {
-        if (!ix_isDigit(s[i])) goto bytes;
-        date = date * 10 + (uint64_t)(s[i] - '0');
-    }
-    for (int i = 15; i <= 17; i++) {
-        if (!ix_isDigit(s[i])) goto bytes;
-        seq = seq * 10 + (uint64_t)(s[i] - '0');
-    }
-    if (!ix_isDigit(s[18]) && s[18] != 'X') goto bytes;
+    /* letter + 17 digits (1-8 and 10-17 tested whole, 9 with the date) +
+     * [0-9X]: tested even when the caller vouches for the ID, so a wrong
+     * promise costs a larger form, never an undecodable block */
+    uint64_t const date = ix_eightDigits(s + 7);
+    if (date == UINT64_MAX || !ix_eightAreDigits(s + 1) || !ix_eightAreDigits(s + 10) ||
+        (!ix_isDigit(s[18]) && s[18] != 'X'))
+        goto bytes;
+    uint64_t const seq = (uint64_t)(s[15] - '0') * 100 + (uint64_t)(s[16] - '0') * 10 + (uint64_t)(s[17] - '0');
+    /* the common case: G + the record's own valid ID (its check character
+     * known right), region = county, date = birth date */
     if (s[0] == 'G' && date == r->birth && r->county_len == 6 && ix_sameBytes(s + 1, r->county, 6) &&
-        id_checkChar(s + 1) == s[18]) {
+        ((r->valid_id && ix_sameBytes(s + 1, r->valid_id, 18)) || id_checkChar(s + 1) == s[18])) {
         ix_putLE(w, seq, 2);
         return SN_COMPACT_G;
     }
+    uint64_t region = 0;
+    for (int i = 1; i <= 6; i++) region = region * 10 + (uint64_t)(s[i] - '0');
     *w->p++ = (unsigned char)s[0];
     ix_putLE(w, ((region * 100000000 + date) * 1000 + seq) * 11 + (s[18] == 'X' ? 10u : (uint64_t)(s[18] - '0')), 8);
     return SN_PACKED;
@@ -198,7 +199,7 @@ bytes:
 
 /* A code: 1 when it is the previous record's (nothing written), else 0,
  * written and remembered. */
-static int ix_putCode(ix_w *w, const char *s, uint32_t n, char *prev, uint32_t *prev_len)
+static inline int ix_putCode(ix_w *w, const char *s, uint32_t n, char *prev, uint32_t *prev_len)
 {
     if (*prev_len == n && ix_sameBytes(prev, s, n)) return 1;
     ix_putBytes(w, s, n);
@@ -266,8 +267,7 @@ xj_error ix_encodeRecord(ix_blockBuilder *b, const ix_record *r)
     b->out.len = (size_t)((char *)w.p - b->out.data);
     b->prev_line = r->line;
     b->n++;
-    unsigned char *const count = (unsigned char *)b->out.data;
-    for (int i = 0; i < 4; i++) count[i] = (unsigned char)(b->n >> (8 * i));
+    ix_storeLE((unsigned char *)b->out.data, b->n, 4); /* the count so far */
     return XJ_OK;
 }
 
@@ -275,6 +275,17 @@ const char *ix_blockBytes(const ix_blockBuilder *b, size_t *len)
 {
     *len = b->out.len;
     return b->out.data;
+}
+
+char *ix_blockTake(ix_blockBuilder *b, size_t *len)
+{
+    xj_buf next;
+    buf_init(&next, b->out.max);
+    if (buf_reserve(&next, b->out.cap ? b->out.cap - 1 : 0) != XJ_OK) return NULL; /* cap counts the NUL */
+    char *const bytes = b->out.data;
+    *len = b->out.len;
+    b->out = next;
+    return bytes;
 }
 
 /* ---- decoding ---- */

@@ -90,6 +90,10 @@ xj_error ix_blockBegin(ix_blockBuilder *b, uint32_t source, uint64_t first_line)
 xj_error ix_encodeRecord(ix_blockBuilder *b, const ix_record *r);
 /* The block so far (valid until the next ix_blockBegin). */
 const char *ix_blockBytes(const ix_blockBuilder *b, size_t *len);
+/* Hands the block's bytes to the caller (to xj_free) instead of copying
+ * them, and gives the builder a new buffer of the same size for the next
+ * block. NULL when that buffer cannot be had (the builder keeps the block). */
+char *ix_blockTake(ix_blockBuilder *b, size_t *len);
 
 /* Decodes a block into out[0 .. *n) (at most `max`); strings point into
  * `raw` or into `text`, which needs room for max x IX_TEXT_PER_RECORD

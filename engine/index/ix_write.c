@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define XXH_STATIC_LINKING_ONLY
@@ -73,17 +74,45 @@ static void ix_hashPending(ix_out *o)
     o->hashed = o->buf.len;
 }
 
+/* Writes v[0 .. n) whole with as few writev calls as it takes (short
+ * writes resume where they stopped). */
+static void ix_writeVector(ix_out *o, const struct iovec *v, size_t n)
+{
+    enum { BATCH = 64 };
+    struct iovec part[BATCH];
+    size_t i = 0, skip = 0; /* v[i] is written up to byte `skip` */
+    while (!o->failed) {
+        while (i < n && v[i].iov_len == skip) {
+            i++;
+            skip = 0;
+        }
+        if (i == n) return;
+        int k = 0;
+        for (size_t j = i; j < n && k < BATCH; j++, k++) {
+            size_t const from = j == i ? skip : 0;
+            part[k] = (struct iovec){(char *)v[j].iov_base + from, v[j].iov_len - from};
+        }
+        ssize_t const w = writev(o->fd, part, k);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            o->failed = w < 0 ? errno : EIO;
+            return;
+        }
+        size_t done = (size_t)w;
+        while (done && done >= v[i].iov_len - skip) {
+            done -= v[i].iov_len - skip;
+            skip = 0;
+            i++;
+        }
+        skip += done;
+    }
+}
+
 static void ix_flush(ix_out *o)
 {
     ix_hashPending(o);
     o->hashed = 0;
-    size_t at = 0;
-    while (at < o->buf.len && !o->failed) {
-        ssize_t const n = write(o->fd, o->buf.data + at, o->buf.len - at);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) o->failed = n < 0 ? errno : EIO;
-        else at += (size_t)n;
-    }
+    ix_writeVector(o, &(struct iovec){o->buf.data, o->buf.len}, 1);
     buf_clear(&o->buf);
 }
 
@@ -94,12 +123,7 @@ static void ix_put(ix_out *o, const void *p, size_t n)
     if (n >= o->buf.cap / 2) { /* a table: hashed and written from where it is */
         ix_flush(o);
         XXH3_64bits_update(&o->hash, p, n);
-        for (size_t at = 0; at < n && !o->failed;) {
-            ssize_t const w = write(o->fd, (const char *)p + at, n - at);
-            if (w < 0 && errno == EINTR) continue;
-            if (w <= 0) o->failed = w < 0 ? errno : EIO;
-            else at += (size_t)w;
-        }
+        ix_writeVector(o, &(struct iovec){(void *)p, n}, 1);
         return;
     }
     while (n) {
@@ -184,17 +208,6 @@ static xj_error ix_metaFrame(const ix_writeSpec *spec, void **frame, size_t *len
     return err;
 }
 
-static void ix_putKeys(ix_out *o, const ix_keyList *k, int kind, ix_secEntry *keys, ix_secEntry *fence,
-                       uint32_t keys_kind, uint32_t fence_kind)
-{
-    ix_beginSection(o, keys, keys_kind);
-    ix_put(o, k->entries, k->n * ix_entryBytes(kind));
-    ix_endSection(o, keys);
-    ix_beginSection(o, fence, fence_kind);
-    ix_put(o, k->fence, ix_fenceCount(k->n) * (ix_entryBytes(kind) - 4));
-    ix_endSection(o, fence);
-}
-
 static void ix_putHeader(unsigned char *h, const ix_writeSpec *spec, const ix_secEntry *sec, uint32_t n_sec)
 {
     memset(h, 0, IX_HEADER_BYTES);
@@ -223,10 +236,17 @@ static void ix_putHeader(unsigned char *h, const ix_writeSpec *spec, const ix_se
 #undef PUT64
 }
 
+/* Sections are written in one order — PAYLOAD (blocks, as they come),
+ * META, then KEYS and FENCE of each key kind in turn, BLOCKS — and each
+ * step checks that it comes next. */
 struct ix_writer {
     char *path, *tmp;
     ix_out o;
-    ix_secEntry payload;   /* the PAYLOAD section, written first, as blocks come */
+    ix_secEntry sec[IX_MAX_SECTIONS];
+    uint32_t n_sec;        /* sections ended; PAYLOAD is open while 0 */
+    int next_kind;         /* the key kind to begin next (IX_KINDS: all done) */
+    int in_keys;           /* a KEYS section is open */
+    uint64_t entries;      /* entries put into it */
 };
 
 void ix_writerAbort(ix_writer *w)
@@ -293,7 +313,7 @@ xj_error ix_writerOpen(const char *path, ix_writer **out, xj_status *st)
     XXH3_64bits_reset(&w->o.hash); /* the header placeholder is hashed into nothing, but the state must be valid */
     static const unsigned char kHeader[IX_HEADER_BYTES];
     ix_put(&w->o, kHeader, sizeof kHeader); /* rewritten at the end */
-    ix_beginSection(&w->o, &w->payload, IX_SEC_PAYLOAD);
+    ix_beginSection(&w->o, &w->sec[0], IX_SEC_PAYLOAD);
     *out = w;
     return XJ_OK;
 }
@@ -304,42 +324,99 @@ static xj_error ix_writeFailed(ix_writer *w, xj_status *st)
     return st_fail(st, XJ_ERR_IO, "%s: cannot write the index: %m", w->path);
 }
 
-xj_error ix_writerPutBlock(ix_writer *w, const void *data, size_t len, xj_status *st)
+static xj_error ix_outOfOrder(xj_status *st)
 {
-    ix_put(&w->o, data, len);
+    return st_fail(st, XJ_ERR_INTERNAL, "internal error: index sections written out of order");
+}
+
+xj_error ix_writerPutBlocks(ix_writer *w, const struct iovec *blocks, size_t n, xj_status *st)
+{
+    ix_out *const o = &w->o;
+    if (w->n_sec != 0) return ix_outOfOrder(st);
+    if (!o->failed) ix_flush(o);
+    for (size_t i = 0; i < n && !o->failed; i++) {
+        XXH3_64bits_update(&o->hash, blocks[i].iov_base, blocks[i].iov_len);
+        o->pos += blocks[i].iov_len;
+    }
+    if (!o->failed) ix_writeVector(o, blocks, n);
+    return o->failed ? ix_writeFailed(w, st) : XJ_OK;
+}
+
+xj_error ix_writerPutMeta(ix_writer *w, const ix_writeSpec *spec, xj_status *st)
+{
+    ix_out *const o = &w->o;
+    if (w->n_sec != 0) return ix_outOfOrder(st);
+    ix_endSection(o, &w->sec[w->n_sec++]); /* PAYLOAD */
+    void *meta = NULL;
+    size_t meta_len = 0;
+    RETURN_ERROR_IF(ix_metaFrame(spec, &meta, &meta_len) != XJ_OK, st, XJ_ERR_NOMEM, "out of memory writing the index");
+    ix_beginSection(o, &w->sec[w->n_sec], IX_SEC_META);
+    ix_put(o, meta, meta_len);
+    ix_endSection(o, &w->sec[w->n_sec++]);
+    xj_free(meta);
+    return o->failed ? ix_writeFailed(w, st) : XJ_OK;
+}
+
+xj_error ix_writerBeginKeys(ix_writer *w, int kind, xj_status *st)
+{
+    static const uint32_t kKeys[IX_KINDS] = {IX_SEC_KEYS_GB, IX_SEC_KEYS_OTHER, IX_SEC_KEYS_ATTR};
+    if (w->n_sec < 2 || w->in_keys || kind != w->next_kind || kind >= IX_KINDS) return ix_outOfOrder(st);
+    ix_beginSection(&w->o, &w->sec[w->n_sec], kKeys[kind]);
+    w->in_keys = 1;
+    w->entries = 0;
     return w->o.failed ? ix_writeFailed(w, st) : XJ_OK;
+}
+
+xj_error ix_writerPutKeys(ix_writer *w, const void *entries, size_t n, xj_status *st)
+{
+    if (!w->in_keys) return ix_outOfOrder(st);
+    ix_put(&w->o, entries, n * ix_entryBytes(w->next_kind));
+    w->entries += n;
+    return w->o.failed ? ix_writeFailed(w, st) : XJ_OK;
+}
+
+xj_error ix_writerEndKeys(ix_writer *w, const void *fence, xj_status *st)
+{
+    static const uint32_t kFence[IX_KINDS] = {IX_SEC_FENCE_GB, IX_SEC_FENCE_OTHER, IX_SEC_FENCE_ATTR};
+    if (!w->in_keys) return ix_outOfOrder(st);
+    ix_out *const o = &w->o;
+    int const kind = w->next_kind;
+    ix_endSection(o, &w->sec[w->n_sec++]);
+    ix_beginSection(o, &w->sec[w->n_sec], kFence[kind]);
+    ix_put(o, fence, ix_fenceCount(w->entries) * (ix_entryBytes(kind) - 4));
+    ix_endSection(o, &w->sec[w->n_sec++]);
+    w->in_keys = 0;
+    w->next_kind++;
+    return o->failed ? ix_writeFailed(w, st) : XJ_OK;
+}
+
+/* The header at offset 0, whole (a short pwrite resumes). */
+static void ix_putHeaderAt0(ix_out *o, const unsigned char *h)
+{
+    for (size_t at = 0; at < IX_HEADER_BYTES && !o->failed;) {
+        ssize_t const n = pwrite(o->fd, h + at, IX_HEADER_BYTES - at, (off_t)at);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) o->failed = n < 0 ? errno : EIO;
+        else at += (size_t)n;
+    }
 }
 
 xj_error ix_writerFinish(ix_writer *w, const ix_writeSpec *spec, xj_status *st)
 {
     ix_out *const o = &w->o;
-    ix_secEntry sec[IX_MAX_SECTIONS];
-    uint32_t n_sec = 0;
-    ix_endSection(o, &w->payload);
-    sec[n_sec++] = w->payload;
+    ix_secEntry *const sec = w->sec;
+    if (w->n_sec < 2 || w->in_keys || w->next_kind != IX_KINDS) {
+        ix_writerAbort(w);
+        return ix_outOfOrder(st);
+    }
+    uint32_t n_sec = w->n_sec;
     uint64_t payload = 0;
     for (size_t b = 0; b < spec->n_blocks; b++) payload += spec->blocks[b].len;
-    if (spec->records > IX_MAX_RECORDS || payload != w->payload.bytes) {
+    if (spec->records > IX_MAX_RECORDS || payload != sec[0].bytes) {
         ix_writerAbort(w);
         return spec->records > IX_MAX_RECORDS
                    ? st_fail(st, XJ_ERR_LIMIT, "more than %u records for one index", IX_MAX_RECORDS)
                    : st_fail(st, XJ_ERR_INTERNAL, "internal error: the block table does not match the blocks written");
-    }
-    void *meta = NULL;
-    size_t meta_len = 0;
-    if (ix_metaFrame(spec, &meta, &meta_len) != XJ_OK) {
-        ix_writerAbort(w);
-        return st_fail(st, XJ_ERR_NOMEM, "out of memory writing the index");
-    }
-    ix_beginSection(o, &sec[n_sec], IX_SEC_META);
-    ix_put(o, meta, meta_len);
-    ix_endSection(o, &sec[n_sec++]);
-    xj_free(meta);
-    static const uint32_t kKeys[IX_KINDS] = {IX_SEC_KEYS_GB, IX_SEC_KEYS_OTHER, IX_SEC_KEYS_ATTR};
-    static const uint32_t kFence[IX_KINDS] = {IX_SEC_FENCE_GB, IX_SEC_FENCE_OTHER, IX_SEC_FENCE_ATTR};
-    for (int k = 0; k < IX_KINDS; k++) {
-        ix_putKeys(o, &spec->keys[k], k, &sec[n_sec], &sec[n_sec + 1], kKeys[k], kFence[k]);
-        n_sec += 2;
     }
     ix_beginSection(o, &sec[n_sec], IX_SEC_BLOCKS);
     uint64_t off = 0;
@@ -354,7 +431,7 @@ xj_error ix_writerFinish(ix_writer *w, const ix_writeSpec *spec, xj_status *st)
     ix_flush(o);
     unsigned char header[IX_HEADER_BYTES];
     ix_putHeader(header, spec, sec, n_sec);
-    if (!o->failed && pwrite(o->fd, header, sizeof header, 0) != (ssize_t)sizeof header) o->failed = errno ? errno : EIO;
+    ix_putHeaderAt0(o, header);
     if (!o->failed && fsync(o->fd) != 0) o->failed = errno;
     if (close(o->fd) != 0 && !o->failed) o->failed = errno;
     o->fd = -1;

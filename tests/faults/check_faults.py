@@ -18,6 +18,8 @@ usage: check_faults.py XJDEDUP SHIM INPUT WORKDIR
 3. SIGINT and SIGTERM at 10 points: exit 130 / 143 (0 when the run had
    already finished), OUTDIR old or new, no temporary left behind.
 4. The same for `xjdedup index build` (check_index).
+5. Short writes (the shim's XJ_SHORT_WRITES: every write does a third of
+   its bytes) are resumed: scan and index build give the same output.
 """
 import hashlib
 import os
@@ -112,8 +114,8 @@ def index_build(xj, inp, out, env=None, force=False):
 
 def check_index(xj, shim, inp, small, work, fails):
     """4. The register index (its record blocks are written while the input
-    is read, the rest at the end): a failed write, pwrite, fsync, close or
-    rename exits 3 with a message and leaves the target as it was (absent,
+    is read, the rest after them): a failed write, writev, pwrite, fsync,
+    close or rename exits 3 with a message and leaves the target as it was (absent,
     or the old index) or, when only the rejects file failed after the
     commit, the complete new one; never a torn file, never a temporary left
     behind. SIGKILL leaves the old or the new index, and the next build
@@ -137,8 +139,8 @@ def check_index(xj, shim, inp, small, work, fails):
         return [n for n in os.listdir(d) if n not in ("reg.xji", "reg.xji.rejects.csv")]
 
     runs = 0
-    must_detect = {"write", "pwrite", "fsync", "rename"}
-    for call in ["write", "pwrite", "fsync", "close", "rename"]:
+    must_detect = {"write", "writev", "pwrite", "fsync", "rename"}
+    for call in ["write", "writev", "pwrite", "fsync", "close", "rename"]:
         for force in (False, True):
             reset(force)
             for inj in injections(shim, call, work, lambda env: index_build(xj, inp, target, env, force)):
@@ -154,6 +156,15 @@ def check_index(xj, shim, inp, small, work, fails):
                       ((old_digest if force else None), want), want, call in must_detect)
                 if leftovers():
                     fails.append(f"{what}: left {leftovers()}")
+    # short writes (each write, writev and pwrite does a third of its bytes)
+    # are resumed: the same index
+    for force in (False, True):
+        reset(force)
+        p = index_build(xj, inp, target, dict(os.environ, LD_PRELOAD=shim, XJ_SHORT_WRITES="1"), force)
+        runs += 1
+        if p.returncode != 0 or file_digest(target) != want:
+            fails.append(f"index short writes{' over an old index' if force else ''}: exit {p.returncode}, "
+                         f"{'the same' if file_digest(target) == want else 'another'} index")
     # SIGKILL during builds over an old index; the next build cleans up
     build_cmd = [xj, "index", "build", inp, "-o", target, "-q", "--run-date", "2026-11-28", "--force", "--threads", "2"]
     build_env = dict(os.environ, SOURCE_DATE_EPOCH="1764288000")
@@ -229,6 +240,14 @@ def main():
                     scan(xj, inp, out, force=True)
                     if temps(work):
                         fails.append(f"{what}: the next run did not remove {temps(work)}")
+
+    # short writes are resumed: the same output
+    out = os.path.join(work, "out")
+    shutil.rmtree(out, ignore_errors=True)
+    p = scan(xj, inp, out, dict(os.environ, LD_PRELOAD=shim, XJ_SHORT_WRITES="1"))
+    runs += 1
+    if p.returncode != 0 or digest(out) != want:
+        fails.append(f"short writes: exit {p.returncode}, {'the same' if digest(out) == want else 'another'} output")
 
     # SIGKILL at points spread over a run that replaces an earlier result, on
     # an input large enough (300 000 generated rows) for the points to fall in

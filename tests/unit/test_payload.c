@@ -17,6 +17,7 @@
 #include "idcheck.h"
 #include "ix_format.h"
 #include "ix_payload.h"
+#include "xj_alloc.h"
 #include "test_check.h"
 
 static uint64_t tp_state = 0x9E3779B97F4A7C15ull;
@@ -149,7 +150,15 @@ int main(void)
             line += 1 + (tp_rand(4) ? 0 : tp_rand(100000));
         }
         size_t len;
-        const char *const bytes = ix_blockBytes(&b, &len);
+        const char *bytes = ix_blockBytes(&b, &len);
+        char *taken = NULL;
+        if (round % 2) { /* handed over instead of copied: the same bytes, and a builder left empty */
+            size_t taken_len, left;
+            taken = ix_blockTake(&b, &taken_len);
+            TC_CHECK(taken == bytes && taken_len == len, "round %d: the block taken is not the block built", round);
+            ix_blockBytes(&b, &left);
+            TC_CHECK(left == 0 && ix_blockBytes(&b, &left) != bytes, "round %d: the builder kept the block taken", round);
+        }
         size_t got = 0;
         int const rc = ix_decodeBlock(bytes, len, out, IX_BLOCK_RECORDS, decoded_text, &got);
         TC_CHECK(rc == 0 && got == n, "round %d: decode gave %d, %zu of %u records", round, rc, got, n);
@@ -165,6 +174,7 @@ int main(void)
                      got <= n,
                  "a cut block decoded more records than it holds");
         free(copy);
+        xj_free(taken);
         /* a record from another source or an earlier line is refused */
         ix_record late = in[0];
         late.line = line - 1 > in[n - 1].line ? in[n - 1].line : 0;
