@@ -20,7 +20,7 @@ static int nm_isIdeoSpaceAt(const unsigned char *s, size_t n)
     return n >= 3 && s[0] == 0xE3 && s[1] == 0x80 && s[2] == 0x80;
 }
 
-void nm_trim(const char **s, size_t *n)
+void nm_trimEnds(const char **s, size_t *n)
 {
     const unsigned char *p = (const unsigned char *)*s;
     size_t len = *n;

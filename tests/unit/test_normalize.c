@@ -30,6 +30,34 @@ static void test_trim(void)
         TC_CHECK(n == strlen(kCases[i].out) && memcmp(s, kCases[i].out, n) == 0,
                  "trim case %zu gave '%.*s'", i, (int)n, s);
     }
+    /* the inline shortcut agrees with the loop: every byte at either end of
+     * a value, next to any other, and U+3000 or its pieces around them */
+    static const char *const kAround[] = {"", "x", "\xe3\x80\x80", "\xe3\x80", "\x80", " ", "\xe3"};
+    size_t checked = 0, differ = 0;
+    for (int a = 0; a < 256 && !differ; a++)
+        for (int z = 0; z < 256; z++)
+            for (size_t k = 0; k < sizeof kAround / sizeof kAround[0]; k++) {
+                char buf[16];
+                size_t const an = strlen(kAround[k]);
+                memcpy(buf, kAround[k], an);
+                buf[an] = (char)a;
+                buf[an + 1] = 'm';
+                buf[an + 2] = (char)z;
+                memcpy(buf + an + 3, kAround[k], an);
+                size_t const len = 2 * an + 3;
+                for (size_t from = 0; from < len; from++)
+                    for (size_t to = from; to <= len; to += 1 + (to - from) / 2) {
+                        const char *s1 = buf + from, *s2 = buf + from;
+                        size_t n1 = to - from, n2 = to - from;
+                        nm_trim(&s1, &n1);
+                        nm_trimEnds(&s2, &n2);
+                        if (s1 != s2 || n1 != n2) differ++;
+                        TC_CHECK(differ > 1 || (s1 == s2 && n1 == n2), "trim shortcut differs: %02x..%02x around %zu",
+                                 a, z, k);
+                        checked++;
+                    }
+            }
+    printf("trim: shortcut checked against the loop on %zu values\n", checked);
 }
 
 static void test_normalizeId(void)
