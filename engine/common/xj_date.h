@@ -7,9 +7,27 @@
 
 #include <stdint.h>
 
+/* Inline: every record's dates and ID dates pass through them. */
+
+static inline int dt_isLeap(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
 /* 1 when y-m-d is a real calendar date with 1 <= y <= 9999. */
-int dt_isValid(int y, int m, int d);
+static inline int dt_isValid(int y, int m, int d)
+{
+    static const unsigned char kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1) return 0;
+    int const last = kDays[m - 1] + (m == 2 && dt_isLeap(y));
+    return d <= last;
+}
+
 /* YYYYMMDD from parts; 0 when not valid. */
-uint32_t dt_make(int y, int m, int d);
+static inline uint32_t dt_make(int y, int m, int d)
+{
+    if (!dt_isValid(y, m, d)) return 0;
+    return (uint32_t)(y * 10000 + m * 100 + d);
+}
 
 #endif

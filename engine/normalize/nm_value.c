@@ -76,11 +76,22 @@ static int nm_allDigits(const char *s, size_t n)
     return 1;
 }
 
+static int nm_twoDigits(const char *s)
+{
+    return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
 uint32_t nm_parseDate(const char *s, size_t n)
 {
     nm_trim(&s, &n);
     int y, m, d;
-    if (n == 8 && nm_allDigits(s, 8)) {
+    if (n == 10 && (s[4] == '-' || s[4] == '/') && s[7] == s[4] && nm_allDigits(s, 4) && nm_allDigits(s + 5, 2) &&
+        nm_allDigits(s + 8, 2)) {
+        /* the shape nearly every date has, read without the general loop */
+        y = nm_twoDigits(s) * 100 + nm_twoDigits(s + 2);
+        m = nm_twoDigits(s + 5);
+        d = nm_twoDigits(s + 8);
+    } else if (n == 8 && nm_allDigits(s, 8)) {
         size_t i = 0;
         y = nm_readNumber(s, n, &i, 4);
         m = nm_readNumber(s, n, &i, 2);
