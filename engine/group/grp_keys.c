@@ -204,11 +204,11 @@ static int gk_push(gk_shardResult *r, const uint64_t *run, size_t len, size_t st
     return 0;
 }
 
-/* Shard s of every table, gathered and sorted by (key, ref); the tables'
- * vectors are freed as they are copied. *all is NULL when the shard holds
- * fewer than `min` entries (or none). -1 when memory runs out. */
-static int gk_gatherShard(gk_table *const *tables, size_t n_tables, unsigned s, size_t min, uint64_t **all_out,
-                          size_t *total_out)
+/* Shard s of every table, gathered (and sorted by (key, ref) when `sort`);
+ * the tables' vectors are freed as they are copied. *all is NULL when the
+ * shard holds fewer than `min` entries (or none). -1 when memory runs out. */
+static int gk_gatherShard(gk_table *const *tables, size_t n_tables, unsigned s, size_t min, int sort,
+                          uint64_t **all_out, size_t *total_out)
 {
     size_t const stride = tables[0]->wide ? 3 : 2;
     size_t total = 0;
@@ -224,7 +224,7 @@ static int gk_gatherShard(gk_table *const *tables, size_t n_tables, unsigned s, 
         xj_free(v->v);
         *v = (gk_vec){0};
     }
-    if (all && gk_sort(all, total, stride) != 0) {
+    if (all && sort && gk_sort(all, total, stride) != 0) {
         xj_free(all);
         all = NULL;
         failed = 1;
@@ -234,14 +234,59 @@ static int gk_gatherShard(gk_table *const *tables, size_t n_tables, unsigned s, 
     return failed ? -1 : 0;
 }
 
+/* Keeps (in place, in no particular order) only the entries whose key
+ * occurs at least `min` times among v[0 .. n), and returns how many that
+ * is, or SIZE_MAX when memory runs out. Repeated keys are a few per cent
+ * of a register's, so finding them with a hash table and sorting only them
+ * costs less than sorting every entry. */
+static size_t gk_keepRepeated(uint64_t *v, size_t n, size_t stride, size_t min)
+{
+    if (min <= 1 || n == 0) return n;
+    if (n >= UINT32_MAX) return SIZE_MAX;
+    unsigned bits = 4;
+    while (((size_t)1 << bits) < 2 * n) bits++;
+    size_t const mask = ((size_t)1 << bits) - 1;
+    uint32_t *const slot = xj_mallocArray(mask + 1, sizeof *slot); /* a key's first entry + 1; 0: empty */
+    uint32_t *const first = xj_mallocArray(n, sizeof *first); /* each entry's first entry of its key */
+    uint32_t *const count = xj_mallocArray(n, sizeof *count);      /* entries of a key, by its first */
+    size_t kept = SIZE_MAX;
+    if (slot && first && count) {
+        memset(slot, 0, (mask + 1) * sizeof *slot);
+        memset(count, 0, n * sizeof *count);
+        for (size_t i = 0; i < n; i++) {
+            const uint64_t *const e = v + i * stride;
+            uint64_t const hi = stride == 3 ? e[0] : 0, lo = e[stride - 2];
+            /* the shard is the top bits of this mix; the slot the next ones */
+            size_t h = (size_t)(((hi ^ lo) * 0x9E3779B97F4A7C15ull) << GK_SHARD_BITS >> (64 - bits));
+            while (slot[h] != 0 && gk_cmpKey(v + (size_t)(slot[h] - 1) * stride, e, stride) != 0) h = (h + 1) & mask;
+            if (slot[h] == 0) slot[h] = (uint32_t)i + 1;
+            first[i] = slot[h] - 1;
+            count[first[i]]++;
+        }
+        kept = 0;
+        for (size_t i = 0; i < n; i++)
+            if (count[first[i]] >= min) memmove(v + kept++ * stride, v + i * stride, stride * sizeof *v);
+    }
+    xj_free(slot);
+    xj_free(first);
+    xj_free(count);
+    return kept;
+}
+
 static void gk_groupShard(gk_table *const *tables, size_t n_tables, unsigned s, size_t min_members, int need_no_id,
                           gk_shardResult *r)
 {
     size_t const stride = tables[0]->wide ? 3 : 2;
     uint64_t *all;
     size_t total;
-    if (gk_gatherShard(tables, n_tables, s, min_members, &all, &total) != 0) r->failed = 1;
+    if (gk_gatherShard(tables, n_tables, s, min_members, 0, &all, &total) != 0) r->failed = 1;
     if (all == NULL) return;
+    total = gk_keepRepeated(all, total, stride, min_members);
+    if (total == SIZE_MAX || gk_sort(all, total, stride) != 0) {
+        r->failed = 1;
+        xj_free(all);
+        return;
+    }
     for (size_t i = 0; i < total;) {
         size_t j = i + 1;
         while (j < total && gk_cmpKey(all + j * stride, all + i * stride, stride) == 0) j++;
@@ -265,7 +310,7 @@ int gk_sortShard(gk_table *const *tables, size_t n_tables, unsigned s, gk_vec *o
 {
     uint64_t *all;
     size_t total;
-    int const failed = gk_gatherShard(tables, n_tables, s, 1, &all, &total);
+    int const failed = gk_gatherShard(tables, n_tables, s, 1, 1, &all, &total);
     *out = (gk_vec){all, total, total};
     return failed;
 }

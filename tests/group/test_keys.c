@@ -35,7 +35,9 @@ static int cmp_ref(const void *pa, const void *pb)
     return x < y ? -1 : x > y;
 }
 
-static void run_case(size_t n, uint64_t domain, int wide, int need_no_id, int n_tables)
+/* collide: narrow keys k << 50, whose mixes differ only in their top 14
+ * bits, so they crowd the same shards and hash slots (long probe runs) */
+static void run_case_keys(size_t n, uint64_t domain, int wide, int need_no_id, int n_tables, int collide)
 {
     ref_entry *all = calloc(n, sizeof *all);
     gk_table *tables = calloc((size_t)n_tables, sizeof *tables);
@@ -48,7 +50,7 @@ static void run_case(size_t n, uint64_t domain, int wide, int need_no_id, int n_
         uint64_t const k = rnd() % domain;
         /* packed-ID-like keys for narrow tables, hash-like for wide */
         all[i].hi = wide ? k * 0x9E3779B97F4A7C15ull : 0;
-        all[i].lo = wide ? ~k : 110101000000000000ull + k * 11;
+        all[i].lo = wide ? ~k : collide ? k << 50 : 110101000000000000ull + k * 11;
         all[i].ref = gk_ref((uint32_t)(i % 3), i + 2) | (need_no_id && rnd() % 3 == 0 ? GK_HAS_ID : 0);
         TC_CHECK(gk_add(&tables[rnd() % (uint64_t)n_tables], all[i].hi, all[i].lo, all[i].ref) == XJ_OK, "add");
     }
@@ -91,6 +93,11 @@ static void run_case(size_t n, uint64_t domain, int wide, int need_no_id, int n_
     free(all);
 }
 
+static void run_case(size_t n, uint64_t domain, int wide, int need_no_id, int n_tables)
+{
+    run_case_keys(n, domain, wide, need_no_id, n_tables, 0);
+}
+
 int main(void)
 {
     run_case(1000, 400, 0, 0, 1);
@@ -98,6 +105,9 @@ int main(void)
     run_case(200000, 90000, 1, 0, 2);
     run_case(100000, 30000, 1, 1, 2);   /* mixed rule */
     run_case(50000, 3, 0, 0, 2);        /* a few huge groups */
+    run_case(100000, 1ull << 62, 0, 0, 2); /* (almost) no group */
+    run_case_keys(60000, 1u << 14, 0, 0, 2, 1);
+    run_case_keys(60000, 1u << 14, 0, 1, 3, 1);
     char buf[64];
     TC_CHECK(gk_attrKeyText(buf, "张三", 6, 1, 20150301) == 17 && memcmp(buf, "张三\0" "1\0" "20150301", 17) == 0,
              "attribute key text");
