@@ -117,18 +117,20 @@ static int gk_cmpEntry(const void *pa, const void *pb, void *arg)
     return ra < rb ? -1 : ra > rb;
 }
 
-/* Orders entries by (key, ref). LSD radix sort on the key words, skipping
- * passes whose digit is the same everywhere; then each run of equal keys —
- * a group, usually 2 or 3 entries — is put in ref order, so the result does
- * not depend on which worker added what. Digits are 16 bits for large
+/* Orders entries by key, and equal keys by ref when `by_ref`. LSD radix
+ * sort on the key words, skipping passes whose digit is the same
+ * everywhere; then each run of equal keys — a group, usually 2 or 3
+ * entries — is put in ref order, so the result does not depend on which
+ * worker added what. (The index build orders runs by its own record
+ * numbers and asks for no ref order.) Digits are 16 bits for large
  * shards and 11 bits for small ones: a pass costs its bucket count twice
  * (clearing, prefix sums) plus the entries, and a shard of a 5M-row scan
  * holds ~20,000 entries, which 65,536 buckets would dwarf. */
-static int gk_sort(uint64_t *v, size_t n, size_t stride)
+static int gk_sort(uint64_t *v, size_t n, size_t stride, int by_ref)
 {
     size_t const bytes = stride * sizeof *v;
     if (n < 256) {
-        qsort_r(v, n, bytes, gk_cmpEntry, &stride);
+        qsort_r(v, n, bytes, gk_cmpEntry, &stride); /* by ref too: no harm */
         return 0;
     }
     unsigned const bits = n < ((size_t)1 << 17) ? 11 : 16;
@@ -165,7 +167,7 @@ static int gk_sort(uint64_t *v, size_t n, size_t stride)
     if (src != v) memcpy(v, src, n * bytes);
     xj_free(tmp);
     xj_free(count);
-    for (size_t i = 0; i < n;) {
+    for (size_t i = 0; by_ref && i < n;) {
         size_t j = i + 1;
         while (j < n && gk_cmpKey(v + j * stride, v + i * stride, stride) == 0) j++;
         if (j - i > 1) qsort_r(v + i * stride, j - i, bytes, gk_cmpEntry, &stride);
@@ -204,11 +206,11 @@ static int gk_push(gk_shardResult *r, const uint64_t *run, size_t len, size_t st
     return 0;
 }
 
-/* Shard s of every table, gathered (and sorted by (key, ref) when `sort`);
- * the tables' vectors are freed as they are copied. *all is NULL when the
- * shard holds fewer than `min` entries (or none). -1 when memory runs out. */
-static int gk_gatherShard(gk_table *const *tables, size_t n_tables, unsigned s, size_t min, int sort,
-                          uint64_t **all_out, size_t *total_out)
+/* Shard s of every table, gathered in one array; the tables' vectors are
+ * freed as they are copied. *all is NULL when the shard holds fewer than
+ * `min` entries (or none). -1 when memory runs out. */
+static int gk_gatherShard(gk_table *const *tables, size_t n_tables, unsigned s, size_t min, uint64_t **all_out,
+                          size_t *total_out)
 {
     size_t const stride = tables[0]->wide ? 3 : 2;
     size_t total = 0;
@@ -223,11 +225,6 @@ static int gk_gatherShard(gk_table *const *tables, size_t n_tables, unsigned s, 
         at += v->n;
         xj_free(v->v);
         *v = (gk_vec){0};
-    }
-    if (all && sort && gk_sort(all, total, stride) != 0) {
-        xj_free(all);
-        all = NULL;
-        failed = 1;
     }
     *all_out = all;
     *total_out = all ? total : 0;
@@ -279,10 +276,10 @@ static void gk_groupShard(gk_table *const *tables, size_t n_tables, unsigned s, 
     size_t const stride = tables[0]->wide ? 3 : 2;
     uint64_t *all;
     size_t total;
-    if (gk_gatherShard(tables, n_tables, s, min_members, 0, &all, &total) != 0) r->failed = 1;
+    if (gk_gatherShard(tables, n_tables, s, min_members, &all, &total) != 0) r->failed = 1;
     if (all == NULL) return;
     total = gk_keepRepeated(all, total, stride, min_members);
-    if (total == SIZE_MAX || gk_sort(all, total, stride) != 0) {
+    if (total == SIZE_MAX || gk_sort(all, total, stride, 1) != 0) {
         r->failed = 1;
         xj_free(all);
         return;
@@ -310,7 +307,13 @@ int gk_sortShard(gk_table *const *tables, size_t n_tables, unsigned s, gk_vec *o
 {
     uint64_t *all;
     size_t total;
-    int const failed = gk_gatherShard(tables, n_tables, s, 1, 1, &all, &total);
+    int failed = gk_gatherShard(tables, n_tables, s, 1, &all, &total);
+    if (all && gk_sort(all, total, tables[0]->wide ? 3 : 2, 0) != 0) {
+        xj_free(all);
+        all = NULL;
+        total = 0;
+        failed = -1;
+    }
     *out = (gk_vec){all, total, total};
     return failed;
 }

@@ -106,7 +106,8 @@ xj_error gk_findGroups(gk_table *const *tables, size_t n_tables, size_t min_memb
                        gk_groups *out, xj_status *st);
 
 /* Shard s of every table (all narrow or all wide; consumed), sorted by
- * (key, ref) into *out (the tables' stride; NULL when the shard is empty).
+ * key into *out (the tables' stride; NULL when the shard is empty); equal
+ * keys in no particular order.
  * The register index is written from these: all keys, not just groups,
  * without a group record per key; each shard is laid out while it is still
  * in cache. Shards may be sorted by different threads at once. -1 when

@@ -116,16 +116,27 @@ static void ix_flush(ix_out *o)
     buf_clear(&o->buf);
 }
 
+/* Appends v[0 .. n) to the open section, written from where they are:
+ * the buffer is flushed first, the bytes hashed, then one writev does. */
+static void ix_putVector(ix_out *o, const struct iovec *v, size_t n)
+{
+    if (o->failed) return;
+    ix_flush(o);
+    for (size_t i = 0; i < n; i++) {
+        XXH3_64bits_update(&o->hash, v[i].iov_base, v[i].iov_len);
+        o->pos += v[i].iov_len;
+    }
+    ix_writeVector(o, v, n);
+}
+
 static void ix_put(ix_out *o, const void *p, size_t n)
 {
     if (o->failed) return;
-    o->pos += n;
     if (n >= o->buf.cap / 2) { /* a table: hashed and written from where it is */
-        ix_flush(o);
-        XXH3_64bits_update(&o->hash, p, n);
-        ix_writeVector(o, &(struct iovec){(void *)p, n}, 1);
+        ix_putVector(o, &(struct iovec){(void *)p, n}, 1);
         return;
     }
+    o->pos += n;
     while (n) {
         if (o->buf.len == o->buf.cap) ix_flush(o);
         if (o->failed) return;
@@ -331,15 +342,9 @@ static xj_error ix_outOfOrder(xj_status *st)
 
 xj_error ix_writerPutBlocks(ix_writer *w, const struct iovec *blocks, size_t n, xj_status *st)
 {
-    ix_out *const o = &w->o;
     if (w->n_sec != 0) return ix_outOfOrder(st);
-    if (!o->failed) ix_flush(o);
-    for (size_t i = 0; i < n && !o->failed; i++) {
-        XXH3_64bits_update(&o->hash, blocks[i].iov_base, blocks[i].iov_len);
-        o->pos += blocks[i].iov_len;
-    }
-    if (!o->failed) ix_writeVector(o, blocks, n);
-    return o->failed ? ix_writeFailed(w, st) : XJ_OK;
+    ix_putVector(&w->o, blocks, n);
+    return w->o.failed ? ix_writeFailed(w, st) : XJ_OK;
 }
 
 xj_error ix_writerPutMeta(ix_writer *w, const ix_writeSpec *spec, xj_status *st)
@@ -370,7 +375,7 @@ xj_error ix_writerBeginKeys(ix_writer *w, int kind, xj_status *st)
 xj_error ix_writerPutKeys(ix_writer *w, const void *entries, size_t n, xj_status *st)
 {
     if (!w->in_keys) return ix_outOfOrder(st);
-    ix_put(&w->o, entries, n * ix_entryBytes(w->next_kind));
+    ix_putVector(&w->o, &(struct iovec){(void *)entries, n * ix_entryBytes(w->next_kind)}, 1);
     w->entries += n;
     return w->o.failed ? ix_writeFailed(w, st) : XJ_OK;
 }
