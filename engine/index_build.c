@@ -29,6 +29,13 @@
 #define IXB_OLD_BASE (1ull << 36)
 enum { IXB_STOP_NOMEM = 1, IXB_STOP_WRITE = 2 };
 
+/* The first reason to stop is the one reported. */
+static void ixb_stop(atomic_int *stop, int why)
+{
+    int none = 0;
+    atomic_compare_exchange_strong(stop, &none, why);
+}
+
 typedef struct ixb_block {
     uint64_t id;           /* provisional block id */
     uint32_t n;            /* records */
@@ -358,10 +365,10 @@ static xj_error ixb_keys(sc_run *run, const ixb_plan *p, gk_table *extra, ix_wri
             size_t m = 0;
             if (!err && !atomic_load(&stop) &&
                 ixb_layShard(tabs, n_tabs, (unsigned)sh, kind, p, offset[sh], fence, &entries, &m) != 0)
-                atomic_store(&stop, IXB_STOP_NOMEM);
+                ixb_stop(&stop, IXB_STOP_NOMEM);
 #pragma omp ordered
             if (!err && !atomic_load(&stop) && m && (write_err = ix_writerPutKeys(out, entries, m, st)) != XJ_OK)
-                atomic_store(&stop, IXB_STOP_WRITE);
+                ixb_stop(&stop, IXB_STOP_WRITE);
             xj_free(entries);
         }
         if (!err && atomic_load(&stop) == IXB_STOP_NOMEM) err = st_fail(st, XJ_ERR_NOMEM, "out of memory sorting keys");
@@ -491,17 +498,22 @@ static xj_error ixb_run(sc_run *run, const char *path, uint32_t flags, ixb_block
     return err;
 }
 
+/* PATH.rejects.csv: taken before the index is committed, so a build
+ * without rejects allocates nothing after it. */
+static char *ixb_rejectsPath(const char *path)
+{
+    char *const rp = xj_malloc(strlen(path) + 16);
+    if (rp) sprintf(rp, "%s.rejects.csv", path);
+    return rp;
+}
+
 /* rejects go next to the index, so no row is lost silently */
-static xj_error ixb_writeRejects(sc_run *run, const char *path, xj_status *st)
+static xj_error ixb_writeRejects(sc_run *run, const char *rp, xj_status *st)
 {
     size_t n = 0;
     for (int t = 0; t < run->n_workers; t++) n += run->workers[t].n_rej;
-    char *const rp = xj_malloc(strlen(path) + 16);
-    RETURN_ERROR_IF(rp == NULL, st, XJ_ERR_NOMEM, "out of memory");
-    sprintf(rp, "%s.rejects.csv", path);
     if (n == 0) {
         remove(rp);
-        xj_free(rp);
         return XJ_OK;
     }
     em_reject *const all = xj_mallocArray(n, sizeof *all);
@@ -523,7 +535,6 @@ static xj_error ixb_writeRejects(sc_run *run, const char *path, xj_status *st)
         err = st_fail(st, err, "out of memory listing rejected rows");
     }
     buf_free(&b);
-    xj_free(rp);
     return err;
 }
 
@@ -665,6 +676,8 @@ static xj_error ixb_main(xj_scan *s, const char *old_path, const char *remove_pa
     for (int k = 0; k < IX_KINDS; k++) gk_tableInit(&extra[k], k != 0);
     ixb_blocks old_blocks = {0};
     uint64_t removed = 0;
+    char *const rejects_path = err ? NULL : ixb_rejectsPath(path);
+    if (!err && rejects_path == NULL) err = st_fail(&s->st, XJ_ERR_NOMEM, "out of memory");
     if (!err) err = sc_prepare(&run, SC_NO_OUTDIR | (old ? SC_NO_INPUT_OK : 0));
     if (!err && old && old->n_sources + run.n_inputs > GK_MAX_SOURCES)
         err = st_fail(&s->st, XJ_ERR_LIMIT, "more than %u sources in one index", GK_MAX_SOURCES);
@@ -672,12 +685,13 @@ static xj_error ixb_main(xj_scan *s, const char *old_path, const char *remove_pa
     run.source_base = old ? (uint32_t)old->n_sources : 0;
     if (!err)
         err = ixb_run(&run, path, flags, &old_blocks, extra, old ? old->sources : NULL, old ? old->n_sources : 0);
-    if (!err) err = ixb_writeRejects(&run, path, &s->st);
+    if (!err) err = ixb_writeRejects(&run, rejects_path, &s->st);
     if (!err) s->stats.removed_records = removed;
     ixb_blocksFree(&old_blocks);
     for (int k = 0; k < IX_KINDS; k++) gk_tableFree(&extra[k]);
     sc_runFree(&run);
     ixb_removalsFree(&rm);
+    xj_free(rejects_path);
     ix_close(old);
     s->attr_scope = saved_scope;
     if (err && s->st.code == XJ_OK) st_fail(&s->st, err, "%s", xj_errorName(err));

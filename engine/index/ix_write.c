@@ -252,6 +252,7 @@ static void ix_putHeader(unsigned char *h, const ix_writeSpec *spec, const ix_se
  * step checks that it comes next. */
 struct ix_writer {
     char *path, *tmp;
+    char *dir;             /* path's directory, taken at open: nothing is allocated after the commit */
     ix_out o;
     ix_secEntry sec[IX_MAX_SECTIONS];
     uint32_t n_sec;        /* sections ended; PAYLOAD is open while 0 */
@@ -268,18 +269,26 @@ void ix_writerAbort(ix_writer *w)
     buf_free(&w->o.buf);
     xj_free(w->tmp);
     xj_free(w->path);
+    xj_free(w->dir);
     xj_free(w);
+}
+
+/* The directory part of `path`: "." without a slash, "/" for a file in
+ * the root. */
+static char *ix_dirOf(const char *path)
+{
+    const char *const slash = strrchr(path, '/');
+    if (slash == NULL) return xj_strndup(".", 1);
+    return xj_strndup(path, slash == path ? 1 : (size_t)(slash - path));
 }
 
 /* Removes `PATH.tmpPID` files that runs killed before they could clean up
  * left next to the index (a live PID's file is another build's). */
-static void ix_removeStale(const char *path)
+static void ix_removeStale(const char *path, const char *dir)
 {
     const char *const slash = strrchr(path, '/');
     const char *const base = slash ? slash + 1 : path;
-    size_t const dir_len = slash ? (size_t)(slash - path) + (slash == path) : 0;
-    char *const dir = xj_strndup(slash ? path : ".", slash ? dir_len : 1);
-    DIR *const d = dir ? opendir(dir) : NULL;
+    DIR *const d = opendir(dir);
     size_t const bn = strlen(base);
     for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
         const char *const rest = e->d_name + bn;
@@ -291,7 +300,6 @@ static void ix_removeStale(const char *path)
         unlinkat(dirfd(d), e->d_name, 0);
     }
     if (d) closedir(d);
-    xj_free(dir);
 }
 
 xj_error ix_writerOpen(const char *path, ix_writer **out, xj_status *st)
@@ -302,16 +310,17 @@ xj_error ix_writerOpen(const char *path, ix_writer **out, xj_status *st)
     w->o.fd = -1;
     size_t const plen = strlen(path);
     w->path = xj_strndup(path, plen);
+    w->dir = ix_dirOf(path);
     w->tmp = xj_malloc(plen + 32);
     buf_init(&w->o.buf, 1u << 20);
-    if (!w->path || !w->tmp || buf_reserve(&w->o.buf, 1u << 20) != XJ_OK) {
+    if (!w->path || !w->dir || !w->tmp || buf_reserve(&w->o.buf, 1u << 20) != XJ_OK) {
         xj_free(w->tmp);
         w->tmp = NULL;
         ix_writerAbort(w);
         return st_fail(st, XJ_ERR_NOMEM, "out of memory");
     }
     w->o.buf.cap = 1u << 20;
-    ix_removeStale(path);
+    ix_removeStale(path, w->dir);
     snprintf(w->tmp, plen + 32, "%s.tmp%ld", path, (long)getpid());
     w->o.fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (w->o.fd < 0) {
@@ -448,21 +457,13 @@ xj_error ix_writerFinish(ix_writer *w, const ix_writeSpec *spec, xj_status *st)
     }
     xj_free(w->tmp);
     w->tmp = NULL;
-    const char *const path = w->path;
-    size_t const plen = strlen(path);
     /* make the rename itself durable; the index is complete either way,
      * but a caller told "written" must be able to rely on it */
-    char *const dir = xj_strndup(path, plen);
-    xj_error err = dir ? XJ_OK : st_fail(st, XJ_ERR_NOMEM, "out of memory");
-    if (dir) {
-        char *const slash = strrchr(dir, '/');
-        const char *const d = slash ? (slash == dir ? "/" : (*slash = '\0', dir)) : ".";
-        int const dfd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0 || fsync(dfd) != 0)
-            err = st_fail(st, XJ_ERR_IO, "%s: written, but its directory %s could not be synced: %m", path, d);
-        if (dfd >= 0) close(dfd);
-        xj_free(dir);
-    }
+    xj_error err = XJ_OK;
+    int const dfd = open(w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || fsync(dfd) != 0)
+        err = st_fail(st, XJ_ERR_IO, "%s: written, but its directory %s could not be synced: %m", w->path, w->dir);
+    if (dfd >= 0) close(dfd);
     ix_writerAbort(w); /* nothing left to remove: frees */
     return err;
 }
