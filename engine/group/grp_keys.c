@@ -247,7 +247,13 @@ static int gk_gatherShard(gk_table *const *tables, size_t n_tables, unsigned s, 
  * occurs at least `min` times among v[0 .. n), and returns how many that
  * is, or SIZE_MAX when memory runs out. Repeated keys are a few per cent
  * of a register's, so finding them with a hash table and sorting only them
- * costs less than sorting every entry. */
+ * costs less than sorting every entry. ID numbers come from the input, and
+ * whoever writes it can choose numbers that crowd one run of slots (the
+ * mix is no secret): past GK_PROBE_BUDGET probes an entry on average the
+ * table is given up and every entry kept, so the caller sorts them all —
+ * the old cost, never a quadratic one. */
+#define GK_PROBE_BUDGET 8
+
 static size_t gk_keepRepeated(uint64_t *v, size_t n, size_t stride, size_t min)
 {
     if (min <= 1 || n == 0) return n;
@@ -262,19 +268,26 @@ static size_t gk_keepRepeated(uint64_t *v, size_t n, size_t stride, size_t min)
     if (slot && first && count) {
         memset(slot, 0, (mask + 1) * sizeof *slot);
         memset(count, 0, n * sizeof *count);
-        for (size_t i = 0; i < n; i++) {
+        size_t probes = 0;
+        for (size_t i = 0; i < n && probes <= GK_PROBE_BUDGET * n; i++) {
             const uint64_t *const e = v + i * stride;
             uint64_t const hi = stride == 3 ? e[0] : 0, lo = e[stride - 2];
             /* the shard is the top bits of this mix; the slot the next ones */
             size_t h = (size_t)(((hi ^ lo) * 0x9E3779B97F4A7C15ull) << GK_SHARD_BITS >> (64 - bits));
-            while (slot[h] != 0 && gk_cmpKey(v + (size_t)(slot[h] - 1) * stride, e, stride) != 0) h = (h + 1) & mask;
+            while (slot[h] != 0 && gk_cmpKey(v + (size_t)(slot[h] - 1) * stride, e, stride) != 0) {
+                h = (h + 1) & mask;
+                probes++;
+            }
             if (slot[h] == 0) slot[h] = (uint32_t)i + 1;
             first[i] = slot[h] - 1;
             count[first[i]]++;
         }
-        kept = 0;
-        for (size_t i = 0; i < n; i++)
-            if (count[first[i]] >= min) memmove(v + kept++ * stride, v + i * stride, stride * sizeof *v);
+        kept = n; /* over budget: keep every entry, nothing moved yet */
+        if (probes <= GK_PROBE_BUDGET * n) {
+            kept = 0;
+            for (size_t i = 0; i < n; i++)
+                if (count[first[i]] >= min) memmove(v + kept++ * stride, v + i * stride, stride * sizeof *v);
+        }
     }
     xj_free(slot);
     xj_free(first);
