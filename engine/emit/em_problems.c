@@ -206,11 +206,13 @@ static xj_error em_adoptFiles(em_ctx *ctx, em_ctx *from)
     return XJ_OK;
 }
 
-/* schools/: one file per run of equal codes. Every directory is made first;
- * then the files, on run->threads workers when asked. A file's bytes depend
+/* problems.csv, and schools/: one file per run of equal codes. Every
+ * directory is made first; then the files, on run->threads workers when
+ * asked — one of them writes problems.csv first (it is one file, rendered
+ * in order) while the others start on the schools. A file's bytes depend
  * only on its rows, and MANIFEST sorts the list, so the output is the same
  * whatever the thread count. */
-static xj_error em_writeSchools(em_ctx *ctx, const size_t *runs, size_t n_runs)
+static xj_error em_writeAll(em_ctx *ctx, const size_t *runs, size_t n_runs)
 {
     em_run *const run = ctx->run;
     FORWARD_IF_ERROR(em_mkdir(ctx, "schools"));
@@ -231,7 +233,7 @@ static xj_error em_writeSchools(em_ctx *ctx, const size_t *runs, size_t n_runs)
         buf_free(&header);
         return st_fail(ctx->st, err, "cannot render the school file header: %s", xj_errorName(err));
     }
-    int const threads = run->threads > 1 && n_runs > 1 ? run->threads : 1;
+    int const threads = run->threads > 1 ? run->threads : 1;
     em_schoolWorker *const workers = xj_calloc((size_t)threads, sizeof *workers);
     if (workers == NULL) {
         buf_free(&header);
@@ -248,6 +250,7 @@ static xj_error em_writeSchools(em_ctx *ctx, const size_t *runs, size_t n_runs)
         buf_init(&wk->out, EM_WRITE_BUFFER);
     }
     int failed = 0; /* set once any worker fails: the others stop early */
+    xj_error all_err = XJ_OK;
 #pragma omp parallel num_threads(threads)
     {
         int tid = 0;
@@ -256,6 +259,14 @@ static xj_error em_writeSchools(em_ctx *ctx, const size_t *runs, size_t n_runs)
 #endif
         em_schoolWorker *const wk = &workers[tid];
         xj_error local = em_schoolTextInit(&wk->ctx, &wk->text);
+#pragma omp single nowait
+        {
+            all_err = em_writeAllProblems(ctx); /* the shared ctx: no worker touches it meanwhile */
+            if (all_err) {
+#pragma omp atomic write
+                failed = 1;
+            }
+        }
 #pragma omp for schedule(dynamic, 16)
         for (long r = 0; r < (long)n_runs; r++) {
             int stop;
@@ -270,7 +281,9 @@ static xj_error em_writeSchools(em_ctx *ctx, const size_t *runs, size_t n_runs)
         }
         em_schoolTextFree(&wk->text);
     }
-    /* the first worker's error in worker order, its files kept for cleanup */
+    /* problems.csv's error first, then the first worker's in worker order;
+     * their files kept for cleanup */
+    if (all_err) err = all_err; /* its message is in ctx->st already */
     for (int t = 0; t < threads; t++) {
         em_schoolWorker *const wk = &workers[t];
         if (!err && wk->st.code != XJ_OK) err = st_fail(ctx->st, wk->st.code, "%s", wk->st.message);
@@ -290,8 +303,7 @@ xj_error em_writeProblems(em_ctx *ctx)
 {
     size_t *runs = NULL, n_runs = 0;
     FORWARD_IF_ERROR(em_sortRows(ctx, &runs, &n_runs));
-    xj_error err = em_writeAllProblems(ctx);
-    if (!err) err = em_writeSchools(ctx, runs, n_runs);
+    xj_error const err = em_writeAll(ctx, runs, n_runs);
     xj_free(runs);
     return err;
 }
