@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ix_index.h"
 #include "scan_internal.h"
@@ -527,10 +528,23 @@ static xj_error ixb_writeRejects(sc_run *run, const char *rp, xj_status *st)
     for (size_t i = 0; !err && i < n; i++)
         err = em_appendRejectRow(&b, &all[i], run->inputs[all[i].source].facts.name);
     xj_free(all);
-    if (!err) {
-        FILE *const f = fopen(rp, "wb");
-        if (f == NULL || fwrite(b.data, 1, b.len, f) != b.len || fclose(f) != 0)
+    if (!err) { /* written whole or not at all: a temporary, then a rename */
+        char *const tmp = xj_malloc(strlen(rp) + 32);
+        if (tmp) {
+            size_t const base = strlen(rp) - strlen(".rejects.csv");
+            snprintf(tmp, strlen(rp) + 32, "%.*s.tmp%ld.rejects.csv", (int)base, rp, (long)getpid());
+        }
+        if (tmp == NULL) err = st_fail(st, XJ_ERR_NOMEM, "out of memory writing %s", rp);
+        FILE *const f = tmp ? fopen(tmp, "wb") : NULL;
+        int ok = f != NULL && fwrite(b.data, 1, b.len, f) == b.len;
+        ok = f != NULL && fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
+        if (f != NULL && fclose(f) != 0) ok = 0;
+        if (ok) ok = rename(tmp, rp) == 0;
+        if (!ok && tmp) {
             err = st_fail(st, XJ_ERR_IO, "%s: cannot write the rejected rows: %m", rp);
+            unlink(tmp);
+        }
+        xj_free(tmp);
     } else {
         err = st_fail(st, err, "out of memory listing rejected rows");
     }

@@ -282,8 +282,9 @@ static char *ix_dirOf(const char *path)
     return xj_strndup(path, slash == path ? 1 : (size_t)(slash - path));
 }
 
-/* Removes `PATH.tmpPID` files that runs killed before they could clean up
- * left next to the index (a live PID's file is another build's). */
+/* Removes `PATH.tmpPID` (and `PATH.tmpPID.rejects.csv`) files that runs
+ * killed before they could clean up left next to the index (a live PID's
+ * file is another build's). */
 static void ix_removeStale(const char *path, const char *dir)
 {
     const char *const slash = strrchr(path, '/');
@@ -295,7 +296,10 @@ static void ix_removeStale(const char *path, const char *dir)
         if (strncmp(e->d_name, base, bn) != 0 || strncmp(rest, ".tmp", 4) != 0) continue;
         char *end = NULL;
         long const pid = strtol(rest + 4, &end, 10);
-        if (end == rest + 4 || *end != '\0' || pid <= 0 || pid == (long)getpid()) continue;
+        /* PATH.tmpPID, or PATH.tmpPID.rejects.csv (index_build's rejects) */
+        if (end == rest + 4 || (*end != '\0' && strcmp(end, ".rejects.csv") != 0) || pid <= 0 ||
+            pid == (long)getpid())
+            continue;
         if (kill((pid_t)pid, 0) == 0 || errno == EPERM) continue; /* still running */
         unlinkat(dirfd(d), e->d_name, 0);
     }

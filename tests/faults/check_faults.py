@@ -118,8 +118,9 @@ def check_index(xj, shim, inp, small, work, fails):
     close or rename exits 3 with a message and leaves the target as it was (absent,
     or the old index) or, when only the rejects file failed after the
     commit, the complete new one; never a torn file, never a temporary left
-    behind. SIGKILL leaves the old or the new index, and the next build
-    removes the dead run's temporary."""
+    behind; the same for the rejects file beside it. SIGKILL leaves the old
+    or the new index, and the next build removes the dead run's
+    temporary."""
     d = os.path.join(work, "ix")
     target = os.path.join(d, "reg.xji")
     ref = os.path.join(work, "ref.xji")
@@ -154,6 +155,35 @@ def check_index(xj, shim, inp, small, work, fails):
                 what = f"index {call} #{k}/{n} {err}{' over an old index' if force else ''}"
                 judge(fails, what, p, b"xjdedup index", file_digest(target),
                       ((old_digest if force else None), want), want, call in must_detect)
+                if leftovers():
+                    fails.append(f"{what}: left {leftovers()}")
+    # a register with rejected rows: the rejects file beside the index is
+    # written whole or not at all too (write, fsync and rename fail in turn)
+    messy = os.path.join(work, "messy.csv")
+    subprocess.run([xj, "gen", "--rows", "3000", "--seed", "4", "--messy", "--run-date", "2026-11-28", "-o", messy,
+                    "-q"], check=True, capture_output=True)
+    messy_ref = os.path.join(work, "messy-ref.xji")
+    if index_build(xj, messy, messy_ref).returncode != 0 or not os.path.exists(messy_ref + ".rejects.csv"):
+        fails.append("index: the messy register's clean build failed or rejected nothing")
+    else:
+        want_ix, want_rej = file_digest(messy_ref), file_digest(messy_ref + ".rejects.csv")
+        for call in ["write", "fsync", "rename"]:
+            reset(False)
+            for inj in injections(shim, call, work, lambda env: index_build(xj, messy, target, env)):
+                if inj is None:
+                    fails.append(f"index rejects {call}: counting run failed")
+                    break
+                k, n, err, env = inj
+                reset(False)
+                p = index_build(xj, messy, target, env)
+                runs += 1
+                what = f"index with rejects, {call} #{k}/{n} {err}"
+                if p.returncode != 3 or b"xjdedup index" not in p.stderr:
+                    fails.append(f"{what}: exit {p.returncode}, {p.stderr[-200:]!r}")
+                if file_digest(target) not in (None, want_ix):
+                    fails.append(f"{what}: the index is neither absent nor the complete one")
+                if file_digest(target + ".rejects.csv") not in (None, want_rej):
+                    fails.append(f"{what}: the rejects file is neither absent nor the complete one")
                 if leftovers():
                     fails.append(f"{what}: left {leftovers()}")
     # short writes (each write, writev and pwrite does a third of its bytes)

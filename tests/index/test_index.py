@@ -101,6 +101,27 @@ def one_seed(xj, work, seed, rows):
         print("seed %d %s: %s" % (seed, scope, p.stdout.strip().splitlines()[-1] if p.stdout else ""))
         if p.returncode != 0:
             fail("seed %d %s: check != scan\n%s" % (seed, scope, p.stdout[-3000:]))
+    # rows the build rejects go next to the index, listed as a scan of the
+    # same files lists them; a build without rejects leaves no such file
+    run([xj, "scan", j("reg1.csv"), j("reg2.csv"), "-o", j("scan_reg")] + common)
+    with open(j("scan_reg", "rejects.csv"), "rb") as f:
+        scan_rejects = f.read()
+    ix_rejects = j("reg_noid.xji") + ".rejects.csv"
+    if scan_rejects.count(b"\n") > 1:
+        if not os.path.exists(ix_rejects):
+            fail("seed %d: the scan rejected rows, the index build wrote no %s" % (seed, ix_rejects))
+        else:
+            same_file(j("scan_reg", "rejects.csv"), ix_rejects, "the index build's rejects vs the scan's")
+    elif os.path.exists(ix_rejects):
+        fail("seed %d: no row rejected, yet %s exists" % (seed, ix_rejects))
+    run([xj, "gen", "--rows", "50", "--seed", str(seed), "--run-date", RUN_DATE, "-o", j("clean.csv"), "-q"])
+    shutil.copyfile(ix_rejects if os.path.exists(ix_rejects) else j("scan_reg", "rejects.csv"), j("clean.xji.rejects.csv"))
+    p = run([xj, "index", "build", j("clean.csv"), "-o", j("clean.xji")] + common, expect=None)
+    if p.returncode != 0:
+        fail("seed %d: a build of 50 clean rows failed: %s" % (seed, p.stderr))
+    elif os.path.exists(j("clean.xji.rejects.csv")):
+        fail("seed %d: a build without rejects kept an old rejects file" % seed)
+
     # a mixed check needs a mixed index
     p = run([xj, "check", j("batch.csv"), "--against", j("reg_noid.xji"), "-o", j("check_bad"),
              "--attr-scope", "mixed"] + common, expect=2)
