@@ -240,8 +240,8 @@ xj_error ix_encodeRecord(ix_blockBuilder *b, const ix_record *r)
     if (r->source != b->source || r->line <= b->prev_line || r->sex > 3 || r->has_id > 1) return XJ_ERR_INTERNAL;
     /* fixed parts take at most 2 + 10 + 3 + 2 x 10 + 9 bytes, each string
      * a varint length more than its bytes */
-    size_t const need = b->out.len + 64 + (size_t)r->student_no_len + r->name_len + r->school_len + r->county_len;
-    if (need > b->out.cap) FORWARD_IF_ERROR(buf_reserve(&b->out, need));
+    size_t const most = 64 + (size_t)r->student_no_len + r->name_len + r->school_len + r->county_len;
+    if (b->out.len + most >= b->out.cap) FORWARD_IF_ERROR(buf_reserve(&b->out, most)); /* room beyond len */
     unsigned char *const flags = (unsigned char *)b->out.data + b->out.len; /* filled last */
     ix_w w = {flags + 2};
     int const next_line = r->line == b->prev_line + 1;
