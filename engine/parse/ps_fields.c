@@ -105,24 +105,44 @@ static inline __attribute__((always_inline)) ps_fieldError ps_pushPlain(ps_field
     return PS_FIELDS_OK;
 }
 
+#ifdef __SSE2__
+/* The 16 bytes at rec + at: -1 when one of those in `keep` is a quote, else
+ * 0 after pushing the values its kept commas end (1 when a push failed). */
+static inline __attribute__((always_inline)) int ps_split16(ps_fields *f, const char *rec, size_t at, unsigned keep,
+                                                            size_t *start)
+{
+    __m128i const v = _mm_loadu_si128((const __m128i *)(const void *)(rec + at));
+    if ((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"'))) & keep) return -1;
+    unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(','))) & keep;
+    while (m) {
+        size_t const comma = at + (size_t)__builtin_ctz(m);
+        m &= m - 1;
+        if (ps_pushPlain(f, *start, comma) != PS_FIELDS_OK) return 1;
+        *start = comma + 1;
+    }
+    return 0;
+}
+#endif
+
 /* Splits a record at its commas in place, finding commas and quotes in one
- * pass (16 bytes at a time with SSE2). Returns 1 when the record holds a
- * quote — then libcsv must parse it — else 0 with f->error set. */
+ * pass (16 bytes at a time with SSE2; the last 16 are loaded from the
+ * record's end, the bytes already seen masked off, so no byte-by-byte
+ * tail). Returns 1 when the record holds a quote — then libcsv must parse
+ * it — else 0 with f->error set. */
 static int ps_splitPlain(ps_fields *f, const char *rec, size_t n)
 {
     f->base = rec;
     size_t start = 0, i = 0;
 #ifdef __SSE2__
-    __m128i const comma = _mm_set1_epi8(','), quote = _mm_set1_epi8('"');
-    for (; i + 16 <= n; i += 16) {
-        __m128i const v = _mm_loadu_si128((const __m128i *)(const void *)(rec + i));
-        if (_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote))) return 1;
-        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma));
-        while (m) {
-            size_t const at = i + (size_t)__builtin_ctz(m);
-            m &= m - 1;
-            if (ps_pushPlain(f, start, at) != PS_FIELDS_OK) return 0;
-            start = at + 1;
+    if (n >= 16) {
+        for (; i + 16 <= n; i += 16) {
+            int const r = ps_split16(f, rec, i, 0xFFFFu, &start);
+            if (r) return r < 0;
+        }
+        if (i < n) {
+            int const r = ps_split16(f, rec, n - 16, (0xFFFFu << (16 - (n - i))) & 0xFFFFu, &start);
+            if (r) return r < 0;
+            i = n;
         }
     }
 #endif
