@@ -272,8 +272,7 @@ static size_t gk_keepRepeated(uint64_t *v, size_t n, size_t stride, size_t min)
         for (size_t i = 0; i < n && probes <= GK_PROBE_BUDGET * n; i++) {
             const uint64_t *const e = v + i * stride;
             uint64_t const hi = stride == 3 ? e[0] : 0, lo = e[stride - 2];
-            /* the shard is the top bits of this mix; the slot the next ones */
-            size_t h = (size_t)(((hi ^ lo) * 0x9E3779B97F4A7C15ull) << GK_SHARD_BITS >> (64 - bits));
+            size_t h = (size_t)(gk_mix(hi, lo) << GK_SHARD_BITS >> (64 - bits)); /* below the shard bits */
             while (slot[h] != 0 && gk_cmpKey(v + (size_t)(slot[h] - 1) * stride, e, stride) != 0) {
                 h = (h + 1) & mask;
                 probes++;

@@ -57,10 +57,18 @@ typedef struct gk_table {
 void gk_tableInit(gk_table *t, int wide);
 void gk_tableFree(gk_table *t);
 
+/* A key mixed so that its top bits spread: the shard is the top
+ * GK_SHARD_BITS, a hash table slot within a shard the bits below them. */
+#define GK_MIX_MULTIPLIER 0x9E3779B97F4A7C15ull
+
+static inline uint64_t gk_mix(uint64_t hi, uint64_t lo)
+{
+    return (hi ^ lo) * GK_MIX_MULTIPLIER;
+}
+
 static inline unsigned gk_shardOf(uint64_t hi, uint64_t lo)
 {
-    uint64_t const mixed = (hi ^ lo) * 0x9E3779B97F4A7C15ull;
-    return (unsigned)(mixed >> (64 - GK_SHARD_BITS));
+    return (unsigned)(gk_mix(hi, lo) >> (64 - GK_SHARD_BITS));
 }
 
 /* `hi` must be 0 for a narrow table. XJ_ERR_NOMEM when the shard cannot grow. */
