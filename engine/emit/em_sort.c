@@ -25,8 +25,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -47,24 +45,13 @@ typedef struct em_schoolTable {
     em_schoolSlot *slots; /* open addressing, linear probing */
     size_t cap;           /* power of two */
     size_t n;             /* distinct codes */
-    uint64_t seed;        /* of the hash: random, see em_hashSeed */
+    /* the hash's seed, random: school codes come from the input, and with a
+     * fixed hash, codes chosen to share their low hash bits would pile up in
+     * one run of slots and make the table quadratic. The ids follow first
+     * appearance and the codes are then sorted by their bytes, so the seed
+     * never shows in the output. */
+    uint64_t seed;
 } em_schoolTable;
-
-/* School codes come from the input; with a fixed hash, codes chosen to
- * share their low hash bits would pile up in one run of slots and make the
- * table quadratic. A seed nobody knows in advance prevents that. The ids
- * follow first appearance and the codes are then sorted by their bytes, so
- * the seed never shows in the output. */
-static uint64_t em_hashSeed(void)
-{
-    uint64_t seed = 0;
-    if (getrandom(&seed, sizeof seed, GRND_NONBLOCK) != (ssize_t)sizeof seed) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        seed = (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 32 ^ (uint64_t)(uintptr_t)&seed;
-    }
-    return seed;
-}
 
 static int em_sameCode(const em_row *a, const em_row *b)
 {
@@ -265,7 +252,7 @@ xj_error em_sortRows(em_ctx *ctx, size_t **runs_out, size_t *n_runs_out)
                         (unsigned)run->rows[i].source, (unsigned)run->rows[i].problem);
 
     xj_error err = XJ_OK;
-    em_schoolTable table = {.seed = em_hashSeed()};
+    em_schoolTable table = {.seed = em_random()};
     uint32_t *const sid = xj_mallocArray(n ? n : 1, sizeof *sid);    /* school id, then rank, per row */
     uint32_t *const perm = xj_mallocArray(n ? n : 1, sizeof *perm);  /* sorted position -> row */
     uint32_t *name_rank = NULL, *codes = NULL, *rank = NULL;
