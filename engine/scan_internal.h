@@ -144,6 +144,16 @@ typedef struct sc_run {
     struct ixb_state *ixb;
 } sc_run;
 
+/* A record's verdict: parsed and checked into v and f, or the reject
+ * reason. Both passes reach it the same way, so a record flagged in pass 1
+ * parses again in pass 2 unless its file changed. */
+static inline const char *sc_readRecord(const sc_run *run, sc_worker *w, const sc_input *in, const char *rec,
+                                        size_t n, int unterminated, ps_view *v, ck_facts *f)
+{
+    const char *const reject = ps_parseRecord(&w->parse, &in->schema, rec, n, unterminated, v);
+    return reject ? reject : ck_analyze(&run->idctx, v, &w->ck, f);
+}
+
 /* Sets up a run from its handle's options (inputs opened lazily, workers
  * made). `how`: SC_NO_OUTDIR when the run writes no output directory,
  * SC_NO_INPUT_OK when it may have no input (an index update that only

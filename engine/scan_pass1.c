@@ -93,8 +93,7 @@ xj_error sc_pass1Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk)
         int const unterminated = chunk->unterminated && i + 1 == chunk->n_recs;
         ps_view v;
         ck_facts f;
-        const char *reject = ps_parseRecord(&w->parse, &in->schema, rec, n, unterminated, &v);
-        if (reject == NULL) reject = ck_analyze(&run->idctx, &v, &w->ck, &f);
+        const char *const reject = sc_readRecord(run, w, in, rec, n, unterminated, &v, &f);
         if (reject != NULL) {
             FORWARD_IF_ERROR(sc_addReject(w, chunk->source, line, reject, rec, sc_rawLen(rec, n)));
             continue;

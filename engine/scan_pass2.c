@@ -123,8 +123,7 @@ static xj_error sc_gatherOne(sc_run *run, sc_worker *w, const sc_input *in, cons
 {
     ps_view v;
     ck_facts f;
-    const char *reject = ps_parseRecord(&w->parse, &in->schema, rec, n, unterminated, &v);
-    if (reject == NULL) reject = ck_analyze(&run->idctx, &v, &w->ck, &f);
+    const char *const reject = sc_readRecord(run, w, in, rec, n, unterminated, &v, &f);
     RETURN_ERROR_IF(reject != NULL, &w->st, XJ_ERR_INPUT,
                     "%s: line %llu changed while it was being scanned; run again on a stable copy", in->path,
                     (unsigned long long)gk_refLine(ref));
