@@ -23,4 +23,5 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(json.dumps({k
 echo
 n=$(find "$work/out/schools" -name '*.csv' | wc -l)
 echo "== $n per-school files under $work/out/schools/<province>/<school_code>.csv, e.g.:"
-find "$work/out/schools" -name '*.csv' | sort | head -3
+# sed, not head: head would exit early and, under pipefail, sort's SIGPIPE fails the demo
+find "$work/out/schools" -name '*.csv' | sort | sed -n 1,3p

@@ -7,9 +7,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-# clang + LLVM's libomp (with its TSan tool, archer) for the ThreadSanitizer stage;
+# clang + LLVM's libomp (with its TSan tool, archer) for the ThreadSanitizer stage,
+# and clang's sanitizer runtime, which apt leaves out of clang without recommends;
 # chromium and a CJK font for the test that renders report.html in a browser
-XJ_DEPS_EXTRA="${XJ_DEPS_EXTRA:-} clang libomp-dev chromium fonts-wqy-zenhei" tools/deps.sh ||
+XJ_DEPS_EXTRA="${XJ_DEPS_EXTRA:-} clang libclang-rt-dev libomp-dev chromium fonts-wqy-zenhei" tools/deps.sh ||
   { echo "0 passed, 1 failed"; exit 1; }
 
 passed=0
