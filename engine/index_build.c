@@ -673,6 +673,7 @@ static xj_error ixb_main(xj_scan *s, const char *old_path, const char *remove_pa
 {
     st_init(&s->st);
     memset(&s->stats, 0, sizeof s->stats);
+    nt_clear(&s->warnings);
     FORWARD_IF_ERROR(ixb_checkPath(s, path));
     ix_index *old = NULL;
     if (old_path) FORWARD_IF_ERROR(ix_open(old_path, &old, &s->st));

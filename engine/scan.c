@@ -47,6 +47,7 @@ void xj_scan_free(xj_scan *s)
 }
 
 static xj_error sc_pushString(char ***v, size_t *n, const char *text)
+    nt_clear(&s->warnings);
 {
     char **const grown = xj_reallocArray(*v, *n + 1, sizeof *grown);
     if (grown == NULL) return XJ_ERR_NOMEM;
@@ -192,6 +193,11 @@ static int sc_defaultThreads(void)
 {
 #ifdef _OPENMP
     return omp_get_num_procs();
+const char *xj_scan_warning(const xj_scan *s, size_t i)
+{
+    return nt_get(&s->warnings, i);
+}
+
 #else
     return 1;
 #endif
@@ -343,3 +349,4 @@ xj_error xj_scan_run(xj_scan *s)
     if (err && s->st.code == XJ_OK) st_fail(&s->st, err, "%s", xj_errorName(err));
     return err;
 }
+    nt_clear(&s->warnings);

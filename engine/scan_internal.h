@@ -25,6 +25,7 @@
 #include "ps_record.h"
 #include "rd_split.h"
 #include "xj_arena.h"
+#include "xj_notes.h"
 #include "xjdedup.h"
 
 #define XJ_MAX_COLUMNS 4096         /* columns in a header */
@@ -51,6 +52,7 @@ struct xj_scan {
     xj_progressFn progress;   /* may be NULL */
     void *progress_user;
     xj_scanStats stats;       /* filled by a successful run */
+    xj_notes warnings;        /* of the last run, for the CLI to print */
     xj_status st;             /* the last error */
 };
 
@@ -112,6 +114,7 @@ typedef struct sc_input {
     em_input facts;           /* name, sizes, hash for summary.json */
     int plain;                /* a regular, uncompressed file: pass 1 keeps anchors */
     int rereadable;           /* plain, and cut without gaps: pass 2 may read stretches of it */
+    uint64_t rows;            /* records of this input (pass 1, counted by the reader) */
 } sc_input;
 
 typedef struct sc_run {
@@ -192,6 +195,11 @@ xj_error sc_gatherChunk(sc_run *run, sc_worker *w, const rd_chunk *chunk, size_t
 /* Pass 2 for plain files (scan_fetch.c): reads back only the anchored
  * stretches that hold flagged records, in parallel. */
 xj_error sc_fetchPass(sc_run *run);
+/* After pass 1: an input most of whose records failed to decode was read in
+ * the wrong encoding, and a run over it would look clean while it checked
+ * nothing; that is an input error (what to do in the message). An input
+ * with fewer such records gets a warning. */
+xj_error sc_checkEncodings(sc_run *run);
 
 /* Between the passes: group the key tables, list the flagged refs. */
 xj_error sc_group(sc_run *run);

@@ -109,3 +109,35 @@ xj_error sc_pass1Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk)
     atomic_fetch_add_explicit(&run->invalid_seen, w->n_inv - invalid_before, memory_order_relaxed);
     return XJ_OK;
 }
+
+xj_error sc_checkEncodings(sc_run *run)
+{
+    xj_scan *const s = run->scan;
+    uint64_t *const bad = xj_calloc(run->n_inputs ? run->n_inputs : 1, sizeof *bad);
+    RETURN_ERROR_IF(bad == NULL, &s->st, XJ_ERR_NOMEM, "out of memory");
+    for (int t = 0; t < run->n_workers; t++)
+        for (size_t k = 0; k < run->workers[t].n_rej; k++) {
+            const em_reject *const r = &run->workers[t].rej[k];
+            if (r->source < run->n_inputs && strcmp(r->error, "encoding") == 0) bad[r->source]++;
+        }
+    const char *const enc = s->gbk ? "GB 18030 (GBK)" : "UTF-8";
+    const char *const fix = s->gbk ? "if the file is UTF-8, run again without --encoding gbk"
+                                   : "if the file is a GBK export, run again with --encoding gbk";
+    xj_error err = XJ_OK;
+    for (size_t i = 0; i < run->n_inputs && !err; i++) {
+        uint64_t const rows = run->inputs[i].rows, n = bad[i];
+        if (n == 0) continue;
+        unsigned const pct = (unsigned)(n * 100 / rows);
+        if (n * 2 > rows)
+            err = st_fail(&s->st, XJ_ERR_INPUT,
+                          "%s: %llu of its %llu rows (%u%%) are not valid %s text, so the file was read in the "
+                          "wrong encoding; %s. Nothing was written",
+                          run->inputs[i].path, (unsigned long long)n, (unsigned long long)rows, pct, enc, fix);
+        else if (nt_add(&s->warnings, "%s: %llu of its %llu rows are not valid %s text; they were rejected "
+                                      "(error 'encoding') and not checked",
+                        run->inputs[i].path, (unsigned long long)n, (unsigned long long)rows, enc) != XJ_OK)
+            err = st_fail(&s->st, XJ_ERR_NOMEM, "out of memory");
+    }
+    xj_free(bad);
+    return err;
+}

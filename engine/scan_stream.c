@@ -161,6 +161,8 @@ static xj_error sc_mapHeader(sc_reader *r, size_t i, const xj_buf *raw, xj_buf *
     xj_error const err = ps_mapHeader(names, w->fields.len, w->fields.n, run->maps, run->scan->n_maps, in->path,
                                       &run->cols, &in->schema, st);
     xj_free(names);
+    /* every header is known once the last one is mapped: fail before its body is read */
+    if (!err && i + 1 == run->n_inputs) return ps_checkMapsSeen(run->maps, run->scan->n_maps, &run->cols, st);
     return err;
 }
 
@@ -207,6 +209,7 @@ static xj_error sc_readInput(sc_reader *r, size_t i, xj_buf *raw, xj_buf *text)
         r->rows += c.n_recs + c.n_overlong;
         if (r->inline_fn) {
             sc_worker *const w = &run->workers[0];
+        if (r->first_pass) in->rows += c.n_recs + c.n_overlong;
             xj_error const e = r->inline_fn(run, w, &c);
             rd_recycleChunk(sp, &c);
             if (e) {
@@ -326,6 +329,7 @@ xj_error sc_forEachChunk(sc_run *run, int first_pass, sc_chunkFn fn, const char 
     if (!err) err = sc_workersError(run);
     for (size_t k = 0; k < q.count; k++) rd_chunkFree(&q.slots[(q.head + k) % q.cap]);
     for (size_t k = 0; k < q.n_spare; k++) rd_chunkFree(&q.spare[k]);
+    if (!err && first_pass) err = sc_checkEncodings(run);
     pthread_cond_destroy(&q.changed);
     pthread_mutex_destroy(&q.mu);
     xj_free(q.slots);

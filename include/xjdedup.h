@@ -197,6 +197,11 @@ XJ_API xj_error xj_scan_updateIndex(xj_scan *scan, const char *old_index, const 
 
 /* Valid after xj_scan_run returned XJ_OK. Cannot fail. */
 XJ_API const xj_scanStats *xj_scan_stats(const xj_scan *scan);
+/* Warnings of the last run (or build, update), in the order they arose:
+ * things that did not stop it but that its user must see, e.g. a file with
+ * rows that failed to decode. The i-th one, or NULL past the last. Cannot
+ * fail. */
+XJ_API const char *xj_scan_warning(const xj_scan *scan, size_t i);
 /* The message of the last error ("" if none): names the file and line where
  * it can, and says what to do. Cannot fail. */
 XJ_API const char *xj_scan_message(const xj_scan *scan);

@@ -1,5 +1,5 @@
 /*
- * cmd_id — `xjdedup id`: checks ID numbers the way a scan does (SPEC §4,
+ * cmd_id — `xjdedup id`: checks ID numbers the way a scan does (docs/rules.md §4,
  * reasons missing..checksum) and prints one verdict a line.
  *
  * Uses only the public header. Numbers come from the arguments, or one a line
@@ -25,7 +25,7 @@ typedef struct id_options {
 static const char kUsage[] =
     "usage: xjdedup id [--run-date YYYY-MM-DD] [--type T] [ID...]\n"
     "\n"
-    "Checks identity-document numbers as `xjdedup scan` does (SPEC section 4:\n"
+    "Checks identity-document numbers as `xjdedup scan` does (docs/rules.md, section 4:\n"
     "missing, format, legacy15, region, birthdate, checksum). The numbers are\n"
     "the arguments, or one a line on standard input when none are given (CRLF\n"
     "line ends are fine; every line gets one output line).\n"

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli_text.h"
 #include "commands.h"
 #include "xjdedup.h"
 
@@ -23,6 +24,23 @@ static void index_overview(FILE *out)
           out);
 }
 
+static void index_info_usage(FILE *out)
+{
+    fputs("usage: xjdedup index info [--verify] REGISTER.xji\n"
+          "\n"
+          "Describes a register index: format version and the xjdedup that wrote it,\n"
+          "build time, run date and attribute scope, record and key counts, sizes,\n"
+          "and the input files it was built from (bytes and XXH3-128).\n"
+          "\n"
+          "options:\n"
+          "      --verify            also check key order and fences, and decode every\n"
+          "                          record block (reads the whole file)\n"
+          "  -h, --help              this text\n"
+          "\n"
+          "exit status: 0 success; 2 bad usage, or a damaged or unreadable index.\n",
+          out);
+}
+
 static int index_info(int argc, char **argv)
 {
     int verify = 0;
@@ -30,10 +48,11 @@ static int index_info(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--verify") == 0) verify = 1;
         else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            index_overview(stdout);
+            index_info_usage(stdout);
             return EXIT_OK;
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            fprintf(stderr, "xjdedup index info: unknown option %s\n", argv[i]);
+            fprintf(stderr, "xjdedup index info: unknown option %s; run 'xjdedup index info --help' for the options\n",
+                    argv[i]);
             return EXIT_USAGE;
         } else if (path) {
             fputs("xjdedup index info: give one index file\n", stderr);
@@ -67,18 +86,18 @@ static int index_info(int argc, char **argv)
     printf("format         version %u, written by xjdedup %s\n", in.format_version, in.version);
     printf("built          %s, run date %04u-%02u-%02u, attribute scope %s\n", built, in.run_date / 10000,
            in.run_date / 100 % 100, in.run_date % 100, in.attr_mixed ? "mixed" : "noid");
-    printf("records        %12llu\n", (unsigned long long)in.records);
-    printf("keys           %12llu GB 11643 IDs, %llu other IDs, %llu attribute keys\n",
-           (unsigned long long)in.id_keys, (unsigned long long)in.other_id_keys, (unsigned long long)in.attr_keys);
-    printf("size           %12llu bytes (%.1f per record): keys %llu, records %llu\n",
-           (unsigned long long)in.file_bytes, per, (unsigned long long)in.key_bytes,
-           (unsigned long long)in.payload_bytes);
+    char a[32], b[32], c[32];
+    printf("records        %12s\n", cli_grouped(in.records, a));
+    printf("keys           %12s GB 11643 IDs, %s other IDs, %s attribute keys\n", cli_grouped(in.id_keys, a),
+           cli_grouped(in.other_id_keys, b), cli_grouped(in.attr_keys, c));
+    printf("size           %12s bytes (%.1f per record): ", cli_grouped(in.file_bytes, a), per);
+    printf("keys %s, records %s\n", cli_grouped(in.key_bytes, b), cli_grouped(in.payload_bytes, c));
     printf("inputs         %zu\n", in.sources);
     for (size_t i = 0; i < in.sources; i++) {
         uint64_t bytes = 0;
         const char *hash = "";
         const char *const name = xj_index_source(ix, i, &bytes, &hash);
-        printf("  %-40s %14llu bytes  xxh3-128 %s\n", name, (unsigned long long)bytes, hash);
+        printf("  %-40s %14s bytes  xxh3-128 %s\n", name, cli_grouped(bytes, a), hash);
     }
     if (verify) printf("verified       key order, fences and every record block\n");
     xj_index_free(ix);

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli_text.h"
 #include "commands.h"
 #include "xjdedup.h"
 
@@ -84,14 +85,14 @@ static void scan_usage(FILE *out, scan_mode mode)
     else
         fputs("usage: xjdedup scan INPUT... -o OUTDIR [options]\n"
           "\n"
-          "Finds problem records (SPEC §1): ID duplicates, invalid IDs and attribute\n"
+          "Finds problem records (docs/rules.md §1): ID duplicates, invalid IDs and attribute\n"
           "duplicates of records without ID, and writes OUTDIR atomically:\n"
           "problems.csv, schools/<province>/<school_code>.csv, schools/README.txt,\n"
           "rejects.csv, summary.json, report.html and MANIFEST.\n", out);
+    fprintf(out, "\n"
+          "%s is a CSV file (UTF-8, with or without BOM; LF or CRLF), a zstd-compressed\n"
+          "one (.zst), or - for standard input.\n", mode == MODE_CHECK ? "BATCH" : "INPUT");
     fputs("\n"
-          "INPUT is a CSV file (UTF-8, with or without BOM; LF or CRLF), a zstd-compressed\n"
-          "one (.zst), or - for standard input.\n"
-          "\n"
           "options:\n"
           "  -o, --output DIR        output directory (required); created atomically\n"
           "      --force             replace DIR if it is an earlier xjdedup output\n"
@@ -184,20 +185,6 @@ static const char *clock_text(double secs, char out[24])
     return out;
 }
 
-/* 1234567 → "1,234,567" */
-static const char *grouped_u64(unsigned long long v, char out[32])
-{
-    char digits[24];
-    int const n = snprintf(digits, sizeof digits, "%llu", v);
-    int o = 0;
-    for (int i = 0; i < n; i++) {
-        if (i > 0 && (n - i) % 3 == 0) out[o++] = ',';
-        out[o++] = digits[i];
-    }
-    out[o] = '\0';
-    return out;
-}
-
 static int on_progress(const xj_progress *p, void *user)
 {
     progress_state *const ps = user;
@@ -220,11 +207,11 @@ static int on_progress(const xj_progress *p, void *user)
                       100.0 * (double)p->input_bytes_done / (double)p->input_bytes_total);
     else n += snprintf(line + n, sizeof line - (size_t)n, " MB");
     if (in_stage > 0.1)
-        snprintf(rate, sizeof rate, "%s rows/s", grouped_u64((unsigned long long)((double)p->rows_done / in_stage), el));
+        snprintf(rate, sizeof rate, "%s rows/s", cli_grouped((uint64_t)((double)p->rows_done / in_stage), el));
     else snprintf(rate, sizeof rate, "- rows/s");
-    n += snprintf(line + n, sizeof line - (size_t)n, ", %s rows (%s), %s problems so far, %s elapsed",
-                  grouped_u64(p->rows_done, rows), rate, grouped_u64(p->problems_so_far, probs),
-                  clock_text(elapsed, el));
+    n += snprintf(line + n, sizeof line - (size_t)n, ", %s rows (%s), %s %s so far, %s elapsed",
+                  cli_grouped(p->rows_done, rows), rate, cli_grouped(p->problems_so_far, probs),
+                  cli_plural(p->problems_so_far, "problem", "problems"), clock_text(elapsed, el));
     if (sized && p->input_bytes_done > 0 && in_stage > 0.5)
         snprintf(line + n, sizeof line - (size_t)n, ", ETA %s",
                  clock_text(in_stage * (double)(p->input_bytes_total - p->input_bytes_done) /
@@ -248,15 +235,34 @@ static int exit_for(xj_error e)
 /* Only when summary.json cannot be read back (it was just written). */
 static void print_stats(const xj_scanStats *s, const char *outdir)
 {
-    printf("rows read      %12llu  (accepted %llu, rejected %llu)\n", (unsigned long long)s->rows_read,
-           (unsigned long long)s->rows_accepted, (unsigned long long)s->rows_rejected);
-    printf("problems       %12llu\n", (unsigned long long)(s->id_duplicate_records + s->id_invalid_records +
-                                                         s->attr_duplicate_records));
+    char a[32], b[32], c[32];
+    printf("rows read      %12s  (accepted %s, rejected %s)\n", cli_grouped(s->rows_read, a),
+           cli_grouped(s->rows_accepted, b), cli_grouped(s->rows_rejected, c));
+    printf("problems       %12s\n",
+           cli_grouped(s->id_duplicate_records + s->id_invalid_records + s->attr_duplicate_records, a));
     printf("output         %s/\n", outdir);
 }
 
 enum { OPT_FORCE = 256, OPT_RUN_DATE, OPT_ATTR_SCOPE, OPT_ENCODING, OPT_MAP, OPT_REGION, OPT_FAIL, OPT_CHUNK,
        OPT_PROGRESS, OPT_EXCEL, OPT_OUT_ENCODING, OPT_HEADERS, OPT_PREVIOUS, OPT_AGAINST, OPT_REMOVE };
+
+/* An option getopt did not take: unknown (with the closest known one, if
+ * any is close) or missing its value. */
+static void bad_option(const char *cmd, const char *typed, int missing_value, const struct option *options)
+{
+    if (missing_value) {
+        fprintf(stderr, "xjdedup %s: %s needs a value; see 'xjdedup %s --help'\n", cmd, typed, cmd);
+        return;
+    }
+    const char *names[64];
+    size_t n = 0;
+    for (; options->name && n < 63; options++) names[n++] = options->name;
+    names[n] = NULL;
+    const char *const near = strncmp(typed, "--", 2) == 0 ? cli_closestOption(typed, names) : NULL;
+    if (near) fprintf(stderr, "xjdedup %s: unknown option %s; did you mean --%s?\n", cmd, typed, near);
+    else fprintf(stderr, "xjdedup %s: unknown option %s\n", cmd, typed);
+    fprintf(stderr, "run 'xjdedup %s --help' for the options\n", cmd);
+}
 
 /* Options that only some modes take. */
 static int option_fits(int opt, scan_mode mode)
@@ -273,10 +279,11 @@ static int option_fits(int opt, scan_mode mode)
 /* After an index build or update: what went in. */
 static void print_index_stats(const xj_scanStats *s, const char *path, scan_mode mode)
 {
-    printf("rows read      %12llu  (accepted %llu, rejected %llu%s)\n", (unsigned long long)s->rows_read,
-           (unsigned long long)s->rows_accepted, (unsigned long long)s->rows_rejected,
+    char a[32], b[32], c[32];
+    printf("rows read      %12s  (accepted %s, rejected %s%s)\n", cli_grouped(s->rows_read, a),
+           cli_grouped(s->rows_accepted, b), cli_grouped(s->rows_rejected, c),
            s->rows_rejected ? ", listed in the .rejects.csv beside the index" : "");
-    if (mode == MODE_INDEX_UPDATE) printf("removed        %12llu\n", (unsigned long long)s->removed_records);
+    if (mode == MODE_INDEX_UPDATE) printf("removed        %12s\n", cli_grouped(s->removed_records, a));
     printf("index          %s  (%.1f s; 'xjdedup index info' describes it)\n", path, s->wall_seconds);
 }
 
@@ -315,8 +322,14 @@ static int scan_main(int argc, char **argv, scan_mode mode)
     xj_error err = XJ_OK;
     int opt;
     optind = 1;
-    while (err == XJ_OK && (opt = getopt_long(argc, argv, "o:t:qh", kOptions, NULL)) != -1) {
+    opterr = 0; /* our own messages: with the command's name and a suggestion */
+    while (err == XJ_OK && (opt = getopt_long(argc, argv, ":o:t:qh", kOptions, NULL)) != -1) {
         char *end = NULL;
+        if (opt == '?' || opt == ':') {
+            bad_option(cmd, argv[optind - 1], opt == ':', kOptions);
+            xj_scan_free(scan);
+            return EXIT_USAGE;
+        }
         if (!option_fits(opt, mode)) {
             fprintf(stderr, "xjdedup %s: %s is not an option of this command; see 'xjdedup %s --help'\n", cmd,
                     argv[optind - 1], cmd);
@@ -338,8 +351,7 @@ static int scan_main(int argc, char **argv, scan_mode mode)
         }
         case OPT_RUN_DATE: {
             uint32_t d = 0;
-            if (xj_parseDate(optarg, &d) != XJ_OK) {
-                fprintf(stderr, "xjdedup %s: --run-date %s: give a date as YYYY-MM-DD\n", cmd, optarg);
+            if (cli_runDate(cmd, optarg, &d) != 0) {
                 xj_scan_free(scan);
                 return EXIT_USAGE;
             }
@@ -425,7 +437,8 @@ static int scan_main(int argc, char **argv, scan_mode mode)
     for (int i = optind; err == XJ_OK && i < argc; i++) err = xj_scan_addInput(scan, argv[i]);
     if (err == XJ_OK && !index) err = xj_scan_setOutput(scan, outdir, force);
 
-    if (progress < 0) progress = !quiet && isatty(STDERR_FILENO);
+    /* -q means quiet, even beside --progress (a script's -q must hold) */
+    if (progress < 0 || quiet) progress = !quiet && isatty(STDERR_FILENO);
     progress_state ps = {0, now_seconds(), 0, progress, isatty(STDERR_FILENO), "", 0};
     watch_signals();
     if (err == XJ_OK) err = xj_scan_setProgress(scan, on_progress, &ps);
@@ -446,6 +459,8 @@ static int scan_main(int argc, char **argv, scan_mode mode)
         xj_scan_free(scan);
         return exit_for(err);
     }
+    for (size_t i = 0; xj_scan_warning(scan, i) != NULL; i++)
+        fprintf(stderr, "xjdedup %s: warning: %s\n", cmd, xj_scan_warning(scan, i));
     const xj_scanStats *const s = xj_scan_stats(scan);
     if (index) {
         if (!quiet) print_index_stats(s, outdir, mode);

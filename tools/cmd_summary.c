@@ -99,9 +99,13 @@ static void print_table(const jl_doc *d, const char *outdir, FILE *out)
     fprintf(out, "%-24s %10s  (accepted %s, rejected %s, blank lines %s)\n", "rows read",
             grouped(num(d, rows, "read", NULL), a), grouped(num(d, rows, "accepted", NULL), b),
             grouped(num(d, rows, "rejected", NULL), c), grouped(num(d, rows, "blank_lines", NULL), k));
+    /* reasons under their own line, indented like id_invalid's: the longest
+     * (unterminated_quote) fits the 20 columns left of the numbers */
     int const rejects = jl_get(d, root, "rejects");
-    for (int r = rejects >= 0 ? d->nodes[rejects].first : -1; r >= 0; r = d->nodes[r].next)
-        fprintf(out, "  rejected %-13s %10s\n", safe(jl_key(d, r), k), grouped(jl_number(d, r, 0), a));
+    int const first_reject = rejects >= 0 ? d->nodes[rejects].first : -1;
+    if (first_reject >= 0) fprintf(out, "  %-22s %10s\n", "rejected by reason", "");
+    for (int r = first_reject; r >= 0; r = d->nodes[r].next)
+        fprintf(out, "    %-20s %10s\n", safe(jl_key(d, r), k), grouped(jl_number(d, r, 0), a));
 
     int const problems = jl_get(d, root, "problems");
     double total = 0;

@@ -1,7 +1,7 @@
 /*
  * xj_problem — the vocabulary shared by the group and emit stages: problems,
  * reasons, scopes, arbiters and hints, with their output codes and the
- * Chinese wording of the per-school files (SPEC §5, §6). One table serves the
+ * Chinese wording of the per-school files (rules §5, §6). One table serves the
  * code, the per-school files and the generated README, so they cannot drift.
  */
 #ifndef XJ_PROBLEM_H
@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 /* Numbered in the byte order of their codes, so sorting by number sorts
- * problems.csv the way SPEC §6 asks (attr < id_duplicate < id_invalid). */
+ * problems.csv the way rules §6 asks (attr < id_duplicate < id_invalid). */
 typedef enum pb_problem {
     PB_ATTR_DUPLICATE = 0,
     PB_ID_DUPLICATE = 1,
@@ -59,6 +59,7 @@ const char *pb_hintZh(pb_hint h);           /* "删除重复导入的记录" */
 const char *pb_problemMeaningZh(pb_problem p); /* what the problem is */
 const char *pb_problemActionZh(pb_problem p);  /* how the school resolves it (变更/佐证/删除) */
 const char *pb_reasonZh(uint8_t reason);       /* "校验码错误"; "" for none */
+const char *pb_rejectZh(const char *error);    /* a rejects.csv error in Chinese; "" if unknown */
 const char *pb_hintWhenZh(pb_hint h);          /* when the hint is given and what to do */
 
 /* The fixed leading columns of problems.csv and the per-school files. */

@@ -86,11 +86,32 @@ static xj_error em_readmeText(const em_run *run, xj_buf *b)
     return buf_appendStr(b, "\n建议处理由程序按规则给出，仅供参考，不是审核结论；请以学籍主管部门的审核为准。\n");
 }
 
+/* Windows line ends for the readers --excel is for: the Notepad of older
+ * Windows shows a file with bare LF as one long line. */
+static xj_error em_crlf(xj_buf *text)
+{
+    xj_buf out;
+    buf_init(&out, (size_t)1 << 24);
+    xj_error err = XJ_OK;
+    for (size_t i = 0; i < text->len && !err; i++) {
+        if (text->data[i] == '\n' && (i == 0 || text->data[i - 1] != '\r')) err = buf_append(&out, "\r", 1);
+        if (!err) err = buf_append(&out, &text->data[i], 1);
+    }
+    if (err) {
+        buf_free(&out);
+        return err;
+    }
+    buf_free(text);
+    *text = out;
+    return XJ_OK;
+}
+
 xj_error em_writeSchoolReadme(em_ctx *ctx)
 {
     xj_buf text;
     buf_init(&text, (size_t)1 << 24);
     xj_error err = em_readmeText(ctx->run, &text);
+    if (!err && ctx->run->excel) err = em_crlf(&text);
     if (err) {
         buf_free(&text);
         return st_fail(ctx->st, err, "cannot build schools/README.txt: %s", xj_errorName(err));

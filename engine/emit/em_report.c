@@ -469,7 +469,10 @@ static void em_rejectsSection(hw *h, const em_run *run)
     hw_s(h, "<section id=\"rejects\"><h2>拒绝的行<span class=\"en\">Rejected rows (rejects.csv)</span></h2>\n"
             "<table><thead><tr><th>原因 error</th><th class=\"n\">行数 rows</th></tr></thead><tbody>\n");
     for (size_t k = 0; k < n; k++) {
-        hw_s(h, "<tr><td><code>");
+        const char *const zh = pb_rejectZh(names[k]);
+        hw_s(h, "<tr><td>");
+        hw_esc(h, zh, strlen(zh));
+        hw_s(h, zh[0] ? " <code>" : "<code>");
         hw_esc(h, names[k], strlen(names[k]));
         hw_s(h, "</code></td><td class=\"n\">");
         hw_num(h, counts[k]);

@@ -20,16 +20,16 @@
 typedef struct ps_fieldInfo {
     const char *en;          /* English header, also the --map name */
     int required;            /* the column must exist */
-    const char *names[6];    /* accepted headers, NULL-terminated; [0] is the standard one */
+    const char *names[8];    /* accepted headers, NULL-terminated; [0] is the standard one */
 } ps_fieldInfo;
 
 static const ps_fieldInfo kFields[PS_FIELD_COUNT] = {
-    [PS_STUDENT_NO] = {"student_no", 1, {"学籍号", "个人标识码", "学籍号码", NULL}},
-    [PS_NAME] = {"name", 1, {"姓名", NULL}},
+    [PS_STUDENT_NO] = {"student_no", 1, {"学籍号", "个人标识码", "学籍号码", "全国学籍号", NULL}},
+    [PS_NAME] = {"name", 1, {"姓名", "学生姓名", NULL}},
     [PS_SEX] = {"sex", 1, {"性别", NULL}},
-    [PS_BIRTH_DATE] = {"birth_date", 1, {"出生日期", NULL}},
+    [PS_BIRTH_DATE] = {"birth_date", 1, {"出生日期", "出生年月日", NULL}},
     [PS_ID_TYPE] = {"id_type", 0, {"身份证件类型", "证件类型", NULL}},
-    [PS_ID_NUMBER] = {"id_number", 1, {"身份证件号", "身份证号", "证件号码", "身份证件号码", NULL}},
+    [PS_ID_NUMBER] = {"id_number", 1, {"身份证件号", "身份证号", "证件号码", "身份证件号码", "身份证号码", "公民身份号码", "证件号", NULL}},
     [PS_SCHOOL_CODE] = {"school_code", 1, {"学校标识码", "学校代码", "学校识别码", NULL}},
     [PS_SCHOOL_NAME] = {"school_name", 0, {"学校名称", NULL}},
     [PS_REGION_CODE] = {"region_code", 0, {"行政区划码", "所在地区划码", "区县代码", NULL}},
@@ -67,7 +67,7 @@ xj_error ps_parseUserMap(const char *text, ps_userMap *out, xj_status *st)
     size_t hn = strlen(h);
     nm_trim(&h, &hn);
     RETURN_ERROR_IF(hn == 0, st, XJ_ERR_USAGE, "--map %s: the header after '=' is empty", text);
-    *out = (ps_userMap){(ps_field)field, h, hn};
+    *out = (ps_userMap){(ps_field)field, h, hn, 0};
     return XJ_OK;
 }
 
@@ -124,7 +124,7 @@ static xj_error ps_outColumn(ps_columns *cols, const char *h, size_t n, size_t k
 }
 
 xj_error ps_mapHeader(const char *const *names, const uint32_t *lens, size_t n,
-                      const ps_userMap *maps, size_t n_maps, const char *source,
+                      ps_userMap *maps, size_t n_maps, const char *source,
                       ps_columns *cols, ps_schema *out, xj_status *st)
 {
     out->n_columns = n;
@@ -139,7 +139,10 @@ xj_error ps_mapHeader(const char *const *names, const uint32_t *lens, size_t n,
         size_t hn = lens[c];
         nm_trim(&h, &hn);
         for (size_t i = 0; i < n_maps; i++)
-            if (maps[i].header_len == hn && memcmp(maps[i].header, h, hn) == 0) settled[maps[i].field] = 1;
+            if (maps[i].header_len == hn && memcmp(maps[i].header, h, hn) == 0) {
+                settled[maps[i].field] = 1;
+                maps[i].seen = 1;
+            }
     }
     for (size_t c = 0; c < n; c++) {
         const char *h = names[c];
@@ -173,6 +176,29 @@ xj_error ps_mapHeader(const char *const *names, const uint32_t *lens, size_t n,
                         "%s: line 1: the required column %s (%s) is missing; if it has another name, "
                         "use --map %s=HEADER",
                         source, kFields[f].names[0], kFields[f].en, kFields[f].en);
+    }
+    return XJ_OK;
+}
+
+xj_error ps_checkMapsSeen(const ps_userMap *maps, size_t n_maps, const ps_columns *cols, xj_status *st)
+{
+    for (size_t i = 0; i < n_maps; i++) {
+        if (maps[i].seen) continue;
+        char known[512];
+        size_t at = 0;
+        known[0] = '\0';
+        for (size_t c = 0; c < cols->n && at < sizeof known - 8; c++) {
+            int const w = snprintf(known + at, sizeof known - at, "%s%s", c ? ", " : "", cols->names[c]);
+            if (w < 0 || (size_t)w >= sizeof known - at) {
+                snprintf(known + at, sizeof known - at, ", ...");
+                break;
+            }
+            at += (size_t)w;
+        }
+        return st_fail(st, XJ_ERR_USAGE,
+                       "--map %s=%.*s: no input has a column named '%.*s'; the inputs' columns are: %s",
+                       kFields[maps[i].field].en, (int)maps[i].header_len, maps[i].header,
+                       (int)maps[i].header_len, maps[i].header, known);
     }
     return XJ_OK;
 }

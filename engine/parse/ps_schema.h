@@ -1,5 +1,5 @@
 /*
- * ps_schema — maps a file's header row to the fields of SPEC §2.
+ * ps_schema — maps a file's header row to the fields of rules §2.
  *
  * In: the header's column names (as split by ps_fields), the user's
  * --map FIELD=HEADER pairs. Out: for each field the column that holds it, and
@@ -38,6 +38,7 @@ typedef struct ps_userMap {
     ps_field field;      /* the field named before '=' */
     const char *header;  /* the header after '=', trimmed */
     size_t header_len;
+    int seen;            /* set by ps_mapHeader when a file has that header */
 } ps_userMap;
 
 /* Parses "FIELD=HEADER". XJ_ERR_USAGE with a message when malformed. */
@@ -62,9 +63,15 @@ typedef struct ps_schema {
 void ps_schemaFree(ps_schema *s);
 
 /* Maps one file's header. `names`/`lens` are its column names as read;
- * `source` names the file in messages. New names are appended to `cols`. */
+ * `source` names the file in messages. New names are appended to `cols`;
+ * maps whose header this file has are marked `seen`. */
 xj_error ps_mapHeader(const char *const *names, const uint32_t *lens, size_t n,
-                      const ps_userMap *maps, size_t n_maps, const char *source,
+                      ps_userMap *maps, size_t n_maps, const char *source,
                       ps_columns *cols, ps_schema *out, xj_status *st);
+
+/* After the last file's header: a --map whose header no file has is a
+ * mistake (a typo, the wrong file) that would otherwise pass unnoticed.
+ * The message lists `cols`, the columns the inputs do have. */
+xj_error ps_checkMapsSeen(const ps_userMap *maps, size_t n_maps, const ps_columns *cols, xj_status *st);
 
 #endif
