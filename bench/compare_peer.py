@@ -3,7 +3,7 @@
 
 usage: compare_peer.py XJ_OUTDIR PEER_OUTDIR
 
-Reads problems.csv of both output directories (SPEC §6 columns) and compares,
+Reads problems.csv of both output directories (rules §6 columns) and compares,
 as sets, with every record identified by (source, line):
 
   groups    (problem, frozenset of member records) for id_duplicate and
@@ -28,7 +28,7 @@ from collections import defaultdict
 SHOW = 5
 GROUP_PROBLEMS = ("id_duplicate", "attr_duplicate")
 DECISION_COLUMNS = ("group_size", "scope", "arbiter", "keeper", "hint", "other_schools")
-FIRST_INPUT_COLUMN = 11  # after problem .. line (SPEC §6)
+FIRST_INPUT_COLUMN = 11  # after problem .. line (rules §6)
 
 
 def load(outdir):

@@ -2,7 +2,7 @@
  * xjdedup.h — the public interface of libxjdedup.
  *
  * libxjdedup finds problem records (问题学籍) in student-registry dumps: ID
- * duplicates, invalid IDs and attribute duplicates, as defined by SPEC.md.
+ * duplicates, invalid IDs and attribute duplicates, as defined in docs/rules.md.
  *
  * Conventions
  *  - Every function that can fail returns an xj_error; XJ_OK is 0.
@@ -67,7 +67,7 @@ XJ_API uint32_t xj_today(void);
 
 /* ---------------------------------------------------------------- IDs */
 
-/* Why an ID number is not valid, in the order SPEC §4 checks them. */
+/* Why an ID number is not valid, in the order rules §4 checks them. */
 typedef enum xj_idReason {
     XJ_ID_OK = 0,
     XJ_ID_MISSING,            /* empty (after normalization) */
@@ -85,7 +85,7 @@ typedef enum xj_idReason {
 /* Output code of a reason ("checksum"; "" for XJ_ID_OK). Cannot fail. */
 XJ_API const char *xj_idReasonName(xj_idReason reason);
 
-/* Checks one ID number as SPEC §4 does for a record, reasons MISSING through
+/* Checks one ID number as rules §4 does for a record, reasons MISSING through
  * CHECKSUM only (no record to compare with, no region table).
  * `type` is the ID type as it appears in input (code or Chinese name); NULL or
  * "" means type 1. The number is normalized first (whitespace, full width,
@@ -152,7 +152,7 @@ XJ_API xj_error xj_scan_setRunDate(xj_scan *scan, uint32_t run_date);
 XJ_API xj_error xj_scan_setAttrScope(xj_scan *scan, xj_attrScope scope);
 /* "utf-8" (default) or "gbk" (read as GB 18030). */
 XJ_API xj_error xj_scan_setEncoding(xj_scan *scan, const char *encoding);
-/* "FIELD=HEADER", FIELD being an English field name of SPEC §2. */
+/* "FIELD=HEADER", FIELD being an English field name of rules §2. */
 XJ_API xj_error xj_scan_addHeaderMap(xj_scan *scan, const char *mapping);
 /* A file of 6-digit region codes, one a line; enables reason region_unknown. */
 XJ_API xj_error xj_scan_setRegionTable(xj_scan *scan, const char *path);
@@ -269,7 +269,7 @@ typedef struct xj_match {
     uint64_t line;
 } xj_match;
 
-/* Checks one record against the register: its ID's validity (SPEC §4,
+/* Checks one record against the register: its ID's validity (rules §4,
  * with `run_date`, 0 = today) in *reason, and up to `cap` register records
  * it duplicates in matches[] (in register order); *n_matches is the full
  * count, which may exceed cap. XJ_ERR_INPUT when the record could not be

@@ -1,6 +1,6 @@
 /*
  * commands — the CLI's subcommands. Each takes argv after the command name
- * (argv[0] is the command) and returns the process exit status (SPEC §7).
+ * (argv[0] is the command) and returns the process exit status (rules §7).
  * Tools use only the public header xjdedup.h.
  */
 #ifndef XJ_COMMANDS_H
@@ -21,7 +21,7 @@ int cmd_indexWrite(int argc, char **argv, int update);
  * returns an exit status, with a message on stderr when it is not EXIT_OK. */
 int summary_print(const char *outdir, FILE *out);
 
-/* Exit codes of SPEC §7. */
+/* Exit codes of rules §7. */
 enum { EXIT_OK = 0, EXIT_PROBLEMS = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
 
 #endif

@@ -1,8 +1,8 @@
 /*
- * idcheck — the validity rules of SPEC §4 and the duplicate keys of §5.
+ * idcheck — the validity rules of rules §4 and the duplicate keys of §5.
  *
  * Every number goes through one function, id_check, that walks the reasons in
- * SPEC order and stops at the first failure, so the reason reported is always
+ * the order of rules §4 and stops at the first failure, so the reason reported is always
  * the earliest one. The key is computed independently of the reason: invalid
  * numbers still take part in duplicate detection (docs/decisions.md, "Keys of
  * invalid numbers").
@@ -12,7 +12,7 @@
  * (< 10^17) times 11 plus the check value (0..10). The largest key is below
  * 1.1e18, so it fits with room to spare and the map is injective.
  *
- * Choices where SPEC and decisions.md are silent:
+ * Choices where docs/rules.md and decisions.md are silent:
  *  - region_unknown (with a region table) applies to type 1 numbers whose
  *    region is a mainland province. Residence permits (810000/820000/830000)
  *    are exempt: their six digits are a fixed permit prefix, not a county,
@@ -21,7 +21,7 @@
  *  - The old type 9 card takes its 3 letters in either case (ASCII only).
  *  - Types 6/7: "[HM] + 8 or 10 digits" is a subset of "5-20 printable ASCII",
  *    so the check is the latter: bytes 0x21..0x7E (whitespace is already gone).
- *  - A type code other than 1/6/7/8/9/A/Z is treated like 1, as SPEC does
+ *  - A type code other than 1/6/7/8/9/A/Z is treated like 1, as rules §4 does
  *    for unknown types.
  */
 #include "idcheck.h"
@@ -30,7 +30,7 @@
 
 #include "xj_date.h"
 
-#define ID_BIRTH_MIN 19000101u /* SPEC §4: birth dates from 1900-01-01 */
+#define ID_BIRTH_MIN 19000101u /* rules §4: birth dates from 1900-01-01 */
 
 static int id_isDigit(char c) { return c >= '0' && c <= '9'; }
 static int id_isAsciiLetter(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
@@ -103,7 +103,7 @@ void id_upgrade15(const char id15[15], char out18[18])
     out18[17] = id_checkChar(out18);
 }
 
-/* Two ASCII digits as a GB/T 2260 province code (SPEC §4 list). */
+/* Two ASCII digits as a GB/T 2260 province code (rules §4 list). */
 static int id_isProvince(const char p[2])
 {
     if (!id_isDigit(p[0]) || !id_isDigit(p[1])) return 0;

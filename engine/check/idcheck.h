@@ -1,9 +1,9 @@
 /*
- * idcheck — validity of ID numbers (SPEC §4) and their duplicate keys (§5).
+ * idcheck — validity of ID numbers (rules §4) and their duplicate keys (§5).
  *
  * In: the ID type code, the normalized number, the record's sex and birth
  * date, the run date and an optional region table. Out: the first failing
- * reason in SPEC order and the key the number is grouped under. Pure and
+ * reason in rules §4 order and the key the number is grouped under. Pure and
  * thread-safe; the region table is read-only once loaded.
  */
 #ifndef XJ_IDCHECK_H

@@ -2,7 +2,7 @@
  * em_problems — problems.csv, the per-school files and rejects.csv.
  *
  * Rows are sorted once (em_sort.c) by (school, problem, group_id, source
- * name, line, source index, reason) — the order of SPEC §6 with ties made
+ * name, line, source index, reason) — the order of rules §6 with ties made
  * total — so each school's rows are one contiguous run. A school code
  * becomes a path only when it is exactly 10 ASCII digits; any other code
  * goes to schools/_invalid/ under a hash of its bytes.
@@ -308,7 +308,7 @@ xj_error em_writeProblems(em_ctx *ctx)
     return err;
 }
 
-/* (source index, line) as SPEC §6 asks; two rejects never share a line of
+/* (source index, line) as rules §6 asks; two rejects never share a line of
  * one input, but error and raw bytes break any tie so that the order never
  * depends on the input order. */
 static int em_cmpRejects(const void *pa, const void *pb)

@@ -227,7 +227,7 @@ static void em_problemsSection(hw *h, const em_counts *c)
         hw_s(h, "</td><td class=\"b\">");
         hw_bar(h, kProblemClass[p], c->records[p], max);
         hw_s(h, "</td></tr>\n");
-        /* reasons in the order they are checked (SPEC §4), then mixed */
+        /* reasons in the order they are checked (rules §4), then mixed */
         for (int r = 1; r < 256; r++) {
             uint8_t const reason = r < XJ_ID_REASON_COUNT ? (uint8_t)r : (r == XJ_ID_REASON_COUNT ? PB_REASON_MIXED : 0);
             if (reason == 0) break;

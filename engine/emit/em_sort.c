@@ -1,5 +1,5 @@
 /*
- * em_sort — puts the problem rows in problems.csv order (SPEC §6):
+ * em_sort — puts the problem rows in problems.csv order (rules §6):
  * (school bytes, problem, group_id, source name bytes, line, source index,
  * reason), and returns the runs of equal school codes.
  *
@@ -160,7 +160,7 @@ static void em_sortKeys(em_rowKey *a, em_rowKey *tmp, size_t n)
 }
 
 /* Input names ranked by bytes; equal names share a rank (the input index
- * breaks the tie only after the line, as SPEC §6 orders). */
+ * breaks the tie only after the line, as rules §6 orders). */
 static int em_cmpNames(const void *pa, const void *pb, void *arg)
 {
     const em_input *const in = arg;

@@ -1,5 +1,5 @@
 /*
- * emit — the last stage: writes the output directory of SPEC §6.
+ * emit — the last stage: writes the output directory of rules §6.
  *
  * In: every (record, problem) row, already decided by the group stage and
  * carrying its original columns pre-encoded as CSV; the rejected rows; the

@@ -1,5 +1,5 @@
 /*
- * grp_decide — from groups to reportable rows (SPEC §5).
+ * grp_decide — from groups to reportable rows (rules §5).
  *
  * In: the groups found by grp_keys and, for every member, the fields the
  * second pass gathered (gr_record). Out: one em_row per (record, problem),
@@ -67,7 +67,7 @@ typedef struct gd_context {
 xj_error gd_decideGroups(const gd_context *ctx, const gk_groups *gs, gd_keyKind kind, pb_problem problem,
                          em_row *rows, xj_arena *arenas, xj_status *st);
 
-/* The stable group id of SPEC §5: XXH3-64 of "<problem>\0<key text>". */
+/* The stable group id of rules §5: XXH3-64 of "<problem>\0<key text>". */
 uint64_t gd_groupId(pb_problem problem, const char *key, size_t key_len);
 
 #endif

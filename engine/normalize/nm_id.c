@@ -1,5 +1,5 @@
 /*
- * nm_id — trimming and the ID-number normalization of SPEC §3.
+ * nm_id — trimming and the ID-number normalization of rules §3.
  *
  * nm_normalizeId may run in place (out == s is fine): every
  * step only shortens or keeps the text (a 3-byte full-width form becomes one

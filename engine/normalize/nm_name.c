@@ -1,5 +1,5 @@
 /*
- * nm_name — the name normalization of SPEC §3: NFKC, white space removed,
+ * nm_name — the name normalization of rules §3: NFKC, white space removed,
  * middle-dot variants unified, Latin letters lower-cased.
  *
  * It runs on every record, so there are two paths with one result:

@@ -1,5 +1,5 @@
 /*
- * normalize — turns raw field values into the comparison keys of SPEC §3.
+ * normalize — turns raw field values into the comparison keys of rules §3.
  *
  * In: one field's bytes (UTF-8, already decoded from GBK if needed).
  * Out: the normalized form, or a "cannot parse" signal the parse stage turns

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # CLI behaviour of `xjdedup scan` that the fixture cases do not reach: standard
-# input, exit statuses (SPEC §7), the output-directory protocol and --help.
+# input, exit statuses (rules §7), the output-directory protocol and --help.
 # usage: cli_scan.sh XJDEDUP FIXTURES_DIR WORKDIR
 set -u
 xj=$1 cases=$2 work=$3

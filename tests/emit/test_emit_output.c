@@ -10,7 +10,7 @@
  *  - every file is byte-identical between the runs (summary.json up to its
  *    timing member, MANIFEST except the line of summary.json);
  *  - problems.csv re-parsed with libcsv: header, every field of every row
- *    against the em_row it came from, and the sort order of SPEC §6;
+ *    against the em_row it came from, and the sort order of rules §6;
  *  - one per-school file per school, at the path computed here independently
  *    (schools/<d3d4>/<code>.csv or schools/_invalid/x<XXH3_64>.csv), holding
  *    that school's rows in the same order with the Chinese wording;
@@ -341,7 +341,7 @@ static void checkRow(const tl_record *rec, size_t i)
     TC_CHECK(fieldIsStr(&rec->f[F_NOTE], r->note), "row %zu: note column", i);
 }
 
-/* SPEC §6 order, with the input index (column src) as the last tie-break. */
+/* rules §6 order, with the input index (column src) as the last tie-break. */
 static int cmpOutputRows(const tl_record *a, const tl_record *b)
 {
     static const int kKeys[] = {F_SCHOOL, F_PROBLEM, F_GROUP, F_SOURCE};
@@ -363,7 +363,7 @@ static const char *zhOf(const char *code, const char *const *codes, const char *
 }
 
 /* The school file's rows must be exactly the school's problems.csv rows,
- * translated where SPEC §6 says. */
+ * translated where rules §6 says. */
 static void checkSchoolFile(const char *outdir, const tl_table *all, size_t from, size_t to)
 {
     const tl_field *const code = &all->r[from].f[F_SCHOOL];

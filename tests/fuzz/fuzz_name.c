@@ -1,5 +1,5 @@
 /*
- * fuzz_name — name normalization (SPEC §3: NFKC, white space removed,
+ * fuzz_name — name normalization (rules §3: NFKC, white space removed,
  * middle dots unified, Latin lower-cased) on arbitrary bytes.
  *
  * Invariants:
@@ -11,7 +11,7 @@
  *    dot variant other than U+00B7, no upper-case letter of the Latin blocks
  *    and no NUL unless the input had one;
  *  - normalizing the output again gives the output (NFKC of NFKC) — see
- *    fz_checkIdempotent for the family of inputs where SPEC's order of
+ *    fz_checkIdempotent for the family of inputs where the order of rules §3's
  *    steps makes this fail, and how that is reported.
  */
 #include <stdint.h>
@@ -85,7 +85,7 @@ static int fz_foldAfterNfkc(const char *s, size_t n)
     return found;
 }
 
-/* Normalizing the output again must change nothing. SPEC §3 applies NFKC
+/* Normalizing the output again must change nothing. rules §3 applies NFKC
  * first and then removes white space and lower-cases Latin letters, and
  * both later steps can leave text that is not NFKC, which a second pass
  * then composes:

@@ -10,7 +10,7 @@ every record's ID number two ways:
      the intended reason for every injected one whose reason `xjdedup id` can
      see (format, legacy15, region, birthdate, checksum; for the two mismatch
      reasons the ID itself is valid, so `id` must print ok);
-  2. an independent Python reading of SPEC §4 (xjcheck.record_reason), which
+  2. an independent Python reading of rules §4 (xjcheck.record_reason), which
      also compares the ID with the record's birth date and sex, must give
      exactly the intended reason (or ok).
 It also requires that every reason and every ID type was actually produced,

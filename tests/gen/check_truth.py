@@ -23,7 +23,7 @@ students may share a name, sex and birth date, and that is not a bug):
                 group may have more members than the truth only when each
                 extra member genuinely shares the group's key, recomputed here
                 from the record's own columns with an independent reading of
-                SPEC §3 (xjcheck): the normalized ID for id_duplicate, the
+                rules §3 (xjcheck): the normalized ID for id_duplicate, the
                 normalized (name, sex, birth date) for attr_duplicate. When no
                 extra member joined, group_size and scope must equal the
                 truth's. attr_duplicate members with an ID must carry reason

@@ -1,7 +1,7 @@
-"""xjcheck — an independent Python reading of SPEC §3-§4 for the generator tests.
+"""xjcheck — an independent Python reading of rules §3-§4 for the generator tests.
 
-Normalization of IDs, names, sexes and dates; the ID checks of SPEC §4 with
-the readings of docs/decisions.md; duplicate keys. Written from the SPEC, not
+Normalization of IDs, names, sexes and dates; the ID checks of rules §4 with
+the readings of docs/decisions.md; duplicate keys. Written from docs/rules.md, not
 from the engine, so the tests compare two implementations. Stdlib only.
 """
 import csv
@@ -82,7 +82,7 @@ def gb_reason(n, run_date, type9=False):
 
 
 def check_id(number, typ, run_date):
-    """SPEC §4 reasons missing..checksum (no record comparison)."""
+    """rules §4 reasons missing..checksum (no record comparison)."""
     n = norm_id(number)
     if n == "":
         return "ok" if typ == "Z" else "missing"
@@ -120,7 +120,7 @@ def norm_date(s):
 
 
 def record_reason(number, typ, sex, birth, run_date):
-    """The full SPEC §4 reason of a record ('ok' when valid)."""
+    """The full rules §4 reason of a record ('ok' when valid)."""
     r = check_id(number, typ, run_date)
     if r != "ok":
         return r

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Self-tests of the oracle's ID, normalization and CSV rules, on values
 checked by hand (the check characters below were computed on paper from
-SPEC §4's weights), so that the oracle is not only trusted because it agrees
+rules §4's weights), so that the oracle is not only trusted because it agrees
 with itself."""
 import datetime
 import os

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """xjref — the reference implementation (test oracle) of `xjdedup scan`.
 
-This is SPEC.md + docs/decisions.md written as plain, slow Python so that the C
+This is docs/rules.md + docs/decisions.md written as plain, slow Python so that the C
 engine can be differential-tested against it and so that the expected outputs
 of the hand-made fixtures (fixtures/e2e/) come from something other than the
 engine itself.  It was written from those two documents, not from the C code;
@@ -39,7 +39,7 @@ except ImportError:  # a pyenv/venv python may not see Debian's dist-packages
 VERSION = "0.1.0"
 
 # --------------------------------------------------------------------------
-# Vocabulary (SPEC §1, §5, §6; Chinese wording as in SPEC and xj_problem.c)
+# Vocabulary (rules §1, §5, §6; Chinese wording as in rules.md and xj_problem.c)
 # --------------------------------------------------------------------------
 FIELDS = ["student_no", "name", "sex", "birth_date", "id_type", "id_number",
           "school_code", "school_name", "region_code", "registered_at"]
@@ -102,7 +102,7 @@ CHECK_CHARS = "10X98765432"
 MAX_FIELD = 64 * 1024        # field_too_long: a field over 64 KiB
 MAX_RECORD = 1024 * 1024     # record_too_long: a record over 1 MiB
 
-# Unicode White_Space; "remove all whitespace" (SPEC §3) means these.
+# Unicode White_Space; "remove all whitespace" (rules §3) means these.
 WHITESPACE = set("\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000") | \
     {chr(c) for c in range(0x2000, 0x200B)}
 # decisions.md: required values are trimmed of ASCII and ideographic whitespace.
@@ -296,7 +296,7 @@ def check_header_bytes(path: str, data: bytes):
 
 
 # --------------------------------------------------------------------------
-# Normalization (SPEC §3)
+# Normalization (rules §3)
 # --------------------------------------------------------------------------
 def norm_id(s: str) -> str:
     out = []
@@ -360,7 +360,7 @@ def norm_date(s: str):
 
 
 # --------------------------------------------------------------------------
-# ID validity (SPEC §4)
+# ID validity (rules §4)
 # --------------------------------------------------------------------------
 GB_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
 DIGITS15 = re.compile(r"^[0-9]{15}$")

@@ -7,7 +7,12 @@ usage: check_docs.py XJDEDUP SOURCE_ROOT BUILD_ROOT
     by `xjdedup CMD --help`, and every option --help lists is in the table;
   - every scan option is in xjdedup.1;
   - the commands of `xjdedup --help` are README's and the man page's;
-  - meson installs xjdedup.1 as a section-1 man page.
+  - meson installs xjdedup.1 as a section-1 man page;
+  - the repository is self-contained: no file of the source tree (tracked, or
+    new and not ignored) points at the old external specification (its
+    relative path or its name in upper case), every "rules §N" citation (also
+    "rules.md §N", "rules §N–§M", "rules §1, §5") names a section that
+    docs/rules.md has, and every link to an anchor of docs/*.md exists.
 """
 import json
 import os
@@ -53,6 +58,87 @@ def readme_tables(readme):
     return tables
 
 
+# The old external specification: its path outside the repository, its file
+# name and the way it was cited. Spelled in pieces so this file does not match.
+FORBIDDEN = re.compile(("\\.\\./" + "shared|" + r"\bSP" + r"EC\b").encode())
+# "rules §4", "rules.md §3–§6", "docs/rules.md, section 4", "rules §1, §5, §6"
+CITE = re.compile(r"rules(?:\.md)?\]?(?:\([^)\s]*\))?,?\s*(?:§\s*|section\s+)(\d+)"
+                  r"((?:\s*(?:[-–,]|and)\s*§\s*\d+)*)")
+ANCHOR_LINK = re.compile(r"\]\(((?:[^()\s]*/)?(rules|decisions|generator|index-format)\.md)#([^)\s]+)\)")
+
+
+def source_files(src):
+    """Files of the source tree: git's tracked and untracked-but-not-ignored
+    files when it is a checkout, else a walk without build dirs and .git."""
+    try:
+        r = subprocess.run(["git", "-C", src, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                           capture_output=True)
+    except OSError:  # no git
+        r = None
+    if r is not None and r.returncode == 0:
+        return sorted({f for f in r.stdout.decode("utf-8", "surrogateescape").split("\0") if f})
+    files = []
+    for root, dirs, names in os.walk(src):
+        dirs[:] = [d for d in dirs if d != ".git" and not d.startswith("build")]
+        files += [os.path.relpath(os.path.join(root, n), src) for n in names]
+    return sorted(files)
+
+
+def md_anchors(text):
+    """GitHub's anchors for a Markdown file's headings."""
+    anchors = set()
+    for line in text.splitlines():
+        m = re.match(r"^#{1,6}\s+(.*?)\s*#*\s*$", line)
+        if m:
+            slug = re.sub(r"[^\w\- ]", "", m.group(1).strip().lower()).replace(" ", "-")
+            anchors.add(slug)
+    return anchors
+
+
+def check_self_contained(src):
+    """No pointer outside the repository; citations and anchors of docs/*.md exist."""
+    fails = []
+    rules = open(os.path.join(src, "docs", "rules.md"), encoding="utf-8").read()
+    sections = {int(n) for n in re.findall(r"^## (\d+)\. ", rules, re.M)}
+    if sections != set(range(1, len(sections) + 1)) or len(sections) < 7:
+        fails.append(f"docs/rules.md: numbered sections {sorted(sections)}, expected 1..7 or more without gaps")
+    anchors = {}
+    me = os.path.relpath(os.path.abspath(__file__), os.path.abspath(src))
+    for rel in source_files(src):
+        if rel == me:
+            continue
+        path = os.path.join(src, rel)
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError:
+            continue  # listed by git but deleted in the work tree
+        for m in FORBIDDEN.finditer(data):
+            line = data.count(b"\n", 0, m.start()) + 1
+            fails.append(f"{rel}:{line}: mentions '{m.group().decode()}'; cite docs/rules.md (rules §N) instead")
+        if b"rules" not in data:
+            continue
+        text = data.decode("utf-8", "replace")
+        for m in CITE.finditer(text):
+            cited = [int(m.group(1))] + [int(n) for n in re.findall(r"§\s*(\d+)", m.group(2))]
+            for n in cited:
+                if n not in sections:
+                    line = text.count("\n", 0, m.start()) + 1
+                    fails.append(f"{rel}:{line}: cites rules §{n}, which docs/rules.md does not have")
+        if rel.endswith(".md"):
+            for m in ANCHOR_LINK.finditer(text):
+                target = os.path.normpath(os.path.join(os.path.dirname(rel), m.group(1)))
+                if target not in anchors:
+                    try:
+                        anchors[target] = md_anchors(open(os.path.join(src, target), encoding="utf-8").read())
+                    except OSError:
+                        anchors[target] = None
+                if anchors[target] is None or m.group(3) not in anchors[target]:
+                    line = text.count("\n", 0, m.start()) + 1
+                    fails.append(f"{rel}:{line}: link to {target}#{m.group(3)}, which has no such heading")
+    return fails
+
+
 def main():
     xj, src, build = sys.argv[1:4]
     fails = []
@@ -92,6 +178,7 @@ def main():
         if not any(os.path.basename(k) == "xjdedup.1" and v.endswith(os.path.join("man1", "xjdedup.1"))
                    for k, v in installed.items()):
             fails.append("meson does not install xjdedup.1 into man1")
+    fails += check_self_contained(src)
     for f in fails:
         print("FAIL", f)
     print("ok" if not fails else f"{len(fails)} failures")

@@ -1,5 +1,5 @@
 /*
- * test_idcheck — the ID validation table of SPEC §4 and docs/decisions.md.
+ * test_idcheck — the ID validation table of rules §4 and docs/decisions.md.
  *
  * Expected check characters were worked out independently of the code under
  * test (ISO 7064 MOD 11-2 by a separate script, starting from the published
@@ -67,7 +67,7 @@ static const idCase kCases[] = {
     {NULL, "830000200506150032", XJ_ID_OK},
     {NULL, "84000020000101001X", XJ_ID_REGION},
     {NULL, "810001200001010010", XJ_ID_REGION},
-    /* every edge of the province list (SPEC §4), type 1 then type 9 */
+    /* every edge of the province list (rules §4), type 1 then type 9 */
     {NULL, "100105200001010014", XJ_ID_REGION}, {NULL, "110105200001010016", XJ_ID_OK},
     {NULL, "150105200001010013", XJ_ID_OK}, {NULL, "160105200001010015", XJ_ID_REGION},
     {NULL, "200105200001010018", XJ_ID_REGION}, {NULL, "21010520000101001X", XJ_ID_OK},

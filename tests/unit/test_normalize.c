@@ -1,5 +1,5 @@
 /*
- * test_normalize — SPEC §3 normalization of ID numbers and names.
+ * test_normalize — rules §3 normalization of ID numbers and names.
  *
  * Expected outputs are written out by hand from the Unicode tables (NFKC of
  * U+F900 is U+8C48, of U+FB01 is "fi", ...). The last part is differential:

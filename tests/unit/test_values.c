@@ -1,5 +1,5 @@
 /*
- * test_values — the sex, date and ID-type parsers (SPEC §2, §4 and
+ * test_values — the sex, date and ID-type parsers (rules §2, §4 and
  * docs/decisions.md "Required values", "ID type").
  */
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /*
  * gen_format — one row as CSV text, with the formatting noise real exports
- * carry and that normalization (SPEC §3) must undo.
+ * carry and that normalization (rules §3) must undo.
  *
  * Noise (one kind per affected row, from the row's own noise stream):
  *  ID   — ASCII spaces inside, an ideographic space (U+3000), full-width

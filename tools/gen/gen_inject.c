@@ -11,7 +11,7 @@
  * root is simply regenerated with gen_basePerson. Several rows may pick the
  * same root: the truth writer joins them into one group.
  *
- * Invalid IDs: each is built to fail exactly its intended SPEC §4 reason and
+ * Invalid IDs: each is built to fail exactly its intended rules §4 reason and
  * pass every check before it (gen_applyInvalid explains each). Injected IDs
  * never coincide with another generated ID: each is derived one-to-one from
  * its row's distinct native ID (or from a row serial).

@@ -4,7 +4,7 @@
 //
 //   node peer.mjs INPUT.csv[.zst] OUTDIR [--threads N] [--run-date YYYY-MM-DD] [--memory-limit SIZE]
 //
-// OUTDIR gets problems.csv (the engine's columns, SPEC §6), schools/ (one CSV
+// OUTDIR gets problems.csv (the engine's columns, rules §6), schools/ (one CSV
 // per school, DuckDB's hive layout), summary.json (counts and step times).
 // The SQL is in peer_sql.mjs; what differs from the engine is in README.md.
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -15,7 +15,7 @@ import * as Q from './peer_sql.mjs';
 
 const USAGE = 'usage: node peer.mjs INPUT.csv[.zst] OUTDIR [--threads N] [--run-date YYYY-MM-DD] [--memory-limit SIZE]';
 
-// Header names per field, SPEC §2 (matched after trimming).
+// Header names per field, rules §2 (matched after trimming).
 const HEADER_NAMES = {
   student_no: ['学籍号', 'student_no', '个人标识码', '学籍号码'],
   name: ['姓名', 'name'],

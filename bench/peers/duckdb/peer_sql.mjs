@@ -1,7 +1,7 @@
 // The SQL of the DuckDB peer, one named statement per step.
 //
 // Everything the peer computes is here; peer.mjs only fills in file names and
-// column names and runs the statements in order. The rules follow SPEC §3–§6
+// column names and runs the statements in order. The rules follow rules §3–§6
 // and docs/decisions.md; where SQL cannot do exactly what the engine does the
 // comment says so (README.md in this folder lists every approximation).
 
@@ -21,12 +21,12 @@ const TRIM_CHARS = "' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) ||
 const FULL_WIDTH = Array.from({ length: 94 }, (_, i) => String.fromCodePoint(0xff01 + i)).join('');
 const HALF_WIDTH = Array.from({ length: 94 }, (_, i) => String.fromCharCode(0x21 + i)).join('');
 
-// ISO 7064 MOD 11-2 weights of GB 11643 (SPEC §4, step 5). The 17 digits
+// ISO 7064 MOD 11-2 weights of GB 11643 (rules §4, step 5). The 17 digits
 // are read as one BIGINT v; digit i (1-based) is v // 10^(17-i) % 10.
 const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const weightedSum = WEIGHTS.map((w, i) => `${w} * (v // ${10n ** BigInt(16 - i)} % 10)`).join('\n          + ');
 
-// Province codes of SPEC §4 (the engine's id_isProvince in engine/check/idcheck.c).
+// Province codes of rules §4 (the engine's id_isProvince in engine/check/idcheck.c).
 // By default the engine checks the region at province level only; a county
 // table is used only with --region-table, which the benchmark does not pass.
 const PROVINCES = [
@@ -37,7 +37,7 @@ function range(a, b) {
   return Array.from({ length: b - a + 1 }, (_, i) => a + i);
 }
 
-// Small helpers as DuckDB macros, so the steps below read like the SPEC. A
+// Small helpers as DuckDB macros, so the steps below read like docs/rules.md. A
 // macro argument is pasted in as an expression wherever it is used, so the
 // steps pass column names (computed once in an earlier projection), never
 // expensive expressions. Casts are TRY_CASTs even inside CASE branches that
@@ -79,7 +79,7 @@ export const MACROS = [
      CASE WHEN t IN ('1', 'M', 'm', '男') THEN 1 WHEN t IN ('2', 'F', 'f', '女') THEN 2 END`,
 
   // ID type code of trimmed, lower-cased text t (nm_parseIdType): empty = 1,
-  // names and codes of SPEC §4; NULL for an unknown value (treated like 1).
+  // names and codes of rules §4; NULL for an unknown value (treated like 1).
   `CREATE MACRO xj_id_type_code(t) AS
      CASE WHEN t = '' THEN '1'
           WHEN t IN ('1', '居民身份证', '身份证', '中华人民共和国居民身份证',
@@ -92,7 +92,7 @@ export const MACROS = [
           WHEN t IN ('z', '其他', '其它', 'other') THEN 'Z'
      END`,
 
-  // SPEC §3 ID normalization: white space out, full-width ASCII to ASCII, x
+  // rules §3 ID normalization: white space out, full-width ASCII to ASCII, x
   // to X. Most numbers are already 18 plain characters: they skip the work.
   `CREATE MACRO xj_norm_id(s) AS
      CASE WHEN regexp_full_match(s, '[0-9]{17}[0-9X]') THEN s
@@ -100,7 +100,7 @@ export const MACROS = [
                                  ${lit(FULL_WIDTH)}, ${lit(HALF_WIDTH)}), 'x', 'X')
      END`,
 
-  // SPEC §3 name normalization. DuckDB has NFC (nfc_normalize) but no NFKC:
+  // rules §3 name normalization. DuckDB has NFC (nfc_normalize) but no NFKC:
   // the compatibility mappings that matter for these names are done by hand
   // (full-width ASCII to ASCII; U+FF65 is a middle dot anyway), then white
   // space is removed, middle-dot variants become U+00B7 and letters are
@@ -122,7 +122,7 @@ export const MACROS = [
   `CREATE MACRO xj_upgrade15(n) AS
      substr(n, 1, 6) || '19' || substr(n, 7, 9) || xj_check_char(substr(n, 1, 6) || '19' || substr(n, 7, 9))`,
 
-  // SPEC §4 steps 3..7 for an 18-character GB-shaped number n of type t
+  // rules §4 steps 3..7 for an 18-character GB-shaped number n of type t
   // ('1' or '9'), given its birth date id_birth (YYYYMMDD or NULL) and the
   // check character its first 17 digits call for; NULL when valid. sex and
   // birth are the record's (1/2, YYYYMMDD).
@@ -136,7 +136,7 @@ export const MACROS = [
           WHEN sex <> 2 - TRY_CAST(substr(n, 17, 1) AS INT) % 2 THEN 'sex_mismatch'   -- odd = male (1)
      END`,
 
-  // Format of the other types (SPEC §4 last paragraph; 6/7 as the engine:
+  // Format of the other types (rules §4 last paragraph; 6/7 as the engine:
   // 5..20 printable ASCII covers "[HM] + 8 or 10 digits").
   `CREATE MACRO xj_other_format_ok(t, n) AS
      CASE t WHEN '8' THEN regexp_full_match(n, '[0-9]{8}|[0-9]{10}')
@@ -146,7 +146,7 @@ export const MACROS = [
             WHEN '9' THEN regexp_full_match(n, '[A-Za-z]{3}[0-9]{12}')
             ELSE true END`,
 
-  // The first failing reason of SPEC §4 for the normalized number n of type
+  // The first failing reason of rules §4 for the normalized number n of type
   // t, NULL if valid; shape is 'gb' (18 GB characters), 'l15' (15 digits)
   // or 'other'.
   `CREATE MACRO xj_id_reason(t, n, shape, id_birth, id_check, sex, birth, run_date) AS
@@ -157,7 +157,7 @@ export const MACROS = [
           WHEN NOT xj_other_format_ok(t, n) THEN 'format'
      END`,
 
-  // The duplicate key (SPEC §5, docs/decisions.md "Keys of invalid numbers"):
+  // The duplicate key (rules §5, docs/decisions.md "Keys of invalid numbers"):
   // every non-empty number takes part. GB 11643 numbers (type 1 and 18-char
   // type 9, upgraded legacy15) share one space, the bare 18 characters; any
   // other number by type NUL number, the engine's key text (a GB key has no NUL).
@@ -265,7 +265,7 @@ id_keys AS (
   SELECT id_key FROM ok WHERE id_key IS NOT NULL GROUP BY id_key HAVING count(*) >= 2
 ),
 noid AS (
-  -- attribute keys only for records without an ID (SPEC §5, --attr-scope noid);
+  -- attribute keys only for records without an ID (rules §5, --attr-scope noid);
   -- the key text is the engine's: name NUL sex NUL yyyymmdd
   SELECT *, xj_norm_name(name_raw) || chr(0) || sex_n || chr(0) || birth_n AS attr_key
   FROM ok WHERE id_n = ''
@@ -279,8 +279,8 @@ UNION ALL
 SELECT 'attr_duplicate' AS problem, attr_key AS gkey, noid.* EXCLUDE (attr_key)
 FROM noid SEMI JOIN attr_keys USING (attr_key)`;
 
-// Statement: every (record, problem) row of SPEC §6 with its group columns.
-// Per group: size, scope, schools, keeper; per member: its hint (SPEC §5,
+// Statement: every (record, problem) row of rules §6 with its group columns.
+// Per group: size, scope, schools, keeper; per member: its hint (rules §5,
 // docs/decisions.md "Groups"). Then the id_invalid rows. One input file, so
 // the source name is a constant and orders nothing.
 export function problemsStatement(source) {
@@ -302,7 +302,7 @@ g AS (
                   count(DISTINCT county),
                   count(DISTINCT substr(county, 1, 4)),
                   bool_and(regexp_full_match(school, '[0-9]{10}')) AND count(DISTINCT substr(school, 3, 2)) = 1) AS scope,
-         -- derived from problem and key only, as SPEC §5 asks, but with md5
+         -- derived from problem and key only, as rules §5 asks, but with md5
          -- (DuckDB has no XXH3), so the ids differ from xjdedup's
          substr(md5(problem || chr(0) || gkey), 1, 16) AS group_id
   FROM m GROUP BY problem, gkey
@@ -339,7 +339,7 @@ FROM recs i
 WHERE reject IS NULL AND id_reason IS NOT NULL`;
 }
 
-// Chinese words of the per-school files (SPEC §5, §6).
+// Chinese words of the per-school files (rules §5, §6).
 const PROBLEM_ZH = { id_duplicate: '身份证件号重复', id_invalid: '身份证件号错误', attr_duplicate: '无身份证号学籍重复' };
 const HINT_ZH = {
   keep: '保留（先入者保有）',
@@ -356,7 +356,7 @@ const caseMap = (expr, map) =>
 
 const PROBLEM_COLUMNS = 'problem, reason, group_id, group_size, scope, arbiter, keeper, hint, other_schools, source, line';
 
-// Statement: problems.csv, sorted as SPEC §6 says (by bytes; group ids differ
+// Statement: problems.csv, sorted as rules §6 says (by bytes; group ids differ
 // from the engine's, so the order inside a school differs too).
 export function writeProblems(path, headers) {
   const cols = headers.map((h, i) => `c${i} AS ${ident(h)}`).join(', ');
