@@ -43,11 +43,11 @@ void xj_scan_free(xj_scan *s)
     xj_free(s->region_path);
     xj_free(s->previous);
     xj_free(s->against);
+    nt_clear(&s->warnings);
     xj_free(s);
 }
 
 static xj_error sc_pushString(char ***v, size_t *n, const char *text)
-    nt_clear(&s->warnings);
 {
     char **const grown = xj_reallocArray(*v, *n + 1, sizeof *grown);
     if (grown == NULL) return XJ_ERR_NOMEM;
@@ -329,6 +329,7 @@ xj_error xj_scan_run(xj_scan *s)
 {
     st_init(&s->st);
     memset(&s->stats, 0, sizeof s->stats);
+    nt_clear(&s->warnings);
     sc_run run;
     memset(&run, 0, sizeof run);
     run.scan = s;
@@ -349,4 +350,3 @@ xj_error xj_scan_run(xj_scan *s)
     if (err && s->st.code == XJ_OK) st_fail(&s->st, err, "%s", xj_errorName(err));
     return err;
 }
-    nt_clear(&s->warnings);
