@@ -189,15 +189,15 @@ const char *xj_scan_message(const xj_scan *s)
     return s->st.message;
 }
 
-static int sc_defaultThreads(void)
-{
-#ifdef _OPENMP
-    return omp_get_num_procs();
 const char *xj_scan_warning(const xj_scan *s, size_t i)
 {
     return nt_get(&s->warnings, i);
 }
 
+static int sc_defaultThreads(void)
+{
+#ifdef _OPENMP
+    return omp_get_num_procs();
 #else
     return 1;
 #endif

@@ -195,10 +195,10 @@ xj_error sc_gatherChunk(sc_run *run, sc_worker *w, const rd_chunk *chunk, size_t
 /* Pass 2 for plain files (scan_fetch.c): reads back only the anchored
  * stretches that hold flagged records, in parallel. */
 xj_error sc_fetchPass(sc_run *run);
-/* After pass 1: an input most of whose records failed to decode was read in
- * the wrong encoding, and a run over it would look clean while it checked
- * nothing; that is an input error (what to do in the message). An input
- * with fewer such records gets a warning. */
+/* After pass 1: an input more than half of whose records (and ten or more)
+ * failed to decode was read in the wrong encoding, and a run over it would
+ * look clean while it checked nothing; that is an input error (what to do in
+ * the message). An input with fewer such records gets a warning. */
 xj_error sc_checkEncodings(sc_run *run);
 
 /* Between the passes: group the key tables, list the flagged refs. */

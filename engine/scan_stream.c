@@ -207,9 +207,9 @@ static xj_error sc_readInput(sc_reader *r, size_t i, xj_buf *raw, xj_buf *text)
         if (err || done) break;
         c.seq = r->chunks++;
         r->rows += c.n_recs + c.n_overlong;
+        if (r->first_pass) in->rows += c.n_recs + c.n_overlong;
         if (r->inline_fn) {
             sc_worker *const w = &run->workers[0];
-        if (r->first_pass) in->rows += c.n_recs + c.n_overlong;
             xj_error const e = r->inline_fn(run, w, &c);
             rd_recycleChunk(sp, &c);
             if (e) {

@@ -177,7 +177,7 @@ def one_seed(xj, work, seed, rows):
     same_file(j("check_rm", "problems.csv"), j("check_blank", "problems.csv"), "check after --remove vs blanked build")
     info = run([xj, "index", "info", j("rm.xji")]).stdout
     full = run([xj, "index", "info", ix]).stdout
-    rec = lambda t: int([l for l in t.splitlines() if l.startswith("records")][0].split()[1])
+    rec = lambda t: int([l for l in t.splitlines() if l.startswith("records")][0].split()[1].replace(",", ""))
     if rec(full) <= rec(info):
         fail("seed %d: --remove removed nothing (%d -> %d)" % (seed, rec(full), rec(info)))
     # check's output does not depend on threads
