@@ -693,7 +693,7 @@ static xj_error ixb_main(xj_scan *s, const char *old_path, const char *remove_pa
     uint64_t removed = 0;
     char *const rejects_path = err ? NULL : ixb_rejectsPath(path);
     if (!err && rejects_path == NULL) err = st_fail(&s->st, XJ_ERR_NOMEM, "out of memory");
-    if (!err) err = sc_prepare(&run, SC_NO_OUTDIR | (old ? SC_NO_INPUT_OK : 0));
+    if (!err) err = sc_prepare(&run, SC_NO_OUTDIR | SC_ONE_PASS | (old ? SC_NO_INPUT_OK : 0));
     if (!err && old && old->n_sources + run.n_inputs > GK_MAX_SOURCES)
         err = st_fail(&s->st, XJ_ERR_LIMIT, "more than %u sources in one index", GK_MAX_SOURCES);
     if (!err && old) err = ixb_carryOld(&run, old, &rm, &old_blocks, extra, &removed);

@@ -145,6 +145,8 @@ typedef struct sc_run {
      * old index's sources first) */
     uint32_t source_base;
     struct ixb_state *ixb;
+    int one_pass;             /* no second pass (index build): nothing is spooled */
+    char *names_text;         /* the inputs' paths with '/' runs collapsed; facts.name points into it */
 } sc_run;
 
 /* A record's verdict: parsed and checked into v and f, or the reject
@@ -158,11 +160,16 @@ static inline const char *sc_readRecord(const sc_run *run, sc_worker *w, const s
 }
 
 /* Sets up a run from its handle's options (inputs opened lazily, workers
- * made). `how`: SC_NO_OUTDIR when the run writes no output directory,
- * SC_NO_INPUT_OK when it may have no input (an index update that only
- * removes records). */
+ * made). Refuses, before anything is read: an input that is a directory or
+ * missing, one file given twice (by any path: same device and inode), and an
+ * output directory that could not be written or replaced (em_checkOutdir).
+ * Names every input's `source` (sc_nameSources). `how`: SC_NO_OUTDIR when
+ * the run writes no output directory, SC_NO_INPUT_OK when it may have no
+ * input (an index update that only removes records), SC_ONE_PASS when the
+ * inputs are read once (nothing needs spooling). */
 #define SC_NO_OUTDIR 1u
 #define SC_NO_INPUT_OK 2u
+#define SC_ONE_PASS 4u
 xj_error sc_prepare(sc_run *run, unsigned how);
 void sc_runFree(sc_run *run);
 

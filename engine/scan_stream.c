@@ -166,12 +166,14 @@ static xj_error sc_mapHeader(sc_reader *r, size_t i, const xj_buf *raw, xj_buf *
     return err;
 }
 
-/* Files are reopened for the second pass; standard input stays open and
- * is replayed from its spool. */
+/* Regular files are reopened for the second pass; an input that can be read
+ * only once (standard input, a named pipe, a device) stays open and is
+ * replayed from its spool. A run without a second pass spools nothing. */
 static xj_error sc_openInput(sc_reader *r, size_t i)
 {
     sc_input *const in = &r->run->inputs[i];
     if (in->rd != NULL) return rd_rewind(in->rd, &r->st);
+    if (r->run->one_pass) return rd_openOnce(in->path, &in->rd, &r->st);
     return rd_open(in->path, NULL, &in->rd, &r->st);
 }
 
@@ -231,7 +233,7 @@ static xj_error sc_readInput(sc_reader *r, size_t i, xj_buf *raw, xj_buf *text)
         in->facts.decoded_bytes = rd_decodedBytes(in->rd);
         rd_hashHex(in->rd, in->facts.xxh3_128);
     }
-    if (in->rd && strcmp(in->path, "-") != 0) {
+    if (in->rd && !(r->first_pass && rd_isSpooled(in->rd))) {
         rd_close(in->rd);
         in->rd = NULL;
     }

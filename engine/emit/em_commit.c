@@ -3,10 +3,14 @@
  *
  * Everything is written into a temporary sibling, `.NAME.tmp-PID-RANDOM`
  * next to OUTDIR (same file system, so rename is atomic), MANIFEST last, the
- * whole tree synced (syncfs); then the temporary is renamed to OUTDIR. With --force and an existing OUTDIR (only one that holds a
- * MANIFEST, i.e. an earlier result of ours), the two are swapped in one
+ * whole tree synced (syncfs); then the temporary is renamed to OUTDIR. With
+ * --force and an existing OUTDIR, the two are swapped in one
  * renameat2(RENAME_EXCHANGE), so OUTDIR is at every instant either the old
- * complete result or the new one; the old one is removed afterwards.
+ * complete result or the new one; the old one is removed afterwards. Only an
+ * earlier result of ours is replaced: a directory whose MANIFEST is in our
+ * format and lists everything it holds (em_checkReplaceable). That is
+ * checked before anything is written and again just before the swap, so a
+ * file put there during the run is not deleted with it.
  *
  * A run killed half-way leaves its temporary behind; the next run removes
  * siblings named `.NAME.tmp-PID-*` whose PID is no longer alive (a live PID
@@ -148,6 +152,40 @@ static xj_error em_syncTree(em_ctx *ctx)
     return XJ_OK;
 }
 
+/* Whether `name` in `parentfd` may become the output: absent, or (with
+ * force) an earlier result of ours. *exists says which. */
+static xj_error em_checkExisting(int parentfd, const char *name, const char *outdir, int force, int *exists,
+                                 xj_status *st)
+{
+    struct stat sb;
+    *exists = fstatat(parentfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0;
+    if (!*exists) return XJ_OK;
+    RETURN_ERROR_IF(!force, st, XJ_ERR_USAGE, "output directory %s exists; use --force to replace it, or choose another",
+                    outdir);
+    RETURN_ERROR_IF(!S_ISDIR(sb.st_mode), st, XJ_ERR_USAGE, "%s exists and is not a directory; refusing to replace it",
+                    outdir);
+    int const dirfd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    RETURN_ERROR_IF(dirfd < 0, st, XJ_ERR_USAGE, "cannot open %s: %s; refusing to replace it", outdir,
+                    strerror(errno));
+    xj_error const err = em_checkReplaceable(dirfd, outdir, st);
+    close(dirfd);
+    return err;
+}
+
+xj_error em_checkOutdir(const char *outdir, int force, xj_status *st)
+{
+    RETURN_ERROR_IF(outdir == NULL, st, XJ_ERR_USAGE, "no output directory given (-o DIR)");
+    char parent[PATH_MAX], name[NAME_MAX + 1];
+    FORWARD_IF_ERROR(em_splitPath(outdir, parent, sizeof parent, name, sizeof name, st));
+    int const parentfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    RETURN_ERROR_IF(parentfd < 0, st, XJ_ERR_IO, "cannot open %s (the parent of the output directory): %s", parent,
+                    strerror(errno));
+    int exists = 0;
+    xj_error const err = em_checkExisting(parentfd, name, outdir, force, &exists, st);
+    close(parentfd);
+    return err;
+}
+
 xj_error em_write(em_run *run, xj_status *st)
 {
     double const t0 = em_now();
@@ -157,23 +195,8 @@ xj_error em_write(em_run *run, xj_status *st)
     RETURN_ERROR_IF(parentfd < 0, st, XJ_ERR_IO, "cannot open %s (the parent of the output directory): %s", parent,
                     strerror(errno));
 
-    xj_error err = XJ_OK;
-    struct stat sb;
-    int const exists = fstatat(parentfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0;
-    if (exists) {
-        if (!run->force)
-            err = st_fail(st, XJ_ERR_USAGE, "output directory %s exists; use --force to replace it, or choose another",
-                          run->outdir);
-        else if (!S_ISDIR(sb.st_mode))
-            err = st_fail(st, XJ_ERR_USAGE, "%s exists and is not a directory; refusing to replace it", run->outdir);
-        else {
-            char manifest[NAME_MAX + 16];
-            snprintf(manifest, sizeof manifest, "%s/MANIFEST", name);
-            if (fstatat(parentfd, manifest, &sb, AT_SYMLINK_NOFOLLOW) != 0)
-                err = st_fail(st, XJ_ERR_USAGE,
-                              "%s exists but is not an xjdedup output (no MANIFEST); refusing to replace it", run->outdir);
-        }
-    }
+    int exists = 0;
+    xj_error err = em_checkExisting(parentfd, name, run->outdir, run->force, &exists, st);
     if (err) {
         close(parentfd);
         return err;
@@ -201,6 +224,11 @@ xj_error em_write(em_run *run, xj_status *st)
     char gone[NAME_MAX + 64];
     snprintf(gone, sizeof gone, "%s", tmp);
     int aside = 0; /* the old result was renamed aside, not exchanged */
+    if (!err && exists) { /* again: the old result may have gained files during the run */
+        int still = 0;
+        err = em_checkExisting(parentfd, name, run->outdir, run->force, &still, st);
+        if (!err && !still) exists = 0; /* removed meanwhile: a plain rename below */
+    }
     if (!err && exists) {
         if (renameat2(parentfd, tmp, parentfd, name, RENAME_EXCHANGE) != 0) {
             if (errno == EINVAL || errno == ENOSYS || errno == ENOTSUP) {
@@ -225,7 +253,8 @@ xj_error em_write(em_run *run, xj_status *st)
             }
         }
         /* after an exchange the old result has the temporary's name */
-    } else if (!err) {
+    }
+    if (!err && !exists) {
         if (renameat(parentfd, tmp, parentfd, name) != 0)
             err = st_fail(st, XJ_ERR_IO, "cannot rename %s to %s: %s", tmp_path, run->outdir, strerror(errno));
     }

@@ -69,6 +69,13 @@ void em_abandon(em_writer *w);
 /* mkdir inside the output directory; an existing directory is fine. */
 xj_error em_mkdir(em_ctx *ctx, const char *rel);
 
+/* XJ_OK when the directory `dirfd` (named `outdir` in messages) is an
+ * earlier result that --force may replace: its MANIFEST is in the format
+ * em_writeManifest writes, and it holds nothing but MANIFEST, the files it
+ * lists (each of the listed size) and the folders they are in. Else
+ * XJ_ERR_USAGE, saying what is there that should not be and what to do. */
+xj_error em_checkReplaceable(int dirfd, const char *outdir, xj_status *st);
+
 /* Rendering. `zh` selects the per-school wording. Appends one whole line. */
 xj_error em_renderHeader(xj_buf *out, const em_run *run, int zh);
 xj_error em_renderRow(xj_buf *out, const em_run *run, const em_row *row, int zh);

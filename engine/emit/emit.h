@@ -111,8 +111,14 @@ typedef struct em_run {
 /* Writes the whole output directory. XJ_ERR_IO (with the path and errno text)
  * when anything cannot be written; OUTDIR is then untouched (absent, or the
  * previous complete result). XJ_ERR_USAGE when OUTDIR exists and force is 0,
- * or when it exists but is not an xjdedup output directory (no MANIFEST). */
+ * or when it exists but is not an earlier result of ours (a MANIFEST in our
+ * format that lists everything the directory holds; em_checkOutdir below). */
 xj_error em_write(em_run *run, xj_status *st);
+/* The checks em_write makes on OUTDIR before it writes anything (it exists
+ * without force; it is not a directory; it is not an earlier result whose
+ * MANIFEST lists all it holds; its parent cannot be opened), for a caller
+ * that wants them before a long run. */
+xj_error em_checkOutdir(const char *outdir, int force, xj_status *st);
 
 /* Monotonic clock in seconds, for timing. */
 double em_now(void);

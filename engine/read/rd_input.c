@@ -4,6 +4,12 @@
  * The raw bytes of the first pass are hashed as they stream by (XXH3 is far
  * faster than the disk), so hashing costs no extra read. The second pass
  * (rd_rewind) neither hashes nor counts again: summary.json reports the first.
+ *
+ * Whether an input can be opened again is decided once, by fstat on the
+ * descriptor rd_open gets: a regular file can, anything else (standard input,
+ * a named pipe, a character device, a process substitution) is `once` and is
+ * spooled. Deciding on the descriptor, not on the name, means /dev/stdin and
+ * /dev/fd/N are treated as what they point to.
  */
 #include "rd_input.h"
 
@@ -25,8 +31,9 @@ struct rd_input {
     char *path;             /* as given */
     const char *name;       /* points into path, or "-" */
     int fd;                 /* current source (file, stdin or spool) */
-    int is_stdin;           /* bytes come from standard input */
-    int spool_fd;           /* stdin copy for rd_rewind; -1 if none */
+    int is_stdin;           /* bytes come from standard input ("-") */
+    int once;               /* not a regular file: cannot be opened again */
+    int spool_fd;           /* copy of a `once` input for rd_rewind; -1 if none */
     char *spool_path;       /* unlinked at once; kept for messages */
     int is_zstd;            /* decompress */
     int first_pass;         /* hash and count while true */
@@ -84,8 +91,8 @@ static xj_error rd_readSource(rd_input *in, char *dst, size_t cap, size_t *got, 
         XXH3_128bits_update(in->hash, dst, n);
         in->raw_bytes += n;
         if (in->spool_fd >= 0 && rd_writeAll(in->spool_fd, dst, n) != XJ_OK)
-            return st_fail(st, XJ_ERR_IO, "cannot spool standard input to %s: %s; set TMPDIR to a disk with room",
-                           in->spool_path, strerror(errno));
+            return st_fail(st, XJ_ERR_IO, "cannot spool %s to %s: %s; set TMPDIR to a disk with room",
+                           in->is_stdin ? "standard input" : in->path, in->spool_path, strerror(errno));
     }
     *got = n;
     return XJ_OK;
@@ -121,24 +128,41 @@ static xj_error rd_sniff(rd_input *in, xj_status *st)
     return XJ_OK;
 }
 
+/* Opens the path (not "-"): a directory is refused, a regular file's size
+ * noted; on the first open, anything else is marked `once`. */
+static xj_error rd_openPath(rd_input *in, xj_status *st)
+{
+    in->fd = open(in->path, O_RDONLY | O_CLOEXEC);
+    RETURN_ERROR_IF(in->fd < 0, st, XJ_ERR_INPUT, "%s: cannot open: %s", in->path, strerror(errno));
+    struct stat sb;
+    RETURN_ERROR_IF(fstat(in->fd, &sb) != 0, st, XJ_ERR_INPUT, "%s: cannot stat: %s", in->path, strerror(errno));
+    RETURN_ERROR_IF(S_ISDIR(sb.st_mode), st, XJ_ERR_INPUT, "%s: is a directory; give the CSV files inside it",
+                    in->path);
+    if (S_ISREG(sb.st_mode)) {
+        in->size_hint = (uint64_t)sb.st_size;
+        posix_fadvise(in->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    } else {
+        RETURN_ERROR_IF(!in->first_pass, st, XJ_ERR_INPUT,
+                        "%s: was a regular file and is no longer one; run again on a stable copy", in->path);
+        in->once = 1;
+    }
+    return XJ_OK;
+}
+
+/* The source of the pass about to start: on the first pass, what rd_open
+ * opened; later, a regular file reopened or a `once` input's spool. */
 static xj_error rd_openSource(rd_input *in, xj_status *st)
 {
-    if (in->is_stdin && in->first_pass) {
-        in->fd = STDIN_FILENO;
-    } else if (in->is_stdin) {
-        RETURN_ERROR_IF(lseek(in->spool_fd, 0, SEEK_SET) < 0, st, XJ_ERR_IO,
-                        "cannot rewind the spool of standard input: %s", strerror(errno));
+    if (in->first_pass) {
+        /* rd_open has set fd */
+    } else if (in->once) {
+        RETURN_ERROR_IF(in->spool_fd < 0, st, XJ_ERR_INTERNAL,
+                        "internal error: %s can be read only once and was opened without a spool", in->path);
+        RETURN_ERROR_IF(lseek(in->spool_fd, 0, SEEK_SET) < 0, st, XJ_ERR_IO, "cannot rewind the spool of %s: %s",
+                        in->is_stdin ? "standard input" : in->path, strerror(errno));
         in->fd = in->spool_fd;
     } else {
-        in->fd = open(in->path, O_RDONLY | O_CLOEXEC);
-        RETURN_ERROR_IF(in->fd < 0, st, XJ_ERR_INPUT, "%s: cannot open: %s", in->path, strerror(errno));
-        struct stat sb;
-        if (fstat(in->fd, &sb) == 0) {
-            RETURN_ERROR_IF(S_ISDIR(sb.st_mode), st, XJ_ERR_INPUT,
-                            "%s: is a directory; give the CSV files inside it", in->path);
-            if (S_ISREG(sb.st_mode)) in->size_hint = (uint64_t)sb.st_size;
-        }
-        posix_fadvise(in->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+        FORWARD_IF_ERROR(rd_openPath(in, st));
     }
     FORWARD_IF_ERROR(rd_sniff(in, st));
     static const unsigned char kZstdMagic[4] = {0x28, 0xB5, 0x2F, 0xFD};
@@ -161,7 +185,24 @@ static xj_error rd_openSource(rd_input *in, xj_status *st)
     return XJ_OK;
 }
 
-xj_error rd_open(const char *path, const char *spool_dir, rd_input **out, xj_status *st)
+/* A spool file for a `once` input, unlinked at once: the open descriptor
+ * keeps it until rd_close. */
+static xj_error rd_makeSpool(rd_input *in, const char *spool_dir, xj_status *st)
+{
+    const char *dir = spool_dir ? spool_dir : getenv("TMPDIR");
+    if (dir == NULL || *dir == '\0') dir = "/tmp";
+    size_t const n = strlen(dir) + 32;
+    in->spool_path = xj_malloc(n);
+    RETURN_ERROR_IF(in->spool_path == NULL, st, XJ_ERR_NOMEM, "out of memory");
+    snprintf(in->spool_path, n, "%s/xjdedup-spool-XXXXXX", dir);
+    in->spool_fd = mkostemp(in->spool_path, O_CLOEXEC);
+    RETURN_ERROR_IF(in->spool_fd < 0, st, XJ_ERR_IO, "cannot create a spool file for %s in %s: %s",
+                    in->is_stdin ? "standard input" : in->path, dir, strerror(errno));
+    unlink(in->spool_path);
+    return XJ_OK;
+}
+
+static xj_error rd_openWith(const char *path, const char *spool_dir, int spool, rd_input **out, xj_status *st)
 {
     *out = NULL;
     rd_input *const in = xj_calloc(1, sizeof *in);
@@ -177,36 +218,34 @@ xj_error rd_open(const char *path, const char *spool_dir, rd_input **out, xj_sta
     }
     XXH3_128bits_reset(in->hash);
     in->is_stdin = strcmp(path, "-") == 0;
+    xj_error err = XJ_OK;
     if (in->is_stdin) {
         in->name = "-";
-        const char *dir = spool_dir ? spool_dir : getenv("TMPDIR");
-        if (dir == NULL || *dir == '\0') dir = "/tmp";
-        size_t const n = strlen(dir) + 32;
-        in->spool_path = xj_malloc(n);
-        if (in->spool_path == NULL) {
-            rd_close(in);
-            return st_fail(st, XJ_ERR_NOMEM, "out of memory");
-        }
-        snprintf(in->spool_path, n, "%s/xjdedup-stdin-XXXXXX", dir);
-        in->spool_fd = mkstemp(in->spool_path);
-        if (in->spool_fd < 0) {
-            xj_error const e = st_fail(st, XJ_ERR_IO, "cannot create a spool file for standard input in %s: %s",
-                                       dir, strerror(errno));
-            rd_close(in);
-            return e;
-        }
-        unlink(in->spool_path); /* the open descriptor keeps it until rd_close */
+        in->fd = STDIN_FILENO;
+        in->once = 1;
     } else {
         const char *const slash = strrchr(in->path, '/');
         in->name = slash ? slash + 1 : in->path;
+        err = rd_openPath(in, st);
     }
-    xj_error const err = rd_openSource(in, st);
+    if (!err && in->once && spool) err = rd_makeSpool(in, spool_dir, st);
+    if (!err) err = rd_openSource(in, st);
     if (err) {
         rd_close(in);
         return err;
     }
     *out = in;
     return XJ_OK;
+}
+
+xj_error rd_open(const char *path, const char *spool_dir, rd_input **out, xj_status *st)
+{
+    return rd_openWith(path, spool_dir, 1, out, st);
+}
+
+xj_error rd_openOnce(const char *path, rd_input **out, xj_status *st)
+{
+    return rd_openWith(path, NULL, 0, out, st);
 }
 
 void rd_close(rd_input *in)
@@ -295,7 +334,8 @@ uint64_t rd_rawBytes(const rd_input *in) { return in->raw_bytes; }
 uint64_t rd_decodedBytes(const rd_input *in) { return in->decoded_bytes; }
 uint64_t rd_sizeHint(const rd_input *in) { return in->size_hint; }
 
-int rd_isPlainFile(const rd_input *in) { return !in->is_stdin && !in->is_zstd && in->size_hint > 0; }
+int rd_isPlainFile(const rd_input *in) { return !in->once && !in->is_zstd && in->size_hint > 0; }
+int rd_isSpooled(const rd_input *in) { return in->spool_fd >= 0; }
 
 void rd_hashHex(const rd_input *in, char out[33])
 {

@@ -4,9 +4,12 @@
  * In: a path (plain CSV, or zstd when it ends in ".zst" or starts with the
  * zstd magic number) or "-" for standard input. Out: the decompressed bytes,
  * in blocks, plus the facts summary.json reports (bytes read, XXH3-128 of the
- * bytes as read). Standard input can be read only once, so its bytes are
- * copied to a spool file while being read and rd_rewind replays them from
- * there; files are simply reopened. Memory is bounded: zstd's window is
+ * bytes as read). Standard input, and any path that is not a regular file (a
+ * named pipe, /dev/stdin, a process substitution's /dev/fd/N, a device), can
+ * be read only once, so its bytes are copied to a spool file while being read
+ * and rd_rewind replays them from there; regular files are simply reopened.
+ * Such an input is opened exactly once: opening a named pipe a second time
+ * would wait forever for a writer that has gone. Memory is bounded: zstd's window is
  * limited (a .zst bomb cannot make us allocate more than XJ_RD_WINDOW_LOG).
  */
 #ifndef XJ_RD_INPUT_H
@@ -21,8 +24,12 @@
 
 typedef struct rd_input rd_input;
 
-/* `spool_dir`: where standard input is spooled (NULL: $TMPDIR or /tmp). */
+/* `spool_dir`: where an input that cannot be reopened is spooled (NULL:
+ * $TMPDIR or /tmp). A directory is refused (XJ_ERR_INPUT). */
 xj_error rd_open(const char *path, const char *spool_dir, rd_input **out, xj_status *st);
+/* The same for a single pass: nothing is spooled, and rd_rewind works only
+ * on a regular file. */
+xj_error rd_openOnce(const char *path, rd_input **out, xj_status *st);
 /* Closes and removes the spool file. NULL is fine. */
 void rd_close(rd_input *in);
 
@@ -40,6 +47,8 @@ uint64_t rd_sizeHint(const rd_input *in);     /* on-disk size, 0 if unknown */
 /* A regular file read as it is (not standard input, not zstd): its decoded
  * offsets are file offsets, so parts of it can be read again with pread. */
 int rd_isPlainFile(const rd_input *in);
+/* Read once and replayed from a spool: keep it open between the passes. */
+int rd_isSpooled(const rd_input *in);
 /* XXH3-128 of the raw bytes of the first pass, as 32 hex digits + NUL. */
 void rd_hashHex(const rd_input *in, char out[33]);
 

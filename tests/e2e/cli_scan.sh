@@ -28,8 +28,12 @@ printf '学籍号,姓名,性别,出生日期,身份证件号,学校标识码\nG1
 "$xj" scan $in -o "$work/file" $d -q 2>"$work/err"; expect "existing output without --force" 2 $?
 grep -q -- '--force' "$work/err"; expect "the message suggests --force" 0 $?
 echo stale > "$work/file/marker"
+"$xj" scan $in -o "$work/file" $d -q --force 2>"$work/err"; expect "--force refuses our output holding a file its MANIFEST does not list" 2 $?
+[ -e "$work/file/marker" ] && grep -q marker "$work/err"; expect "the file is kept and named" 0 $?
+rm "$work/file/marker"
+old_inode=$(stat -c %i "$work/file")
 "$xj" scan $in -o "$work/file" $d -q --force; expect "--force replaces our output" 0 $?
-[ ! -e "$work/file/marker" ]; expect "the old output is gone" 0 $?
+[ "$(stat -c %i "$work/file")" != "$old_inode" ]; expect "the old output is gone" 0 $?
 mkdir -p "$work/mine" && echo keep > "$work/mine/notes.txt"
 "$xj" scan $in -o "$work/mine" $d -q --force 2>/dev/null; expect "--force refuses a directory that is not ours" 2 $?
 [ -f "$work/mine/notes.txt" ]; expect "that directory is untouched" 0 $?

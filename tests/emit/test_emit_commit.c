@@ -2,8 +2,9 @@
  * test_emit_commit — the output directory appears complete or not at all.
  *
  * Checked: an existing OUTDIR without --force is an error and stays as it
- * was; with --force over an earlier result (it has a MANIFEST) it is
- * replaced and nothing else is left beside it; with --force over a directory
+ * was; with --force over an earlier result (its MANIFEST lists all it
+ * holds) it is replaced and nothing else is left beside it, but refused and
+ * untouched when a file was added to it; with --force over a directory
  * that is not ours (no MANIFEST), a regular file or a symlink, it is refused
  * and untouched; an unwritable parent and a write failing half-way (a file
  * size limit, in a child process) give XJ_ERR_IO, name the path, leave no
@@ -171,13 +172,25 @@ static void test_existing(void)
     free(after);
     checkBeside(kOnlyOut, 1, "refused run");
 
-    /* with --force over our own result: replaced, stray files of the old one gone */
+    /* with --force over our own result holding a file its MANIFEST does not
+     * list: refused, untouched (the file may be someone's work) */
     char stray[4200];
     snprintf(stray, sizeof stray, "%s/stray.txt", out);
     TC_CHECK(tl_writeFile(stray, "left by hand\n") == 0, "write stray");
+    char *const with_stray = fingerprint(out);
+    TC_CHECK(writeOut(out, 1, "second.csv", &st) == XJ_ERR_USAGE, "--force over a result with a stray file refused");
+    TC_CHECK(strstr(st.message, "stray.txt") && strstr(st.message, "MANIFEST"), "message names the file: %s",
+             st.message);
+    char *const kept = fingerprint(out);
+    TC_CHECK(strcmp(with_stray, kept) == 0, "refused --force run changed OUTDIR");
+    free(kept);
+    free(with_stray);
+    checkBeside(kOnlyOut, 1, "refused --force run");
+
+    /* without it: replaced, the old result gone */
+    TC_CHECK(unlink(stray) == 0, "remove stray");
     TC_CHECK(writeOut(out, 1, "second.csv", &st) == XJ_OK, "--force over a result: %s", st.message);
     TC_CHECK(problemsMention(out, "second.csv") && !problemsMention(out, "first.csv"), "OUTDIR holds the new result");
-    TC_CHECK(!tl_exists(stray), "the old result is gone");
     checkBeside(kOnlyOut, 1, "--force run");
     free(before);
 
