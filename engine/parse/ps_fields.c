@@ -9,6 +9,8 @@
 
 #include "xj_alloc.h"
 
+#define PS_CSV_GROW (64u << 10) /* libcsv's value buffer grows in steps of this */
+
 static int ps_never(unsigned char c)
 {
     (void)c;
@@ -70,6 +72,11 @@ static xj_error ps_parserStart(ps_fields *f)
     csv_set_term_func(&f->parser, ps_never);
     csv_set_realloc_func(&f->parser, xj_realloc);
     csv_set_free_func(&f->parser, xj_free);
+    /* libcsv grows its value buffer by this many bytes at a time (128 unless
+     * told): a 64 KiB quoted value then took 512 reallocations, each copying
+     * the value so far, and a fresh parser after every bad record starts
+     * over. */
+    csv_set_blk_size(&f->parser, PS_CSV_GROW);
     return XJ_OK;
 }
 

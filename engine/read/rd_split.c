@@ -248,21 +248,27 @@ static xj_error sp_cutOverlong(rd_splitter *sp, xj_status *st)
     return XJ_OK;
 }
 
+/* Bytes asked of rd_read at a time: small targets (tests) read in small
+ * blocks, so records straddle reads. Buffers are sized by this, not by
+ * SP_READ_BLOCK, so a small target costs no MiB buffers per chunk. */
+static size_t sp_block(const rd_splitter *sp)
+{
+    return sp->target < SP_READ_BLOCK ? sp->target : SP_READ_BLOCK;
+}
+
 /* Reads one more block into the pending buffer. */
 static xj_error sp_fill(rd_splitter *sp, xj_status *st)
 {
     rd_chunk *const c = &sp->cur;
-    if (c->cap - sp->filled < SP_READ_BLOCK) {
-        size_t const ncap = (sp->filled + SP_READ_BLOCK) * 2 > sp->target + 2 * SP_READ_BLOCK
-                                ? (sp->filled + SP_READ_BLOCK) * 2
-                                : sp->target + 2 * SP_READ_BLOCK;
+    size_t const block = sp_block(sp);
+    if (c->cap - sp->filled < block) {
+        size_t const ncap = (sp->filled + block) * 2 > sp->target + 2 * block ? (sp->filled + block) * 2
+                                                                              : sp->target + 2 * block;
         char *const grown = xj_realloc(c->data, ncap);
         RETURN_ERROR_IF(grown == NULL, st, XJ_ERR_NOMEM, "out of memory reading %s", rd_path(sp->in));
         c->data = grown;
         c->cap = ncap;
     }
-    /* small targets (tests) read in small blocks, so records straddle reads */
-    size_t const block = sp->target < SP_READ_BLOCK ? sp->target : SP_READ_BLOCK;
     size_t got = 0;
     FORWARD_IF_ERROR(rd_read(sp->in, c->data + sp->filled, block, &got, st));
     if (got == 0) sp->eof = 1;
@@ -364,8 +370,8 @@ xj_error rd_nextChunk(rd_splitter *sp, rd_chunk *chunk, int *done, xj_status *st
 
     /* The tail (an unfinished record) moves to a fresh buffer. */
     size_t const tail = sp->filled - sp->rec_start;
-    size_t const ncap = sp->target + 2 * SP_READ_BLOCK > tail + SP_READ_BLOCK ? sp->target + 2 * SP_READ_BLOCK
-                                                                              : tail + SP_READ_BLOCK;
+    size_t const block = sp_block(sp);
+    size_t const ncap = sp->target + 2 * block > tail + block ? sp->target + 2 * block : tail + block;
     rd_chunk reuse = {0};
     if (sp->n_spare > 0 && sp->spare[sp->n_spare - 1].cap >= ncap) reuse = sp->spare[--sp->n_spare];
     char *const fresh = reuse.data ? reuse.data : xj_malloc(ncap);
