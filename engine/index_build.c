@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "ix_index.h"
+#include "normalize.h"
 #include "scan_internal.h"
 #include "xj_alloc.h"
 
@@ -508,6 +509,32 @@ static char *ixb_rejectsPath(const char *path)
     return rp;
 }
 
+/* A list beside the index, `fp` = the index's path + `suffix`, written
+ * whole or not at all (a temporary, then a rename); `what` names it in an
+ * error. */
+static xj_error ixb_writeBeside(const char *fp, const char *suffix, const xj_buf *b, const char *what,
+                                xj_status *st)
+{
+    xj_error err = XJ_OK;
+    char *const tmp = xj_malloc(strlen(fp) + 32);
+    if (tmp) {
+        size_t const base = strlen(fp) - strlen(suffix);
+        snprintf(tmp, strlen(fp) + 32, "%.*s.tmp%ld%s", (int)base, fp, (long)getpid(), suffix);
+    }
+    if (tmp == NULL) return st_fail(st, XJ_ERR_NOMEM, "out of memory writing %s", fp);
+    FILE *const f = fopen(tmp, "wb");
+    int ok = f != NULL && fwrite(b->data, 1, b->len, f) == b->len;
+    ok = f != NULL && fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
+    if (f != NULL && fclose(f) != 0) ok = 0;
+    if (ok) ok = rename(tmp, fp) == 0;
+    if (!ok) {
+        err = st_fail(st, XJ_ERR_IO, "%s: cannot write %s: %m", fp, what);
+        unlink(tmp);
+    }
+    xj_free(tmp);
+    return err;
+}
+
 /* rejects go next to the index, so no row is lost silently */
 static xj_error ixb_writeRejects(sc_run *run, const char *rp, xj_status *st)
 {
@@ -528,26 +555,8 @@ static xj_error ixb_writeRejects(sc_run *run, const char *rp, xj_status *st)
     for (size_t i = 0; !err && i < n; i++)
         err = em_appendRejectRow(&b, &all[i], run->inputs[all[i].source].facts.name);
     xj_free(all);
-    if (!err) { /* written whole or not at all: a temporary, then a rename */
-        char *const tmp = xj_malloc(strlen(rp) + 32);
-        if (tmp) {
-            size_t const base = strlen(rp) - strlen(".rejects.csv");
-            snprintf(tmp, strlen(rp) + 32, "%.*s.tmp%ld.rejects.csv", (int)base, rp, (long)getpid());
-        }
-        if (tmp == NULL) err = st_fail(st, XJ_ERR_NOMEM, "out of memory writing %s", rp);
-        FILE *const f = tmp ? fopen(tmp, "wb") : NULL;
-        int ok = f != NULL && fwrite(b.data, 1, b.len, f) == b.len;
-        ok = f != NULL && fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
-        if (f != NULL && fclose(f) != 0) ok = 0;
-        if (ok) ok = rename(tmp, rp) == 0;
-        if (!ok && tmp) {
-            err = st_fail(st, XJ_ERR_IO, "%s: cannot write the rejected rows: %m", rp);
-            unlink(tmp);
-        }
-        xj_free(tmp);
-    } else {
-        err = st_fail(st, err, "out of memory listing rejected rows");
-    }
+    if (!err) err = ixb_writeBeside(rp, ".rejects.csv", &b, "the rejected rows", st);
+    else err = st_fail(st, err, "out of memory listing rejected rows");
     buf_free(&b);
     return err;
 }
@@ -559,20 +568,37 @@ static xj_error ixb_checkPath(xj_scan *s, const char *path)
 }
 
 
-/* Student numbers to remove: one a line, trimmed; sorted for bsearch. */
+/* Student numbers to remove: one a line, trimmed; sorted for bsearch. Each
+ * remembers its line and whether it matched a record, so the numbers that
+ * matched nothing can be listed in the file's order. */
+typedef struct ixb_removal {
+    char *student_no;
+    size_t line;           /* in the file, 1-based */
+    int matched;           /* an old record had it */
+} ixb_removal;
+
 typedef struct ixb_removals {
-    char **v;
+    ixb_removal *v;
     size_t n;
+    size_t unmatched;      /* distinct numbers that matched no record */
 } ixb_removals;
 
-static int ixb_cmpStr(const void *a, const void *b)
+static int ixb_cmpRemoval(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    const ixb_removal *const x = a, *const y = b;
+    int const c = strcmp(x->student_no, y->student_no);
+    return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+static int ixb_cmpRemovalLine(const void *a, const void *b)
+{
+    size_t const x = ((const ixb_removal *)a)->line, y = ((const ixb_removal *)b)->line;
+    return (x > y) - (x < y);
 }
 
 static void ixb_removalsFree(ixb_removals *r)
 {
-    for (size_t i = 0; i < r->n; i++) xj_free(r->v[i]);
+    for (size_t i = 0; i < r->n; i++) xj_free(r->v[i].student_no);
     xj_free(r->v);
 }
 
@@ -593,40 +619,90 @@ static xj_error ixb_readRemovals(const char *path, ixb_removals *out, xj_status 
                           lineno, sizeof line - 2);
             break;
         }
-        size_t a = 0;
-        while (a < n && (line[a] == ' ' || line[a] == '\t')) a++;
-        while (n > a && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t')) n--;
-        if (n == a) continue;
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
+        const char *v = line;
+        nm_trim(&v, &n); /* as a record's student number is compared */
+        if (n == 0) continue;
         if (xj_growArray(&out->v, &cap, out->n + 1, sizeof *out->v, 256) != 0) {
             err = XJ_ERR_NOMEM;
             break;
         }
-        if ((out->v[out->n] = xj_strndup(line + a, n - a)) == NULL) { err = XJ_ERR_NOMEM; break; }
+        if ((out->v[out->n].student_no = xj_strndup(v, n)) == NULL) { err = XJ_ERR_NOMEM; break; }
+        out->v[out->n].line = lineno;
+        out->v[out->n].matched = 0;
         out->n++;
     }
     fclose(f);
     if (err == XJ_ERR_NOMEM) err = st_fail(st, err, "out of memory reading %s", path);
-    if (!err && out->n) qsort(out->v, out->n, sizeof *out->v, ixb_cmpStr);
+    if (!err && out->n) qsort(out->v, out->n, sizeof *out->v, ixb_cmpRemoval);
     return err;
 }
 
-static int ixb_removed(const ixb_removals *r, const ix_record *rec)
+/* 1 when the record's (trimmed) student number is listed; marks every line
+ * that lists it as matched. */
+static int ixb_removed(ixb_removals *r, const ix_record *rec)
 {
     if (r->n == 0) return 0;
+    const char *s = rec->student_no;
+    size_t n = rec->student_no_len;
+    nm_trim(&s, &n);
     char key[512];
-    if (rec->student_no_len >= sizeof key) return 0;
-    memcpy(key, rec->student_no, rec->student_no_len);
-    key[rec->student_no_len] = '\0';
-    const char *const k = key;
-    return bsearch(&k, r->v, r->n, sizeof *r->v, ixb_cmpStr) != NULL;
+    if (n >= sizeof key) return 0;
+    memcpy(key, s, n);
+    key[n] = '\0';
+    size_t lo = 0, hi = r->n; /* the first entry not below key */
+    while (lo < hi) {
+        size_t const mid = lo + (hi - lo) / 2;
+        if (strcmp(r->v[mid].student_no, key) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    int found = 0;
+    for (; lo < r->n && strcmp(r->v[lo].student_no, key) == 0; lo++) r->v[lo].matched = found = 1;
+    return found;
+}
+
+/* After the old records were read: the numbers that matched none, each once
+ * (its first line), in the file's order, one a line into *out (the list
+ * beside the new index). */
+static xj_error ixb_listUnmatched(ixb_removals *r, xj_buf *out)
+{
+    size_t keep = 0;
+    for (size_t i = 0; i < r->n; i++) { /* sorted by (number, line): the first of a run is its first line */
+        int const first = i == 0 || strcmp(r->v[i].student_no, r->v[i - 1].student_no) != 0;
+        if (!r->v[i].matched && first) r->v[keep++] = r->v[i];
+        else xj_free(r->v[i].student_no);
+    }
+    r->n = keep;
+    r->unmatched = keep;
+    qsort(r->v, r->n, sizeof *r->v, ixb_cmpRemovalLine);
+    for (size_t i = 0; i < r->n; i++) {
+        FORWARD_IF_ERROR(buf_appendStr(out, r->v[i].student_no));
+        FORWARD_IF_ERROR(buf_appendByte(out, '\n'));
+    }
+    return XJ_OK;
+}
+
+/* The attribute key the build files for a record with an ID under
+ * --attr-scope mixed, made from an old record (its name is kept as read, so
+ * it is normalized here as pass 1 normalizes it). */
+static xj_error ixb_oldAttrKey(sc_worker *w, const ix_record *r, gk_key *k)
+{
+    FORWARD_IF_ERROR(nm_normalizeName(r->name, r->name_len, &w->ck.name));
+    *k = gk_attrKey(w->keytext, w->ck.name.data ? w->ck.name.data : "", w->ck.name.len, r->sex, r->birth);
+    return XJ_OK;
 }
 
 /* The old index's records that survive, re-encoded as blocks under old ids,
- * and their key entries in `extra`. */
-static xj_error ixb_carryOld(sc_run *run, const ix_index *old, const ixb_removals *rm, ixb_blocks *out,
+ * and their key entries in `extra`. The run's attribute scope may differ
+ * from the old index's (xj_scan_setAttrScope on an update): the attribute
+ * entries of records with an ID are then dropped (to noid) or made from the
+ * records (to mixed), so the result is what a build with that scope gives. */
+static xj_error ixb_carryOld(sc_run *run, const ix_index *old, ixb_removals *rm, ixb_blocks *out,
                              gk_table *extra, uint64_t *removed)
 {
     xj_status *const st = &run->scan->st;
+    int const was_mixed = (old->flags & IX_FLAG_ATTR_MIXED) != 0;
+    int const mixed = run->scan->attr_scope == XJ_ATTR_MIXED;
     uint64_t *const prov = xj_mallocArray(old->records ? old->records : 1, sizeof *prov);
     ix_blockBuilder blk;
     ix_builderInit(&blk);
@@ -644,18 +720,33 @@ static xj_error ixb_carryOld(sc_run *run, const ix_index *old, const ixb_removal
                 continue;
             }
             if (blk.n == 0) err = ix_blockBegin(&blk, r->source, r->line);
-            prov[cur.first + i] = (IXB_OLD_BASE + b) << IXB_POS_BITS | blk.n;
+            uint64_t const p = (IXB_OLD_BASE + b) << IXB_POS_BITS | blk.n;
+            prov[cur.first + i] = p;
             if (!err) err = ix_encodeRecord(&blk, r);
+            if (!err && mixed && !was_mixed && r->has_id) {
+                gk_key k;
+                err = ixb_oldAttrKey(&run->workers[0], r, &k);
+                if (err == XJ_ERR_INPUT) {
+                    err = st_fail(st, XJ_ERR_INTERNAL, "internal error: the name of a record of the old index "
+                                                       "(%s line %llu) cannot be normalized",
+                                  r->source < old->n_sources ? old->sources[r->source].name : "?",
+                                  (unsigned long long)r->line);
+                    break;
+                }
+                if (!err) err = gk_add(&extra[GD_KEY_ATTR], k.hi, k.lo, p | GK_HAS_ID);
+            }
         }
         if (!err && blk.n) err = ixb_keepBlock(&blk, IXB_OLD_BASE + b, out);
         blk.n = 0;
-        if (err && err != XJ_ERR_INPUT) err = st_fail(st, err, "out of memory copying the old index");
+        if (err && err != XJ_ERR_INPUT && err != XJ_ERR_INTERNAL)
+            err = st_fail(st, err, "out of memory copying the old index");
     }
     for (int k = 0; !err && k < IX_KINDS; k++) {
         for (size_t i = 0; i < old->keys[k].n && !err; i++) {
             uint32_t const rec = ix_entryRecord(old, k, i);
             uint64_t const p = prov[rec & ~IX_REC_HAS_ID];
             if (p == UINT64_MAX) continue;
+            if (k == GD_KEY_ATTR && (rec & IX_REC_HAS_ID) && !mixed) continue; /* mixed to noid */
             uint64_t hi, lo;
             ix_entryKey(old, k, i, &hi, &lo);
             err = gk_add(&extra[k], hi, lo, p | ((rec & IX_REC_HAS_ID) ? GK_HAS_ID : 0));
@@ -666,6 +757,46 @@ static xj_error ixb_carryOld(sc_run *run, const ix_index *old, const ixb_removal
     ix_builderFree(&blk);
     xj_free(prov);
     return err;
+}
+
+/* "2026-11-28" */
+static const char *ixb_dateText(uint32_t d, char out[16])
+{
+    snprintf(out, 16, "%04u-%02u-%02u", d / 10000 % 10000, d / 100 % 100, d % 100);
+    return out;
+}
+
+/* An update keeps the old index's run date and attribute scope unless the
+ * handle sets them. A scope set is applied to the old records as well
+ * (ixb_carryOld); a run date set applies to the batch only, because the
+ * records carried over keep the ID reasons they were checked with (the index
+ * keeps no invalid ID to check again): a warning says so. */
+static xj_error ixb_settleUpdate(xj_scan *s, const ix_index *old, const char *old_path)
+{
+    uint32_t const was = old->run_date;
+    if (s->run_date == 0) s->run_date = was;
+    if (!s->attr_scope_set) s->attr_scope = (old->flags & IX_FLAG_ATTR_MIXED) ? XJ_ATTR_MIXED : XJ_ATTR_NOID;
+    if (s->run_date == was || old->records == 0) return XJ_OK;
+    char a[16], b[16];
+    xj_error const err =
+        nt_add(&s->warnings,
+               "--run-date %s differs from the run date of %s (%s): the batch's IDs are checked for %s and the "
+               "new index is dated %s, but the %llu records carried over keep the ID reasons they were checked "
+               "with for %s; to check every record for one date, rebuild the index from the register files",
+               ixb_dateText(s->run_date, a), old_path, ixb_dateText(was, b), a, a,
+               (unsigned long long)old->records, b);
+    RETURN_ERROR_IF(err, &s->st, err, "out of memory");
+    return XJ_OK;
+}
+
+/* PATH.unmatched.txt: --remove numbers that matched no record of the old
+ * index. Like the rejects, it is there exactly when it has lines. */
+static char *ixb_besidePath(const char *path, const char *suffix)
+{
+    size_t const n = strlen(path) + strlen(suffix) + 1;
+    char *const p = xj_malloc(n);
+    if (p) snprintf(p, n, "%s%s", path, suffix);
+    return p;
 }
 
 /* A build (old_path NULL) or an update. */
@@ -679,9 +810,10 @@ static xj_error ixb_main(xj_scan *s, const char *old_path, const char *remove_pa
     if (old_path) FORWARD_IF_ERROR(ix_open(old_path, &old, &s->st));
     ixb_removals rm;
     xj_error err = ixb_readRemovals(remove_path, &rm, &s->st);
-    /* an update keeps the old index's attribute scope */
+    /* the handle's settings are restored at the end: it may run again */
     xj_attrScope const saved_scope = s->attr_scope;
-    if (old) s->attr_scope = (old->flags & IX_FLAG_ATTR_MIXED) ? XJ_ATTR_MIXED : XJ_ATTR_NOID;
+    uint32_t const saved_date = s->run_date;
+    if (!err && old) err = ixb_settleUpdate(s, old, old_path);
     uint32_t const flags = s->attr_scope == XJ_ATTR_MIXED ? IX_FLAG_ATTR_MIXED : 0;
     sc_run run;
     memset(&run, 0, sizeof run);
@@ -691,24 +823,45 @@ static xj_error ixb_main(xj_scan *s, const char *old_path, const char *remove_pa
     for (int k = 0; k < IX_KINDS; k++) gk_tableInit(&extra[k], k != 0);
     ixb_blocks old_blocks = {0};
     uint64_t removed = 0;
+    size_t const listed = rm.n;
+    xj_buf unmatched;
+    buf_init(&unmatched, SIZE_MAX / 2);
     char *const rejects_path = err ? NULL : ixb_rejectsPath(path);
-    if (!err && rejects_path == NULL) err = st_fail(&s->st, XJ_ERR_NOMEM, "out of memory");
+    char *const unmatched_path = err ? NULL : ixb_besidePath(path, ".unmatched.txt");
+    if (!err && (rejects_path == NULL || unmatched_path == NULL)) err = st_fail(&s->st, XJ_ERR_NOMEM, "out of memory");
     if (!err) err = sc_prepare(&run, SC_NO_OUTDIR | SC_ONE_PASS | (old ? SC_NO_INPUT_OK : 0));
     if (!err && old && old->n_sources + run.n_inputs > GK_MAX_SOURCES)
         err = st_fail(&s->st, XJ_ERR_LIMIT, "more than %u sources in one index", GK_MAX_SOURCES);
     if (!err && old) err = ixb_carryOld(&run, old, &rm, &old_blocks, extra, &removed);
+    if (!err && ixb_listUnmatched(&rm, &unmatched) != XJ_OK) err = st_fail(&s->st, XJ_ERR_NOMEM, "out of memory");
+    if (!err && rm.unmatched &&
+        nt_add(&s->warnings, "%zu student number%s in %s (of %zu lines) matched no record of %s and removed "
+                             "nothing; listed in %s", rm.unmatched, rm.unmatched == 1 ? "" : "s", remove_path,
+               listed, old_path, unmatched_path) != XJ_OK)
+        err = st_fail(&s->st, XJ_ERR_NOMEM, "out of memory");
     run.source_base = old ? (uint32_t)old->n_sources : 0;
     if (!err)
         err = ixb_run(&run, path, flags, &old_blocks, extra, old ? old->sources : NULL, old ? old->n_sources : 0);
     if (!err) err = ixb_writeRejects(&run, rejects_path, &s->st);
-    if (!err) s->stats.removed_records = removed;
+    if (!err && unmatched.len)
+        err = ixb_writeBeside(unmatched_path, ".unmatched.txt", &unmatched, "the unmatched student numbers", &s->st);
+    else if (!err) remove(unmatched_path); /* none: no list from an earlier update stays */
+    if (!err) {
+        s->stats.removed_records = removed;
+        s->stats.remove_unmatched = rm.unmatched;
+        s->stats.run_date = run.idctx.run_date;
+        s->stats.attr_mixed = s->attr_scope == XJ_ATTR_MIXED;
+    }
+    buf_free(&unmatched);
     ixb_blocksFree(&old_blocks);
     for (int k = 0; k < IX_KINDS; k++) gk_tableFree(&extra[k]);
     sc_runFree(&run);
     ixb_removalsFree(&rm);
     xj_free(rejects_path);
+    xj_free(unmatched_path);
     ix_close(old);
     s->attr_scope = saved_scope;
+    s->run_date = saved_date;
     if (err && s->st.code == XJ_OK) st_fail(&s->st, err, "%s", xj_errorName(err));
     return err;
 }

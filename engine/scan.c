@@ -106,6 +106,7 @@ xj_error xj_scan_setAttrScope(xj_scan *s, xj_attrScope scope)
     RETURN_ERROR_IF(scope != XJ_ATTR_NOID && scope != XJ_ATTR_MIXED, &s->st, XJ_ERR_USAGE,
                     "unknown attribute scope");
     s->attr_scope = scope;
+    s->attr_scope_set = 1;
     return XJ_OK;
 }
 

@@ -39,6 +39,7 @@ struct xj_scan {
     int threads;              /* 0: one per core */
     uint32_t run_date;        /* 0: today */
     xj_attrScope attr_scope;  /* noid or mixed */
+    int attr_scope_set;       /* set by xj_scan_setAttrScope (an update keeps the old index's otherwise) */
     int gbk;                  /* inputs are GB 18030 */
     char **maps;              /* --map texts as given */
     size_t n_maps;

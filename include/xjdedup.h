@@ -119,6 +119,9 @@ typedef struct xj_scanStats {
     double wall_seconds;         /* whole run */
     uint64_t removed_records;    /* index update: register records removed (--remove) */
     uint64_t register_matches;   /* check: batch rows whose group has a register member */
+    uint64_t remove_unmatched;   /* index update: --remove numbers that matched no record */
+    uint32_t run_date;           /* index build, update: the run date used (YYYYMMDD) */
+    int attr_mixed;              /* index build, update: the attribute scope used is mixed */
 } xj_scanStats;
 
 /* Progress callback: called from the scan's reading thread (never from two
@@ -191,7 +194,13 @@ XJ_API xj_error xj_scan_buildIndex(xj_scan *scan, const char *index_path);
 /* A new index at `index_path`: the records of `old_index` without those
  * whose student number is listed in `remove_list` (a file, one a line; NULL
  * for none), plus the accepted records of the inputs (none is fine). The
- * old index stays as it was. Keeps the old index's attribute scope. */
+ * old index stays as it was. Keeps the old index's run date and attribute
+ * scope unless xj_scan_setRunDate / xj_scan_setAttrScope set them: a scope
+ * set is applied to the old records too (the result equals a build with
+ * it); a run date set applies to the inputs only (the old records keep the
+ * ID reasons they were checked with), and a warning says so. Numbers of
+ * `remove_list` that match no old record are counted (stats), listed in
+ * `index_path`.unmatched.txt and named in a warning. */
 XJ_API xj_error xj_scan_updateIndex(xj_scan *scan, const char *old_index, const char *remove_list,
                                     const char *index_path);
 

@@ -104,6 +104,35 @@ static int index_info(int argc, char **argv)
     return EXIT_OK;
 }
 
+/* "2026-11-28" */
+static const char *date_text(uint32_t d, char out[16])
+{
+    snprintf(out, 16, "%04u-%02u-%02u", d / 10000 % 10000, d / 100 % 100, d % 100);
+    return out;
+}
+
+void index_printResult(const xj_scanStats *s, const char *path, const char *old_path, int date_given,
+                       int scope_given)
+{
+    char a[32], b[32], c[32], d[16];
+    printf("rows read      %12s  (accepted %s, rejected %s%s)\n", cli_grouped(s->rows_read, a),
+           cli_grouped(s->rows_accepted, b), cli_grouped(s->rows_rejected, c),
+           s->rows_rejected ? ", listed in the .rejects.csv beside the index" : "");
+    if (old_path) {
+        printf("removed        %12s", cli_grouped(s->removed_records, a));
+        if (s->remove_unmatched)
+            printf("  (%s listed student %s matched no record: %s.unmatched.txt)", cli_grouped(s->remove_unmatched, a),
+                   cli_plural(s->remove_unmatched, "number", "numbers"), path);
+        putchar('\n');
+    }
+    /* an update keeps OLD's settings unless they were given: say which */
+    printf("run date       %12s  (%s)\n", date_text(s->run_date, d),
+           date_given ? "--run-date" : old_path ? "kept from the old index" : "today");
+    printf("attr scope     %12s  (%s)\n", s->attr_mixed ? "mixed" : "noid",
+           scope_given ? "--attr-scope" : old_path ? "kept from the old index" : "the default");
+    printf("index          %s  (%.1f s; 'xjdedup index info' describes it)\n", path, s->wall_seconds);
+}
+
 int cmd_index(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {

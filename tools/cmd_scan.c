@@ -37,7 +37,11 @@ static void index_usage(FILE *out, scan_mode mode)
               "Writes a new index: OLD's records without those whose student number is\n"
               "listed in FILE (one a line: deleted or transferred out), plus the accepted\n"
               "records of the BATCH files. OLD stays valid; NEW may be the same path (it is\n"
-              "replaced atomically). The attribute scope is OLD's.\n"
+              "replaced atomically). NEW keeps OLD's run date and attribute scope unless\n"
+              "they are given: --attr-scope is applied to OLD's records too (NEW is what a\n"
+              "build with it gives); --run-date applies to the batch only, as OLD's records\n"
+              "keep the ID reasons they were checked with (a warning says so). Numbers in\n"
+              "FILE that match no record of OLD are listed in NEW.xji.unmatched.txt.\n"
               "\n"
               "      --remove FILE       student numbers to take out, one a line\n",
               out);
@@ -276,17 +280,6 @@ static int option_fits(int opt, scan_mode mode)
     }
 }
 
-/* After an index build or update: what went in. */
-static void print_index_stats(const xj_scanStats *s, const char *path, scan_mode mode)
-{
-    char a[32], b[32], c[32];
-    printf("rows read      %12s  (accepted %s, rejected %s%s)\n", cli_grouped(s->rows_read, a),
-           cli_grouped(s->rows_accepted, b), cli_grouped(s->rows_rejected, c),
-           s->rows_rejected ? ", listed in the .rejects.csv beside the index" : "");
-    if (mode == MODE_INDEX_UPDATE) printf("removed        %12s\n", cli_grouped(s->removed_records, a));
-    printf("index          %s  (%.1f s; 'xjdedup index info' describes it)\n", path, s->wall_seconds);
-}
-
 static int scan_main(int argc, char **argv, scan_mode mode)
 {
     const char *const cmd = kModeName[mode];
@@ -319,6 +312,7 @@ static int scan_main(int argc, char **argv, scan_mode mode)
     }
     const char *outdir = NULL, *previous = NULL, *against = NULL, *remove_list = NULL;
     int force = 0, fail_on_problems = 0, quiet = 0, progress = -1;
+    int date_given = 0, scope_given = 0; /* an index update keeps the old index's otherwise */
     xj_error err = XJ_OK;
     int opt;
     optind = 1;
@@ -356,6 +350,7 @@ static int scan_main(int argc, char **argv, scan_mode mode)
                 return EXIT_USAGE;
             }
             err = xj_scan_setRunDate(scan, d);
+            date_given = 1;
             break;
         }
         case OPT_ATTR_SCOPE:
@@ -366,6 +361,7 @@ static int scan_main(int argc, char **argv, scan_mode mode)
                 xj_scan_free(scan);
                 return EXIT_USAGE;
             }
+            scope_given = 1;
             break;
         case OPT_ENCODING: err = xj_scan_setEncoding(scan, optarg); break;
         case OPT_MAP: err = xj_scan_addHeaderMap(scan, optarg); break;
@@ -463,7 +459,7 @@ static int scan_main(int argc, char **argv, scan_mode mode)
         fprintf(stderr, "xjdedup %s: warning: %s\n", cmd, xj_scan_warning(scan, i));
     const xj_scanStats *const s = xj_scan_stats(scan);
     if (index) {
-        if (!quiet) print_index_stats(s, outdir, mode);
+        if (!quiet) index_printResult(s, outdir, mode == MODE_INDEX_UPDATE ? old_index : NULL, date_given, scope_given);
         xj_scan_free(scan);
         return EXIT_OK;
     }
