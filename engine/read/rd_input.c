@@ -26,6 +26,7 @@
 #include "xj_alloc.h"
 
 #define RD_RAW_BLOCK (1u << 20) /* read(2) size for compressed input */
+#define RD_RAW_SMALL (64u << 10) /* the least raw buffer, for small files */
 
 struct rd_input {
     char *path;             /* as given */
@@ -38,7 +39,8 @@ struct rd_input {
     int is_zstd;            /* decompress */
     int first_pass;         /* hash and count while true */
     ZSTD_DStream *zds;      /* decoder, when is_zstd */
-    char *raw;              /* compressed bytes buffer, RD_RAW_BLOCK */
+    char *raw;              /* compressed bytes buffer, raw_cap bytes */
+    size_t raw_cap;         /* RD_RAW_BLOCK, or less for a small regular file */
     ZSTD_inBuffer zin;      /* unread part of raw */
     int raw_eof;            /* no more raw bytes */
     int frame_open;         /* a zstd frame started and not yet finished */
@@ -149,6 +151,16 @@ static xj_error rd_openPath(rd_input *in, xj_status *st)
     return XJ_OK;
 }
 
+/* Size of the compressed-bytes buffer: a regular file smaller than
+ * RD_RAW_BLOCK fits whole in one of its own size (at least RD_RAW_SMALL),
+ * so a small .zst costs no MiB buffer per open. Any size reads correctly,
+ * in more pieces, should the file have grown since it was measured. */
+static size_t rd_rawCap(const rd_input *in)
+{
+    if (in->size_hint == 0 || in->size_hint >= RD_RAW_BLOCK) return RD_RAW_BLOCK;
+    return in->size_hint < RD_RAW_SMALL ? RD_RAW_SMALL : (size_t)in->size_hint;
+}
+
 /* The source of the pass about to start: on the first pass, what rd_open
  * opened; later, a regular file reopened or a `once` input's spool. */
 static xj_error rd_openSource(rd_input *in, xj_status *st)
@@ -171,7 +183,8 @@ static xj_error rd_openSource(rd_input *in, xj_status *st)
     if (in->is_zstd) {
         if (in->zds == NULL) {
             in->zds = ZSTD_createDStream();
-            in->raw = xj_malloc(RD_RAW_BLOCK);
+            in->raw_cap = rd_rawCap(in);
+            in->raw = xj_malloc(in->raw_cap);
             RETURN_ERROR_IF(in->zds == NULL || in->raw == NULL, st, XJ_ERR_NOMEM, "out of memory opening %s", in->path);
             ZSTD_DCtx_setParameter(in->zds, ZSTD_d_windowLogMax, XJ_RD_WINDOW_LOG);
         }
@@ -267,7 +280,7 @@ static xj_error rd_readZstd(rd_input *in, char *dst, size_t cap, size_t *got, xj
     while (zout.pos == 0) {
         if (in->zin.pos == in->zin.size && !in->raw_eof) {
             size_t n = 0;
-            FORWARD_IF_ERROR(rd_readRaw(in, in->raw, RD_RAW_BLOCK, &n, st));
+            FORWARD_IF_ERROR(rd_readRaw(in, in->raw, in->raw_cap, &n, st));
             in->zin.size = n;
             in->zin.pos = 0;
             if (n == 0) in->raw_eof = 1;

@@ -9,12 +9,18 @@
  *    cost fresh MiB buffers;
  *  - libcsv grows its value buffer 128 bytes at a time unless told
  *    otherwise, so one 60 KB quoted value took some 470 reallocations, each
- *    copying what came before.
- * This checks both against the engine, not against the targets' timing.
+ *    copying what came before;
+ *  - the reader took a 1 MiB buffer for the compressed bytes of every .zst
+ *    it opened, however small the file.
+ * This checks them against the engine, not against the targets' timing;
+ * the last through the sanitizer's count of allocated bytes, so only in
+ * the sanitizer builds (tools/test.sh runs this suite in one). That a .zst
+ * grown after it was opened still reads whole is checked in every build.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zstd.h>
 
 #include "ps_fields.h"
 #include "rd_input.h"
@@ -23,6 +29,17 @@
 
 #include "../unit/test_check.h"
 #include "fuzz_common.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define HAVE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HAVE_ASAN 1
+#endif
+#endif
+#ifdef HAVE_ASAN
+#include <sanitizer/allocator_interface.h>
+#endif
 
 #define TARGET 4096u
 #define SMALL_BUFFER (64u << 10) /* a chunk's buffer for TARGET is well under this */
@@ -84,9 +101,83 @@ static void test_longQuotedValue(void)
     free(rec);
 }
 
+/* `n` bytes of text that compress poorly (so the .zst is about as long). */
+static char *noisyText(size_t n)
+{
+    char *const t = malloc(n);
+    if (t == NULL) return NULL;
+    uint32_t x = 12345;
+    for (size_t i = 0; i < n; i++) {
+        x = x * 1103515245u + 12345u;
+        t[i] = (i % 40 == 39) ? '\n' : (char)('a' + (x >> 16) % 26);
+    }
+    return t;
+}
+
+/* Reads the input to its end into out[0..cap); the bytes read, or SIZE_MAX
+ * on an error. */
+static size_t readAll(rd_input *in, char *out, size_t cap)
+{
+    size_t total = 0;
+    for (;;) {
+        xj_status st;
+        st_init(&st);
+        size_t got = 0;
+        if (rd_read(in, out + total, cap - total, &got, &st) != XJ_OK) {
+            fprintf(stderr, "rd_read: %s\n", st.message);
+            return SIZE_MAX;
+        }
+        if (got == 0) return total;
+        total += got;
+    }
+}
+
+/* A small .zst costs no MiB buffer to open; one that grows after it was
+ * opened (its buffer sized for the small file) still reads whole. */
+static void test_smallZstd(void)
+{
+    size_t const n = 300000; /* several of the small buffer's reads */
+    char *const text = noisyText(n);
+    size_t const bound = ZSTD_compressBound(n);
+    char *const z = malloc(bound);
+    char *const back = malloc(n + 1);
+    TC_CHECK(text != NULL && z != NULL && back != NULL, "out of memory");
+    if (text == NULL || z == NULL || back == NULL) return;
+    size_t const zn = ZSTD_compress(z, bound, text, n, 1);
+    TC_CHECK(!ZSTD_isError(zn) && zn > 2 * (64u << 10), "compressed to %zu bytes", zn);
+
+    size_t const head = 1000; /* the file holds this much when opened */
+    xj_status st;
+    st_init(&st);
+    rd_input *in = NULL;
+#ifdef HAVE_ASAN
+    size_t const before = __sanitizer_get_current_allocated_bytes();
+#endif
+    TC_CHECK(rd_open(fz_path((const uint8_t *)z, head, 1), NULL, &in, &st) == XJ_OK, "%s", st.message);
+#ifdef HAVE_ASAN
+    size_t const held = __sanitizer_get_current_allocated_bytes() - before;
+    TC_CHECK(held < (512u << 10), "opening a %zu-byte .zst holds %zu bytes", head, held);
+#endif
+    /* the rest arrives after the open */
+    for (size_t done = head; done < zn;) {
+        ssize_t const w = pwrite(fz_fd, z + done, zn - done, (off_t)done);
+        TC_CHECK(w > 0, "pwrite");
+        if (w <= 0) break;
+        done += (size_t)w;
+    }
+    size_t const got = readAll(in, back, n + 1);
+    TC_CHECK(got == n && memcmp(back, text, n) == 0, "read back %zu of %zu bytes", got, n);
+    TC_CHECK(rd_rawBytes(in) == zn, "%llu raw bytes of %zu", (unsigned long long)rd_rawBytes(in), zn);
+    rd_close(in);
+    free(back);
+    free(z);
+    free(text);
+}
+
 int main(void)
 {
     test_smallTargetBuffers();
     test_longQuotedValue();
+    test_smallZstd();
     return tc_finish("test_cost");
 }
