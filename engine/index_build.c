@@ -666,15 +666,18 @@ static int ixb_removed(ixb_removals *r, const ix_record *rec)
  * beside the new index). */
 static xj_error ixb_listUnmatched(ixb_removals *r, xj_buf *out)
 {
+    /* sorted by (number, line): the first of a run of one number is its
+     * first line; the others are marked before any is freed */
+    for (size_t i = r->n; i-- > 1;)
+        if (strcmp(r->v[i].student_no, r->v[i - 1].student_no) == 0) r->v[i].matched = 1;
     size_t keep = 0;
-    for (size_t i = 0; i < r->n; i++) { /* sorted by (number, line): the first of a run is its first line */
-        int const first = i == 0 || strcmp(r->v[i].student_no, r->v[i - 1].student_no) != 0;
-        if (!r->v[i].matched && first) r->v[keep++] = r->v[i];
+    for (size_t i = 0; i < r->n; i++) {
+        if (!r->v[i].matched) r->v[keep++] = r->v[i];
         else xj_free(r->v[i].student_no);
     }
     r->n = keep;
     r->unmatched = keep;
-    qsort(r->v, r->n, sizeof *r->v, ixb_cmpRemovalLine);
+    if (r->n > 1) qsort(r->v, r->n, sizeof *r->v, ixb_cmpRemovalLine);
     for (size_t i = 0; i < r->n; i++) {
         FORWARD_IF_ERROR(buf_appendStr(out, r->v[i].student_no));
         FORWARD_IF_ERROR(buf_appendByte(out, '\n'));
