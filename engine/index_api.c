@@ -10,6 +10,7 @@
 #include "grp_decide.h"
 #include "grp_keys.h"
 #include "ix_index.h"
+#include "normalize.h"
 #include "ps_text.h"
 #include "xj_alloc.h"
 #include "xj_arena.h"
@@ -115,9 +116,26 @@ const char *xj_index_source(const xj_index *h, size_t i, uint64_t *bytes, const 
     return h->ix->sources[i].name;
 }
 
+/* The checked record's student number and school code, trimmed: a
+ * register record with both is that record, not a duplicate. */
+typedef struct xi_self {
+    const char *sno, *school;
+    size_t sno_len, school_len;
+} xi_self;
+
+static int xi_isSelf(const xi_self *self, const ix_record *r)
+{
+    const char *sno = r->student_no, *school = r->school;
+    size_t sno_len = r->student_no_len, school_len = r->school_len;
+    nm_trim(&sno, &sno_len);
+    nm_trim(&school, &school_len);
+    return sno_len == self->sno_len && school_len == self->school_len && memcmp(sno, self->sno, sno_len) == 0 &&
+           memcmp(school, self->school, school_len) == 0;
+}
+
 /* Adds the register records under one key to the answer. */
-static xj_error xi_collect(xj_index *h, int kind, uint64_t hi, uint64_t lo, int skip_with_id, xj_match *m,
-                           size_t cap, size_t *n)
+static xj_error xi_collect(xj_index *h, int kind, uint64_t hi, uint64_t lo, int skip_with_id, const xi_self *self,
+                           xj_match *m, size_t cap, size_t *n)
 {
     size_t first;
     size_t const count = ix_lookup(h->ix, kind, hi, lo, &first);
@@ -128,7 +146,7 @@ static xj_error xi_collect(xj_index *h, int kind, uint64_t hi, uint64_t lo, int 
             const ix_record *r;
             FORWARD_IF_ERROR(ix_readRecord(h->ix, &h->cur, rec & ~IX_REC_HAS_ID, &r, &h->st));
             xj_match *const out = &m[*n];
-            out->kind = kind == GD_KEY_ATTR ? XJ_MATCH_ATTR : XJ_MATCH_ID;
+            out->kind = xi_isSelf(self, r) ? XJ_MATCH_REGISTERED : kind == GD_KEY_ATTR ? XJ_MATCH_ATTR : XJ_MATCH_ID;
             out->student_no = ar_strndup(&h->strings, r->student_no, r->student_no_len);
             out->school_code = ar_strndup(&h->strings, r->school, r->school_len);
             out->region_code = ar_strndup(&h->strings, r->county, r->county_len);
@@ -177,19 +195,22 @@ xj_error xj_index_checkRecord(xj_index *h, const xj_recordIn *rec, uint32_t run_
     RETURN_ERROR_IF(bad != NULL, &h->st, XJ_ERR_INPUT, "%s", bad[4] == 's' ? "sex: not 男/女, 1/2 or M/F"
                                                                            : "birth_date: not a date");
     *reason = f.id_res.reason;
+    xi_self self = {v.val[PS_STUDENT_NO], v.val[PS_SCHOOL_CODE], v.len[PS_STUDENT_NO], v.len[PS_SCHOOL_CODE]};
+    nm_trim(&self.sno, &self.sno_len);
+    nm_trim(&self.school, &self.school_len);
     size_t n = 0;
     if (f.id_res.space == ID_KEY_GB) {
-        FORWARD_IF_ERROR(xi_collect(h, GD_KEY_GB, 0, f.id_res.gb, 0, matches, cap, &n));
+        FORWARD_IF_ERROR(xi_collect(h, GD_KEY_GB, 0, f.id_res.gb, 0, &self, matches, cap, &n));
     } else if (f.id_res.space == ID_KEY_OTHER) {
         gk_key const k = gk_otherIdKey(h->keytext, f.id_type, f.id, f.id_len);
-        FORWARD_IF_ERROR(xi_collect(h, GD_KEY_OTHER_ID, k.hi, k.lo, 0, matches, cap, &n));
+        FORWARD_IF_ERROR(xi_collect(h, GD_KEY_OTHER_ID, k.hi, k.lo, 0, &self, matches, cap, &n));
     }
     if (f.id_len == 0) { /* attribute duplicates are about records without an ID */
         xj_error const err = ck_name(&v, &h->ck);
         RETURN_ERROR_IF(err, &h->st, err, "name: cannot be normalized");
         gk_key const k = gk_attrKey(h->keytext, h->ck.name.data ? h->ck.name.data : "", h->ck.name.len, f.sex,
                                     f.birth);
-        FORWARD_IF_ERROR(xi_collect(h, GD_KEY_ATTR, k.hi, k.lo, 1, matches, cap, &n));
+        FORWARD_IF_ERROR(xi_collect(h, GD_KEY_ATTR, k.hi, k.lo, 1, &self, matches, cap, &n));
     }
     *n_matches = n;
     return XJ_OK;

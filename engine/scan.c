@@ -260,6 +260,8 @@ void sc_runFree(sc_run *run)
     id_freeRegionTable(run->regions);
     ix_close(run->against);
     xj_free(run->reg_recs);
+    xj_free(run->copies);
+    buf_free(&run->registered_csv);
     for (int k = 0; k < 3; k++) gk_groupsFree(&run->groups[k]);
     xj_free(run->flagged);
     xj_free(run->gathered);

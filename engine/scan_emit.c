@@ -140,8 +140,7 @@ xj_error sc_decideAndEmit(sc_run *run)
             .headers = headers,
             .n_headers = run->cols.n + extra,
             .headers_zh = headers_zh,
-            .register_name = reg ? run->scan->against : NULL,
-            .register_records = reg ? reg->records : 0,
+            .check = reg ? &run->check : NULL,
             .rows = rows,
             .n_rows = n_rows,
             .rejects = rejects,
@@ -168,6 +167,9 @@ xj_error sc_decideAndEmit(sc_run *run)
             uint64_t const matched = stats->register_matches; /* set by sc_againstRows */
             memset(stats, 0, sizeof *stats);
             stats->register_matches = matched;
+            stats->already_registered = run->n_copies;
+            stats->run_date = run->idctx.run_date;
+            stats->attr_mixed = s->attr_scope == XJ_ATTR_MIXED;
             stats->rows_read = er.rows_read;
             stats->rows_accepted = accepted;
             stats->rows_rejected = n_rejects;

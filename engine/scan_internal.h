@@ -142,6 +142,10 @@ typedef struct sc_run {
     struct ix_index *against; /* NULL for a plain scan */
     gr_record *reg_recs;      /* register members of the groups, by ref */
     size_t n_reg;             /* their refs use sources n_inputs + index source */
+    struct sc_copy *copies;   /* batch records the register holds, with their first copy, by batch ref */
+    size_t n_copies;
+    em_check check;           /* what the check's output adds (sc_againstRows) */
+    xj_buf registered_csv;    /* check.registered_csv */
     /* index build: added to every record's source number (update keeps the
      * old index's sources first) */
     uint32_t source_base;
@@ -215,9 +219,11 @@ xj_error sc_group(sc_run *run);
 xj_error sc_listFlagged(sc_run *run);
 /* Batch check (scan_against.c): groups of batch keys joined with their
  * register members, instead of sc_group; after the second pass, the
- * register members' records appended to the gathered ones; after the
- * decisions, register members' rows dropped and every row given its
- * register_matches column. */
+ * register members' records appended to the gathered ones and the
+ * register copies of batch records (same student number and school code)
+ * taken out of their groups; after the decisions, register members' rows
+ * dropped, every row given its register_matches column and run->check
+ * filled. */
 xj_error sc_groupAgainst(sc_run *run);
 xj_error sc_appendRegister(sc_run *run);
 xj_error sc_againstRows(sc_run *run, em_row *rows, size_t *n_rows, xj_arena *arena);

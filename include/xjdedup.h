@@ -120,8 +120,9 @@ typedef struct xj_scanStats {
     uint64_t removed_records;    /* index update: register records removed (--remove) */
     uint64_t register_matches;   /* check: batch rows whose group has a register member */
     uint64_t remove_unmatched;   /* index update: --remove numbers that matched no record */
-    uint32_t run_date;           /* index build, update: the run date used (YYYYMMDD) */
-    int attr_mixed;              /* index build, update: the attribute scope used is mixed */
+    uint64_t already_registered; /* check: batch records the register already holds */
+    uint32_t run_date;           /* the run date used (YYYYMMDD) */
+    int attr_mixed;              /* the attribute scope used is mixed */
 } xj_scanStats;
 
 /* Progress callback: called from the scan's reading thread (never from two
@@ -179,7 +180,12 @@ XJ_API xj_error xj_scan_setProgress(xj_scan *scan, xj_progressFn fn, void *user)
  * the register index at `index_path` (made by xj_scan_buildIndex). The
  * output directory is a scan's, for the batch's records only, plus a
  * register_matches column in front of the input's columns; register members
- * of a group appear in other_schools and register_matches. NULL clears it. */
+ * of a group appear in other_schools and register_matches. A batch record
+ * with the student number and school code (trimmed) of a register record it
+ * shares a group with is that record, not its duplicate: the register copy
+ * leaves the group, and the record is counted (stats.already_registered)
+ * and listed in already_registered.csv. A run date set that differs from
+ * the index's draws a warning. NULL clears it. */
 XJ_API xj_error xj_scan_setAgainst(xj_scan *scan, const char *index_path);
 
 /* Runs the scan and writes the output directory. */
@@ -262,7 +268,10 @@ typedef struct xj_recordIn {
 
 typedef enum xj_matchKind {
     XJ_MATCH_ID = 1,    /* same normalized ID number: an id_duplicate */
-    XJ_MATCH_ATTR = 2   /* no ID, same normalized name, sex and birth date: an attr_duplicate */
+    XJ_MATCH_ATTR = 2,  /* no ID, same normalized name, sex and birth date: an attr_duplicate */
+    XJ_MATCH_REGISTERED = 3 /* found by ID or attributes, but with the record's own student number and
+                               school code (trimmed): the register holds this record already, and a
+                               record is not its own duplicate (as `xjdedup check` counts it) */
 } xj_matchKind;
 
 /* A register record the checked record collides with. Strings are

@@ -82,7 +82,12 @@ static void scan_usage(FILE *out, scan_mode mode)
               "columns: the register members of the row's group as student_no@school_code,\n"
               "';'-joined, '(reason)' after one whose own ID is invalid. Register members\n"
               "also count in group_size, scope, keeper and other_schools, exactly as a scan\n"
-              "of register and batch together would report them.\n"
+              "of register and batch together would report them. A batch record with the\n"
+              "student number and school code of a register record is that record, not\n"
+              "its duplicate (e.g. checked again after 'xjdedup index update'): it is\n"
+              "counted and listed in already_registered.csv. The summary names the index,\n"
+              "tells duplicates with the register from those inside the batch and counts\n"
+              "the clean rows.\n"
               "\n"
               "      --against FILE      the register index (required)\n",
               out);

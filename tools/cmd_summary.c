@@ -87,6 +87,52 @@ static int cmp_prov(const void *pa, const void *pb)
     return strcmp(a->code, b->code);
 }
 
+/* A check's register (summary.json "register"): what the batch was checked
+ * against; a note when the two run dates differ. */
+static void print_register(const jl_doc *d, int reg, const char *date, FILE *out)
+{
+    char a[32], n[48], k[48], s[48];
+    const char *const reg_date = jl_string(d, jl_get(d, reg, "run_date"));
+    fprintf(out, "%-24s %s  (%s records, run date %s, attribute scope %s)\n", "checked against",
+            safe(jl_string(d, jl_get(d, reg, "index")), n), grouped(num(d, reg, "records", NULL), a),
+            safe(reg_date, k), safe(jl_string(d, jl_get(d, reg, "attr_scope")), s));
+    if (reg_date && date && strcmp(reg_date, date) != 0)
+        fprintf(out, "  (the batch was checked for %s, the register's ID reasons for %s)\n", safe(date, n),
+                safe(reg_date, k));
+}
+
+/* A check's results (summary.json "check"): duplicates with the register and
+ * inside the batch, clean rows, rows already registered. */
+static void print_check(const jl_doc *d, int check, FILE *out)
+{
+    char a[32], b[32];
+    static const struct { const char *key, *en, *zh; } kSides[] = {
+        {"with_register", "with the register", "与在籍库重复"},
+        {"in_batch", "inside the batch", "批次内重复"},
+    };
+    fprintf(out, "%-24s %10s %10s\n", "duplicates", "records", "groups");
+    for (size_t s = 0; s < 2; s++) {
+        int const side = jl_get(d, check, kSides[s].key);
+        double records = 0, groups = 0;
+        for (size_t i = 0; i < 3; i++) {
+            records += num(d, jl_get(d, side, kProblems[i].code), "records", NULL);
+            groups += num(d, jl_get(d, side, kProblems[i].code), "groups", NULL);
+        }
+        fprintf(out, "  %-22s %10s %10s  %s\n", kSides[s].en, grouped(records, a), grouped(groups, b), kSides[s].zh);
+        for (size_t i = 0; i < 3; i++) {
+            int const p = jl_get(d, side, kProblems[i].code);
+            if (p < 0) continue;
+            fprintf(out, "    %-20s %10s %10s\n", kProblems[i].code, grouped(num(d, p, "records", NULL), a),
+                    grouped(num(d, p, "groups", NULL), b));
+        }
+    }
+    double const clean = num(d, check, "clean_rows", NULL), registered = num(d, check, "already_registered", NULL);
+    fprintf(out, "%-24s %10s  (no problem: may be submitted; %s of them already registered)\n", "clean rows",
+            grouped(clean, a), grouped(num(d, check, "clean_already_registered", NULL), b));
+    fprintf(out, "%-24s %10s  (a register record has the same student number and school code: %s)\n",
+            "already registered", grouped(registered, a), "already_registered.csv");
+}
+
 static void print_table(const jl_doc *d, const char *outdir, FILE *out)
 {
     char a[32], b[32], c[32], k[48];
@@ -95,6 +141,8 @@ static void print_table(const jl_doc *d, const char *outdir, FILE *out)
     const char *const date = jl_string(d, jl_get(d, root, "run_date"));
     char v[48];
     fprintf(out, "xjdedup %s, run date %s\n", safe(version, v), safe(date, k));
+    int const reg = jl_get(d, root, "register"), check = jl_get(d, root, "check");
+    if (reg >= 0) print_register(d, reg, date, out);
     int const rows = jl_get(d, root, "rows");
     fprintf(out, "%-24s %10s  (accepted %s, rejected %s, blank lines %s)\n", "rows read",
             grouped(num(d, rows, "read", NULL), a), grouped(num(d, rows, "accepted", NULL), b),
@@ -121,6 +169,7 @@ static void print_table(const jl_doc *d, const char *outdir, FILE *out)
             fprintf(out, "    %-20s %10s\n", safe(jl_key(d, r), k), grouped(jl_number(d, r, 0), a));
     }
     fprintf(out, "  %-22s %10s\n", "all problems", grouped(total, a));
+    if (check >= 0) print_check(d, check, out);
 
     fprintf(out, "%-24s", "groups by scope");
     for (size_t s = 0; s < 5; s++) fprintf(out, " %10s", kScopes[s]);
@@ -163,7 +212,8 @@ static void print_table(const jl_doc *d, const char *outdir, FILE *out)
         fprintf(out, "%-24s %10.2f s  (%s rows/s, %.1f MB/s)\n", "wall time", wall,
                 grouped(num(d, timing, "rows_per_second", NULL), a), wall > 0 ? bytes / 1e6 / wall : 0.0);
     }
-    fprintf(out, "%-24s %s/  (report.html, problems.csv, schools/, rejects.csv, summary.json)\n", "output", outdir);
+    fprintf(out, "%-24s %s/  (report.html, problems.csv, schools/, rejects.csv, summary.json%s)\n", "output",
+            outdir, check >= 0 ? ", already_registered.csv" : "");
 }
 
 int summary_print(const char *outdir, FILE *out)

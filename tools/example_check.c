@@ -69,7 +69,9 @@ int main(int argc, char **argv)
                reason == XJ_ID_OK ? "valid" : xj_idReasonName(reason), n, n == 1 ? "" : "es");
         for (size_t i = 0; i < n && i < MAX_MATCHES; i++)
             printf("    %s %s at school %s (county %s), registered %u, from %s line %llu%s%s\n",
-                   matches[i].kind == XJ_MATCH_ID ? "same ID:" : "same name, sex, birth date:",
+                   matches[i].kind == XJ_MATCH_ID              ? "same ID:"
+                   : matches[i].kind == XJ_MATCH_REGISTERED ? "already registered:"
+                                                            : "same name, sex, birth date:",
                    matches[i].student_no, matches[i].school_code, matches[i].region_code, matches[i].registered,
                    matches[i].source, (unsigned long long)matches[i].line,
                    matches[i].id_reason == XJ_ID_OK ? "" : "; its own ID: ",

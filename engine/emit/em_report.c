@@ -524,6 +524,81 @@ static void em_trendSection(hw *h, const em_trend *t)
             " Compared by (problem, student number, school code).</p></section>\n");
 }
 
+/* One line of the check's table: a label, then records and groups (or only
+ * records) with ids a test can read. */
+static void em_checkRow(hw *h, const char *cls, const char *label, const char *id, uint64_t records,
+                        const uint64_t *groups)
+{
+    hw_f(h, "<tr%s><td>%s</td><td class=\"n\" id=\"%s\" data-value=\"%llu\">", cls, label, id,
+         (unsigned long long)records);
+    hw_num(h, records);
+    hw_s(h, "</td><td class=\"n\">");
+    if (groups) {
+        hw_f(h, "<span id=\"%s-groups\" data-value=\"%llu\">", id, (unsigned long long)*groups);
+        hw_num(h, *groups);
+        hw_s(h, "</span>");
+    }
+    hw_s(h, "</td></tr>\n");
+}
+
+/* A batch check: the register index it was checked against, the batch's
+ * duplicates with the register apart from those inside the batch, the
+ * clean rows and the rows already registered (summary.json's "register"
+ * and "check"). */
+static void em_checkSection(hw *h, const em_run *run, const em_counts *c)
+{
+    const em_check *const k = run->check;
+    char date[16];
+    snprintf(date, sizeof date, "%04u-%02u-%02u", k->run_date / 10000 % 10000, k->run_date / 100 % 100,
+             k->run_date % 100);
+    hw_s(h, "<section id=\"register\"><h2>核对在籍库<span class=\"en\">Checked against the register</span></h2>\n"
+            "<p class=\"meta\">在籍库索引 index <code id=\"register-index\">");
+    hw_esc(h, k->index, strlen(k->index) < 200 ? strlen(k->index) : 200);
+    hw_f(h, "</code> · 记录 records <b id=\"register-records\" data-value=\"%llu\">", (unsigned long long)k->records);
+    hw_num(h, k->records);
+    hw_f(h, "</b> · 建库查重日期 run date <b id=\"register-run-date\">%s</b> · 属性重复范围 attr scope "
+            "<code>%s</code>", date, k->attr_scope);
+    if (k->run_date != run->run_date)
+        hw_s(h, "<br>注意：批次与在籍库的查重日期不同，在籍库记录的证件号错误原因按建库日期判断。"
+                " Note: the batch was checked for another date than the register's ID reasons.");
+    hw_s(h, "</p>\n<table><thead><tr><th></th><th class=\"n\">记录数 records</th><th class=\"n\">组数 groups</th>"
+            "</tr></thead><tbody>\n");
+    static const struct { const char *zh, *en, *id; } kSide[2] = {
+        {"与在籍库重复", "duplicates with the register", "with-register"},
+        {"批次内重复", "duplicates inside the batch", "in-batch"},
+    };
+    static const pb_problem kDup[2] = {PB_ID_DUPLICATE, PB_ATTR_DUPLICATE};
+    for (int s = 0; s < 2; s++) {
+        uint64_t rows[2], groups[2];
+        for (int i = 0; i < 2; i++) {
+            pb_problem const p = kDup[i];
+            rows[i] = s == 0 ? k->register_rows[p] : c->records[p] - k->register_rows[p];
+            groups[i] = s == 0 ? k->register_groups[p] : c->groups[p] - k->register_groups[p];
+        }
+        char label[160], id[64];
+        uint64_t const all_groups = groups[0] + groups[1];
+        snprintf(label, sizeof label, "%s <span class=\"en\">%s</span>", kSide[s].zh, kSide[s].en);
+        em_checkRow(h, " class=\"tot\"", label, kSide[s].id, rows[0] + rows[1], &all_groups);
+        for (int i = 0; i < 2; i++) {
+            snprintf(label, sizeof label, "%s <code>%s</code>", pb_problemZh(kDup[i]), pb_problemCode(kDup[i]));
+            snprintf(id, sizeof id, "%s-%s", kSide[s].id, pb_problemCode(kDup[i]));
+            em_checkRow(h, " class=\"sub\"", label, id, rows[i], &groups[i]);
+        }
+    }
+    em_checkRow(h, " class=\"tot\"", "无问题，可提交 <span class=\"en\">clean rows: may be submitted</span>",
+                "clean-rows", k->clean_rows, NULL);
+    em_checkRow(h, " class=\"sub\"", "其中已在籍 <span class=\"en\">of them already registered</span>",
+                "clean-already-registered", k->clean_registered, NULL);
+    em_checkRow(h, " class=\"tot\"", "已在籍 <span class=\"en\">already registered</span>", "already-registered",
+                k->already_registered, NULL);
+    hw_s(h, "</tbody></table>\n<p class=\"legend\">与在籍库重复：问题组中有在籍库记录（见 register_matches 列）；"
+            "批次内重复：问题组的成员都在本批次。已在籍：在籍库中已有学籍号与学校标识码相同的记录，"
+            "不算作自身的重复，明细见 already_registered.csv。"
+            " With the register: the row's group has a register record (column register_matches). Already "
+            "registered: the register holds a record with the same student number and school code; a record is "
+            "not its own duplicate (already_registered.csv).</p></section>\n");
+}
+
 static void em_header(hw *h, const em_run *run)
 {
     char date[16];
@@ -533,9 +608,12 @@ static void em_header(hw *h, const em_run *run)
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             "<title>问题学籍查重报告 Problem records report %s</title>\n", date);
     hw_s(h, kStyle);
-    hw_f(h, "</head>\n<body>\n<main>\n<h1>问题学籍查重报告<span class=\"en\">Problem records report</span></h1>\n"
-            "<p class=\"meta\">查重日期 run date <b id=\"run-date\">%s</b> · xjdedup %s · 输入 inputs: ", date,
-         xj_versionString());
+    /* a check says so first: its rows are a batch's, next to a register */
+    hw_f(h, "</head>\n<body>\n<main>\n<h1>%s</h1>\n"
+            "<p class=\"meta\">查重日期 run date <b id=\"run-date\">%s</b> · xjdedup %s · %s: ",
+         run->check ? "批次核对报告<span class=\"en\">Batch checked against the register</span>"
+                    : "问题学籍查重报告<span class=\"en\">Problem records report</span>",
+         date, xj_versionString(), run->check ? "批次 batch" : "输入 inputs");
     for (size_t i = 0; i < run->n_inputs && i < 50; i++) {
         if (i) hw_s(h, ", ");
         const char *const name = run->inputs[i].name;
@@ -568,6 +646,7 @@ xj_error em_writeReport(em_ctx *ctx)
     hw h = {&page, XJ_OK};
     em_header(&h, run);
     em_headline(&h, run, ctx->counts);
+    if (run->check) em_checkSection(&h, run, ctx->counts);
     if (trend) em_trendSection(&h, trend);
     em_problemsSection(&h, ctx->counts);
     em_scopeSection(&h, ctx->counts);

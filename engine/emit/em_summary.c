@@ -322,8 +322,66 @@ static void jw_problem(jw *j, const em_counts *c, pb_problem p)
     jw_close(j, '}');
 }
 
+/* A duplicate problem's rows and groups, with the register or inside the
+ * batch. */
+static void jw_split(jw *j, const em_check *k, const em_counts *c, int with_register)
+{
+    static const pb_problem kDup[2] = {PB_ATTR_DUPLICATE, PB_ID_DUPLICATE};
+    jw_open(j, '{');
+    for (int i = 0; i < 2; i++) {
+        pb_problem const p = kDup[i];
+        jw_key(j, pb_problemCode(p));
+        jw_open(j, '{');
+        jw_keyU64(j, "records", with_register ? k->register_rows[p] : c->records[p] - k->register_rows[p]);
+        jw_keyU64(j, "groups", with_register ? k->register_groups[p] : c->groups[p] - k->register_groups[p]);
+        jw_close(j, '}');
+    }
+    jw_close(j, '}');
+}
+
+/* A batch check: the register index it was checked against, and what the
+ * batch is next to it. */
+static void jw_check(jw *j, const em_check *k, const em_counts *c)
+{
+    char date[16];
+    snprintf(date, sizeof date, "%04u-%02u-%02u", k->run_date / 10000 % 10000, k->run_date / 100 % 100,
+             k->run_date % 100);
+    jw_key(j, "register");
+    jw_open(j, '{');
+    jw_keyStr(j, "index", k->index);
+    jw_keyU64(j, "records", k->records);
+    jw_keyStr(j, "run_date", date);
+    jw_keyStr(j, "attr_scope", k->attr_scope);
+    jw_close(j, '}');
+    jw_key(j, "check");
+    jw_open(j, '{');
+    jw_keyU64(j, "clean_rows", k->clean_rows);
+    jw_keyU64(j, "already_registered", k->already_registered);
+    jw_keyU64(j, "clean_already_registered", k->clean_registered);
+    jw_key(j, "with_register");
+    jw_split(j, k, c, 1);
+    jw_key(j, "in_batch");
+    jw_split(j, k, c, 0);
+    jw_close(j, '}');
+}
+
+/* already_registered.csv, built by the check: written here, beside the
+ * summary that counts it. */
+static xj_error em_writeRegistered(em_ctx *ctx)
+{
+    em_writer w;
+    FORWARD_IF_ERROR(em_open(ctx, &w, EM_REGISTERED_FILE));
+    xj_error const err = em_putBuf(&w, ctx->run->check->registered_csv);
+    if (err) {
+        em_abandon(&w);
+        return err;
+    }
+    return em_close(&w);
+}
+
 xj_error em_writeSummary(em_ctx *ctx, double write_seconds)
 {
+    if (ctx->run->check) FORWARD_IF_ERROR(em_writeRegistered(ctx));
     em_run *const run = ctx->run;
     const em_counts *const c = ctx->counts;
     xj_buf out;
@@ -354,14 +412,7 @@ xj_error em_writeSummary(em_ctx *ctx, double write_seconds)
         jw_close(&j, '}');
     }
     jw_close(&j, ']');
-    if (run->register_name) { /* a batch check: the register it was checked against */
-        const char *const slash = strrchr(run->register_name, '/');
-        jw_key(&j, "register");
-        jw_open(&j, '{');
-        jw_keyStr(&j, "index", slash ? slash + 1 : run->register_name);
-        jw_keyU64(&j, "records", run->register_records);
-        jw_close(&j, '}');
-    }
+    if (run->check) jw_check(&j, run->check, c);
     jw_key(&j, "rows");
     jw_open(&j, '{');
     jw_keyU64(&j, "read", run->rows_read);

@@ -97,9 +97,31 @@ typedef struct em_run {
     int school_headers_en;        /* per-school files: English headers and codes, as problems.csv */
     const char *previous;         /* an earlier OUTDIR to compare with in report.html, or NULL */
     const char *const *headers_zh;/* the per-school files' names for `headers` (Chinese), NULL: the same */
-    const char *register_name;    /* batch check: the index checked against (summary.json) */
-    uint64_t register_records;    /* and its record count */
+    const struct em_check *check; /* batch check: what its summary.json and report.html add; NULL for a scan */
 } em_run;
+
+/* A batch check (xj_scan_setAgainst): the register index it was checked
+ * against, and the counts that tell the batch's own duplicates from its
+ * matches in the register. Rows "with the register" are duplicate rows
+ * whose group has a register member; the others are inside the batch. */
+typedef struct em_check {
+    const char *index;            /* the index's base name */
+    uint64_t records;             /* its records */
+    uint32_t run_date;            /* the run date its ID reasons were checked for */
+    const char *attr_scope;       /* "noid" or "mixed", as it was built */
+    uint64_t register_rows[PB_PROBLEM_COUNT];   /* duplicate rows with the register, per problem */
+    uint64_t register_groups[PB_PROBLEM_COUNT]; /* their groups */
+    uint64_t already_registered;  /* batch records the register holds (already_registered.csv) */
+    uint64_t clean_rows;          /* accepted batch records without any problem row: may be submitted */
+    uint64_t clean_registered;    /* of those, already registered */
+    const xj_buf *registered_csv; /* already_registered.csv, whole */
+} em_check;
+
+/* The list behind em_check.already_registered, in a check's OUTDIR: one line
+ * per batch record the register already holds, with its first register
+ * copy, by (input, line). */
+#define EM_REGISTERED_FILE "already_registered.csv"
+#define EM_REGISTERED_HEADER "source,line,student_no,school_code,register_source,register_line\n"
 
 /* The column a batch check adds in front of the input's columns (its name
  * in problems.csv and in the per-school files): the

@@ -1,18 +1,34 @@
 #!/usr/bin/env python3
-"""Compares `xjdedup check BATCH --against index(REGISTER)` with
-`xjdedup scan REGISTER BATCH` (issue 6's property).
+"""Compares the output of `xjdedup check BATCH --against index(REGISTER)`
+with what it must be.
 
-usage: compare_check.py CHECK_OUTDIR SCAN_OUTDIR BATCH_NAME...
+usage: compare_check.py oracle CHECK_OUTDIR ORACLE_OUTDIR
+       compare_check.py scan CHECK_OUTDIR SCAN_OUTDIR BATCH_NAME...
 
-Every problems.csv row of the check, without its register_matches column,
-must be a row of the scan whose source is a batch file, and the other way
-round (same bytes, same order). register_matches must list exactly the
-register members of the row's group in the scan (student_no@school_code,
-in register order). Exit 1 with the first differences otherwise.
+oracle: the reference implementation's check (tests/oracle/xjref.py check,
+which reads the register's CSV files instead of the index) wrote
+ORACLE_OUTDIR: problems.csv, rejects.csv, schools/**.csv,
+already_registered.csv and summary.json (without "timing") must be the same
+bytes; report.html, schools/README.txt and MANIFEST have no counterpart.
+
+scan: SCAN_OUTDIR is `xjdedup scan REGISTER BATCH`. That is what check
+reports when no batch record is in the register, and also when every one
+is (the batch checked again after `index update` put it there: each batch
+record then takes its register copy's place). Every problems.csv row of the
+check, without its register_matches column, must be a row of the scan whose
+source is a batch file, and the other way round (same bytes, same order);
+register_matches must list exactly the register members of the row's group
+in the scan (student_no@school_code, in register order).
+
+Exit 1 with the first differences otherwise.
 """
 import csv
 import json
+import os
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+import diff_oracle  # noqa: E402  (the tree comparison the scan's oracle tests use)
 
 
 def read(path):
@@ -21,8 +37,19 @@ def read(path):
     return rows[0], rows[1:]
 
 
-def main():
-    check_dir, scan_dir, batch = sys.argv[1], sys.argv[2], set(sys.argv[3:])
+def against_oracle(check_dir, oracle_dir):
+    fails = diff_oracle.compare(oracle_dir, check_dir)
+    for f in fails:
+        print(f)
+    with open(os.path.join(check_dir, "summary.json"), encoding="utf-8") as f:
+        c = json.load(f)["check"]
+    _, crows = read(os.path.join(check_dir, "problems.csv"))
+    print("compare_check: %d batch rows, %d already registered, %d clean, %s" %
+          (len(crows), c["already_registered"], c["clean_rows"], "equal to the oracle" if not fails else "DIFFERENT"))
+    return 1 if fails else 0
+
+
+def against_scan(check_dir, scan_dir, batch):
     ch, crows = read(check_dir + "/problems.csv")
     sh, srows = read(scan_dir + "/problems.csv")
     m = ch.index("register_matches")
@@ -78,8 +105,17 @@ def main():
             bad += 1
     n_matched = sum(1 for r in crows if r[m])
     print("compare_check: %d batch rows, %d with register matches, %s" %
-          (len(crows), n_matched, "equal" if not bad else "DIFFERENT"))
+          (len(crows), n_matched, "equal to the scan" if not bad else "DIFFERENT"))
     return 1 if bad else 0
+
+
+def main():
+    if len(sys.argv) < 4 or sys.argv[1] not in ("oracle", "scan"):
+        print(__doc__, file=sys.stderr)
+        return 2
+    if sys.argv[1] == "oracle":
+        return against_oracle(sys.argv[2], sys.argv[3])
+    return against_scan(sys.argv[2], sys.argv[3], set(sys.argv[4:]))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,12 @@ For every batch record: the register records example_check reports as
 "same ID" are the register members of the record's id_duplicate group in
 check's output, and the "same name, sex, birth date" ones those of its
 attr_duplicate group (student_no@school_code, register order); its ID
-verdict is check's id_invalid reason (or valid).
+verdict is check's id_invalid reason (or valid). The register records it
+reports as "already registered" (its own student number and school code)
+are in neither group: the first of them is the one check's
+already_registered.csv lists for the record, and check lists exactly the
+records example_check finds registered. The batch repeats some register
+rows, so there are such records.
 """
 import csv
 import os
@@ -33,6 +38,7 @@ def main():
         rows = list(csv.reader(f))
     header, body = rows[0], rows[1:]
     cut = len(body) * 9 // 10
+    body = body[:cut] + body[cut:] + body[100:130]  # 30 register rows sent again in the batch
     for name, part in (("reg.csv", body[:cut]), ("batch.csv", body[cut:])):
         with open(j(name), "w", newline="", encoding="utf-8") as f:
             csv.writer(f, lineterminator="\n").writerows([header] + part)
@@ -49,6 +55,11 @@ def main():
                 key = "id" if r["problem"] == "id_duplicate" else "attr"
                 w[key] = re.sub(r"\([a-z_0-9]+\)", "", r["register_matches"])
 
+    registered = {}  # batch line -> "source:line" of its first register copy
+    with open(j("out", "already_registered.csv"), encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            registered[int(r["line"])] = "%s:%s" % (r["register_source"], r["register_line"])
+
     idx = [header.index(k) for k in FIELDS]
     tsv = "".join("\t".join(r[i] for i in idx) + "\n" for r in body[cut:])
     out = subprocess.run([example, j("reg.xji"), RUN_DATE], input=tsv, capture_output=True, text=True, check=True)
@@ -57,11 +68,15 @@ def main():
         m = re.match(r"^(\d+): \S*: ID (\S+), (\d+) register match", line)
         if m:
             cur = int(m.group(1)) + 1  # TSV line n is CSV line n + 1 (header)
-            got[cur] = {"id": [], "attr": [], "reason": m.group(2), "n": int(m.group(3))}
+            got[cur] = {"id": [], "attr": [], "reg": [], "reason": m.group(2), "n": int(m.group(3))}
             continue
-        m = re.match(r"^    (same ID:|same name, sex, birth date:) (\S+) at school (\S+)", line)
+        m = re.match(r"^    (same ID:|same name, sex, birth date:|already registered:) (\S+) at school (\S+) "
+                     r".* from (\S+) line (\d+)", line)
         if m and cur:
-            got[cur]["id" if m.group(1) == "same ID:" else "attr"].append("%s@%s" % (m.group(2), m.group(3)))
+            if m.group(1) == "already registered:":
+                got[cur]["reg"].append("%s:%s" % (m.group(4), m.group(5)))
+            else:
+                got[cur]["id" if m.group(1) == "same ID:" else "attr"].append("%s@%s" % (m.group(2), m.group(3)))
     bad = 0
     matched = 0
     for line in range(2, len(body) - cut + 2):
@@ -76,12 +91,18 @@ def main():
             if ";".join(g[key]) != w[key]:
                 print("line %d %s: example %r, check %r" % (line, key, ";".join(g[key]), w[key]))
                 bad += 1
+        first_copy = g["reg"][0] if g["reg"] else None
+        if first_copy != registered.get(line):
+            print("line %d: example finds it registered as %r, check's already_registered.csv says %r" %
+                  (line, g["reg"], registered.get(line)))
+            bad += 1
         if g["reason"] != w["reason"]:
             print("line %d: example says %s, check says %s" % (line, g["reason"], w["reason"]))
             bad += 1
         matched += g["n"] > 0
-    print("example_check: %d records, %d with register matches, %d differences" % (len(got), matched, bad))
-    return 1 if bad or matched == 0 else 0
+    print("example_check: %d records, %d with register matches, %d already registered, %d differences" %
+          (len(got), matched, len(registered), bad))
+    return 1 if bad or matched == 0 or len(registered) < 30 else 0
 
 
 if __name__ == "__main__":

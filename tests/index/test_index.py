@@ -1,12 +1,22 @@
 #!/usr/bin/env python3
-"""Tests of `xjdedup index` and `xjdedup check` (issue 6).
+"""Tests of `xjdedup index` and `xjdedup check` (issues 6 and 13).
 
-usage: test_index.py XJDEDUP WORKDIR [--seeds 1,2,3] [--rows N]
+usage: test_index.py XJDEDUP WORKDIR [--seeds 1,2,3] [--rows N] [--oracle-seeds 1]
+
+(The reference implementation is slow: --oracle-seeds limits its
+comparisons, 1 and 1b's second half, to some seeds; default all.)
 
 For each seed: a generated population (raised duplicate rates, --messy) is
-split at random into two register files and a batch. Then
-  1. check(batch, index(reg1, reg2)) equals scan(reg1, reg2, batch) on the
-     batch's rows (compare_check.py), noid and --attr-scope mixed;
+split at random into two register files and a batch; rows imported twice
+(identical, --dup-rate's "import") may land one in the register and one in
+the batch, so some batch records are already registered. Then
+  1. check(batch, index(reg1, reg2)) is what the reference implementation
+     (tests/oracle/xjref.py check, from the CSV files) writes, noid and
+     --attr-scope mixed (compare_check.py oracle);
+  1b. the batch checked again after `index update` put it in the register:
+     every batch record is already registered and none is its own
+     duplicate, so the check reports what scan(reg1, reg2, batch) reports
+     for the batch's rows (compare_check.py scan), and the oracle agrees;
   2. the index is the same bytes built with 1 or 2 threads (SOURCE_DATE_EPOCH
      fixes the build time); one built with 4 KiB chunks answers the same;
   3. update(index(reg1), reg2) is the same file as index(reg1, reg2);
@@ -19,6 +29,8 @@ exit 2 and a message that says to rebuild; `check` refuses it the same way
 or, when the damage lies only in record blocks it does not read, gives the
 undamaged answer -- never a wrong one, never a crash.
 """
+import csv
+import json
 import os
 import random
 import shutil
@@ -26,6 +38,7 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+ORACLE = os.path.join(HERE, "..", "oracle", "xjref.py")
 RUN_DATE = "2026-11-28"
 failures = 0
 
@@ -44,6 +57,40 @@ def run(args, expect=0, env=None):
     if expect is not None and p.returncode != expect:
         fail("%s: exit %d (want %d)\n%s%s" % (" ".join(map(str, args)), p.returncode, expect, p.stdout, p.stderr))
     return p
+
+
+def compare(seed, what, mode, *args):
+    p = run([sys.executable, os.path.join(HERE, "compare_check.py"), mode] + list(args), expect=None)
+    print("seed %d %s: %s" % (seed, what, p.stdout.strip().splitlines()[-1] if p.stdout else ""))
+    if p.returncode != 0:
+        fail("seed %d %s: check != %s\n%s" % (seed, what, mode, p.stdout[-3000:]))
+
+
+def records(data):
+    """(first line, bytes) of every CSV record; records may hold quoted line
+    breaks (--messy), so cut at record ends only."""
+    out, start, quoted, line, first = [], 0, False, 1, 1
+    for i, b in enumerate(data):
+        if b == 0x22:
+            quoted = not quoted
+        elif b == 0x0A:
+            line += 1
+            if not quoted:
+                out.append((first, data[start:i + 1]))
+                start, first = i + 1, line
+    if start < len(data):
+        out.append((first, data[start:]))
+    return out
+
+
+def blank_records(src, lines, dst):
+    """src with the records that start at `lines` made blank lines (so every
+    other record keeps its line number)."""
+    with open(src, "rb") as f:
+        data = f.read()
+    with open(dst, "wb") as f:
+        for first, rec in records(data):
+            f.write(b"\n" * rec.count(b"\n") if first in lines else rec)
 
 
 def split(src, names, weights, seed):
@@ -79,7 +126,7 @@ def same_file(a, b, what):
     return True
 
 
-def one_seed(xj, work, seed, rows):
+def one_seed(xj, work, seed, rows, oracle):
     d = os.path.join(work, "seed%d" % seed)
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
@@ -96,11 +143,35 @@ def one_seed(xj, work, seed, rows):
         run([xj, "scan", j("reg1.csv"), j("reg2.csv"), j("batch.csv"), "-o", j("scan_" + scope),
              "--attr-scope", scope] + common)
         run([xj, "check", j("batch.csv"), "--against", ix, "-o", j("check_" + scope), "--attr-scope", scope] + common)
-        p = run([sys.executable, os.path.join(HERE, "compare_check.py"), j("check_" + scope), j("scan_" + scope),
-                 "batch.csv"], expect=None)
-        print("seed %d %s: %s" % (seed, scope, p.stdout.strip().splitlines()[-1] if p.stdout else ""))
-        if p.returncode != 0:
-            fail("seed %d %s: check != scan\n%s" % (seed, scope, p.stdout[-3000:]))
+        if oracle:
+            run([sys.executable, ORACLE, "check", j("batch.csv"), "--register", j("reg1.csv"), j("reg2.csv"),
+                 "--index-name", os.path.basename(ix), "--register-attr-scope", scope, "-o", j("oracle_" + scope),
+                 "--attr-scope", scope, "--run-date", RUN_DATE])
+            compare(seed, scope, "oracle", j("check_" + scope), j("oracle_" + scope))
+        # checked again once `index update` put the batch in the register.
+        # The batch without the records reg1/reg2 already held (blank lines
+        # in their place): then every batch record's only copy is itself
+        with open(j("check_" + scope, "already_registered.csv"), encoding="utf-8") as f:
+            held = {int(r["line"]) for r in csv.DictReader(f)}
+        blank_records(j("batch.csv"), held, j("fresh.csv"))
+        after = j("after_%s.xji" % scope)
+        run([xj, "index", "update", ix, j("fresh.csv"), "-o", after] + common)
+        run([xj, "check", j("fresh.csv"), "--against", after, "-o", j("recheck_" + scope), "--attr-scope", scope]
+            + common)
+        run([xj, "scan", j("reg1.csv"), j("reg2.csv"), j("fresh.csv"), "-o", j("scan_fresh_" + scope),
+             "--attr-scope", scope] + common)
+        compare(seed, scope + " again", "scan", j("recheck_" + scope), j("scan_fresh_" + scope), "fresh.csv")
+        if oracle:
+            run([sys.executable, ORACLE, "check", j("fresh.csv"), "--register", j("reg1.csv"), j("reg2.csv"),
+                 j("fresh.csv"), "--index-name", os.path.basename(after), "--register-attr-scope", scope, "-o",
+                 j("oracle_again_" + scope), "--attr-scope", scope, "--run-date", RUN_DATE])
+            compare(seed, scope + " again", "oracle", j("recheck_" + scope), j("oracle_again_" + scope))
+        with open(j("recheck_" + scope, "summary.json"), encoding="utf-8") as f:
+            s = json.load(f)
+        if s["check"]["already_registered"] != s["rows"]["accepted"] or not held:
+            fail("seed %d %s: checked again after the update, %d of %d batch records already registered "
+                 "(and %d held before)" % (seed, scope, s["check"]["already_registered"], s["rows"]["accepted"],
+                                            len(held)))
     # rows the build rejects go next to the index, listed as a scan of the
     # same files lists them; a build without rejects leaves no such file
     run([xj, "scan", j("reg1.csv"), j("reg2.csv"), "-o", j("scan_reg")] + common)
@@ -246,18 +317,20 @@ def damaged(xj, work, ix):
 
 def main():
     xj, work = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
-    seeds, rows = [1, 2, 3], 60000
+    seeds, rows, oracle_seeds = [1, 2, 3], 60000, None
     args = sys.argv[3:]
     while args:
         if args[0] == "--seeds":
             seeds = [int(s) for s in args[1].split(",")]
         elif args[0] == "--rows":
             rows = int(args[1])
+        elif args[0] == "--oracle-seeds":
+            oracle_seeds = [int(s) for s in args[1].split(",")]
         args = args[2:]
     os.makedirs(work, exist_ok=True)
     ix = None
     for s in seeds:
-        ix = one_seed(xj, work, s, rows)
+        ix = one_seed(xj, work, s, rows, oracle_seeds is None or s in oracle_seeds)
     damaged(xj, work, ix)
     print("%d failures" % failures)
     return 1 if failures else 0

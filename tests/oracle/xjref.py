@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""xjref — the reference implementation (test oracle) of `xjdedup scan`.
+"""xjref — the reference implementation (test oracle) of `xjdedup scan` and
+`xjdedup check`.
 
 This is docs/rules.md + docs/decisions.md written as plain, slow Python so that the C
 engine can be differential-tested against it and so that the expected outputs
@@ -16,10 +17,20 @@ usage: xjref.py scan INPUT... -o OUTDIR [--run-date YYYY-MM-DD]
                 [--attr-scope noid|mixed] [--encoding utf-8|gbk]
                 [--map FIELD=HEADER ...] [--region-table FILE]
 
+       xjref.py check BATCH... --register REGISTER... --index-name NAME -o OUTDIR
+                [--register-run-date YYYY-MM-DD] [--register-attr-scope noid|mixed]
+                [scan's options]
+
 Writes OUTDIR/problems.csv, OUTDIR/schools/<prov>/<code>.csv, OUTDIR/rejects.csv
 and OUTDIR/summary.json (timing zeroed).  No MANIFEST, report.html or
 schools/README.txt: those are presentation, not the data contract.  Exit 0 on
 success, 2 on bad usage or input that cannot be processed.
+
+`check` reads the register's CSV files (what the index NAME was built from,
+for the run date and scope given) instead of an index, and writes what
+`xjdedup check BATCH --against NAME` writes: the batch's rows with the
+register_matches column, already_registered.csv, and summary.json's
+"register" and "check" objects (docs/rules.md, the register index).
 """
 import argparse
 import datetime
@@ -546,12 +557,19 @@ def scan(opts):
     rejects = []            # (source, line, error, raw bytes)
     inputs = []
     rows_read = blank = unknown_types = 0
+    # check: the register's files come first (their records rank before the
+    # batch's in tie-breaks, as in a scan of register + batch); only the
+    # batch's files are inputs, columns, counts and rows of the output
+    register = getattr(opts, "register", None) or []
+    n_reg = len(register)
 
-    for index, path in enumerate(opts.inputs):
+    for index, path in enumerate(list(register) + list(opts.inputs)):
+        in_register = index < n_reg
         source = "-" if path == "-" else os.path.basename(path)
         raw, data = read_input(path)
-        inputs.append({"name": source, "bytes": len(raw), "decoded_bytes": len(data),
-                       "xxh3_128": xxhash.xxh3_128_hexdigest(raw)})
+        if not in_register:
+            inputs.append({"name": source, "bytes": len(raw), "decoded_bytes": len(data),
+                           "xxh3_128": xxhash.xxh3_128_hexdigest(raw)})
         if data.startswith(b"\xef\xbb\xbf"):
             data = data[3:]
         check_header_bytes(path, data)
@@ -559,7 +577,7 @@ def scan(opts):
         mapping = None
         for item in split_records(data):
             if item[0] == "blank":
-                blank += 1
+                blank += 0 if in_register else 1
                 continue
             _, line, rec_raw, fields, error = item
             if header is None:
@@ -571,10 +589,10 @@ def scan(opts):
                 header = [trim(t) for t in texts]
                 mapping = map_header(path, header, maps)
                 for h in header:
-                    if h not in columns:
+                    if h not in columns and not in_register:
                         columns.append(h)
                 continue
-            rows_read += 1
+            rows_read += 0 if in_register else 1
             reason = None
             if len(rec_raw) > MAX_RECORD:
                 reason, rec_raw = "record_too_long", rec_raw[:MAX_RECORD]
@@ -596,7 +614,8 @@ def scan(opts):
                 else:
                     reason = validate_record(texts, mapping)
             if reason:
-                rejects.append((source, line, reason, rec_raw))
+                if not in_register:
+                    rejects.append((source, line, reason, rec_raw))
                 continue
             values = {}
             for i, h in enumerate(header):
@@ -619,25 +638,59 @@ def scan(opts):
                 r.id_type = ID_TYPE_NAMES[t]
             else:
                 r.id_type = "1"
-                unknown_types += 1
+                unknown_types += 0 if in_register else 1
             r.id_num = norm_id(get("id_number"))
             r.school = trim(get("school_code"))
             reg = trim(get("region_code"))
             r.region = reg if re.fullmatch(r"[0-9]{6}", reg) else None
             r.reg = norm_date(get("registered_at")) if "registered_at" in mapping else None
-            r.invalid, r.key = check_id(r.id_num, r.id_type, r.birth, r.sex, run_date, regions)
+            r.in_register = in_register
+            r.raw_no, r.raw_school = get("student_no"), get("school_code")  # register_matches shows these
+            # the index's ID reasons were checked for the date it was built for
+            date = opts.register_run_date if in_register else run_date
+            r.invalid, r.key = check_id(r.id_num, r.id_type, r.birth, r.sex, date, regions)
             records.append(r)
         if header is None:
             raise Fatal(f"{path}: no header line (empty file)")
 
-    rows = []  # dicts with the 11 output columns + "rec"
+    rows = []  # dicts with the 11 output columns + "rec" (and, for a check, "register_matches")
 
-    def emit(r, problem, reason="", gid="", size="", scope="", keeper="", hint="", others=""):
+    def emit(r, problem, reason="", gid="", size="", scope="", keeper="", hint="", others="", members=()):
+        if r.in_register:  # a check reports the batch's rows only
+            return
+        regs = sorted((m for m in members if m.in_register), key=lambda m: (m.index, m.line))
         rows.append({"problem": problem, "reason": reason, "group_id": gid,
                      "group_size": str(size) if size != "" else "", "scope": scope,
                      "arbiter": ARBITER[scope] if scope else "", "keeper": keeper,
                      "hint": hint, "other_schools": others, "source": r.source,
-                     "line": str(r.line), "rec": r})
+                     "line": str(r.line), "rec": r,
+                     "register_matches": ";".join("%s@%s%s" % (m.raw_no, m.raw_school,
+                                                               "(%s)" % m.invalid if m.invalid else "")
+                                                  for m in regs)})
+
+    # check: a batch record and a register record with the same (trimmed)
+    # student number and school code are one record, so the register copy
+    # leaves every group that holds its batch copy; the batch record is
+    # already registered, with its first copy in register order
+    copies = {}
+
+    def without_copies(members):
+        if n_reg == 0:
+            return members
+        batch = {}
+        for m in members:
+            if not m.in_register:
+                batch.setdefault((m.student_no, m.school), []).append(m)
+        kept = []
+        for m in members:
+            mine = batch.get((m.student_no, m.school)) if m.in_register else None
+            if not mine:
+                kept.append(m)
+                continue
+            for b in mine:
+                if b not in copies or (m.index, m.line) < (copies[b].index, copies[b].line):
+                    copies[b] = m
+        return kept
 
     def others_of(r, members):
         return ";".join(sorted({m.school for m in members if m.school != r.school},
@@ -654,6 +707,7 @@ def scan(opts):
         if r.key is not None:
             by_key.setdefault(r.key, []).append(r)
     for key, members in by_key.items():
+        members = without_copies(members)
         if len(members) < 2:
             continue
         gid = group_id("id_duplicate", key[1:] if key[0] == "GB" else key)
@@ -667,7 +721,7 @@ def scan(opts):
             else:
                 hint = "check_id"
             emit(m, "id_duplicate", gid=gid, size=len(members), scope=scope,
-                 keeper="1" if m is keeper else "0", hint=hint, others=others_of(m, members))
+                 keeper="1" if m is keeper else "0", hint=hint, others=others_of(m, members), members=members)
 
     # attr_duplicate
     by_attr = {}
@@ -675,6 +729,7 @@ def scan(opts):
         if r.id_num == "" or opts.attr_scope == "mixed":
             by_attr.setdefault(r.attrs(), []).append(r)
     for key, members in by_attr.items():
+        members = without_copies(members)
         if len(members) < 2 or not any(m.id_num == "" for m in members):
             continue
         gid = group_id("attr_duplicate", key)
@@ -686,14 +741,38 @@ def scan(opts):
             emit(m, "attr_duplicate", reason="" if m.id_num == "" else "mixed", gid=gid,
                  size=len(members), scope=scope,
                  hint="attest" if first_of_school[m.school] is m else "delete_copy",
-                 others=others_of(m, members))
+                 others=others_of(m, members), members=members)
 
     rows.sort(key=lambda x: (x["rec"].school.encode(), x["problem"].encode(),
                              x["group_id"].encode(), x["source"].encode(),
                              x["rec"].line, x["rec"].index, x["reason"].encode()))
-    return {"columns": columns, "rows": rows, "rejects": rejects, "inputs": inputs,
-            "read": rows_read, "accepted": len(records), "blank": blank,
-            "unknown_types": unknown_types, "regions": regions}
+    res = {"columns": columns, "rows": rows, "rejects": rejects, "inputs": inputs,
+           "read": rows_read, "accepted": sum(1 for r in records if not r.in_register), "blank": blank,
+           "unknown_types": unknown_types, "regions": regions}
+    if n_reg:
+        res["check"] = check_counts(records, rows, copies)
+    return res
+
+
+def check_counts(records, rows, copies):
+    """summary.json's "check" object and already_registered.csv's rows."""
+    with_problem = {(r["rec"].index, r["rec"].line) for r in rows}
+    batch = [r for r in records if not r.in_register]
+    clean = [r for r in batch if (r.index, r.line) not in with_problem]
+    split = {}
+    for side in ("with_register", "in_batch"):
+        split[side] = {}
+        for p in ("attr_duplicate", "id_duplicate"):
+            mine = [r for r in rows if r["problem"] == p and (r["register_matches"] != "") == (side == "with_register")]
+            split[side][p] = {"records": len(mine), "groups": len({r["group_id"] for r in mine})}
+    listed = sorted(copies.items(), key=lambda bc: (bc[0].index, bc[0].line))
+    return {
+        "summary": {"clean_rows": len(clean), "already_registered": len(copies),
+                    "clean_already_registered": sum(1 for b in copies if (b.index, b.line) not in with_problem),
+                    "with_register": split["with_register"], "in_batch": split["in_batch"]},
+        "registered": [[b.source, str(b.line), b.student_no, b.school, c.source, str(c.line)] for b, c in listed],
+        "register_records": sum(1 for r in records if r.in_register),
+    }
 
 
 # --------------------------------------------------------------------------
@@ -719,12 +798,15 @@ def write_outputs(opts, res):
     out = opts.output
     os.makedirs(out, exist_ok=True)
     cols = res["columns"]
+    check = res.get("check")
+    # a check's column in front of the input's own
+    extra, extra_zh = (["register_matches"], ["在籍库匹配记录"]) if check else ([], [])
 
     def values_of(row):
-        return [row["rec"].values.get(c, "") for c in cols]
+        return [row[c] for c in extra] + [row["rec"].values.get(c, "") for c in cols]
 
     with open(os.path.join(out, "problems.csv"), "wb") as f:
-        f.write(csv_line(OUT_COLUMNS + cols))
+        f.write(csv_line(OUT_COLUMNS + extra + cols))
         for row in res["rows"]:
             f.write(csv_line([row[c] for c in OUT_COLUMNS] + values_of(row)))
 
@@ -734,7 +816,7 @@ def write_outputs(opts, res):
     for rel, rows in per_school.items():
         os.makedirs(os.path.dirname(os.path.join(out, rel)), exist_ok=True)
         with open(os.path.join(out, rel), "wb") as f:
-            f.write(csv_line(OUT_COLUMNS_ZH + cols))
+            f.write(csv_line(OUT_COLUMNS_ZH + extra_zh + cols))
             for row in rows:
                 zh = dict(row)
                 zh["problem"] = PROBLEM_ZH[row["problem"]]
@@ -778,6 +860,17 @@ def write_outputs(opts, res):
         "options": {"attr_scope": opts.attr_scope, "encoding": opts.encoding,
                     "region_table": os.path.basename(opts.region_table) if opts.region_table else None},
         "inputs": res["inputs"],
+    }
+    if check:
+        summary["register"] = {"index": opts.index_name, "records": check["register_records"],
+                               "run_date": opts.register_run_date.isoformat(),
+                               "attr_scope": opts.register_attr_scope or opts.attr_scope}
+        summary["check"] = check["summary"]
+        with open(os.path.join(out, "already_registered.csv"), "wb") as f:
+            f.write(csv_line(["source", "line", "student_no", "school_code", "register_source", "register_line"]))
+            for values in check["registered"]:
+                f.write(csv_line(values))
+    summary.update({
         "rows": {"read": res["read"], "accepted": res["accepted"],
                  "rejected": len(res["rejects"]), "blank_lines": res["blank"]},
         "unknown_id_types": res["unknown_types"],
@@ -786,7 +879,7 @@ def write_outputs(opts, res):
         "provinces": {k: provinces[k] for k in sorted(provinces, key=lambda s: s.encode())},
         "timing": {"wall_seconds": 0, "read_parse_seconds": 0, "group_seconds": 0,
                    "gather_seconds": 0, "write_seconds": 0, "rows_per_second": 0},
-    }
+    })
     with open(os.path.join(out, "summary.json"), "w", encoding="utf-8", newline="\n") as f:
         f.write(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
 
@@ -794,27 +887,40 @@ def write_outputs(opts, res):
 def parse_args(argv):
     ap = argparse.ArgumentParser(prog="xjref.py", description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="command", required=True)
-    sc = sub.add_parser("scan")
-    sc.add_argument("inputs", nargs="+")
-    sc.add_argument("-o", "--output", required=True)
-    sc.add_argument("--run-date")
-    sc.add_argument("--attr-scope", choices=["noid", "mixed"], default="noid")
-    sc.add_argument("--encoding", choices=["utf-8", "gbk"], default="utf-8")
-    sc.add_argument("--map", action="append")
-    sc.add_argument("--region-table")
-    # accepted so that one argument list serves the engine and the oracle
-    sc.add_argument("-q", "--quiet", action="store_true")
-    sc.add_argument("--force", action="store_true")
-    sc.add_argument("-t", "--threads")
-    sc.add_argument("--chunk-size")
+    for command in ("scan", "check"):
+        sc = sub.add_parser(command)
+        sc.add_argument("inputs", nargs="+")
+        sc.add_argument("-o", "--output", required=True)
+        sc.add_argument("--run-date")
+        sc.add_argument("--attr-scope", choices=["noid", "mixed"], default="noid")
+        sc.add_argument("--encoding", choices=["utf-8", "gbk"], default="utf-8")
+        sc.add_argument("--map", action="append")
+        sc.add_argument("--region-table")
+        # accepted so that one argument list serves the engine and the oracle
+        sc.add_argument("-q", "--quiet", action="store_true")
+        sc.add_argument("--force", action="store_true")
+        sc.add_argument("-t", "--threads")
+        sc.add_argument("--chunk-size")
+        if command == "check":
+            # the register's files and the settings its index was built with
+            sc.add_argument("--register", nargs="+", required=True)
+            sc.add_argument("--index-name", required=True)
+            sc.add_argument("--register-run-date")
+            sc.add_argument("--register-attr-scope", choices=["noid", "mixed"])
     opts = ap.parse_args(argv)
-    if opts.run_date:
+
+    def date(text, option):
+        if not text:
+            return datetime.date.today()
         try:
-            opts.run_date = datetime.date.fromisoformat(opts.run_date)
+            return datetime.date.fromisoformat(text)
         except ValueError:
-            ap.error(f"--run-date {opts.run_date}: expected YYYY-MM-DD")
-    else:
-        opts.run_date = datetime.date.today()
+            ap.error(f"{option} {text}: expected YYYY-MM-DD")
+
+    opts.run_date = date(opts.run_date, "--run-date")
+    if opts.command == "check":
+        opts.register_run_date = date(opts.register_run_date, "--register-run-date") \
+            if opts.register_run_date else opts.run_date
     return opts
 
 
