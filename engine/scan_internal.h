@@ -200,6 +200,11 @@ sc_worker *sc_thisWorker(sc_run *run);
 xj_error sc_workersError(sc_run *run);
 
 xj_error sc_pass1Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk);
+/* After pass 1: an input more than half of whose records (and ten or more)
+ * failed to decode was read in the wrong encoding, and a run over it would
+ * look clean while it checked nothing; that is an input error (what to do in
+ * the message). An input with fewer such records gets a warning. */
+xj_error sc_checkEncodings(sc_run *run);
 xj_error sc_pass2Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk);
 /* The flagged records flagged[pos .. end) among a chunk's records (those not
  * in it are skipped by line), gathered into run->gathered. */
@@ -207,11 +212,6 @@ xj_error sc_gatherChunk(sc_run *run, sc_worker *w, const rd_chunk *chunk, size_t
 /* Pass 2 for plain files (scan_fetch.c): reads back only the anchored
  * stretches that hold flagged records, in parallel. */
 xj_error sc_fetchPass(sc_run *run);
-/* After pass 1: an input more than half of whose records (and ten or more)
- * failed to decode was read in the wrong encoding, and a run over it would
- * look clean while it checked nothing; that is an input error (what to do in
- * the message). An input with fewer such records gets a warning. */
-xj_error sc_checkEncodings(sc_run *run);
 
 /* Between the passes: group the key tables, list the flagged refs. */
 xj_error sc_group(sc_run *run);

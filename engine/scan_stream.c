@@ -329,9 +329,9 @@ xj_error sc_forEachChunk(sc_run *run, int first_pass, sc_chunkFn fn, const char 
     /* the reader's error first (it names file and line), then the workers' */
     if (!err && r.st.code != XJ_OK) err = st_fail(st, r.st.code, "%s", r.st.message);
     if (!err) err = sc_workersError(run);
+    if (!err && first_pass) err = sc_checkEncodings(run);
     for (size_t k = 0; k < q.count; k++) rd_chunkFree(&q.slots[(q.head + k) % q.cap]);
     for (size_t k = 0; k < q.n_spare; k++) rd_chunkFree(&q.spare[k]);
-    if (!err && first_pass) err = sc_checkEncodings(run);
     pthread_cond_destroy(&q.changed);
     pthread_mutex_destroy(&q.mu);
     xj_free(q.slots);
