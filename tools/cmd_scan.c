@@ -3,14 +3,12 @@
  * out. The engine never prints; everything a person reads is written here.
  */
 #include <getopt.h>
-#include <signal.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "cli_progress.h"
 #include "cli_text.h"
 #include "commands.h"
 #include "xjdedup.h"
@@ -146,91 +144,6 @@ static void scan_usage(FILE *out, scan_mode mode)
           out);
 }
 
-typedef struct progress_state {
-    double last;        /* when the line was last drawn */
-    double start;       /* when the scan started */
-    int shown;          /* a line is on screen (terminal) */
-    int draw;           /* draw the line (else only watch for signals) */
-    int tty;            /* stderr is a terminal: redraw one line; else one line per update */
-    char stage[16];     /* the stage of the last update */
-    double stage_start; /* when that stage began (for its ETA) */
-} progress_state;
-
-/* SIGINT/SIGTERM: the scan stops at its next progress call, its temporary
- * output is removed by the engine, and the exit status is 128 + signal. A
- * second signal kills at once (SA_RESETHAND). */
-static volatile sig_atomic_t g_signal;
-
-static void on_signal(int sig)
-{
-    g_signal = sig;
-}
-
-static void watch_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESETHAND;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* "1:05" or "1:02:03" */
-static const char *clock_text(double secs, char out[24])
-{
-    if (!(secs >= 0) || secs > 359999) secs = 359999;
-    unsigned const s = (unsigned)lround(secs);
-    if (s >= 3600) snprintf(out, 24, "%u:%02u:%02u", s / 3600, s / 60 % 60, s % 60);
-    else snprintf(out, 24, "%u:%02u", s / 60, s % 60);
-    return out;
-}
-
-static int on_progress(const xj_progress *p, void *user)
-{
-    progress_state *const ps = user;
-    if (g_signal) return 1;
-    if (!ps->draw) return 0;
-    double const t = now_seconds();
-    if (strncmp(ps->stage, p->stage, sizeof ps->stage - 1) != 0) { /* a new pass: its own ETA */
-        ps->stage_start = ps->stage[0] ? t : ps->start; /* the first pass starts with the run */
-        snprintf(ps->stage, sizeof ps->stage, "%s", p->stage);
-    } else if (t - ps->last < (ps->tty ? 0.25 : 1.0)) {
-        return 0;
-    }
-    ps->last = t;
-    double const elapsed = t - ps->start, in_stage = t - ps->stage_start;
-    char line[256], rows[32], rate[48], probs[32], el[32], eta[24];
-    int n = snprintf(line, sizeof line, "%s: %.1f", p->stage, (double)p->input_bytes_done / 1e6);
-    int const sized = p->input_bytes_total > 0 && p->input_bytes_done <= p->input_bytes_total;
-    if (sized)
-        n += snprintf(line + n, sizeof line - (size_t)n, "/%.1f MB (%.0f%%)", (double)p->input_bytes_total / 1e6,
-                      100.0 * (double)p->input_bytes_done / (double)p->input_bytes_total);
-    else n += snprintf(line + n, sizeof line - (size_t)n, " MB");
-    if (in_stage > 0.1)
-        snprintf(rate, sizeof rate, "%s rows/s", cli_grouped((uint64_t)((double)p->rows_done / in_stage), el));
-    else snprintf(rate, sizeof rate, "- rows/s");
-    n += snprintf(line + n, sizeof line - (size_t)n, ", %s rows (%s), %s %s so far, %s elapsed",
-                  cli_grouped(p->rows_done, rows), rate, cli_grouped(p->problems_so_far, probs),
-                  cli_plural(p->problems_so_far, "problem", "problems"), clock_text(elapsed, el));
-    if (sized && p->input_bytes_done > 0 && in_stage > 0.5)
-        snprintf(line + n, sizeof line - (size_t)n, ", ETA %s",
-                 clock_text(in_stage * (double)(p->input_bytes_total - p->input_bytes_done) /
-                            (double)p->input_bytes_done, eta));
-    if (ps->tty) fprintf(stderr, "\r%s\033[K", line);
-    else fprintf(stderr, "%s\n", line);
-    ps->shown = ps->tty;
-    return 0;
-}
-
 static int exit_for(xj_error e)
 {
     switch (e) {
@@ -285,196 +198,252 @@ static int option_fits(int opt, scan_mode mode)
     }
 }
 
-static int scan_main(int argc, char **argv, scan_mode mode)
+/* A command line, read. The engine's own settings go straight into the
+ * xj_scan handle while parsing; these are what the CLI itself acts on. */
+typedef struct scan_options {
+    scan_mode mode;
+    const char *cmd;          /* "scan", "index build", ... for messages */
+    const char *outdir;       /* -o: output directory, or the index file */
+    const char *previous, *against, *remove_list;
+    const char *old_index;    /* index update: OLD.xji */
+    char **inputs;            /* the remaining arguments */
+    int n_inputs;
+    int force, fail_on_problems, quiet, progress; /* progress: -1 = when stderr is a terminal */
+    int date_given, scope_given; /* an index update keeps the old index's otherwise */
+} scan_options;
+
+/* "Go on" from the steps below; any other value is the exit status. */
+enum { CONTINUE = -1 };
+
+static const struct option kOptions[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"force", no_argument, NULL, OPT_FORCE},
+    {"threads", required_argument, NULL, 't'},
+    {"run-date", required_argument, NULL, OPT_RUN_DATE},
+    {"attr-scope", required_argument, NULL, OPT_ATTR_SCOPE},
+    {"encoding", required_argument, NULL, OPT_ENCODING},
+    {"map", required_argument, NULL, OPT_MAP},
+    {"region-table", required_argument, NULL, OPT_REGION},
+    {"fail-on-problems", no_argument, NULL, OPT_FAIL},
+    {"chunk-size", required_argument, NULL, OPT_CHUNK},
+    {"quiet", no_argument, NULL, 'q'},
+    {"progress", no_argument, NULL, OPT_PROGRESS},
+    {"excel", no_argument, NULL, OPT_EXCEL},
+    {"output-encoding", required_argument, NULL, OPT_OUT_ENCODING},
+    {"headers", required_argument, NULL, OPT_HEADERS},
+    {"previous", required_argument, NULL, OPT_PREVIOUS},
+    {"against", required_argument, NULL, OPT_AGAINST},
+    {"remove", required_argument, NULL, OPT_REMOVE},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* One option with a value the CLI checks itself; CONTINUE or EXIT_USAGE. */
+static int take_number_option(const scan_options *o, int opt, const char *arg, xj_scan *scan, xj_error *err)
 {
-    const char *const cmd = kModeName[mode];
-    static const struct option kOptions[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"force", no_argument, NULL, OPT_FORCE},
-        {"threads", required_argument, NULL, 't'},
-        {"run-date", required_argument, NULL, OPT_RUN_DATE},
-        {"attr-scope", required_argument, NULL, OPT_ATTR_SCOPE},
-        {"encoding", required_argument, NULL, OPT_ENCODING},
-        {"map", required_argument, NULL, OPT_MAP},
-        {"region-table", required_argument, NULL, OPT_REGION},
-        {"fail-on-problems", no_argument, NULL, OPT_FAIL},
-        {"chunk-size", required_argument, NULL, OPT_CHUNK},
-        {"quiet", no_argument, NULL, 'q'},
-        {"progress", no_argument, NULL, OPT_PROGRESS},
-        {"excel", no_argument, NULL, OPT_EXCEL},
-        {"output-encoding", required_argument, NULL, OPT_OUT_ENCODING},
-        {"headers", required_argument, NULL, OPT_HEADERS},
-        {"previous", required_argument, NULL, OPT_PREVIOUS},
-        {"against", required_argument, NULL, OPT_AGAINST},
-        {"remove", required_argument, NULL, OPT_REMOVE},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    xj_scan *const scan = xj_scan_create();
-    if (scan == NULL) {
-        fprintf(stderr, "xjdedup %s: out of memory\n", cmd);
+    char *end = NULL;
+    if (opt == 't') {
+        long const n = strtol(arg, &end, 10);
+        if (*arg == '\0' || *end != '\0' || n < 0 || n > 1024) {
+            fprintf(stderr, "xjdedup %s: --threads %s: give a number from 1 to 1024\n", o->cmd, arg);
+            return EXIT_USAGE;
+        }
+        *err = xj_scan_setThreads(scan, (int)n);
+    } else { /* OPT_CHUNK */
+        unsigned long long const n = strtoull(arg, &end, 10);
+        if (*arg == '\0' || *end != '\0') {
+            fprintf(stderr, "xjdedup %s: --chunk-size %s: give a number of bytes\n", o->cmd, arg);
+            return EXIT_USAGE;
+        }
+        *err = xj_scan_setChunkSize(scan, (size_t)n);
+    }
+    return CONTINUE;
+}
+
+/* One option; CONTINUE, or the exit status (--help, a bad value). Engine
+ * settings that fail leave their error in *err (the handle has the message). */
+static int take_option(scan_options *o, int opt, const char *arg, xj_scan *scan, xj_error *err)
+{
+    switch (opt) {
+    case 'o': o->outdir = arg; break;
+    case OPT_FORCE: o->force = 1; break;
+    case 't': case OPT_CHUNK: return take_number_option(o, opt, arg, scan, err);
+    case OPT_RUN_DATE: {
+        uint32_t d = 0;
+        if (cli_runDate(o->cmd, arg, &d) != 0) return EXIT_USAGE;
+        *err = xj_scan_setRunDate(scan, d);
+        o->date_given = 1;
+        break;
+    }
+    case OPT_ATTR_SCOPE:
+        if (strcmp(arg, "noid") == 0) *err = xj_scan_setAttrScope(scan, XJ_ATTR_NOID);
+        else if (strcmp(arg, "mixed") == 0) *err = xj_scan_setAttrScope(scan, XJ_ATTR_MIXED);
+        else {
+            fprintf(stderr, "xjdedup %s: --attr-scope %s: use noid or mixed\n", o->cmd, arg);
+            return EXIT_USAGE;
+        }
+        o->scope_given = 1;
+        break;
+    case OPT_ENCODING: *err = xj_scan_setEncoding(scan, arg); break;
+    case OPT_MAP: *err = xj_scan_addHeaderMap(scan, arg); break;
+    case OPT_REGION: *err = xj_scan_setRegionTable(scan, arg); break;
+    case OPT_FAIL: o->fail_on_problems = 1; break;
+    case OPT_EXCEL: *err = xj_scan_setExcel(scan, 1); break;
+    case OPT_OUT_ENCODING: *err = xj_scan_setOutputEncoding(scan, arg); break;
+    case OPT_HEADERS: *err = xj_scan_setHeaders(scan, arg); break;
+    case OPT_PREVIOUS: o->previous = arg; break;
+    case OPT_AGAINST: o->against = arg; break;
+    case OPT_REMOVE: o->remove_list = arg; break;
+    case 'q': o->quiet = 1; break;
+    case OPT_PROGRESS: o->progress = 1; break;
+    case 'h':
+        scan_usage(stdout, o->mode);
+        return EXIT_OK;
+    default:
+        fprintf(stderr, "run 'xjdedup %s --help' for the options\n", o->cmd);
         return EXIT_USAGE;
     }
-    const char *outdir = NULL, *previous = NULL, *against = NULL, *remove_list = NULL;
-    int force = 0, fail_on_problems = 0, quiet = 0, progress = -1;
-    int date_given = 0, scope_given = 0; /* an index update keeps the old index's otherwise */
-    xj_error err = XJ_OK;
+    return CONTINUE;
+}
+
+/* Reads the command line into *o and the handle; CONTINUE or the exit status. */
+static int parse_options(int argc, char **argv, scan_options *o, xj_scan *scan, xj_error *err)
+{
     int opt;
     optind = 1;
     opterr = 0; /* our own messages: with the command's name and a suggestion */
-    while (err == XJ_OK && (opt = getopt_long(argc, argv, ":o:t:qh", kOptions, NULL)) != -1) {
-        char *end = NULL;
+    while (*err == XJ_OK && (opt = getopt_long(argc, argv, ":o:t:qh", kOptions, NULL)) != -1) {
         if (opt == '?' || opt == ':') {
-            bad_option(cmd, argv[optind - 1], opt == ':', kOptions);
-            xj_scan_free(scan);
+            bad_option(o->cmd, argv[optind - 1], opt == ':', kOptions);
             return EXIT_USAGE;
         }
-        if (!option_fits(opt, mode)) {
-            fprintf(stderr, "xjdedup %s: %s is not an option of this command; see 'xjdedup %s --help'\n", cmd,
-                    argv[optind - 1], cmd);
-            xj_scan_free(scan);
+        if (!option_fits(opt, o->mode)) {
+            fprintf(stderr, "xjdedup %s: %s is not an option of this command; see 'xjdedup %s --help'\n", o->cmd,
+                    argv[optind - 1], o->cmd);
             return EXIT_USAGE;
         }
-        switch (opt) {
-        case 'o': outdir = optarg; break;
-        case OPT_FORCE: force = 1; break;
-        case 't': {
-            long const n = strtol(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0' || n < 0 || n > 1024) {
-                fprintf(stderr, "xjdedup %s: --threads %s: give a number from 1 to 1024\n", cmd, optarg);
-                xj_scan_free(scan);
-                return EXIT_USAGE;
-            }
-            err = xj_scan_setThreads(scan, (int)n);
-            break;
-        }
-        case OPT_RUN_DATE: {
-            uint32_t d = 0;
-            if (cli_runDate(cmd, optarg, &d) != 0) {
-                xj_scan_free(scan);
-                return EXIT_USAGE;
-            }
-            err = xj_scan_setRunDate(scan, d);
-            date_given = 1;
-            break;
-        }
-        case OPT_ATTR_SCOPE:
-            if (strcmp(optarg, "noid") == 0) err = xj_scan_setAttrScope(scan, XJ_ATTR_NOID);
-            else if (strcmp(optarg, "mixed") == 0) err = xj_scan_setAttrScope(scan, XJ_ATTR_MIXED);
-            else {
-                fprintf(stderr, "xjdedup %s: --attr-scope %s: use noid or mixed\n", cmd, optarg);
-                xj_scan_free(scan);
-                return EXIT_USAGE;
-            }
-            scope_given = 1;
-            break;
-        case OPT_ENCODING: err = xj_scan_setEncoding(scan, optarg); break;
-        case OPT_MAP: err = xj_scan_addHeaderMap(scan, optarg); break;
-        case OPT_REGION: err = xj_scan_setRegionTable(scan, optarg); break;
-        case OPT_FAIL: fail_on_problems = 1; break;
-        case OPT_CHUNK: {
-            unsigned long long const n = strtoull(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0') {
-                fprintf(stderr, "xjdedup %s: --chunk-size %s: give a number of bytes\n", cmd, optarg);
-                xj_scan_free(scan);
-                return EXIT_USAGE;
-            }
-            err = xj_scan_setChunkSize(scan, (size_t)n);
-            break;
-        }
-        case OPT_EXCEL: err = xj_scan_setExcel(scan, 1); break;
-        case OPT_OUT_ENCODING: err = xj_scan_setOutputEncoding(scan, optarg); break;
-        case OPT_HEADERS: err = xj_scan_setHeaders(scan, optarg); break;
-        case OPT_PREVIOUS: previous = optarg; break;
-        case OPT_AGAINST: against = optarg; break;
-        case OPT_REMOVE: remove_list = optarg; break;
-        case 'q': quiet = 1; break;
-        case OPT_PROGRESS: progress = 1; break;
-        case 'h':
-            scan_usage(stdout, mode);
-            xj_scan_free(scan);
-            return EXIT_OK;
-        default:
-            fprintf(stderr, "run 'xjdedup %s --help' for the options\n", cmd);
-            xj_scan_free(scan);
-            return EXIT_USAGE;
-        }
+        int const status = take_option(o, opt, optarg, scan, err);
+        if (status != CONTINUE) return status;
     }
-    const char *old_index = NULL;
-    if (err == XJ_OK && mode == MODE_INDEX_UPDATE && optind < argc) old_index = argv[optind++];
-    int const index = mode == MODE_INDEX_BUILD || mode == MODE_INDEX_UPDATE;
-    const char *missing = NULL;
-    if (mode == MODE_INDEX_UPDATE && old_index == NULL) missing = "no index to update; give OLD.xji first";
-    else if (mode != MODE_INDEX_UPDATE && optind >= argc)
-        missing = "no input files; give one or more CSV files (or - for stdin)";
-    else if (outdir == NULL) missing = index ? "no index file; add -o FILE.xji" : "no output directory; add -o OUTDIR";
-    else if (mode == MODE_CHECK && against == NULL) missing = "no register index; add --against REGISTER.xji";
-    else if (mode == MODE_INDEX_UPDATE && optind >= argc && remove_list == NULL)
-        missing = "nothing to update; give batch files, --remove FILE, or both";
-    if (err == XJ_OK && missing) {
-        fprintf(stderr, "xjdedup %s: %s\n", cmd, missing);
-        xj_scan_free(scan);
-        return EXIT_USAGE;
-    }
-    if (err == XJ_OK && index && !force && access(outdir, F_OK) == 0 &&
-        !(mode == MODE_INDEX_UPDATE && strcmp(outdir, old_index) == 0)) {
-        fprintf(stderr, "xjdedup %s: %s exists; add --force to replace it\n", cmd, outdir);
-        xj_scan_free(scan);
-        return EXIT_USAGE;
-    }
-    if (err == XJ_OK && against) err = xj_scan_setAgainst(scan, against);
-    if (err == XJ_OK && previous) {
-        /* fail now, not after the whole scan */
-        char path[4096];
-        snprintf(path, sizeof path, "%s/problems.csv", previous);
-        if (access(path, R_OK) != 0) {
-            fprintf(stderr, "xjdedup %s: --previous %s: cannot read %s; name the output directory of an "
-                            "earlier run\n", cmd, previous, path);
-            xj_scan_free(scan);
-            return EXIT_USAGE;
-        }
-        err = xj_scan_setPrevious(scan, previous);
-    }
-    for (int i = optind; err == XJ_OK && i < argc; i++) err = xj_scan_addInput(scan, argv[i]);
-    if (err == XJ_OK && !index) err = xj_scan_setOutput(scan, outdir, force);
+    if (o->mode == MODE_INDEX_UPDATE && optind < argc) o->old_index = argv[optind++];
+    o->inputs = argv + optind;
+    o->n_inputs = argc - optind;
+    return CONTINUE;
+}
 
+static int is_index_mode(scan_mode mode)
+{
+    return mode == MODE_INDEX_BUILD || mode == MODE_INDEX_UPDATE;
+}
+
+/* What must be there before anything runs; CONTINUE or EXIT_USAGE. */
+static int check_arguments(const scan_options *o)
+{
+    int const index = is_index_mode(o->mode);
+    const char *missing = NULL;
+    if (o->mode == MODE_INDEX_UPDATE && o->old_index == NULL) missing = "no index to update; give OLD.xji first";
+    else if (o->mode != MODE_INDEX_UPDATE && o->n_inputs == 0)
+        missing = "no input files; give one or more CSV files (or - for stdin)";
+    else if (o->outdir == NULL) missing = index ? "no index file; add -o FILE.xji" : "no output directory; add -o OUTDIR";
+    else if (o->mode == MODE_CHECK && o->against == NULL) missing = "no register index; add --against REGISTER.xji";
+    else if (o->mode == MODE_INDEX_UPDATE && o->n_inputs == 0 && o->remove_list == NULL)
+        missing = "nothing to update; give batch files, --remove FILE, or both";
+    if (missing) {
+        fprintf(stderr, "xjdedup %s: %s\n", o->cmd, missing);
+        return EXIT_USAGE;
+    }
+    if (index && !o->force && access(o->outdir, F_OK) == 0 &&
+        !(o->mode == MODE_INDEX_UPDATE && strcmp(o->outdir, o->old_index) == 0)) {
+        fprintf(stderr, "xjdedup %s: %s exists; add --force to replace it\n", o->cmd, o->outdir);
+        return EXIT_USAGE;
+    }
+    if (o->previous) { /* fail now, not after the whole scan */
+        char path[4096];
+        snprintf(path, sizeof path, "%s/problems.csv", o->previous);
+        if (access(path, R_OK) != 0) {
+            fprintf(stderr, "xjdedup %s: --previous %s: cannot read %s; name the output directory of an earlier run\n",
+                    o->cmd, o->previous, path);
+            return EXIT_USAGE;
+        }
+    }
+    return CONTINUE;
+}
+
+/* The inputs, register, earlier run and output into the handle. */
+static xj_error configure(xj_scan *scan, const scan_options *o)
+{
+    xj_error err = XJ_OK;
+    if (o->against) err = xj_scan_setAgainst(scan, o->against);
+    if (!err && o->previous) err = xj_scan_setPrevious(scan, o->previous);
+    for (int i = 0; !err && i < o->n_inputs; i++) err = xj_scan_addInput(scan, o->inputs[i]);
+    if (!err && !is_index_mode(o->mode)) err = xj_scan_setOutput(scan, o->outdir, o->force);
+    return err;
+}
+
+/* Runs the configured job with the progress line; returns the engine's verdict. */
+static xj_error run_job(xj_scan *scan, const scan_options *o)
+{
+    int const tty = isatty(STDERR_FILENO);
     /* -q means quiet, even beside --progress (a script's -q must hold) */
-    if (progress < 0 || quiet) progress = !quiet && isatty(STDERR_FILENO);
-    progress_state ps = {0, now_seconds(), 0, progress, isatty(STDERR_FILENO), "", 0};
-    watch_signals();
-    if (err == XJ_OK) err = xj_scan_setProgress(scan, on_progress, &ps);
-    if (err == XJ_OK) {
-        if (mode == MODE_INDEX_BUILD) err = xj_scan_buildIndex(scan, outdir);
-        else if (mode == MODE_INDEX_UPDATE) err = xj_scan_updateIndex(scan, old_index, remove_list, outdir);
+    int const draw = !o->quiet && (o->progress > 0 || tty);
+    cli_progress ps = {0, cli_now(), 0, draw, tty, "", 0};
+    cli_watchSignals();
+    xj_error err = xj_scan_setProgress(scan, cli_onProgress, &ps);
+    if (!err) {
+        if (o->mode == MODE_INDEX_BUILD) err = xj_scan_buildIndex(scan, o->outdir);
+        else if (o->mode == MODE_INDEX_UPDATE) err = xj_scan_updateIndex(scan, o->old_index, o->remove_list, o->outdir);
         else err = xj_scan_run(scan);
     }
     if (ps.shown) fputs("\r\033[K", stderr); /* the summary replaces the progress line */
-    if (g_signal) {
-        fprintf(stderr, "xjdedup %s: stopped by signal %d; %s\n", cmd, (int)g_signal,
+    return err;
+}
+
+/* What a person reads after the run, and the exit status. */
+static int report(xj_scan *scan, const scan_options *o, xj_error err)
+{
+    if (cli_signal) {
+        fprintf(stderr, "xjdedup %s: stopped by signal %d; %s\n", o->cmd, (int)cli_signal,
                 err == XJ_OK ? "the output was already complete" : "no output was written");
-        xj_scan_free(scan);
-        return 128 + (int)g_signal;
+        return 128 + (int)cli_signal;
     }
     if (err != XJ_OK) {
-        fprintf(stderr, "xjdedup %s: %s\n", cmd, xj_scan_message(scan)[0] ? xj_scan_message(scan) : xj_errorName(err));
-        xj_scan_free(scan);
+        const char *const msg = xj_scan_message(scan);
+        fprintf(stderr, "xjdedup %s: %s\n", o->cmd, msg[0] ? msg : xj_errorName(err));
         return exit_for(err);
     }
     for (size_t i = 0; xj_scan_warning(scan, i) != NULL; i++)
-        fprintf(stderr, "xjdedup %s: warning: %s\n", cmd, xj_scan_warning(scan, i));
+        fprintf(stderr, "xjdedup %s: warning: %s\n", o->cmd, xj_scan_warning(scan, i));
     const xj_scanStats *const s = xj_scan_stats(scan);
-    if (index) {
-        if (!quiet) index_printResult(s, outdir, mode == MODE_INDEX_UPDATE ? old_index : NULL, date_given, scope_given);
-        xj_scan_free(scan);
+    if (is_index_mode(o->mode)) {
+        if (!o->quiet)
+            index_printResult(s, o->outdir, o->mode == MODE_INDEX_UPDATE ? o->old_index : NULL, o->date_given,
+                              o->scope_given);
         return EXIT_OK;
     }
-    if (!quiet) {
+    if (!o->quiet) {
         fflush(stderr);
-        if (summary_print(outdir, stdout) != EXIT_OK) print_stats(s, outdir);
+        if (summary_print(o->outdir, stdout) != EXIT_OK) print_stats(s, o->outdir);
     }
     uint64_t const problems = s->id_duplicate_records + s->id_invalid_records + s->attr_duplicate_records;
+    return o->fail_on_problems && problems > 0 ? EXIT_PROBLEMS : EXIT_OK;
+}
+
+static int scan_main(int argc, char **argv, scan_mode mode)
+{
+    scan_options o = {.mode = mode, .cmd = kModeName[mode], .progress = -1};
+    xj_scan *const scan = xj_scan_create();
+    if (scan == NULL) {
+        fprintf(stderr, "xjdedup %s: out of memory\n", o.cmd);
+        return EXIT_USAGE;
+    }
+    xj_error err = XJ_OK;
+    int status = parse_options(argc, argv, &o, scan, &err);
+    if (status == CONTINUE && err == XJ_OK) status = check_arguments(&o);
+    if (status == CONTINUE && err == XJ_OK) err = configure(scan, &o);
+    if (status == CONTINUE && err == XJ_OK) err = run_job(scan, &o);
+    if (status == CONTINUE) status = report(scan, &o, err);
     xj_scan_free(scan);
-    return fail_on_problems && problems > 0 ? EXIT_PROBLEMS : EXIT_OK;
+    return status;
 }
 
 int cmd_scan(int argc, char **argv)
