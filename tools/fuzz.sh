@@ -10,7 +10,10 @@
 # merges the inputs that add coverage back into that directory, keeping it
 # under XJ_FUZZ_MAX_FILES files and XJ_FUZZ_MAX_KB KiB (the hand-made seed-*
 # files and the found-* ones, past findings kept by name, always stay).
-# "all" runs XJ_FUZZ_JOBS targets at a time (default 2).
+# "all" runs XJ_FUZZ_JOBS targets at a time (default 2). XJ_FUZZ_RUNS=N
+# also stops a target after N executions (whichever of N and SECONDS comes
+# first), e.g. XJ_FUZZ_RUNS=10000000 tools/fuzz.sh csv 3600.
+# How fast each target runs and how deep it has been run: fixtures/fuzz/README.md.
 # A crash is minimized and copied to fixtures/fuzz/crashes/<target>/ (not
 # into the corpus: the regression tests must stay green) and makes the
 # script exit 1. Logs: build-fuzz/fuzz-work/<target>/log.
@@ -32,6 +35,8 @@ builddir=${XJ_FUZZ_BUILD:-build-fuzz}
 jobs=${XJ_FUZZ_JOBS:-2}
 max_files=${XJ_FUZZ_MAX_FILES:-300}
 max_kb=${XJ_FUZZ_MAX_KB:-2048}
+runs=${XJ_FUZZ_RUNS:-}
+case "$runs" in *[!0-9]*) echo "fuzz.sh: XJ_FUZZ_RUNS must be a number" >&2; exit 2 ;; esac
 
 # Longest input each target is given: room for a field over the 64 KiB
 # limit in a CSV, a few dozen IDs' worth of bytes, long names, small .zst
@@ -60,10 +65,11 @@ run_target() {
   rm -rf "$work"
   mkdir -p "$work/corpus" "$work/merged" "$work/artifacts"
   cp "$corpus"/* "$work/corpus/"
-  local dict=() status=0 started=$SECONDS
+  local dict=() limit=() status=0 started=$SECONDS
   [ -f "$root/tests/fuzz/$t.dict" ] && dict=("-dict=$root/tests/fuzz/$t.dict")
+  [ -n "$runs" ] && limit=("-runs=$runs")
   # detect_leaks: every input is checked for leaks, as in the ASan build
-  ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} "$exe" "${dict[@]}" -max_len="$len" -max_total_time="$seconds" \
+  ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} "$exe" "${dict[@]}" "${limit[@]}" -max_len="$len" -max_total_time="$seconds" \
     -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$work/artifacts/" \
     "$work/corpus" >"$work/log" 2>&1 || status=$?
   local ran=$((SECONDS - started))

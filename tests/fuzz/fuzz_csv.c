@@ -149,13 +149,23 @@ static uint64_t fz_walkGap(fz_stream *z, const rd_chunk *c, size_t *p, size_t st
     return blanks;
 }
 
+/* 1 when the strings are equal. Not strcmp: libFuzzer hooks it to learn
+ * the compared bytes, which for the harness's own checks, several a record,
+ * was a tenth of the run; lengths first, so memcmp (hooked too) runs only
+ * on a likely match. */
+static int fz_streq(const char *a, const char *b)
+{
+    size_t const n = strlen(a);
+    return n == strlen(b) && memcmp(a, b, n) == 0;
+}
+
 static int fz_isRejectCode(const char *r)
 {
     static const char *const kCodes[] = {"encoding", "bad_quote", "unterminated_quote", "field_too_long",
                                          "field_count", "missing_student_no", "missing_name", "missing_sex",
                                          "missing_birth_date", "missing_school_code"};
     for (size_t i = 0; i < sizeof kCodes / sizeof kCodes[0]; i++)
-        if (strcmp(r, kCodes[i]) == 0) return 1;
+        if (fz_streq(r, kCodes[i])) return 1;
     return 0;
 }
 
@@ -230,8 +240,8 @@ static void fz_record(fz_parse *p, const char *rec, size_t n, int unterminated)
             if (!clean) expect = "encoding";
             else if (ea != PS_FIELDS_OK) expect = fz_fieldErrorCode(ea);
             else if (p->plain.n != p->schema.n_columns) expect = "field_count";
-            if (expect) FZ_ASSERT(reject != NULL && strcmp(reject, expect) == 0);
-            else FZ_ASSERT(reject == NULL || strncmp(reject, "missing_", 8) == 0);
+            if (expect) FZ_ASSERT(reject != NULL && fz_streq(reject, expect));
+            else FZ_ASSERT(reject == NULL || (strlen(reject) > 8 && memcmp(reject, "missing_", 8) == 0));
         }
         if (reject != NULL) {
             FZ_ASSERT(fz_isRejectCode(reject));
@@ -252,7 +262,7 @@ static void fz_record(fz_parse *p, const char *rec, size_t n, int unterminated)
         ck_facts facts;
         const char *const bad = ck_analyze(&p->ctx, &v, &p->ck, &facts);
         if (bad != NULL) {
-            FZ_ASSERT(strcmp(bad, "bad_sex") == 0 || strcmp(bad, "bad_birth_date") == 0);
+            FZ_ASSERT(fz_streq(bad, "bad_sex") || fz_streq(bad, "bad_birth_date"));
             continue;
         }
         fz_checkFacts(&v, &facts);

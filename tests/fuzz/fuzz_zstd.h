@@ -15,17 +15,96 @@
  * targets hold it to the verdict of the whole-input decode, with no
  * tolerance; the inputs that showed the difference are in the corpora as
  * found-*.
+ *
+ * It also gives rd_input's decoders their memory (fz_zcache below).
  */
 #ifndef XJ_FUZZ_ZSTD_H
 #define XJ_FUZZ_ZSTD_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_createDStream_advanced */
 #include <zstd.h>
 
 #include "fuzz_common.h"
 #include "rd_input.h"
+
+/*
+ * rd_input makes a zstd decoder for every file it opens and frees it in
+ * rd_close. Under ASan each large buffer the decoder allocates (its window,
+ * up to 128 MiB when a frame asks for that) costs a pass over its shadow
+ * memory when allocated and another when freed: three times all the rest
+ * of a small input's work in fuzz_zst. So the targets hand libzstd its
+ * memory from a few blocks kept from input to input: the ZSTD_createDStream
+ * below takes the place of libzstd's (a definition in the executable is the
+ * one the engine's call binds to) and makes the same decoder with
+ * ZSTD_createDStream_advanced and this cache as its allocator. Every
+ * decoder is still created and freed per input. No check is lost: libzstd
+ * is not instrumented, so its accesses to its own buffers were never
+ * checked; and a decoder that is not freed still leaks (LeakSanitizer sees
+ * the blocks the cache holds, not those of a lost decoder).
+ */
+#define FZ_ZCACHE_SLOTS 8
+
+typedef struct fz_zblock {
+    size_t size;   /* bytes after the header */
+    max_align_t align;
+} fz_zblock;
+
+static struct {
+    fz_zblock *block[FZ_ZCACHE_SLOTS]; /* free blocks */
+    size_t n;
+} fz_zcache;
+
+/* The smallest free block that holds `size`, else a new one. */
+static void *fz_zalloc(void *opaque, size_t size)
+{
+    (void)opaque;
+    size_t best = FZ_ZCACHE_SLOTS;
+    for (size_t i = 0; i < fz_zcache.n; i++) {
+        size_t const have = fz_zcache.block[i]->size;
+        if (have >= size && (best == FZ_ZCACHE_SLOTS || have < fz_zcache.block[best]->size)) best = i;
+    }
+    fz_zblock *b;
+    if (best < FZ_ZCACHE_SLOTS) {
+        b = fz_zcache.block[best];
+        fz_zcache.block[best] = fz_zcache.block[--fz_zcache.n];
+    } else {
+        b = malloc(offsetof(fz_zblock, align) + size);
+        if (b == NULL) return NULL;
+        b->size = size;
+    }
+    return &b->align;
+}
+
+/* Keeps the block; when the cache is full, frees the smallest of its
+ * blocks and this one (the large ones are the costly ones to make). */
+static void fz_zfree(void *opaque, void *p)
+{
+    (void)opaque;
+    if (p == NULL) return;
+    fz_zblock *b = (fz_zblock *)((char *)p - offsetof(fz_zblock, align));
+    if (fz_zcache.n == FZ_ZCACHE_SLOTS) {
+        size_t small = 0;
+        for (size_t i = 1; i < fz_zcache.n; i++)
+            if (fz_zcache.block[i]->size < fz_zcache.block[small]->size) small = i;
+        if (fz_zcache.block[small]->size < b->size) {
+            fz_zblock *const out = fz_zcache.block[small];
+            fz_zcache.block[small] = b;
+            b = out;
+        }
+        free(b);
+        return;
+    }
+    fz_zcache.block[fz_zcache.n++] = b;
+}
+
+ZSTD_DStream *ZSTD_createDStream(void)
+{
+    return ZSTD_createDStream_advanced((ZSTD_customMem){fz_zalloc, fz_zfree, NULL});
+}
 
 typedef enum fz_zstdVerdict {
     FZ_ZSTD_OK = 0,   /* every frame complete, all bytes decoded */

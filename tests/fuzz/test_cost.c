@@ -49,7 +49,8 @@ static void test_smallTargetBuffers(void)
 {
     static char text[20000];
     size_t len = (size_t)snprintf(text, sizeof text, "id,name\n");
-    for (int i = 0; len + 32 < sizeof text; i++) len += (size_t)snprintf(text + len, sizeof text - len, "%d,n%d\n", i, i);
+    for (int i = 0; len + 32 < sizeof text; i++)
+        len += (size_t)snprintf(text + len, sizeof text - len, "%d,n%d\n", i, i);
     xj_status st;
     st_init(&st);
     rd_input *in = NULL;
