@@ -2,6 +2,7 @@
  * api — the small public functions that belong to no stage: version, error
  * names and date helpers.
  */
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -36,6 +37,19 @@ xj_error xj_parseDate(const char *text, uint32_t *out)
     if (date == 0 || date < 10000000u) return XJ_ERR_USAGE;
     *out = date;
     return XJ_OK;
+}
+
+const char *xj_formatCount(uint64_t count, char out[32])
+{
+    char digits[24];
+    int const n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)count);
+    int o = 0;
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0) out[o++] = ',';
+        out[o++] = digits[i];
+    }
+    out[o] = '\0';
+    return out;
 }
 
 uint32_t xj_today(void)

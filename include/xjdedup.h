@@ -65,6 +65,13 @@ XJ_API xj_error xj_parseDate(const char *text, uint32_t *out);
 /* Today's date in local time as YYYYMMDD. Cannot fail. */
 XJ_API uint32_t xj_today(void);
 
+/* ---------------------------------------------------------------- text */
+
+/* A count as people read it in every xjdedup output: digits grouped by
+ * three with commas ("1,234,567"). Writes at most 27 bytes with the NUL
+ * into out and returns out. Cannot fail. */
+XJ_API const char *xj_formatCount(uint64_t count, char out[32]);
+
 /* ---------------------------------------------------------------- IDs */
 
 /* Why an ID number is not valid, in the order rules §4 checks them. */

@@ -8,15 +8,7 @@
 
 const char *cli_grouped(uint64_t v, char out[32])
 {
-    char digits[24];
-    int const n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)v);
-    int o = 0;
-    for (int i = 0; i < n; i++) {
-        if (i > 0 && (n - i) % 3 == 0) out[o++] = ',';
-        out[o++] = digits[i];
-    }
-    out[o] = '\0';
-    return out;
+    return xj_formatCount(v, out);
 }
 
 const char *cli_plural(uint64_t n, const char *one, const char *many)

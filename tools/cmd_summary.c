@@ -45,15 +45,7 @@ static const char *grouped(double v, char out[32])
 {
     if (!(v >= 0)) v = 0;
     if (v > 1e18) v = 1e18;
-    char digits[24];
-    int const n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)v);
-    int o = 0;
-    for (int i = 0; i < n; i++) {
-        if (i > 0 && (n - i) % 3 == 0) out[o++] = ',';
-        out[o++] = digits[i];
-    }
-    out[o] = '\0';
-    return out;
+    return xj_formatCount((uint64_t)v, out);
 }
 
 /* Text from the file, made safe for a terminal: control bytes become '?',

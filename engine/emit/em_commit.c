@@ -25,20 +25,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "em_internal.h"
 #include "xj_alloc.h"
-
-double em_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "xj_clock.h"
 
 /* Removes `name` in `dirfd` and, for a directory, all it holds (depth-limited:
  * our outputs are at most 3 levels deep). Symlinks are unlinked, not followed. */
@@ -113,19 +105,6 @@ static void em_removeStale(int parentfd, const char *name)
     closedir(d);
 }
 
-uint64_t em_random(void)
-{
-    uint64_t x;
-    if (getrandom(&x, sizeof x, GRND_NONBLOCK) == (ssize_t)sizeof x) return x;
-    struct timespec ts; /* no entropy yet: the clock and the pid, mixed */
-    clock_gettime(CLOCK_REALTIME, &ts);
-    x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ ((uint64_t)getpid() << 40);
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    return x;
-}
-
 static xj_error em_writeAllFiles(em_ctx *ctx, double t0)
 {
     FORWARD_IF_ERROR(em_writeProblems(ctx)); /* sorts the rows: counting needs them by school */
@@ -136,7 +115,7 @@ static xj_error em_writeAllFiles(em_ctx *ctx, double t0)
     FORWARD_IF_ERROR(em_writeSchoolReadme(ctx));
     FORWARD_IF_ERROR(em_writeRejects(ctx));
     FORWARD_IF_ERROR(em_writeReport(ctx));
-    FORWARD_IF_ERROR(em_writeSummary(ctx, em_now() - t0));
+    FORWARD_IF_ERROR(em_writeSummary(ctx, xj_now() - t0));
     FORWARD_IF_ERROR(em_writeManifest(ctx));
     return XJ_OK;
 }
@@ -188,7 +167,7 @@ xj_error em_checkOutdir(const char *outdir, int force, xj_status *st)
 
 xj_error em_write(em_run *run, xj_status *st)
 {
-    double const t0 = em_now();
+    double const t0 = xj_now();
     char parent[PATH_MAX], name[NAME_MAX + 1];
     FORWARD_IF_ERROR(em_splitPath(run->outdir, parent, sizeof parent, name, sizeof name, st));
     int const parentfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -204,7 +183,7 @@ xj_error em_write(em_run *run, xj_status *st)
     em_removeStale(parentfd, name);
 
     char tmp[NAME_MAX + 64], tmp_path[PATH_MAX + NAME_MAX + 64];
-    snprintf(tmp, sizeof tmp, ".%s.tmp-%ld-%08llx", name, (long)getpid(), (unsigned long long)(em_random() & 0xffffffffu));
+    snprintf(tmp, sizeof tmp, ".%s.tmp-%ld-%08llx", name, (long)getpid(), (unsigned long long)(xj_random() & 0xffffffffu));
     snprintf(tmp_path, sizeof tmp_path, "%s/%s", parent, tmp);
     if (mkdirat(parentfd, tmp, 0755) != 0) {
         err = st_fail(st, XJ_ERR_IO, "cannot create %s: %s; check that its directory is writable", tmp_path,
@@ -236,7 +215,7 @@ xj_error em_write(em_run *run, xj_status *st)
                  * aside, then the new one in; OUTDIR is missing for that
                  * instant, never half-written, and restored on failure */
                 snprintf(gone, sizeof gone, ".%s.old-%ld-%08llx", name, (long)getpid(),
-                         (unsigned long long)(em_random() & 0xffffffffu));
+                         (unsigned long long)(xj_random() & 0xffffffffu));
                 if (renameat(parentfd, name, parentfd, gone) != 0) {
                     err = st_fail(st, XJ_ERR_IO, "cannot move %s aside: %s", run->outdir, strerror(errno));
                     snprintf(gone, sizeof gone, "%s", tmp);

@@ -145,9 +145,6 @@ xj_error em_writeProblems(em_ctx *ctx);       /* sorts rows, problems.csv, schoo
  * offsets: rows [runs[k], runs[k+1]) share one school code. */
 xj_error em_sortRows(em_ctx *ctx, size_t **runs, size_t *n_runs);
 
-/* 64 random bits (getrandom; the clock and the pid, mixed, before the
- * kernel has entropy): temporary names, hash seeds. */
-uint64_t em_random(void);
 xj_error em_writeRejects(em_ctx *ctx);        /* rejects.csv */
 xj_error em_writeSummary(em_ctx *ctx, double write_seconds); /* summary.json */
 xj_error em_writeSchoolReadme(em_ctx *ctx);   /* schools/README.txt */

@@ -32,6 +32,7 @@
 
 #include "em_internal.h"
 #include "xj_alloc.h"
+#include "xj_clock.h"
 
 /* ---- distinct school codes ---- */
 
@@ -252,7 +253,7 @@ xj_error em_sortRows(em_ctx *ctx, size_t **runs_out, size_t *n_runs_out)
                         (unsigned)run->rows[i].source, (unsigned)run->rows[i].problem);
 
     xj_error err = XJ_OK;
-    em_schoolTable table = {.seed = em_random()};
+    em_schoolTable table = {.seed = xj_random()};
     uint32_t *const sid = xj_mallocArray(n ? n : 1, sizeof *sid);    /* school id, then rank, per row */
     uint32_t *const perm = xj_mallocArray(n ? n : 1, sizeof *perm);  /* sorted position -> row */
     uint32_t *name_rank = NULL, *codes = NULL, *rank = NULL;

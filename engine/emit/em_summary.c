@@ -15,6 +15,7 @@
 
 #include "em_internal.h"
 #include "xj_alloc.h"
+#include "xj_clock.h"
 
 /* A JSON writer with Python's indent=2 layout. */
 typedef struct jw {
@@ -443,7 +444,7 @@ xj_error em_writeSummary(em_ctx *ctx, double write_seconds)
         jw_close(&j, '}');
     }
     jw_close(&j, '}');
-    double const wall = em_now() - run->timing.start;
+    double const wall = xj_now() - run->timing.start;
     jw_key(&j, "timing");
     jw_open(&j, '{');
     jw_key(&j, "wall_seconds");

@@ -1,5 +1,5 @@
 /*
- * nm_id — trimming and the ID-number normalization of rules §3.
+ * nm_id — the ID-number normalization of rules §3.
  *
  * nm_normalizeId may run in place (out == s is fine): every
  * step only shortens or keeps the text (a 3-byte full-width form becomes one
@@ -11,32 +11,6 @@
 #include "normalize.h"
 
 #include "nm_utf8.h"
-
-static int nm_isAsciiSpace(unsigned char c) { return c == ' ' || (c >= 0x09 && c <= 0x0D); }
-
-/* U+3000 is E3 80 80 in UTF-8. */
-static int nm_isIdeoSpaceAt(const unsigned char *s, size_t n)
-{
-    return n >= 3 && s[0] == 0xE3 && s[1] == 0x80 && s[2] == 0x80;
-}
-
-void nm_trimEnds(const char **s, size_t *n)
-{
-    const unsigned char *p = (const unsigned char *)*s;
-    size_t len = *n;
-    for (;;) {
-        if (len > 0 && nm_isAsciiSpace(p[0])) { p++; len--; }
-        else if (nm_isIdeoSpaceAt(p, len)) { p += 3; len -= 3; }
-        else break;
-    }
-    for (;;) {
-        if (len > 0 && nm_isAsciiSpace(p[len - 1])) len--;
-        else if (len >= 3 && nm_isIdeoSpaceAt(p + len - 3, 3)) len -= 3;
-        else break;
-    }
-    *s = (const char *)p;
-    *n = len;
-}
 
 size_t nm_normalizeId(const char *s, size_t n, char *out)
 {

@@ -14,21 +14,12 @@
 
 #include "xj_buf.h"
 
-/* Trims ASCII whitespace and U+3000 (ideographic space) from both ends. */
-void nm_trimEnds(const char **s, size_t *n);
+#include "xj_text.h"
 
-/* nm_trimEnds, with the common case inline: a value whose first byte can
- * start neither (ASCII white space is <= ' ', U+3000 starts with E3) and
- * whose last byte can end neither (U+3000 ends with 80) is left as it is.
- * A record's fields are trimmed about ten times over. */
-static inline void nm_trim(const char **s, size_t *n)
-{
-    if (*n) {
-        unsigned char const first = (unsigned char)(*s)[0], last = (unsigned char)(*s)[*n - 1];
-        if (first > ' ' && first != 0xE3 && last > ' ' && last != 0x80) return;
-    }
-    nm_trimEnds(s, n);
-}
+/* Transitional names for xj_trim / xj_trimEnds (common/xj_text.h), until
+ * every caller uses those. */
+#define nm_trim xj_trim
+#define nm_trimEnds xj_trimEnds
 
 /* ID number: removes all whitespace (ASCII, U+3000 and the other Unicode
  * space separators), maps full-width ASCII U+FF01..U+FF5E to ASCII, and 'x'

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "normalize.h"
+#include "xj_text.h"
 
 xj_error ps_workerInit(ps_worker *w, int gbk, size_t max_fields)
 {
@@ -70,7 +70,7 @@ const char *ps_missingField(const ps_view *view, ps_field *which)
         if (kMissing[f] == NULL) continue;
         const char *v = view->val[f];
         size_t vn = view->len[f];
-        nm_trim(&v, &vn);
+        xj_trim(&v, &vn);
         if (vn == 0) {
             if (which) *which = (ps_field)f;
             return kMissing[f];

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "normalize.h"
+#include "xj_text.h"
 #include "xj_alloc.h"
 
 typedef struct ps_fieldInfo {
@@ -51,7 +51,7 @@ xj_error ps_parseUserMap(const char *text, ps_userMap *out, xj_status *st)
     RETURN_ERROR_IF(eq == NULL, st, XJ_ERR_USAGE, "--map %s: expected FIELD=HEADER, e.g. --map id_number=证件号", text);
     const char *f = text;
     size_t fn = (size_t)(eq - text);
-    nm_trim(&f, &fn);
+    xj_trim(&f, &fn);
     int field = -1;
     for (int i = 0; i < PS_FIELD_COUNT; i++)
         if (strlen(kFields[i].en) == fn && strncasecmp(f, kFields[i].en, fn) == 0) field = i;
@@ -65,7 +65,7 @@ xj_error ps_parseUserMap(const char *text, ps_userMap *out, xj_status *st)
     }
     const char *h = eq + 1;
     size_t hn = strlen(h);
-    nm_trim(&h, &hn);
+    xj_trim(&h, &hn);
     RETURN_ERROR_IF(hn == 0, st, XJ_ERR_USAGE, "--map %s: the header after '=' is empty", text);
     *out = (ps_userMap){(ps_field)field, h, hn, 0};
     return XJ_OK;
@@ -137,7 +137,7 @@ xj_error ps_mapHeader(const char *const *names, const uint32_t *lens, size_t n,
     for (size_t c = 0; c < n; c++) {
         const char *h = names[c];
         size_t hn = lens[c];
-        nm_trim(&h, &hn);
+        xj_trim(&h, &hn);
         for (size_t i = 0; i < n_maps; i++)
             if (maps[i].header_len == hn && memcmp(maps[i].header, h, hn) == 0) {
                 settled[maps[i].field] = 1;
@@ -147,12 +147,12 @@ xj_error ps_mapHeader(const char *const *names, const uint32_t *lens, size_t n,
     for (size_t c = 0; c < n; c++) {
         const char *h = names[c];
         size_t hn = lens[c];
-        nm_trim(&h, &hn);
+        xj_trim(&h, &hn);
         size_t same_before = 0;
         for (size_t j = 0; j < c; j++) {
             const char *o = names[j];
             size_t on = lens[j];
-            nm_trim(&o, &on);
+            xj_trim(&o, &on);
             same_before += on == hn && memcmp(o, h, hn) == 0;
         }
         xj_error const err = ps_outColumn(cols, h, hn, same_before, &out->out_col[c]);
@@ -162,7 +162,7 @@ xj_error ps_mapHeader(const char *const *names, const uint32_t *lens, size_t n,
         if (out->col_of[f] >= 0) {
             const char *o = names[out->col_of[f]];
             size_t on = lens[out->col_of[f]];
-            nm_trim(&o, &on);
+            xj_trim(&o, &on);
             return st_fail(st, XJ_ERR_INPUT,
                            "%s: line 1: columns %d ('%.*s') and %zu ('%.*s') both name the field %s (%s); "
                            "rename one, or choose with --map %s=HEADER",

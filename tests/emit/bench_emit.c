@@ -112,12 +112,12 @@ int main(int argc, char **argv)
         run.attr_scope = "noid";
         run.encoding = "utf-8";
         run.threads = thread_counts[k];
-        double const t0 = em_now();
+        double const t0 = xj_now();
         run.timing.start = t0;
         xj_status st;
         st_init(&st);
         xj_error const err = em_write(&run, &st);
-        double const dt = em_now() - t0;
+        double const dt = xj_now() - t0;
         if (err) {
             fprintf(stderr, "em_write: %s\n", st.message);
             bad = 1;

@@ -84,7 +84,7 @@ static void initRun(em_run *run, const char *outdir, int force, const char *mark
     run->run_date = 20260101;
     run->attr_scope = "noid";
     run->encoding = "utf-8";
-    run->timing.start = em_now();
+    run->timing.start = xj_now();
     run->threads = 1;
 }
 

@@ -209,7 +209,7 @@ static void fillRun(em_run *run, const char *outdir, em_row *rows, em_reject *re
     run->run_date = 20261128;
     run->attr_scope = "noid";
     run->encoding = "utf-8";
-    run->timing.start = em_now();
+    run->timing.start = xj_now();
     run->threads = threads;
 }
 

@@ -259,7 +259,7 @@ static void test_summary(const char *scratch)
     run.encoding = "gbk";
     run.region_table = "regions \"v2\".csv";
     run.timing = (em_timing){.read_parse_seconds = 1234567.0, .group_seconds = 1e-05, .gather_seconds = 0,
-                             .start = em_now()};
+                             .start = xj_now()};
     run.threads = 1;
 
     char *text = writeAndRead(&run, outdir);
