@@ -1,7 +1,8 @@
 /*
  * xj_problem — the vocabulary shared by the group and emit stages: problems,
  * reasons, scopes, arbiters and hints, with their output codes and the
- * Chinese wording of the per-school files (rules §5, §6). One table serves the
+ * Chinese wording of the per-school files (rules §5, §6), and the row that
+ * group hands to emit (pb_row). One table serves the
  * code, the per-school files and the generated README, so they cannot drift.
  */
 #ifndef XJ_PROBLEM_H
@@ -61,6 +62,27 @@ const char *pb_problemActionZh(pb_problem p);  /* how the school resolves it (�
 const char *pb_reasonZh(uint8_t reason);       /* "校验码错误"; "" for none */
 const char *pb_rejectZh(const char *error);    /* a rejects.csv error in Chinese; "" if unknown */
 const char *pb_hintWhenZh(pb_hint h);          /* when the hint is given and what to do */
+
+/* One (record, problem) row: what the group stage decides (grp_decide) and
+ * the emit stage writes, one line of problems.csv and of a per-school file.
+ * Strings are not NUL-terminated and belong to whoever made the row. */
+typedef struct pb_row {
+    const char *school;    /* school code as in input (UTF-8, not trimmed) */
+    const char *others;    /* other member schools, sorted, ';'-joined; "" if none */
+    const char *tail;      /* ",v1,...,vn": the original columns, CSV-encoded */
+    uint64_t group_id;     /* meaningful unless problem == PB_ID_INVALID */
+    uint64_t line;         /* 1-based line where the record starts */
+    uint32_t school_len;
+    uint32_t others_len;
+    uint32_t tail_len;
+    uint32_t source;       /* index of the input the record came from */
+    uint32_t group_size;   /* members of the group; 0 for id_invalid */
+    uint8_t problem;       /* pb_problem */
+    uint8_t reason;        /* PB_REASON_NONE, an xj_idReason, or PB_REASON_MIXED */
+    uint8_t scope;         /* pb_scope; ignored for id_invalid */
+    uint8_t keeper;        /* 0, 1, or PB_KEEPER_NONE */
+    uint8_t hint;          /* pb_hint */
+} pb_row;
 
 /* The fixed leading columns of problems.csv and the per-school files. */
 #define PB_COLUMN_COUNT 11

@@ -99,7 +99,7 @@ static char *em_putCsv(char *o, const char *s, size_t n)
 /* One row: the room is computed and reserved once, then written with plain
  * stores; the vocabulary never needs quoting (no ASCII comma, quote or line
  * break in any code or Chinese wording). */
-xj_error em_renderRow(xj_buf *out, const em_run *run, const em_row *row, int zh)
+xj_error em_renderRow(xj_buf *out, const em_run *run, const pb_row *row, int zh)
 {
     pb_problem const p = (pb_problem)row->problem;
     pb_scope const sc = (pb_scope)row->scope;

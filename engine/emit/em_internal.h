@@ -78,7 +78,7 @@ xj_error em_checkReplaceable(int dirfd, const char *outdir, xj_status *st);
 
 /* Rendering. `zh` selects the per-school wording. Appends one whole line. */
 xj_error em_renderHeader(xj_buf *out, const em_run *run, int zh);
-xj_error em_renderRow(xj_buf *out, const em_run *run, const em_row *row, int zh);
+xj_error em_renderRow(xj_buf *out, const em_run *run, const pb_row *row, int zh);
 
 /* 1 when the school code is exactly 10 ASCII digits. */
 int em_schoolIsValid(const char *s, size_t n);
@@ -134,7 +134,7 @@ const em_province *em_provinceAt(size_t i);
 const em_province *em_provinceByCode(int code); /* NULL when not one of the 31 */
 
 /* The per-school file of a row's school (relative path) and its directory. */
-void em_schoolPath(const em_row *row, char *path, size_t cap, char *dir, size_t dcap);
+void em_schoolPath(const pb_row *row, char *path, size_t cap, char *dir, size_t dcap);
 
 /* HTML text escaping (& < > " ') onto `out`. */
 xj_error em_appendHtml(xj_buf *out, const char *s, size_t n);

@@ -219,7 +219,7 @@ static xj_error em_currentKeys(const em_run *run, em_keys *out)
     buf_init(&sno, (size_t)1 << 20);
     xj_error err = XJ_OK;
     for (size_t i = 0; i < run->n_rows && !err; i++) {
-        const em_row *const row = &run->rows[i];
+        const pb_row *const row = &run->rows[i];
         int const col = row->source < run->n_inputs ? run->inputs[row->source].student_no_col : -1;
         err = em_tailField(row->tail, row->tail_len, col, &sno);
         /* the earlier file kept at most EM_PREV_FIELD_MAX bytes of a field */

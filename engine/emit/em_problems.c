@@ -31,7 +31,7 @@
 #include "xj_alloc.h"
 
 /* schools/<province>/<code>.csv, or schools/_invalid/x<hash>.csv. */
-void em_schoolPath(const em_row *row, char *path, size_t cap, char *dir, size_t dcap)
+void em_schoolPath(const pb_row *row, char *path, size_t cap, char *dir, size_t dcap)
 {
     if (em_schoolIsValid(row->school, row->school_len)) {
         snprintf(dir, dcap, "schools/%.2s", row->school + 2);
@@ -218,7 +218,7 @@ static xj_error em_writeAll(em_ctx *ctx, const size_t *runs, size_t n_runs)
     FORWARD_IF_ERROR(em_mkdir(ctx, "schools"));
     unsigned char made[EM_PROVINCES] = {0};
     for (size_t r = 0; r < n_runs; r++) {
-        const em_row *const row = &run->rows[runs[r]];
+        const pb_row *const row = &run->rows[runs[r]];
         int const p = em_provinceIndex(row->school, row->school_len);
         if (made[p]) continue;
         char path[96], dir[64];

@@ -140,7 +140,7 @@ typedef struct em_school {
 static int em_schoolBefore(const em_run *run, const em_school *a, const em_school *b)
 {
     if (a->total != b->total) return a->total > b->total;
-    const em_row *const ra = &run->rows[a->first], *const rb = &run->rows[b->first];
+    const pb_row *const ra = &run->rows[a->first], *const rb = &run->rows[b->first];
     size_t const n = ra->school_len < rb->school_len ? ra->school_len : rb->school_len;
     int const c = memcmp(ra->school, rb->school, n);
     return c ? c < 0 : ra->school_len < rb->school_len;
@@ -411,7 +411,7 @@ static xj_error em_schoolsSection(hw *h, const em_run *run)
             "</tr></thead><tbody>\n", EM_TOP_SCHOOLS);
     if (n_top == 0) hw_s(h, "<tr><td colspan=\"8\">没有问题记录 no problem rows</td></tr>\n");
     for (size_t i = 0; i < n_top && !h->err; i++) {
-        const em_row *const row = &run->rows[top[i].first];
+        const pb_row *const row = &run->rows[top[i].first];
         char path[96], dir[64];
         em_schoolPath(row, path, sizeof path, dir, sizeof dir);
         hw_f(h, "<tr data-rank=\"%zu\"><td class=\"n\">%zu</td><td><a href=\"%s\"><code>", i + 1, i + 1, path);

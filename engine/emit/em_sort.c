@@ -54,7 +54,7 @@ typedef struct em_schoolTable {
     uint64_t seed;
 } em_schoolTable;
 
-static int em_sameCode(const em_row *a, const em_row *b)
+static int em_sameCode(const pb_row *a, const pb_row *b)
 {
     return a->school_len == b->school_len && memcmp(a->school, b->school, a->school_len) == 0;
 }
@@ -77,7 +77,7 @@ static xj_error em_tableGrow(em_schoolTable *t)
 }
 
 /* The id of rows[i]'s school code, adding it when new. */
-static xj_error em_tableId(em_schoolTable *t, const em_row *rows, uint32_t i, uint32_t *id)
+static xj_error em_tableId(em_schoolTable *t, const pb_row *rows, uint32_t i, uint32_t *id)
 {
     if ((t->n + 1) * 2 > t->cap) FORWARD_IF_ERROR(em_tableGrow(t));
     uint64_t const h = XXH3_64bits_withSeed(rows[i].school, rows[i].school_len, t->seed);
@@ -98,8 +98,8 @@ static xj_error em_tableId(em_schoolTable *t, const em_row *rows, uint32_t i, ui
 /* Distinct codes sorted by bytes: qsort_r over (id → a row holding it). */
 static int em_cmpCodes(const void *pa, const void *pb, void *arg)
 {
-    const em_row *const rows = arg;
-    const em_row *const a = &rows[*(const uint32_t *)pa], *const b = &rows[*(const uint32_t *)pb];
+    const pb_row *const rows = arg;
+    const pb_row *const a = &rows[*(const uint32_t *)pa], *const b = &rows[*(const uint32_t *)pb];
     size_t const n = a->school_len < b->school_len ? a->school_len : b->school_len;
     int const c = n ? memcmp(a->school, b->school, n) : 0;
     if (c) return c;
@@ -198,7 +198,7 @@ static void em_sortSchool(const em_run *run, const uint32_t *name_rank, uint32_t
 {
     size_t const n = to - from;
     for (size_t k = 0; k < n; k++) {
-        const em_row *const r = &run->rows[perm[from + k]];
+        const pb_row *const r = &run->rows[perm[from + k]];
         keys[k] = (em_rowKey){r->problem == PB_ID_INVALID ? 0 : r->group_id, r->line, name_rank[r->source], r->source,
                               perm[from + k], r->problem, r->reason};
     }
@@ -210,9 +210,9 @@ static void em_sortSchool(const em_run *run, const uint32_t *name_rank, uint32_t
  * the cache misses of the random reads (each load is independent); when that
  * copy cannot be had, the cycles of the permutation are followed in place
  * (no memory, but every miss waits for the previous one). perm is consumed. */
-static void em_permute(em_row *rows, uint32_t *perm, size_t n)
+static void em_permute(pb_row *rows, uint32_t *perm, size_t n)
 {
-    em_row *const copy = xj_mallocArray(n ? n : 1, sizeof *copy);
+    pb_row *const copy = xj_mallocArray(n ? n : 1, sizeof *copy);
     if (copy != NULL) {
         for (size_t i = 0; i < n; i++) {
             if (i + 8 < n) __builtin_prefetch(&rows[perm[i + 8]]);
@@ -224,7 +224,7 @@ static void em_permute(em_row *rows, uint32_t *perm, size_t n)
     }
     for (size_t i = 0; i < n; i++) {
         if (perm[i] == i) continue;
-        em_row const first = rows[i];
+        pb_row const first = rows[i];
         size_t j = i;
         for (;;) {
             size_t const k = perm[j];

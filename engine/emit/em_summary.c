@@ -231,7 +231,7 @@ int em_provinceIndex(const char *school, size_t n)
     return em_schoolIsValid(school, n) ? (school[2] - '0') * 10 + (school[3] - '0') : EM_PROVINCES - 1;
 }
 
-static int em_sameSchoolCode(const em_row *a, const em_row *b)
+static int em_sameSchoolCode(const pb_row *a, const pb_row *b)
 {
     return a->school_len == b->school_len && memcmp(a->school, b->school, a->school_len) == 0;
 }
@@ -241,7 +241,7 @@ xj_error em_countRows(const em_run *run, em_counts *c)
     memset(c, 0, sizeof *c);
     size_t n_grouped = 0;
     for (size_t i = 0; i < run->n_rows; i++) {
-        const em_row *const r = &run->rows[i];
+        const pb_row *const r = &run->rows[i];
         c->records[r->problem]++;
         c->reasons[r->problem][r->reason]++;
         c->provinces[em_provinceIndex(r->school, r->school_len)][r->problem]++;
@@ -253,7 +253,7 @@ xj_error em_countRows(const em_run *run, em_counts *c)
     if (keys == NULL) return XJ_ERR_NOMEM;
     size_t k = 0;
     for (size_t i = 0; i < run->n_rows; i++) {
-        const em_row *const r = &run->rows[i];
+        const pb_row *const r = &run->rows[i];
         if (r->problem != PB_ID_INVALID) keys[k++] = (em_groupKey){r->group_id, r->problem, r->scope};
     }
     qsort(keys, k, sizeof *keys, em_cmpGroupKey);

@@ -28,23 +28,9 @@
 #include "xj_problem.h"
 #include "xj_status.h"
 
-typedef struct em_row {
-    const char *school;    /* school code as in input (UTF-8, not trimmed) */
-    const char *others;    /* other member schools, sorted, ';'-joined; "" if none */
-    const char *tail;      /* ",v1,...,vn": the original columns, CSV-encoded */
-    uint64_t group_id;     /* meaningful unless problem == PB_ID_INVALID */
-    uint64_t line;         /* 1-based line where the record starts */
-    uint32_t school_len;
-    uint32_t others_len;
-    uint32_t tail_len;
-    uint32_t source;       /* index into em_run.inputs */
-    uint32_t group_size;   /* members of the group; 0 for id_invalid */
-    uint8_t problem;       /* pb_problem */
-    uint8_t reason;        /* PB_REASON_NONE, an xj_idReason, or PB_REASON_MIXED */
-    uint8_t scope;         /* pb_scope; ignored for id_invalid */
-    uint8_t keeper;        /* 0, 1, or PB_KEEPER_NONE */
-    uint8_t hint;          /* pb_hint */
-} em_row;
+/* The rows come from the group stage as pb_row (xj_problem.h). em_row is
+ * their old name, kept while the scan files move (issue 14). */
+typedef pb_row em_row;
 
 typedef struct em_reject {
     const char *error;     /* reason code, e.g. "field_count" */
@@ -79,7 +65,7 @@ typedef struct em_run {
     size_t n_inputs;
     const char *const *headers;   /* original column names, output order */
     size_t n_headers;
-    em_row *rows;                 /* sorted in place by em_write */
+    pb_row *rows;                 /* sorted in place by em_write */
     size_t n_rows;
     em_reject *rejects;           /* sorted in place by em_write */
     size_t n_rejects;

@@ -202,7 +202,7 @@ static xj_error gd_reserve(gd_scratch *sc, size_t n)
 }
 
 static xj_error gd_decideOne(const gd_context *ctx, const gk_groups *gs, size_t gi, gd_keyKind kind,
-                             pb_problem problem, em_row *rows, xj_arena *arena, gd_scratch *sc)
+                             pb_problem problem, pb_row *rows, xj_arena *arena, gd_scratch *sc)
 {
     gk_group const *const g = &gs->g[gi];
     size_t const n = g->n;
@@ -235,7 +235,7 @@ static xj_error gd_decideOne(const gd_context *ctx, const gk_groups *gs, size_t 
 
     for (size_t i = 0; i < n; i++) {
         const gr_record *const r = sc->m[i];
-        em_row *const row = &rows[g->first + i];
+        pb_row *const row = &rows[g->first + i];
         memset(row, 0, sizeof *row);
         row->school = r->school;
         row->school_len = r->school_len;
@@ -271,7 +271,7 @@ static xj_error gd_decideOne(const gd_context *ctx, const gk_groups *gs, size_t 
 }
 
 xj_error gd_decideGroups(const gd_context *ctx, const gk_groups *gs, gd_keyKind kind, pb_problem problem,
-                         em_row *rows, xj_arena *arenas, xj_status *st)
+                         pb_row *rows, xj_arena *arenas, xj_status *st)
 {
     xj_error err = XJ_OK;
 #pragma omp parallel num_threads(ctx->threads)

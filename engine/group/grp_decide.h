@@ -2,8 +2,9 @@
  * grp_decide — from groups to reportable rows (rules §5).
  *
  * In: the groups found by grp_keys and, for every member, the fields the
- * second pass gathered (gr_record). Out: one em_row per (record, problem),
- * with group_id, size, scope, arbiter, keeper, hint and other_schools.
+ * second pass gathered (gr_record). Out: one pb_row (xj_problem.h) per
+ * (record, problem), with group_id, size, scope, arbiter, keeper, hint and
+ * other_schools; emit writes them, and group never needs emit to make them.
  *
  * Every decision depends only on the group's members, never on which thread
  * handles it or in what order groups come, so groups can be decided in
@@ -14,9 +15,9 @@
 
 #include <stdint.h>
 
-#include "emit.h"
 #include "grp_keys.h"
 #include "xj_arena.h"
+#include "xj_problem.h"
 
 /* What the second pass keeps of a flagged record. Strings are in an arena. */
 typedef struct gr_record {
@@ -65,7 +66,7 @@ typedef struct gd_context {
  * strings (other_schools) into per-thread arenas `arenas[threads]`.
  * XJ_ERR_NOMEM, or XJ_ERR_INTERNAL when a member's record is missing. */
 xj_error gd_decideGroups(const gd_context *ctx, const gk_groups *gs, gd_keyKind kind, pb_problem problem,
-                         em_row *rows, xj_arena *arenas, xj_status *st);
+                         pb_row *rows, xj_arena *arenas, xj_status *st);
 
 /* The stable group id of rules §5: XXH3-64 of "<problem>\0<key text>". */
 uint64_t gd_groupId(pb_problem problem, const char *key, size_t key_len);

@@ -60,9 +60,9 @@ int main(int argc, char **argv)
     }
     static const char kTail[] = ",G110105201001010011,张三,男,2010-01-01,110105201001010011,1,北京市第一实验小学,"
                                 "1101050001,2016-09-01,\"备注,含逗号\"";
-    em_row *const gen = tl_xmalloc(n_rows * sizeof *gen);
+    pb_row *const gen = tl_xmalloc(n_rows * sizeof *gen);
     for (size_t i = 0; i < n_rows; i++) {
-        em_row *const r = &gen[i];
+        pb_row *const r = &gen[i];
         memset(r, 0, sizeof *r);
         r->school = codes + (rnd() % n_schools) * 11;
         r->school_len = 10;
@@ -90,7 +90,7 @@ int main(int argc, char **argv)
     }
     static const char *const headers[] = {"student_no", "name", "sex", "birth_date", "id_number", "id_type",
                                           "school_name", "school_code", "registered_at", "note"};
-    em_row *const rows = tl_xmalloc(n_rows * sizeof *rows);
+    pb_row *const rows = tl_xmalloc(n_rows * sizeof *rows);
     char *manifests[2] = {NULL, NULL};
     int const thread_counts[2] = {1, threads};
     int bad = 0;

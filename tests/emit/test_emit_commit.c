@@ -47,7 +47,7 @@ static em_input inputs[1];
 static const char *const headers[] = {"student_no", "school_code"};
 
 enum { N_ROWS = 400 };
-static em_row rows[N_ROWS];
+static pb_row rows[N_ROWS];
 static char school_codes[N_ROWS][16];
 
 static void initRun(em_run *run, const char *outdir, int force, const char *marker)
@@ -58,7 +58,7 @@ static void initRun(em_run *run, const char *outdir, int force, const char *mark
     snprintf(inputs[0].xxh3_128, sizeof inputs[0].xxh3_128, "%032d", 0);
     for (int i = 0; i < N_ROWS; i++) {
         snprintf(school_codes[i], sizeof school_codes[i], "11%02d050%03d", i % 7, i % 50);
-        em_row *const r = &rows[i];
+        pb_row *const r = &rows[i];
         memset(r, 0, sizeof *r);
         r->school = school_codes[i];
         r->school_len = 10;

@@ -150,7 +150,7 @@ static void test_render(void)
     TC_CHECK(bufIs(&b, S(kHeaderZh)), "Chinese header: [%s]", b.data);
 
     static const char kTail[] = ",G1,\"张,三\",";
-    em_row dup = {.school = "1101050001", .school_len = 10, .others = "3201020003;4401000004", .others_len = 21,
+    pb_row dup = {.school = "1101050001", .school_len = 10, .others = "3201020003;4401000004", .others_len = 21,
                   .tail = kTail, .tail_len = sizeof kTail - 1, .group_id = 0x00ab0000000000cdull, .line = 42,
                   .source = 1, .group_size = 3, .problem = PB_ID_DUPLICATE, .reason = PB_REASON_NONE,
                   .scope = PB_SCOPE_NATIONAL, .keeper = 1, .hint = PB_HINT_KEEP};
@@ -172,7 +172,7 @@ static void test_render(void)
              "keeper 0: [%s]", b.data);
 
     /* id_invalid: every group column empty, whatever the struct holds */
-    em_row inv = {.school = "../../x", .school_len = 7, .others = "junk", .others_len = 4, .tail = ",x,y,z",
+    pb_row inv = {.school = "../../x", .school_len = 7, .others = "junk", .others_len = 4, .tail = ",x,y,z",
                   .tail_len = 6, .group_id = 0xdeadbeefull, .line = 7, .source = 0, .group_size = 9,
                   .problem = PB_ID_INVALID, .reason = XJ_ID_CHECKSUM, .scope = PB_SCOPE_CITY,
                   .keeper = PB_KEEPER_NONE, .hint = PB_HINT_CORRECT_ID};
@@ -186,7 +186,7 @@ static void test_render(void)
     TC_CHECK(bufIs(&b, S(kInvZh)), "id_invalid row zh: [%s]", b.data);
 
     /* attr_duplicate with mixed: keeper empty, other_schools quoted if needed */
-    em_row attr = {.school = "x", .school_len = 1, .others = " a,b", .others_len = 4, .tail = ",1,2,3",
+    pb_row attr = {.school = "x", .school_len = 1, .others = " a,b", .others_len = 4, .tail = ",1,2,3",
                    .tail_len = 6, .group_id = UINT64_MAX, .line = 1, .source = 0, .group_size = 2,
                    .problem = PB_ATTR_DUPLICATE, .reason = PB_REASON_MIXED, .scope = PB_SCOPE_SCHOOL,
                    .keeper = PB_KEEPER_NONE, .hint = PB_HINT_ATTEST};

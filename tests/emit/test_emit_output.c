@@ -10,7 +10,7 @@
  *  - every file is byte-identical between the runs (summary.json up to its
  *    timing member, MANIFEST except the line of summary.json);
  *  - problems.csv re-parsed with libcsv: header, every field of every row
- *    against the em_row it came from, and the sort order of rules §6;
+ *    against the pb_row it came from, and the sort order of rules §6;
  *  - one per-school file per school, at the path computed here independently
  *    (schools/<d3d4>/<code>.csv or schools/_invalid/x<XXH3_64>.csv), holding
  *    that school's rows in the same order with the Chinese wording;
@@ -82,11 +82,11 @@ typedef struct record {
     char *tail;
     uint32_t source;
     uint64_t line;
-    em_row *by_problem[PB_PROBLEM_COUNT]; /* the generated rows of this record */
+    pb_row *by_problem[PB_PROBLEM_COUNT]; /* the generated rows of this record */
 } record;
 
 static record records[N_RECORDS];
-static em_row *gen_rows;
+static pb_row *gen_rows;
 static size_t n_gen_rows;
 static em_reject gen_rejects[N_REJECTS];
 static char *reject_raw[N_REJECTS];
@@ -137,7 +137,7 @@ static void generate(void)
         int const count = rnd() % 4 == 0 ? 2 : 1;
         for (int k = 0; k < count; k++) {
             pb_problem const p = (pb_problem)((first + k) % PB_PROBLEM_COUNT);
-            em_row *const row = &gen_rows[n_gen_rows++];
+            pb_row *const row = &gen_rows[n_gen_rows++];
             memset(row, 0, sizeof *row);
             row->school = rec->school;
             row->school_len = (uint32_t)strlen(rec->school);
@@ -192,7 +192,7 @@ static void generate(void)
     }
 }
 
-static void fillRun(em_run *run, const char *outdir, em_row *rows, em_reject *rejects, int threads)
+static void fillRun(em_run *run, const char *outdir, pb_row *rows, em_reject *rejects, int threads)
 {
     memset(run, 0, sizeof *run);
     run->outdir = outdir;
@@ -217,13 +217,13 @@ static void fillRun(em_run *run, const char *outdir, em_row *rows, em_reject *re
  * (0 as generated, 1 reversed, else shuffled with that seed). */
 static int writeRun(const char *outdir, int order, int threads)
 {
-    em_row *const rows = tl_xmalloc(sizeof *rows * n_gen_rows);
+    pb_row *const rows = tl_xmalloc(sizeof *rows * n_gen_rows);
     em_reject *const rejects = tl_xmalloc(sizeof *rejects * N_REJECTS);
     memcpy(rows, gen_rows, sizeof *rows * n_gen_rows);
     memcpy(rejects, gen_rejects, sizeof *rejects * N_REJECTS);
     if (order == 1) {
         for (size_t i = 0; i < n_gen_rows / 2; i++) {
-            em_row const t = rows[i];
+            pb_row const t = rows[i];
             rows[i] = rows[n_gen_rows - 1 - i];
             rows[n_gen_rows - 1 - i] = t;
         }
@@ -236,7 +236,7 @@ static int writeRun(const char *outdir, int order, int threads)
         rng = (uint64_t)order * 0x9e3779b97f4a7c15ull;
         for (size_t i = n_gen_rows - 1; i > 0; i--) {
             size_t const k = rnd() % (i + 1);
-            em_row const t = rows[i];
+            pb_row const t = rows[i];
             rows[i] = rows[k];
             rows[k] = t;
         }
@@ -290,7 +290,7 @@ enum { F_PROBLEM, F_REASON, F_GROUP, F_SIZE, F_SCOPE, F_ARBITER, F_KEEPER, F_HIN
 
 static int fieldIsStr(const tl_field *f, const char *s) { return tl_fieldIs(f, s, strlen(s)); }
 
-/* Every field of one problems.csv row against the em_row it came from. */
+/* Every field of one problems.csv row against the pb_row it came from. */
 static void checkRow(const tl_record *rec, size_t i)
 {
     if (rec->n != F_COUNT) {
@@ -306,7 +306,7 @@ static void checkRow(const tl_record *rec, size_t i)
         return;
     }
     const record *const r = &records[rid];
-    const em_row *const row = r->by_problem[p];
+    const pb_row *const row = r->by_problem[p];
     char want[64];
     TC_CHECK(fieldIsStr(&rec->f[F_REASON], row->reason == PB_REASON_MIXED ? "mixed"
                                                : row->reason ? xj_idReasonName((xj_idReason)row->reason) : ""),

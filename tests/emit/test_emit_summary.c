@@ -148,9 +148,9 @@ static const char kExpectedEmpty[] =
     "  \"provinces\": {},\n"
     "  \"timing\": {\n";
 
-static em_row row(const char *school, pb_problem p, uint64_t gid, pb_scope scope, uint8_t reason, uint64_t line)
+static pb_row row(const char *school, pb_problem p, uint64_t gid, pb_scope scope, uint8_t reason, uint64_t line)
 {
-    em_row r;
+    pb_row r;
     memset(&r, 0, sizeof r);
     r.school = school;
     r.school_len = (uint32_t)strlen(school);
@@ -217,7 +217,7 @@ static void test_summary(const char *scratch)
                            .xxh3_128 = "ffffffffffffffffffffffffffffffff", -1, -1, -1};
     inputs[2] = (em_input){.name = "bad\xff\xc3.csv", .path = "y", .bytes = 1, .decoded_bytes = 1,
                            .xxh3_128 = "00000000000000000000000000000000", -1, -1, -1};
-    em_row rows[] = {
+    pb_row rows[] = {
         row("1101050001", PB_ID_DUPLICATE, 1, PB_SCOPE_COUNTY, 0, 2),
         row("1101050002", PB_ID_DUPLICATE, 1, PB_SCOPE_COUNTY, 0, 3),
         row("3202010003", PB_ID_DUPLICATE, 2, PB_SCOPE_SCHOOL, 0, 4),
