@@ -16,6 +16,10 @@
  * siblings named `.NAME.tmp-PID-*` whose PID is no longer alive (a live PID
  * may be a concurrent run and is left alone). Only our own names are ever
  * removed, and removal never follows symlinks.
+ *
+ * This file is the protocol alone: em_write (em_write.c) calls
+ * em_commitBegin, writes the files into the temporary, and hands the outcome
+ * to em_commitEnd, which puts the result in place or removes the attempt.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -29,7 +33,6 @@
 #include <unistd.h>
 
 #include "em_internal.h"
-#include "xj_alloc.h"
 #include "xj_clock.h"
 
 /* Removes `name` in `dirfd` and, for a directory, all it holds (depth-limited:
@@ -105,29 +108,13 @@ static void em_removeStale(int parentfd, const char *name)
     closedir(d);
 }
 
-static xj_error em_writeAllFiles(em_ctx *ctx, double t0)
-{
-    FORWARD_IF_ERROR(em_writeProblems(ctx)); /* sorts the rows: counting needs them by school */
-    ctx->counts = xj_malloc(sizeof *ctx->counts);
-    RETURN_ERROR_IF(ctx->counts == NULL, ctx->st, XJ_ERR_NOMEM, "out of memory counting the problems");
-    RETURN_ERROR_IF(em_countRows(ctx->run, ctx->counts) != XJ_OK, ctx->st, XJ_ERR_NOMEM,
-                    "out of memory counting the problems");
-    FORWARD_IF_ERROR(em_writeSchoolReadme(ctx));
-    FORWARD_IF_ERROR(em_writeRejects(ctx));
-    FORWARD_IF_ERROR(em_writeReport(ctx));
-    FORWARD_IF_ERROR(em_writeSummary(ctx, xj_now() - t0));
-    FORWARD_IF_ERROR(em_writeManifest(ctx));
-    return XJ_OK;
-}
-
 /* Everything written under the temporary directory reaches the disk before
  * it is renamed: one syncfs for the file system (files, their directories),
  * then the directory itself. */
-static xj_error em_syncTree(em_ctx *ctx)
+static xj_error em_syncTree(const em_commit *c, xj_status *st)
 {
-    RETURN_ERROR_IF(syncfs(ctx->dirfd) != 0, ctx->st, XJ_ERR_IO, "cannot sync %s: %s", ctx->tmp_path,
-                    strerror(errno));
-    RETURN_ERROR_IF(fsync(ctx->dirfd) != 0, ctx->st, XJ_ERR_IO, "cannot sync %s: %s", ctx->tmp_path, strerror(errno));
+    RETURN_ERROR_IF(syncfs(c->dirfd) != 0, st, XJ_ERR_IO, "cannot sync %s: %s", c->tmp_path, strerror(errno));
+    RETURN_ERROR_IF(fsync(c->dirfd) != 0, st, XJ_ERR_IO, "cannot sync %s: %s", c->tmp_path, strerror(errno));
     return XJ_OK;
 }
 
@@ -165,98 +152,113 @@ xj_error em_checkOutdir(const char *outdir, int force, xj_status *st)
     return err;
 }
 
-xj_error em_write(em_run *run, xj_status *st)
+xj_error em_commitBegin(em_commit *c, const char *outdir, int force, xj_status *st)
 {
-    double const t0 = xj_now();
-    char parent[PATH_MAX], name[NAME_MAX + 1];
-    FORWARD_IF_ERROR(em_splitPath(run->outdir, parent, sizeof parent, name, sizeof name, st));
-    int const parentfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    RETURN_ERROR_IF(parentfd < 0, st, XJ_ERR_IO, "cannot open %s (the parent of the output directory): %s", parent,
-                    strerror(errno));
-
-    int exists = 0;
-    xj_error err = em_checkExisting(parentfd, name, run->outdir, run->force, &exists, st);
+    c->outdir = outdir;
+    c->force = force;
+    c->dirfd = -1;
+    c->exists = 0;
+    FORWARD_IF_ERROR(em_splitPath(outdir, c->parent, sizeof c->parent, c->name, sizeof c->name, st));
+    c->parentfd = open(c->parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    RETURN_ERROR_IF(c->parentfd < 0, st, XJ_ERR_IO, "cannot open %s (the parent of the output directory): %s",
+                    c->parent, strerror(errno));
+    xj_error err = em_checkExisting(c->parentfd, c->name, outdir, force, &c->exists, st);
     if (err) {
-        close(parentfd);
+        close(c->parentfd);
         return err;
     }
-    em_removeStale(parentfd, name);
+    em_removeStale(c->parentfd, c->name);
 
-    char tmp[NAME_MAX + 64], tmp_path[PATH_MAX + NAME_MAX + 64];
-    snprintf(tmp, sizeof tmp, ".%s.tmp-%ld-%08llx", name, (long)getpid(), (unsigned long long)(xj_random() & 0xffffffffu));
-    snprintf(tmp_path, sizeof tmp_path, "%s/%s", parent, tmp);
-    if (mkdirat(parentfd, tmp, 0755) != 0) {
-        err = st_fail(st, XJ_ERR_IO, "cannot create %s: %s; check that its directory is writable", tmp_path,
+    snprintf(c->tmp, sizeof c->tmp, ".%s.tmp-%ld-%08llx", c->name, (long)getpid(),
+             (unsigned long long)(xj_random() & 0xffffffffu));
+    snprintf(c->tmp_path, sizeof c->tmp_path, "%s/%s", c->parent, c->tmp);
+    if (mkdirat(c->parentfd, c->tmp, 0755) != 0) {
+        err = st_fail(st, XJ_ERR_IO, "cannot create %s: %s; check that its directory is writable", c->tmp_path,
                       strerror(errno));
-        close(parentfd);
+        close(c->parentfd);
         return err;
     }
-    em_ctx ctx = {.run = run, .st = st, .tmp_path = tmp_path};
-    ctx.dirfd = openat(parentfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (ctx.dirfd < 0) err = st_fail(st, XJ_ERR_IO, "cannot open %s: %s", tmp_path, strerror(errno));
-    if (!err) err = em_writeAllFiles(&ctx, t0);
-    if (!err) err = em_syncTree(&ctx);
-    if (ctx.dirfd >= 0) close(ctx.dirfd);
+    c->dirfd = openat(c->parentfd, c->tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (c->dirfd >= 0) return XJ_OK;
+    err = st_fail(st, XJ_ERR_IO, "cannot open %s: %s", c->tmp_path, strerror(errno));
+    em_removeTree(c->parentfd, c->tmp, 0);
+    close(c->parentfd);
+    return err;
+}
 
-    /* After the swap `gone` names what must be removed: the old result (with
-     * --force) or, on failure, the temporary. */
-    char gone[NAME_MAX + 64];
-    snprintf(gone, sizeof gone, "%s", tmp);
-    int aside = 0; /* the old result was renamed aside, not exchanged */
-    if (!err && exists) { /* again: the old result may have gained files during the run */
+/* A file system without RENAME_EXCHANGE: the old result is moved aside,
+ * then the new one in; OUTDIR is missing for that instant, never
+ * half-written, and restored on failure. */
+static xj_error em_swapAside(em_commit *c, xj_status *st)
+{
+    snprintf(c->gone, sizeof c->gone, ".%s.old-%ld-%08llx", c->name, (long)getpid(),
+             (unsigned long long)(xj_random() & 0xffffffffu));
+    xj_error err = XJ_OK;
+    if (renameat(c->parentfd, c->name, c->parentfd, c->gone) != 0) {
+        err = st_fail(st, XJ_ERR_IO, "cannot move %s aside: %s", c->outdir, strerror(errno));
+    } else if (renameat(c->parentfd, c->tmp, c->parentfd, c->name) != 0) {
+        err = st_fail(st, XJ_ERR_IO, "cannot rename %s to %s: %s", c->tmp_path, c->outdir, strerror(errno));
+        renameat(c->parentfd, c->gone, c->parentfd, c->name);
+    } else {
+        c->aside = 1;
+        return XJ_OK;
+    }
+    snprintf(c->gone, sizeof c->gone, "%s", c->tmp);
+    return err;
+}
+
+/* Puts the synced temporary in OUTDIR's place: a rename when OUTDIR is
+ * absent, else an exchange with the earlier result, which then has the
+ * temporary's name (c->gone names it either way). */
+static xj_error em_putInPlace(em_commit *c, xj_status *st)
+{
+    if (c->exists) { /* again: the old result may have gained files during the run */
         int still = 0;
-        err = em_checkExisting(parentfd, name, run->outdir, run->force, &still, st);
-        if (!err && !still) exists = 0; /* removed meanwhile: a plain rename below */
+        FORWARD_IF_ERROR(em_checkExisting(c->parentfd, c->name, c->outdir, c->force, &still, st));
+        if (!still) c->exists = 0; /* removed meanwhile: a plain rename below */
     }
-    if (!err && exists) {
-        if (renameat2(parentfd, tmp, parentfd, name, RENAME_EXCHANGE) != 0) {
-            if (errno == EINVAL || errno == ENOSYS || errno == ENOTSUP) {
-                /* a file system without RENAME_EXCHANGE: move the old result
-                 * aside, then the new one in; OUTDIR is missing for that
-                 * instant, never half-written, and restored on failure */
-                snprintf(gone, sizeof gone, ".%s.old-%ld-%08llx", name, (long)getpid(),
-                         (unsigned long long)(xj_random() & 0xffffffffu));
-                if (renameat(parentfd, name, parentfd, gone) != 0) {
-                    err = st_fail(st, XJ_ERR_IO, "cannot move %s aside: %s", run->outdir, strerror(errno));
-                    snprintf(gone, sizeof gone, "%s", tmp);
-                } else if (renameat(parentfd, tmp, parentfd, name) != 0) {
-                    err = st_fail(st, XJ_ERR_IO, "cannot rename %s to %s: %s", tmp_path, run->outdir,
-                                  strerror(errno));
-                    renameat(parentfd, gone, parentfd, name);
-                    snprintf(gone, sizeof gone, "%s", tmp);
-                } else {
-                    aside = 1;
-                }
-            } else {
-                err = st_fail(st, XJ_ERR_IO, "cannot replace %s: %s", run->outdir, strerror(errno));
-            }
-        }
-        /* after an exchange the old result has the temporary's name */
+    if (!c->exists) {
+        RETURN_ERROR_IF(renameat(c->parentfd, c->tmp, c->parentfd, c->name) != 0, st, XJ_ERR_IO,
+                        "cannot rename %s to %s: %s", c->tmp_path, c->outdir, strerror(errno));
+        return XJ_OK;
     }
-    if (!err && !exists) {
-        if (renameat(parentfd, tmp, parentfd, name) != 0)
-            err = st_fail(st, XJ_ERR_IO, "cannot rename %s to %s: %s", tmp_path, run->outdir, strerror(errno));
+    if (renameat2(c->parentfd, c->tmp, c->parentfd, c->name, RENAME_EXCHANGE) == 0) return XJ_OK;
+    if (errno == EINVAL || errno == ENOSYS || errno == ENOTSUP) return em_swapAside(c, st);
+    return st_fail(st, XJ_ERR_IO, "cannot replace %s: %s", c->outdir, strerror(errno));
+}
+
+/* The rename reaches the disk (the parent synced); when it cannot, it is
+ * undone, so that a failed run never leaves a new OUTDIR behind. */
+static xj_error em_makeDurable(em_commit *c, xj_status *st)
+{
+    if (fsync(c->parentfd) == 0) return XJ_OK;
+    xj_error const err = st_fail(st, XJ_ERR_IO, "cannot sync %s: %s", c->parent, strerror(errno));
+    if (c->aside) {
+        renameat(c->parentfd, c->name, c->parentfd, c->tmp);
+        renameat(c->parentfd, c->gone, c->parentfd, c->name);
+        snprintf(c->gone, sizeof c->gone, "%s", c->tmp);
+    } else if (c->exists) {
+        renameat2(c->parentfd, c->tmp, c->parentfd, c->name, RENAME_EXCHANGE);
+    } else {
+        renameat(c->parentfd, c->name, c->parentfd, c->tmp);
     }
-    if (!err && fsync(parentfd) != 0) {
-        /* the rename may not survive a crash: undo it, so that a failed run
-         * never leaves a new OUTDIR behind */
-        err = st_fail(st, XJ_ERR_IO, "cannot sync %s: %s", parent, strerror(errno));
-        if (aside) {
-            renameat(parentfd, name, parentfd, tmp);
-            renameat(parentfd, gone, parentfd, name);
-            snprintf(gone, sizeof gone, "%s", tmp);
-        } else if (exists) {
-            renameat2(parentfd, tmp, parentfd, name, RENAME_EXCHANGE);
-        } else {
-            renameat(parentfd, name, parentfd, tmp);
-        }
-    }
+    return err;
+}
+
+xj_error em_commitEnd(em_commit *c, xj_error err, xj_status *st)
+{
+    if (!err) err = em_syncTree(c, st);
+    close(c->dirfd);
+    c->dirfd = -1;
+    /* after the swap `gone` names what must be removed: the old result (with
+     * --force) or, on failure, the temporary */
+    snprintf(c->gone, sizeof c->gone, "%s", c->tmp);
+    c->aside = 0;
+    if (!err) err = em_putInPlace(c, st);
+    if (!err) err = em_makeDurable(c, st);
     /* the failed attempt, or the replaced old result; should this fail, the
      * next run removes it (em_removeStale) */
-    em_removeTree(parentfd, gone, 0);
-    close(parentfd);
-    for (size_t i = 0; i < ctx.n_files; i++) xj_free(ctx.files[i].path);
-    xj_free(ctx.files);
-    xj_free(ctx.counts);
+    em_removeTree(c->parentfd, c->gone, 0);
+    close(c->parentfd);
     return err;
 }

@@ -34,14 +34,6 @@ xj_error em_appendCsvField(xj_buf *out, const char *s, size_t n)
     return XJ_OK;
 }
 
-int em_schoolIsValid(const char *s, size_t n)
-{
-    if (n != 10) return 0;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9') return 0;
-    return 1;
-}
-
 xj_error em_renderHeader(xj_buf *out, const em_run *run, int zh)
 {
     for (int i = 0; i < PB_COLUMN_COUNT; i++) {

@@ -137,3 +137,15 @@ xj_error em_mkdir(em_ctx *ctx, const char *rel)
     if (mkdirat(ctx->dirfd, rel, 0755) == 0 || errno == EEXIST) return XJ_OK;
     return em_ioError(ctx, "create the directory", rel);
 }
+
+xj_error em_writeWhole(em_ctx *ctx, const char *rel, const xj_buf *b)
+{
+    em_writer w;
+    FORWARD_IF_ERROR(em_open(ctx, &w, rel));
+    xj_error const err = em_putBuf(&w, b);
+    if (err) {
+        em_abandon(&w);
+        return err;
+    }
+    return em_close(&w);
+}

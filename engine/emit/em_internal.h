@@ -1,10 +1,25 @@
 /*
- * em_internal — what the emit stage's files share: a buffered file writer
- * that hashes what it writes (so MANIFEST needs no second read), the list of
- * files written, and the row renderers.
+ * em_internal — what the emit stage's files share.
+ *
+ * Calls go one way, top to bottom, never back up:
+ *
+ *   em_write     the top: what is written, in which order (em_write.c)
+ *   em_commit    the temporary directory and its rename into place
+ *   writers      em_problems (problems.csv, schools/), em_readme
+ *                (schools/README.txt), em_rejects (rejects.csv), em_report
+ *                (report.html, with em_previous), em_summary (summary.json),
+ *                em_manifest (MANIFEST; it also reads one back for em_commit)
+ *   helpers      em_file (buffered, hashed files), em_csv (rendering a row),
+ *                em_schools (school codes, their paths and per-school text),
+ *                em_counts, em_sort, em_excel (text transforms),
+ *                em_provinces
+ *
+ * and below them only common/ (xj_buf, xj_status, xj_clock, xj_problem).
  */
 #ifndef XJ_EM_INTERNAL_H
 #define XJ_EM_INTERNAL_H
+
+#include <limits.h>
 
 #define XXH_STATIC_LINKING_ONLY /* XXH3_state_t inside em_writer */
 #include <xxhash.h>
@@ -12,6 +27,9 @@
 #include "emit.h"
 
 #define EM_WRITE_BUFFER (1u << 20)
+/* Rows are rendered into a buffer and handed to the file this many bytes at
+ * a time: one copy and one hash update per batch, not per row. */
+#define EM_RENDER_BATCH (256u << 10)
 
 typedef struct em_file {
     char *path;            /* relative to the output directory */
@@ -31,7 +49,7 @@ typedef struct em_counts {
     uint64_t schools;                                  /* distinct school codes with a row */
 } em_counts;
 
-/* Everything em_write needs while it works. */
+/* Everything the writers need while they work. */
 typedef struct em_ctx {
     em_run *run;           /* the caller's description of the output */
     xj_status *st;         /* where errors go */
@@ -41,6 +59,34 @@ typedef struct em_ctx {
     size_t n_files, cap_files;
     em_counts *counts;     /* set after the rows are sorted (em_countRows) */
 } em_ctx;
+
+/* ---- em_commit: the output directory appears complete or not at all ---- */
+
+typedef struct em_commit {
+    const char *outdir;                     /* as the caller named it, for messages */
+    int force;                              /* an earlier result of ours may be replaced */
+    int parentfd;                           /* OUTDIR's parent, open from begin to end */
+    int dirfd;                              /* the temporary, where the files go */
+    int exists;                             /* OUTDIR is there (an earlier result) */
+    int aside;                              /* the earlier result was renamed aside, not exchanged */
+    char parent[PATH_MAX];                  /* OUTDIR's parent directory */
+    char name[NAME_MAX + 1];                /* OUTDIR's last component */
+    char tmp[NAME_MAX + 64];                /* `.NAME.tmp-PID-RANDOM` */
+    char tmp_path[PATH_MAX + NAME_MAX + 64];/* parent/tmp, for messages */
+    char gone[NAME_MAX + 64];               /* what em_commitEnd removes last */
+} em_commit;
+
+/* Checks OUTDIR (em_checkOutdir's checks), removes the temporaries of dead
+ * runs and creates the temporary sibling, open as c->dirfd. On an error
+ * nothing is left open or behind. */
+xj_error em_commitBegin(em_commit *c, const char *outdir, int force, xj_status *st);
+/* `err` is how the writing went. XJ_OK: the temporary is synced and put in
+ * OUTDIR's place (exchanged with an earlier result, which is then removed).
+ * Else, or when that fails: the temporary is removed and OUTDIR is as it
+ * was. Closes everything em_commitBegin opened; returns the outcome. */
+xj_error em_commitEnd(em_commit *c, xj_error err, xj_status *st);
+
+/* ---- em_file: buffered, hashed files in the temporary directory ---- */
 
 /* A file being written: buffered, hashed, counted. */
 typedef struct em_writer {
@@ -62,38 +108,49 @@ xj_error em_open(em_ctx *ctx, em_writer *w, const char *rel);
 xj_error em_openLent(em_ctx *ctx, em_writer *w, const char *rel, xj_buf *lent);
 xj_error em_put(em_writer *w, const void *p, size_t n);
 xj_error em_putBuf(em_writer *w, const xj_buf *b);
-/* Flushes, fsyncs, closes and records the file for MANIFEST. */
+/* Flushes, closes and records the file for MANIFEST (em_commit syncs them
+ * all at once). */
 xj_error em_close(em_writer *w);
 /* Closes without recording (error paths). */
 void em_abandon(em_writer *w);
 /* mkdir inside the output directory; an existing directory is fine. */
 xj_error em_mkdir(em_ctx *ctx, const char *rel);
+/* A whole file from one buffer: open, write, close (or abandon). */
+xj_error em_writeWhole(em_ctx *ctx, const char *rel, const xj_buf *b);
 
-/* XJ_OK when the directory `dirfd` (named `outdir` in messages) is an
- * earlier result that --force may replace: its MANIFEST is in the format
- * em_writeManifest writes, and it holds nothing but MANIFEST, the files it
- * lists (each of the listed size) and the folders they are in. Else
- * XJ_ERR_USAGE, saying what is there that should not be and what to do. */
-xj_error em_checkReplaceable(int dirfd, const char *outdir, xj_status *st);
+/* ---- em_csv: rendering ---- */
 
-/* Rendering. `zh` selects the per-school wording. Appends one whole line. */
+/* `zh` selects the per-school wording. Appends one whole line. */
 xj_error em_renderHeader(xj_buf *out, const em_run *run, int zh);
 xj_error em_renderRow(xj_buf *out, const em_run *run, const pb_row *row, int zh);
+
+/* ---- em_schools: school codes, the per-school files' paths and text ---- */
 
 /* 1 when the school code is exactly 10 ASCII digits. */
 int em_schoolIsValid(const char *s, size_t n);
 /* Index into em_counts.provinces: digits 3-4 of a valid code, else 100. */
 int em_provinceIndex(const char *school, size_t n);
+/* The per-school file of a row's school (relative path) and its directory. */
+void em_schoolPath(const pb_row *row, char *path, size_t cap, char *dir, size_t dcap);
+/* Per-school text files (the school CSVs, schools/README.txt) follow the
+ * per-school options: em_openSchoolFile writes the --excel BOM, and
+ * em_putSchoolText converts to GB 18030 under --output-encoding gbk. */
+xj_error em_openSchoolFile(em_ctx *ctx, em_writer *w, const char *rel);
+xj_error em_putSchoolText(em_ctx *ctx, em_writer *w, const char *s, size_t n);
 
-/* A float as Python's json.dumps prints it after rounding to 6 significant
- * digits ("0.0", "83.3333", "1234570.0", "1e-05", "1.5e+16"). Cannot fail. */
-#define EM_DOUBLE_MAX 40
-void em_formatDouble(char out[EM_DOUBLE_MAX], double v);
+/* ---- em_counts ---- */
 
-/* Counts everything summary.json and report.html show. XJ_ERR_NOMEM. */
+/* Counts everything summary.json and report.html show, from rows sorted by
+ * school (em_writeProblems sorts them). XJ_ERR_NOMEM. */
 xj_error em_countRows(const em_run *run, em_counts *c);
 
-/* ---- em_excel: the per-school text transforms ---- */
+/* ---- em_sort ---- */
+
+/* Sorts run->rows into problems.csv order; *runs gets n+1 offsets: rows
+ * [runs[k], runs[k+1]) share one school code. */
+xj_error em_sortRows(em_ctx *ctx, size_t **runs, size_t *n_runs);
+
+/* ---- em_excel: text transforms for the files people open ---- */
 
 /* Reads the next field of a line we wrote ourselves (em_appendCsvField's
  * quoting) starting at *pos, unquoted into `field`; *pos moves past the
@@ -115,13 +172,11 @@ void em_gbkClose(em_gbk *g);
  * is not valid UTF-8. */
 xj_error em_gbkConvert(em_gbk *g, const char *s, size_t n, xj_buf *out);
 
-/* Per-school text files (the school CSVs, schools/README.txt) follow the
- * per-school options: em_openSchoolFile writes the --excel BOM, and
- * em_putSchoolText converts to GB 18030 under --output-encoding gbk. */
-xj_error em_openSchoolFile(em_ctx *ctx, em_writer *w, const char *rel);
-xj_error em_putSchoolText(em_ctx *ctx, em_writer *w, const char *s, size_t n);
+/* HTML text escaping (& < > " ') onto `out`. */
+xj_error em_appendHtml(xj_buf *out, const char *s, size_t n);
 
-/* The 31 provinces of the mainland, for report.html (em_provinces.c). */
+/* ---- em_provinces: the 31 provinces of the mainland, for report.html ---- */
+
 typedef struct em_province {
     int code;              /* GB/T 2260 province code, 11..65 */
     const char *name;      /* "北京" */
@@ -133,25 +188,8 @@ size_t em_provinceCount(void);
 const em_province *em_provinceAt(size_t i);
 const em_province *em_provinceByCode(int code); /* NULL when not one of the 31 */
 
-/* The per-school file of a row's school (relative path) and its directory. */
-void em_schoolPath(const pb_row *row, char *path, size_t cap, char *dir, size_t dcap);
+/* ---- em_previous: report.html's comparison with an earlier run ---- */
 
-/* HTML text escaping (& < > " ') onto `out`. */
-xj_error em_appendHtml(xj_buf *out, const char *s, size_t n);
-
-/* The stages of em_write, each writing its own files. */
-xj_error em_writeProblems(em_ctx *ctx);       /* sorts rows, problems.csv, schools/ */
-/* Sorts run->rows into problems.csv order (em_sort.c); *runs gets n+1
- * offsets: rows [runs[k], runs[k+1]) share one school code. */
-xj_error em_sortRows(em_ctx *ctx, size_t **runs, size_t *n_runs);
-
-xj_error em_writeRejects(em_ctx *ctx);        /* rejects.csv */
-xj_error em_writeSummary(em_ctx *ctx, double write_seconds); /* summary.json */
-xj_error em_writeSchoolReadme(em_ctx *ctx);   /* schools/README.txt */
-xj_error em_writeReport(em_ctx *ctx);         /* report.html */
-xj_error em_writeManifest(em_ctx *ctx);       /* MANIFEST, last */
-
-/* report.html's comparison with an earlier run (--previous). */
 typedef struct em_trend {
     uint64_t fresh[EM_PROVINCES];      /* problems now, not in the earlier run */
     uint64_t persisting[EM_PROVINCES]; /* in both runs */
@@ -160,5 +198,30 @@ typedef struct em_trend {
 } em_trend;
 /* Reads run->previous/problems.csv and compares it with the rows. */
 xj_error em_compareWithPrevious(em_ctx *ctx, em_trend *t);
+
+/* ---- em_summary ---- */
+
+/* A float as Python's json.dumps prints it after rounding to 6 significant
+ * digits ("0.0", "83.3333", "1234570.0", "1e-05", "1.5e+16"). Cannot fail. */
+#define EM_DOUBLE_MAX 40
+void em_formatDouble(char out[EM_DOUBLE_MAX], double v);
+
+/* ---- em_manifest ---- */
+
+/* XJ_OK when the directory `dirfd` (named `outdir` in messages) is an
+ * earlier result that --force may replace: its MANIFEST is in the format
+ * em_writeManifest writes, and it holds nothing but MANIFEST, the files it
+ * lists (each of the listed size) and the folders they are in. Else
+ * XJ_ERR_USAGE, saying what is there that should not be and what to do. */
+xj_error em_checkReplaceable(int dirfd, const char *outdir, xj_status *st);
+
+/* ---- the writers, each writing its own files, in em_write's order ---- */
+
+xj_error em_writeProblems(em_ctx *ctx);       /* sorts the rows; problems.csv, schools/ */
+xj_error em_writeSchoolReadme(em_ctx *ctx);   /* schools/README.txt */
+xj_error em_writeRejects(em_ctx *ctx);        /* rejects.csv */
+xj_error em_writeReport(em_ctx *ctx);         /* report.html */
+xj_error em_writeSummary(em_ctx *ctx, double write_seconds); /* summary.json */
+xj_error em_writeManifest(em_ctx *ctx);       /* MANIFEST, last */
 
 #endif

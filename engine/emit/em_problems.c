@@ -1,11 +1,11 @@
 /*
- * em_problems — problems.csv, the per-school files and rejects.csv.
+ * em_problems — problems.csv and the per-school files.
  *
  * Rows are sorted once (em_sort.c) by (school, problem, group_id, source
  * name, line, source index, reason) — the order of rules §6 with ties made
  * total — so each school's rows are one contiguous run. A school code
  * becomes a path only when it is exactly 10 ASCII digits; any other code
- * goes to schools/_invalid/ under a hash of its bytes.
+ * goes to schools/_invalid/ under a hash of its bytes (em_schools.c).
  *
  * With 20,000+ school files the cost is per file, not per byte: each file
  * is rendered into a buffer reused from file to file and, when under
@@ -19,8 +19,6 @@
  * transform the per-school lines only, after rendering; problems.csv is
  * always the same machine contract.
  */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #ifdef _OPENMP
@@ -29,19 +27,6 @@
 
 #include "em_internal.h"
 #include "xj_alloc.h"
-
-/* schools/<province>/<code>.csv, or schools/_invalid/x<hash>.csv. */
-void em_schoolPath(const pb_row *row, char *path, size_t cap, char *dir, size_t dcap)
-{
-    if (em_schoolIsValid(row->school, row->school_len)) {
-        snprintf(dir, dcap, "schools/%.2s", row->school + 2);
-        snprintf(path, cap, "schools/%.2s/%.10s.csv", row->school + 2, row->school);
-    } else {
-        snprintf(dir, dcap, "schools/_invalid");
-        snprintf(path, cap, "schools/_invalid/x%016llx.csv",
-                 (unsigned long long)XXH3_64bits(row->school, row->school_len));
-    }
-}
 
 /* The per-school options applied to one rendered line: formula-like values
  * neutralized (--excel), then GB 18030 (--output-encoding gbk). */
@@ -94,34 +79,6 @@ static void em_schoolTextFree(em_schoolText *t)
     buf_free(&t->field);
     buf_free(&t->encoded);
 }
-
-/* Opens a per-school text file and writes the BOM that --excel asks for
- * (UTF-8 only: Excel reads a GB 18030 file as the system code page). */
-xj_error em_openSchoolFile(em_ctx *ctx, em_writer *w, const char *rel)
-{
-    FORWARD_IF_ERROR(em_open(ctx, w, rel));
-    if (!ctx->run->excel || ctx->run->school_gbk) return XJ_OK;
-    xj_error const err = em_put(w, "\xEF\xBB\xBF", 3);
-    if (err) em_abandon(w);
-    return err;
-}
-
-xj_error em_putSchoolText(em_ctx *ctx, em_writer *w, const char *s, size_t n)
-{
-    if (!ctx->run->school_gbk) return em_put(w, s, n);
-    em_gbk *g = NULL;
-    xj_error err = em_gbkOpen(&g);
-    xj_buf out;
-    buf_init(&out, (size_t)1 << 30);
-    if (!err) err = em_gbkConvert(g, s, n, &out);
-    if (!err) err = em_putBuf(w, &out);
-    buf_free(&out);
-    em_gbkClose(g);
-    if (err && ctx->st->code == XJ_OK) st_fail(ctx->st, err, "cannot write %s: %s", w->path, xj_errorName(err));
-    return err;
-}
-
-#define EM_RENDER_BATCH (256u << 10)
 
 static xj_error em_writeAllProblems(em_ctx *ctx)
 {
@@ -206,15 +163,10 @@ static xj_error em_adoptFiles(em_ctx *ctx, em_ctx *from)
     return XJ_OK;
 }
 
-/* problems.csv, and schools/: one file per run of equal codes. Every
- * directory is made first; then the files, on run->threads workers when
- * asked — one of them writes problems.csv first (it is one file, rendered
- * in order) while the others start on the schools. A file's bytes depend
- * only on its rows, and MANIFEST sorts the list, so the output is the same
- * whatever the thread count. */
-static xj_error em_writeAll(em_ctx *ctx, const size_t *runs, size_t n_runs)
+/* schools/ and every province's folder under it, before any worker starts. */
+static xj_error em_makeSchoolDirs(em_ctx *ctx, const size_t *runs, size_t n_runs)
 {
-    em_run *const run = ctx->run;
+    const em_run *const run = ctx->run;
     FORWARD_IF_ERROR(em_mkdir(ctx, "schools"));
     unsigned char made[EM_PROVINCES] = {0};
     for (size_t r = 0; r < n_runs; r++) {
@@ -226,19 +178,15 @@ static xj_error em_writeAll(em_ctx *ctx, const size_t *runs, size_t n_runs)
         FORWARD_IF_ERROR(em_mkdir(ctx, dir));
         made[p] = 1;
     }
-    xj_buf header;
-    buf_init(&header, (size_t)1 << 30);
-    xj_error err = em_renderHeader(&header, run, !run->school_headers_en);
-    if (err) {
-        buf_free(&header);
-        return st_fail(ctx->st, err, "cannot render the school file header: %s", xj_errorName(err));
-    }
-    int const threads = run->threads > 1 ? run->threads : 1;
+    return XJ_OK;
+}
+
+/* `threads` workers, each with a copy of ctx that has its own status and
+ * file list. NULL when out of memory. */
+static em_schoolWorker *em_workersNew(const em_ctx *ctx, int threads)
+{
     em_schoolWorker *const workers = xj_calloc((size_t)threads, sizeof *workers);
-    if (workers == NULL) {
-        buf_free(&header);
-        return st_fail(ctx->st, XJ_ERR_NOMEM, "out of memory");
-    }
+    if (workers == NULL) return NULL;
     for (int t = 0; t < threads; t++) {
         em_schoolWorker *const wk = &workers[t];
         wk->ctx = *ctx;
@@ -248,6 +196,51 @@ static xj_error em_writeAll(em_ctx *ctx, const size_t *runs, size_t n_runs)
         st_init(&wk->st);
         buf_init(&wk->line, (size_t)1 << 30);
         buf_init(&wk->out, EM_WRITE_BUFFER);
+    }
+    return workers;
+}
+
+/* Ends the workers: `err` (problems.csv's, its message in ctx->st already)
+ * first, else the first worker's error in worker order; every worker's
+ * files join ctx's list, so that a failure still removes them all. */
+static xj_error em_workersEnd(em_ctx *ctx, em_schoolWorker *workers, int threads, xj_error err)
+{
+    for (int t = 0; t < threads; t++) {
+        em_schoolWorker *const wk = &workers[t];
+        if (!err && wk->st.code != XJ_OK) err = st_fail(ctx->st, wk->st.code, "%s", wk->st.message);
+        xj_error const e = em_adoptFiles(ctx, &wk->ctx);
+        if (!err) err = e;
+        for (size_t i = 0; i < wk->ctx.n_files; i++) xj_free(wk->ctx.files[i].path);
+        xj_free(wk->ctx.files);
+        buf_free(&wk->line);
+        buf_free(&wk->out);
+    }
+    xj_free(workers);
+    return err;
+}
+
+/* problems.csv, and schools/: one file per run of equal codes. Every
+ * directory is made first; then the files, on run->threads workers when
+ * asked — one of them writes problems.csv first (it is one file, rendered
+ * in order) while the others start on the schools. A file's bytes depend
+ * only on its rows, and MANIFEST sorts the list, so the output is the same
+ * whatever the thread count. */
+static xj_error em_writeAll(em_ctx *ctx, const size_t *runs, size_t n_runs)
+{
+    em_run *const run = ctx->run;
+    FORWARD_IF_ERROR(em_makeSchoolDirs(ctx, runs, n_runs));
+    xj_buf header;
+    buf_init(&header, (size_t)1 << 30);
+    xj_error err = em_renderHeader(&header, run, !run->school_headers_en);
+    if (err) {
+        buf_free(&header);
+        return st_fail(ctx->st, err, "cannot render the school file header: %s", xj_errorName(err));
+    }
+    int const threads = run->threads > 1 ? run->threads : 1;
+    em_schoolWorker *const workers = em_workersNew(ctx, threads);
+    if (workers == NULL) {
+        buf_free(&header);
+        return st_fail(ctx->st, XJ_ERR_NOMEM, "out of memory");
     }
     int failed = 0; /* set once any worker fails: the others stop early */
     xj_error all_err = XJ_OK;
@@ -281,22 +274,8 @@ static xj_error em_writeAll(em_ctx *ctx, const size_t *runs, size_t n_runs)
         }
         em_schoolTextFree(&wk->text);
     }
-    /* problems.csv's error first, then the first worker's in worker order;
-     * their files kept for cleanup */
-    if (all_err) err = all_err; /* its message is in ctx->st already */
-    for (int t = 0; t < threads; t++) {
-        em_schoolWorker *const wk = &workers[t];
-        if (!err && wk->st.code != XJ_OK) err = st_fail(ctx->st, wk->st.code, "%s", wk->st.message);
-        xj_error const e = em_adoptFiles(ctx, &wk->ctx);
-        if (!err) err = e;
-        for (size_t i = 0; i < wk->ctx.n_files; i++) xj_free(wk->ctx.files[i].path);
-        xj_free(wk->ctx.files);
-        buf_free(&wk->line);
-        buf_free(&wk->out);
-    }
-    xj_free(workers);
     buf_free(&header);
-    return err;
+    return em_workersEnd(ctx, workers, threads, all_err);
 }
 
 xj_error em_writeProblems(em_ctx *ctx)
@@ -305,67 +284,5 @@ xj_error em_writeProblems(em_ctx *ctx)
     FORWARD_IF_ERROR(em_sortRows(ctx, &runs, &n_runs));
     xj_error const err = em_writeAll(ctx, runs, n_runs);
     xj_free(runs);
-    return err;
-}
-
-/* (source index, line) as rules §6 asks; two rejects never share a line of
- * one input, but error and raw bytes break any tie so that the order never
- * depends on the input order. */
-static int em_cmpRejects(const void *pa, const void *pb)
-{
-    const em_reject *const a = pa, *const b = pb;
-    if (a->source != b->source) return a->source < b->source ? -1 : 1;
-    if (a->line != b->line) return a->line < b->line ? -1 : 1;
-    int const c = strcmp(a->error, b->error);
-    if (c) return c;
-    size_t const n = a->raw_len < b->raw_len ? a->raw_len : b->raw_len;
-    int const d = n ? memcmp(a->raw, b->raw, n) : 0;
-    if (d) return d;
-    return a->raw_len < b->raw_len ? -1 : a->raw_len > b->raw_len;
-}
-
-void em_sortRejects(em_reject *rejects, size_t n)
-{
-    if (n > 1) qsort(rejects, n, sizeof *rejects, em_cmpRejects);
-}
-
-xj_error em_appendRejectRow(xj_buf *out, const em_reject *r, const char *source_name)
-{
-    FORWARD_IF_ERROR(em_appendCsvField(out, source_name, strlen(source_name)));
-    FORWARD_IF_ERROR(buf_appendByte(out, ','));
-    FORWARD_IF_ERROR(buf_appendU64(out, r->line));
-    FORWARD_IF_ERROR(buf_appendByte(out, ','));
-    FORWARD_IF_ERROR(em_appendCsvField(out, r->error, strlen(r->error)));
-    FORWARD_IF_ERROR(buf_appendByte(out, ','));
-    FORWARD_IF_ERROR(em_appendCsvField(out, r->raw, r->raw_len));
-    return buf_appendByte(out, '\n');
-}
-
-xj_error em_writeRejects(em_ctx *ctx)
-{
-    em_run *const run = ctx->run;
-    for (size_t i = 0; i < run->n_rejects; i++)
-        RETURN_ERROR_IF(run->rejects[i].source >= run->n_inputs, ctx->st, XJ_ERR_INTERNAL,
-                        "internal error: rejected row %zu names input %u", i, (unsigned)run->rejects[i].source);
-    em_sortRejects(run->rejects, run->n_rejects);
-    xj_buf line;
-    buf_init(&line, (size_t)1 << 30);
-    em_writer w;
-    FORWARD_IF_ERROR(em_open(ctx, &w, "rejects.csv"));
-    xj_error err = em_put(&w, EM_REJECTS_HEADER, strlen(EM_REJECTS_HEADER));
-    for (size_t i = 0; i < run->n_rejects && !err; i++) {
-        const em_reject *const r = &run->rejects[i];
-        const char *const src = run->inputs[r->source].name;
-        if (line.len >= EM_RENDER_BATCH) { /* batches, as for problems.csv */
-            err = em_putBuf(&w, &line);
-            buf_clear(&line);
-        }
-        if (!err) err = em_appendRejectRow(&line, r, src);
-    }
-    if (!err) err = em_putBuf(&w, &line);
-    buf_free(&line);
-    if (!err) return em_close(&w);
-    em_abandon(&w);
-    if (ctx->st->code == XJ_OK) st_fail(ctx->st, err, "cannot write rejects.csv: %s", xj_errorName(err));
     return err;
 }

@@ -662,13 +662,7 @@ xj_error em_writeReport(em_ctx *ctx)
         buf_free(&page);
         return st_fail(ctx->st, err, "cannot build report.html: %s", xj_errorName(err));
     }
-    em_writer w;
-    err = em_open(ctx, &w, "report.html");
-    if (!err) {
-        err = em_putBuf(&w, &page);
-        if (!err) err = em_close(&w);
-        else em_abandon(&w);
-    }
+    err = em_writeWhole(ctx, "report.html", &page);
     buf_free(&page);
     return err;
 }

@@ -5,8 +5,8 @@
  *
  * Counts come from the rows themselves (records, distinct groups, reasons,
  * scopes per group, provinces), so summary.json cannot disagree with
- * problems.csv; em_countRows computes them once for summary.json and
- * report.html alike.
+ * problems.csv; em_countRows (em_counts.c) computes them once for
+ * summary.json and report.html alike.
  */
 #include <math.h>
 #include <stdio.h>
@@ -211,61 +211,6 @@ static void jw_keyStr(jw *j, const char *k, const char *v)
     else jw_str(j, "null");
 }
 
-/* ---- counting ---- */
-
-typedef struct em_groupKey {
-    uint64_t id;       /* group id */
-    uint8_t problem;   /* pb_problem */
-    uint8_t scope;     /* pb_scope of the group */
-} em_groupKey;
-
-static int em_cmpGroupKey(const void *pa, const void *pb)
-{
-    const em_groupKey *const a = pa, *const b = pb;
-    if (a->problem != b->problem) return a->problem < b->problem ? -1 : 1;
-    return a->id < b->id ? -1 : a->id > b->id;
-}
-
-int em_provinceIndex(const char *school, size_t n)
-{
-    return em_schoolIsValid(school, n) ? (school[2] - '0') * 10 + (school[3] - '0') : EM_PROVINCES - 1;
-}
-
-static int em_sameSchoolCode(const pb_row *a, const pb_row *b)
-{
-    return a->school_len == b->school_len && memcmp(a->school, b->school, a->school_len) == 0;
-}
-
-xj_error em_countRows(const em_run *run, em_counts *c)
-{
-    memset(c, 0, sizeof *c);
-    size_t n_grouped = 0;
-    for (size_t i = 0; i < run->n_rows; i++) {
-        const pb_row *const r = &run->rows[i];
-        c->records[r->problem]++;
-        c->reasons[r->problem][r->reason]++;
-        c->provinces[em_provinceIndex(r->school, r->school_len)][r->problem]++;
-        n_grouped += r->problem != PB_ID_INVALID;
-        /* rows are sorted by school (em_writeProblems), so schools are runs */
-        c->schools += i == 0 || !em_sameSchoolCode(r, &run->rows[i - 1]);
-    }
-    em_groupKey *const keys = xj_mallocArray(n_grouped ? n_grouped : 1, sizeof *keys);
-    if (keys == NULL) return XJ_ERR_NOMEM;
-    size_t k = 0;
-    for (size_t i = 0; i < run->n_rows; i++) {
-        const pb_row *const r = &run->rows[i];
-        if (r->problem != PB_ID_INVALID) keys[k++] = (em_groupKey){r->group_id, r->problem, r->scope};
-    }
-    qsort(keys, k, sizeof *keys, em_cmpGroupKey);
-    for (size_t i = 0; i < k; i++) {
-        if (i > 0 && keys[i].id == keys[i - 1].id && keys[i].problem == keys[i - 1].problem) continue;
-        c->groups[keys[i].problem]++;
-        c->scopes[keys[i].problem][keys[i].scope < PB_SCOPE_COUNT ? keys[i].scope : 0]++;
-    }
-    xj_free(keys);
-    return XJ_OK;
-}
-
 /* Reason values of one problem, in the byte order of their codes. */
 static void jw_reasons(jw *j, const uint64_t counts[256])
 {
@@ -366,112 +311,114 @@ static void jw_check(jw *j, const em_check *k, const em_counts *c)
     jw_close(j, '}');
 }
 
-/* already_registered.csv, built by the check: written here, beside the
- * summary that counts it. */
-static xj_error em_writeRegistered(em_ctx *ctx)
+static void jw_inputs(jw *j, const em_run *run)
 {
-    em_writer w;
-    FORWARD_IF_ERROR(em_open(ctx, &w, EM_REGISTERED_FILE));
-    xj_error const err = em_putBuf(&w, ctx->run->check->registered_csv);
-    if (err) {
-        em_abandon(&w);
-        return err;
+    jw_key(j, "inputs");
+    jw_open(j, '[');
+    for (size_t i = 0; i < run->n_inputs; i++) {
+        jw_item(j);
+        jw_open(j, '{');
+        jw_keyStr(j, "name", run->inputs[i].name);
+        jw_keyU64(j, "bytes", run->inputs[i].bytes);
+        jw_keyU64(j, "decoded_bytes", run->inputs[i].decoded_bytes);
+        jw_keyStr(j, "xxh3_128", run->inputs[i].xxh3_128);
+        jw_close(j, '}');
     }
-    return em_close(&w);
+    jw_close(j, ']');
 }
 
-xj_error em_writeSummary(em_ctx *ctx, double write_seconds)
+/* Problem rows per province ("00".."99", "_invalid"), provinces without
+ * any left out. */
+static void jw_provinces(jw *j, const em_counts *c)
 {
-    if (ctx->run->check) FORWARD_IF_ERROR(em_writeRegistered(ctx));
-    em_run *const run = ctx->run;
-    const em_counts *const c = ctx->counts;
-    xj_buf out;
-    buf_init(&out, (size_t)1 << 30);
-    jw j = {&out, 0, {0}, XJ_OK};
-    char date[16];
-    snprintf(date, sizeof date, "%04u-%02u-%02u", run->run_date / 10000, run->run_date / 100 % 100,
-             run->run_date % 100);
-
-    jw_open(&j, '{');
-    jw_keyStr(&j, "version", xj_versionString());
-    jw_keyStr(&j, "run_date", date);
-    jw_key(&j, "options");
-    jw_open(&j, '{');
-    jw_keyStr(&j, "attr_scope", run->attr_scope);
-    jw_keyStr(&j, "encoding", run->encoding);
-    jw_keyStr(&j, "region_table", run->region_table);
-    jw_close(&j, '}');
-    jw_key(&j, "inputs");
-    jw_open(&j, '[');
-    for (size_t i = 0; i < run->n_inputs; i++) {
-        jw_item(&j);
-        jw_open(&j, '{');
-        jw_keyStr(&j, "name", run->inputs[i].name);
-        jw_keyU64(&j, "bytes", run->inputs[i].bytes);
-        jw_keyU64(&j, "decoded_bytes", run->inputs[i].decoded_bytes);
-        jw_keyStr(&j, "xxh3_128", run->inputs[i].xxh3_128);
-        jw_close(&j, '}');
-    }
-    jw_close(&j, ']');
-    if (run->check) jw_check(&j, run->check, c);
-    jw_key(&j, "rows");
-    jw_open(&j, '{');
-    jw_keyU64(&j, "read", run->rows_read);
-    jw_keyU64(&j, "accepted", run->rows_accepted);
-    jw_keyU64(&j, "rejected", run->n_rejects);
-    jw_keyU64(&j, "blank_lines", run->blank_lines);
-    jw_close(&j, '}');
-    jw_keyU64(&j, "unknown_id_types", run->unknown_id_types);
-    jw_key(&j, "rejects");
-    xj_error err = jw_rejects(&j, run);
-    jw_key(&j, "problems");
-    jw_open(&j, '{');
-    jw_problem(&j, c, PB_ATTR_DUPLICATE);
-    jw_problem(&j, c, PB_ID_DUPLICATE);
-    jw_problem(&j, c, PB_ID_INVALID);
-    jw_close(&j, '}');
-    jw_key(&j, "provinces");
-    jw_open(&j, '{');
+    jw_key(j, "provinces");
+    jw_open(j, '{');
     for (int p = 0; p < EM_PROVINCES; p++) {
         uint64_t const *const v = c->provinces[p];
         if (v[0] + v[1] + v[2] == 0) continue;
         char key[12];
         if (p == EM_PROVINCES - 1) strcpy(key, "_invalid");
         else snprintf(key, sizeof key, "%02d", p);
-        jw_key(&j, key);
-        jw_open(&j, '{');
-        for (int q = 0; q < PB_PROBLEM_COUNT; q++) jw_keyU64(&j, pb_problemCode((pb_problem)q), v[q]);
-        jw_close(&j, '}');
+        jw_key(j, key);
+        jw_open(j, '{');
+        for (int q = 0; q < PB_PROBLEM_COUNT; q++) jw_keyU64(j, pb_problemCode((pb_problem)q), v[q]);
+        jw_close(j, '}');
     }
-    jw_close(&j, '}');
+    jw_close(j, '}');
+}
+
+/* The only part that changes from run to run of the same input. */
+static void jw_timing(jw *j, const em_run *run, double write_seconds)
+{
     double const wall = xj_now() - run->timing.start;
-    jw_key(&j, "timing");
-    jw_open(&j, '{');
-    jw_key(&j, "wall_seconds");
-    jw_double(&j, wall);
-    jw_key(&j, "read_parse_seconds");
-    jw_double(&j, run->timing.read_parse_seconds);
-    jw_key(&j, "group_seconds");
-    jw_double(&j, run->timing.group_seconds);
-    jw_key(&j, "gather_seconds");
-    jw_double(&j, run->timing.gather_seconds);
-    jw_key(&j, "write_seconds");
-    jw_double(&j, write_seconds);
-    jw_key(&j, "rows_per_second");
-    jw_double(&j, wall > 0 ? (double)run->rows_read / wall : 0);
-    jw_close(&j, '}');
-    jw_close(&j, '}');
-    jw_raw(&j, "\n", 1);
-    if (!err) err = j.err;
+    jw_key(j, "timing");
+    jw_open(j, '{');
+    jw_key(j, "wall_seconds");
+    jw_double(j, wall);
+    jw_key(j, "read_parse_seconds");
+    jw_double(j, run->timing.read_parse_seconds);
+    jw_key(j, "group_seconds");
+    jw_double(j, run->timing.group_seconds);
+    jw_key(j, "gather_seconds");
+    jw_double(j, run->timing.gather_seconds);
+    jw_key(j, "write_seconds");
+    jw_double(j, write_seconds);
+    jw_key(j, "rows_per_second");
+    jw_double(j, wall > 0 ? (double)run->rows_read / wall : 0);
+    jw_close(j, '}');
+}
+
+/* The whole object, its keys in their fixed order. */
+static xj_error jw_summary(jw *j, const em_run *run, const em_counts *c, double write_seconds)
+{
+    char date[16];
+    snprintf(date, sizeof date, "%04u-%02u-%02u", run->run_date / 10000, run->run_date / 100 % 100,
+             run->run_date % 100);
+    jw_open(j, '{');
+    jw_keyStr(j, "version", xj_versionString());
+    jw_keyStr(j, "run_date", date);
+    jw_key(j, "options");
+    jw_open(j, '{');
+    jw_keyStr(j, "attr_scope", run->attr_scope);
+    jw_keyStr(j, "encoding", run->encoding);
+    jw_keyStr(j, "region_table", run->region_table);
+    jw_close(j, '}');
+    jw_inputs(j, run);
+    if (run->check) jw_check(j, run->check, c);
+    jw_key(j, "rows");
+    jw_open(j, '{');
+    jw_keyU64(j, "read", run->rows_read);
+    jw_keyU64(j, "accepted", run->rows_accepted);
+    jw_keyU64(j, "rejected", run->n_rejects);
+    jw_keyU64(j, "blank_lines", run->blank_lines);
+    jw_close(j, '}');
+    jw_keyU64(j, "unknown_id_types", run->unknown_id_types);
+    jw_key(j, "rejects");
+    xj_error const err = jw_rejects(j, run);
+    jw_key(j, "problems");
+    jw_open(j, '{');
+    jw_problem(j, c, PB_ATTR_DUPLICATE);
+    jw_problem(j, c, PB_ID_DUPLICATE);
+    jw_problem(j, c, PB_ID_INVALID);
+    jw_close(j, '}');
+    jw_provinces(j, c);
+    jw_timing(j, run, write_seconds);
+    jw_close(j, '}');
+    jw_raw(j, "\n", 1);
+    return err ? err : j->err;
+}
+
+xj_error em_writeSummary(em_ctx *ctx, double write_seconds)
+{
+    xj_buf out;
+    buf_init(&out, (size_t)1 << 30);
+    jw j = {&out, 0, {0}, XJ_OK};
+    xj_error err = jw_summary(&j, ctx->run, ctx->counts, write_seconds);
     if (err) {
         buf_free(&out);
         return st_fail(ctx->st, err, "cannot build summary.json: %s", xj_errorName(err));
     }
-    em_writer w;
-    err = em_open(ctx, &w, "summary.json");
-    if (!err) err = em_putBuf(&w, &out);
-    if (!err) err = em_close(&w);
-    else em_abandon(&w);
+    err = em_writeWhole(ctx, "summary.json", &out);
     buf_free(&out);
     return err;
 }

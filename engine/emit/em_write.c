@@ -1,0 +1,54 @@
+/*
+ * em_write — emit's top: what the output directory holds, and in which
+ * order it is written.
+ *
+ * The order has reasons. problems.csv and schools/ come first because
+ * writing them sorts the rows, and the counts (em_countRows) need the rows
+ * sorted by school. The counts then serve schools/README.txt, report.html
+ * and summary.json alike, so the three cannot disagree. summary.json comes
+ * after the files it times (`write_seconds`: the files up to report.html),
+ * and MANIFEST last because it lists all the others. Everything goes into
+ * em_commit's temporary directory; nothing is visible under OUTDIR until
+ * em_commitEnd renames the finished, synced whole into place.
+ */
+#include "em_internal.h"
+#include "xj_alloc.h"
+#include "xj_clock.h"
+
+/* already_registered.csv (a check): made by the check, written as it is. */
+static xj_error em_writeRegistered(em_ctx *ctx)
+{
+    return em_writeWhole(ctx, EM_REGISTERED_FILE, ctx->run->check->registered_csv);
+}
+
+/* The files, in order, into ctx's directory; t0 is when em_write began. */
+static xj_error em_writeFiles(em_ctx *ctx, double t0)
+{
+    FORWARD_IF_ERROR(em_writeProblems(ctx)); /* sorts the rows: counting needs them by school */
+    ctx->counts = xj_malloc(sizeof *ctx->counts);
+    RETURN_ERROR_IF(ctx->counts == NULL, ctx->st, XJ_ERR_NOMEM, "out of memory counting the problems");
+    RETURN_ERROR_IF(em_countRows(ctx->run, ctx->counts) != XJ_OK, ctx->st, XJ_ERR_NOMEM,
+                    "out of memory counting the problems");
+    FORWARD_IF_ERROR(em_writeSchoolReadme(ctx));
+    FORWARD_IF_ERROR(em_writeRejects(ctx));
+    FORWARD_IF_ERROR(em_writeReport(ctx));
+    double const write_seconds = xj_now() - t0; /* summary.json's: the files up to here */
+    if (ctx->run->check) FORWARD_IF_ERROR(em_writeRegistered(ctx));
+    FORWARD_IF_ERROR(em_writeSummary(ctx, write_seconds));
+    FORWARD_IF_ERROR(em_writeManifest(ctx));
+    return XJ_OK;
+}
+
+xj_error em_write(em_run *run, xj_status *st)
+{
+    double const t0 = xj_now();
+    em_commit c;
+    FORWARD_IF_ERROR(em_commitBegin(&c, run->outdir, run->force, st));
+    em_ctx ctx = {.run = run, .st = st, .dirfd = c.dirfd, .tmp_path = c.tmp_path};
+    xj_error err = em_writeFiles(&ctx, t0);
+    err = em_commitEnd(&c, err, st);
+    for (size_t i = 0; i < ctx.n_files; i++) xj_free(ctx.files[i].path);
+    xj_free(ctx.files);
+    xj_free(ctx.counts);
+    return err;
+}
