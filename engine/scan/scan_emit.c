@@ -1,38 +1,17 @@
 /*
- * scan_emit — turns the gathered groups and invalid IDs into output rows and
- * passes them, with the run's counts, to the emit stage.
+ * scan_emit — the run's rows, rejects and counts handed to the emit stage
+ * (em_write), and the handle's stats filled from them.
+ *
+ * Nothing is decided here: it only says what emit needs to know of the
+ * inputs (names, sizes, the columns report.html reads) and of a batch
+ * check (the register_matches column in front of the input's own).
+ * Cost: a copy of the per-input facts and the header names.
  */
 #include <string.h>
 
-#include "ix_index.h"
 #include "scan_internal.h"
 #include "xj_alloc.h"
-
-static xj_error sc_invalidRows(sc_run *run, em_row *rows, size_t *at)
-{
-    gr_index const ix = {run->gathered, run->n_gathered};
-    for (int t = 0; t < run->n_workers; t++) {
-        sc_worker const *const w = &run->workers[t];
-        for (size_t i = 0; i < w->n_inv; i++) {
-            const gr_record *const r = gr_find(&ix, w->inv[i].ref);
-            if (XJ_NEVER(r == NULL)) return XJ_ERR_INTERNAL;
-            em_row *const row = &rows[(*at)++];
-            memset(row, 0, sizeof *row);
-            row->school = r->school;
-            row->school_len = r->school_len;
-            row->others = "";
-            row->tail = r->tail;
-            row->tail_len = r->tail_len;
-            row->line = gk_refLine(r->ref);
-            row->source = gk_refSource(r->ref);
-            row->problem = PB_ID_INVALID;
-            row->reason = w->inv[i].reason;
-            row->keeper = PB_KEEPER_NONE;
-            row->hint = PB_HINT_CORRECT_ID;
-        }
-    }
-    return XJ_OK;
-}
+#include "xj_clock.h"
 
 /* The output column holding `field` for one input, or -1 (for report.html);
  * `shift` columns come before the input's own (a check's register_matches). */
@@ -43,90 +22,82 @@ static int sc_outColumn(const sc_input *in, ps_field field, size_t shift)
     return (int)(in->schema.out_col[c] + shift);
 }
 
-static xj_error sc_collectRejects(sc_run *run, em_reject **out, size_t *n_out)
+/* What emit is told of the inputs and the columns. `extra`: 1 when a
+ * check's register_matches column comes first (its headers_zh then names
+ * it in Chinese; the input's own headers are the same in both). */
+typedef struct sc_emitInputs {
+    em_input *inputs;
+    const char **headers;
+    const char **headers_zh;  /* NULL unless extra */
+    size_t extra;
+} sc_emitInputs;
+
+static xj_error sc_emitInputsMake(const sc_run *run, size_t extra, sc_emitInputs *out, xj_status *st)
 {
-    size_t n = 0;
-    for (int t = 0; t < run->n_workers; t++) n += run->workers[t].n_rej;
-    em_reject *const all = xj_mallocArray(n ? n : 1, sizeof *all);
-    if (all == NULL) return XJ_ERR_NOMEM;
-    size_t at = 0;
-    for (int t = 0; t < run->n_workers; t++) {
-        if (run->workers[t].n_rej) memcpy(all + at, run->workers[t].rej, run->workers[t].n_rej * sizeof *all);
-        at += run->workers[t].n_rej;
+    out->extra = extra;
+    out->inputs = xj_calloc(run->n_inputs ? run->n_inputs : 1, sizeof *out->inputs);
+    out->headers = xj_calloc(run->cols.n + extra + 1, sizeof *out->headers);
+    out->headers_zh = extra ? xj_calloc(run->cols.n + extra + 1, sizeof *out->headers_zh) : NULL;
+    RETURN_ERROR_IF(!out->inputs || !out->headers || (extra && !out->headers_zh), st, XJ_ERR_NOMEM,
+                    "out of memory");
+    for (size_t i = 0; i < run->n_inputs; i++) {
+        out->inputs[i] = run->inputs[i].facts;
+        out->inputs[i].school_name_col = sc_outColumn(&run->inputs[i], PS_SCHOOL_NAME, extra);
+        out->inputs[i].student_no_col = sc_outColumn(&run->inputs[i], PS_STUDENT_NO, extra);
+        out->inputs[i].school_code_col = sc_outColumn(&run->inputs[i], PS_SCHOOL_CODE, extra);
     }
-    *out = all;
-    *n_out = n;
+    if (extra) out->headers[0] = EM_REGISTER_MATCHES;
+    for (size_t j = 0; j < run->cols.n; j++) out->headers[extra + j] = run->cols.names[j];
+    if (extra) {
+        out->headers_zh[0] = EM_REGISTER_MATCHES_ZH;
+        for (size_t j = 0; j < run->cols.n; j++) out->headers_zh[1 + j] = run->cols.names[j];
+    }
     return XJ_OK;
 }
 
-xj_error sc_decideAndEmit(sc_run *run)
+static void sc_emitInputsFree(sc_emitInputs *e)
+{
+    xj_free(e->inputs);
+    xj_free(e->headers);
+    xj_free(e->headers_zh);
+}
+
+/* The handle's stats of a written run. */
+static void sc_fillStats(sc_run *run, const sc_register *reg, const em_run *er)
+{
+    xj_scan *const s = run->scan;
+    xj_scanStats *const stats = &s->stats;
+    memset(stats, 0, sizeof *stats);
+    stats->register_matches = reg ? reg->rows_with_matches : 0;
+    stats->already_registered = reg ? reg->n_copies : 0;
+    stats->run_date = run->idctx.run_date;
+    stats->attr_mixed = s->attr_scope == XJ_ATTR_MIXED;
+    stats->rows_read = er->rows_read;
+    stats->rows_accepted = er->rows_accepted;
+    stats->rows_rejected = er->n_rejects;
+    stats->blank_lines = er->blank_lines;
+    for (size_t i = 0; i < run->n_inputs; i++) stats->bytes_read += er->inputs[i].decoded_bytes;
+    for (size_t i = 0; i < er->n_rows; i++) {
+        stats->id_duplicate_records += er->rows[i].problem == PB_ID_DUPLICATE;
+        stats->attr_duplicate_records += er->rows[i].problem == PB_ATTR_DUPLICATE;
+        stats->id_invalid_records += er->rows[i].problem == PB_ID_INVALID;
+    }
+    stats->id_duplicate_groups = run->groups[GD_KEY_GB].n + run->groups[GD_KEY_OTHER_ID].n;
+    stats->attr_duplicate_groups = run->groups[GD_KEY_ATTR].n;
+    stats->wall_seconds = xj_now() - run->start;
+}
+
+xj_error sc_emit(sc_run *run, const sc_register *reg, sc_rows *rows)
 {
     xj_scan *const s = run->scan;
     xj_status *const st = &s->st;
-    double const t0 = em_now();
-    size_t n_rows = 0, n_inv = 0;
-    for (int k = 0; k < 3; k++) n_rows += run->groups[k].n_refs;
-    for (int t = 0; t < run->n_workers; t++) n_inv += run->workers[t].n_inv;
-    n_rows += n_inv;
-
-    /* a batch check names the register's sources too (after the batch's) and
-     * adds the register_matches column in front of the input's columns */
-    const ix_index *const reg = run->against;
-    size_t const n_names = run->n_inputs + (reg ? reg->n_sources : 0);
-    size_t const extra = reg != NULL;
-    em_row *const rows = xj_mallocArray(n_rows ? n_rows : 1, sizeof *rows);
-    xj_arena *const arenas = xj_calloc((size_t)run->n_workers, sizeof *arenas);
-    const char **const names = xj_calloc(n_names ? n_names : 1, sizeof *names);
-    uint32_t *const rank = xj_calloc(n_names ? n_names : 1, sizeof *rank);
-    em_input *const inputs = xj_calloc(run->n_inputs ? run->n_inputs : 1, sizeof *inputs);
-    const char **const headers = xj_calloc(run->cols.n + extra + 1, sizeof *headers);
-    const char **const headers_zh = extra ? xj_calloc(run->cols.n + extra + 1, sizeof *headers_zh) : NULL;
+    sc_emitInputs e = {0};
     em_reject *rejects = NULL;
     size_t n_rejects = 0;
-    xj_error err = XJ_OK;
-    if (!rows || !arenas || !names || !rank || !inputs || !headers || (extra && !headers_zh)) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
+    xj_error err = sc_emitInputsMake(run, reg != NULL, &e, st);
     if (!err && sc_collectRejects(run, &rejects, &n_rejects) != XJ_OK) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
-
     if (!err) {
-        for (size_t i = 0; i < run->n_inputs; i++) {
-            names[i] = run->inputs[i].facts.name;
-            inputs[i] = run->inputs[i].facts;
-            inputs[i].school_name_col = sc_outColumn(&run->inputs[i], PS_SCHOOL_NAME, extra);
-            inputs[i].student_no_col = sc_outColumn(&run->inputs[i], PS_STUDENT_NO, extra);
-            inputs[i].school_code_col = sc_outColumn(&run->inputs[i], PS_SCHOOL_CODE, extra);
-            rank[i] = (uint32_t)(n_names - run->n_inputs + i);
-        }
-        for (size_t i = run->n_inputs; i < n_names; i++) {
-            names[i] = reg->sources[i - run->n_inputs].name;
-            rank[i] = (uint32_t)(i - run->n_inputs);
-        }
-        if (extra) headers[0] = EM_REGISTER_MATCHES;
-        for (size_t j = 0; j < run->cols.n; j++) headers[extra + j] = run->cols.names[j];
-        if (extra) { /* the input's own headers are the same in both */
-            headers_zh[0] = EM_REGISTER_MATCHES_ZH;
-            for (size_t j = 0; j < run->cols.n; j++) headers_zh[1 + j] = run->cols.names[j];
-        }
-        gr_index const ix = {run->gathered, run->n_gathered};
-        gd_context const ctx = {&ix, names, rank, run->n_workers};
-        static const pb_problem kProblem[3] = {PB_ID_DUPLICATE, PB_ID_DUPLICATE, PB_ATTR_DUPLICATE};
-        size_t at = 0;
-        for (int k = 0; k < 3 && !err; k++) {
-            err = gd_decideGroups(&ctx, &run->groups[k], (gd_keyKind)k, kProblem[k], rows + at, arenas, st);
-            at += run->groups[k].n_refs;
-        }
-        if (!err) err = sc_invalidRows(run, rows, &at);
-        if (err == XJ_ERR_INTERNAL) st_fail(st, err, "internal error: an invalid-ID record was not gathered");
-        if (!err && reg) err = sc_againstRows(run, rows, &n_rows, &arenas[0]);
-    }
-    run->timing.group_seconds += em_now() - t0;
-
-    if (!err) {
-        uint64_t accepted = 0, blank = 0, unknown = 0;
-        for (int t = 0; t < run->n_workers; t++) {
-            accepted += run->workers[t].accepted;
-            blank += run->workers[t].blank;
-            unknown += run->workers[t].unknown_types;
-        }
+        sc_counts const c = sc_countFound(run);
         const char *region = NULL;
         if (s->region_path) {
             const char *const slash = strrchr(s->region_path, '/');
@@ -135,20 +106,20 @@ xj_error sc_decideAndEmit(sc_run *run)
         em_run er = {
             .outdir = s->outdir,
             .force = s->force,
-            .inputs = inputs,
+            .inputs = e.inputs,
             .n_inputs = run->n_inputs,
-            .headers = headers,
-            .n_headers = run->cols.n + extra,
-            .headers_zh = headers_zh,
-            .check = reg ? &run->check : NULL,
-            .rows = rows,
-            .n_rows = n_rows,
+            .headers = e.headers,
+            .n_headers = run->cols.n + e.extra,
+            .headers_zh = e.headers_zh,
+            .check = reg ? &reg->check : NULL,
+            .rows = rows->v,
+            .n_rows = rows->n,
             .rejects = rejects,
             .n_rejects = n_rejects,
-            .rows_read = accepted + n_rejects,
-            .rows_accepted = accepted,
-            .blank_lines = blank,
-            .unknown_id_types = unknown,
+            .rows_read = c.accepted + n_rejects,
+            .rows_accepted = c.accepted,
+            .blank_lines = c.blank,
+            .unknown_id_types = c.unknown_types,
             .run_date = run->idctx.run_date,
             .attr_scope = s->attr_scope == XJ_ATTR_MIXED ? "mixed" : "noid",
             .encoding = s->gbk ? "gbk" : "utf-8",
@@ -162,37 +133,9 @@ xj_error sc_decideAndEmit(sc_run *run)
         };
         er.timing.start = run->start;
         err = em_write(&er, st);
-        if (!err) {
-            xj_scanStats *const stats = &s->stats;
-            uint64_t const matched = stats->register_matches; /* set by sc_againstRows */
-            memset(stats, 0, sizeof *stats);
-            stats->register_matches = matched;
-            stats->already_registered = run->n_copies;
-            stats->run_date = run->idctx.run_date;
-            stats->attr_mixed = s->attr_scope == XJ_ATTR_MIXED;
-            stats->rows_read = er.rows_read;
-            stats->rows_accepted = accepted;
-            stats->rows_rejected = n_rejects;
-            stats->blank_lines = blank;
-            for (size_t i = 0; i < run->n_inputs; i++) stats->bytes_read += inputs[i].decoded_bytes;
-            for (size_t i = 0; i < n_rows; i++) {
-                stats->id_duplicate_records += rows[i].problem == PB_ID_DUPLICATE;
-                stats->attr_duplicate_records += rows[i].problem == PB_ATTR_DUPLICATE;
-                stats->id_invalid_records += rows[i].problem == PB_ID_INVALID;
-            }
-            stats->id_duplicate_groups = run->groups[GD_KEY_GB].n + run->groups[GD_KEY_OTHER_ID].n;
-            stats->attr_duplicate_groups = run->groups[GD_KEY_ATTR].n;
-            stats->wall_seconds = em_now() - run->start;
-        }
+        if (!err) sc_fillStats(run, reg, &er);
     }
-    for (int t = 0; arenas && t < run->n_workers; t++) ar_free(&arenas[t]);
-    xj_free(arenas);
-    xj_free(rows);
-    xj_free(names);
-    xj_free(rank);
-    xj_free(inputs);
-    xj_free(headers);
-    xj_free(headers_zh);
+    sc_emitInputsFree(&e);
     xj_free(rejects);
     return err;
 }

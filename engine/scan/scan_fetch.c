@@ -32,7 +32,7 @@ typedef struct sc_fetchJob {
 
 typedef struct sc_ownedRun {
     sc_anchorRun run;
-    const sc_worker *w;
+    const sc_found *found;
 } sc_ownedRun;
 
 static int sc_cmpRun(const void *a, const void *b)
@@ -46,8 +46,8 @@ static xj_error sc_collectAnchors(sc_run *run, sc_anchor **out, size_t *n_out)
 {
     size_t n_runs = 0, n = 0;
     for (int t = 0; t < run->n_workers; t++) {
-        n_runs += run->workers[t].n_anchor_runs;
-        n += run->workers[t].n_anchors;
+        n_runs += run->workers[t].found.n_anchor_runs;
+        n += run->workers[t].found.n_anchors;
     }
     sc_ownedRun *const runs = xj_mallocArray(n_runs ? n_runs : 1, sizeof *runs);
     sc_anchor *const all = xj_mallocArray(n ? n : 1, sizeof *all);
@@ -57,13 +57,14 @@ static xj_error sc_collectAnchors(sc_run *run, sc_anchor **out, size_t *n_out)
         return st_fail(&run->scan->st, XJ_ERR_NOMEM, "out of memory");
     }
     size_t at = 0;
-    for (int t = 0; t < run->n_workers; t++)
-        for (size_t i = 0; i < run->workers[t].n_anchor_runs; i++)
-            runs[at++] = (sc_ownedRun){run->workers[t].anchor_runs[i], &run->workers[t]};
+    for (int t = 0; t < run->n_workers; t++) {
+        sc_found const *const f = &run->workers[t].found;
+        for (size_t i = 0; i < f->n_anchor_runs; i++) runs[at++] = (sc_ownedRun){f->anchor_runs[i], f};
+    }
     qsort(runs, n_runs, sizeof *runs, sc_cmpRun);
     size_t k = 0;
     for (size_t r = 0; r < n_runs; r++) {
-        memcpy(all + k, runs[r].w->anchors + runs[r].run.first, runs[r].run.n * sizeof *all);
+        memcpy(all + k, runs[r].found->anchors + runs[r].run.first, runs[r].run.n * sizeof *all);
         k += runs[r].run.n;
     }
     xj_free(runs);
@@ -122,14 +123,14 @@ static int sc_fetchCancelled(sc_run *run)
 {
     xj_scan *const s = run->scan;
     if (s->progress == NULL) return 0;
-    uint64_t rows = 0;
-    for (int t = 0; t < run->n_workers; t++) rows += run->workers[t].accepted + run->workers[t].n_rej;
-    xj_progress const p = {run->bytes_total, run->bytes_total, rows,
+    sc_counts const c = sc_countFound(run);
+    xj_progress const p = {run->bytes_total, run->bytes_total, c.accepted + c.rejected,
                            atomic_load_explicit(&run->invalid_seen, memory_order_relaxed), "gathering"};
     return s->progress(&p, s->progress_user) != 0;
 }
 
-/* One job on worker w: read its stretch, split it, gather its flagged records. */
+/* One job on worker w: read its stretch, split it, gather its flagged
+ * records (scan_gather.c). */
 static xj_error sc_fetchOne(sc_run *run, sc_worker *w, const int *fds, const sc_anchor *anchor,
                             const sc_fetchJob *job, xj_buf *buf, rd_chunk *chunk)
 {

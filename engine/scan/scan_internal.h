@@ -1,16 +1,25 @@
 /*
- * scan_internal — what the scan's passes share. Not part of the public API.
+ * scan_internal — the scan's stages and what they hand each other. Not part
+ * of the public API.
  *
- * A scan is two passes over the inputs with grouping between them:
- *   pass 1 (scan_pass1.c): read → split → parse → normalize → check, keeping
- *          only keys, invalid-ID references, rejects and anchors (~18 bytes
- *          a record);
- *   group  (grp_keys.c):   runs of equal keys become groups;
- *   pass 2 (scan_pass2.c, scan_fetch.c): read back the few flagged records
- *          (only their stretches, for plain files) and gather their full
- *          fields; decide scope/keeper/hints (grp_decide.c) and hand the
- *          rows to emit.
- * Stages talk through the plain structs below, not through globals.
+ * A scan is two passes over the inputs with grouping between them; every
+ * stage reads what the one before it produced, as plain data:
+ *   pass 1  (scan_pass1.c, scan_keys.h): read → split → parse → normalize →
+ *           check; each worker keeps an sc_found: key tables, invalid-ID
+ *           references, rejects, counts and anchors (~18 bytes a record).
+ *           A caller may hook every accepted record (sc_recordHook: the
+ *           index build packs them into its blocks);
+ *   group   (scan_group.c): key tables → groups (gk_groups), with a source
+ *           asked by key joined in for a batch check (its register,
+ *           scan_against.c);
+ *   pass 2  (scan_pass2.c → scan_fetch.c → scan_gather.c): the flagged
+ *           records (members of groups, invalid IDs) read back — only their
+ *           stretches, for plain files — into gr_records;
+ *   decide  (scan_decide.c): groups and gathered records → rows (sc_rows);
+ *   emit    (scan_emit.c): rows, rejects and counts → the output directory.
+ * scan.c runs them in order (xj_scan_run); scan_prepare.c sets up a run,
+ * scan_stream.c drives a pass over the inputs. Stages talk through the
+ * structs below, not through globals.
  */
 #ifndef XJ_SCAN_INTERNAL_H
 #define XJ_SCAN_INTERNAL_H
@@ -24,6 +33,7 @@
 #include "idcheck.h"
 #include "ps_record.h"
 #include "rd_split.h"
+#include "scan_group.h"
 #include "xj_arena.h"
 #include "xj_notes.h"
 #include "xjdedup.h"
@@ -57,6 +67,8 @@ struct xj_scan {
     xj_status st;             /* the last error */
 };
 
+/* ---- pass 1's result ---- */
+
 typedef struct sc_invalid {
     uint64_t ref;             /* the record */
     uint8_t reason;           /* xj_idReason */
@@ -76,36 +88,54 @@ typedef struct sc_anchorRun { /* one chunk's anchors in a worker's list */
     size_t first, n;
 } sc_anchorRun;
 
-/* One worker thread's state; workers share nothing while a pass runs. */
-typedef struct sc_worker {
-    ps_worker parse;          /* field splitting and decoding */
-    ck_scratch ck;            /* normalization buffers */
-    char *keytext;            /* key text scratch (XJ_MAX_FIELD * 4 + 32) */
-    gk_table gb;              /* GB 11643 ID keys */
-    gk_table other;           /* (type, number) keys */
-    gk_table attr;            /* (name, sex, birth) keys */
-    sc_invalid *inv;          /* invalid-ID records */
+/* What pass 1 found in one worker's chunks. The stages after it read
+ * nothing else of pass 1 (the record hook's own results are the hook's). */
+typedef struct sc_found {
+    gk_table keys[SC_KEY_KINDS]; /* by gd_keyKind: GB IDs, other IDs, attributes */
+    sc_invalid *inv;          /* invalid-ID records (none kept by a one-pass run) */
     size_t n_inv, cap_inv;
-    em_reject *rej;           /* rejected rows (raw bytes in `arena`) */
+    em_reject *rej;           /* rejected rows, raw bytes in `raws` */
     size_t n_rej, cap_rej;
+    xj_arena raws;
     uint64_t accepted;        /* records that passed parsing */
     uint64_t blank;           /* blank lines */
     uint64_t unknown_types;   /* id_type values treated as 1 */
-    xj_arena arena;           /* reject raws, pass-2 strings, other_schools */
-    xj_buf tail;              /* pass 2: one record's output columns */
-    sc_anchor *anchors;       /* pass 1: this worker's chunks' anchors */
+    sc_anchor *anchors;       /* plain files in a two-pass run: this worker's chunks' anchors */
     size_t n_anchors, cap_anchors;
     sc_anchorRun *anchor_runs;
     size_t n_anchor_runs, cap_anchor_runs;
-    struct ixb_worker *ixb;   /* index build only: payload blocks being made */
+} sc_found;
+
+/* Pass 1's counts over every worker. */
+typedef struct sc_counts {
+    uint64_t accepted, rejected, blank, unknown_types;
+} sc_counts;
+
+/* A caller's hook into pass 1, called by the worker that parses the chunk
+ * (`worker`: its number); an error is reported in `st` (the worker's).
+ * The index build's keeps every accepted record in its payload blocks. */
+typedef struct sc_recordHook {
+    /* An accepted record of input `source`; *key_ref, the reference its
+     * keys are filed under, is its own ref on entry. */
+    xj_error (*record)(void *user, int worker, uint32_t source, uint64_t line, const ps_view *v, const ck_facts *f,
+                       uint64_t *key_ref, xj_status *st);
+    /* Every record of `chunk` has been seen. */
+    xj_error (*chunk_done)(void *user, int worker, const rd_chunk *chunk, xj_status *st);
+    void *user;
+} sc_recordHook;
+
+/* ---- the run ---- */
+
+/* One worker thread's state; workers share nothing while a pass runs. */
+typedef struct sc_worker {
+    sc_found found;           /* pass 1's result */
+    ps_worker parse;          /* field splitting and decoding */
+    ck_scratch ck;            /* normalization buffers */
+    char *keytext;            /* key text scratch (SC_KEYTEXT_BYTES) */
+    xj_arena strings;         /* pass 2: the gathered records' strings */
+    xj_buf tail;              /* pass 2: one record's output columns */
     xj_status st;             /* first error of this worker */
 } sc_worker;
-
-/* A worker's key table of one gd_keyKind: GB IDs, other IDs, attributes. */
-static inline gk_table *sc_keyTable(sc_worker *w, int kind)
-{
-    return kind == GD_KEY_GB ? &w->gb : kind == GD_KEY_OTHER_ID ? &w->other : &w->attr;
-}
 
 typedef struct sc_input {
     const char *path;         /* as given */
@@ -129,28 +159,17 @@ typedef struct sc_run {
     size_t chunk_size;
     id_context idctx;         /* run date and region table */
     id_regionTable *regions;
-    gk_groups groups[3];      /* by gd_keyKind: GB IDs, other IDs, attributes */
-    uint64_t *flagged;        /* refs of every record that appears in output, sorted */
+    int one_pass;             /* no second pass (index build): nothing is spooled, no anchors or invalid IDs kept */
+    const sc_recordHook *hook;/* pass 1: the caller's hook, or NULL */
+    gk_groups groups[SC_KEY_KINDS]; /* by gd_keyKind: GB IDs, other IDs, attributes */
+    uint64_t *flagged;        /* refs of every input record that appears in output, sorted */
     size_t n_flagged;
-    gr_record *gathered;      /* pass 2: the record of flagged[i]; then register members */
-    size_t n_gathered;        /* n_flagged + n_reg */
+    gr_record *gathered;      /* pass 2: the record of flagged[i]; then a check's register members */
+    size_t n_gathered;
     _Atomic uint64_t invalid_seen; /* pass 1 progress: invalid IDs so far (any worker) */
     uint64_t bytes_total;     /* on-disk input size, 0 if unknown */
-    double start;             /* em_now() at the start */
+    double start;             /* xj_now() at the start */
     em_timing timing;         /* per-stage seconds */
-    /* batch check (xj_scan_setAgainst): the register and its hit records */
-    struct ix_index *against; /* NULL for a plain scan */
-    gr_record *reg_recs;      /* register members of the groups, by ref */
-    size_t n_reg;             /* their refs use sources n_inputs + index source */
-    struct sc_copy *copies;   /* batch records the register holds, with their first copy, by batch ref */
-    size_t n_copies;
-    em_check check;           /* what the check's output adds (sc_againstRows) */
-    xj_buf registered_csv;    /* check.registered_csv */
-    /* index build: added to every record's source number (update keeps the
-     * old index's sources first) */
-    uint32_t source_base;
-    struct ixb_state *ixb;
-    int one_pass;             /* no second pass (index build): nothing is spooled */
     char *names_text;         /* the inputs' paths with '/' runs collapsed; facts.name points into it */
 } sc_run;
 
@@ -164,34 +183,27 @@ static inline const char *sc_readRecord(const sc_run *run, sc_worker *w, const s
     return reject ? reject : ck_analyze(&run->idctx, v, &w->ck, f);
 }
 
-/* Sets up a run from its handle's options (inputs opened lazily, workers
- * made). Refuses, before anything is read: an input that is a directory or
- * missing, one file given twice (by any path: same device and inode), and an
- * output directory that could not be written or replaced (em_checkOutdir).
- * Names every input's `source` (sc_nameSources). `how`: SC_NO_OUTDIR when
- * the run writes no output directory, SC_NO_INPUT_OK when it may have no
- * input (an index update that only removes records), SC_ONE_PASS when the
- * inputs are read once (nothing needs spooling). */
+/* Sets up a run from its handle's options (scan_prepare.c; inputs opened
+ * lazily, workers made). Refuses, before anything is read: an input that is
+ * a directory or missing, one file given twice (by any path: same device
+ * and inode), and an output directory that could not be written or replaced
+ * (em_checkOutdir). Names every input's `source` (sc_nameSources). `how`:
+ * SC_NO_OUTDIR when the run writes no output directory, SC_NO_INPUT_OK when
+ * it may have no input (an index update that only removes records),
+ * SC_ONE_PASS when the inputs are read once (no second pass follows). */
 #define SC_NO_OUTDIR 1u
 #define SC_NO_INPUT_OK 2u
 #define SC_ONE_PASS 4u
 xj_error sc_prepare(sc_run *run, unsigned how);
 void sc_runFree(sc_run *run);
 
-/* Index build (index_build.c), called by pass 1 when run->ixb is set: keeps
- * an accepted record in the worker's payload block and gives the reference
- * its keys are filed under (*key_ref: a provisional record number); closes
- * the chunk's last block. */
-xj_error ixb_addRecord(sc_run *run, sc_worker *w, const rd_chunk *chunk, const ps_view *v, const ck_facts *f,
-                       uint64_t line, uint64_t *key_ref);
-xj_error ixb_endChunk(sc_run *run, sc_worker *w, const rd_chunk *chunk);
-
 /* What a worker does with one chunk. */
 typedef xj_error (*sc_chunkFn)(sc_run *run, sc_worker *w, const rd_chunk *chunk);
 
-/* Streams every input and calls `fn` on each chunk: a reader thread splits
- * while the workers parse. With `first_pass`, maps headers (filling
- * inputs[].schema and run->cols) and records the inputs' sizes and hashes. */
+/* Streams every input and calls `fn` on each chunk (scan_stream.c): a
+ * reader thread splits while the workers parse. With `first_pass`, maps
+ * headers (filling inputs[].schema and run->cols), records the inputs'
+ * sizes and hashes, and ends with sc_checkEncodings. */
 xj_error sc_forEachChunk(sc_run *run, int first_pass, sc_chunkFn fn, const char *stage);
 
 /* The worker of the calling OpenMP thread (the only one without OpenMP). */
@@ -199,35 +211,109 @@ sc_worker *sc_thisWorker(sc_run *run);
 /* The first worker's error, copied to the run's status (XJ_OK if none). */
 xj_error sc_workersError(sc_run *run);
 
+/* ---- pass 1 (scan_pass1.c) ---- */
+
+/* Every record of a chunk into the worker's sc_found (and run->hook). */
 xj_error sc_pass1Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk);
+/* Pass 1 over every input. */
+xj_error sc_pass1(sc_run *run);
 /* After pass 1: an input more than half of whose records (and ten or more)
  * failed to decode was read in the wrong encoding, and a run over it would
  * look clean while it checked nothing; that is an input error (what to do in
  * the message). An input with fewer such records gets a warning. */
 xj_error sc_checkEncodings(sc_run *run);
-xj_error sc_pass2Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk);
-/* The flagged records flagged[pos .. end) among a chunk's records (those not
- * in it are skipped by line), gathered into run->gathered. */
-xj_error sc_gatherChunk(sc_run *run, sc_worker *w, const rd_chunk *chunk, size_t pos, size_t end);
+/* Every worker's rejects in one array (*out, owned by the caller; the raw
+ * bytes stay the workers'), in no particular order: em_write and
+ * em_sortRejects sort them. */
+xj_error sc_collectRejects(const sc_run *run, em_reject **out, size_t *n_out);
+sc_counts sc_countFound(const sc_run *run);
+
+/* ---- group, then pass 2 (scan_pass2.c, scan_fetch.c, scan_gather.c) ---- */
+
+/* Groups every worker's key tables (joined with `lookup`, NULL for a plain
+ * scan) into run->groups, then lists the flagged records. */
+xj_error sc_group(sc_run *run, const sc_keyLookup *lookup);
+/* Every flagged record read again into run->gathered (in flagged order):
+ * plain files by their anchored stretches (sc_fetchPass), other inputs
+ * read whole again (sc_pass2Chunk). A flagged record not found again or no
+ * longer parsing is an input error (the file changed). */
+xj_error sc_gatherPass(sc_run *run);
 /* Pass 2 for plain files (scan_fetch.c): reads back only the anchored
  * stretches that hold flagged records, in parallel. */
 xj_error sc_fetchPass(sc_run *run);
+/* The flagged records flagged[pos .. end) among a chunk's records (those not
+ * in it are skipped by line), gathered into run->gathered (scan_gather.c). */
+xj_error sc_gatherChunk(sc_run *run, sc_worker *w, const rd_chunk *chunk, size_t pos, size_t end);
+/* For each input, the column holding each output column (in->col_for_out). */
+xj_error sc_mapOutputColumns(sc_run *run);
 
-/* Between the passes: group the key tables, list the flagged refs. */
-xj_error sc_group(sc_run *run);
-/* The sorted refs of every input record in a group or with an invalid ID. */
-xj_error sc_listFlagged(sc_run *run);
-/* Batch check (scan_against.c): groups of batch keys joined with their
- * register members, instead of sc_group; after the second pass, the
- * register members' records appended to the gathered ones and the
- * register copies of batch records (same student number and school code)
- * taken out of their groups; after the decisions, register members' rows
- * dropped, every row given its register_matches column and run->check
- * filled. */
-xj_error sc_groupAgainst(sc_run *run);
-xj_error sc_appendRegister(sc_run *run);
-xj_error sc_againstRows(sc_run *run, em_row *rows, size_t *n_rows, xj_arena *arena);
-/* After pass 2: decide every group and write the output directory. */
-xj_error sc_decideAndEmit(sc_run *run);
+/* ---- a batch check's register (scan_against.c, scan_copies.c) ---- */
+
+/* A batch record the register holds: (batch record, its first register
+ * copy), by refs. */
+typedef struct sc_copy {
+    uint64_t batch, reg;
+} sc_copy;
+
+/* The register index a batch is checked against (xj_scan_setAgainst):
+ * a key source asked by key (sc_registerSource), its members then added to
+ * the gathered records (sc_registerJoin) and its rows' cells and counts
+ * made (sc_againstRows). */
+typedef struct sc_register {
+    struct ix_index *ix;
+    const char *path;         /* as given */
+    uint32_t first_source;    /* its sources' numbers in refs: first_source + its own (the batch's come first) */
+    int attr_mixed;           /* the run's attribute scope */
+    gr_record *members;       /* the records some batch key hit, by ref (strings in `strings`) */
+    size_t n_members;
+    xj_arena strings;
+    sc_copy *copies;          /* batch records the register holds, with their first copy, by batch ref */
+    size_t n_copies;
+    em_check check;           /* what the check's output adds (sc_againstRows) */
+    xj_buf registered_csv;    /* check.registered_csv */
+    uint64_t rows_with_matches; /* batch rows whose group holds a register member */
+} sc_register;
+
+/* Opens the run's register index: its attribute scope must cover the
+ * run's (a mixed check needs the attribute keys of records with an ID). */
+xj_error sc_registerOpen(sc_register *reg, sc_run *run);
+void sc_registerFree(sc_register *reg);
+/* A run date given that is not the index's: a warning, before grouping. */
+xj_error sc_registerWarnRunDate(const sc_register *reg, xj_scan *s);
+/* The register as a key source for sc_group: for every batch key, its
+ * records under that key, decoded once each into reg->members. */
+sc_keyLookup sc_registerSource(sc_register *reg);
+/* After pass 2: the register members appended to run->gathered, and the
+ * register copies of batch records taken out of their groups. */
+xj_error sc_registerJoin(sc_register *reg, sc_run *run);
+/* scan_copies.c: every group without the register copies of its batch
+ * members (same student number and school code, trimmed); groups left too
+ * small are dropped. The batch records found registered, each with its
+ * first copy, go to reg->copies (by batch ref). */
+xj_error sc_dropCopies(sc_register *reg, sc_run *run);
+/* already_registered.csv: a line per batch record the register holds. */
+xj_error sc_registeredCsv(const sc_register *reg, const sc_run *run, xj_buf *out);
+/* After the decisions: register members' rows dropped, every row given its
+ * register_matches column, reg->check filled. */
+xj_error sc_againstRows(sc_register *reg, const sc_run *run, em_row *rows, size_t *n_rows, xj_arena *arena);
+
+/* ---- decide and emit (scan_decide.c, scan_emit.c) ---- */
+
+/* The output's rows: every group member's (group by group), then every
+ * invalid ID's; in a batch check, the batch's only. */
+typedef struct sc_rows {
+    em_row *v;
+    size_t n;
+    xj_arena *arenas;         /* other_schools and register_matches texts, one arena per worker */
+    int n_arenas;
+} sc_rows;
+
+/* Decides every group (scope, keeper, hint) and makes the rows. `reg`: the
+ * register of a batch check, or NULL. */
+xj_error sc_decide(sc_run *run, sc_register *reg, sc_rows *rows);
+void sc_rowsFree(sc_rows *rows);
+/* Writes the output directory from the rows (sorted in place) and fills
+ * the handle's stats. */
+xj_error sc_emit(sc_run *run, const sc_register *reg, sc_rows *rows);
 
 #endif

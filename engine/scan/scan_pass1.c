@@ -1,45 +1,47 @@
 /*
  * scan_pass1 — the first pass over one chunk: every record is parsed,
- * normalized and checked, and leaves behind only what grouping needs: its
- * keys (in the worker's sharded tables), an invalid-ID reference, or a reject
- * with its raw bytes. Nothing here depends on other chunks.
+ * normalized and checked, and leaves behind only what the later stages
+ * need, in the worker's sc_found: its keys (sharded tables, scan_keys.h),
+ * an invalid-ID reference, or a reject with its raw bytes; and, for plain
+ * files, an anchor every SC_ANCHOR_EVERY records. Nothing here depends on
+ * other chunks.
+ *
+ * A caller's hook (sc_recordHook: the index build) sees every accepted
+ * record. The hook is looked at once per chunk, and the record loop is
+ * made twice by the compiler, with and without it, so the scan's loop
+ * pays nothing for it, not even a test a record.
  */
 #include <string.h>
 
 #include "scan_internal.h"
+#include "scan_keys.h"
 #include "xj_alloc.h"
 
-static xj_error sc_addReject(sc_worker *w, uint32_t source, uint64_t line, const char *error, const char *raw,
+static xj_error sc_addReject(sc_found *out, uint32_t source, uint64_t line, const char *error, const char *raw,
                              size_t n)
 {
-    if (xj_growArray(&w->rej, &w->cap_rej, w->n_rej + 1, sizeof *w->rej, 64) != 0) return XJ_ERR_NOMEM;
-    char *const copy = ar_strndup(&w->arena, raw, n);
+    if (xj_growArray(&out->rej, &out->cap_rej, out->n_rej + 1, sizeof *out->rej, 64) != 0) return XJ_ERR_NOMEM;
+    char *const copy = ar_strndup(&out->raws, raw, n);
     if (copy == NULL) return XJ_ERR_NOMEM;
-    w->rej[w->n_rej++] = (em_reject){error, copy, line, n, source};
+    out->rej[out->n_rej++] = (em_reject){error, copy, line, n, source};
     return XJ_OK;
 }
 
-static xj_error sc_addInvalid(sc_worker *w, uint64_t ref, xj_idReason reason)
+static xj_error sc_addInvalid(sc_found *out, uint64_t ref, xj_idReason reason)
 {
-    if (xj_growArray(&w->inv, &w->cap_inv, w->n_inv + 1, sizeof *w->inv, 256) != 0) return XJ_ERR_NOMEM;
-    w->inv[w->n_inv++] = (sc_invalid){ref, (uint8_t)reason};
+    if (xj_growArray(&out->inv, &out->cap_inv, out->n_inv + 1, sizeof *out->inv, 256) != 0) return XJ_ERR_NOMEM;
+    out->inv[out->n_inv++] = (sc_invalid){ref, (uint8_t)reason};
     return XJ_OK;
 }
 
-/* Adds the record's keys to the worker's tables. */
-static xj_error sc_addKeys(sc_run *run, sc_worker *w, const ps_view *v, const ck_facts *f, uint64_t ref)
+/* Files the record's keys under `ref` in the worker's tables. */
+static xj_error sc_fileKeys(sc_worker *w, const ps_view *v, const ck_facts *f, int attr_mixed, uint64_t ref)
 {
-    if (f->id_res.space == ID_KEY_GB) {
-        FORWARD_IF_ERROR(gk_add(&w->gb, 0, f->id_res.gb, ref));
-    } else if (f->id_res.space == ID_KEY_OTHER) {
-        gk_key const k = gk_otherIdKey(w->keytext, f->id_type, f->id, f->id_len);
-        FORWARD_IF_ERROR(gk_add(&w->other, k.hi, k.lo, ref));
-    }
-    int const has_id = f->id_len != 0;
-    if (has_id && run->scan->attr_scope != XJ_ATTR_MIXED) return XJ_OK;
-    FORWARD_IF_ERROR(ck_name(v, &w->ck));
-    gk_key const k = gk_attrKey(w->keytext, w->ck.name.data, w->ck.name.len, f->sex, f->birth);
-    return gk_add(&w->attr, k.hi, k.lo, ref | (has_id ? GK_HAS_ID : 0));
+    sc_keys k;
+    FORWARD_IF_ERROR(sc_keysOf(v, f, attr_mixed, &w->ck, w->keytext, &k));
+    if (k.id_kind >= 0) FORWARD_IF_ERROR(gk_add(&w->found.keys[k.id_kind], k.id.hi, k.id.lo, ref));
+    if (!k.has_attr) return XJ_OK;
+    return gk_add(&w->found.keys[GD_KEY_ATTR], k.attr.hi, k.attr.lo, ref | (k.has_id ? GK_HAS_ID : 0));
 }
 
 /* Raw bytes of a record for rejects.csv: without the CR of a CRLF end. */
@@ -51,15 +53,17 @@ static size_t sc_rawLen(const char *rec, size_t n)
 /* The chunk's anchors for pass 2 (sc_anchor), filed under its seq. */
 static xj_error sc_addAnchors(sc_worker *w, const rd_chunk *chunk)
 {
+    sc_found *const out = &w->found;
     size_t const n = (chunk->n_recs + SC_ANCHOR_EVERY - 1) / SC_ANCHOR_EVERY;
-    RETURN_ERROR_IF(xj_growArray(&w->anchors, &w->cap_anchors, w->n_anchors + n, sizeof *w->anchors, 4096) != 0 ||
-                        xj_growArray(&w->anchor_runs, &w->cap_anchor_runs, w->n_anchor_runs + 1,
-                                     sizeof *w->anchor_runs, 64) != 0,
+    RETURN_ERROR_IF(xj_growArray(&out->anchors, &out->cap_anchors, out->n_anchors + n, sizeof *out->anchors,
+                                 4096) != 0 ||
+                        xj_growArray(&out->anchor_runs, &out->cap_anchor_runs, out->n_anchor_runs + 1,
+                                     sizeof *out->anchor_runs, 64) != 0,
                     &w->st, XJ_ERR_NOMEM, "out of memory");
-    w->anchor_runs[w->n_anchor_runs++] = (sc_anchorRun){chunk->seq, w->n_anchors, n};
+    out->anchor_runs[out->n_anchor_runs++] = (sc_anchorRun){chunk->seq, out->n_anchors, n};
     for (size_t i = 0; i < chunk->n_recs; i += SC_ANCHOR_EVERY) {
         size_t const next = i + SC_ANCHOR_EVERY;
-        w->anchors[w->n_anchors++] = (sc_anchor){
+        out->anchors[out->n_anchors++] = (sc_anchor){
             gk_ref(chunk->source, chunk->first_line + chunk->recs[i].line_delta),
             chunk->offset + chunk->recs[i].start,
             chunk->offset + (next < chunk->n_recs ? chunk->recs[next].start : chunk->len),
@@ -68,20 +72,16 @@ static xj_error sc_addAnchors(sc_worker *w, const rd_chunk *chunk)
     return XJ_OK;
 }
 
-xj_error sc_pass1Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk)
+/* The chunk's records. Always inlined into its two callers, so `hook` is a
+ * constant NULL in the scan's copy and its test disappears. */
+static inline __attribute__((always_inline)) xj_error sc_pass1Records(sc_run *run, sc_worker *w,
+                                                                      const rd_chunk *chunk,
+                                                                      const sc_recordHook *hook, int worker)
 {
     sc_input const *const in = &run->inputs[chunk->source];
-    w->parse.fields.max_fields = in->schema.n_columns + 1;
-    /* one check of the whole chunk instead of one a record; when it fails,
-     * each record is checked and only the bad ones are rejected */
-    w->parse.text_checked = w->parse.gbk == NULL && ps_isCleanUtf8Bulk(chunk->data, chunk->len);
-    w->blank += chunk->blank_lines;
-    if (in->plain && run->ixb == NULL && chunk->n_recs) FORWARD_IF_ERROR(sc_addAnchors(w, chunk));
-    size_t const invalid_before = w->n_inv;
-    for (size_t i = 0; i < chunk->n_overlong; i++) {
-        rd_overlong const *const o = &chunk->overlong[i];
-        FORWARD_IF_ERROR(sc_addReject(w, chunk->source, o->line, "record_too_long", o->raw, o->raw_len));
-    }
+    sc_found *const out = &w->found;
+    int const keep_invalid = !run->one_pass;
+    int const attr_mixed = run->scan->attr_scope == XJ_ATTR_MIXED;
     for (size_t i = 0; i < chunk->n_recs; i++) {
         rd_record const r = chunk->recs[i];
         uint64_t const line = chunk->first_line + r.line_delta;
@@ -95,19 +95,76 @@ xj_error sc_pass1Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk)
         ck_facts f;
         const char *const reject = sc_readRecord(run, w, in, rec, n, unterminated, &v, &f);
         if (reject != NULL) {
-            FORWARD_IF_ERROR(sc_addReject(w, chunk->source, line, reject, rec, sc_rawLen(rec, n)));
+            FORWARD_IF_ERROR(sc_addReject(out, chunk->source, line, reject, rec, sc_rawLen(rec, n)));
             continue;
         }
-        w->accepted++;
-        w->unknown_types += (uint64_t)f.unknown_type;
+        out->accepted++;
+        out->unknown_types += (uint64_t)f.unknown_type;
         uint64_t key_ref = ref;
-        if (run->ixb) FORWARD_IF_ERROR(ixb_addRecord(run, w, chunk, &v, &f, line, &key_ref));
-        else if (f.id_res.reason != XJ_ID_OK) FORWARD_IF_ERROR(sc_addInvalid(w, ref, f.id_res.reason));
-        FORWARD_IF_ERROR(sc_addKeys(run, w, &v, &f, key_ref));
+        if (hook) FORWARD_IF_ERROR(hook->record(hook->user, worker, chunk->source, line, &v, &f, &key_ref, &w->st));
+        if (keep_invalid && f.id_res.reason != XJ_ID_OK) FORWARD_IF_ERROR(sc_addInvalid(out, ref, f.id_res.reason));
+        FORWARD_IF_ERROR(sc_fileKeys(w, &v, &f, attr_mixed, key_ref));
     }
-    if (run->ixb) FORWARD_IF_ERROR(ixb_endChunk(run, w, chunk));
-    atomic_fetch_add_explicit(&run->invalid_seen, w->n_inv - invalid_before, memory_order_relaxed);
     return XJ_OK;
+}
+
+xj_error sc_pass1Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk)
+{
+    sc_input const *const in = &run->inputs[chunk->source];
+    sc_found *const out = &w->found;
+    w->parse.fields.max_fields = in->schema.n_columns + 1;
+    /* one check of the whole chunk instead of one a record; when it fails,
+     * each record is checked and only the bad ones are rejected */
+    w->parse.text_checked = w->parse.gbk == NULL && ps_isCleanUtf8Bulk(chunk->data, chunk->len);
+    out->blank += chunk->blank_lines;
+    if (in->plain && !run->one_pass && chunk->n_recs) FORWARD_IF_ERROR(sc_addAnchors(w, chunk));
+    size_t const invalid_before = out->n_inv;
+    for (size_t i = 0; i < chunk->n_overlong; i++) {
+        rd_overlong const *const o = &chunk->overlong[i];
+        FORWARD_IF_ERROR(sc_addReject(out, chunk->source, o->line, "record_too_long", o->raw, o->raw_len));
+    }
+    const sc_recordHook *const hook = run->hook;
+    int const worker = (int)(w - run->workers);
+    if (hook == NULL) FORWARD_IF_ERROR(sc_pass1Records(run, w, chunk, NULL, worker));
+    else FORWARD_IF_ERROR(sc_pass1Records(run, w, chunk, hook, worker));
+    if (hook && hook->chunk_done) FORWARD_IF_ERROR(hook->chunk_done(hook->user, worker, chunk, &w->st));
+    atomic_fetch_add_explicit(&run->invalid_seen, out->n_inv - invalid_before, memory_order_relaxed);
+    return XJ_OK;
+}
+
+xj_error sc_pass1(sc_run *run)
+{
+    return sc_forEachChunk(run, 1, sc_pass1Chunk, "reading");
+}
+
+xj_error sc_collectRejects(const sc_run *run, em_reject **out, size_t *n_out)
+{
+    size_t n = 0;
+    for (int t = 0; t < run->n_workers; t++) n += run->workers[t].found.n_rej;
+    em_reject *const all = xj_mallocArray(n ? n : 1, sizeof *all);
+    if (all == NULL) return XJ_ERR_NOMEM;
+    size_t at = 0;
+    for (int t = 0; t < run->n_workers; t++) {
+        sc_found const *const f = &run->workers[t].found;
+        if (f->n_rej) memcpy(all + at, f->rej, f->n_rej * sizeof *all);
+        at += f->n_rej;
+    }
+    *out = all;
+    *n_out = n;
+    return XJ_OK;
+}
+
+sc_counts sc_countFound(const sc_run *run)
+{
+    sc_counts c = {0};
+    for (int t = 0; t < run->n_workers; t++) {
+        sc_found const *const f = &run->workers[t].found;
+        c.accepted += f->accepted;
+        c.rejected += f->n_rej;
+        c.blank += f->blank;
+        c.unknown_types += f->unknown_types;
+    }
+    return c;
 }
 
 xj_error sc_checkEncodings(sc_run *run)
@@ -116,8 +173,8 @@ xj_error sc_checkEncodings(sc_run *run)
     uint64_t *const bad = xj_calloc(run->n_inputs ? run->n_inputs : 1, sizeof *bad);
     RETURN_ERROR_IF(bad == NULL, &s->st, XJ_ERR_NOMEM, "out of memory");
     for (int t = 0; t < run->n_workers; t++)
-        for (size_t k = 0; k < run->workers[t].n_rej; k++) {
-            const em_reject *const r = &run->workers[t].rej[k];
+        for (size_t k = 0; k < run->workers[t].found.n_rej; k++) {
+            const em_reject *const r = &run->workers[t].found.rej[k];
             if (r->source < run->n_inputs && strcmp(r->error, "encoding") == 0) bad[r->source]++;
         }
     const char *const enc = s->gbk ? "GB 18030 (GBK)" : "UTF-8";
