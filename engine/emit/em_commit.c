@@ -3,7 +3,8 @@
  *
  * Everything is written into a temporary sibling, `.NAME.tmp-PID-RANDOM`
  * next to OUTDIR (same file system, so rename is atomic), MANIFEST last, the
- * whole tree synced (syncfs); then the temporary is renamed to OUTDIR. With
+ * whole tree synced (syncfs); then the temporary is renamed to OUTDIR and
+ * the parent synced (xj_syncDir, as for a single file in xj_file.h). With
  * --force and an existing OUTDIR, the two are swapped in one
  * renameat2(RENAME_EXCHANGE), so OUTDIR is at every instant either the old
  * complete result or the new one; the old one is removed afterwards. Only an
@@ -34,6 +35,7 @@
 
 #include "em_internal.h"
 #include "xj_clock.h"
+#include "xj_file.h"
 
 /* Removes `name` in `dirfd` and, for a directory, all it holds (depth-limited:
  * our outputs are at most 3 levels deep). Symlinks are unlinked, not followed. */
@@ -114,7 +116,7 @@ static void em_removeStale(int parentfd, const char *name)
 static xj_error em_syncTree(const em_commit *c, xj_status *st)
 {
     RETURN_ERROR_IF(syncfs(c->dirfd) != 0, st, XJ_ERR_IO, "cannot sync %s: %s", c->tmp_path, strerror(errno));
-    RETURN_ERROR_IF(fsync(c->dirfd) != 0, st, XJ_ERR_IO, "cannot sync %s: %s", c->tmp_path, strerror(errno));
+    RETURN_ERROR_IF(xj_syncDir(c->dirfd) != 0, st, XJ_ERR_IO, "cannot sync %s: %s", c->tmp_path, strerror(errno));
     return XJ_OK;
 }
 
@@ -231,7 +233,7 @@ static xj_error em_putInPlace(em_commit *c, xj_status *st)
  * undone, so that a failed run never leaves a new OUTDIR behind. */
 static xj_error em_makeDurable(em_commit *c, xj_status *st)
 {
-    if (fsync(c->parentfd) == 0) return XJ_OK;
+    if (xj_syncDir(c->parentfd) == 0) return XJ_OK;
     xj_error const err = st_fail(st, XJ_ERR_IO, "cannot sync %s: %s", c->parent, strerror(errno));
     if (c->aside) {
         renameat(c->parentfd, c->name, c->parentfd, c->tmp);

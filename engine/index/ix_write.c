@@ -1,13 +1,12 @@
 /*
  * ix_write — writes a register index (ix_format.h) atomically: everything
- * goes to a temporary sibling that is fsync'd and renamed over the target,
- * so a reader sees the old index or the new one, never a mix.
+ * goes to a temporary sibling that is fsync'd and renamed over the target
+ * (xj_file.h), so a reader sees the old index or the new one, never a mix.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -20,6 +19,7 @@
 #include "ix_index.h"
 #include "xj_alloc.h"
 #include "xj_buf.h"
+#include "xj_file.h"
 
 /* META only: record blocks are packed by field (ix_payload.h), not compressed. */
 #define IX_ZSTD_LEVEL 3
@@ -251,8 +251,7 @@ static void ix_putHeader(unsigned char *h, const ix_writeSpec *spec, const ix_se
  * META, then KEYS and FENCE of each key kind in turn, BLOCKS — and each
  * step checks that it comes next. */
 struct ix_writer {
-    char *path, *tmp;
-    char *dir;             /* path's directory, taken at open: nothing is allocated after the commit */
+    xj_atomicFile f;       /* the target and its temporary; o.fd is f.fd */
     ix_out o;
     ix_secEntry sec[IX_MAX_SECTIONS];
     uint32_t n_sec;        /* sections ended; PAYLOAD is open while 0 */
@@ -264,22 +263,10 @@ struct ix_writer {
 void ix_writerAbort(ix_writer *w)
 {
     if (w == NULL) return;
-    if (w->o.fd >= 0) close(w->o.fd);
-    if (w->tmp) unlink(w->tmp);
+    af_abort(&w->f);
+    w->o.fd = -1;
     buf_free(&w->o.buf);
-    xj_free(w->tmp);
-    xj_free(w->path);
-    xj_free(w->dir);
     xj_free(w);
-}
-
-/* The directory part of `path`: "." without a slash, "/" for a file in
- * the root. */
-static char *ix_dirOf(const char *path)
-{
-    const char *const slash = strrchr(path, '/');
-    if (slash == NULL) return xj_strndup(".", 1);
-    return xj_strndup(path, slash == path ? 1 : (size_t)(slash - path));
 }
 
 /* Removes `PATH.tmpPID` (and `PATH.tmpPID.rejects.csv`) files that runs
@@ -311,29 +298,21 @@ xj_error ix_writerOpen(const char *path, ix_writer **out, xj_status *st)
     *out = NULL;
     ix_writer *const w = xj_calloc(1, sizeof *w);
     RETURN_ERROR_IF(w == NULL, st, XJ_ERR_NOMEM, "out of memory");
-    w->o.fd = -1;
-    size_t const plen = strlen(path);
-    w->path = xj_strndup(path, plen);
-    w->dir = ix_dirOf(path);
-    w->tmp = xj_malloc(plen + 32);
     buf_init(&w->o.buf, 1u << 20);
-    if (!w->path || !w->dir || !w->tmp || buf_reserve(&w->o.buf, 1u << 20) != XJ_OK) {
-        xj_free(w->tmp);
-        w->tmp = NULL;
-        ix_writerAbort(w);
+    if (buf_reserve(&w->o.buf, 1u << 20) != XJ_OK) {
+        buf_free(&w->o.buf);
+        xj_free(w);
         return st_fail(st, XJ_ERR_NOMEM, "out of memory");
     }
     w->o.buf.cap = 1u << 20;
-    ix_removeStale(path, w->dir);
-    snprintf(w->tmp, plen + 32, "%s.tmp%ld", path, (long)getpid());
-    w->o.fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (w->o.fd < 0) {
-        xj_error const e = st_fail(st, XJ_ERR_IO, "%s: cannot create: %m", w->tmp);
-        xj_free(w->tmp);
-        w->tmp = NULL;
-        ix_writerAbort(w);
-        return e;
+    xj_error const err = af_open(&w->f, path, NULL, st);
+    if (err) {
+        buf_free(&w->o.buf);
+        xj_free(w);
+        return err;
     }
+    w->o.fd = w->f.fd;
+    ix_removeStale(path, w->f.dir); /* our own temporary (this PID's) is kept */
     XXH3_64bits_reset(&w->o.hash); /* the header placeholder is hashed into nothing, but the state must be valid */
     static const unsigned char kHeader[IX_HEADER_BYTES];
     ix_put(&w->o, kHeader, sizeof kHeader); /* rewritten at the end */
@@ -345,7 +324,7 @@ xj_error ix_writerOpen(const char *path, ix_writer **out, xj_status *st)
 static xj_error ix_writeFailed(ix_writer *w, xj_status *st)
 {
     errno = w->o.failed;
-    return st_fail(st, XJ_ERR_IO, "%s: cannot write the index: %m", w->path);
+    return st_fail(st, XJ_ERR_IO, "%s: cannot write the index: %m", w->f.path);
 }
 
 static xj_error ix_outOfOrder(xj_status *st)
@@ -450,24 +429,13 @@ xj_error ix_writerFinish(ix_writer *w, const ix_writeSpec *spec, xj_status *st)
     unsigned char header[IX_HEADER_BYTES];
     ix_putHeader(header, spec, sec, n_sec);
     ix_putHeaderAt0(o, header);
-    if (!o->failed && fsync(o->fd) != 0) o->failed = errno;
-    if (close(o->fd) != 0 && !o->failed) o->failed = errno;
-    o->fd = -1;
-    if (!o->failed && rename(w->tmp, w->path) != 0) o->failed = errno;
     if (o->failed) {
         xj_error const e = ix_writeFailed(w, st);
         ix_writerAbort(w);
         return e;
     }
-    xj_free(w->tmp);
-    w->tmp = NULL;
-    /* make the rename itself durable; the index is complete either way,
-     * but a caller told "written" must be able to rely on it */
-    xj_error err = XJ_OK;
-    int const dfd = open(w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0 || fsync(dfd) != 0)
-        err = st_fail(st, XJ_ERR_IO, "%s: written, but its directory %s could not be synced: %m", w->path, w->dir);
-    if (dfd >= 0) close(dfd);
+    xj_error const err = af_commit(&w->f, "the index", st); /* the same words as ix_writeFailed */
+    o->fd = -1;
     ix_writerAbort(w); /* nothing left to remove: frees */
     return err;
 }

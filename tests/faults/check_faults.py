@@ -17,7 +17,8 @@ usage: check_faults.py XJDEDUP SHIM INPUT WORKDIR
    run's temporary directory.
 3. SIGINT and SIGTERM at 10 points: exit 130 / 143 (0 when the run had
    already finished), OUTDIR old or new, no temporary left behind.
-4. The same for `xjdedup index build` (check_index).
+4. The same for `xjdedup index build` (check_index), and the directory of
+   the rejects file beside the index is synced after its rename.
 5. Short writes (the shim's XJ_SHORT_WRITES: every write does a third of
    its bytes) are resumed: scan and index build give the same output.
 """
@@ -186,6 +187,22 @@ def check_index(xj, shim, inp, small, work, fails):
                     fails.append(f"{what}: the rejects file is neither absent nor the complete one")
                 if leftovers():
                     fails.append(f"{what}: left {leftovers()}")
+        # the rejects file's rename is made durable like the index's: the
+        # build's last fsync is its directory's, and a failure there is
+        # reported as such, with the complete file in place
+        count_file = os.path.join(work, "count")
+        reset(False)
+        index_build(xj, messy, target, dict(os.environ, LD_PRELOAD=shim, XJ_FAIL_CALL="fsync", XJ_FAIL_AT="0",
+                                            XJ_FAIL_COUNT=count_file))
+        last = open(count_file).read().strip()
+        reset(False)
+        p = index_build(xj, messy, target, dict(os.environ, LD_PRELOAD=shim, XJ_FAIL_CALL="fsync", XJ_FAIL_AT=last))
+        runs += 1
+        if p.returncode != 3 or b".rejects.csv: written, but its directory" not in p.stderr:
+            fails.append(f"index with rejects, fsync #{last} (the last): exit {p.returncode}, {p.stderr[-200:]!r}; "
+                         "the rejects file's directory is not synced after its rename")
+        if file_digest(target + ".rejects.csv") != want_rej:
+            fails.append(f"index with rejects, fsync #{last} (the last): the rejects file is not the complete one")
     # short writes (each write, writev and pwrite does a third of its bytes)
     # are resumed: the same index
     for force in (False, True):
