@@ -3,13 +3,11 @@
 
 #include <string.h>
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-
+#include "rd_simd.h"
 #include "xj_alloc.h"
 
 #define PS_CSV_GROW (64u << 10) /* libcsv's value buffer grows in steps of this */
+#define PS_WINDOW 512           /* record bytes classified at a time (masks on the stack) */
 
 static int ps_never(unsigned char c)
 {
@@ -99,9 +97,9 @@ void ps_fieldsFree(ps_fields *f)
     f->cap = f->n = 0;
 }
 
-/* Appends the value rec[start, stop) of a quote-free record. Inline: it
- * runs once a field, for every field of every record. */
-static inline __attribute__((always_inline)) ps_fieldError ps_pushPlain(ps_fields *f, size_t start, size_t stop)
+/* Appends the value rec[start, stop) of a quote-free record, with every
+ * check (ps_splitPlain's slow path). */
+static ps_fieldError ps_pushPlain(ps_fields *f, size_t start, size_t stop)
 {
     if (f->n == f->max_fields) return f->error = PS_FIELDS_TOO_MANY;
     if (f->n == f->cap && ps_reserve(f, f->n + 1) != 0) return f->error = PS_FIELDS_NOMEM;
@@ -112,56 +110,71 @@ static inline __attribute__((always_inline)) ps_fieldError ps_pushPlain(ps_field
     return PS_FIELDS_OK;
 }
 
-#ifdef __SSE2__
-/* The 16 bytes at rec + at: -1 when one of those in `keep` is a quote, else
- * 0 after pushing the values its kept commas end (1 when a push failed). */
-static inline __attribute__((always_inline)) int ps_split16(ps_fields *f, const char *rec, size_t at, unsigned keep,
-                                                            size_t *start)
-{
-    __m128i const v = _mm_loadu_si128((const __m128i *)(const void *)(rec + at));
-    if ((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"'))) & keep) return -1;
-    unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(','))) & keep;
-    while (m) {
-        size_t const comma = at + (size_t)__builtin_ctz(m);
-        m &= m - 1;
-        if (ps_pushPlain(f, *start, comma) != PS_FIELDS_OK) return 1;
-        *start = comma + 1;
-    }
-    return 0;
-}
-#endif
-
-/* Splits a record at its commas in place, finding commas and quotes in one
- * pass (16 bytes at a time with SSE2; the last 16 are loaded from the
- * record's end, the bytes already seen masked off, so no byte-by-byte
- * tail). Returns 1 when the record holds a quote — then libcsv must parse
- * it — else 0 with f->error set. */
-static int ps_splitPlain(ps_fields *f, const char *rec, size_t n)
+/* Splits a record of more than XJ_MAX_FIELD bytes at its commas in place,
+ * PS_WINDOW bytes classified at a time, each value through ps_pushPlain's
+ * checks in order, so the first problem is the one libcsv would report.
+ * Returns 1 when the record holds a quote, else 0 with f->error set. */
+static int ps_splitPlainLong(ps_fields *f, const char *rec, size_t n)
 {
     f->base = rec;
-    size_t start = 0, i = 0;
-#ifdef __SSE2__
-    if (n >= 16) {
-        for (; i + 16 <= n; i += 16) {
-            int const r = ps_split16(f, rec, i, 0xFFFFu, &start);
-            if (r) return r < 0;
-        }
-        if (i < n) {
-            int const r = ps_split16(f, rec, n - 16, (0xFFFFu << (16 - (n - i))) & 0xFFFFu, &start);
-            if (r) return r < 0;
-            i = n;
-        }
-    }
-#endif
-    for (; i < n; i++) {
-        if (rec[i] == '"') return 1;
-        if (rec[i] == ',') {
-            if (ps_pushPlain(f, start, i) != PS_FIELDS_OK) return 0;
-            start = i + 1;
-        }
+    uint64_t comma[PS_WINDOW / 64], quote[PS_WINDOW / 64];
+    size_t start = 0;
+    for (size_t base = 0; base < n; base += PS_WINDOW) {
+        size_t const span = n - base < PS_WINDOW ? n - base : PS_WINDOW;
+        size_t const words = rd_maskWords(span);
+        rd_mask2(rec + base, span, ',', '"', comma, quote);
+        for (size_t k = 0; k < words; k++)
+            if (quote[k]) return 1;
+        for (size_t k = 0; k < words; k++)
+            for (uint64_t m = comma[k]; m; m &= m - 1) {
+                size_t const pos = base + 64 * k + (size_t)__builtin_ctzll(m);
+                if (ps_pushPlain(f, start, pos) != PS_FIELDS_OK) return 0;
+                start = pos + 1;
+            }
     }
     ps_pushPlain(f, start, n);
     return 0;
+}
+
+/* The splitter of records up to XJ_MAX_FIELD bytes without quotes, once per
+ * SIMD level (ps_fields_plain.h). */
+#define PS_PLAIN_FN ps_splitPlainScalar
+#define PS_PLAIN_TARGET
+#define PS_PLAIN_BLOCK rd_block2Scalar
+#include "ps_fields_plain.h"
+#undef PS_PLAIN_FN
+#undef PS_PLAIN_TARGET
+#undef PS_PLAIN_BLOCK
+#ifdef RD_SIMD_X86
+#define PS_PLAIN_FN ps_splitPlainSse2
+#define PS_PLAIN_TARGET
+#define PS_PLAIN_BLOCK rd_block2Sse2
+#include "ps_fields_plain.h"
+#undef PS_PLAIN_FN
+#undef PS_PLAIN_TARGET
+#undef PS_PLAIN_BLOCK
+#define PS_PLAIN_FN ps_splitPlainAvx2
+#define PS_PLAIN_TARGET __attribute__((target("avx2")))
+#define PS_PLAIN_BLOCK rd_block2Avx2
+#include "ps_fields_plain.h"
+#undef PS_PLAIN_FN
+#undef PS_PLAIN_TARGET
+#undef PS_PLAIN_BLOCK
+#endif
+
+/* Splits a quote-free record at its commas in place, the values pointing
+ * into it. Returns 1 when the record holds a quote — then libcsv must parse
+ * it — else 0 with f->error set. */
+static int ps_splitPlain(ps_fields *f, const char *rec, size_t n)
+{
+    if (n > XJ_MAX_FIELD) return ps_splitPlainLong(f, rec, n);
+    switch (rd_simdCurrent()) {
+#ifdef RD_SIMD_X86
+    case RD_SIMD_AVX2: return ps_splitPlainAvx2(f, rec, n);
+    case RD_SIMD_SSE2: return ps_splitPlainSse2(f, rec, n);
+#endif
+    default: return ps_splitPlainScalar(f, rec, n);
+    }
 }
 
 ps_fieldError ps_splitFields(ps_fields *f, const char *rec, size_t n, int unterminated)

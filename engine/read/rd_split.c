@@ -15,10 +15,12 @@
 #include <emmintrin.h>
 #endif
 
+#include "rd_simd.h"
 #include "xj_alloc.h"
 
 #define SP_READ_BLOCK (1u << 20)
 #define SP_SPARES 16 /* recycled chunk buffers kept (a batch is 2 x threads) */
+#define SP_WINDOW 4096 /* bytes sp_scan classifies at a time (its masks live on the stack) */
 
 struct rd_splitter {
     rd_input *in;          /* the stream */
@@ -73,15 +75,12 @@ void rd_splitterFree(rd_splitter *sp)
     xj_free(sp);
 }
 
-static xj_error sp_pushRecord(rd_splitter *sp, size_t end, xj_status *st)
+/* The rare cases of sp_pushRecord: an overlong record, or a full record list. */
+static __attribute__((noinline)) xj_error sp_pushRecordSlow(rd_splitter *sp, size_t end, xj_status *st)
 {
     rd_chunk *const c = &sp->cur;
     const char *const d = c->data;
     size_t const len = end - sp->rec_start;
-    if (len == 0 || (len == 1 && d[sp->rec_start] == '\r')) {
-        c->blank_lines++;
-        return XJ_OK;
-    }
     if (len > XJ_MAX_RECORD) {
         /* found whole within one read, yet over the limit: rejected like
          * those cut while being read (first XJ_MAX_RECORD bytes kept) */
@@ -93,13 +92,27 @@ static xj_error sp_pushRecord(rd_splitter *sp, size_t end, xj_status *st)
         c->overlong[c->n_overlong++] = (rd_overlong){sp->rec_line, raw, XJ_MAX_RECORD};
         return XJ_OK;
     }
-    if (c->n_recs == c->cap_recs) {
-        size_t const ncap = c->cap_recs ? c->cap_recs * 2 : 4096;
-        rd_record *const grown = xj_reallocArray(c->recs, ncap, sizeof *grown);
-        RETURN_ERROR_IF(grown == NULL, st, XJ_ERR_NOMEM, "out of memory splitting records");
-        c->recs = grown;
-        c->cap_recs = ncap;
+    size_t const ncap = c->cap_recs ? c->cap_recs * 2 : 4096;
+    rd_record *const grown = xj_reallocArray(c->recs, ncap, sizeof *grown);
+    RETURN_ERROR_IF(grown == NULL, st, XJ_ERR_NOMEM, "out of memory splitting records");
+    c->recs = grown;
+    c->cap_recs = ncap;
+    c->recs[c->n_recs++] = (rd_record){(uint32_t)sp->rec_start, (uint32_t)end,
+                                       (uint32_t)(sp->rec_line - sp->chunk_line)};
+    return XJ_OK;
+}
+
+/* Ends the record that started at rec_start at `end` (its LF, or the end of
+ * the input). Inline: it runs once a record. */
+static inline xj_error sp_pushRecord(rd_splitter *sp, size_t end, xj_status *st)
+{
+    rd_chunk *const c = &sp->cur;
+    size_t const len = end - sp->rec_start;
+    if (len <= 1 && (len == 0 || c->data[sp->rec_start] == '\r')) {
+        c->blank_lines++;
+        return XJ_OK;
     }
+    if (len > XJ_MAX_RECORD || c->n_recs == c->cap_recs) return sp_pushRecordSlow(sp, end, st);
     c->recs[c->n_recs++] = (rd_record){(uint32_t)sp->rec_start, (uint32_t)end,
                                        (uint32_t)(sp->rec_line - sp->chunk_line)};
     return XJ_OK;
@@ -133,50 +146,95 @@ static const char *sp_findQuoteOrLf(const char *p, const char *end)
     return end;
 }
 
-/* Classifies pending bytes up to `filled`. A quote as the last byte of a
- * quoted field is left for later: only the next byte says whether it closes
- * the field or is doubled. */
+/* A window of span bytes at base, outside quotes and without a quote in
+ * it: every LF ends a record. The common window, so its loop keeps the
+ * splitter's state in locals and leaves the rare cases to sp_pushRecord. */
+static xj_error sp_scanPlain(rd_splitter *sp, size_t base, size_t span, const uint64_t *lf, xj_status *st)
+{
+    rd_chunk *const c = &sp->cur;
+    size_t start = sp->rec_start;
+    uint64_t line = sp->line;
+    uint64_t rec_line = sp->rec_line; /* the first record may have begun lines earlier (LFs in quotes) */
+    for (size_t k = 0; k < rd_maskWords(span); k++) {
+        for (uint64_t m = lf[k]; m; m &= m - 1) {
+            size_t const pos = base + 64 * k + (size_t)__builtin_ctzll(m);
+            size_t const len = pos - start;
+            if (len > 1 && len <= XJ_MAX_RECORD && c->n_recs < c->cap_recs) {
+                c->recs[c->n_recs++] =
+                    (rd_record){(uint32_t)start, (uint32_t)pos, (uint32_t)(rec_line - sp->chunk_line)};
+            } else {
+                sp->rec_start = start;
+                sp->rec_line = rec_line;
+                FORWARD_IF_ERROR(sp_pushRecord(sp, pos, st));
+            }
+            rec_line = ++line;
+            start = pos + 1;
+        }
+    }
+    sp->rec_start = start;
+    sp->line = line;
+    sp->rec_line = rec_line;
+    sp->scan = base + span;
+    return XJ_OK;
+}
+
+/* Classifies pending bytes up to `filled`, a window of SP_WINDOW bytes at a
+ * time: rd_mask2 marks every LF and quote of the window, and only those
+ * bytes are looked at, in order (RFC 4180: a quote opens a quoted field
+ * only at the start of a field; inside one, a doubled quote stays inside
+ * and an LF is part of the value). A quote as the last byte of a quoted
+ * field is left for later: only the next byte says whether it closes the
+ * field or is doubled. */
 static xj_error sp_scan(rd_splitter *sp, xj_status *st)
 {
     const char *const d = sp->cur.data;
     size_t const n = sp->filled;
+    uint64_t lf[SP_WINDOW / 64], quote[SP_WINDOW / 64];
     while (sp->scan < n) {
-        if (sp->in_quote) {
-            const char *const q = memchr(d + sp->scan, '"', n - sp->scan);
-            size_t const stop = q ? (size_t)(q - d) : n;
-            sp->line += sp_countLf(d + sp->scan, stop - sp->scan);
-            if (q == NULL) {
-                sp->scan = n;
-                break;
-            }
-            if (stop + 1 >= n && !sp->eof) {
-                sp->scan = stop; /* decide once the next byte is here */
-                break;
-            }
-            if (stop + 1 < n && d[stop + 1] == '"') {
-                sp->scan = stop + 2; /* doubled quote */
-                continue;
-            }
-            sp->in_quote = 0;
-            sp->scan = stop + 1;
+        size_t const base = sp->scan;
+        size_t const span = n - base < SP_WINDOW ? n - base : SP_WINDOW;
+        size_t const words = rd_maskWords(span);
+        rd_mask2(d + base, span, '\n', '"', lf, quote);
+        uint64_t any_quote = 0;
+        for (size_t k = 0; k < words; k++) any_quote |= quote[k];
+        if (!any_quote && !sp->in_quote) {
+            FORWARD_IF_ERROR(sp_scanPlain(sp, base, span, lf, st));
             continue;
         }
-        const char *const hit = sp_findQuoteOrLf(d + sp->scan, d + n);
-        size_t const pos = (size_t)(hit - d);
-        if (pos == n) {
-            sp->scan = n;
-            break;
+        for (size_t k = 0; k < words; k++) {
+            for (uint64_t ev = lf[k] | quote[k]; ev; ev &= ev - 1) {
+                size_t const pos = base + 64 * k + (size_t)__builtin_ctzll(ev);
+                if (pos < sp->scan) continue; /* the second quote of a doubled pair */
+                if (sp->in_quote) {
+                    if (d[pos] == '\n') {
+                        sp->line++;
+                        continue;
+                    }
+                    if (pos + 1 >= n && !sp->eof) {
+                        sp->scan = pos; /* decide once the next byte is here */
+                        return XJ_OK;
+                    }
+                    if (pos + 1 < n && d[pos + 1] == '"') {
+                        sp->scan = pos + 2; /* doubled quote */
+                        continue;
+                    }
+                    sp->in_quote = 0;
+                    sp->scan = pos + 1;
+                    continue;
+                }
+                if (d[pos] == '"') {
+                    if (pos == sp->rec_start || d[pos - 1] == ',') sp->in_quote = 1;
+                    sp->scan = pos + 1;
+                    continue;
+                }
+                FORWARD_IF_ERROR(sp_pushRecord(sp, pos, st));
+                sp->line++;
+                sp->scan = pos + 1;
+                sp->rec_start = pos + 1;
+                sp->rec_line = sp->line;
+            }
         }
-        if (*hit == '"') {
-            if (pos == sp->rec_start || d[pos - 1] == ',') sp->in_quote = 1;
-            sp->scan = pos + 1;
-            continue;
-        }
-        FORWARD_IF_ERROR(sp_pushRecord(sp, pos, st));
-        sp->line++;
-        sp->scan = pos + 1;
-        sp->rec_start = pos + 1;
-        sp->rec_line = sp->line;
+        if (sp->scan < base + span) sp->scan = base + span;
     }
     return XJ_OK;
 }

@@ -6,7 +6,8 @@
  * so the parse stage can work on chunks in parallel without knowing what
  * came before. This is the only place that reads the stream serially, so it
  * only finds record boundaries: it follows RFC 4180 quoting (a quote opens a
- * quoted field only at the start of a field) with memchr over plain text.
+ * quoted field only at the start of a field), finding line ends and quotes
+ * 64 bytes at a time (rd_simd) and looking only at those bytes.
  *
  * Guarantees: every byte of the input lands in exactly one record, blank
  * line, the header, or an overlong record's reject; line numbers count LF

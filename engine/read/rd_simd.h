@@ -1,0 +1,93 @@
+/*
+ * rd_simd — the kernel of the structural scans: where two given byte values
+ * occur in a stretch of text, as bit masks of 64 bytes a word.
+ *
+ * The record splitter (rd_split: line ends and quotes) and the field
+ * splitter (ps_fields: commas and quotes) classify text this way and then
+ * walk the set bits, so a record or field costs a few instructions instead
+ * of a look at each of its bytes.
+ *
+ * Three implementations give the same masks: scalar (any CPU), SSE2 (16
+ * bytes a step; every x86-64 has it) and AVX2 (32 bytes a step; used when
+ * the CPU has it, asked once at run time). tests/unit/test_simd compares
+ * them; rd_simdSet lets tests and the fuzz targets pick a lower one.
+ */
+#ifndef XJ_RD_SIMD_H
+#define XJ_RD_SIMD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum rd_simdLevel {
+    RD_SIMD_SCALAR = 0,
+    RD_SIMD_SSE2 = 1,
+    RD_SIMD_AVX2 = 2
+} rd_simdLevel;
+
+/* The best level this CPU runs. */
+rd_simdLevel rd_simdBest(void);
+/* The level in use: the best, unless rd_simdSet chose another. */
+rd_simdLevel rd_simdCurrent(void);
+/* Tests: use `level` from now on, in every thread (a level the CPU lacks
+ * falls back to the best it has). Returns the level now in use. */
+rd_simdLevel rd_simdSet(rd_simdLevel level);
+
+/* One 64-byte block, inline, for loops that classify a few blocks at a
+ * time (a record's fields): *a and *b get the masks of p[0..64) for ca and
+ * cb. rd_block2Avx2 may be called only from a function compiled for AVX2
+ * (__attribute__((target("avx2")))) and only when rd_simdCurrent() says so. */
+static inline uint64_t rd_blockScalar(const char *p, char c)
+{
+    uint64_t m = 0;
+    for (int i = 0; i < 64; i++) m |= (uint64_t)(p[i] == c) << i;
+    return m;
+}
+
+static inline void rd_block2Scalar(const char *p, char ca, char cb, uint64_t *a, uint64_t *b)
+{
+    *a = rd_blockScalar(p, ca);
+    *b = rd_blockScalar(p, cb);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define RD_SIMD_X86 1
+#include <immintrin.h>
+
+static inline __attribute__((always_inline)) void rd_block2Sse2(const char *p, char ca, char cb, uint64_t *a,
+                                                                uint64_t *b)
+{
+    __m128i const va = _mm_set1_epi8(ca), vb = _mm_set1_epi8(cb);
+    uint64_t ma = 0, mb = 0;
+    for (int j = 0; j < 4; j++) {
+        __m128i const v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * j));
+        ma |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, va)) << (16 * j);
+        mb |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vb)) << (16 * j);
+    }
+    *a = ma;
+    *b = mb;
+}
+
+static inline __attribute__((always_inline, target("avx2"))) void rd_block2Avx2(const char *p, char ca, char cb,
+                                                                                uint64_t *a, uint64_t *b)
+{
+    __m256i const va = _mm256_set1_epi8(ca), vb = _mm256_set1_epi8(cb);
+    __m256i const lo = _mm256_loadu_si256((const __m256i *)(const void *)p);
+    __m256i const hi = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
+    *a = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, va)) |
+         (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, va)) << 32;
+    *b = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, vb)) |
+         (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, vb)) << 32;
+}
+#endif
+
+/* Words needed for the masks of n bytes. */
+static inline size_t rd_maskWords(size_t n) { return (n + 63) / 64; }
+
+/* For every byte p[i], i < n: bit i % 64 of a[i / 64] is set when
+ * p[i] == ca, of b[i / 64] when p[i] == cb; bits past n are clear. Reads
+ * p[0..n) only. a and b hold rd_maskWords(n) words. */
+void rd_mask2(const char *p, size_t n, char ca, char cb, uint64_t *a, uint64_t *b);
+/* The same with the given level (tests). */
+void rd_mask2At(rd_simdLevel level, const char *p, size_t n, char ca, char cb, uint64_t *a, uint64_t *b);
+
+#endif
