@@ -1,12 +1,13 @@
 /*
  * emit — the last stage: writes the output directory of rules §6.
  *
- * In: every (record, problem) row, already decided by the group stage and
- * carrying its original columns pre-encoded as CSV; the rejected rows; the
- * run's counts. Out: problems.csv, schools/<prov>/<code>.csv, rejects.csv,
- * summary.json and MANIFEST, written into a temporary sibling directory that
- * is renamed into place only when everything is on disk (fsync'd), so a crash
- * never leaves a half-written result that looks finished.
+ * In: every (record, problem) row (pb_row, xj_problem.h), already decided by
+ * the group stage and carrying its original columns pre-encoded as CSV; the
+ * rejected rows; the run's counts. Out: problems.csv,
+ * schools/<prov>/<code>.csv, rejects.csv, summary.json and MANIFEST, written
+ * into a temporary sibling directory that is renamed into place only when
+ * everything is on disk (fsync'd), so a crash never leaves a half-written
+ * result that looks finished.
  *
  * Promises: output bytes depend only on the rows' contents, never on their
  * order in the arrays, the thread count or the machine (except the `timing`
@@ -24,13 +25,8 @@
 #include <stdint.h>
 
 #include "xj_buf.h"
-#include "xj_clock.h"
 #include "xj_problem.h"
 #include "xj_status.h"
-
-/* The rows come from the group stage as pb_row (xj_problem.h). em_row is
- * their old name, kept while the scan files move (issue 14). */
-typedef pb_row em_row;
 
 typedef struct em_reject {
     const char *error;     /* reason code, e.g. "field_count" */
@@ -128,10 +124,6 @@ xj_error em_write(em_run *run, xj_status *st);
  * MANIFEST lists all it holds; its parent cannot be opened), for a caller
  * that wants them before a long run. */
 xj_error em_checkOutdir(const char *outdir, int force, xj_status *st);
-
-/* The old name of xj_now (xj_clock.h), kept while the scan files move
- * (issue 14); new code calls xj_now. */
-static inline double em_now(void) { return xj_now(); }
 
 /* rejects.csv's rows, for whoever lists rejected rows (scan, index build):
  * the order (input, line, error, raw bytes) and one row, LF-terminated. */

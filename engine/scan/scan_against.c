@@ -237,7 +237,7 @@ static xj_error sc_appendMatch(xj_buf *b, const gr_record *r)
 
 /* `row` with the register_matches cell (CSV, maybe empty) put in front of
  * its input columns. */
-static xj_error sc_withMatches(em_row row, const xj_buf *cell, xj_arena *arena, em_row *out)
+static xj_error sc_withMatches(pb_row row, const xj_buf *cell, xj_arena *arena, pb_row *out)
 {
     char *const tail = ar_alloc(arena, cell->len + row.tail_len + 2);
     if (tail == NULL) return XJ_ERR_NOMEM;
@@ -259,7 +259,7 @@ static int sc_cmpU64(const void *a, const void *b)
 
 /* The rest of reg->check, once the batch's rows are known: the index, the
  * clean rows (accepted records without any row) and the registered list. */
-static xj_error sc_fillCheck(sc_register *reg, const sc_run *run, const em_row *rows, size_t n_rows)
+static xj_error sc_fillCheck(sc_register *reg, const sc_run *run, const pb_row *rows, size_t n_rows)
 {
     xj_status *const st = &run->scan->st;
     em_check *const c = &reg->check;
@@ -305,7 +305,7 @@ static xj_error sc_groupCell(const sc_register *reg, const gr_index *ix, const g
     return em_appendCsvField(cell, matches->data ? matches->data : "", matches->len);
 }
 
-xj_error sc_againstRows(sc_register *reg, const sc_run *run, em_row *rows, size_t *n_rows, xj_arena *arena)
+xj_error sc_againstRows(sc_register *reg, const sc_run *run, pb_row *rows, size_t *n_rows, xj_arena *arena)
 {
     xj_status *const st = &run->scan->st;
     gr_index const ix = {run->gathered, run->n_gathered};
@@ -329,7 +329,7 @@ xj_error sc_againstRows(sc_register *reg, const sc_run *run, em_row *rows, size_
             int const has_matches = matches.len != 0;
             c->register_groups[problem] += !err && has_matches;
             for (uint32_t i = 0; i < grp->n && !err; i++) {
-                em_row const row = rows[at + grp->first + i];
+                pb_row const row = rows[at + grp->first + i];
                 if (row.source >= n_batch) continue;
                 err = sc_withMatches(row, &cell, arena, &rows[kept++]);
                 with_matches += has_matches;

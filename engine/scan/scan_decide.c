@@ -15,7 +15,7 @@
 #include "scan_internal.h"
 #include "xj_alloc.h"
 
-static xj_error sc_invalidRows(sc_run *run, em_row *rows, size_t *at)
+static xj_error sc_invalidRows(sc_run *run, pb_row *rows, size_t *at)
 {
     gr_index const ix = {run->gathered, run->n_gathered};
     for (int t = 0; t < run->n_workers; t++) {
@@ -23,7 +23,7 @@ static xj_error sc_invalidRows(sc_run *run, em_row *rows, size_t *at)
         for (size_t i = 0; i < f->n_inv; i++) {
             const gr_record *const r = gr_find(&ix, f->inv[i].ref);
             if (XJ_NEVER(r == NULL)) return XJ_ERR_INTERNAL;
-            em_row *const row = &rows[(*at)++];
+            pb_row *const row = &rows[(*at)++];
             memset(row, 0, sizeof *row);
             row->school = r->school;
             row->school_len = r->school_len;

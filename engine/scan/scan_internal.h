@@ -295,14 +295,14 @@ xj_error sc_dropCopies(sc_register *reg, sc_run *run);
 xj_error sc_registeredCsv(const sc_register *reg, const sc_run *run, xj_buf *out);
 /* After the decisions: register members' rows dropped, every row given its
  * register_matches column, reg->check filled. */
-xj_error sc_againstRows(sc_register *reg, const sc_run *run, em_row *rows, size_t *n_rows, xj_arena *arena);
+xj_error sc_againstRows(sc_register *reg, const sc_run *run, pb_row *rows, size_t *n_rows, xj_arena *arena);
 
 /* ---- decide and emit (scan_decide.c, scan_emit.c) ---- */
 
 /* The output's rows: every group member's (group by group), then every
  * invalid ID's; in a batch check, the batch's only. */
 typedef struct sc_rows {
-    em_row *v;
+    pb_row *v;
     size_t n;
     xj_arena *arenas;         /* other_schools and register_matches texts, one arena per worker */
     int n_arenas;

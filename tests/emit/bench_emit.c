@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "em_internal.h"
+#include "xj_clock.h"
 #include "emit_testlib.h"
 
 static uint64_t rng = 0x2545f4914f6cdd1dull;

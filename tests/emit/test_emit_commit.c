@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 
 #include "em_internal.h"
+#include "xj_clock.h"
 #include "emit_testlib.h"
 #include "test_check.h"
 

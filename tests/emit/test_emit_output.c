@@ -25,6 +25,7 @@
 #include <xxhash.h>
 
 #include "em_internal.h"
+#include "xj_clock.h"
 #include "emit_testlib.h"
 #include "test_check.h"
 

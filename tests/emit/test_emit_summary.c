@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "em_internal.h"
+#include "xj_clock.h"
 #include "emit_testlib.h"
 #include "test_check.h"
 
