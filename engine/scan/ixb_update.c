@@ -190,13 +190,6 @@ static xj_error ixb_carryOld(sc_run *run, const ix_index *old, ixb_removals *rm,
     return err;
 }
 
-/* "2026-11-28" */
-static const char *ixb_dateText(uint32_t d, char out[16])
-{
-    snprintf(out, 16, "%04u-%02u-%02u", d / 10000 % 10000, d / 100 % 100, d % 100);
-    return out;
-}
-
 /* An update keeps the old index's run date and attribute scope unless the
  * handle sets them. A scope set is applied to the old records as well
  * (ixb_carryOld); a run date set applies to the batch only, because the
@@ -214,7 +207,7 @@ static xj_error ixb_settleUpdate(xj_scan *s, const ix_index *old, const char *ol
                "--run-date %s differs from the run date of %s (%s): the batch's IDs are checked for %s and the "
                "new index is dated %s, but the %llu records carried over keep the ID reasons they were checked "
                "with for %s; to check every record for one date, rebuild the index from the register files",
-               ixb_dateText(s->run_date, a), old_path, ixb_dateText(was, b), a, a,
+               sc_dateText(s->run_date, a), old_path, sc_dateText(was, b), a, a,
                (unsigned long long)old->records, b);
     RETURN_ERROR_IF(err, &s->st, err, "out of memory");
     return XJ_OK;

@@ -53,13 +53,6 @@ void sc_registerFree(sc_register *reg)
     memset(reg, 0, sizeof *reg);
 }
 
-/* "2026-11-28" */
-static const char *sc_dateText(uint32_t d, char out[16])
-{
-    snprintf(out, 16, "%04u-%02u-%02u", d / 10000 % 10000, d / 100 % 100, d % 100);
-    return out;
-}
-
 /* A run date given that is not the index's: the batch and the register
  * would be checked for two dates (a birth date between them is valid for
  * one and not the other). Left out, the run date is today, and the

@@ -25,6 +25,7 @@
 #define XJ_SCAN_INTERNAL_H
 
 #include <stdatomic.h>
+#include <stdio.h>
 
 #include "ck_record.h"
 #include "emit.h"
@@ -115,11 +116,11 @@ typedef struct sc_counts {
  * (`worker`: its number); an error is reported in `st` (the worker's).
  * The index build's keeps every accepted record in its payload blocks. */
 typedef struct sc_recordHook {
-    /* An accepted record of input `source`; *key_ref, the reference its
-     * keys are filed under, is its own ref on entry. */
+    /* An accepted record of input `source` (required); *key_ref, the
+     * reference its keys are filed under, is its own ref on entry. */
     xj_error (*record)(void *user, int worker, uint32_t source, uint64_t line, const ps_view *v, const ck_facts *f,
                        uint64_t *key_ref, xj_status *st);
-    /* Every record of `chunk` has been seen. */
+    /* Every record of `chunk` has been seen (may be NULL). */
     xj_error (*chunk_done)(void *user, int worker, const rd_chunk *chunk, xj_status *st);
     void *user;
 } sc_recordHook;
@@ -181,6 +182,13 @@ static inline const char *sc_readRecord(const sc_run *run, sc_worker *w, const s
 {
     const char *const reject = ps_parseRecord(&w->parse, &in->schema, rec, n, unterminated, v);
     return reject ? reject : ck_analyze(&run->idctx, v, &w->ck, f);
+}
+
+/* "2026-11-28" for YYYYMMDD, in the warnings a check or an update gives. */
+static inline const char *sc_dateText(uint32_t d, char out[16])
+{
+    snprintf(out, 16, "%04u-%02u-%02u", d / 10000 % 10000, d / 100 % 100, d % 100);
+    return out;
 }
 
 /* Sets up a run from its handle's options (scan_prepare.c; inputs opened

@@ -34,8 +34,10 @@ static xj_error sc_addInvalid(sc_found *out, uint64_t ref, xj_idReason reason)
     return XJ_OK;
 }
 
-/* Files the record's keys under `ref` in the worker's tables. */
-static xj_error sc_fileKeys(sc_worker *w, const ps_view *v, const ck_facts *f, int attr_mixed, uint64_t ref)
+/* Files the record's keys under `ref` in the worker's tables (always
+ * inlined: it runs for every record). */
+static inline __attribute__((always_inline)) xj_error sc_fileKeys(sc_worker *w, const ps_view *v,
+                                                                  const ck_facts *f, int attr_mixed, uint64_t ref)
 {
     sc_keys k;
     FORWARD_IF_ERROR(sc_keysOf(v, f, attr_mixed, &w->ck, w->keytext, &k));
