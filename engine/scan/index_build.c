@@ -19,6 +19,7 @@
 #include "ixb_internal.h"
 #include "xj_alloc.h"
 #include "xj_clock.h"
+#include "xj_file.h"
 
 static uint64_t ixb_buildTime(void)
 {
@@ -144,8 +145,8 @@ static xj_error ixb_main(xj_scan *s, const char *old_path, const char *remove_pa
     if (!err) err = ixb_run(&run, path, flags, &old);
     if (!err) err = ixb_writeRejects(&run, rejects_path, &s->st);
     if (!err && old.unmatched.len)
-        err = ixb_writeBeside(unmatched_path, ".unmatched.txt", &old.unmatched, "the unmatched student numbers",
-                              &s->st);
+        err = af_writeFile(unmatched_path, ".unmatched.txt", old.unmatched.data, old.unmatched.len,
+                           "the unmatched student numbers", &s->st);
     else if (!err) remove(unmatched_path); /* none: no list from an earlier update stays */
     if (!err) {
         s->stats.removed_records = old.removed;

@@ -156,11 +156,10 @@ void ixb_oldFree(ixb_old *o);
 
 /* ---- ixb_beside.c: lists beside the index ---- */
 
-/* path + suffix, allocated. */
+/* path + suffix, allocated. A list beside the index is written with
+ * af_writeFile(path + suffix, suffix, ...), so its temporary keeps the
+ * suffix (BASE.tmpPID.SUFFIX). */
 char *ixb_besidePath(const char *path, const char *suffix);
-/* A list beside the index, `fp` = the index's path + `suffix`, written
- * whole or not at all; `what` names it in an error. */
-xj_error ixb_writeBeside(const char *fp, const char *suffix, const xj_buf *b, const char *what, xj_status *st);
 /* The rejected rows, in rejects.csv's form and order, at `rp` (removed
  * when there are none, so no list from an earlier build stays). */
 xj_error ixb_writeRejects(const sc_run *run, const char *rp, xj_status *st);
