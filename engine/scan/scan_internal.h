@@ -89,8 +89,10 @@ typedef struct sc_anchorRun { /* one chunk's anchors in a worker's list */
     size_t first, n;
 } sc_anchorRun;
 
-/* What pass 1 found in one worker's chunks. The stages after it read
- * nothing else of pass 1 (the record hook's own results are the hook's). */
+/* What pass 1 found in one worker's chunks. With the inputs' own facts,
+ * which the reader keeps in sc_input (rows, sizes, hash, whether a file
+ * can be read back by stretches), it is all the later stages read of
+ * pass 1; a record hook keeps its own results. */
 typedef struct sc_found {
     gk_table keys[SC_KEY_KINDS]; /* by gd_keyKind: GB IDs, other IDs, attributes */
     sc_invalid *inv;          /* invalid-ID records (none kept by a one-pass run) */
