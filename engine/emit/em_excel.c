@@ -11,8 +11,6 @@
  * of evaluating it. Values are never turned into formulas or dates: a date
  * stays the text it was in the input.
  */
-#include <errno.h>
-#include <iconv.h>
 #include <string.h>
 
 #include "em_internal.h"
@@ -95,55 +93,19 @@ xj_error em_neutralizeLine(const char *line, size_t n, xj_buf *out, xj_buf *scra
     return buf_appendByte(out, '\n');
 }
 
-struct em_gbk {
-    iconv_t cd; /* UTF-8 → GB18030 */
-};
-
 xj_error em_gbkOpen(em_gbk **out)
 {
-    *out = NULL;
-    em_gbk *const g = xj_malloc(sizeof *g);
-    if (g == NULL) return XJ_ERR_NOMEM;
-    g->cd = iconv_open("GB18030", "UTF-8");
-    if (g->cd == (iconv_t)-1) {
-        xj_free(g);
-        return XJ_ERR_INPUT;
-    }
-    *out = g;
-    return XJ_OK;
+    return cv_open("GB18030", "UTF-8", out);
 }
 
 void em_gbkClose(em_gbk *g)
 {
-    if (g == NULL) return;
-    iconv_close(g->cd);
-    xj_free(g);
+    cv_close(g);
 }
 
 xj_error em_gbkConvert(em_gbk *g, const char *s, size_t n, xj_buf *out)
 {
-    buf_clear(out);
-    iconv(g->cd, NULL, NULL, NULL, NULL);
-    /* GB 18030 takes at most 4 bytes per character, UTF-8 at least 1 */
-    FORWARD_IF_ERROR(buf_reserve(out, n * 2 + 16));
-    char *in = (char *)s;
-    size_t in_left = n;
-    while (in_left > 0) {
-        size_t const room = out->cap - out->len - 1;
-        char *dst = out->data + out->len;
-        size_t dst_left = room;
-        size_t const r = iconv(g->cd, &in, &in_left, &dst, &dst_left);
-        out->len += room - dst_left;
-        if (r != (size_t)-1) break;
-        if (errno == E2BIG) {
-            FORWARD_IF_ERROR(buf_reserve(out, in_left * 4 + 16));
-            continue;
-        }
-        out->data[out->len] = '\0';
-        return XJ_ERR_INPUT; /* EILSEQ / EINVAL: not valid UTF-8 */
-    }
-    out->data[out->len] = '\0';
-    return XJ_OK;
+    return cv_convert(g, s, n, out);
 }
 
 xj_error em_appendHtml(xj_buf *out, const char *s, size_t n)

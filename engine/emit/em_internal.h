@@ -25,6 +25,7 @@
 #include <xxhash.h>
 
 #include "emit.h"
+#include "xj_iconv.h"
 
 #define EM_WRITE_BUFFER (1u << 20)
 /* Rows are rendered into a buffer and handed to the file this many bytes at
@@ -165,7 +166,7 @@ int em_looksLikeFormula(const char *s, size_t n);
 
 /* UTF-8 → GB 18030 for the per-school files (iconv; every Unicode character
  * has a GB 18030 encoding, so only malformed UTF-8 can fail). */
-typedef struct em_gbk em_gbk;
+typedef xj_conv em_gbk; /* UTF-8 → GB 18030: a common/xj_iconv converter */
 xj_error em_gbkOpen(em_gbk **out);
 void em_gbkClose(em_gbk *g);
 /* Converts `n` bytes onto `out` (cleared first). XJ_ERR_INPUT when the text

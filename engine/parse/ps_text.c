@@ -1,8 +1,6 @@
 /* ps_text — see ps_text.h. */
 #include "ps_text.h"
 
-#include <errno.h>
-#include <iconv.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -56,44 +54,18 @@ int ps_isCleanUtf8(const char *s, size_t n)
     return 1;
 }
 
-struct ps_decoder {
-    iconv_t cd; /* GB18030 → UTF-8 */
-};
-
 ps_decoder *ps_decoderCreateGb18030(void)
 {
-    ps_decoder *const d = xj_malloc(sizeof *d);
-    if (d == NULL) return NULL;
-    d->cd = iconv_open("UTF-8", "GB18030");
-    if (d->cd == (iconv_t)-1) {
-        xj_free(d);
-        return NULL;
-    }
-    return d;
+    xj_conv *c = NULL;
+    return cv_open("UTF-8", "GB18030", &c) == XJ_OK ? c : NULL;
 }
 
 void ps_decoderFree(ps_decoder *d)
 {
-    if (d == NULL) return;
-    iconv_close(d->cd);
-    xj_free(d);
+    cv_close(d);
 }
 
 xj_error ps_decodeGb18030(ps_decoder *d, const char *s, size_t n, xj_buf *out)
 {
-    buf_clear(out);
-    iconv(d->cd, NULL, NULL, NULL, NULL);
-    /* UTF-8 needs at most 2 bytes per GB 18030 byte (2-byte GBK → 3 bytes,
-     * 4-byte sequences → 4 bytes, ASCII → 1) */
-    xj_error const err = buf_reserve(out, n * 2 + 4);
-    if (err) return err;
-    char *in = (char *)s;
-    size_t inleft = n;
-    char *o = out->data;
-    size_t oleft = out->cap - 1;
-    if (iconv(d->cd, &in, &inleft, &o, &oleft) == (size_t)-1) return XJ_ERR_INPUT;
-    if (iconv(d->cd, NULL, NULL, &o, &oleft) == (size_t)-1) return XJ_ERR_INPUT;
-    out->len = (size_t)(o - out->data);
-    out->data[out->len] = '\0';
-    return XJ_OK;
+    return cv_convert(d, s, n, out);
 }

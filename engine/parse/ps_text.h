@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "xj_buf.h"
+#include "xj_iconv.h"
 
 /* 1 when s[0..n) is valid UTF-8 without NUL bytes. */
 int ps_isCleanUtf8(const char *s, size_t n);
@@ -19,7 +20,8 @@ int ps_isCleanUtf8(const char *s, size_t n);
  * has AVX2 (ps_utf8_bulk.c). */
 int ps_isCleanUtf8Bulk(const char *s, size_t n);
 
-typedef struct ps_decoder ps_decoder;
+/* GB 18030 → UTF-8 is one common/xj_iconv converter. */
+typedef xj_conv ps_decoder;
 
 /* NULL when iconv has no GB18030 converter or memory runs out. */
 ps_decoder *ps_decoderCreateGb18030(void);
