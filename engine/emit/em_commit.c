@@ -133,7 +133,9 @@ static xj_error em_checkExisting(int parentfd, const char *name, const char *out
     RETURN_ERROR_IF(!S_ISDIR(sb.st_mode), st, XJ_ERR_USAGE, "%s exists and is not a directory; refusing to replace it",
                     outdir);
     int const dirfd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    RETURN_ERROR_IF(dirfd < 0, st, XJ_ERR_USAGE, "cannot open %s: %s; refusing to replace it", outdir,
+    /* the directory is there but cannot be read: the output cannot be
+     * written (exit 3), as when any other step of writing it fails */
+    RETURN_ERROR_IF(dirfd < 0, st, XJ_ERR_IO, "cannot open %s: %s; refusing to replace it", outdir,
                     strerror(errno));
     xj_error const err = em_checkReplaceable(dirfd, outdir, st);
     close(dirfd);
