@@ -10,6 +10,19 @@
  * a named pipe, a character device, a process substitution) is `once` and is
  * spooled. Deciding on the descriptor, not on the name, means /dev/stdin and
  * /dev/fd/N are treated as what they point to.
+ *
+ * zstd input made of several independent frames (pzstd, `xjdedup gen`) is
+ * decoded frame by frame on worker threads (rd_zpar) and returned in order:
+ * the compressed bytes are read ahead into `stage`, each whole frame found
+ * there (ZSTD_findFrameCompressedSize) is queued with room for its content
+ * (the size its header declares, else ZSTD_decompressBound), up to
+ * RD_PAR_SLOTS frames and RD_PAR_BUDGET bytes of content in flight. The
+ * streaming decoder takes over, for the rest of the pass, at the first
+ * frame the workers should not or could not decode: a single-frame file
+ * (the first frame is all there is), a frame larger than RD_PAR_FRAME_MAX,
+ * unknown, corrupt or truncated bytes. It starts at that frame's first byte
+ * (replayed from what was read ahead), so every error is found, worded and
+ * placed exactly as a single-threaded read finds it.
  */
 #include "rd_input.h"
 
@@ -20,10 +33,14 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <sched.h>
 #include <xxhash.h>
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_getFrameHeader, ZSTD_decompressBound */
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include "rd_config.h"
+#include "rd_zpar.h"
 #include "xj_alloc.h"
 
 #if XJ_HAVE_XXH_DISPATCH
@@ -35,6 +52,13 @@
 
 #define RD_RAW_BLOCK (1u << 20) /* read(2) size for compressed input */
 #define RD_RAW_SMALL (64u << 10) /* the least raw buffer, for small files */
+#define RD_PAR_FRAME_MAX (64u << 20) /* larger frames (content or compressed) are streamed */
+#define RD_PAR_BUDGET (256u << 20)   /* content bytes of the frames in flight, at most */
+#define RD_PAR_SLOTS(threads) ((size_t)(threads) + 2) /* frames in flight: one per worker, the one
+                                                        * being read, one queued */
+#define RD_THREADS_MAX 64
+
+enum { RD_PAR_OFF = 0, RD_PAR_TRY, RD_PAR_ON }; /* rd_input.par */
 
 struct rd_input {
     char *path;             /* as given */
@@ -60,6 +84,16 @@ struct rd_input {
     XXH3_state_t *hash;     /* over the raw bytes of the first pass */
     unsigned char peek[4];  /* first bytes, read to sniff the zstd magic */
     size_t peek_len;        /* bytes in peek not yet consumed */
+    int threads;            /* decode zstd frames on this many workers (1: stream only) */
+    int par;                /* this pass: RD_PAR_TRY until a frame is queued or streaming chosen */
+    int par_stop;           /* the frame at stage_pos is not for the workers */
+    rd_zpar *zp;            /* the workers, started at the first frame they get */
+    char *stage;            /* compressed bytes read ahead: stage[stage_pos..stage_len) */
+    size_t stage_pos, stage_len, stage_cap;
+    size_t head_pos;        /* bytes of the oldest frame's content already returned */
+    char *replay;           /* what the streaming decoder reads first when it takes over */
+    size_t replay_cap;
+    uint64_t par_frames;    /* frames of this pass the workers decoded */
 };
 
 static int rd_endsWith(const char *s, const char *suffix)
@@ -202,6 +236,12 @@ static xj_error rd_openSource(rd_input *in, xj_status *st)
         in->zin.pos = 0;
         in->raw_eof = 0;
         in->frame_open = 0;
+        if (in->zp) rd_zparClear(in->zp);
+        in->par = RD_PAR_TRY;
+        in->par_stop = 0;
+        in->stage_pos = in->stage_len = 0;
+        in->head_pos = 0;
+        in->par_frames = 0;
     }
     return XJ_OK;
 }
@@ -223,6 +263,15 @@ static xj_error rd_makeSpool(rd_input *in, const char *spool_dir, xj_status *st)
     return XJ_OK;
 }
 
+/* The cores this process may run on. */
+static int rd_defaultThreads(void)
+{
+    cpu_set_t set;
+    long n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1) n = 1;
+    return n > RD_THREADS_MAX ? RD_THREADS_MAX : (int)n;
+}
+
 static xj_error rd_openWith(const char *path, const char *spool_dir, int spool, rd_input **out, xj_status *st)
 {
     *out = NULL;
@@ -231,6 +280,7 @@ static xj_error rd_openWith(const char *path, const char *spool_dir, int spool, 
     in->fd = -1;
     in->spool_fd = -1;
     in->first_pass = 1;
+    in->threads = rd_defaultThreads();
     in->path = xj_strndup(path, strlen(path));
     in->hash = XXH3_createState();
     if (in->path == NULL || in->hash == NULL) {
@@ -274,9 +324,12 @@ void rd_close(rd_input *in)
     if (in == NULL) return;
     if (in->fd >= 0 && in->fd != STDIN_FILENO && in->fd != in->spool_fd) close(in->fd);
     if (in->spool_fd >= 0) close(in->spool_fd);
+    rd_zparFree(in->zp);
     ZSTD_freeDStream(in->zds);
     XXH3_freeState(in->hash);
     xj_free(in->raw);
+    xj_free(in->stage);
+    xj_free(in->replay);
     xj_free(in->spool_path);
     xj_free(in->path);
     xj_free(in);
@@ -289,6 +342,7 @@ static xj_error rd_readZstd(rd_input *in, char *dst, size_t cap, size_t *got, xj
         if (in->zin.pos == in->zin.size && !in->raw_eof) {
             size_t n = 0;
             FORWARD_IF_ERROR(rd_readRaw(in, in->raw, in->raw_cap, &n, st));
+            in->zin.src = in->raw;
             in->zin.size = n;
             in->zin.pos = 0;
             if (n == 0) in->raw_eof = 1;
@@ -329,11 +383,170 @@ static xj_error rd_readZstd(rd_input *in, char *dst, size_t cap, size_t *got, xj
     return XJ_OK;
 }
 
+/* Reads more compressed bytes into the stage (moving what is left to its
+ * start first); raw_eof once the source is exhausted. */
+static xj_error rd_stageMore(rd_input *in, xj_status *st)
+{
+    if (in->stage_pos > 0) {
+        memmove(in->stage, in->stage + in->stage_pos, in->stage_len - in->stage_pos);
+        in->stage_len -= in->stage_pos;
+        in->stage_pos = 0;
+    }
+    if (in->stage_cap - in->stage_len < RD_RAW_BLOCK) {
+        size_t const ncap = in->stage_cap * 2 > in->stage_len + RD_RAW_BLOCK ? in->stage_cap * 2
+                                                                              : in->stage_len + RD_RAW_BLOCK;
+        char *const grown = xj_realloc(in->stage, ncap);
+        RETURN_ERROR_IF(grown == NULL, st, XJ_ERR_NOMEM, "out of memory reading %s", in->path);
+        in->stage = grown;
+        in->stage_cap = ncap;
+    }
+    size_t n = 0;
+    FORWARD_IF_ERROR(rd_readRaw(in, in->stage + in->stage_len, in->stage_cap - in->stage_len, &n, st));
+    in->stage_len += n;
+    if (n == 0) in->raw_eof = 1;
+    return XJ_OK;
+}
+
+/* Queues the frames at the stage's start while there is room in flight;
+ * sets par_stop at the first frame the workers should not take. */
+static xj_error rd_parQueue(rd_input *in, xj_status *st)
+{
+    while (!in->par_stop) {
+        if (in->zp && (rd_zparCount(in->zp) == rd_zparSlots(in->zp) ||
+                       (rd_zparCount(in->zp) > 0 && rd_zparOutBytes(in->zp) >= RD_PAR_BUDGET)))
+            return XJ_OK;
+        size_t const avail = in->stage_len - in->stage_pos;
+        if (avail == 0) {
+            if (in->raw_eof) return XJ_OK; /* the input ends after a whole frame */
+            FORWARD_IF_ERROR(rd_stageMore(in, st));
+            continue;
+        }
+        const char *const p = in->stage + in->stage_pos;
+        ZSTD_frameHeader fh;
+        size_t const hr = ZSTD_getFrameHeader(&fh, p, avail);
+        if (!ZSTD_isError(hr) && hr > 0 && !in->raw_eof) { /* the header is not all here yet */
+            FORWARD_IF_ERROR(rd_stageMore(in, st));
+            continue;
+        }
+        if (ZSTD_isError(hr) || hr > 0) break; /* not a frame, or cut short: the streaming decoder says so */
+        int const skippable = fh.frameType == ZSTD_skippableFrame;
+        if (!skippable && fh.windowSize > (1ull << XJ_RD_WINDOW_LOG)) break; /* refused by the streaming decoder */
+        if (!skippable && fh.frameContentSize != ZSTD_CONTENTSIZE_UNKNOWN && fh.frameContentSize > RD_PAR_FRAME_MAX)
+            break; /* a large frame, such as a single-frame file's: streamed */
+        size_t const csize = ZSTD_findFrameCompressedSize(p, avail);
+        if (ZSTD_isError(csize)) {
+            if (ZSTD_getErrorCode(csize) != ZSTD_error_srcSize_wrong || in->raw_eof || avail >= RD_PAR_FRAME_MAX)
+                break; /* corrupt, truncated or too large */
+            FORWARD_IF_ERROR(rd_stageMore(in, st));
+            continue;
+        }
+        unsigned long long const room = skippable ? 0
+                                        : fh.frameContentSize != ZSTD_CONTENTSIZE_UNKNOWN ? fh.frameContentSize
+                                                                                         : ZSTD_decompressBound(p, csize);
+        if (room == ZSTD_CONTENTSIZE_ERROR || room > RD_PAR_FRAME_MAX) break;
+        if (in->par == RD_PAR_TRY) {
+            /* workers pay only when another frame follows this one */
+            if (avail == csize && !in->raw_eof) {
+                FORWARD_IF_ERROR(rd_stageMore(in, st));
+                continue;
+            }
+            if (avail == csize) break;
+            if (in->zp == NULL) in->zp = rd_zparCreate(in->threads, RD_PAR_SLOTS(in->threads));
+            if (in->zp == NULL) break; /* no thread or no memory: stream */
+            in->par = RD_PAR_ON;
+        }
+        RETURN_ERROR_IF(rd_zparSubmit(in->zp, p, csize, (size_t)room, skippable ? ZSTD_CONTENTSIZE_UNKNOWN
+                                                                                   : fh.frameContentSize) != XJ_OK,
+                        st, XJ_ERR_NOMEM, "out of memory decompressing %s", in->path);
+        in->stage_pos += csize;
+    }
+    in->par_stop = 1;
+    return XJ_OK;
+}
+
+/* The streaming decoder takes over for the rest of the pass, from the
+ * oldest frame not yet returned: it reads the stage's bytes first, after
+ * the compressed bytes of the frames still in flight when one failed. */
+static xj_error rd_parStream(rd_input *in, xj_status *st)
+{
+    size_t const queued = in->zp ? rd_zparCount(in->zp) : 0;
+    size_t const rest = in->stage_len - in->stage_pos;
+    in->par = RD_PAR_OFF;
+    ZSTD_DCtx_reset(in->zds, ZSTD_reset_session_only);
+    in->frame_open = 0;
+    if (queued == 0) {
+        /* the stage is not touched again this pass: read it in place */
+        in->zin = (ZSTD_inBuffer){rest ? in->stage + in->stage_pos : in->raw, rest, 0};
+        return XJ_OK;
+    }
+    size_t need = rest;
+    for (size_t i = 0; i < queued; i++) {
+        const char *src;
+        size_t len;
+        rd_zparSource(in->zp, i, &src, &len);
+        need += len;
+    }
+    if (need > in->replay_cap) {
+        char *const grown = xj_malloc(need);
+        RETURN_ERROR_IF(grown == NULL, st, XJ_ERR_NOMEM, "out of memory decompressing %s", in->path);
+        xj_free(in->replay);
+        in->replay = grown;
+        in->replay_cap = need;
+    }
+    size_t at = 0;
+    for (size_t i = 0; i < queued; i++) {
+        const char *src;
+        size_t len;
+        rd_zparSource(in->zp, i, &src, &len);
+        memcpy(in->replay + at, src, len);
+        at += len;
+    }
+    if (rest) memcpy(in->replay + at, in->stage + in->stage_pos, rest);
+    rd_zparClear(in->zp);
+    in->zin = (ZSTD_inBuffer){in->replay, need, 0};
+    return XJ_OK;
+}
+
+/* rd_read of zstd input while frames may go to the workers. */
+static xj_error rd_readPar(rd_input *in, char *dst, size_t cap, size_t *got, xj_status *st)
+{
+    if (in->par == RD_PAR_TRY && in->threads <= 1) in->par = RD_PAR_OFF;
+    while (in->par != RD_PAR_OFF) {
+        FORWARD_IF_ERROR(rd_parQueue(in, st));
+        if (in->zp == NULL || rd_zparCount(in->zp) == 0) {
+            if (!in->par_stop) return XJ_OK; /* the input ended after a whole frame: *got is 0 */
+            FORWARD_IF_ERROR(rd_parStream(in, st));
+            break;
+        }
+        rd_zframe f;
+        rd_zparHead(in->zp, &f);
+        if (f.failed) {
+            FORWARD_IF_ERROR(rd_parStream(in, st));
+            break;
+        }
+        size_t const n = f.out_len - in->head_pos < cap ? f.out_len - in->head_pos : cap;
+        memcpy(dst, f.out + in->head_pos, n);
+        in->head_pos += n;
+        if (in->head_pos == f.out_len) {
+            rd_zparPop(in->zp);
+            in->head_pos = 0;
+            in->par_frames++;
+        }
+        if (n) {
+            *got = n;
+            return XJ_OK;
+        }
+    }
+    return rd_readZstd(in, dst, cap, got, st);
+}
+
 xj_error rd_read(rd_input *in, char *dst, size_t cap, size_t *got, xj_status *st)
 {
     *got = 0;
     if (cap == 0) return XJ_OK;
-    if (in->is_zstd)
+    if (in->is_zstd && in->par != RD_PAR_OFF)
+        FORWARD_IF_ERROR(rd_readPar(in, dst, cap, got, st));
+    else if (in->is_zstd)
         FORWARD_IF_ERROR(rd_readZstd(in, dst, cap, got, st));
     else
         FORWARD_IF_ERROR(rd_readRaw(in, dst, cap, got, st));
@@ -348,6 +561,13 @@ xj_error rd_rewind(rd_input *in, xj_status *st)
     in->first_pass = 0;
     return rd_openSource(in, st);
 }
+
+void rd_setThreads(rd_input *in, int threads)
+{
+    in->threads = threads < 1 ? 1 : threads > RD_THREADS_MAX ? RD_THREADS_MAX : threads;
+}
+
+uint64_t rd_parallelFrames(const rd_input *in) { return in->par_frames; }
 
 const char *rd_path(const rd_input *in) { return in->path; }
 const char *rd_name(const rd_input *in) { return in->name; }

@@ -11,6 +11,9 @@
  * Such an input is opened exactly once: opening a named pipe a second time
  * would wait forever for a writer that has gone. Memory is bounded: zstd's window is
  * limited (a .zst bomb cannot make us allocate more than XJ_RD_WINDOW_LOG).
+ * A .zst of several independent frames (pzstd, `xjdedup gen`) is decoded on
+ * worker threads, a few frames of at most 64 MiB each in flight, and read
+ * back in order; a single-frame .zst is decoded as it streams by.
  */
 #ifndef XJ_RD_INPUT_H
 #define XJ_RD_INPUT_H
@@ -33,6 +36,12 @@ xj_error rd_openOnce(const char *path, rd_input **out, xj_status *st);
 /* Closes and removes the spool file. NULL is fine. */
 void rd_close(rd_input *in);
 
+/* zstd frames are decoded on up to `threads` worker threads when the file
+ * has several (default: one per core this process may use; 1: the calling
+ * thread decodes, streaming). Takes effect at the next rd_read that starts
+ * a pass. The bytes returned are the same whatever the number. */
+void rd_setThreads(rd_input *in, int threads);
+
 /* Reads up to cap decoded bytes; *got == 0 means end of input. */
 xj_error rd_read(rd_input *in, char *dst, size_t cap, size_t *got, xj_status *st);
 
@@ -49,6 +58,8 @@ uint64_t rd_sizeHint(const rd_input *in);     /* on-disk size, 0 if unknown */
 int rd_isPlainFile(const rd_input *in);
 /* Read once and replayed from a spool: keep it open between the passes. */
 int rd_isSpooled(const rd_input *in);
+/* zstd frames of the current pass decoded on worker threads so far. */
+uint64_t rd_parallelFrames(const rd_input *in);
 /* XXH3-128 of the raw bytes of the first pass, as 32 hex digits + NUL. */
 void rd_hashHex(const rd_input *in, char out[33]);
 

@@ -107,6 +107,7 @@ typedef struct gen_opts {
     int threads;              /* --threads, >= 1 */
     uint32_t run_date;        /* --run-date YYYYMMDD */
     int zstd_level;           /* --zstd-level */
+    int single_frame;         /* --single-frame: one zstd frame, compressed by the writer */
     int messy;                /* --messy */
     int gbk;                  /* --encoding gbk */
     double dup_rate;          /* extra rows that repeat another row's ID */
@@ -295,7 +296,10 @@ size_t gen_formatHeader(const gen_ctx *ctx, char *out);
  * then a zstd frame of its own) on the worker thread that made it; the
  * sink only writes, in block order. Concatenated zstd frames are one valid
  * .zst stream (RFC 8878 §3.1), and each frame depends on its block alone, so
- * the file is the same whatever the thread count. */
+ * the file is the same whatever the thread count; a reader can decode the
+ * frames on as many cores (scan does). With --single-frame the writer
+ * compresses the blocks, in order, into one frame (gen_zstream), as the
+ * zstd tool does with one file. */
 typedef struct gen_buf {
     char *p;                  /* bytes */
     size_t len;               /* used */
@@ -320,6 +324,16 @@ gen_encoder *gen_encoderCreate(int zstd, int level, int gbk);
 void gen_encoderFree(gen_encoder *e);
 /* Encodes `in` into `out` (replacing its content); returns 0 or -1. */
 int gen_encode(gen_encoder *e, const gen_buf *in, gen_buf *out);
+
+/* One zstd frame over everything written through it (--single-frame).
+ * Its header carries no content size: the total is known only at the end,
+ * as for `zstd` reading a pipe. */
+typedef struct gen_zstream gen_zstream;
+gen_zstream *gen_zstreamCreate(int level);
+void gen_zstreamFree(gen_zstream *z);
+/* Compresses p[0..n) onto the sink; `end` closes the frame. 0 or -1
+ * (errno set when the write failed, 0 when compression did). */
+int gen_zstreamWrite(gen_zstream *z, gen_sink *s, const void *p, size_t n, int end);
 
 /* gen_people.c */
 void gen_setupCohorts(gen_ctx *ctx);

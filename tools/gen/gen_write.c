@@ -6,8 +6,10 @@
  * writes finished blocks in order and retries short writes. Each zstd frame
  * holds one block and carries its content size and a checksum; frames are
  * made with the same parameters whatever the thread count, so the .zst file
- * is byte-identical for a given seed. Errors are reported to the caller, who
- * prints them (with the path) and exits 3.
+ * is byte-identical for a given seed. With --single-frame the writer thread
+ * compresses the blocks into one frame instead (gen_zstream), fed the same
+ * blocks in the same order whatever the thread count. Errors are reported
+ * to the caller, who prints them (with the path) and exits 3.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -142,4 +144,47 @@ int gen_encode(gen_encoder *e, const gen_buf *in, gen_buf *out)
     if (ZSTD_isError(n)) return -1;
     out->len = n;
     return 0;
+}
+
+struct gen_zstream {
+    ZSTD_CCtx *cctx;
+    char *out;                /* compressed bytes before they are written */
+    size_t cap;
+};
+
+gen_zstream *gen_zstreamCreate(int level)
+{
+    gen_zstream *const z = calloc(1, sizeof *z);
+    if (z == NULL) return NULL;
+    z->cap = ZSTD_CStreamOutSize();
+    z->out = malloc(z->cap);
+    z->cctx = ZSTD_createCCtx();
+    if (z->out == NULL || z->cctx == NULL
+        || ZSTD_isError(ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_compressionLevel, level))
+        || ZSTD_isError(ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_checksumFlag, 1))) {
+        gen_zstreamFree(z);
+        return NULL;
+    }
+    return z;
+}
+
+void gen_zstreamFree(gen_zstream *z)
+{
+    if (z == NULL) return;
+    ZSTD_freeCCtx(z->cctx);
+    free(z->out);
+    free(z);
+}
+
+int gen_zstreamWrite(gen_zstream *z, gen_sink *s, const void *p, size_t n, int end)
+{
+    ZSTD_inBuffer in = { p, n, 0 };
+    for (;;) {
+        ZSTD_outBuffer o = { z->out, z->cap, 0 };
+        size_t const left = ZSTD_compressStream2(z->cctx, &o, &in, end ? ZSTD_e_end : ZSTD_e_continue);
+        if (ZSTD_isError(left)) { errno = 0; return -1; }
+        if (o.pos > 0 && gen_sinkWrite(s, z->out, o.pos) != 0) return -1;
+        /* continue: until the input is taken; end: until the frame is flushed */
+        if (end ? left == 0 : in.pos == in.size) return 0;
+    }
 }
