@@ -114,7 +114,7 @@ static ps_fieldError ps_pushPlain(ps_fields *f, size_t start, size_t stop)
  * PS_WINDOW bytes classified at a time, each value through ps_pushPlain's
  * checks in order, so the first problem is the one libcsv would report.
  * Returns 1 when the record holds a quote, else 0 with f->error set. */
-static int ps_splitPlainLong(ps_fields *f, const char *rec, size_t n)
+static __attribute__((noinline)) int ps_splitPlainLong(ps_fields *f, const char *rec, size_t n)
 {
     f->base = rec;
     uint64_t comma[PS_WINDOW / 64], quote[PS_WINDOW / 64];
@@ -137,9 +137,10 @@ static int ps_splitPlainLong(ps_fields *f, const char *rec, size_t n)
 }
 
 /* The splitter of records up to XJ_MAX_FIELD bytes without quotes, once per
- * SIMD level (ps_fields_plain.h). */
+ * SIMD level (ps_fields_plain.h); none inlined, so that ps_splitFields
+ * stays a few instructions in front of one of them. */
 #define PS_PLAIN_FN ps_splitPlainScalar
-#define PS_PLAIN_TARGET
+#define PS_PLAIN_TARGET __attribute__((noinline))
 #define PS_PLAIN_BLOCK rd_block2Scalar
 #include "ps_fields_plain.h"
 #undef PS_PLAIN_FN
@@ -147,7 +148,7 @@ static int ps_splitPlainLong(ps_fields *f, const char *rec, size_t n)
 #undef PS_PLAIN_BLOCK
 #ifdef RD_SIMD_X86
 #define PS_PLAIN_FN ps_splitPlainSse2
-#define PS_PLAIN_TARGET
+#define PS_PLAIN_TARGET __attribute__((noinline))
 #define PS_PLAIN_BLOCK rd_block2Sse2
 #include "ps_fields_plain.h"
 #undef PS_PLAIN_FN
@@ -177,17 +178,15 @@ static int ps_splitPlain(ps_fields *f, const char *rec, size_t n)
     }
 }
 
-ps_fieldError ps_splitFields(ps_fields *f, const char *rec, size_t n, int unterminated)
+/* A record with a quote (or every record, in tests): through libcsv, its
+ * values copied to the arena. Out of line, so that the common record's
+ * path saves no registers for it. */
+static __attribute__((noinline)) ps_fieldError ps_splitLibcsv(ps_fields *f, const char *rec, size_t n,
+                                                               int unterminated)
 {
     buf_clear(&f->arena);
     f->n = 0;
     f->error = PS_FIELDS_OK;
-    if (n && rec[n - 1] == '\r' && !unterminated) n--;
-    if (!f->force_libcsv) {
-        if (ps_splitPlain(f, rec, n) == 0) return f->error;
-        f->n = 0; /* a quote: start again with libcsv */
-        f->error = PS_FIELDS_OK;
-    }
     size_t const used = csv_parse(&f->parser, rec, n, ps_onField, ps_onRecord, f);
     int bad = used != n;
     if (!bad) bad = csv_fini(&f->parser, ps_onField, ps_onRecord, f) != 0;
@@ -199,4 +198,13 @@ ps_fieldError ps_splitFields(ps_fields *f, const char *rec, size_t n, int unterm
         if (f->error == PS_FIELDS_OK) f->error = unterminated ? PS_FIELDS_UNTERMINATED : PS_FIELDS_BAD_QUOTE;
     }
     return f->error;
+}
+
+ps_fieldError ps_splitFields(ps_fields *f, const char *rec, size_t n, int unterminated)
+{
+    f->n = 0;
+    f->error = PS_FIELDS_OK;
+    if (n && rec[n - 1] == '\r' && !unterminated) n--;
+    if (!f->force_libcsv && ps_splitPlain(f, rec, n) == 0) return f->error;
+    return ps_splitLibcsv(f, rec, n, unterminated); /* a quote: start again with libcsv */
 }

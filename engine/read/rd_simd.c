@@ -8,7 +8,6 @@
  */
 #include "rd_simd.h"
 
-#include <stdatomic.h>
 #include <string.h>
 
 static void rd_blocksScalar(const char *p, size_t nblocks, char ca, char cb, uint64_t *a, uint64_t *b)
@@ -50,25 +49,20 @@ rd_simdLevel rd_simdBest(void)
 #endif
 }
 
-/* -1 until first asked; then the level in use (relaxed: a test sets it
- * before any scan runs, and any value read is a correct one) */
-static _Atomic int rd_level = -1;
+_Atomic int rd_simd_level = -1;
 
-rd_simdLevel rd_simdCurrent(void)
+rd_simdLevel rd_simdFirst(void)
 {
-    int l = atomic_load_explicit(&rd_level, memory_order_relaxed);
-    if (l < 0) {
-        l = (int)rd_simdBest();
-        atomic_store_explicit(&rd_level, l, memory_order_relaxed);
-    }
-    return (rd_simdLevel)l;
+    rd_simdLevel const l = rd_simdBest();
+    atomic_store_explicit(&rd_simd_level, (int)l, memory_order_relaxed);
+    return l;
 }
 
 rd_simdLevel rd_simdSet(rd_simdLevel level)
 {
     rd_simdLevel const best = rd_simdBest();
     rd_simdLevel const use = level > best ? best : level;
-    atomic_store_explicit(&rd_level, (int)use, memory_order_relaxed);
+    atomic_store_explicit(&rd_simd_level, (int)use, memory_order_relaxed);
     return use;
 }
 

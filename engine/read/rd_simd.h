@@ -15,6 +15,7 @@
 #ifndef XJ_RD_SIMD_H
 #define XJ_RD_SIMD_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,8 +27,15 @@ typedef enum rd_simdLevel {
 
 /* The best level this CPU runs. */
 rd_simdLevel rd_simdBest(void);
-/* The level in use: the best, unless rd_simdSet chose another. */
-rd_simdLevel rd_simdCurrent(void);
+/* The level in use: the best, unless rd_simdSet chose another. Inline: the
+ * field splitter asks once a record. */
+extern _Atomic int rd_simd_level; /* -1 until first asked (relaxed: any value read is a correct one) */
+rd_simdLevel rd_simdFirst(void);
+static inline rd_simdLevel rd_simdCurrent(void)
+{
+    int const l = atomic_load_explicit(&rd_simd_level, memory_order_relaxed);
+    return l >= 0 ? (rd_simdLevel)l : rd_simdFirst();
+}
 /* Tests: use `level` from now on, in every thread (a level the CPU lacks
  * falls back to the best it has). Returns the level now in use. */
 rd_simdLevel rd_simdSet(rd_simdLevel level);
