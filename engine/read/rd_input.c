@@ -19,7 +19,9 @@
  * RD_PAR_SLOTS frames and RD_PAR_BUDGET bytes of content in flight. The
  * streaming decoder takes over, for the rest of the pass, at the first
  * frame the workers should not or could not decode: a single-frame file
- * (the first frame is all there is), a frame larger than RD_PAR_FRAME_MAX,
+ * (the first frame is all there is), a frame with more than
+ * RD_PAR_FRAME_MAX bytes of content or not ending within RD_PAR_LOOKAHEAD
+ * compressed bytes (a single frame whose header gives no content size),
  * unknown, corrupt or truncated bytes. It starts at that frame's first byte
  * (replayed from what was read ahead), so every error is found, worded and
  * placed exactly as a single-threaded read finds it.
@@ -52,7 +54,8 @@
 
 #define RD_RAW_BLOCK (1u << 20) /* read(2) size for compressed input */
 #define RD_RAW_SMALL (64u << 10) /* the least raw buffer, for small files */
-#define RD_PAR_FRAME_MAX (64u << 20) /* larger frames (content or compressed) are streamed */
+#define RD_PAR_FRAME_MAX (64u << 20) /* frames with more content are streamed */
+#define RD_PAR_LOOKAHEAD (16u << 20) /* compressed bytes read ahead to find a frame's end, at most */
 #define RD_PAR_BUDGET (256u << 20)   /* content bytes of the frames in flight, at most */
 #define RD_PAR_SLOTS(threads) ((size_t)(threads) + 2) /* frames in flight: one per worker, the one
                                                         * being read, one queued */
@@ -435,8 +438,8 @@ static xj_error rd_parQueue(rd_input *in, xj_status *st)
             break; /* a large frame, such as a single-frame file's: streamed */
         size_t const csize = ZSTD_findFrameCompressedSize(p, avail);
         if (ZSTD_isError(csize)) {
-            if (ZSTD_getErrorCode(csize) != ZSTD_error_srcSize_wrong || in->raw_eof || avail >= RD_PAR_FRAME_MAX)
-                break; /* corrupt, truncated or too large */
+            if (ZSTD_getErrorCode(csize) != ZSTD_error_srcSize_wrong || in->raw_eof || avail >= RD_PAR_LOOKAHEAD)
+                break; /* corrupt, truncated, or too long to wait for (a single frame without content size) */
             FORWARD_IF_ERROR(rd_stageMore(in, st));
             continue;
         }
