@@ -74,10 +74,12 @@ run_target() {
     "$work/corpus" >"$work/log" 2>&1 || status=$?
   local ran=$((SECONDS - started))
 
-  # merge: the seeds first, then whatever adds coverage, smallest first
+  # merge: the seeds first, then a small set of inputs that covers what the
+  # old corpus and the run's cover (greedy set cover: a plain -merge keeps
+  # far more files, and trimming those to the budget lost coverage)
   cp "$corpus"/seed-* "$work/merged/"
   cp "$corpus"/found-* "$work/merged/" 2>/dev/null || true
-  "$exe" -merge=1 -max_len="$len" -timeout=20 -rss_limit_mb=4096 "$work/merged" "$corpus" "$work/corpus" \
+  "$exe" -set_cover_merge=1 -max_len="$len" -timeout=20 -rss_limit_mb=4096 "$work/merged" "$corpus" "$work/corpus" \
     >"$work/merge.log" 2>&1 || echo "fuzz.sh: $t: merge failed, corpus left as it was (see $work/merge.log)" >&2
   if grep -q "MERGE-OUTER: .* new files" "$work/merge.log"; then
     # drop the largest non-seed inputs until the corpus fits its budget
