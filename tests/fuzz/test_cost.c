@@ -38,7 +38,9 @@
 #endif
 #endif
 #ifdef HAVE_ASAN
-#include <sanitizer/allocator_interface.h>
+/* Exported by the ASan runtime of gcc and clang alike; declared here because
+ * gcc's packages do not ship <sanitizer/allocator_interface.h>. */
+size_t __sanitizer_get_current_allocated_bytes(void);
 #endif
 
 #define TARGET 4096u
