@@ -43,7 +43,7 @@ static int nm_equalsNoCase(const char *s, size_t n, const char *lit)
 
 int nm_parseSex(const char *s, size_t n)
 {
-    nm_trim(&s, &n);
+    xj_trim(&s, &n);
     if (n == 1) {
         switch (s[0]) {
         case '1': case 'M': case 'm': return 1;
@@ -83,7 +83,7 @@ static int nm_twoDigits(const char *s)
 
 uint32_t nm_parseDate(const char *s, size_t n)
 {
-    nm_trim(&s, &n);
+    xj_trim(&s, &n);
     int y, m, d;
     if (n == 10 && (s[4] == '-' || s[4] == '/') && s[7] == s[4] && nm_allDigits(s, 4) && nm_allDigits(s + 5, 2) &&
         nm_allDigits(s + 8, 2)) {
@@ -131,7 +131,7 @@ static const nm_typeName kTypeNames[] = {
 
 char nm_parseIdType(const char *s, size_t n, int *unknown)
 {
-    nm_trim(&s, &n);
+    xj_trim(&s, &n);
     *unknown = 0;
     if (n == 0) return '1';
     for (size_t i = 0; i < sizeof kTypeNames / sizeof kTypeNames[0]; i++)

@@ -14,12 +14,7 @@
 
 #include "xj_buf.h"
 
-#include "xj_text.h"
-
-/* Transitional names for xj_trim / xj_trimEnds (common/xj_text.h), until
- * every caller uses those. */
-#define nm_trim xj_trim
-#define nm_trimEnds xj_trimEnds
+#include "xj_text.h" /* values are trimmed with xj_trim before they are read */
 
 /* ID number: removes all whitespace (ASCII, U+3000 and the other Unicode
  * space separators), maps full-width ASCII U+FF01..U+FF5E to ASCII, and 'x'

@@ -348,7 +348,7 @@ static void fz_header(fz_parse *p, const xj_buf *raw, int found)
                     /* each column's output name is its trimmed header */
                     const char *h = names[c];
                     size_t hn = f->len[c];
-                    nm_trim(&h, &hn);
+                    xj_trim(&h, &hn);
                     uint32_t const oc = p->schema.out_col[c];
                     FZ_ASSERT(oc < cols.n && strlen(cols.names[oc]) == hn && memcmp(cols.names[oc], h, hn) == 0);
                     for (size_t d = 0; d < c; d++) FZ_ASSERT(p->schema.out_col[d] != oc);

@@ -157,8 +157,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FZ_ASSERT(unknown == 0 || (unknown == 1 && type == '1'));
     const char *tt = part[0], *tt2 = part[0];
     size_t tn = len[0], tt2n = len[0];
-    nm_trim(&tt, &tn);
-    nm_trimEnds(&tt2, &tt2n);
+    xj_trim(&tt, &tn);
+    xj_trimEnds(&tt2, &tt2n);
     FZ_ASSERT(tt == tt2 && tn == tt2n); /* the inline shortcut agrees with the loop */
     if (tn == 0) FZ_ASSERT(type == '1' && unknown == 0);
 

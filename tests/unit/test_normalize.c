@@ -26,7 +26,7 @@ static void test_trim(void)
     for (size_t i = 0; i < sizeof kCases / sizeof kCases[0]; i++) {
         const char *s = kCases[i].in;
         size_t n = strlen(s);
-        nm_trim(&s, &n);
+        xj_trim(&s, &n);
         TC_CHECK(n == strlen(kCases[i].out) && memcmp(s, kCases[i].out, n) == 0,
                  "trim case %zu gave '%.*s'", i, (int)n, s);
     }
@@ -49,8 +49,8 @@ static void test_trim(void)
                     for (size_t to = from; to <= len; to += 1 + (to - from) / 2) {
                         const char *s1 = buf + from, *s2 = buf + from;
                         size_t n1 = to - from, n2 = to - from;
-                        nm_trim(&s1, &n1);
-                        nm_trimEnds(&s2, &n2);
+                        xj_trim(&s1, &n1);
+                        xj_trimEnds(&s2, &n2);
                         if (s1 != s2 || n1 != n2) differ++;
                         TC_CHECK(differ > 1 || (s1 == s2 && n1 == n2), "trim shortcut differs: %02x..%02x around %zu",
                                  a, z, k);
