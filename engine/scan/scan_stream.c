@@ -173,8 +173,12 @@ static xj_error sc_openInput(sc_reader *r, size_t i)
 {
     sc_input *const in = &r->run->inputs[i];
     if (in->rd != NULL) return rd_rewind(in->rd, &r->st);
-    if (r->run->one_pass) return rd_openOnce(in->path, &in->rd, &r->st);
-    return rd_open(in->path, NULL, &in->rd, &r->st);
+    xj_error const err = r->run->one_pass ? rd_openOnce(in->path, &in->rd, &r->st)
+                                          : rd_open(in->path, NULL, &in->rd, &r->st);
+    /* a multi-frame .zst is decoded on as many threads as the run has
+     * workers, so that --threads 1 means one thread */
+    if (!err) rd_setThreads(in->rd, r->run->n_workers);
+    return err;
 }
 
 /* Hands the workers' used chunks to the splitter for reuse. */
