@@ -11,7 +11,7 @@ rm -rf "$work"
 mkdir -p "$work"
 meson install -C "$build" --destdir "$work/root" --no-rebuild --quiet >"$work/install.log" 2>&1 ||
   { cat "$work/install.log"; echo "FAIL: meson install"; exit 1; }
-pc=$(find "$work/root" -name xjdedup.pc | head -n 1)
+pc=$(find "$work/root" -name xjdedup.pc -print -quit)
 [ -n "$pc" ] || { echo "FAIL: meson install wrote no xjdedup.pc"; exit 1; }
 prefix=$(sed -n 's/^prefix=//p' "$pc")
 export PKG_CONFIG_PATH
@@ -27,6 +27,11 @@ cc -std=c17 -Wall -Werror -o "$work/example_check" "$src/tools/example_check.c" 
 libdir=$(pkg-config "${flags[@]}" --variable=libdir xjdedup)
 LD_LIBRARY_PATH=$libdir python3 "$src/tests/index/test_example.py" "$work/example_check" "$xj" "$work/example"
 # the binary really uses the installed library, not one from the build tree
-LD_LIBRARY_PATH=$libdir ldd "$work/example_check" | grep -q "$work/root" ||
-  { echo "FAIL: example_check does not load the installed libxjdedup"; exit 1; }
+# (ldd's output kept first: `ldd | grep -q` under pipefail fails whenever
+# grep exits before ldd has written everything)
+loaded=$(LD_LIBRARY_PATH=$libdir ldd "$work/example_check")
+case $loaded in
+  *"$work/root"*) ;;
+  *) echo "FAIL: example_check does not load the installed libxjdedup:"; echo "$loaded"; exit 1 ;;
+esac
 echo "pkg-config build of example_check against $libdir: ok"
