@@ -6,6 +6,7 @@
 #define XJ_DATE_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 /* Inline: every record's dates and ID dates pass through them. */
 
@@ -24,6 +25,13 @@ static inline int dt_isValid(int y, int m, int d)
 }
 
 /* YYYYMMDD from parts; 0 when not valid. */
+/* "2026-11-28" for YYYYMMDD: how every output writes a date. */
+static inline const char *dt_text(uint32_t d, char out[16])
+{
+    snprintf(out, 16, "%04u-%02u-%02u", d / 10000 % 10000, d / 100 % 100, d % 100);
+    return out;
+}
+
 static inline uint32_t dt_make(int y, int m, int d)
 {
     if (!dt_isValid(y, m, d)) return 0;

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "em_internal.h"
+#include "xj_date.h"
 #include "xj_alloc.h"
 
 #define EM_TOP_SCHOOLS 20
@@ -549,8 +550,7 @@ static void em_checkSection(hw *h, const em_run *run, const em_counts *c)
 {
     const em_check *const k = run->check;
     char date[16];
-    snprintf(date, sizeof date, "%04u-%02u-%02u", k->run_date / 10000 % 10000, k->run_date / 100 % 100,
-             k->run_date % 100);
+    dt_text(k->run_date, date);
     hw_s(h, "<section id=\"register\"><h2>核对在籍库<span class=\"en\">Checked against the register</span></h2>\n"
             "<p class=\"meta\">在籍库索引 index <code id=\"register-index\">");
     hw_esc(h, k->index, strlen(k->index) < 200 ? strlen(k->index) : 200);
@@ -602,8 +602,7 @@ static void em_checkSection(hw *h, const em_run *run, const em_counts *c)
 static void em_header(hw *h, const em_run *run)
 {
     char date[16];
-    snprintf(date, sizeof date, "%04u-%02u-%02u", run->run_date / 10000, run->run_date / 100 % 100,
-             run->run_date % 100);
+    dt_text(run->run_date, date);
     hw_f(h, "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             "<title>问题学籍查重报告 Problem records report %s</title>\n", date);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "em_internal.h"
+#include "xj_date.h"
 #include "xj_alloc.h"
 #include "xj_clock.h"
 
@@ -290,8 +291,7 @@ static void jw_split(jw *j, const em_check *k, const em_counts *c, int with_regi
 static void jw_check(jw *j, const em_check *k, const em_counts *c)
 {
     char date[16];
-    snprintf(date, sizeof date, "%04u-%02u-%02u", k->run_date / 10000 % 10000, k->run_date / 100 % 100,
-             k->run_date % 100);
+    dt_text(k->run_date, date);
     jw_key(j, "register");
     jw_open(j, '{');
     jw_keyStr(j, "index", k->index);
@@ -372,8 +372,7 @@ static void jw_timing(jw *j, const em_run *run, double write_seconds)
 static xj_error jw_summary(jw *j, const em_run *run, const em_counts *c, double write_seconds)
 {
     char date[16];
-    snprintf(date, sizeof date, "%04u-%02u-%02u", run->run_date / 10000, run->run_date / 100 % 100,
-             run->run_date % 100);
+    dt_text(run->run_date, date);
     jw_open(j, '{');
     jw_keyStr(j, "version", xj_versionString());
     jw_keyStr(j, "run_date", date);

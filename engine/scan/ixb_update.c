@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "ixb_internal.h"
+#include "xj_date.h"
 #include "scan_keys.h"
 #include "xj_alloc.h"
 #include "xj_text.h"
@@ -207,7 +208,7 @@ static xj_error ixb_settleUpdate(xj_scan *s, const ix_index *old, const char *ol
                "--run-date %s differs from the run date of %s (%s): the batch's IDs are checked for %s and the "
                "new index is dated %s, but the %llu records carried over keep the ID reasons they were checked "
                "with for %s; to check every record for one date, rebuild the index from the register files",
-               sc_dateText(s->run_date, a), old_path, sc_dateText(was, b), a, a,
+               dt_text(s->run_date, a), old_path, dt_text(was, b), a, a,
                (unsigned long long)old->records, b);
     RETURN_ERROR_IF(err, &s->st, err, "out of memory");
     return XJ_OK;

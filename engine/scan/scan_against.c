@@ -23,6 +23,7 @@
 #include "ix_index.h"
 #include "normalize.h"
 #include "scan_internal.h"
+#include "xj_date.h"
 #include "xj_alloc.h"
 
 xj_error sc_registerOpen(sc_register *reg, sc_run *run)
@@ -67,7 +68,7 @@ xj_error sc_registerWarnRunDate(const sc_register *reg, xj_scan *s)
                "--run-date %s differs from the run date of %s (%s): the batch's IDs are checked for %s, but the "
                "register records' ID reasons (the '(reason)' in register_matches) were checked for %s; give "
                "--run-date %s, or rebuild the index for %s, to check both for one date",
-               sc_dateText(s->run_date, a), reg->path, sc_dateText(was, b), a, b, b, a);
+               dt_text(s->run_date, a), reg->path, dt_text(was, b), a, b, b, a);
     RETURN_ERROR_IF(err, &s->st, err, "out of memory");
     return XJ_OK;
 }

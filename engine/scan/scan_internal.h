@@ -186,13 +186,6 @@ static inline const char *sc_readRecord(const sc_run *run, sc_worker *w, const s
     return reject ? reject : ck_analyze(&run->idctx, v, &w->ck, f);
 }
 
-/* "2026-11-28" for YYYYMMDD, in the warnings a check or an update gives. */
-static inline const char *sc_dateText(uint32_t d, char out[16])
-{
-    snprintf(out, 16, "%04u-%02u-%02u", d / 10000 % 10000, d / 100 % 100, d % 100);
-    return out;
-}
-
 /* Sets up a run from its handle's options (scan_prepare.c; inputs opened
  * lazily, workers made). Refuses, before anything is read: an input that is
  * a directory or missing, one file given twice (by any path: same device
