@@ -19,18 +19,18 @@ void ck_scratchFree(ck_scratch *s)
     buf_free(&s->name);
 }
 
-const char *ck_analyze(const id_context *ctx, const ps_view *v, ck_scratch *s, ck_facts *out)
+xj_reject ck_analyze(const id_context *ctx, const ps_view *v, ck_scratch *s, ck_facts *out)
 {
     out->sex = nm_parseSex(v->val[PS_SEX], v->len[PS_SEX]);
-    if (out->sex == 0) return "bad_sex";
+    if (out->sex == 0) return XJ_REJECT_BAD_SEX;
     out->birth = nm_parseDate(v->val[PS_BIRTH_DATE], v->len[PS_BIRTH_DATE]);
-    if (out->birth == 0) return "bad_birth_date";
+    if (out->birth == 0) return XJ_REJECT_BAD_BIRTH_DATE;
     out->registered = nm_parseDate(v->val[PS_REGISTERED_AT], v->len[PS_REGISTERED_AT]);
     out->id_type = nm_parseIdType(v->val[PS_ID_TYPE], v->len[PS_ID_TYPE], &out->unknown_type);
     out->id_len = nm_normalizeId(v->val[PS_ID_NUMBER], v->len[PS_ID_NUMBER], s->id);
     out->id = s->id;
     out->id_res = id_check(ctx, out->id_type, out->id, out->id_len, out->sex, out->birth);
-    return NULL;
+    return XJ_REJECT_NONE;
 }
 
 xj_error ck_name(const ps_view *v, ck_scratch *s)

@@ -3,7 +3,7 @@
  *
  * In: a record's field view (ps_record). Out: sex (1/2), birth date, the ID
  * type and normalized number with its validity (idcheck), the registration
- * date; or a reject code when sex or birth date cannot be understood. The
+ * date; or a reject reason when sex or birth date cannot be understood. The
  * normalized name is computed on demand only (ck_name), because in the
  * default mode only records without an ID need it.
  */
@@ -33,8 +33,9 @@ typedef struct ck_facts {
 xj_error ck_scratchInit(ck_scratch *s);
 void ck_scratchFree(ck_scratch *s);
 
-/* NULL and *out filled, or "bad_sex" / "bad_birth_date". */
-const char *ck_analyze(const id_context *ctx, const ps_view *v, ck_scratch *s, ck_facts *out);
+/* XJ_REJECT_NONE and *out filled, or XJ_REJECT_BAD_SEX /
+ * XJ_REJECT_BAD_BIRTH_DATE. */
+xj_reject ck_analyze(const id_context *ctx, const ps_view *v, ck_scratch *s, ck_facts *out);
 
 /* Normalizes the name into s->name. "encoding" style failures cannot happen
  * here (the record is valid UTF-8); XJ_ERR_LIMIT/NOMEM can. */

@@ -225,4 +225,9 @@ xj_error em_writeReport(em_ctx *ctx);         /* report.html */
 xj_error em_writeSummary(em_ctx *ctx, double write_seconds); /* summary.json */
 xj_error em_writeManifest(em_ctx *ctx);       /* MANIFEST, last */
 
+/* The rejects of each reason in counts[], and the reasons that occur in
+ * the byte order of their codes in order[], as summary.json and
+ * report.html list them (em_rejects.c); returns how many occur. */
+size_t em_rejectReasons(const em_run *run, uint64_t counts[XJ_REJECT_COUNT], xj_reject order[XJ_REJECT_COUNT]);
+
 #endif

@@ -10,14 +10,14 @@
 #include "em_internal.h"
 
 /* (source index, line) as rules §6 asks; two rejects never share a line of
- * one input, but error and raw bytes break any tie so that the order never
- * depends on the input order. */
+ * one input, but the error code and raw bytes break any tie so that the
+ * order never depends on the input order. */
 static int em_cmpRejects(const void *pa, const void *pb)
 {
     const em_reject *const a = pa, *const b = pb;
     if (a->source != b->source) return a->source < b->source ? -1 : 1;
     if (a->line != b->line) return a->line < b->line ? -1 : 1;
-    int const c = strcmp(a->error, b->error);
+    int const c = strcmp(rj_code(a->reason), rj_code(b->reason));
     if (c) return c;
     size_t const n = a->raw_len < b->raw_len ? a->raw_len : b->raw_len;
     int const d = n ? memcmp(a->raw, b->raw, n) : 0;
@@ -36,18 +36,37 @@ xj_error em_appendRejectRow(xj_buf *out, const em_reject *r, const char *source_
     FORWARD_IF_ERROR(buf_appendByte(out, ','));
     FORWARD_IF_ERROR(buf_appendU64(out, r->line));
     FORWARD_IF_ERROR(buf_appendByte(out, ','));
-    FORWARD_IF_ERROR(em_appendCsvField(out, r->error, strlen(r->error)));
+    const char *const code = rj_code(r->reason);
+    FORWARD_IF_ERROR(em_appendCsvField(out, code, strlen(code)));
     FORWARD_IF_ERROR(buf_appendByte(out, ','));
     FORWARD_IF_ERROR(em_appendCsvField(out, r->raw, r->raw_len));
     return buf_appendByte(out, '\n');
 }
 
+size_t em_rejectReasons(const em_run *run, uint64_t counts[XJ_REJECT_COUNT], xj_reject order[XJ_REJECT_COUNT])
+{
+    memset(counts, 0, XJ_REJECT_COUNT * sizeof *counts);
+    for (size_t i = 0; i < run->n_rejects; i++)
+        if ((unsigned)run->rejects[i].reason < XJ_REJECT_COUNT) counts[run->rejects[i].reason]++;
+    size_t n = 0;
+    for (int r = XJ_REJECT_NONE + 1; r < XJ_REJECT_COUNT; r++) {
+        if (counts[r] == 0) continue;
+        size_t at = n++; /* insertion by code: a handful of reasons */
+        for (; at > 0 && strcmp(rj_code(order[at - 1]), rj_code((xj_reject)r)) > 0; at--) order[at] = order[at - 1];
+        order[at] = (xj_reject)r;
+    }
+    return n;
+}
+
 xj_error em_writeRejects(em_ctx *ctx)
 {
     em_run *const run = ctx->run;
-    for (size_t i = 0; i < run->n_rejects; i++)
+    for (size_t i = 0; i < run->n_rejects; i++) {
         RETURN_ERROR_IF(run->rejects[i].source >= run->n_inputs, ctx->st, XJ_ERR_INTERNAL,
                         "internal error: rejected row %zu names input %u", i, (unsigned)run->rejects[i].source);
+        RETURN_ERROR_IF(rj_code(run->rejects[i].reason)[0] == '\0', ctx->st, XJ_ERR_INTERNAL,
+                        "internal error: rejected row %zu has no reason (%d)", i, (int)run->rejects[i].reason);
+    }
     em_sortRejects(run->rejects, run->n_rejects);
     xj_buf line;
     buf_init(&line, (size_t)1 << 30);

@@ -447,41 +447,19 @@ static xj_error em_schoolsSection(hw *h, const em_run *run)
 static void em_rejectsSection(hw *h, const em_run *run)
 {
     if (run->n_rejects == 0) return;
-    /* reject reasons are a short fixed list; count them by name */
-    const char *names[32] = {0};
-    uint64_t counts[32] = {0}, other = 0;
-    size_t n = 0;
-    for (size_t i = 0; i < run->n_rejects; i++) {
-        size_t k = 0;
-        while (k < n && strcmp(names[k], run->rejects[i].error) != 0) k++;
-        if (k == n && n < 32) names[n] = run->rejects[i].error, counts[n++] = 0;
-        if (k < n) counts[k]++;
-        else other++;
-    }
-    for (size_t a = 1; a < n; a++) /* by name: stable bytes */
-        for (size_t b = a; b > 0 && strcmp(names[b], names[b - 1]) < 0; b--) {
-            const char *const t = names[b];
-            names[b] = names[b - 1];
-            names[b - 1] = t;
-            uint64_t const u = counts[b];
-            counts[b] = counts[b - 1];
-            counts[b - 1] = u;
-        }
+    uint64_t counts[XJ_REJECT_COUNT];
+    xj_reject order[XJ_REJECT_COUNT];
+    size_t const n = em_rejectReasons(run, counts, order); /* by code: stable bytes */
     hw_s(h, "<section id=\"rejects\"><h2>拒绝的行<span class=\"en\">Rejected rows (rejects.csv)</span></h2>\n"
             "<table><thead><tr><th>原因 error</th><th class=\"n\">行数 rows</th></tr></thead><tbody>\n");
     for (size_t k = 0; k < n; k++) {
-        const char *const zh = pb_rejectZh(names[k]);
+        const char *const zh = rj_zh(order[k]), *const code = rj_code(order[k]);
         hw_s(h, "<tr><td>");
         hw_esc(h, zh, strlen(zh));
         hw_s(h, zh[0] ? " <code>" : "<code>");
-        hw_esc(h, names[k], strlen(names[k]));
+        hw_esc(h, code, strlen(code));
         hw_s(h, "</code></td><td class=\"n\">");
-        hw_num(h, counts[k]);
-        hw_s(h, "</td></tr>\n");
-    }
-    if (other) {
-        hw_s(h, "<tr><td>其他 other</td><td class=\"n\">");
-        hw_num(h, other);
+        hw_num(h, counts[order[k]]);
         hw_s(h, "</td></tr>\n");
     }
     hw_s(h, "</tbody></table>\n<p class=\"legend\">这些行无法读取，未参加查重；原文见 rejects.csv。"

@@ -229,27 +229,15 @@ static void jw_reasons(jw *j, const uint64_t counts[256])
     jw_close(j, '}');
 }
 
-static int em_cmpRejectError(const void *pa, const void *pb)
+/* Rejected rows per reason, the codes in byte order. */
+static void jw_rejects(jw *j, const em_run *run)
 {
-    return strcmp(*(const char *const *)pa, *(const char *const *)pb);
-}
-
-static xj_error jw_rejects(jw *j, const em_run *run)
-{
-    const char **errs = xj_mallocArray(run->n_rejects ? run->n_rejects : 1, sizeof *errs);
-    if (errs == NULL) return XJ_ERR_NOMEM;
-    for (size_t i = 0; i < run->n_rejects; i++) errs[i] = run->rejects[i].error;
-    qsort(errs, run->n_rejects, sizeof *errs, em_cmpRejectError);
+    uint64_t counts[XJ_REJECT_COUNT];
+    xj_reject order[XJ_REJECT_COUNT];
+    size_t const n = em_rejectReasons(run, counts, order);
     jw_open(j, '{');
-    for (size_t i = 0; i < run->n_rejects;) {
-        size_t k = i + 1;
-        while (k < run->n_rejects && strcmp(errs[k], errs[i]) == 0) k++;
-        jw_keyU64(j, errs[i], k - i);
-        i = k;
-    }
+    for (size_t i = 0; i < n; i++) jw_keyU64(j, rj_code(order[i]), counts[order[i]]);
     jw_close(j, '}');
-    xj_free(errs);
-    return XJ_OK;
 }
 
 static void jw_problem(jw *j, const em_counts *c, pb_problem p)
@@ -393,7 +381,7 @@ static xj_error jw_summary(jw *j, const em_run *run, const em_counts *c, double 
     jw_close(j, '}');
     jw_keyU64(j, "unknown_id_types", run->unknown_id_types);
     jw_key(j, "rejects");
-    xj_error const err = jw_rejects(j, run);
+    jw_rejects(j, run);
     jw_key(j, "problems");
     jw_open(j, '{');
     jw_problem(j, c, PB_ATTR_DUPLICATE);
@@ -404,7 +392,7 @@ static xj_error jw_summary(jw *j, const em_run *run, const em_counts *c, double 
     jw_timing(j, run, write_seconds);
     jw_close(j, '}');
     jw_raw(j, "\n", 1);
-    return err ? err : j->err;
+    return j->err;
 }
 
 xj_error em_writeSummary(em_ctx *ctx, double write_seconds)

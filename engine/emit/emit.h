@@ -26,10 +26,11 @@
 
 #include "xj_buf.h"
 #include "xj_problem.h"
+#include "xj_reject.h"
 #include "xj_status.h"
 
 typedef struct em_reject {
-    const char *error;     /* reason code, e.g. "field_count" */
+    xj_reject reason;      /* why, e.g. XJ_REJECT_FIELD_COUNT (never NONE) */
     const char *raw;       /* the row's raw bytes as read (before decoding) */
     uint64_t line;         /* 1-based line where the row starts */
     size_t raw_len;

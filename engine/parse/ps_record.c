@@ -29,32 +29,33 @@ void ps_workerFree(ps_worker *w)
     w->gbk = NULL;
 }
 
-static const char *const kMissing[PS_FIELD_COUNT] = {
-    [PS_STUDENT_NO] = "missing_student_no",
-    [PS_NAME] = "missing_name",
-    [PS_SEX] = "missing_sex",
-    [PS_BIRTH_DATE] = "missing_birth_date",
-    [PS_SCHOOL_CODE] = "missing_school_code",
+/* The required fields and their reasons; XJ_REJECT_NONE: not required. */
+static const xj_reject kMissing[PS_FIELD_COUNT] = {
+    [PS_STUDENT_NO] = XJ_REJECT_MISSING_STUDENT_NO,
+    [PS_NAME] = XJ_REJECT_MISSING_NAME,
+    [PS_SEX] = XJ_REJECT_MISSING_SEX,
+    [PS_BIRTH_DATE] = XJ_REJECT_MISSING_BIRTH_DATE,
+    [PS_SCHOOL_CODE] = XJ_REJECT_MISSING_SCHOOL_CODE,
 };
 
-const char *ps_parseRecord(ps_worker *w, const ps_schema *schema, const char *rec, size_t n,
-                           int unterminated, ps_view *view)
+xj_reject ps_parseRecord(ps_worker *w, const ps_schema *schema, const char *rec, size_t n, int unterminated,
+                         ps_view *view)
 {
     if (w->gbk) {
-        if (ps_decodeGb18030(w->gbk, rec, n, &w->decoded) != XJ_OK) return "encoding";
+        if (ps_decodeGb18030(w->gbk, rec, n, &w->decoded) != XJ_OK) return XJ_REJECT_ENCODING;
         rec = w->decoded.data;
         n = w->decoded.len;
     }
-    if ((w->gbk || !w->text_checked) && !ps_isCleanUtf8(rec, n)) return "encoding";
+    if ((w->gbk || !w->text_checked) && !ps_isCleanUtf8(rec, n)) return XJ_REJECT_ENCODING;
     switch (ps_splitFields(&w->fields, rec, n, unterminated)) {
     case PS_FIELDS_OK: break;
-    case PS_FIELDS_BAD_QUOTE: return "bad_quote";
-    case PS_FIELDS_UNTERMINATED: return "unterminated_quote";
-    case PS_FIELDS_TOO_LONG: return "field_too_long";
-    case PS_FIELDS_TOO_MANY: return "field_count";
-    case PS_FIELDS_NOMEM: return "out_of_memory";
+    case PS_FIELDS_BAD_QUOTE: return XJ_REJECT_BAD_QUOTE;
+    case PS_FIELDS_UNTERMINATED: return XJ_REJECT_UNTERMINATED_QUOTE;
+    case PS_FIELDS_TOO_LONG: return XJ_REJECT_FIELD_TOO_LONG;
+    case PS_FIELDS_TOO_MANY: return XJ_REJECT_FIELD_COUNT;
+    case PS_FIELDS_NOMEM: return XJ_REJECT_OUT_OF_MEMORY;
     }
-    if (w->fields.n != schema->n_columns) return "field_count";
+    if (w->fields.n != schema->n_columns) return XJ_REJECT_FIELD_COUNT;
     view->fields = &w->fields;
     for (int f = 0; f < PS_FIELD_COUNT; f++) {
         int const col = schema->col_of[f];
@@ -64,10 +65,10 @@ const char *ps_parseRecord(ps_worker *w, const ps_schema *schema, const char *re
     return ps_missingField(view, NULL);
 }
 
-const char *ps_missingField(const ps_view *view, ps_field *which)
+xj_reject ps_missingField(const ps_view *view, ps_field *which)
 {
     for (int f = 0; f < PS_FIELD_COUNT; f++) {
-        if (kMissing[f] == NULL) continue;
+        if (kMissing[f] == XJ_REJECT_NONE) continue;
         const char *v = view->val[f];
         size_t vn = view->len[f];
         xj_trim(&v, &vn);
@@ -76,5 +77,5 @@ const char *ps_missingField(const ps_view *view, ps_field *which)
             return kMissing[f];
         }
     }
-    return NULL;
+    return XJ_REJECT_NONE;
 }

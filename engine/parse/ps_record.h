@@ -3,8 +3,8 @@
  *
  * In: a record's bytes (as rd_split found them) and its file's schema.
  * Out: either a view of its values by field (pointing into the worker's
- * scratch, valid until the worker's next record) or the reject reason code
- * of docs/decisions.md. The same function serves both passes of a scan, so
+ * scratch, valid until the worker's next record) or the reject reason
+ * (xj_reject.h; docs/decisions.md). The same function serves both passes of a scan, so
  * the second pass sees exactly the records the first pass accepted.
  */
 #ifndef XJ_PS_RECORD_H
@@ -13,6 +13,7 @@
 #include "ps_fields.h"
 #include "ps_schema.h"
 #include "ps_text.h"
+#include "xj_reject.h"
 
 typedef struct ps_view {
     const char *val[PS_FIELD_COUNT]; /* each field's value, "" when the column is absent */
@@ -33,13 +34,15 @@ typedef struct ps_worker {
 xj_error ps_workerInit(ps_worker *w, int gbk, size_t max_fields);
 void ps_workerFree(ps_worker *w);
 
-/* NULL on success (view filled), else a reject code ("field_count", ...). */
-const char *ps_parseRecord(ps_worker *w, const ps_schema *schema, const char *rec, size_t n,
-                           int unterminated, ps_view *view);
+/* XJ_REJECT_NONE on success (view filled), else the reason
+ * (XJ_REJECT_FIELD_COUNT, ...). */
+xj_reject ps_parseRecord(ps_worker *w, const ps_schema *schema, const char *rec, size_t n, int unterminated,
+                         ps_view *view);
 
-/* The reject code of the first required field that is empty after
- * trimming ("missing_name", ...), and that field in *which (may be NULL);
- * NULL when all are there. ps_parseRecord applies it to every record. */
-const char *ps_missingField(const ps_view *view, ps_field *which);
+/* The reason of the first required field that is empty after trimming
+ * (XJ_REJECT_MISSING_NAME, ...), and that field in *which (may be NULL);
+ * XJ_REJECT_NONE when all are there. ps_parseRecord applies it to every
+ * record. */
+xj_reject ps_missingField(const ps_view *view, ps_field *which);
 
 #endif

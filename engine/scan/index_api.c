@@ -190,13 +190,13 @@ xj_error xj_index_checkRecord(xj_index *h, const xj_recordIn *rec, uint32_t run_
         v.len[f] = (uint32_t)n;
     }
     ps_field missing;
-    RETURN_ERROR_IF(ps_missingField(&v, &missing) != NULL, &h->st, XJ_ERR_INPUT, "%s: empty, but required",
+    RETURN_ERROR_IF(ps_missingField(&v, &missing) != XJ_REJECT_NONE, &h->st, XJ_ERR_INPUT, "%s: empty, but required",
                     ps_fieldName(missing));
     id_context const ctx = {run_date ? run_date : xj_today(), NULL};
     ck_facts f;
-    const char *const bad = ck_analyze(&ctx, &v, &h->ck, &f);
-    RETURN_ERROR_IF(bad != NULL, &h->st, XJ_ERR_INPUT, "%s", bad[4] == 's' ? "sex: not 男/女, 1/2 or M/F"
-                                                                           : "birth_date: not a date");
+    xj_reject const bad = ck_analyze(&ctx, &v, &h->ck, &f);
+    RETURN_ERROR_IF(bad != XJ_REJECT_NONE, &h->st, XJ_ERR_INPUT, "%s",
+                    bad == XJ_REJECT_BAD_SEX ? "sex: not 男/女, 1/2 or M/F" : "birth_date: not a date");
     *reason = f.id_res.reason;
     xi_self self = {v.val[PS_STUDENT_NO], v.val[PS_SCHOOL_CODE], v.len[PS_STUDENT_NO], v.len[PS_SCHOOL_CODE]};
     xj_trim(&self.sno, &self.sno_len);

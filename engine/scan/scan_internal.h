@@ -179,11 +179,11 @@ typedef struct sc_run {
 /* A record's verdict: parsed and checked into v and f, or the reject
  * reason. Both passes reach it the same way, so a record flagged in pass 1
  * parses again in pass 2 unless its file changed. */
-static inline const char *sc_readRecord(const sc_run *run, sc_worker *w, const sc_input *in, const char *rec,
-                                        size_t n, int unterminated, ps_view *v, ck_facts *f)
+static inline xj_reject sc_readRecord(const sc_run *run, sc_worker *w, const sc_input *in, const char *rec,
+                                      size_t n, int unterminated, ps_view *v, ck_facts *f)
 {
-    const char *const reject = ps_parseRecord(&w->parse, &in->schema, rec, n, unterminated, v);
-    return reject ? reject : ck_analyze(&run->idctx, v, &w->ck, f);
+    xj_reject const reject = ps_parseRecord(&w->parse, &in->schema, rec, n, unterminated, v);
+    return reject != XJ_REJECT_NONE ? reject : ck_analyze(&run->idctx, v, &w->ck, f);
 }
 
 /* Sets up a run from its handle's options (scan_prepare.c; inputs opened

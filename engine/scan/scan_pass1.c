@@ -17,13 +17,13 @@
 #include "scan_keys.h"
 #include "xj_alloc.h"
 
-static xj_error sc_addReject(sc_found *out, uint32_t source, uint64_t line, const char *error, const char *raw,
+static xj_error sc_addReject(sc_found *out, uint32_t source, uint64_t line, xj_reject reason, const char *raw,
                              size_t n)
 {
     if (xj_growArray(&out->rej, &out->cap_rej, out->n_rej + 1, sizeof *out->rej, 64) != 0) return XJ_ERR_NOMEM;
     char *const copy = ar_strndup(&out->raws, raw, n);
     if (copy == NULL) return XJ_ERR_NOMEM;
-    out->rej[out->n_rej++] = (em_reject){error, copy, line, n, source};
+    out->rej[out->n_rej++] = (em_reject){reason, copy, line, n, source};
     return XJ_OK;
 }
 
@@ -95,8 +95,8 @@ static inline __attribute__((always_inline)) xj_error sc_pass1Records(sc_run *ru
         int const unterminated = chunk->unterminated && i + 1 == chunk->n_recs;
         ps_view v;
         ck_facts f;
-        const char *const reject = sc_readRecord(run, w, in, rec, n, unterminated, &v, &f);
-        if (reject != NULL) {
+        xj_reject const reject = sc_readRecord(run, w, in, rec, n, unterminated, &v, &f);
+        if (reject != XJ_REJECT_NONE) {
             FORWARD_IF_ERROR(sc_addReject(out, chunk->source, line, reject, rec, sc_rawLen(rec, n)));
             continue;
         }
@@ -123,7 +123,7 @@ xj_error sc_pass1Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk)
     size_t const invalid_before = out->n_inv;
     for (size_t i = 0; i < chunk->n_overlong; i++) {
         rd_overlong const *const o = &chunk->overlong[i];
-        FORWARD_IF_ERROR(sc_addReject(out, chunk->source, o->line, "record_too_long", o->raw, o->raw_len));
+        FORWARD_IF_ERROR(sc_addReject(out, chunk->source, o->line, XJ_REJECT_RECORD_TOO_LONG, o->raw, o->raw_len));
     }
     const sc_recordHook *const hook = run->hook;
     int const worker = (int)(w - run->workers);
@@ -177,7 +177,7 @@ xj_error sc_checkEncodings(sc_run *run)
     for (int t = 0; t < run->n_workers; t++)
         for (size_t k = 0; k < run->workers[t].found.n_rej; k++) {
             const em_reject *const r = &run->workers[t].found.rej[k];
-            if (r->source < run->n_inputs && strcmp(r->error, "encoding") == 0) bad[r->source]++;
+            if (r->source < run->n_inputs && r->reason == XJ_REJECT_ENCODING) bad[r->source]++;
         }
     const char *const enc = s->gbk ? "GB 18030 (GBK)" : "UTF-8";
     const char *const fix = s->gbk ? "if the file is UTF-8, run again without --encoding gbk"
@@ -194,8 +194,9 @@ xj_error sc_checkEncodings(sc_run *run)
                           "wrong encoding; %s. Nothing was written",
                           run->inputs[i].path, (unsigned long long)n, (unsigned long long)rows, pct, enc, fix);
         else if (nt_add(&s->warnings, "%s: %llu of its %llu rows are not valid %s text; they were rejected "
-                                      "(error 'encoding') and not checked",
-                        run->inputs[i].path, (unsigned long long)n, (unsigned long long)rows, enc) != XJ_OK)
+                                      "(error '%s') and not checked",
+                        run->inputs[i].path, (unsigned long long)n, (unsigned long long)rows, enc,
+                        rj_code(XJ_REJECT_ENCODING)) != XJ_OK)
             err = st_fail(&s->st, XJ_ERR_NOMEM, "out of memory");
     }
     xj_free(bad);

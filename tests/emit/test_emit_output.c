@@ -73,7 +73,8 @@ static void initSchools(void)
 static const char *const kOthers[] = {"", "1101050002", "3201020003;4401000004", "a/b;ab\x01" "cd", " lead,comma\"q"};
 static const char *const kNotes[] = {"", "plain", "a,b", "say \"hi\"", "two\nlines", " edge ", "张三", "=1+1",
                                      "crlf\r\nend"};
-static const char *const kErrors[] = {"field_count", "bad_quote", "encoding", "missing_name", "bad_sex"};
+static const xj_reject kErrors[] = {XJ_REJECT_FIELD_COUNT, XJ_REJECT_BAD_QUOTE, XJ_REJECT_ENCODING,
+                                    XJ_REJECT_MISSING_NAME, XJ_REJECT_BAD_SEX};
 
 enum { N_INPUTS = 4, N_RECORDS = 2500, N_REJECTS = 60 };
 
@@ -181,7 +182,7 @@ static void generate(void)
         em_reject *const j = &gen_rejects[i];
         j->source = (uint32_t)(rnd() % N_INPUTS);
         j->line = next_line[j->source] += 1 + rnd() % 5;
-        j->error = kErrors[rnd() % (sizeof kErrors / sizeof kErrors[0])];
+        j->reason = kErrors[rnd() % (sizeof kErrors / sizeof kErrors[0])];
         size_t const n = i == 0 ? 0 : rnd() % 40;
         static const char kBytes[] = {',', '"', '\r', '\n', ' ', 'a', (char)0xff, (char)0xc3, '\x01', 'z', '\0'};
         char *const raw = tl_xmalloc(n + 1);
@@ -501,7 +502,7 @@ static void checkRejects(const char *outdir)
         char line[32];
         snprintf(line, sizeof line, "%" PRIu64, w->line);
         TC_CHECK(fieldIsStr(&r->f[0], inputs[w->source].name) && fieldIsStr(&r->f[1], line) &&
-                     fieldIsStr(&r->f[2], w->error) && tl_fieldIs(&r->f[3], w->raw, w->raw_len),
+                     fieldIsStr(&r->f[2], rj_code(w->reason)) && tl_fieldIs(&r->f[3], w->raw, w->raw_len),
                  "rejects row %zu differs (line %s)", i, line);
     }
     tl_tableFree(&t);

@@ -232,10 +232,10 @@ static void test_summary(const char *scratch)
         row("", PB_ID_INVALID, 0, 0, XJ_ID_BIRTHDATE, 12),
     };
     em_reject rejects[] = {
-        {"field_count", "a,b", 13, 3, 0},
-        {"bad_quote", "\"x", 14, 2, 1},
-        {"field_count", "", 15, 0, 0},
-        {"encoding", "\xff", 16, 1, 2},
+        {XJ_REJECT_FIELD_COUNT, "a,b", 13, 3, 0},
+        {XJ_REJECT_BAD_QUOTE, "\"x", 14, 2, 1},
+        {XJ_REJECT_FIELD_COUNT, "", 15, 0, 0},
+        {XJ_REJECT_ENCODING, "\xff", 16, 1, 2},
     };
     em_run run;
     memset(&run, 0, sizeof run);

@@ -103,7 +103,7 @@ static void test_found(xj_scan *s, const char *id_a, const char *id_bad, size_t 
     const sc_found *const f = &run.workers[0].found;
     CHECK(f->accepted == 5, "accepted %llu, want 5", (unsigned long long)f->accepted);
     CHECK(f->blank == 1, "blank %llu, want 1", (unsigned long long)f->blank);
-    CHECK(f->n_rej == 1 && f->rej[0].line == 6 && strcmp(f->rej[0].error, "bad_sex") == 0 &&
+    CHECK(f->n_rej == 1 && f->rej[0].line == 6 && f->rej[0].reason == XJ_REJECT_BAD_SEX &&
               f->rej[0].source == 0 && f->rej[0].raw_len > 3 && memcmp(f->rej[0].raw, "G4,", 3) == 0,
           "the rejects: %zu, want line 6 bad_sex", f->n_rej);
     CHECK(f->n_inv == 1 && f->inv[0].ref == gk_ref(0, 5) && f->inv[0].reason == XJ_ID_CHECKSUM,
