@@ -65,6 +65,11 @@ XJ_API xj_error xj_parseDate(const char *text, uint32_t *out);
 /* Today's date in local time as YYYYMMDD. Cannot fail. */
 XJ_API uint32_t xj_today(void);
 
+/* A YYYYMMDD date as every xjdedup output writes it ("2026-11-28"; the
+ * year is taken modulo 10000). Writes 11 bytes with the NUL into out and
+ * returns out. Cannot fail. */
+XJ_API const char *xj_formatDate(uint32_t date, char out[16]);
+
 /* ---------------------------------------------------------------- text */
 
 /* A count as people read it in every xjdedup output: digits grouped by
@@ -173,6 +178,11 @@ XJ_API xj_error xj_scan_setChunkSize(xj_scan *scan, size_t bytes);
  * for a formula (starting with = + - @ TAB CR) prefixed with '. problems.csv
  * never changes. */
 XJ_API xj_error xj_scan_setExcel(xj_scan *scan, int excel);
+/* Beside each per-school file, a .xlsx workbook of the same rows: every
+ * cell text (IDs and codes intact), a frozen bold header with an
+ * autofilter, each group's rows on one band, and a sheet 说明 with
+ * schools/README.txt's text. */
+XJ_API xj_error xj_scan_setXlsx(xj_scan *scan, int xlsx);
 /* Encoding of the per-school files and schools/README.txt: "utf-8" (default)
  * or "gbk" (written as GB 18030, which encodes every character). */
 XJ_API xj_error xj_scan_setOutputEncoding(xj_scan *scan, const char *encoding);

@@ -121,6 +121,8 @@ static void scan_usage(FILE *out, scan_mode mode)
           "per-school files (problems.csv never changes with these):\n"
           "      --excel             UTF-8 with BOM, and values Excel would run as a\n"
           "                          formula (= + - @ TAB CR first) prefixed with '\n"
+          "      --xlsx              also a .xlsx workbook beside each: every cell text\n"
+          "                          (IDs intact), frozen header, filter, groups banded\n"
           "      --output-encoding ENC  utf-8 (default) or gbk: write them in GB 18030,\n"
           "                          for Excel versions that do not read UTF-8\n"
           "      --headers LANG      zh (default): Chinese headers and wording; en: English\n"
@@ -166,7 +168,7 @@ static void print_stats(const xj_scanStats *s, const char *outdir)
 }
 
 enum { OPT_FORCE = 256, OPT_RUN_DATE, OPT_ATTR_SCOPE, OPT_ENCODING, OPT_MAP, OPT_REGION, OPT_FAIL, OPT_CHUNK,
-       OPT_PROGRESS, OPT_EXCEL, OPT_OUT_ENCODING, OPT_HEADERS, OPT_PREVIOUS, OPT_AGAINST, OPT_REMOVE };
+       OPT_PROGRESS, OPT_EXCEL, OPT_XLSX, OPT_OUT_ENCODING, OPT_HEADERS, OPT_PREVIOUS, OPT_AGAINST, OPT_REMOVE };
 
 /* An option getopt did not take: unknown (with the closest known one, if
  * any is close) or missing its value. */
@@ -191,7 +193,7 @@ static int option_fits(int opt, scan_mode mode)
 {
     int const index = mode == MODE_INDEX_BUILD || mode == MODE_INDEX_UPDATE;
     switch (opt) {
-    case OPT_FAIL: case OPT_EXCEL: case OPT_OUT_ENCODING: case OPT_HEADERS: case OPT_PREVIOUS: return !index;
+    case OPT_FAIL: case OPT_EXCEL: case OPT_XLSX: case OPT_OUT_ENCODING: case OPT_HEADERS: case OPT_PREVIOUS: return !index;
     case OPT_AGAINST: return mode == MODE_CHECK;
     case OPT_REMOVE: return mode == MODE_INDEX_UPDATE;
     default: return 1;
@@ -229,6 +231,7 @@ static const struct option kOptions[] = {
     {"quiet", no_argument, NULL, 'q'},
     {"progress", no_argument, NULL, OPT_PROGRESS},
     {"excel", no_argument, NULL, OPT_EXCEL},
+    {"xlsx", no_argument, NULL, OPT_XLSX},
     {"output-encoding", required_argument, NULL, OPT_OUT_ENCODING},
     {"headers", required_argument, NULL, OPT_HEADERS},
     {"previous", required_argument, NULL, OPT_PREVIOUS},
@@ -289,6 +292,7 @@ static int take_option(scan_options *o, int opt, const char *arg, xj_scan *scan,
     case OPT_REGION: *err = xj_scan_setRegionTable(scan, arg); break;
     case OPT_FAIL: o->fail_on_problems = 1; break;
     case OPT_EXCEL: *err = xj_scan_setExcel(scan, 1); break;
+    case OPT_XLSX: *err = xj_scan_setXlsx(scan, 1); break;
     case OPT_OUT_ENCODING: *err = xj_scan_setOutputEncoding(scan, arg); break;
     case OPT_HEADERS: *err = xj_scan_setHeaders(scan, arg); break;
     case OPT_PREVIOUS: o->previous = arg; break;

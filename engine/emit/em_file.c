@@ -99,26 +99,57 @@ xj_error em_putBuf(em_writer *w, const xj_buf *b)
     return em_put(w, b->data, b->len);
 }
 
+/* Lists a finished file for MANIFEST; the list takes `path` (allocated). */
+static xj_error em_listFile(em_ctx *ctx, char *path, uint64_t size, XXH128_hash_t hash)
+{
+    if (ctx->n_files == ctx->cap_files) {
+        size_t const ncap = ctx->cap_files ? ctx->cap_files * 2 : 64;
+        em_file *const grown = xj_reallocArray(ctx->files, ncap, sizeof *grown);
+        RETURN_ERROR_IF(grown == NULL, ctx->st, XJ_ERR_NOMEM, "out of memory");
+        ctx->files = grown;
+        ctx->cap_files = ncap;
+    }
+    ctx->files[ctx->n_files++] = (em_file){path, size, hash};
+    return XJ_OK;
+}
+
 xj_error em_close(em_writer *w)
 {
     em_ctx *const ctx = w->ctx;
     xj_error err = em_flush(w);
     if (close(w->fd) != 0 && !err) err = em_ioError(ctx, "close", w->path);
     w->fd = -1;
-    if (!err && !w->unlisted && ctx->n_files == ctx->cap_files) {
-        size_t const ncap = ctx->cap_files ? ctx->cap_files * 2 : 64;
-        em_file *const grown = xj_reallocArray(ctx->files, ncap, sizeof *grown);
-        if (grown == NULL) err = st_fail(ctx->st, XJ_ERR_NOMEM, "out of memory");
-        else {
-            ctx->files = grown;
-            ctx->cap_files = ncap;
-        }
-    }
-    if (!err && !w->unlisted) {
-        ctx->files[ctx->n_files++] = (em_file){w->path, w->size, XXH3_128bits_digest(&w->hash)};
-        w->path = NULL;
-    }
+    if (!err && !w->unlisted) err = em_listFile(ctx, w->path, w->size, XXH3_128bits_digest(&w->hash));
+    if (!err && !w->unlisted) w->path = NULL; /* the list has it */
     em_abandon(w);
+    return err;
+}
+
+xj_error em_recordExisting(em_ctx *ctx, const char *rel)
+{
+    int const fd = openat(ctx->dirfd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) return em_ioError(ctx, "open", rel);
+    XXH3_state_t hash;
+    XXH3_128bits_reset(&hash);
+    uint64_t size = 0;
+    char chunk[1 << 16];
+    for (;;) {
+        ssize_t const k = read(fd, chunk, sizeof chunk);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) {
+            xj_error const e = em_ioError(ctx, "read back", rel);
+            close(fd);
+            return e;
+        }
+        if (k == 0) break;
+        XXH3_128bits_update(&hash, chunk, (size_t)k);
+        size += (uint64_t)k;
+    }
+    close(fd);
+    char *const path = xj_strndup(rel, strlen(rel));
+    RETURN_ERROR_IF(path == NULL, ctx->st, XJ_ERR_NOMEM, "out of memory");
+    xj_error const err = em_listFile(ctx, path, size, XXH3_128bits_digest(&hash));
+    if (err) xj_free(path);
     return err;
 }
 

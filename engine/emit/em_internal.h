@@ -6,7 +6,9 @@
  *   em_write     the top: what is written, in which order (em_write.c)
  *   em_commit    the temporary directory and its rename into place
  *   writers      em_problems (problems.csv, schools/), em_readme
- *                (schools/README.txt), em_rejects (rejects.csv), em_report
+ *                (schools/README.txt), em_xlsx (the workbooks of --xlsx,
+ *                for any writer's rows; its 说明 sheet is em_readme's
+ *                text), em_rejects (rejects.csv), em_report
  *                (report.html, with em_previous), em_summary (summary.json),
  *                em_manifest (MANIFEST; it also reads one back for em_commit)
  *   helpers      em_file (buffered, hashed files), em_csv (rendering a row),
@@ -118,6 +120,9 @@ void em_abandon(em_writer *w);
 xj_error em_mkdir(em_ctx *ctx, const char *rel);
 /* A whole file from one buffer: open, write, close (or abandon). */
 xj_error em_writeWhole(em_ctx *ctx, const char *rel, const xj_buf *b);
+/* Records for MANIFEST a file written by other means (a library that writes
+ * by path, em_xlsx): reads `rel` back for its size and XXH3-128. */
+xj_error em_recordExisting(em_ctx *ctx, const char *rel);
 
 /* ---- em_csv: rendering ---- */
 
@@ -215,6 +220,42 @@ void em_formatDouble(char out[EM_DOUBLE_MAX], double v);
  * lists (each of the listed size) and the folders they are in. Else
  * XJ_ERR_USAGE, saying what is there that should not be and what to do. */
 xj_error em_checkReplaceable(int dirfd, const char *outdir, xj_status *st);
+
+/* ---- em_readme and em_xlsx: the guidance text, the workbooks (--xlsx) ---- */
+
+/* The guidance for the people who receive the files, in Chinese, as
+ * LF-terminated lines: schools/README.txt, and the 说明 sheet of every
+ * workbook. Depends only on the options and the run date. */
+xj_error em_readmeText(const em_run *run, xj_buf *b);
+/* 1 when the per-school CSVs start with a UTF-8 BOM (em_problems.c). */
+int em_schoolCsvBom(const em_run *run);
+
+/* What a caller of em_xlsxWrite keeps from workbook to workbook (one per
+ * worker thread): buffers, and the 说明 text, built on first use. */
+typedef struct em_xlsxScratch {
+    xj_buf line;           /* one rendered row */
+    xj_buf field;          /* one cell */
+    xj_buf group;          /* the last row's group id (banding) */
+    xj_buf notes;          /* em_readmeText */
+    uint8_t *widths;       /* display width per column */
+    size_t cap_widths;
+    const pb_row **ptrs;   /* em_xlsxRowsOf */
+    size_t cap_ptrs;
+    int parity;            /* the band of the last group */
+} em_xlsxScratch;
+void em_xlsxScratchInit(em_xlsxScratch *s);
+void em_xlsxScratchFree(em_xlsxScratch *s);
+/* Pointers to n contiguous rows, in the scratch (reused); NULL: no memory. */
+const pb_row **em_xlsxRowsOf(em_xlsxScratch *s, const pb_row *rows, size_t n);
+/* Writes the workbook `rel` (relative to the output directory; built only
+ * from validated codes; its folder must exist) with `rows` in the order
+ * given (one group's rows together), their cells em_renderRow's fields in
+ * the per-school wording when `zh` (else problems.csv's), every cell a
+ * string; then the 说明 sheet. Records the file for MANIFEST. XJ_ERR_IO,
+ * XJ_ERR_NOMEM, XJ_ERR_LIMIT (more columns than a worksheet holds), with
+ * the message in ctx->st. */
+xj_error em_xlsxWrite(em_ctx *ctx, const char *rel, int zh, const pb_row *const *rows, size_t n,
+                      em_xlsxScratch *scratch);
 
 /* ---- the writers, each writing its own files, in em_write's order ---- */
 

@@ -17,8 +17,10 @@
  *
  * The per-school options (--excel, --output-encoding gbk, --headers en)
  * transform the per-school lines only, after rendering; problems.csv is
- * always the same machine contract.
+ * always the same machine contract. With --xlsx the same
+ * worker writes a workbook of the school's rows beside its CSV (em_xlsx.c).
  */
+#include <stdio.h>
 #include <string.h>
 
 #ifdef _OPENMP
@@ -114,7 +116,25 @@ typedef struct em_schoolWorker {
     em_schoolText text;    /* per-school transforms */
     xj_buf line;           /* one rendered row */
     xj_buf out;            /* the write buffer lent to each file */
+    em_xlsxScratch xlsx;   /* --xlsx: the workbooks' buffers */
 } em_schoolWorker;
+
+int em_schoolCsvBom(const em_run *run)
+{
+    return run->excel && !run->school_gbk; /* Excel reads a GB file as ANSI */
+}
+
+/* The workbook beside a school's CSV (`csv` ends in ".csv"): rows [from, to). */
+static xj_error em_writeSchoolBook(em_schoolWorker *wk, const char *csv, size_t from, size_t to)
+{
+    em_ctx *const ctx = &wk->ctx;
+    char rel[96];
+    size_t const stem = strlen(csv) - 4;
+    snprintf(rel, sizeof rel, "%.*s.xlsx", (int)stem, csv);
+    const pb_row *const *const rows = em_xlsxRowsOf(&wk->xlsx, &ctx->run->rows[from], to - from);
+    RETURN_ERROR_IF(rows == NULL, ctx->st, XJ_ERR_NOMEM, "out of memory writing %s", rel);
+    return em_xlsxWrite(ctx, rel, !ctx->run->school_headers_en, rows, to - from, &wk->xlsx);
+}
 
 /* One school's file: rows [from, to). */
 static xj_error em_writeSchool(em_schoolWorker *wk, const xj_buf *header, size_t from, size_t to)
@@ -127,7 +147,7 @@ static xj_error em_writeSchool(em_schoolWorker *wk, const xj_buf *header, size_t
     em_writer w;
     FORWARD_IF_ERROR(em_openLent(ctx, &w, path, &wk->out));
     xj_error err = XJ_OK;
-    if (run->excel && !run->school_gbk) err = em_put(&w, "\xEF\xBB\xBF", 3); /* Excel reads a GB file as ANSI */
+    if (em_schoolCsvBom(run)) err = em_put(&w, "\xEF\xBB\xBF", 3);
     if (!err) err = em_putSchoolLine(ctx, &wk->text, &w, header);
     int const plain = !run->excel && !run->school_gbk; /* else the transforms go line by line */
     buf_clear(&wk->line);
@@ -139,8 +159,10 @@ static xj_error em_writeSchool(em_schoolWorker *wk, const xj_buf *header, size_t
         if (!err) err = em_renderRow(&wk->line, run, &run->rows[k], zh);
     }
     if (!err && wk->line.len > 0) err = em_putSchoolLine(ctx, &wk->text, &w, &wk->line);
-    if (!err) return em_close(&w);
-    em_abandon(&w);
+    if (!err) err = em_close(&w);
+    else em_abandon(&w);
+    if (!err && run->xlsx) err = em_writeSchoolBook(wk, path, from, to);
+    if (!err) return XJ_OK;
     if (ctx->st->code == XJ_OK) st_fail(ctx->st, err, "cannot render %s: %s", path, xj_errorName(err));
     return err;
 }
@@ -196,6 +218,7 @@ static em_schoolWorker *em_workersNew(const em_ctx *ctx, int threads)
         st_init(&wk->st);
         buf_init(&wk->line, (size_t)1 << 30);
         buf_init(&wk->out, EM_WRITE_BUFFER);
+        em_xlsxScratchInit(&wk->xlsx);
     }
     return workers;
 }
@@ -214,6 +237,7 @@ static xj_error em_workersEnd(em_ctx *ctx, em_schoolWorker *workers, int threads
         xj_free(wk->ctx.files);
         buf_free(&wk->line);
         buf_free(&wk->out);
+        em_xlsxScratchFree(&wk->xlsx);
     }
     xj_free(workers);
     return err;

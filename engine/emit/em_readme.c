@@ -6,14 +6,16 @@
  *
  * Every word about a code comes from the tables in xj_problem.c, the same
  * ones the per-school files are rendered from, so the explanation cannot
- * drift from the files. The text depends only on the options and the run
+ * drift from the files. The same text, line by line, is the 说明 sheet of
+ * every workbook --xlsx writes (em_xlsx.c): em_readmeText builds it for
+ * both. The text depends only on the options and the run
  * date (deterministic), and is written in the per-school files' encoding.
  */
 #include <string.h>
 
 #include "em_internal.h"
 
-static xj_error em_readmeText(const em_run *run, xj_buf *b)
+xj_error em_readmeText(const em_run *run, xj_buf *b)
 {
     int const en = run->school_headers_en;
     FORWARD_IF_ERROR(buf_printf(b,
@@ -38,6 +40,10 @@ static xj_error em_readmeText(const em_run *run, xj_buf *b)
                                           "原值是去掉这个单引号后的文字。\n"));
     FORWARD_IF_ERROR(buf_appendStr(b, "身份证件号等长数字在 Excel 中可能显示为科学计数法：导入时请把这些列设为“文本”。"
                                       "日期保持输入中的原样。\n"));
+    if (run->xlsx)
+        FORWARD_IF_ERROR(buf_appendStr(b, "每个 .csv 文件旁有同名的 .xlsx 文件，内容相同，所有单元格都是文本：身份证件号、学籍号、"
+                                          "问题组号等长数字不会变形。请用 Excel 打开 .xlsx 文件。表头已冻结并带筛选；"
+                                          "同一问题组的各行排在一起，相邻两组底色不同。\n"));
 
     FORWARD_IF_ERROR(buf_appendStr(b, "\n一、各列含义\n------------\n"));
     if (en) FORWARD_IF_ERROR(buf_appendStr(b, "（本次按 --headers en 输出：表头为英文名，问题类型、范围等为英文代码，见括号内。）\n"));

@@ -79,6 +79,7 @@ typedef struct em_run {
     int excel;                    /* per-school files: UTF-8 BOM, formula-like values neutralized */
     int school_gbk;               /* per-school files and their README.txt in GB 18030 */
     int school_headers_en;        /* per-school files: English headers and codes, as problems.csv */
+    int xlsx;                     /* per-school files: a .xlsx workbook beside each CSV */
     const char *previous;         /* an earlier OUTDIR to compare with in report.html, or NULL */
     const char *const *headers_zh;/* the per-school files' names for `headers` (Chinese), NULL: the same */
     const struct em_check *check; /* batch check: what its summary.json and report.html add; NULL for a scan */

@@ -135,6 +135,12 @@ xj_error xj_scan_setExcel(xj_scan *s, int excel)
     return XJ_OK;
 }
 
+xj_error xj_scan_setXlsx(xj_scan *s, int xlsx)
+{
+    s->xlsx = xlsx != 0;
+    return XJ_OK;
+}
+
 xj_error xj_scan_setOutputEncoding(xj_scan *s, const char *enc)
 {
     RETURN_ERROR_IF(enc == NULL, &s->st, XJ_ERR_USAGE, "no output encoding given");

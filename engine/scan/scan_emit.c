@@ -129,6 +129,7 @@ xj_error sc_emit(sc_run *run, const sc_register *reg, sc_rows *rows)
             .excel = s->excel,
             .school_gbk = s->school_gbk,
             .school_headers_en = s->school_headers_en,
+            .xlsx = s->xlsx,
             .previous = s->previous,
         };
         er.timing.start = run->start;

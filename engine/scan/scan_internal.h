@@ -57,6 +57,7 @@ struct xj_scan {
     char *region_path;        /* --region-table, or NULL */
     size_t chunk_size;        /* 0: XJ_DEFAULT_CHUNK */
     int excel;                /* per-school files for Excel (BOM, no formulas) */
+    int xlsx;                 /* a .xlsx workbook beside each per-school file */
     int school_gbk;           /* per-school files in GB 18030 */
     int school_headers_en;    /* per-school files with English headers and codes */
     char *previous;           /* earlier OUTDIR for report.html, or NULL */
