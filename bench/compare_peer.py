@@ -28,7 +28,6 @@ from collections import defaultdict
 SHOW = 5
 GROUP_PROBLEMS = ("id_duplicate", "attr_duplicate")
 DECISION_COLUMNS = ("group_size", "scope", "arbiter", "keeper", "hint", "other_schools")
-FIRST_INPUT_COLUMN = 11  # after problem .. line (rules §6)
 
 
 def load(outdir):
@@ -47,7 +46,8 @@ def load(outdir):
         if missing:
             sys.exit("compare_peer.py: %s: no column %s" % (path, ", ".join(missing)))
         at = {c: header.index(c) for c in need}
-        inputs = header[FIRST_INPUT_COLUMN:]
+        first_input = header.index("line") + 1  # our columns end with line (rules §6)
+        inputs = header[first_input:]
         for r in reader:
             record = (r[at["source"]], int(r[at["line"]]))
             problem = r[at["problem"]]
@@ -57,7 +57,7 @@ def load(outdir):
                 invalid.add((record, r[at["reason"]]))
             else:
                 sys.exit("compare_peer.py: %s: unknown problem %r" % (path, problem))
-            values = tuple(r[at[c]] for c in DECISION_COLUMNS) + tuple(r[FIRST_INPUT_COLUMN:])
+            values = tuple(r[at[c]] for c in DECISION_COLUMNS) + tuple(r[first_input:])
             if (record, problem) in rows:
                 duplicates.append((record, problem))
             rows[(record, problem)] = values

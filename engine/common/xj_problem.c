@@ -87,15 +87,16 @@ static const char *const kColumnMeaningZh[PB_COLUMN_COUNT] = {
     "身份证件号重复组中，1 为建议保留的最早建籍记录，0 为其他记录",
     "系统给出的处理建议（见下文），仅供参考，不是审核结论",
     "同组学籍所在的其他学校标识码，以分号分隔",
+    "同组其他学籍的学籍号@学校标识码及学校名称，以分号分隔，最多列 20 条，其余以 +条数 表示，便于联系对方学校",
     "该记录所在的输入文件名",
     "该记录在输入文件中的起始行号（表头为第1行）"};
 
 static const char *const kColumnEn[PB_COLUMN_COUNT] = {"problem", "reason", "group_id", "group_size", "scope",
-                                                       "arbiter", "keeper", "hint", "other_schools", "source",
-                                                       "line"};
+                                                       "arbiter", "keeper", "hint", "other_schools", "other_members",
+                                                       "source", "line"};
 static const char *const kColumnZh[PB_COLUMN_COUNT] = {"问题类型", "问题原因", "问题组号", "组内人数",
                                                        "范围", "仲裁层级", "先入保有", "建议处理",
-                                                       "组内其他学校", "来源文件", "行号"};
+                                                       "组内其他学校", "组内其他记录", "来源文件", "行号"};
 
 const char *pb_problemMeaningZh(pb_problem p) { return p < PB_PROBLEM_COUNT ? kProblemMeaningZh[p] : ""; }
 const char *pb_problemActionZh(pb_problem p) { return p < PB_PROBLEM_COUNT ? kProblemActionZh[p] : ""; }
@@ -109,4 +110,30 @@ const char *pb_reasonZh(uint8_t reason)
     if (reason == PB_REASON_MIXED) return "有身份证件号的学籍与无证件号的学籍姓名、性别、出生日期相同";
     if (reason >= XJ_ID_REASON_COUNT) return "";
     return kReasonZh[reason];
+}
+
+/* The `error` codes of rejects.csv (parse and record checks) in Chinese,
+ * for report.html; the codes themselves stay the machine contract. */
+static const struct { const char *code, *zh; } kRejectZh[] = {
+    {"encoding", "编码错误（不是所选编码的文字）"},
+    {"bad_quote", "引号用法错误"},
+    {"unterminated_quote", "引号未闭合"},
+    {"field_too_long", "字段过长"},
+    {"field_count", "列数与表头不符"},
+    {"record_too_long", "整行过长"},
+    {"out_of_memory", "内存不足"},
+    {"bad_sex", "性别无法识别"},
+    {"bad_birth_date", "出生日期无法识别"},
+    {"missing_student_no", "缺少学籍号"},
+    {"missing_name", "缺少姓名"},
+    {"missing_sex", "缺少性别"},
+    {"missing_birth_date", "缺少出生日期"},
+    {"missing_school_code", "缺少学校标识码"},
+};
+
+const char *pb_rejectZh(const char *error)
+{
+    for (size_t i = 0; i < sizeof kRejectZh / sizeof kRejectZh[0]; i++)
+        if (strcmp(kRejectZh[i].code, error) == 0) return kRejectZh[i].zh;
+    return "";
 }

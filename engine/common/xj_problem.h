@@ -60,7 +60,23 @@ const char *pb_hintZh(pb_hint h);           /* "删除重复导入的记录" */
 const char *pb_problemMeaningZh(pb_problem p); /* what the problem is */
 const char *pb_problemActionZh(pb_problem p);  /* how the school resolves it (变更/佐证/删除) */
 const char *pb_reasonZh(uint8_t reason);       /* "校验码错误"; "" for none */
+const char *pb_rejectZh(const char *error);    /* a rejects.csv error in Chinese; "" if unknown */
 const char *pb_hintWhenZh(pb_hint h);          /* when the hint is given and what to do */
+
+/* One record of a group as other_members names it (rules §6): its text is
+ * "student_no@school_code" (both trimmed); the school's name, trimmed, is
+ * added in the Chinese per-school files only. A group's members are sorted
+ * by text as bytes, once per group, and every row of the group points at
+ * the same array, so a group of n records costs n members, not n * n. */
+typedef struct pb_member {
+    const char *text;        /* "student_no@school_code", not NUL-terminated */
+    const char *school_name; /* "" when the input has none */
+    uint32_t text_len;
+    uint32_t school_name_len;
+} pb_member;
+
+/* other_members lists at most this many records, then ";+N". */
+#define PB_MEMBERS_SHOWN 20
 
 /* One (record, problem) row: what the group stage decides (grp_decide) and
  * the emit stage writes, one line of problems.csv and of a per-school file.
@@ -69,6 +85,7 @@ typedef struct pb_row {
     const char *school;    /* school code as in input (UTF-8, not trimmed) */
     const char *others;    /* other member schools, sorted, ';'-joined; "" if none */
     const char *tail;      /* ",v1,...,vn": the original columns, CSV-encoded */
+    const pb_member *members; /* the group's records sorted by text; NULL for id_invalid */
     uint64_t group_id;     /* meaningful unless problem == PB_ID_INVALID */
     uint64_t line;         /* 1-based line where the record starts */
     uint32_t school_len;
@@ -76,6 +93,8 @@ typedef struct pb_row {
     uint32_t tail_len;
     uint32_t source;       /* index of the input the record came from */
     uint32_t group_size;   /* members of the group; 0 for id_invalid */
+    uint32_t n_members;    /* entries in members (the group's size) */
+    uint32_t self;         /* this row's own record: members[self] */
     uint8_t problem;       /* pb_problem */
     uint8_t reason;        /* PB_REASON_NONE, an xj_idReason, or PB_REASON_MIXED */
     uint8_t scope;         /* pb_scope; ignored for id_invalid */
@@ -84,7 +103,7 @@ typedef struct pb_row {
 } pb_row;
 
 /* The fixed leading columns of problems.csv and the per-school files. */
-#define PB_COLUMN_COUNT 11
+#define PB_COLUMN_COUNT 12
 const char *pb_columnEn(int i);             /* "group_id" */
 const char *pb_columnZh(int i);             /* "问题组号" */
 const char *pb_columnMeaningZh(int i);      /* what the column holds */

@@ -88,6 +88,83 @@ static char *em_putCsv(char *o, const char *s, size_t n)
     return o;
 }
 
+/* ---- other_members (rules §6) ---- */
+
+/* The cell names the group's records but the row's own, at most
+ * PB_MEMBERS_SHOWN of them (*shown); returns how many it leaves out. */
+static uint32_t em_membersShown(const pb_row *row, uint32_t *shown)
+{
+    uint32_t const others = row->n_members ? row->n_members - 1 : 0;
+    *shown = others < PB_MEMBERS_SHOWN ? others : PB_MEMBERS_SHOWN;
+    return others - *shown;
+}
+
+/* Bytes of the cell before quoting. `named`: each entry followed by a space
+ * and its school's name (the Chinese per-school files). */
+static size_t em_membersRoom(const pb_row *row, int named)
+{
+    uint32_t shown;
+    uint32_t const more = em_membersShown(row, &shown);
+    size_t room = more ? 2 + 10 : 0; /* ";+N" */
+    for (uint32_t k = 0, taken = 0; k < row->n_members && taken < shown; k++) {
+        if (k == row->self) continue;
+        const pb_member *const m = &row->members[k];
+        room += 1 + m->text_len + (named && m->school_name_len ? 1 + m->school_name_len : 0);
+        taken++;
+    }
+    return room;
+}
+
+static char *em_putU64(char *o, uint64_t v);
+static char *em_putText(char *o, const char *s, size_t n);
+
+static char *em_putMembers(char *o, const pb_row *row, int named)
+{
+    uint32_t shown;
+    uint32_t const more = em_membersShown(row, &shown);
+    char *const start = o;
+    for (uint32_t k = 0, taken = 0; k < row->n_members && taken < shown; k++) {
+        if (k == row->self) continue;
+        const pb_member *const m = &row->members[k];
+        if (o != start) *o++ = ';';
+        o = em_putText(o, m->text, m->text_len);
+        if (named && m->school_name_len) {
+            *o++ = ' ';
+            o = em_putText(o, m->school_name, m->school_name_len);
+        }
+        taken++;
+    }
+    if (more) {
+        *o++ = ';';
+        *o++ = '+';
+        o = em_putU64(o, more);
+    }
+    return o;
+}
+
+/* Quotes s[0..n) where it lies, when em_appendCsvField would; the room
+ * after it must hold n + 2 more bytes. Returns the new end. Filled from the
+ * back, so no byte is overwritten before it is read. */
+static char *em_quoteInPlace(char *s, size_t n)
+{
+    int quote = n > 0 && (s[0] == ' ' || s[n - 1] == ' ');
+    size_t quotes = 0;
+    for (size_t i = 0; i < n; i++) {
+        quote |= s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
+        quotes += s[i] == '"';
+    }
+    if (!quote) return s + n;
+    char *o = s + n + quotes + 2;
+    char *const end = o;
+    *--o = '"';
+    for (size_t i = n; i-- > 0;) {
+        *--o = s[i];
+        if (s[i] == '"') *--o = '"';
+    }
+    *--o = '"';
+    return end;
+}
+
 /* One row: the room is computed and reserved once, then written with plain
  * stores; the vocabulary never needs quoting (no ASCII comma, quote or line
  * break in any code or Chinese wording). */
@@ -106,9 +183,11 @@ xj_error em_renderRow(xj_buf *out, const em_run *run, const pb_row *row, int zh)
     size_t const n_problem = strlen(problem), n_reason = strlen(reason), n_scope = strlen(scope),
                  n_arbiter = strlen(arbiter), n_hint = strlen(hint), n_src = strlen(src);
     size_t const n_others = grouped ? row->others_len : 0;
-    /* 10 commas + LF, 16 hex, 2 x 20 digits, keeper, quoting of others and source */
-    size_t const need = n_problem + n_reason + n_scope + n_arbiter + n_hint + 2 * n_others + 2 + 2 * n_src + 2 +
-                        (size_t)row->tail_len + 11 + 16 + 40 + 1;
+    int const named = zh; /* the Chinese files name the other records' schools */
+    size_t const n_members = grouped && row->members ? em_membersRoom(row, named) : 0;
+    /* 11 commas + LF, 16 hex, 2 x 20 digits, keeper, quoting of others, members and source */
+    size_t const need = n_problem + n_reason + n_scope + n_arbiter + n_hint + 2 * n_others + 2 + 2 * n_members + 2 +
+                        2 * n_src + 2 + (size_t)row->tail_len + 12 + 16 + 40 + 1;
     FORWARD_IF_ERROR(buf_reserve(out, need));
     char *const start = out->data + out->len;
     char *o = start;
@@ -129,6 +208,8 @@ xj_error em_renderRow(xj_buf *out, const em_run *run, const pb_row *row, int zh)
     o = em_putText(o, hint, n_hint);
     *o++ = ',';
     if (grouped) o = em_putCsv(o, row->others, n_others);
+    *o++ = ',';
+    if (n_members) o = em_quoteInPlace(o, (size_t)(em_putMembers(o, row, named) - o));
     *o++ = ',';
     o = em_putCsv(o, src, n_src);
     *o++ = ',';

@@ -11,9 +11,10 @@
  *
  * The earlier problems.csv is untrusted input: it is streamed (never held in
  * memory), every field kept is capped, a malformed file is a clear error
- * (XJ_ERR_INPUT), never a crash. Its columns are found by header name: the
- * first 11 are ours, the student number and school code columns are the
- * ones whose names this run's inputs use for those fields.
+ * (XJ_ERR_INPUT), never a crash. Its columns are found by header name: ours
+ * come first and end with `line` (11 of them before other_members was added,
+ * 12 since: both are read), the student number and school code columns are
+ * the ones after it whose names this run's inputs use for those fields.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -75,6 +76,7 @@ typedef struct em_prevReader {
     char hdr[EM_PREV_FIELD_MAX];    /* the current header field */
     size_t hdr_len;
     size_t index;                   /* field index in the record */
+    size_t ours;                    /* our leading columns: up to and including `line`; 0 until seen */
     uint64_t records;               /* records completed, header included */
     int in_quotes;                  /* inside a quoted field */
     int after_quote;                /* a quote seen inside quotes: end or doubled */
@@ -98,9 +100,10 @@ static void em_prevEndField(em_prevReader *r)
         for (int k = 0; k < EM_COLS; k++) {
             size_t const want = strlen(r->name[k]);
             /* the fixed columns are ours; the input's own columns follow them */
-            int const allowed = k == EM_COL_PROBLEM ? r->index == 0 : r->index >= PB_COLUMN_COUNT;
+            int const allowed = k == EM_COL_PROBLEM ? r->index == 0 : r->ours > 0 && r->index >= r->ours;
             if (r->col[k] < 0 && allowed && n == want && memcmp(r->hdr, r->name[k], n) == 0) r->col[k] = (int)r->index;
         }
+        if (r->ours == 0 && n == 4 && memcmp(r->hdr, "line", 4) == 0) r->ours = r->index + 1;
         r->hdr_len = 0;
     }
     r->index++;

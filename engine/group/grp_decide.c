@@ -15,6 +15,7 @@
 
 #include "idcheck.h"
 #include "xj_alloc.h"
+#include "xj_text.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -163,6 +164,52 @@ static xj_error gd_otherSchools(const gr_record *const *schools, size_t u, size_
     return XJ_OK;
 }
 
+/* The group's records as other_members names them: "student_no@school"
+ * (trimmed) and the school's name, sorted by text as bytes into one arena
+ * array that every row of the group shares; pos[i] is member i's place in
+ * it. A row names the others by skipping its own place, so two records with
+ * equal text each appear in the other's list. `tmp` and `order` are
+ * scratch of n entries. */
+static int gd_cmpMemberText(const void *a, const void *b, void *arg)
+{
+    const pb_member *const v = arg;
+    uint32_t const i = *(const uint32_t *)a, j = *(const uint32_t *)b;
+    int c = gd_bytesCmp(v[i].text, v[i].text_len, v[j].text, v[j].text_len);
+    if (c) return c;
+    /* the Chinese files add the school's name, which may be spelt apart */
+    c = gd_bytesCmp(v[i].school_name, v[i].school_name_len, v[j].school_name, v[j].school_name_len);
+    if (c) return c;
+    return i < j ? -1 : i > j; /* the same text and name print the same: any fixed order */
+}
+
+static xj_error gd_members(const gr_record *const *m, size_t n, xj_arena *arena, pb_member *tmp, uint32_t *order,
+                           uint32_t *pos, const pb_member **out)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *no = m[i]->student_no, *school = m[i]->school, *name = m[i]->school_name;
+        size_t no_len = m[i]->student_no_len, school_len = m[i]->school_len, name_len = m[i]->school_name_len;
+        xj_trim(&no, &no_len);
+        xj_trim(&school, &school_len);
+        xj_trim(&name, &name_len);
+        char *const text = ar_alloc(arena, no_len + 1 + school_len);
+        if (text == NULL) return XJ_ERR_NOMEM;
+        if (no_len) memcpy(text, no, no_len);
+        text[no_len] = '@';
+        if (school_len) memcpy(text + no_len + 1, school, school_len);
+        tmp[i] = (pb_member){text, name, (uint32_t)(no_len + 1 + school_len), (uint32_t)name_len};
+        order[i] = (uint32_t)i;
+    }
+    qsort_r(order, n, sizeof *order, gd_cmpMemberText, tmp);
+    pb_member *const sorted = ar_alloc(arena, n * sizeof *sorted);
+    if (sorted == NULL) return XJ_ERR_NOMEM;
+    for (size_t k = 0; k < n; k++) {
+        sorted[k] = tmp[order[k]];
+        pos[order[k]] = (uint32_t)k;
+    }
+    *out = sorted;
+    return XJ_OK;
+}
+
 /* The text the group id is computed over (the same the first pass hashed). */
 static size_t gd_keyText(const gk_group *g, gd_keyKind kind, const gr_record *first, char *buf, size_t cap)
 {
@@ -180,6 +227,9 @@ typedef struct gd_scratch {
     const gr_record **m;        /* members in ref order */
     const gr_record **schools;  /* one member per distinct school, sorted */
     uint32_t *order;            /* member positions by (school, earlier) */
+    uint32_t *pos;              /* each member's place in the group's pb_member array */
+    uint32_t *by_text;          /* member positions by other_members text */
+    pb_member *texts;           /* members' texts before sorting */
     size_t cap;                 /* entries allocated in each array */
     char *key;                  /* key text */
     size_t key_cap;
@@ -188,15 +238,13 @@ typedef struct gd_scratch {
 static xj_error gd_reserve(gd_scratch *sc, size_t n)
 {
     if (n <= sc->cap) return XJ_OK;
-    const gr_record **const m = xj_reallocArray(sc->m, n, sizeof *m);
-    if (m == NULL) return XJ_ERR_NOMEM;
-    sc->m = m;
-    const gr_record **const u = xj_reallocArray(sc->schools, n, sizeof *u);
-    if (u == NULL) return XJ_ERR_NOMEM;
-    sc->schools = u;
-    uint32_t *const o = xj_reallocArray(sc->order, n, sizeof *o);
-    if (o == NULL) return XJ_ERR_NOMEM;
-    sc->order = o;
+    void *grown;
+    /* each array to n entries; one that cannot grow keeps its old block */
+#define GD_GROW(a) ((grown = xj_reallocArray(sc->a, n, sizeof *sc->a)) != NULL && (sc->a = grown, 1))
+    int const ok = GD_GROW(m) && GD_GROW(schools) && GD_GROW(order) && GD_GROW(pos) && GD_GROW(by_text) &&
+                   GD_GROW(texts);
+#undef GD_GROW
+    if (!ok) return XJ_ERR_NOMEM;
     sc->cap = n;
     return XJ_OK;
 }
@@ -227,6 +275,8 @@ static xj_error gd_decideOne(const gd_context *ctx, const gk_groups *gs, size_t 
     if (XJ_NEVER(key_len == 0)) return XJ_ERR_INTERNAL;
     uint64_t const gid = gd_groupId(problem, sc->key, key_len);
     pb_scope const scope = gd_scope(sc->m, n);
+    const pb_member *members;
+    FORWARD_IF_ERROR(gd_members(sc->m, n, arena, sc->texts, sc->by_text, sc->pos, &members));
 
     size_t keeper = 0;
     if (problem == PB_ID_DUPLICATE)
@@ -245,6 +295,9 @@ static xj_error gd_decideOne(const gd_context *ctx, const gk_groups *gs, size_t 
         row->line = gk_refLine(r->ref);
         row->source = gk_refSource(r->ref);
         row->group_size = (uint32_t)n;
+        row->members = members;
+        row->n_members = (uint32_t)n;
+        row->self = sc->pos[i];
         row->problem = (uint8_t)problem;
         row->scope = (uint8_t)scope;
         row->keeper = PB_KEEPER_NONE;
@@ -290,6 +343,9 @@ xj_error gd_decideGroups(const gd_context *ctx, const gk_groups *gs, gd_keyKind 
         xj_free(sc.m);
         xj_free(sc.schools);
         xj_free(sc.order);
+        xj_free(sc.pos);
+        xj_free(sc.by_text);
+        xj_free(sc.texts);
         xj_free(sc.key);
 #pragma omp critical(gd_error)
         if (local && !err) err = local;

@@ -4,7 +4,7 @@
  * In: the groups found by grp_keys and, for every member, the fields the
  * second pass gathered (gr_record). Out: one pb_row (xj_problem.h) per
  * (record, problem), with group_id, size, scope, arbiter, keeper, hint and
- * other_schools; emit writes them, and group never needs emit to make them.
+ * other_schools, other_members; emit writes them, and group never needs emit to make them.
  *
  * Every decision depends only on the group's members, never on which thread
  * handles it or in what order groups come, so groups can be decided in
@@ -25,12 +25,14 @@ typedef struct gr_record {
     const char *school;     /* school code as in input */
     const char *county;     /* county code as in input ("" when absent) */
     const char *student_no; /* as in input */
+    const char *school_name;/* as in input ("" when absent; register records have none) */
     const char *name;       /* normalized name */
     const char *id;         /* normalized ID number */
     const char *tail;       /* ",v1,...,vn": the output columns, CSV-encoded */
     uint32_t school_len;
     uint32_t county_len;
     uint32_t student_no_len;
+    uint32_t school_name_len;
     uint32_t name_len;
     uint32_t id_len;
     uint32_t tail_len;
@@ -63,7 +65,7 @@ typedef struct gd_context {
 } gd_context;
 
 /* Writes one row per member of every group into rows[0 .. gs->n_refs),
- * strings (other_schools) into per-thread arenas `arenas[threads]`.
+ * strings (other_schools, other_members) into per-thread arenas `arenas[threads]`.
  * XJ_ERR_NOMEM, or XJ_ERR_INTERNAL when a member's record is missing. */
 xj_error gd_decideGroups(const gd_context *ctx, const gk_groups *gs, gd_keyKind kind, pb_problem problem,
                          pb_row *rows, xj_arena *arenas, xj_status *st);

@@ -118,6 +118,7 @@ static xj_error sc_registerRecord(const sc_register *reg, const ix_record *r, xj
     if (!out->school || !out->county || !out->student_no || !out->name) return XJ_ERR_NOMEM;
     out->id = "";
     out->tail = "";
+    out->school_name = ""; /* the index keeps no school names */
     out->school_len = r->school_len;
     out->county_len = r->county_len;
     out->student_no_len = r->student_no_len;

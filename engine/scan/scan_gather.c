@@ -28,14 +28,17 @@ static xj_error sc_gather(sc_run *run, sc_worker *w, const sc_input *in, const p
     out->school = ar_strndup(a, v->val[PS_SCHOOL_CODE], v->len[PS_SCHOOL_CODE]);
     out->county = ar_strndup(a, v->val[PS_REGION_CODE], v->len[PS_REGION_CODE]);
     out->student_no = ar_strndup(a, v->val[PS_STUDENT_NO], v->len[PS_STUDENT_NO]);
+    out->school_name = ar_strndup(a, v->val[PS_SCHOOL_NAME], v->len[PS_SCHOOL_NAME]);
     out->name = ar_strndup(a, w->ck.name.data ? w->ck.name.data : "", w->ck.name.len);
     out->id = ar_strndup(a, f->id, f->id_len);
     out->tail = ar_strndup(a, w->tail.data, w->tail.len);
-    if (!out->school || !out->county || !out->student_no || !out->name || !out->id || !out->tail)
+    if (!out->school || !out->county || !out->student_no || !out->school_name || !out->name || !out->id ||
+        !out->tail)
         return XJ_ERR_NOMEM;
     out->school_len = v->len[PS_SCHOOL_CODE];
     out->county_len = v->len[PS_REGION_CODE];
     out->student_no_len = v->len[PS_STUDENT_NO];
+    out->school_name_len = v->len[PS_SCHOOL_NAME];
     out->name_len = (uint32_t)w->ck.name.len;
     out->id_len = (uint32_t)f->id_len;
     out->tail_len = (uint32_t)w->tail.len;
@@ -53,8 +56,8 @@ static xj_error sc_gatherOne(sc_run *run, sc_worker *w, const sc_input *in, cons
 {
     ps_view v;
     ck_facts f;
-    xj_reject const reject = sc_readRecord(run, w, in, rec, n, unterminated, &v, &f);
-    RETURN_ERROR_IF(reject != XJ_REJECT_NONE, &w->st, XJ_ERR_INPUT,
+    const char *const reject = sc_readRecord(run, w, in, rec, n, unterminated, &v, &f);
+    RETURN_ERROR_IF(reject != NULL, &w->st, XJ_ERR_INPUT,
                     "%s: line %llu changed while it was being scanned; run again on a stable copy", in->path,
                     (unsigned long long)gk_refLine(ref));
     return sc_gather(run, w, in, &v, &f, ref, slot);

@@ -8,6 +8,7 @@
  * field must come back byte for byte. The row renderers are compared with
  * whole lines written out by hand, in both wordings.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,28 +142,31 @@ static void test_render(void)
 
     TC_CHECK(em_renderHeader(&b, &run, 0) == XJ_OK, "header");
     static const char kHeaderEn[] = "problem,reason,group_id,group_size,scope,arbiter,keeper,hint,other_schools,"
-                                    "source,line,student_no,\"name, full\",\" note\"\n";
+                                    "other_members,source,line,student_no,\"name, full\",\" note\"\n";
     TC_CHECK(bufIs(&b, S(kHeaderEn)), "English header: [%s]", b.data);
     buf_clear(&b);
     TC_CHECK(em_renderHeader(&b, &run, 1) == XJ_OK, "header zh");
     static const char kHeaderZh[] = "问题类型,问题原因,问题组号,组内人数,范围,仲裁层级,先入保有,建议处理,"
-                                    "组内其他学校,来源文件,行号,student_no,\"name, full\",\" note\"\n";
+                                    "组内其他学校,组内其他记录,来源文件,行号,student_no,\"name, full\",\" note\"\n";
     TC_CHECK(bufIs(&b, S(kHeaderZh)), "Chinese header: [%s]", b.data);
 
     static const char kTail[] = ",G1,\"张,三\",";
+    static const pb_member kMembers[] = {{"G1@1101050001", "", 13, 0},
+                                         {"G2@3201020003", "金山实验小学", 13, 18},
+                                         {"G3@4401000004", "", 13, 0}};
     pb_row dup = {.school = "1101050001", .school_len = 10, .others = "3201020003;4401000004", .others_len = 21,
-                  .tail = kTail, .tail_len = sizeof kTail - 1, .group_id = 0x00ab0000000000cdull, .line = 42,
+                  .members = kMembers, .n_members = 3, .self = 0, .tail = kTail, .tail_len = sizeof kTail - 1, .group_id = 0x00ab0000000000cdull, .line = 42,
                   .source = 1, .group_size = 3, .problem = PB_ID_DUPLICATE, .reason = PB_REASON_NONE,
                   .scope = PB_SCOPE_NATIONAL, .keeper = 1, .hint = PB_HINT_KEEP};
     buf_clear(&b);
     TC_CHECK(em_renderRow(&b, &run, &dup, 0) == XJ_OK, "render");
     static const char kDupEn[] = "id_duplicate,,00ab0000000000cd,3,national,ministry,1,keep,3201020003;4401000004,"
-                                 "\"b,\"\"c\"\".csv\",42,G1,\"张,三\",\n";
+                                 "G2@3201020003;G3@4401000004,\"b,\"\"c\"\".csv\",42,G1,\"张,三\",\n";
     TC_CHECK(bufIs(&b, S(kDupEn)), "id_duplicate row: [%s]", b.data);
     buf_clear(&b);
     TC_CHECK(em_renderRow(&b, &run, &dup, 1) == XJ_OK, "render zh");
     static const char kDupZh[] = "身份证件号重复,,00ab0000000000cd,3,跨省,教育部,1,保留（先入者保有）,"
-                                 "3201020003;4401000004,\"b,\"\"c\"\".csv\",42,G1,\"张,三\",\n";
+                                 "3201020003;4401000004,G2@3201020003 金山实验小学;G3@4401000004,\"b,\"\"c\"\".csv\",42,G1,\"张,三\",\n";
     TC_CHECK(bufIs(&b, S(kDupZh)), "id_duplicate row zh: [%s]", b.data);
 
     dup.keeper = 0;
@@ -172,32 +176,59 @@ static void test_render(void)
              "keeper 0: [%s]", b.data);
 
     /* id_invalid: every group column empty, whatever the struct holds */
-    pb_row inv = {.school = "../../x", .school_len = 7, .others = "junk", .others_len = 4, .tail = ",x,y,z",
+    pb_row inv = {.school = "../../x", .school_len = 7, .others = "junk", .others_len = 4, .members = kMembers,
+                  .n_members = 3, .tail = ",x,y,z",
                   .tail_len = 6, .group_id = 0xdeadbeefull, .line = 7, .source = 0, .group_size = 9,
                   .problem = PB_ID_INVALID, .reason = XJ_ID_CHECKSUM, .scope = PB_SCOPE_CITY,
                   .keeper = PB_KEEPER_NONE, .hint = PB_HINT_CORRECT_ID};
     buf_clear(&b);
     TC_CHECK(em_renderRow(&b, &run, &inv, 0) == XJ_OK, "render invalid");
-    static const char kInvEn[] = "id_invalid,checksum,,,,,,correct_id,,a.csv,7,x,y,z\n";
+    static const char kInvEn[] = "id_invalid,checksum,,,,,,correct_id,,,a.csv,7,x,y,z\n";
     TC_CHECK(bufIs(&b, S(kInvEn)), "id_invalid row: [%s]", b.data);
     buf_clear(&b);
     TC_CHECK(em_renderRow(&b, &run, &inv, 1) == XJ_OK, "render invalid zh");
-    static const char kInvZh[] = "身份证件号错误,checksum,,,,,,变更身份证件号（虚假记录则删除）,,a.csv,7,x,y,z\n";
+    static const char kInvZh[] = "身份证件号错误,checksum,,,,,,变更身份证件号（虚假记录则删除）,,,a.csv,7,x,y,z\n";
     TC_CHECK(bufIs(&b, S(kInvZh)), "id_invalid row zh: [%s]", b.data);
 
-    /* attr_duplicate with mixed: keeper empty, other_schools quoted if needed */
-    pb_row attr = {.school = "x", .school_len = 1, .others = " a,b", .others_len = 4, .tail = ",1,2,3",
+    /* attr_duplicate with mixed: keeper empty, other_schools and other_members
+     * quoted if needed (a student number with a quote and a comma) */
+    static const pb_member kOdd[] = {{"J\"1,@x", "", 6, 0}, {"J2@x", "", 4, 0}};
+    pb_row attr = {.school = "x", .school_len = 1, .others = " a,b", .others_len = 4, .members = kOdd,
+                   .n_members = 2, .self = 1, .tail = ",1,2,3",
                    .tail_len = 6, .group_id = UINT64_MAX, .line = 1, .source = 0, .group_size = 2,
                    .problem = PB_ATTR_DUPLICATE, .reason = PB_REASON_MIXED, .scope = PB_SCOPE_SCHOOL,
                    .keeper = PB_KEEPER_NONE, .hint = PB_HINT_ATTEST};
     buf_clear(&b);
     TC_CHECK(em_renderRow(&b, &run, &attr, 0) == XJ_OK, "render attr");
-    static const char kAttrEn[] = "attr_duplicate,mixed,ffffffffffffffff,2,school,school,,attest,\" a,b\",a.csv,1,1,2,3\n";
+    static const char kAttrEn[] = "attr_duplicate,mixed,ffffffffffffffff,2,school,school,,attest,\" a,b\",\"J\"\"1,@x\","
+                                  "a.csv,1,1,2,3\n";
     TC_CHECK(bufIs(&b, S(kAttrEn)), "attr row: [%s]", b.data);
     buf_clear(&b);
     TC_CHECK(em_renderRow(&b, &run, &attr, 1) == XJ_OK, "render attr zh");
-    static const char kAttrZh[] = "无身份证号学籍重复,mixed,ffffffffffffffff,2,本校,学校,,提交佐证材料,\" a,b\",a.csv,1,1,2,3\n";
+    static const char kAttrZh[] = "无身份证号学籍重复,mixed,ffffffffffffffff,2,本校,学校,,提交佐证材料,\" a,b\","
+                                  "\"J\"\"1,@x\",a.csv,1,1,2,3\n";
     TC_CHECK(bufIs(&b, S(kAttrZh)), "attr row zh: [%s]", b.data);
+
+    /* a group of 25: the row names 20 of the 24 others, then ";+4" */
+    pb_member big[25];
+    char texts[25][8];
+    for (int i = 0; i < 25; i++) {
+        snprintf(texts[i], sizeof texts[i], "G%02d@s", i);
+        big[i] = (pb_member){texts[i], "", 5, 0};
+    }
+    attr.members = big;
+    attr.n_members = 25;
+    attr.self = 3;
+    buf_clear(&b);
+    TC_CHECK(em_renderRow(&b, &run, &attr, 0) == XJ_OK, "render a large group");
+    TC_CHECK(strstr(b.data, ",\" a,b\",G00@s;G01@s;G02@s;G04@s;") != NULL &&
+                 strstr(b.data, ";G19@s;G20@s;+4,a.csv,") != NULL,
+             "20 others then ;+4: [%s]", b.data);
+    attr.n_members = 21; /* exactly 20 others: no count */
+    buf_clear(&b);
+    TC_CHECK(em_renderRow(&b, &run, &attr, 0) == XJ_OK && strstr(b.data, ";G20@s,a.csv,") != NULL &&
+                 strstr(b.data, "+") == NULL,
+             "20 others, all shown: [%s]", b.data);
     buf_free(&b);
 }
 

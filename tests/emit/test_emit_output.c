@@ -71,10 +71,12 @@ static void initSchools(void)
 }
 
 static const char *const kOthers[] = {"", "1101050002", "3201020003;4401000004", "a/b;ab\x01" "cd", " lead,comma\"q"};
+/* two-record groups for other_members: a row names the member it is not */
+static const pb_member kPairs[][2] = {{{"G1@1101050001", "", 13, 0}, {"G2@1101050002", "", 13, 0}},
+                                      {{" lead,@x", "", 8, 0}, {"q\"uote@\n", "", 9, 0}}};
 static const char *const kNotes[] = {"", "plain", "a,b", "say \"hi\"", "two\nlines", " edge ", "张三", "=1+1",
                                      "crlf\r\nend"};
-static const xj_reject kErrors[] = {XJ_REJECT_FIELD_COUNT, XJ_REJECT_BAD_QUOTE, XJ_REJECT_ENCODING,
-                                    XJ_REJECT_MISSING_NAME, XJ_REJECT_BAD_SEX};
+static const char *const kErrors[] = {"field_count", "bad_quote", "encoding", "missing_name", "bad_sex"};
 
 enum { N_INPUTS = 4, N_RECORDS = 2500, N_REJECTS = 60 };
 
@@ -151,6 +153,9 @@ static void generate(void)
             const char *const others = kOthers[rnd() % (sizeof kOthers / sizeof kOthers[0])];
             row->others = others;
             row->others_len = (uint32_t)strlen(others);
+            row->members = kPairs[rnd() % 2];
+            row->n_members = 2;
+            row->self = (uint32_t)(rnd() % 2);
             if (p == PB_ID_INVALID) {
                 /* garbage in the group fields: none of it may show or order */
                 row->group_id = rnd();
@@ -182,7 +187,7 @@ static void generate(void)
         em_reject *const j = &gen_rejects[i];
         j->source = (uint32_t)(rnd() % N_INPUTS);
         j->line = next_line[j->source] += 1 + rnd() % 5;
-        j->reason = kErrors[rnd() % (sizeof kErrors / sizeof kErrors[0])];
+        j->error = kErrors[rnd() % (sizeof kErrors / sizeof kErrors[0])];
         size_t const n = i == 0 ? 0 : rnd() % 40;
         static const char kBytes[] = {',', '"', '\r', '\n', ' ', 'a', (char)0xff, (char)0xc3, '\x01', 'z', '\0'};
         char *const raw = tl_xmalloc(n + 1);
@@ -287,7 +292,7 @@ static int cmpBytes(const tl_field *a, const tl_field *b)
     return a->n < b->n ? -1 : a->n > b->n;
 }
 
-enum { F_PROBLEM, F_REASON, F_GROUP, F_SIZE, F_SCOPE, F_ARBITER, F_KEEPER, F_HINT, F_OTHERS, F_SOURCE, F_LINE,
+enum { F_PROBLEM, F_REASON, F_GROUP, F_SIZE, F_SCOPE, F_ARBITER, F_KEEPER, F_HINT, F_OTHERS, F_MEMBERS, F_SOURCE, F_LINE,
        F_RID, F_SCHOOL, F_SRC, F_NOTE, F_COUNT };
 
 static int fieldIsStr(const tl_field *f, const char *s) { return tl_fieldIs(f, s, strlen(s)); }
@@ -317,6 +322,7 @@ static void checkRow(const tl_record *rec, size_t i)
         for (int k = F_GROUP; k <= F_KEEPER; k++)
             TC_CHECK(rec->f[k].n == 0, "row %zu: id_invalid column %d not empty: %s", i, k, rec->f[k].s);
         TC_CHECK(rec->f[F_OTHERS].n == 0, "row %zu: id_invalid other_schools not empty", i);
+        TC_CHECK(rec->f[F_MEMBERS].n == 0, "row %zu: id_invalid other_members not empty", i);
         TC_CHECK(fieldIsStr(&rec->f[F_HINT], "correct_id"), "row %zu: hint %s", i, rec->f[F_HINT].s);
     } else {
         snprintf(want, sizeof want, "%016" PRIx64, row->group_id);
@@ -333,6 +339,9 @@ static void checkRow(const tl_record *rec, size_t i)
                                             "attest"};
         TC_CHECK(fieldIsStr(&rec->f[F_HINT], kHint[row->hint]), "row %zu: hint %s", i, rec->f[F_HINT].s);
         TC_CHECK(tl_fieldIs(&rec->f[F_OTHERS], row->others, row->others_len), "row %zu: other_schools", i);
+        const pb_member *const other = &row->members[1 - row->self];
+        TC_CHECK(tl_fieldIs(&rec->f[F_MEMBERS], other->text, other->text_len), "row %zu: other_members [%s]", i,
+                 rec->f[F_MEMBERS].s);
     }
     TC_CHECK(fieldIsStr(&rec->f[F_SOURCE], inputs[r->source].name), "row %zu: source %s", i, rec->f[F_SOURCE].s);
     snprintf(want, sizeof want, "%" PRIu64, r->line);
@@ -380,11 +389,12 @@ static void checkSchoolFile(const char *outdir, const tl_table *all, size_t from
     TC_CHECK(tl_parseCsv(data, n, &t) == 0, "%s: libcsv rejects it", rel);
     TC_CHECK(t.n == to - from + 1, "%s: %zu records, want %zu", rel, t.n, to - from + 1);
     static const char *const kZhHeader[] = {"问题类型", "问题原因", "问题组号", "组内人数", "范围", "仲裁层级",
-                                            "先入保有", "建议处理", "组内其他学校", "来源文件", "行号"};
+                                            "先入保有", "建议处理", "组内其他学校", "组内其他记录", "来源文件",
+                                            "行号"};
     if (t.n > 0) {
         TC_CHECK(t.r[0].n == F_COUNT, "%s: header has %zu fields", rel, t.r[0].n);
         for (int k = 0; k < F_COUNT && k < (int)t.r[0].n; k++) {
-            const char *const want = k < 11 ? kZhHeader[k] : headers[k - 11];
+            const char *const want = k < 12 ? kZhHeader[k] : headers[k - 12];
             TC_CHECK(fieldIsStr(&t.r[0].f[k], want), "%s: header %d is %s", rel, k, t.r[0].f[k].s);
         }
     }
@@ -433,12 +443,12 @@ static void checkProblems(const char *outdir, tl_list *expected_schools)
     tl_table t;
     TC_CHECK(tl_parseCsv(data, n, &t) == 0, "problems.csv: libcsv rejects it");
     static const char *const kHeader[] = {"problem", "reason", "group_id", "group_size", "scope", "arbiter",
-                                          "keeper", "hint", "other_schools", "source", "line"};
+                                          "keeper", "hint", "other_schools", "other_members", "source", "line"};
     TC_CHECK(t.n == n_gen_rows + 1, "problems.csv: %zu records, want %zu", t.n, n_gen_rows + 1);
     if (t.n == 0) return;
     TC_CHECK(t.r[0].n == F_COUNT, "header: %zu fields", t.r[0].n);
     for (int k = 0; k < F_COUNT && k < (int)t.r[0].n; k++)
-        TC_CHECK(fieldIsStr(&t.r[0].f[k], k < 11 ? kHeader[k] : headers[k - 11]), "header field %d: %s", k,
+        TC_CHECK(fieldIsStr(&t.r[0].f[k], k < 12 ? kHeader[k] : headers[k - 12]), "header field %d: %s", k,
                  t.r[0].f[k].s);
     /* each (record, problem) exactly once, each field right */
     static unsigned char seen[N_RECORDS][PB_PROBLEM_COUNT];
@@ -502,7 +512,7 @@ static void checkRejects(const char *outdir)
         char line[32];
         snprintf(line, sizeof line, "%" PRIu64, w->line);
         TC_CHECK(fieldIsStr(&r->f[0], inputs[w->source].name) && fieldIsStr(&r->f[1], line) &&
-                     fieldIsStr(&r->f[2], rj_code(w->reason)) && tl_fieldIs(&r->f[3], w->raw, w->raw_len),
+                     fieldIsStr(&r->f[2], w->error) && tl_fieldIs(&r->f[3], w->raw, w->raw_len),
                  "rejects row %zu differs (line %s)", i, line);
     }
     tl_tableFree(&t);

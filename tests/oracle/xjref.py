@@ -84,9 +84,10 @@ ID_TYPE_NAMES = {
 ID_TYPE_CODES = {"1", "6", "7", "8", "9", "A", "Z"}
 
 OUT_COLUMNS = ["problem", "reason", "group_id", "group_size", "scope", "arbiter",
-               "keeper", "hint", "other_schools", "source", "line"]
+               "keeper", "hint", "other_schools", "other_members", "source", "line"]
 OUT_COLUMNS_ZH = ["问题类型", "问题原因", "问题组号", "组内人数", "范围", "仲裁层级",
-                  "先入保有", "建议处理", "组内其他学校", "来源文件", "行号"]
+                  "先入保有", "建议处理", "组内其他学校", "组内其他记录", "来源文件", "行号"]
+MEMBERS_SHOWN = 20  # other_members names at most this many records, then ";+N"
 PROBLEM_ZH = {"attr_duplicate": "无身份证号学籍重复",
               "id_duplicate": "身份证件号重复",
               "id_invalid": "身份证件号错误"}
@@ -646,6 +647,8 @@ def scan(opts):
             r.reg = norm_date(get("registered_at")) if "registered_at" in mapping else None
             r.in_register = in_register
             r.raw_no, r.raw_school = get("student_no"), get("school_code")  # register_matches shows these
+            # other_members names the school; the index keeps no school names
+            r.school_name = "" if in_register else trim(get("school_name"))
             # the index's ID reasons were checked for the date it was built for
             date = opts.register_run_date if in_register else run_date
             r.invalid, r.key = check_id(r.id_num, r.id_type, r.birth, r.sex, date, regions)
@@ -653,7 +656,7 @@ def scan(opts):
         if header is None:
             raise Fatal(f"{path}: no header line (empty file)")
 
-    rows = []  # dicts with the 11 output columns + "rec" (and, for a check, "register_matches")
+    rows = []  # dicts with the 12 output columns + "rec" (and, for a check, "register_matches")
 
     def emit(r, problem, reason="", gid="", size="", scope="", keeper="", hint="", others="", members=()):
         if r.in_register:  # a check reports the batch's rows only
@@ -662,7 +665,9 @@ def scan(opts):
         rows.append({"problem": problem, "reason": reason, "group_id": gid,
                      "group_size": str(size) if size != "" else "", "scope": scope,
                      "arbiter": ARBITER[scope] if scope else "", "keeper": keeper,
-                     "hint": hint, "other_schools": others, "source": r.source,
+                     "hint": hint, "other_schools": others,
+                     "other_members": members_of(r, members, False),
+                     "other_members_zh": members_of(r, members, True), "source": r.source,
                      "line": str(r.line), "rec": r,
                      "register_matches": ";".join("%s@%s%s" % (m.raw_no, m.raw_school,
                                                                "(%s)" % m.invalid if m.invalid else "")
@@ -695,6 +700,18 @@ def scan(opts):
     def others_of(r, members):
         return ";".join(sorted({m.school for m in members if m.school != r.school},
                                key=lambda s: s.encode()))
+
+    def members_of(r, members, named):
+        """other_members: the group's other records, sorted as bytes, at most
+        MEMBERS_SHOWN, then ;+N; `named` adds each school's name."""
+        entries = sorted(((m.student_no + "@" + m.school).encode(), m.school_name)
+                         for m in members if m is not r)
+        if not entries:
+            return ""
+        texts = [t.decode() + (" " + name if named and name else "") for t, name in entries]
+        shown = texts[:MEMBERS_SHOWN]
+        more = len(texts) - len(shown)
+        return ";".join(shown) + (";+%d" % more if more else "")
 
     # id_invalid
     for r in records:
@@ -823,6 +840,7 @@ def write_outputs(opts, res):
                 zh["scope"] = SCOPE_ZH.get(row["scope"], "")
                 zh["arbiter"] = ARBITER_ZH.get(row["arbiter"], "")
                 zh["hint"] = HINT_ZH[row["hint"]]
+                zh["other_members"] = row["other_members_zh"]
                 f.write(csv_line([zh[c] for c in OUT_COLUMNS] + values_of(row)))
 
     with open(os.path.join(out, "rejects.csv"), "wb") as f:
