@@ -111,29 +111,3 @@ const char *pb_reasonZh(uint8_t reason)
     if (reason >= XJ_ID_REASON_COUNT) return "";
     return kReasonZh[reason];
 }
-
-/* The `error` codes of rejects.csv (parse and record checks) in Chinese,
- * for report.html; the codes themselves stay the machine contract. */
-static const struct { const char *code, *zh; } kRejectZh[] = {
-    {"encoding", "编码错误（不是所选编码的文字）"},
-    {"bad_quote", "引号用法错误"},
-    {"unterminated_quote", "引号未闭合"},
-    {"field_too_long", "字段过长"},
-    {"field_count", "列数与表头不符"},
-    {"record_too_long", "整行过长"},
-    {"out_of_memory", "内存不足"},
-    {"bad_sex", "性别无法识别"},
-    {"bad_birth_date", "出生日期无法识别"},
-    {"missing_student_no", "缺少学籍号"},
-    {"missing_name", "缺少姓名"},
-    {"missing_sex", "缺少性别"},
-    {"missing_birth_date", "缺少出生日期"},
-    {"missing_school_code", "缺少学校标识码"},
-};
-
-const char *pb_rejectZh(const char *error)
-{
-    for (size_t i = 0; i < sizeof kRejectZh / sizeof kRejectZh[0]; i++)
-        if (strcmp(kRejectZh[i].code, error) == 0) return kRejectZh[i].zh;
-    return "";
-}

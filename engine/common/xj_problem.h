@@ -60,7 +60,6 @@ const char *pb_hintZh(pb_hint h);           /* "删除重复导入的记录" */
 const char *pb_problemMeaningZh(pb_problem p); /* what the problem is */
 const char *pb_problemActionZh(pb_problem p);  /* how the school resolves it (变更/佐证/删除) */
 const char *pb_reasonZh(uint8_t reason);       /* "校验码错误"; "" for none */
-const char *pb_rejectZh(const char *error);    /* a rejects.csv error in Chinese; "" if unknown */
 const char *pb_hintWhenZh(pb_hint h);          /* when the hint is given and what to do */
 
 /* One record of a group as other_members names it (rules §6): its text is

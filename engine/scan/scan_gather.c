@@ -56,8 +56,8 @@ static xj_error sc_gatherOne(sc_run *run, sc_worker *w, const sc_input *in, cons
 {
     ps_view v;
     ck_facts f;
-    const char *const reject = sc_readRecord(run, w, in, rec, n, unterminated, &v, &f);
-    RETURN_ERROR_IF(reject != NULL, &w->st, XJ_ERR_INPUT,
+    xj_reject const reject = sc_readRecord(run, w, in, rec, n, unterminated, &v, &f);
+    RETURN_ERROR_IF(reject != XJ_REJECT_NONE, &w->st, XJ_ERR_INPUT,
                     "%s: line %llu changed while it was being scanned; run again on a stable copy", in->path,
                     (unsigned long long)gk_refLine(ref));
     return sc_gather(run, w, in, &v, &f, ref, slot);

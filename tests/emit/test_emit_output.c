@@ -76,7 +76,8 @@ static const pb_member kPairs[][2] = {{{"G1@1101050001", "", 13, 0}, {"G2@110105
                                       {{" lead,@x", "", 8, 0}, {"q\"uote@\n", "", 9, 0}}};
 static const char *const kNotes[] = {"", "plain", "a,b", "say \"hi\"", "two\nlines", " edge ", "张三", "=1+1",
                                      "crlf\r\nend"};
-static const char *const kErrors[] = {"field_count", "bad_quote", "encoding", "missing_name", "bad_sex"};
+static const xj_reject kErrors[] = {XJ_REJECT_FIELD_COUNT, XJ_REJECT_BAD_QUOTE, XJ_REJECT_ENCODING,
+                                    XJ_REJECT_MISSING_NAME, XJ_REJECT_BAD_SEX};
 
 enum { N_INPUTS = 4, N_RECORDS = 2500, N_REJECTS = 60 };
 
@@ -187,7 +188,7 @@ static void generate(void)
         em_reject *const j = &gen_rejects[i];
         j->source = (uint32_t)(rnd() % N_INPUTS);
         j->line = next_line[j->source] += 1 + rnd() % 5;
-        j->error = kErrors[rnd() % (sizeof kErrors / sizeof kErrors[0])];
+        j->reason = kErrors[rnd() % (sizeof kErrors / sizeof kErrors[0])];
         size_t const n = i == 0 ? 0 : rnd() % 40;
         static const char kBytes[] = {',', '"', '\r', '\n', ' ', 'a', (char)0xff, (char)0xc3, '\x01', 'z', '\0'};
         char *const raw = tl_xmalloc(n + 1);
@@ -512,7 +513,7 @@ static void checkRejects(const char *outdir)
         char line[32];
         snprintf(line, sizeof line, "%" PRIu64, w->line);
         TC_CHECK(fieldIsStr(&r->f[0], inputs[w->source].name) && fieldIsStr(&r->f[1], line) &&
-                     fieldIsStr(&r->f[2], w->error) && tl_fieldIs(&r->f[3], w->raw, w->raw_len),
+                     fieldIsStr(&r->f[2], rj_code(w->reason)) && tl_fieldIs(&r->f[3], w->raw, w->raw_len),
                  "rejects row %zu differs (line %s)", i, line);
     }
     tl_tableFree(&t);
