@@ -52,6 +52,11 @@ const char *xj_formatCount(uint64_t count, char out[32])
     return out;
 }
 
+const char *xj_formatDate(uint32_t date, char out[16])
+{
+    return dt_text(date, out);
+}
+
 uint32_t xj_today(void)
 {
     time_t const now = time(NULL);

@@ -85,11 +85,12 @@ int cli_runDate(const char *cmd, const char *text, uint32_t *out)
         return -1;
     }
     uint32_t const today = xj_today();
+    char a[16], b[16];
     if (d > today)
         fprintf(stderr,
-                "xjdedup %s: warning: the run date %04u-%02u-%02u is after today (%04u-%02u-%02u); IDs with birth "
-                "dates up to it will pass the birth-date check\n",
-                cmd, d / 10000, d / 100 % 100, d % 100, today / 10000, today / 100 % 100, today % 100);
+                "xjdedup %s: warning: the run date %s is after today (%s); IDs with birth dates up to it will "
+                "pass the birth-date check\n",
+                cmd, xj_formatDate(d, a), xj_formatDate(today, b));
     *out = d;
     return 0;
 }

@@ -84,9 +84,9 @@ static int index_info(int argc, char **argv)
     double const per = in.records ? (double)in.file_bytes / (double)in.records : 0;
     printf("index          %s\n", path);
     printf("format         version %u, written by xjdedup %s\n", in.format_version, in.version);
-    printf("built          %s, run date %04u-%02u-%02u, attribute scope %s\n", built, in.run_date / 10000,
-           in.run_date / 100 % 100, in.run_date % 100, in.attr_mixed ? "mixed" : "noid");
     char a[32], b[32], c[32];
+    printf("built          %s, run date %s, attribute scope %s\n", built, xj_formatDate(in.run_date, a),
+           in.attr_mixed ? "mixed" : "noid");
     printf("records        %12s\n", cli_grouped(in.records, a));
     printf("keys           %12s GB 11643 IDs, %s other IDs, %s attribute keys\n", cli_grouped(in.id_keys, a),
            cli_grouped(in.other_id_keys, b), cli_grouped(in.attr_keys, c));
@@ -104,13 +104,6 @@ static int index_info(int argc, char **argv)
     return EXIT_OK;
 }
 
-/* "2026-11-28" */
-static const char *date_text(uint32_t d, char out[16])
-{
-    snprintf(out, 16, "%04u-%02u-%02u", d / 10000 % 10000, d / 100 % 100, d % 100);
-    return out;
-}
-
 void index_printResult(const xj_scanStats *s, const char *path, const char *old_path, int date_given,
                        int scope_given)
 {
@@ -126,7 +119,7 @@ void index_printResult(const xj_scanStats *s, const char *path, const char *old_
         putchar('\n');
     }
     /* an update keeps OLD's settings unless they were given: say which */
-    printf("run date       %12s  (%s)\n", date_text(s->run_date, d),
+    printf("run date       %12s  (%s)\n", xj_formatDate(s->run_date, d),
            date_given ? "--run-date" : old_path ? "kept from the old index" : "today");
     printf("attr scope     %12s  (%s)\n", s->attr_mixed ? "mixed" : "noid",
            scope_given ? "--attr-scope" : old_path ? "kept from the old index" : "the default");

@@ -7,6 +7,7 @@
 
 #include "normalize.h"
 #include "test_check.h"
+#include "xjdedup.h"
 
 static void test_sex(void)
 {
@@ -70,10 +71,30 @@ static void test_idType(void)
     }
 }
 
+/* xj_formatDate, the one way outputs and the CLI write a date: the text
+ * xj_parseDate reads back, zero-padded, the year modulo 10000. */
+static void test_formatDate(void)
+{
+    static const struct { uint32_t in; const char *out; } kCases[] = {
+        {20261128, "2026-11-28"}, {10000101, "1000-01-01"}, {99991231, "9999-12-31"}, {20240229, "2024-02-29"},
+        {19000105, "1900-01-05"}, {0, "0000-00-00"}, {4294967295u, "9496-72-95"},
+    };
+    for (size_t i = 0; i < sizeof kCases / sizeof kCases[0]; i++) {
+        char out[16];
+        const char *const got = xj_formatDate(kCases[i].in, out);
+        TC_CHECK(got == out && strcmp(out, kCases[i].out) == 0, "%u: got '%s', want '%s'", kCases[i].in, out,
+                 kCases[i].out);
+        uint32_t back = 0;
+        if (i < 5)
+            TC_CHECK(xj_parseDate(out, &back) == XJ_OK && back == kCases[i].in, "'%s' reads back as %u", out, back);
+    }
+}
+
 int main(void)
 {
     test_sex();
     test_date();
     test_idType();
+    test_formatDate();
     return tc_finish("test_values");
 }
