@@ -239,6 +239,34 @@ static void em_permute(pb_row *rows, uint32_t *perm, size_t n)
     }
 }
 
+/* Each school's run of perm (runs[r] .. runs[r + 1]) sorted, the schools
+ * shared out among the run's threads. XJ_ERR_NOMEM when a thread's
+ * scratch cannot be had. */
+static xj_error em_sortSchools(const em_run *run, const uint32_t *name_rank, uint32_t *perm, const size_t *runs,
+                               size_t n_codes)
+{
+    xj_error err = XJ_OK;
+    size_t largest = 0;
+    for (size_t r = 0; r < n_codes; r++)
+        if (runs[r + 1] - runs[r] > largest) largest = runs[r + 1] - runs[r];
+    int const threads = run->threads > 1 && n_codes > 1 ? run->threads : 1;
+    (void)threads; /* without OpenMP the loop below runs serially */
+#pragma omp parallel num_threads(threads)
+    {
+        em_rowKey *const keys = xj_mallocArray(largest ? largest : 1, sizeof *keys);
+        em_rowKey *const tmp = xj_mallocArray(largest ? largest : 1, sizeof *tmp);
+        xj_error local = keys && tmp ? XJ_OK : XJ_ERR_NOMEM;
+#pragma omp for schedule(dynamic, 64)
+        for (long r = 0; r < (long)n_codes; r++)
+            if (!local) em_sortSchool(run, name_rank, perm, runs[r], runs[r + 1], keys, tmp);
+        xj_free(keys);
+        xj_free(tmp);
+#pragma omp critical(em_sortError)
+        if (local && !err) err = local;
+    }
+    return err;
+}
+
 xj_error em_sortRows(em_ctx *ctx, size_t **runs_out, size_t *n_runs_out)
 {
     em_run *const run = ctx->run;
@@ -288,26 +316,7 @@ xj_error em_sortRows(em_ctx *ctx, size_t **runs_out, size_t *n_runs_out)
     xj_free(rank);
     xj_free(sid);
 
-    if (!err) {
-        size_t largest = 0;
-        for (size_t r = 0; r < n_codes; r++)
-            if (runs[r + 1] - runs[r] > largest) largest = runs[r + 1] - runs[r];
-        int const threads = run->threads > 1 && n_codes > 1 ? run->threads : 1;
-        (void)threads; /* without OpenMP the loop below runs serially */
-#pragma omp parallel num_threads(threads)
-        {
-            em_rowKey *const keys = xj_mallocArray(largest ? largest : 1, sizeof *keys);
-            em_rowKey *const tmp = xj_mallocArray(largest ? largest : 1, sizeof *tmp);
-            xj_error local = keys && tmp ? XJ_OK : XJ_ERR_NOMEM;
-#pragma omp for schedule(dynamic, 64)
-            for (long r = 0; r < (long)n_codes; r++)
-                if (!local) em_sortSchool(run, name_rank, perm, runs[r], runs[r + 1], keys, tmp);
-            xj_free(keys);
-            xj_free(tmp);
-#pragma omp critical(em_sortError)
-            if (local && !err) err = local;
-        }
-    }
+    if (!err) err = em_sortSchools(run, name_rank, perm, runs, n_codes);
     if (!err) em_permute(run->rows, perm, n);
     xj_free(perm);
     xj_free(name_rank);

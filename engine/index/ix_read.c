@@ -218,6 +218,65 @@ xj_error ix_verify(const ix_index *ix, const char *name, xj_status *st)
     return err;
 }
 
+/* The section table of the file p[0..size): each section's start and
+ * length in sec[] and sec_len[] by kind. NULL when every section is known,
+ * listed once, inside the file and (but for the payload) matches its
+ * checksum, and none is missing; else what is wrong. */
+static const char *ix_findSections(ix_index *ix, const unsigned char *p, size_t size, uint32_t n_sections,
+                                   const unsigned char *sec[IX_SEC_KIND_END], size_t sec_len[IX_SEC_KIND_END])
+{
+    for (uint32_t i = 0; i < n_sections; i++) {
+        const unsigned char *const e = p + 48 + 32 * (size_t)i;
+        uint32_t const kind = ix_u32(e);
+        uint64_t const off = ix_u64(e + 8), len = ix_u64(e + 16);
+        if (kind == 0 || kind >= IX_SEC_KIND_END || sec[kind]) return "a section is unknown or listed twice";
+        if (off < IX_HEADER_BYTES || off > size || len > size - off) return "a section lies outside the file";
+        if (kind != IX_SEC_PAYLOAD && XXH3_64bits(p + off, len) != ix_u64(e + 24))
+            return "a section's checksum does not match";
+        /* the payload is checked a block at a time, by the block table's
+         * checksums, when a block is read (a check reads few), and whole
+         * by ix_verify; every other section here and now */
+        if (kind == IX_SEC_PAYLOAD) ix->payload_hash = ix_u64(e + 24);
+        sec[kind] = p + off;
+        sec_len[kind] = len;
+        ix->section_bytes[kind] = len;
+    }
+    for (int k = IX_SEC_META; k < IX_SEC_KIND_END; k++)
+        if (sec[k] == NULL) return "a section is missing";
+    return NULL;
+}
+
+/* The key, fence and block tables and the payload placed from their
+ * sections; NULL when their sizes fit their entries and each other, else
+ * what does not. */
+static const char *ix_placeTables(ix_index *ix, const unsigned char *const sec[IX_SEC_KIND_END],
+                                  const size_t sec_len[IX_SEC_KIND_END])
+{
+    static const int kKeys[IX_KINDS] = {IX_SEC_KEYS_GB, IX_SEC_KEYS_OTHER, IX_SEC_KEYS_ATTR};
+    static const int kFence[IX_KINDS] = {IX_SEC_FENCE_GB, IX_SEC_FENCE_OTHER, IX_SEC_FENCE_ATTR};
+    const char *why = NULL;
+    for (int k = 0; k < IX_KINDS && !why; k++) {
+        ix_keys *const ks = &ix->keys[k];
+        ks->stride = k == 0 ? IX_NARROW_ENTRY : IX_WIDE_ENTRY;
+        unsigned const fstride = k == 0 ? 8 : 16;
+        if (sec_len[kKeys[k]] % ks->stride || sec_len[kFence[k]] % fstride) why = "a key table has a broken size";
+        ks->entries = sec[kKeys[k]];
+        ks->n = sec_len[kKeys[k]] / ks->stride;
+        ks->fence = sec[kFence[k]];
+        ks->n_fence = sec_len[kFence[k]] / fstride;
+    }
+    ix->blocks = sec[IX_SEC_BLOCKS];
+    ix->n_blocks = sec_len[IX_SEC_BLOCKS] / IX_BLOCK_ENTRY;
+    ix->payload = sec[IX_SEC_PAYLOAD];
+    ix->payload_len = sec_len[IX_SEC_PAYLOAD];
+    if (!why && sec_len[IX_SEC_BLOCKS] % IX_BLOCK_ENTRY) why = "the block table has a broken size";
+    if (!why && !ix_blocksValid(ix)) why = "the block table does not match the payload";
+    for (int k = 0; k < IX_KINDS && !why; k++)
+        if (ix->keys[k].n_fence != (ix->keys[k].n + IX_FENCE_STEP - 1) / IX_FENCE_STEP)
+            why = "a fence table does not match its key table";
+    return why;
+}
+
 xj_error ix_openBuffer(const void *data, size_t size, const char *name, ix_index **out, xj_status *st)
 {
     *out = NULL;
@@ -248,49 +307,8 @@ xj_error ix_openBuffer(const void *data, size_t size, const char *name, ix_index
         why = "impossible counts in the header";
     const unsigned char *sec[IX_SEC_KIND_END] = {0};
     size_t sec_len[IX_SEC_KIND_END] = {0};
-    for (uint32_t i = 0; !why && i < n_sections; i++) {
-        const unsigned char *const e = p + 48 + 32 * (size_t)i;
-        uint32_t const kind = ix_u32(e);
-        uint64_t const off = ix_u64(e + 8), len = ix_u64(e + 16);
-        if (kind == 0 || kind >= IX_SEC_KIND_END || sec[kind]) why = "a section is unknown or listed twice";
-        else if (off < IX_HEADER_BYTES || off > size || len > size - off) why = "a section lies outside the file";
-        else if (kind != IX_SEC_PAYLOAD && XXH3_64bits(p + off, len) != ix_u64(e + 24))
-            why = "a section's checksum does not match";
-        else {
-            /* the payload is checked a block at a time, by the block table's
-             * checksums, when a block is read (a check reads few), and whole
-             * by ix_verify; every other section here and now */
-            if (kind == IX_SEC_PAYLOAD) ix->payload_hash = ix_u64(e + 24);
-            sec[kind] = p + off;
-            sec_len[kind] = len;
-            ix->section_bytes[kind] = len;
-        }
-    }
-    for (int k = IX_SEC_META; !why && k < IX_SEC_KIND_END; k++)
-        if (sec[k] == NULL) why = "a section is missing";
-    if (!why) {
-        static const int kKeys[IX_KINDS] = {IX_SEC_KEYS_GB, IX_SEC_KEYS_OTHER, IX_SEC_KEYS_ATTR};
-        static const int kFence[IX_KINDS] = {IX_SEC_FENCE_GB, IX_SEC_FENCE_OTHER, IX_SEC_FENCE_ATTR};
-        for (int k = 0; k < IX_KINDS && !why; k++) {
-            ix_keys *const ks = &ix->keys[k];
-            ks->stride = k == 0 ? IX_NARROW_ENTRY : IX_WIDE_ENTRY;
-            unsigned const fstride = k == 0 ? 8 : 16;
-            if (sec_len[kKeys[k]] % ks->stride || sec_len[kFence[k]] % fstride) why = "a key table has a broken size";
-            ks->entries = sec[kKeys[k]];
-            ks->n = sec_len[kKeys[k]] / ks->stride;
-            ks->fence = sec[kFence[k]];
-            ks->n_fence = sec_len[kFence[k]] / fstride;
-        }
-        ix->blocks = sec[IX_SEC_BLOCKS];
-        ix->n_blocks = sec_len[IX_SEC_BLOCKS] / IX_BLOCK_ENTRY;
-        ix->payload = sec[IX_SEC_PAYLOAD];
-        ix->payload_len = sec_len[IX_SEC_PAYLOAD];
-        if (!why && sec_len[IX_SEC_BLOCKS] % IX_BLOCK_ENTRY) why = "the block table has a broken size";
-        if (!why && !ix_blocksValid(ix)) why = "the block table does not match the payload";
-        for (int k = 0; k < IX_KINDS && !why; k++)
-            if (ix->keys[k].n_fence != (ix->keys[k].n + IX_FENCE_STEP - 1) / IX_FENCE_STEP)
-                why = "a fence table does not match its key table";
-    }
+    if (!why) why = ix_findSections(ix, p, size, n_sections, sec, sec_len);
+    if (!why) why = ix_placeTables(ix, sec, sec_len);
     if (!why) err = ix_parseMeta(ix, sec[IX_SEC_META], sec_len[IX_SEC_META], n_sources, name, st);
     if (why) err = st_fail(st, XJ_ERR_INPUT, "%s: the index is damaged (%s); rebuild it with `xjdedup index build`",
                            name, why);
