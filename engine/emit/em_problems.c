@@ -17,7 +17,8 @@
  *
  * The per-school options (--excel, --output-encoding gbk, --headers en)
  * transform the per-school lines only, after rendering; problems.csv is
- * always the same machine contract. With --xlsx the same
+ * always the same machine contract. A per-school CSV in UTF-8 starts with a
+ * BOM unless it is --headers en's (em_schoolCsvBom). With --xlsx the same
  * worker writes a workbook of the school's rows beside its CSV (em_xlsx.c).
  */
 #include <stdio.h>
@@ -121,7 +122,11 @@ typedef struct em_schoolWorker {
 
 int em_schoolCsvBom(const em_run *run)
 {
-    return run->excel && !run->school_gbk; /* Excel reads a GB file as ANSI */
+    /* Excel reads a UTF-8 file without BOM as the system code page (GBK on
+     * a Chinese Windows), and a GB 18030 file as that code page: the BOM
+     * goes on every UTF-8 file people open, not on --headers en's files,
+     * which are for programs (like problems.csv) unless --excel asks. */
+    return !run->school_gbk && (run->excel || !run->school_headers_en);
 }
 
 /* The workbook beside a school's CSV (`csv` ends in ".csv"): rows [from, to). */

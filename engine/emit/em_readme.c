@@ -29,21 +29,26 @@ xj_error em_readmeText(const em_run *run, xj_buf *b)
         "查重日期：%04u-%02u-%02u    程序版本：xjdedup %s\n",
         run->run_date / 10000, run->run_date / 100 % 100, run->run_date % 100, xj_versionString()));
     if (run->school_gbk)
-        FORWARD_IF_ERROR(buf_appendStr(b, "文件编码：GB 18030（兼容 GBK），可直接用旧版 Excel 打开。\n"));
-    else if (run->excel)
-        FORWARD_IF_ERROR(buf_appendStr(b, "文件编码：UTF-8（带 BOM），可直接用 Excel 打开。\n"));
+        FORWARD_IF_ERROR(buf_appendStr(b, "文件编码：GB 18030（兼容 GBK）。\n"));
+    else if (em_schoolCsvBom(run))
+        FORWARD_IF_ERROR(buf_appendStr(b, "文件编码：UTF-8（带 BOM）。\n"));
     else
-        FORWARD_IF_ERROR(buf_appendStr(b, "文件编码：UTF-8（无 BOM）。用 Excel 打开请选择“数据 → 自文本/CSV”，"
-                                          "编码选 UTF-8。\n"));
-    if (run->excel)
-        FORWARD_IF_ERROR(buf_appendStr(b, "以 = + - @ 开头的值前加了英文单引号 '，防止 Excel 把它当作公式执行；"
-                                          "原值是去掉这个单引号后的文字。\n"));
-    FORWARD_IF_ERROR(buf_appendStr(b, "身份证件号等长数字在 Excel 中可能显示为科学计数法：导入时请把这些列设为“文本”。"
-                                      "日期保持输入中的原样。\n"));
+        FORWARD_IF_ERROR(buf_appendStr(b, "文件编码：UTF-8（无 BOM）。\n"));
     if (run->xlsx)
         FORWARD_IF_ERROR(buf_appendStr(b, "每个 .csv 文件旁有同名的 .xlsx 文件，内容相同，所有单元格都是文本：身份证件号、学籍号、"
                                           "问题组号等长数字不会变形。请用 Excel 打开 .xlsx 文件。表头已冻结并带筛选；"
                                           "同一问题组的各行排在一起，相邻两组底色不同。\n"));
+    else
+        FORWARD_IF_ERROR(buf_appendStr(b, "要在 Excel 中查看而数字不变形，请在运行 xjdedup 时加 --xlsx 选项，"
+                                          "为每个学校另外生成同名的 .xlsx 文件（所有单元格都是文本）。\n"));
+    FORWARD_IF_ERROR(buf_printf(b, "直接双击打开 .csv 文件时，Excel 会把身份证件号等长数字当作数值：显示为科学计数法并丢失末几位，"
+                                   "全是数字的问题组号也会改变。请改用“数据 → 自文本”（新版 Excel 为“数据 → 从文本/CSV”）导入，"
+                                   "文件原始格式选 %s，并把身份证件号、学籍号、学校标识码、问题组号等列的列数据格式设为“文本”。"
+                                   "日期保持输入中的原样。\n",
+                                run->school_gbk ? "GB18030" : "UTF-8"));
+    if (run->excel)
+        FORWARD_IF_ERROR(buf_appendStr(b, "以 = + - @ 开头的值前加了英文单引号 '，防止 Excel 把它当作公式执行；"
+                                          "原值是去掉这个单引号后的文字。\n"));
 
     FORWARD_IF_ERROR(buf_appendStr(b, "\n一、各列含义\n------------\n"));
     if (en) FORWARD_IF_ERROR(buf_appendStr(b, "（本次按 --headers en 输出：表头为英文名，问题类型、范围等为英文代码，见括号内。）\n"));

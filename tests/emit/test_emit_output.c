@@ -386,8 +386,11 @@ static void checkSchoolFile(const char *outdir, const tl_table *all, size_t from
     char *const data = tl_readFile(path, &n);
     TC_CHECK(data != NULL, "school file %s missing (school [%.40s])", rel, code->s);
     if (data == NULL) return;
+    /* Chinese headers in UTF-8: a BOM first, so Excel reads the encoding */
+    int const bom = n >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0;
+    TC_CHECK(bom, "%s: no UTF-8 BOM", rel);
     tl_table t;
-    TC_CHECK(tl_parseCsv(data, n, &t) == 0, "%s: libcsv rejects it", rel);
+    TC_CHECK(tl_parseCsv(data + (bom ? 3 : 0), n - (bom ? 3 : 0), &t) == 0, "%s: libcsv rejects it", rel);
     TC_CHECK(t.n == to - from + 1, "%s: %zu records, want %zu", rel, t.n, to - from + 1);
     static const char *const kZhHeader[] = {"问题类型", "问题原因", "问题组号", "组内人数", "范围", "仲裁层级",
                                             "先入保有", "建议处理", "组内其他学校", "组内其他记录", "来源文件",

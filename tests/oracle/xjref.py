@@ -833,7 +833,7 @@ def write_outputs(opts, res):
     for rel, rows in per_school.items():
         os.makedirs(os.path.dirname(os.path.join(out, rel)), exist_ok=True)
         with open(os.path.join(out, rel), "wb") as f:
-            f.write(csv_line(OUT_COLUMNS_ZH + extra_zh + cols))
+            f.write(b"\xef\xbb\xbf" + csv_line(OUT_COLUMNS_ZH + extra_zh + cols))  # UTF-8 BOM, for Excel
             for row in rows:
                 zh = dict(row)
                 zh["problem"] = PROBLEM_ZH[row["problem"]]

@@ -40,7 +40,7 @@ def school_files(files):
 
 
 def rows_of(data):
-    return list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))  # a BOM is not text
 
 
 def neutral(v):
@@ -189,7 +189,12 @@ def check_previous(xj, inp, work, fails):
 
 
 def check_school_options(xj, inp, work, base_files, fails):
-    base_schools = school_files(base_files)
+    # by default (Chinese headers, UTF-8) a BOM first; the text after it is what the options transform
+    base_schools = {}
+    for name, data in school_files(base_files).items():
+        if not data.startswith(b"\xef\xbb\xbf"):
+            fails.append(f"{name} has no BOM")
+        base_schools[name] = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     # --excel: BOM, then each value neutralized; nothing else changes
     ex = os.path.join(work, "excel")
     rl.scan(xj, [inp], ex, "--excel")

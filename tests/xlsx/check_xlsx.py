@@ -84,10 +84,26 @@ def population() -> str:
 
 
 class Checker:
-    def __init__(self, xj, work):
-        self.xj = xj
-        self.work = work
+    """A test's state: the program, a fresh WORKDIR holding population()
+    as students.csv, and the failures so far. `doc` is the usage text."""
+
+    def __init__(self, argv, doc):
+        if len(argv) != 3:
+            sys.exit(doc)
+        self.xj, self.work = os.path.abspath(argv[1]), os.path.abspath(argv[2])
+        if os.path.exists(self.work):
+            shutil.rmtree(self.work)
+        os.makedirs(self.work)
+        self.input = os.path.join(self.work, "students.csv")
+        with open(self.input, "w", encoding="utf-8") as f:
+            f.write(population())
         self.fails = []
+
+    def finish(self):
+        for msg in self.fails:
+            print("FAIL", msg, file=sys.stderr)
+        print(f"{len(self.fails)} failures")
+        sys.exit(1 if self.fails else 0)
 
     def fail(self, msg):
         self.fails.append(msg)
@@ -213,16 +229,8 @@ def check_run(c, name, out, en=False, gbk=False):
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.exit(__doc__)
-    xj, work = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
-    if os.path.exists(work):
-        shutil.rmtree(work)
-    os.makedirs(work)
-    c = Checker(xj, work)
-    c.input = os.path.join(work, "students.csv")
-    with open(c.input, "w", encoding="utf-8") as f:
-        f.write(population())
+    c = Checker(sys.argv, __doc__)
+    work = c.work
     tmp = os.path.join(work, "tmp")
     os.makedirs(tmp)
     env = dict(os.environ, TMPDIR=tmp)
@@ -259,11 +267,7 @@ def main():
     plain = os.path.join(work, "plain")
     if c.scan(plain) and any(k.endswith(".xlsx") for k in tree(plain)):
         c.fail("a workbook without --xlsx")
-
-    for msg in c.fails:
-        print("FAIL", msg, file=sys.stderr)
-    print(f"{len(c.fails)} failures")
-    sys.exit(1 if c.fails else 0)
+    c.finish()
 
 
 if __name__ == "__main__":
