@@ -24,14 +24,15 @@ static inline int dt_isValid(int y, int m, int d)
     return d <= last;
 }
 
-/* YYYYMMDD from parts; 0 when not valid. */
-/* "2026-11-28" for YYYYMMDD: how every output writes a date. */
+/* "2026-11-28" for YYYYMMDD: how every output writes a date (the CLI
+ * through xj_formatDate). */
 static inline const char *dt_text(uint32_t d, char out[16])
 {
     snprintf(out, 16, "%04u-%02u-%02u", d / 10000 % 10000, d / 100 % 100, d % 100);
     return out;
 }
 
+/* YYYYMMDD from parts; 0 when not valid. */
 static inline uint32_t dt_make(int y, int m, int d)
 {
     if (!dt_isValid(y, m, d)) return 0;

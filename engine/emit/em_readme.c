@@ -14,10 +14,12 @@
 #include <string.h>
 
 #include "em_internal.h"
+#include "xj_date.h"
 
 xj_error em_readmeText(const em_run *run, xj_buf *b)
 {
     int const en = run->school_headers_en;
+    char date[16];
     FORWARD_IF_ERROR(buf_printf(b,
         "学籍问题文件说明\n"
         "================\n"
@@ -26,8 +28,8 @@ xj_error em_readmeText(const em_run *run, xj_buf *b)
         "学校标识码不是10位数字的记录放在 schools/_invalid/ 下（文件名由标识码计算得出）。\n"
         "一行是一条学籍的一个问题；同一学籍有多个问题时出现多行。没有问题学籍的学校没有文件。\n"
         "\n"
-        "查重日期：%04u-%02u-%02u    程序版本：xjdedup %s\n",
-        run->run_date / 10000, run->run_date / 100 % 100, run->run_date % 100, xj_versionString()));
+        "查重日期：%s    程序版本：xjdedup %s\n",
+        dt_text(run->run_date, date), xj_versionString()));
     if (run->school_gbk)
         FORWARD_IF_ERROR(buf_appendStr(b, "文件编码：GB 18030（兼容 GBK）。\n"));
     else if (em_schoolCsvBom(run))
