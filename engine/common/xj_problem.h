@@ -94,6 +94,9 @@ typedef struct pb_row {
     uint32_t group_size;   /* members of the group; 0 for id_invalid */
     uint32_t n_members;    /* entries in members (the group's size) */
     uint32_t self;         /* this row's own record: members[self] */
+    uint32_t office;       /* the arbiter's office (arbiters/): its region code, a county's
+                            * 6 digits, a city's ccdd00, a province's pp0000; 0 for the
+                            * school and the ministry, and for id_invalid */
     uint8_t problem;       /* pb_problem */
     uint8_t reason;        /* PB_REASON_NONE, an xj_idReason, or PB_REASON_MIXED */
     uint8_t scope;         /* pb_scope; ignored for id_invalid */

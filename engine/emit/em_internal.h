@@ -61,6 +61,7 @@ typedef struct em_ctx {
     em_file *files;        /* files written so far */
     size_t n_files, cap_files;
     em_counts *counts;     /* set after the rows are sorted (em_countRows) */
+    struct em_offices *offices; /* the offices' work lists, set by em_writeProblems */
 } em_ctx;
 
 /* ---- em_commit: the output directory appears complete or not at all ---- */
@@ -220,6 +221,31 @@ void em_formatDouble(char out[EM_DOUBLE_MAX], double v);
  * lists (each of the listed size) and the folders they are in. Else
  * XJ_ERR_USAGE, saying what is there that should not be and what to do. */
 xj_error em_checkReplaceable(int dirfd, const char *outdir, xj_status *st);
+
+/* ---- em_arbiters: the offices' work lists (arbiters/) ---- */
+
+typedef struct em_office {
+    char rel[48];                  /* "arbiters/county/320102.csv" */
+    const pb_row *const *rows;     /* by problem and group; a group's rows in problems.csv order */
+    size_t n;
+    pb_scope scope;                /* county, city, province or national (the ministry) */
+    uint32_t office;               /* pb_row.office */
+} em_office;
+
+typedef struct em_offices {
+    em_office *v;                  /* one per office file, in path order of levels then codes */
+    size_t n;
+    const pb_row **rows;           /* what the offices' rows point into */
+} em_offices;
+
+/* Every row of a cross-school group, in one list per arbitrating office;
+ * run->rows must be in problems.csv order (em_sortRows). */
+xj_error em_officesOf(em_ctx *ctx, em_offices *out);
+/* arbiters/ and its level folders that have files. */
+xj_error em_officesMakeDirs(em_ctx *ctx, const em_offices *o);
+void em_officesFree(em_offices *o);
+/* "arbiters/county" ...; NULL for the school scope. */
+const char *em_officeDir(pb_scope scope);
 
 /* ---- em_readme and em_xlsx: the guidance text, the workbooks (--xlsx) ---- */
 

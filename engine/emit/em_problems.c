@@ -129,47 +129,57 @@ int em_schoolCsvBom(const em_run *run)
     return !run->school_gbk && (run->excel || !run->school_headers_en);
 }
 
-/* The workbook beside a school's CSV (`csv` ends in ".csv"): rows [from, to). */
-static xj_error em_writeSchoolBook(em_schoolWorker *wk, const char *csv, size_t from, size_t to)
+/* The workbook beside a CSV (`csv` ends in ".csv"), of the same rows. */
+static xj_error em_writeBook(em_schoolWorker *wk, const char *csv, const pb_row *const *rows, size_t n)
 {
     em_ctx *const ctx = &wk->ctx;
     char rel[96];
     size_t const stem = strlen(csv) - 4;
     snprintf(rel, sizeof rel, "%.*s.xlsx", (int)stem, csv);
-    const pb_row *const *const rows = em_xlsxRowsOf(&wk->xlsx, &ctx->run->rows[from], to - from);
-    RETURN_ERROR_IF(rows == NULL, ctx->st, XJ_ERR_NOMEM, "out of memory writing %s", rel);
-    return em_xlsxWrite(ctx, rel, !ctx->run->school_headers_en, rows, to - from, &wk->xlsx);
+    return em_xlsxWrite(ctx, rel, !ctx->run->school_headers_en, rows, n, &wk->xlsx);
+}
+
+/* One file of rows for people — a school's or an office's (arbiters/) —
+ * at `rel` (ending in .csv), with the per-school options, and with --xlsx
+ * a workbook beside it. */
+static xj_error em_writeRowFile(em_schoolWorker *wk, const xj_buf *header, const char *rel,
+                                const pb_row *const *rows, size_t n)
+{
+    em_ctx *const ctx = &wk->ctx;
+    const em_run *const run = ctx->run;
+    int const zh = !run->school_headers_en;
+    em_writer w;
+    FORWARD_IF_ERROR(em_openLent(ctx, &w, rel, &wk->out));
+    xj_error err = XJ_OK;
+    if (em_schoolCsvBom(run)) err = em_put(&w, "\xEF\xBB\xBF", 3);
+    if (!err) err = em_putSchoolLine(ctx, &wk->text, &w, header);
+    int const plain = !run->excel && !run->school_gbk; /* else the transforms go line by line */
+    buf_clear(&wk->line);
+    for (size_t k = 0; k < n && !err; k++) {
+        if (wk->line.len > 0 && (!plain || wk->line.len >= EM_RENDER_BATCH)) {
+            err = em_putSchoolLine(ctx, &wk->text, &w, &wk->line);
+            buf_clear(&wk->line);
+        }
+        if (!err) err = em_renderRow(&wk->line, run, rows[k], zh);
+    }
+    if (!err && wk->line.len > 0) err = em_putSchoolLine(ctx, &wk->text, &w, &wk->line);
+    if (!err) err = em_close(&w);
+    else em_abandon(&w);
+    if (!err && run->xlsx) err = em_writeBook(wk, rel, rows, n);
+    if (!err) return XJ_OK;
+    if (ctx->st->code == XJ_OK) st_fail(ctx->st, err, "cannot render %s: %s", rel, xj_errorName(err));
+    return err;
 }
 
 /* One school's file: rows [from, to). */
 static xj_error em_writeSchool(em_schoolWorker *wk, const xj_buf *header, size_t from, size_t to)
 {
     em_ctx *const ctx = &wk->ctx;
-    const em_run *const run = ctx->run;
-    int const zh = !run->school_headers_en;
     char path[96], dir[64];
-    em_schoolPath(&run->rows[from], path, sizeof path, dir, sizeof dir);
-    em_writer w;
-    FORWARD_IF_ERROR(em_openLent(ctx, &w, path, &wk->out));
-    xj_error err = XJ_OK;
-    if (em_schoolCsvBom(run)) err = em_put(&w, "\xEF\xBB\xBF", 3);
-    if (!err) err = em_putSchoolLine(ctx, &wk->text, &w, header);
-    int const plain = !run->excel && !run->school_gbk; /* else the transforms go line by line */
-    buf_clear(&wk->line);
-    for (size_t k = from; k < to && !err; k++) {
-        if (wk->line.len > 0 && (!plain || wk->line.len >= EM_RENDER_BATCH)) {
-            err = em_putSchoolLine(ctx, &wk->text, &w, &wk->line);
-            buf_clear(&wk->line);
-        }
-        if (!err) err = em_renderRow(&wk->line, run, &run->rows[k], zh);
-    }
-    if (!err && wk->line.len > 0) err = em_putSchoolLine(ctx, &wk->text, &w, &wk->line);
-    if (!err) err = em_close(&w);
-    else em_abandon(&w);
-    if (!err && run->xlsx) err = em_writeSchoolBook(wk, path, from, to);
-    if (!err) return XJ_OK;
-    if (ctx->st->code == XJ_OK) st_fail(ctx->st, err, "cannot render %s: %s", path, xj_errorName(err));
-    return err;
+    em_schoolPath(&ctx->run->rows[from], path, sizeof path, dir, sizeof dir);
+    const pb_row *const *const rows = em_xlsxRowsOf(&wk->xlsx, &ctx->run->rows[from], to - from);
+    RETURN_ERROR_IF(rows == NULL, ctx->st, XJ_ERR_NOMEM, "out of memory writing %s", path);
+    return em_writeRowFile(wk, header, path, rows, to - from);
 }
 
 /* Moves a worker's files into the shared list. */
@@ -257,7 +267,9 @@ static xj_error em_workersEnd(em_ctx *ctx, em_schoolWorker *workers, int threads
 static xj_error em_writeAll(em_ctx *ctx, const size_t *runs, size_t n_runs)
 {
     em_run *const run = ctx->run;
+    const em_offices *const offices = ctx->offices;
     FORWARD_IF_ERROR(em_makeSchoolDirs(ctx, runs, n_runs));
+    FORWARD_IF_ERROR(em_officesMakeDirs(ctx, offices));
     xj_buf header;
     buf_init(&header, (size_t)1 << 30);
     xj_error err = em_renderHeader(&header, run, !run->school_headers_en);
@@ -290,12 +302,16 @@ static xj_error em_writeAll(em_ctx *ctx, const size_t *runs, size_t n_runs)
             }
         }
 #pragma omp for schedule(dynamic, 16)
-        for (long r = 0; r < (long)n_runs; r++) {
+        for (long r = 0; r < (long)(n_runs + offices->n); r++) {
             int stop;
 #pragma omp atomic read
             stop = failed;
             if (local || stop) continue;
-            local = em_writeSchool(wk, &header, runs[r], runs[r + 1]);
+            if ((size_t)r < n_runs) local = em_writeSchool(wk, &header, runs[r], runs[r + 1]);
+            else {
+                const em_office *const o = &offices->v[(size_t)r - n_runs];
+                local = em_writeRowFile(wk, &header, o->rel, o->rows, o->n);
+            }
             if (local) {
 #pragma omp atomic write
                 failed = 1;
@@ -311,7 +327,9 @@ xj_error em_writeProblems(em_ctx *ctx)
 {
     size_t *runs = NULL, n_runs = 0;
     FORWARD_IF_ERROR(em_sortRows(ctx, &runs, &n_runs));
-    xj_error const err = em_writeAll(ctx, runs, n_runs);
+    ctx->offices = xj_calloc(1, sizeof *ctx->offices);
+    xj_error err = ctx->offices ? em_officesOf(ctx, ctx->offices) : st_fail(ctx->st, XJ_ERR_NOMEM, "out of memory");
+    if (!err) err = em_writeAll(ctx, runs, n_runs);
     xj_free(runs);
     return err;
 }

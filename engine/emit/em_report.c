@@ -399,6 +399,83 @@ static void em_provinceSection(hw *h, const em_counts *c)
             "身份证件号错误<b class=\"p-attr\"></b>无身份证号学籍重复</p></div></div></section>\n");
 }
 
+/* Distinct groups in an office's list (sorted by problem, then group id). */
+static uint64_t em_officeGroups(const em_office *o)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < o->n; i++)
+        n += i == 0 || o->rows[i]->group_id != o->rows[i - 1]->group_id ||
+             o->rows[i]->problem != o->rows[i - 1]->problem;
+    return n;
+}
+
+/* A link to one office's file: its code, its groups in brackets. */
+static void em_officeLink(hw *h, const em_office *o)
+{
+    hw_f(h, "<a href=\"%s\" data-office=\"%s\">", o->rel, o->rel);
+    if (o->scope == PB_SCOPE_NATIONAL) hw_s(h, "教育部 ministry");
+    else hw_f(h, "%06u", o->office % 1000000u);
+    hw_s(h, "</a> (");
+    hw_num(h, em_officeGroups(o));
+    hw_s(h, ") ");
+}
+
+/* Who must decide what, per province (the office's first two digits): the
+ * groups each level of office arbitrates, and links to every office's
+ * work list (arbiters/). The ministry's list spans provinces: its own row. */
+static void em_officesSection(hw *h, const em_offices *offices)
+{
+    hw_s(h, "<section id=\"arbiters\"><h2>各级教育行政部门的裁定清单<span class=\"en\">Work lists of the "
+            "supervising offices (arbiters/)</span></h2>\n<p>跨校的重复组由其范围对应的部门裁定；每个部门一份清单，"
+            "含组内全部学校的记录。括号内为组数。<span class=\"en\">A cross-school group is decided by the office its "
+            "scope names; each office gets one list holding every school's rows of its groups. Groups in "
+            "brackets.</span></p>\n<table><thead><tr><th>省份 province</th>"
+            "<th class=\"n\">县级 county</th><th class=\"n\">市级 city</th><th class=\"n\">省级 province</th>"
+            "<th>清单 lists</th></tr></thead><tbody>\n");
+    int any = 0;
+    for (int p = 0; p < 100; p++) {
+        uint64_t groups[PB_SCOPE_COUNT] = {0};
+        size_t from = SIZE_MAX, to = 0;
+        for (size_t k = 0; k < offices->n; k++) {
+            const em_office *const o = &offices->v[k];
+            if (o->scope == PB_SCOPE_NATIONAL || o->office / 10000u != (uint32_t)p) continue;
+            groups[o->scope] += em_officeGroups(o);
+            from = k < from ? k : from;
+            to = k + 1;
+        }
+        if (to == 0) continue;
+        any = 1;
+        hw_f(h, "<tr data-office-province=\"%02d\"><td class=\"pv\"><code>%02d</code> ", p, p);
+        em_provinceName(h, p);
+        hw_s(h, "</td>");
+        for (int sc = PB_SCOPE_COUNTY; sc <= PB_SCOPE_PROVINCE; sc++) {
+            hw_f(h, "<td class=\"n\" data-level=\"%s\">", pb_arbiterCode((pb_scope)sc));
+            hw_num(h, groups[sc]);
+            hw_s(h, "</td>");
+        }
+        hw_s(h, "<td><details><summary>");
+        size_t files = 0;
+        for (size_t k = from; k < to; k++)
+            files += offices->v[k].scope != PB_SCOPE_NATIONAL && offices->v[k].office / 10000u == (uint32_t)p;
+        hw_num(h, files);
+        hw_s(h, " 份 files</summary>");
+        for (size_t k = from; k < to; k++)
+            if (offices->v[k].scope != PB_SCOPE_NATIONAL && offices->v[k].office / 10000u == (uint32_t)p)
+                em_officeLink(h, &offices->v[k]);
+        hw_s(h, "</details></td></tr>\n");
+    }
+    for (size_t i = 0; i < offices->n; i++) {
+        if (offices->v[i].scope != PB_SCOPE_NATIONAL) continue;
+        any = 1;
+        hw_s(h, "<tr data-office-province=\"national\"><td class=\"pv\">跨省 <span class=\"en\">several "
+                "provinces</span></td><td class=\"n\"></td><td class=\"n\"></td><td class=\"n\"></td><td>");
+        em_officeLink(h, &offices->v[i]);
+        hw_s(h, "</td></tr>\n");
+    }
+    if (!any) hw_s(h, "<tr><td colspan=\"5\">没有跨校的重复组 no cross-school groups</td></tr>\n");
+    hw_s(h, "</tbody></table></section>\n");
+}
+
 static xj_error em_schoolsSection(hw *h, const em_run *run)
 {
     em_school top[EM_TOP_SCHOOLS];
@@ -628,6 +705,7 @@ xj_error em_writeReport(em_ctx *ctx)
     em_problemsSection(&h, ctx->counts);
     em_scopeSection(&h, ctx->counts);
     em_provinceSection(&h, ctx->counts);
+    if (ctx->offices) em_officesSection(&h, ctx->offices);
     em_schoolsSection(&h, run);
     em_rejectsSection(&h, run);
     hw_s(&h, "<footer>本报告由 xjdedup 生成，数字与同目录的 summary.json 一致；明细见 problems.csv 和 schools/ "

@@ -50,5 +50,7 @@ xj_error em_write(em_run *run, xj_status *st)
     for (size_t i = 0; i < ctx.n_files; i++) xj_free(ctx.files[i].path);
     xj_free(ctx.files);
     xj_free(ctx.counts);
+    if (ctx.offices) em_officesFree(ctx.offices);
+    xj_free(ctx.offices);
     return err;
 }

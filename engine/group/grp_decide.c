@@ -125,6 +125,25 @@ static pb_scope gd_scope(const gr_record *const *m, size_t n)
     return one_province ? PB_SCOPE_PROVINCE : PB_SCOPE_NATIONAL;
 }
 
+/* The region code of the office that arbitrates a group of `scope`
+ * (rules §5; arbiters/): gd_scope chose the scope from these same members,
+ * so the codes it compared are there to read. */
+static uint32_t gd_office(pb_scope scope, const gr_record *const *m)
+{
+    const char *digits;
+    size_t n;
+    uint32_t scale;
+    switch (scope) {
+    case PB_SCOPE_COUNTY: digits = m[0]->county, n = 6, scale = 1; break;
+    case PB_SCOPE_CITY: digits = m[0]->county, n = 4, scale = 100; break;
+    case PB_SCOPE_PROVINCE: digits = gd_province(m[0]), n = 2, scale = 10000; break;
+    default: return 0;
+    }
+    uint32_t code = 0;
+    for (size_t i = 0; i < n; i++) code = code * 10 + (uint32_t)(digits[i] - '0');
+    return code * scale;
+}
+
 typedef struct gd_sortCtx {
     const gd_context *ctx;        /* for source names */
     const gr_record *const *m;    /* members by position */
@@ -275,6 +294,7 @@ static xj_error gd_decideOne(const gd_context *ctx, const gk_groups *gs, size_t 
     if (XJ_NEVER(key_len == 0)) return XJ_ERR_INTERNAL;
     uint64_t const gid = gd_groupId(problem, sc->key, key_len);
     pb_scope const scope = gd_scope(sc->m, n);
+    uint32_t const office = gd_office(scope, sc->m);
     const pb_member *members;
     FORWARD_IF_ERROR(gd_members(sc->m, n, arena, sc->texts, sc->by_text, sc->pos, &members));
 
@@ -300,6 +320,7 @@ static xj_error gd_decideOne(const gd_context *ctx, const gk_groups *gs, size_t 
         row->self = sc->pos[i];
         row->problem = (uint8_t)problem;
         row->scope = (uint8_t)scope;
+        row->office = office;
         row->keeper = PB_KEEPER_NONE;
         if (problem == PB_ID_DUPLICATE) {
             const gr_record *const k = sc->m[keeper];

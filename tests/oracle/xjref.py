@@ -492,6 +492,22 @@ class Record:
         return (self.name, self.sex, self.birth)
 
 
+OFFICE_DIRS = {"county": "county", "city": "city", "province": "province", "national": "ministry"}
+
+
+def office_of(scope, members):
+    """arbiters/ file of a group's office: (level dir, code), None for the school."""
+    if scope == "school":
+        return None
+    if scope == "county":
+        return (OFFICE_DIRS[scope], members[0].region)
+    if scope == "city":
+        return (OFFICE_DIRS[scope], members[0].region[:4] + "00")
+    if scope == "province":
+        return (OFFICE_DIRS[scope], members[0].school[2:4] + "0000")
+    return (OFFICE_DIRS[scope], "national")
+
+
 def letter_rank(student_no: str) -> int:
     return {"G": 0, "L": 1, "J": 2}.get(student_no[:1], 3)
 
@@ -659,6 +675,7 @@ def scan(opts):
     rows = []  # dicts with the 12 output columns + "rec" (and, for a check, "register_matches")
 
     def emit(r, problem, reason="", gid="", size="", scope="", keeper="", hint="", others="", members=()):
+        office = office_of(scope, members) if scope else None
         if r.in_register:  # a check reports the batch's rows only
             return
         regs = sorted((m for m in members if m.in_register), key=lambda m: (m.index, m.line))
@@ -668,7 +685,7 @@ def scan(opts):
                      "hint": hint, "other_schools": others,
                      "other_members": members_of(r, members, False),
                      "other_members_zh": members_of(r, members, True), "source": r.source,
-                     "line": str(r.line), "rec": r,
+                     "line": str(r.line), "rec": r, "office": office,
                      "register_matches": ";".join("%s@%s%s" % (m.raw_no, m.raw_school,
                                                                "(%s)" % m.invalid if m.invalid else "")
                                                   for m in regs)})
@@ -827,10 +844,8 @@ def write_outputs(opts, res):
         for row in res["rows"]:
             f.write(csv_line([row[c] for c in OUT_COLUMNS] + values_of(row)))
 
-    per_school = {}
-    for row in res["rows"]:
-        per_school.setdefault(school_path(row["rec"].school), []).append(row)
-    for rel, rows in per_school.items():
+    def write_for_people(rel, rows):
+        """a school's or an office's file: Chinese header and wording"""
         os.makedirs(os.path.dirname(os.path.join(out, rel)), exist_ok=True)
         with open(os.path.join(out, rel), "wb") as f:
             f.write(b"\xef\xbb\xbf" + csv_line(OUT_COLUMNS_ZH + extra_zh + cols))  # UTF-8 BOM, for Excel
@@ -842,6 +857,22 @@ def write_outputs(opts, res):
                 zh["hint"] = HINT_ZH[row["hint"]]
                 zh["other_members"] = row["other_members_zh"]
                 f.write(csv_line([zh[c] for c in OUT_COLUMNS] + values_of(row)))
+
+    per_school = {}
+    for row in res["rows"]:
+        per_school.setdefault(school_path(row["rec"].school), []).append(row)
+    for rel, rows in per_school.items():
+        write_for_people(rel, rows)
+
+    # arbiters/: every row of a cross-school group in its office's file, by
+    # problem and group id, each group's rows in problems.csv order
+    offices = {}
+    for pos, row in enumerate(res["rows"]):
+        if row["office"]:
+            offices.setdefault(row["office"], []).append((row["problem"], row["group_id"], pos, row))
+    for (level, code), rows in offices.items():
+        rows.sort(key=lambda t: t[:3])
+        write_for_people(os.path.join("arbiters", level, code + ".csv"), [t[3] for t in rows])
 
     with open(os.path.join(out, "rejects.csv"), "wb") as f:
         f.write(csv_line(["source", "line", "error", "raw"]))
