@@ -28,8 +28,28 @@ static inline int dt_isValid(int y, int m, int d)
  * through xj_formatDate). */
 static inline const char *dt_text(uint32_t d, char out[16])
 {
-    snprintf(out, 16, "%04u-%02u-%02u", d / 10000 % 10000, d / 100 % 100, d % 100);
+    /* digit by digit: problems.csv writes one per row */
+    uint32_t const y = d / 10000 % 10000, m = d / 100 % 100, day = d % 100;
+    out[0] = (char)('0' + y / 1000), out[1] = (char)('0' + y / 100 % 10);
+    out[2] = (char)('0' + y / 10 % 10), out[3] = (char)('0' + y % 10), out[4] = '-';
+    out[5] = (char)('0' + m / 10), out[6] = (char)('0' + m % 10), out[7] = '-';
+    out[8] = (char)('0' + day / 10), out[9] = (char)('0' + day % 10), out[10] = '\0';
     return out;
+}
+
+/* YYYYMMDD from exactly "YYYY-MM-DD" (a date we wrote); 0 when it is not
+ * that or not a real date. */
+static inline uint32_t dt_parseIso(const char *s, size_t n)
+{
+    if (n != 10 || s[4] != '-' || s[7] != '-') return 0;
+    int v[8], k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i == 4 || i == 7) continue;
+        if (s[i] < '0' || s[i] > '9') return 0;
+        v[k++] = s[i] - '0';
+    }
+    int const y = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3], m = v[4] * 10 + v[5], d = v[6] * 10 + v[7];
+    return dt_isValid(y, m, d) ? (uint32_t)(y * 10000 + m * 100 + d) : 0;
 }
 
 /* YYYYMMDD from parts; 0 when not valid. */

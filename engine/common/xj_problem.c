@@ -29,6 +29,9 @@ static const char *const kHintZh[PB_HINT_COUNT] = {
     "变更身份证件号（虚假记录则删除）",
     "提交佐证材料"};
 
+static const char *const kStatusCode[PB_STATUS_COUNT] = {"new", "persisting", "reopened"};
+static const char *const kStatusZh[PB_STATUS_COUNT] = {"新增", "未解决", "重新处理"};
+
 const char *pb_problemCode(pb_problem p) { return p < PB_PROBLEM_COUNT ? kProblemCode[p] : ""; }
 const char *pb_problemZh(pb_problem p) { return p < PB_PROBLEM_COUNT ? kProblemZh[p] : ""; }
 const char *pb_scopeCode(pb_scope s) { return s < PB_SCOPE_COUNT ? kScopeCode[s] : ""; }
@@ -37,6 +40,8 @@ const char *pb_arbiterCode(pb_scope s) { return s < PB_SCOPE_COUNT ? kArbiterCod
 const char *pb_arbiterZh(pb_scope s) { return s < PB_SCOPE_COUNT ? kArbiterZh[s] : ""; }
 const char *pb_hintCode(pb_hint h) { return h < PB_HINT_COUNT ? kHintCode[h] : ""; }
 const char *pb_hintZh(pb_hint h) { return h < PB_HINT_COUNT ? kHintZh[h] : ""; }
+const char *pb_statusCode(pb_status s) { return s < PB_STATUS_COUNT ? kStatusCode[s] : ""; }
+const char *pb_statusZh(pb_status s) { return s < PB_STATUS_COUNT ? kStatusZh[s] : ""; }
 
 const char *pb_reasonCode(uint8_t reason)
 {
@@ -88,15 +93,18 @@ static const char *const kColumnMeaningZh[PB_COLUMN_COUNT] = {
     "系统给出的处理建议（见下文），仅供参考，不是审核结论",
     "同组学籍所在的其他学校标识码，以分号分隔",
     "同组其他学籍的学籍号@学校标识码及学校名称，以分号分隔，最多列 20 条，其余以 +条数 表示，便于联系对方学校",
+    "与上次查重相比：新增 / 未解决（上次已报告）/ 重新处理（佐证通过后组内记录有变化）",
+    "该问题首次被查出的查重日期",
     "该记录所在的输入文件名",
     "该记录在输入文件中的起始行号（表头为第1行）"};
 
 static const char *const kColumnEn[PB_COLUMN_COUNT] = {"problem", "reason", "group_id", "group_size", "scope",
                                                        "arbiter", "keeper", "hint", "other_schools", "other_members",
-                                                       "source", "line"};
+                                                       "status", "first_seen", "source", "line"};
 static const char *const kColumnZh[PB_COLUMN_COUNT] = {"问题类型", "问题原因", "问题组号", "组内人数",
                                                        "范围", "仲裁层级", "先入保有", "建议处理",
-                                                       "组内其他学校", "组内其他记录", "来源文件", "行号"};
+                                                       "组内其他学校", "组内其他记录", "状态", "首次发现", "来源文件",
+                                                       "行号"};
 
 const char *pb_problemMeaningZh(pb_problem p) { return p < PB_PROBLEM_COUNT ? kProblemMeaningZh[p] : ""; }
 const char *pb_problemActionZh(pb_problem p) { return p < PB_PROBLEM_COUNT ? kProblemActionZh[p] : ""; }

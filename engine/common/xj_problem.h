@@ -43,6 +43,14 @@ typedef enum pb_hint {
     PB_HINT_COUNT
 } pb_hint;
 
+/* A row against an earlier run (docs/monthly.md §2): 0 without --previous. */
+typedef enum pb_status {
+    PB_STATUS_NEW = 0,
+    PB_STATUS_PERSISTING,
+    PB_STATUS_REOPENED,
+    PB_STATUS_COUNT
+} pb_status;
+
 #define PB_KEEPER_NONE 2 /* keeper column empty (not an id_duplicate row) */
 
 const char *pb_problemCode(pb_problem p);   /* "id_duplicate" */
@@ -54,6 +62,8 @@ const char *pb_arbiterCode(pb_scope s);     /* "county" ("ministry" for national
 const char *pb_arbiterZh(pb_scope s);       /* "县级教育行政部门" */
 const char *pb_hintCode(pb_hint h);         /* "delete_copy" */
 const char *pb_hintZh(pb_hint h);           /* "删除重复导入的记录" */
+const char *pb_statusCode(pb_status s);     /* "persisting" */
+const char *pb_statusZh(pb_status s);       /* "未解决" */
 
 /* Longer Chinese wording for people: the generated schools/README.txt and
  * report.html use these, so what they explain is what the code writes. */
@@ -102,10 +112,12 @@ typedef struct pb_row {
     uint8_t scope;         /* pb_scope; ignored for id_invalid */
     uint8_t keeper;        /* 0, 1, or PB_KEEPER_NONE */
     uint8_t hint;          /* pb_hint */
+    uint8_t status;        /* pb_status */
+    uint32_t first_seen;   /* YYYYMMDD the row was first reported; 0: this run's date */
 } pb_row;
 
 /* The fixed leading columns of problems.csv and the per-school files. */
-#define PB_COLUMN_COUNT 12
+#define PB_COLUMN_COUNT 14
 const char *pb_columnEn(int i);             /* "group_id" */
 const char *pb_columnZh(int i);             /* "问题组号" */
 const char *pb_columnMeaningZh(int i);      /* what the column holds */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "em_internal.h"
+#include "xj_date.h"
 
 xj_error em_appendCsvField(xj_buf *out, const char *s, size_t n)
 {
@@ -179,15 +180,20 @@ xj_error em_renderRow(xj_buf *out, const em_run *run, const pb_row *row, int zh)
     const char *const scope = grouped ? (zh ? pb_scopeZh(sc) : pb_scopeCode(sc)) : "";
     const char *const arbiter = grouped ? (zh ? pb_arbiterZh(sc) : pb_arbiterCode(sc)) : "";
     const char *const hint = zh ? pb_hintZh(h) : pb_hintCode(h);
+    pb_status const stt = (pb_status)row->status;
+    const char *const status = zh ? pb_statusZh(stt) : pb_statusCode(stt);
+    char first_seen[16];
+    dt_text(row->first_seen ? row->first_seen : run->run_date, first_seen);
     const char *const src = run->inputs[row->source].name;
     size_t const n_problem = strlen(problem), n_reason = strlen(reason), n_scope = strlen(scope),
-                 n_arbiter = strlen(arbiter), n_hint = strlen(hint), n_src = strlen(src);
+                 n_arbiter = strlen(arbiter), n_hint = strlen(hint), n_src = strlen(src),
+                 n_status = strlen(status), n_first = strlen(first_seen);
     size_t const n_others = grouped ? row->others_len : 0;
     int const named = zh; /* the Chinese files name the other records' schools */
     size_t const n_members = grouped && row->members ? em_membersRoom(row, named) : 0;
-    /* 11 commas + LF, 16 hex, 2 x 20 digits, keeper, quoting of others, members and source */
+    /* 13 commas + LF, 16 hex, 2 x 20 digits, keeper, quoting of others, members and source */
     size_t const need = n_problem + n_reason + n_scope + n_arbiter + n_hint + 2 * n_others + 2 + 2 * n_members + 2 +
-                        2 * n_src + 2 + (size_t)row->tail_len + 12 + 16 + 40 + 1;
+                        n_status + n_first + 2 * n_src + 2 + (size_t)row->tail_len + 14 + 16 + 40 + 1;
     FORWARD_IF_ERROR(buf_reserve(out, need));
     char *const start = out->data + out->len;
     char *o = start;
@@ -210,6 +216,10 @@ xj_error em_renderRow(xj_buf *out, const em_run *run, const pb_row *row, int zh)
     if (grouped) o = em_putCsv(o, row->others, n_others);
     *o++ = ',';
     if (n_members) o = em_quoteInPlace(o, (size_t)(em_putMembers(o, row, named) - o));
+    *o++ = ',';
+    o = em_putText(o, status, n_status);
+    *o++ = ',';
+    o = em_putText(o, first_seen, n_first);
     *o++ = ',';
     o = em_putCsv(o, src, n_src);
     *o++ = ',';

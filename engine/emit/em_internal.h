@@ -62,6 +62,7 @@ typedef struct em_ctx {
     size_t n_files, cap_files;
     em_counts *counts;     /* set after the rows are sorted (em_countRows) */
     struct em_offices *offices; /* the offices' work lists, set by em_writeProblems */
+    struct em_trend *trend;     /* --previous: the comparison, made before any row is written */
 } em_ctx;
 
 /* ---- em_commit: the output directory appears complete or not at all ---- */

@@ -1,20 +1,24 @@
 /*
- * em_previous — report.html's comparison with an earlier run (--previous
- * OUTDIR): per province, how many problems are new, persisting, resolved.
+ * em_previous — this run against an earlier one (--previous OUTDIR): each
+ * row's status and first_seen (docs/monthly.md §1, §2), and report.html's
+ * new / persisting / resolved per province.
  *
- * A problem's identity across runs is (problem, student number, school
- * code): line numbers and file names change from month to month, the
- * student number does not, and the school keeps it apart from the same
- * student's record elsewhere. Keys are 64-bit hashes of that triple; both
- * sides are sorted and merged as multisets, so two identical rows (a record
- * imported twice) count twice.
+ * A row's identity across runs is (problem, group_id, student number,
+ * school code), the last two trimmed: line numbers and file names change
+ * from month to month, these do not. Identity is a set: a row is "in PREV"
+ * when any PREV row has its identity. Each PREV row becomes a 128-bit hash
+ * of its identity with its first_seen (its own column, or PREV's run date
+ * when PREV was written before that column existed); they are sorted, equal
+ * hashes merged (the smallest first_seen kept), and every row of this run
+ * looks its identity up.
  *
  * The earlier problems.csv is untrusted input: it is streamed (never held in
  * memory), every field kept is capped, a malformed file is a clear error
  * (XJ_ERR_INPUT), never a crash. Its columns are found by header name: ours
- * come first and end with `line` (11 of them before other_members was added,
- * 12 since: both are read), the student number and school code columns are
- * the ones after it whose names this run's inputs use for those fields.
+ * come first and end with `line` (11 of them before other_members, 12 before
+ * status and first_seen, 14 since: all are read); the student number and
+ * school code columns are the ones after it whose names this run's inputs
+ * use for those fields.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,13 +27,16 @@
 
 #include "em_internal.h"
 #include "xj_alloc.h"
+#include "xj_date.h"
+#include "xj_text.h"
 
 #define EM_PREV_FIELD_MAX 4096u       /* bytes kept of a field we look at */
 #define EM_PREV_ROWS_MAX (1ull << 32) /* rows of the earlier problems.csv */
 
 typedef struct em_key {
-    uint64_t hash;   /* XXH3 of problem '\0' student_no '\0' school */
-    int province;    /* em_provinceIndex of the school */
+    XXH128_hash_t hash;  /* of problem '\0' group_id '\0' student_no '\0' school */
+    uint32_t first_seen; /* YYYYMMDD */
+    int province;        /* em_provinceIndex of the school */
 } em_key;
 
 typedef struct em_keys {
@@ -45,28 +52,43 @@ static xj_error em_keysPush(em_keys *k, em_key key)
     return XJ_OK;
 }
 
+static int em_cmpHash(XXH128_hash_t a, XXH128_hash_t b)
+{
+    if (a.high64 != b.high64) return a.high64 < b.high64 ? -1 : 1;
+    return a.low64 < b.low64 ? -1 : a.low64 > b.low64;
+}
+
+/* By hash, then the earliest first_seen first (em_mergeKeys keeps it). */
 static int em_cmpKey(const void *pa, const void *pb)
 {
     const em_key *const a = pa, *const b = pb;
-    if (a->hash != b->hash) return a->hash < b->hash ? -1 : 1;
-    return a->province - b->province;
+    int const c = em_cmpHash(a->hash, b->hash);
+    if (c) return c;
+    return a->first_seen < b->first_seen ? -1 : a->first_seen > b->first_seen;
 }
 
-static em_key em_makeKey(const char *problem, size_t pn, const char *sno, size_t sn, const char *school, size_t cn)
+/* The identity's hash; every value but the problem is trimmed first. */
+static XXH128_hash_t em_identity(const char *problem, size_t pn, const char *group, size_t gn, const char *sno,
+                                 size_t sn, const char *school, size_t cn)
 {
+    xj_trim(&group, &gn);
+    xj_trim(&sno, &sn);
+    xj_trim(&school, &cn);
     XXH3_state_t st;
-    XXH3_64bits_reset(&st);
-    XXH3_64bits_update(&st, problem, pn);
-    XXH3_64bits_update(&st, "", 1);
-    XXH3_64bits_update(&st, sno, sn);
-    XXH3_64bits_update(&st, "", 1);
-    XXH3_64bits_update(&st, school, cn);
-    return (em_key){XXH3_64bits_digest(&st), em_provinceIndex(school, cn)};
+    XXH3_128bits_reset(&st);
+    XXH3_128bits_update(&st, problem, pn);
+    XXH3_128bits_update(&st, "", 1);
+    XXH3_128bits_update(&st, group, gn);
+    XXH3_128bits_update(&st, "", 1);
+    XXH3_128bits_update(&st, sno, sn);
+    XXH3_128bits_update(&st, "", 1);
+    XXH3_128bits_update(&st, school, cn);
+    return XXH3_128bits_digest(&st);
 }
 
 /* ---- a streaming reader of the earlier problems.csv ---- */
 
-enum { EM_COL_PROBLEM, EM_COL_STUDENT, EM_COL_SCHOOL, EM_COLS };
+enum { EM_COL_PROBLEM, EM_COL_GROUP, EM_COL_FIRST_SEEN, EM_COL_STUDENT, EM_COL_SCHOOL, EM_COLS };
 
 typedef struct em_prevReader {
     int col[EM_COLS];               /* column index of each wanted field, -1 until the header is read */
@@ -81,6 +103,9 @@ typedef struct em_prevReader {
     int in_quotes;                  /* inside a quoted field */
     int after_quote;                /* a quote seen inside quotes: end or doubled */
     int field_start;                /* nothing of this field read yet */
+    uint32_t run_date;              /* PREV's, the first_seen of rows without that column */
+    const char *path;               /* for messages */
+    xj_status *st;
 } em_prevReader;
 
 static void em_prevAddByte(em_prevReader *r, char c)
@@ -100,7 +125,9 @@ static void em_prevEndField(em_prevReader *r)
         for (int k = 0; k < EM_COLS; k++) {
             size_t const want = strlen(r->name[k]);
             /* the fixed columns are ours; the input's own columns follow them */
-            int const allowed = k == EM_COL_PROBLEM ? r->index == 0 : r->ours > 0 && r->index >= r->ours;
+            int const allowed = k == EM_COL_PROBLEM                              ? r->index == 0
+                                : k == EM_COL_GROUP || k == EM_COL_FIRST_SEEN ? r->ours == 0
+                                                                               : r->ours > 0 && r->index >= r->ours;
             if (r->col[k] < 0 && allowed && n == want && memcmp(r->hdr, r->name[k], n) == 0) r->col[k] = (int)r->index;
         }
         if (r->ours == 0 && n == 4 && memcmp(r->hdr, "line", 4) == 0) r->ours = r->index + 1;
@@ -108,6 +135,26 @@ static void em_prevEndField(em_prevReader *r)
     }
     r->index++;
     r->field_start = 1;
+}
+
+/* One PREV row made a key. A first_seen that is not a date is an error. */
+static xj_error em_prevRow(em_prevReader *r, em_keys *out)
+{
+    em_key key = {
+        em_identity(r->field[EM_COL_PROBLEM], r->len[EM_COL_PROBLEM], r->field[EM_COL_GROUP], r->len[EM_COL_GROUP],
+                    r->field[EM_COL_STUDENT], r->len[EM_COL_STUDENT], r->field[EM_COL_SCHOOL], r->len[EM_COL_SCHOOL]),
+        r->run_date, 0};
+    const char *school = r->field[EM_COL_SCHOOL];
+    size_t school_len = r->len[EM_COL_SCHOOL];
+    xj_trim(&school, &school_len);
+    key.province = em_provinceIndex(school, school_len);
+    if (r->col[EM_COL_FIRST_SEEN] >= 0) {
+        key.first_seen = dt_parseIso(r->field[EM_COL_FIRST_SEEN], r->len[EM_COL_FIRST_SEEN]);
+        RETURN_ERROR_IF(key.first_seen == 0, r->st, XJ_ERR_INPUT,
+                        "--previous: %s: line %llu: first_seen is not a date (YYYY-MM-DD); is it a problems.csv "
+                        "of xjdedup?", r->path, (unsigned long long)r->records + 1);
+    }
+    return em_keysPush(out, key);
 }
 
 static xj_error em_prevEndRecord(em_prevReader *r, em_keys *out)
@@ -118,9 +165,7 @@ static xj_error em_prevEndRecord(em_prevReader *r, em_keys *out)
         /* strip the CR of a CRLF file from the last field */
         for (int k = 0; k < EM_COLS; k++)
             if (r->len[k] > 0 && r->field[k][r->len[k] - 1] == '\r') r->len[k]--;
-        if (r->len[EM_COL_PROBLEM] > 0)
-            err = em_keysPush(out, em_makeKey(r->field[EM_COL_PROBLEM], r->len[EM_COL_PROBLEM], r->field[EM_COL_STUDENT],
-                                              r->len[EM_COL_STUDENT], r->field[EM_COL_SCHOOL], r->len[EM_COL_SCHOOL]));
+        if (r->len[EM_COL_PROBLEM] > 0) err = em_prevRow(r, out);
     }
     r->records++;
     r->index = 0;
@@ -168,23 +213,49 @@ static const char *em_headerOf(const em_run *run, int which)
     return NULL;
 }
 
+/* PREV's run date, from its summary.json (ours: `"run_date": "YYYY-MM-DD"`
+ * near the top); the first_seen of PREV rows written before that column. */
+static xj_error em_prevRunDate(em_ctx *ctx, uint32_t *out)
+{
+    char path[4096], text[4096];
+    snprintf(path, sizeof path, "%s/summary.json", ctx->run->previous);
+    FILE *const f = fopen(path, "rb");
+    RETURN_ERROR_IF(f == NULL, ctx->st, XJ_ERR_INPUT, "--previous: cannot open %s: %s; name the output directory "
+                    "of an earlier run", path, strerror(errno));
+    size_t const n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    static const char kKey[] = "\"run_date\": \"";
+    const char *const at = strstr(text, kKey);
+    *out = at ? dt_parseIso(at + sizeof kKey - 1, strnlen(at + sizeof kKey - 1, 10)) : 0;
+    RETURN_ERROR_IF(*out == 0, ctx->st, XJ_ERR_INPUT, "--previous: %s has no run_date; is %s the output "
+                    "directory of an xjdedup run?", path, ctx->run->previous);
+    return XJ_OK;
+}
+
 static xj_error em_readPrevious(em_ctx *ctx, em_keys *out)
 {
     const em_run *const run = ctx->run;
     em_prevReader *const r = xj_calloc(1, sizeof *r);
     RETURN_ERROR_IF(r == NULL, ctx->st, XJ_ERR_NOMEM, "out of memory reading --previous");
     r->name[EM_COL_PROBLEM] = "problem";
+    r->name[EM_COL_GROUP] = "group_id";
+    r->name[EM_COL_FIRST_SEEN] = "first_seen";
     r->name[EM_COL_STUDENT] = em_headerOf(run, EM_COL_STUDENT);
     r->name[EM_COL_SCHOOL] = em_headerOf(run, EM_COL_SCHOOL);
     for (int k = 0; k < EM_COLS; k++) r->col[k] = -1;
     r->field_start = 1;
-    xj_error err = XJ_OK;
-    if (r->name[EM_COL_STUDENT] == NULL || r->name[EM_COL_SCHOOL] == NULL) {
+    r->st = ctx->st;
+    xj_error err = em_prevRunDate(ctx, &r->run_date);
+    if (!err && (r->name[EM_COL_STUDENT] == NULL || r->name[EM_COL_SCHOOL] == NULL))
+        err = st_fail(ctx->st, XJ_ERR_INTERNAL, "no student number or school code column to compare with --previous");
+    if (err) {
         xj_free(r);
-        return st_fail(ctx->st, XJ_ERR_INTERNAL, "no student number or school code column to compare with --previous");
+        return err;
     }
     char path[4096];
     snprintf(path, sizeof path, "%s/problems.csv", run->previous);
+    r->path = path;
     FILE *const f = fopen(path, "rb");
     if (f == NULL) {
         err = st_fail(ctx->st, XJ_ERR_INPUT, "--previous: cannot open %s: %s; name the output directory of an "
@@ -204,9 +275,10 @@ static xj_error em_readPrevious(em_ctx *ctx, em_keys *out)
     if (err == XJ_ERR_NOMEM || err == XJ_ERR_LIMIT)
         st_fail(ctx->st, err, "--previous: %s is too large to compare (%s)", path, xj_errorName(err));
     if (!err) {
-        static const char *const kWhat[EM_COLS] = {"problem", "student number", "school code"};
+        static const char *const kWhat[EM_COLS] = {"problem", "group", "date first seen", "student number",
+                                                   "school code"};
         for (int k = 0; k < EM_COLS && !err; k++)
-            if (r->col[k] < 0)
+            if (r->col[k] < 0 && k != EM_COL_FIRST_SEEN) /* first_seen: only in runs since it exists */
                 err = st_fail(ctx->st, XJ_ERR_INPUT, "--previous: %s has no column '%s' (the %s); compare runs "
                               "made from exports with the same headers", path, r->name[k], kWhat[k]);
     }
@@ -216,50 +288,76 @@ static xj_error em_readPrevious(em_ctx *ctx, em_keys *out)
     return err;
 }
 
-static xj_error em_currentKeys(const em_run *run, em_keys *out)
+/* Sorted by hash, one key per identity: the earliest first_seen. */
+static void em_mergeKeys(em_keys *k)
 {
+    qsort(k->v, k->n, sizeof *k->v, em_cmpKey);
+    size_t w = 0;
+    for (size_t i = 0; i < k->n; i++)
+        if (w == 0 || em_cmpHash(k->v[i].hash, k->v[w - 1].hash) != 0) k->v[w++] = k->v[i];
+    k->n = w;
+}
+
+static const em_key *em_findKey(const em_keys *k, XXH128_hash_t h)
+{
+    size_t lo = 0, hi = k->n;
+    while (lo < hi) {
+        size_t const mid = lo + (hi - lo) / 2;
+        if (em_cmpHash(k->v[mid].hash, h) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < k->n && em_cmpHash(k->v[lo].hash, h) == 0 ? &k->v[lo] : NULL;
+}
+
+/* Every row's status and first_seen against PREV's keys; the trend counts
+ * rows new and persisting by their school's province, and identities
+ * resolved (in PREV, not in this run) by PREV's school's. */
+static xj_error em_markRows(em_run *run, const em_keys *prev, em_trend *t)
+{
+    unsigned char *const seen = xj_calloc(prev->n ? prev->n : 1, 1);
+    if (seen == NULL) return XJ_ERR_NOMEM;
     xj_buf sno;
     buf_init(&sno, (size_t)1 << 20);
     xj_error err = XJ_OK;
     for (size_t i = 0; i < run->n_rows && !err; i++) {
-        const pb_row *const row = &run->rows[i];
+        pb_row *const row = &run->rows[i];
         int const col = row->source < run->n_inputs ? run->inputs[row->source].student_no_col : -1;
         err = em_tailField(row->tail, row->tail_len, col, &sno);
+        char group[17] = "";
+        if (row->problem != PB_ID_INVALID) snprintf(group, sizeof group, "%016llx", (unsigned long long)row->group_id);
+        const char *const code = pb_problemCode((pb_problem)row->problem);
         /* the earlier file kept at most EM_PREV_FIELD_MAX bytes of a field */
         size_t const sn = sno.len < EM_PREV_FIELD_MAX ? sno.len : EM_PREV_FIELD_MAX;
         size_t const cn = row->school_len < EM_PREV_FIELD_MAX ? row->school_len : EM_PREV_FIELD_MAX;
-        const char *const code = pb_problemCode((pb_problem)row->problem);
-        if (!err) err = em_keysPush(out, em_makeKey(code, strlen(code), sno.data ? sno.data : "", sn, row->school, cn));
+        const em_key *const k = err ? NULL
+                                    : em_findKey(prev, em_identity(code, strlen(code), group, strlen(group),
+                                                                   sno.data ? sno.data : "", sn, row->school, cn));
+        int const p = em_provinceIndex(row->school, row->school_len);
+        if (k) {
+            row->status = PB_STATUS_PERSISTING;
+            row->first_seen = k->first_seen;
+            seen[k - prev->v] = 1;
+            t->persisting[p]++;
+        } else t->fresh[p]++;
     }
+    for (size_t j = 0; j < prev->n; j++)
+        if (!seen[j]) t->resolved[prev->v[j].province]++;
     buf_free(&sno);
+    xj_free(seen);
     return err;
 }
 
 xj_error em_compareWithPrevious(em_ctx *ctx, em_trend *t)
 {
     memset(t, 0, sizeof *t);
-    em_keys prev = {0}, cur = {0};
+    em_keys prev = {0};
     xj_error err = em_readPrevious(ctx, &prev);
     if (!err) {
-        err = em_currentKeys(ctx->run, &cur);
+        em_mergeKeys(&prev);
+        err = em_markRows(ctx->run, &prev, t);
         if (err) st_fail(ctx->st, err, "out of memory comparing with --previous");
-    }
-    if (!err) {
-        qsort(prev.v, prev.n, sizeof *prev.v, em_cmpKey);
-        qsort(cur.v, cur.n, sizeof *cur.v, em_cmpKey);
-        size_t i = 0, j = 0;
-        while (i < cur.n || j < prev.n) {
-            int const c = i == cur.n ? 1 : j == prev.n ? -1 : em_cmpKey(&cur.v[i], &prev.v[j]);
-            if (c < 0) t->fresh[cur.v[i++].province]++;
-            else if (c > 0) t->resolved[prev.v[j++].province]++;
-            else {
-                t->persisting[cur.v[i].province]++;
-                i++, j++;
-            }
-        }
-        t->loaded = 1;
+        else t->loaded = 1;
     }
     xj_free(prev.v);
-    xj_free(cur.v);
     return err;
 }

@@ -24,6 +24,12 @@ static xj_error em_writeRegistered(em_ctx *ctx)
 /* The files, in order, into ctx's directory; t0 is when em_write began. */
 static xj_error em_writeFiles(em_ctx *ctx, double t0)
 {
+    if (ctx->run->previous) {
+        /* before any row is written: it sets their status and first_seen */
+        ctx->trend = xj_malloc(sizeof *ctx->trend);
+        RETURN_ERROR_IF(ctx->trend == NULL, ctx->st, XJ_ERR_NOMEM, "out of memory comparing with --previous");
+        FORWARD_IF_ERROR(em_compareWithPrevious(ctx, ctx->trend));
+    }
     FORWARD_IF_ERROR(em_writeProblems(ctx)); /* sorts the rows: counting needs them by school */
     ctx->counts = xj_malloc(sizeof *ctx->counts);
     RETURN_ERROR_IF(ctx->counts == NULL, ctx->st, XJ_ERR_NOMEM, "out of memory counting the problems");
@@ -50,6 +56,7 @@ xj_error em_write(em_run *run, xj_status *st)
     for (size_t i = 0; i < ctx.n_files; i++) xj_free(ctx.files[i].path);
     xj_free(ctx.files);
     xj_free(ctx.counts);
+    xj_free(ctx.trend);
     if (ctx.offices) em_officesFree(ctx.offices);
     xj_free(ctx.offices);
     return err;

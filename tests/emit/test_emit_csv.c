@@ -137,17 +137,18 @@ static void test_render(void)
     run.n_inputs = 2;
     run.headers = headers;
     run.n_headers = 3;
+    run.run_date = 20261128;
     xj_buf b;
     buf_init(&b, 1 << 20);
 
     TC_CHECK(em_renderHeader(&b, &run, 0) == XJ_OK, "header");
     static const char kHeaderEn[] = "problem,reason,group_id,group_size,scope,arbiter,keeper,hint,other_schools,"
-                                    "other_members,source,line,student_no,\"name, full\",\" note\"\n";
+                                    "other_members,status,first_seen,source,line,student_no,\"name, full\",\" note\"\n";
     TC_CHECK(bufIs(&b, S(kHeaderEn)), "English header: [%s]", b.data);
     buf_clear(&b);
     TC_CHECK(em_renderHeader(&b, &run, 1) == XJ_OK, "header zh");
     static const char kHeaderZh[] = "问题类型,问题原因,问题组号,组内人数,范围,仲裁层级,先入保有,建议处理,"
-                                    "组内其他学校,组内其他记录,来源文件,行号,student_no,\"name, full\",\" note\"\n";
+                                    "组内其他学校,组内其他记录,状态,首次发现,来源文件,行号,student_no,\"name, full\",\" note\"\n";
     TC_CHECK(bufIs(&b, S(kHeaderZh)), "Chinese header: [%s]", b.data);
 
     static const char kTail[] = ",G1,\"张,三\",";
@@ -161,12 +162,12 @@ static void test_render(void)
     buf_clear(&b);
     TC_CHECK(em_renderRow(&b, &run, &dup, 0) == XJ_OK, "render");
     static const char kDupEn[] = "id_duplicate,,00ab0000000000cd,3,national,ministry,1,keep,3201020003;4401000004,"
-                                 "G2@3201020003;G3@4401000004,\"b,\"\"c\"\".csv\",42,G1,\"张,三\",\n";
+                                 "G2@3201020003;G3@4401000004,new,2026-11-28,\"b,\"\"c\"\".csv\",42,G1,\"张,三\",\n";
     TC_CHECK(bufIs(&b, S(kDupEn)), "id_duplicate row: [%s]", b.data);
     buf_clear(&b);
     TC_CHECK(em_renderRow(&b, &run, &dup, 1) == XJ_OK, "render zh");
     static const char kDupZh[] = "身份证件号重复,,00ab0000000000cd,3,跨省,教育部,1,保留（先入者保有）,"
-                                 "3201020003;4401000004,G2@3201020003 金山实验小学;G3@4401000004,\"b,\"\"c\"\".csv\",42,G1,\"张,三\",\n";
+                                 "3201020003;4401000004,G2@3201020003 金山实验小学;G3@4401000004,新增,2026-11-28,\"b,\"\"c\"\".csv\",42,G1,\"张,三\",\n";
     TC_CHECK(bufIs(&b, S(kDupZh)), "id_duplicate row zh: [%s]", b.data);
 
     dup.keeper = 0;
@@ -174,6 +175,18 @@ static void test_render(void)
     buf_clear(&b);
     TC_CHECK(em_renderRow(&b, &run, &dup, 0) == XJ_OK && strstr(b.data, ",national,ministry,0,agree_transfer,"),
              "keeper 0: [%s]", b.data);
+
+    /* a row seen in an earlier run: its status and the date it first appeared */
+    dup.status = PB_STATUS_PERSISTING;
+    dup.first_seen = 20260315;
+    buf_clear(&b);
+    TC_CHECK(em_renderRow(&b, &run, &dup, 0) == XJ_OK && strstr(b.data, ";G3@4401000004,persisting,2026-03-15,"),
+             "persisting: [%s]", b.data);
+    buf_clear(&b);
+    TC_CHECK(em_renderRow(&b, &run, &dup, 1) == XJ_OK && strstr(b.data, ";G3@4401000004,未解决,2026-03-15,"),
+             "persisting zh: [%s]", b.data);
+    dup.status = PB_STATUS_NEW;
+    dup.first_seen = 0;
 
     /* id_invalid: every group column empty, whatever the struct holds */
     pb_row inv = {.school = "../../x", .school_len = 7, .others = "junk", .others_len = 4, .members = kMembers,
@@ -183,11 +196,12 @@ static void test_render(void)
                   .keeper = PB_KEEPER_NONE, .hint = PB_HINT_CORRECT_ID};
     buf_clear(&b);
     TC_CHECK(em_renderRow(&b, &run, &inv, 0) == XJ_OK, "render invalid");
-    static const char kInvEn[] = "id_invalid,checksum,,,,,,correct_id,,,a.csv,7,x,y,z\n";
+    static const char kInvEn[] = "id_invalid,checksum,,,,,,correct_id,,,new,2026-11-28,a.csv,7,x,y,z\n";
     TC_CHECK(bufIs(&b, S(kInvEn)), "id_invalid row: [%s]", b.data);
     buf_clear(&b);
     TC_CHECK(em_renderRow(&b, &run, &inv, 1) == XJ_OK, "render invalid zh");
-    static const char kInvZh[] = "身份证件号错误,checksum,,,,,,变更身份证件号（虚假记录则删除）,,,a.csv,7,x,y,z\n";
+    static const char kInvZh[] = "身份证件号错误,checksum,,,,,,变更身份证件号（虚假记录则删除）,,,新增,2026-11-28,a.csv,7,"
+                                 "x,y,z\n";
     TC_CHECK(bufIs(&b, S(kInvZh)), "id_invalid row zh: [%s]", b.data);
 
     /* attr_duplicate with mixed: keeper empty, other_schools and other_members
@@ -201,12 +215,12 @@ static void test_render(void)
     buf_clear(&b);
     TC_CHECK(em_renderRow(&b, &run, &attr, 0) == XJ_OK, "render attr");
     static const char kAttrEn[] = "attr_duplicate,mixed,ffffffffffffffff,2,school,school,,attest,\" a,b\",\"J\"\"1,@x\","
-                                  "a.csv,1,1,2,3\n";
+                                  "new,2026-11-28,a.csv,1,1,2,3\n";
     TC_CHECK(bufIs(&b, S(kAttrEn)), "attr row: [%s]", b.data);
     buf_clear(&b);
     TC_CHECK(em_renderRow(&b, &run, &attr, 1) == XJ_OK, "render attr zh");
     static const char kAttrZh[] = "无身份证号学籍重复,mixed,ffffffffffffffff,2,本校,学校,,提交佐证材料,\" a,b\","
-                                  "\"J\"\"1,@x\",a.csv,1,1,2,3\n";
+                                  "\"J\"\"1,@x\",新增,2026-11-28,a.csv,1,1,2,3\n";
     TC_CHECK(bufIs(&b, S(kAttrZh)), "attr row zh: [%s]", b.data);
 
     /* a group of 25: the row names 20 of the 24 others, then ";+4" */
@@ -222,11 +236,11 @@ static void test_render(void)
     buf_clear(&b);
     TC_CHECK(em_renderRow(&b, &run, &attr, 0) == XJ_OK, "render a large group");
     TC_CHECK(strstr(b.data, ",\" a,b\",G00@s;G01@s;G02@s;G04@s;") != NULL &&
-                 strstr(b.data, ";G19@s;G20@s;+4,a.csv,") != NULL,
+                 strstr(b.data, ";G19@s;G20@s;+4,new,") != NULL,
              "20 others then ;+4: [%s]", b.data);
     attr.n_members = 21; /* exactly 20 others: no count */
     buf_clear(&b);
-    TC_CHECK(em_renderRow(&b, &run, &attr, 0) == XJ_OK && strstr(b.data, ";G20@s,a.csv,") != NULL &&
+    TC_CHECK(em_renderRow(&b, &run, &attr, 0) == XJ_OK && strstr(b.data, ";G20@s,new,") != NULL &&
                  strstr(b.data, "+") == NULL,
              "20 others, all shown: [%s]", b.data);
     buf_free(&b);

@@ -157,6 +157,8 @@ static void generate(void)
             row->members = kPairs[rnd() % 2];
             row->n_members = 2;
             row->self = (uint32_t)(rnd() % 2);
+            row->status = (uint8_t)(rnd() % PB_STATUS_COUNT);
+            row->first_seen = rnd() % 2 ? 0 : 20240101 + (uint32_t)(rnd() % 12) * 100;
             if (p == PB_ID_INVALID) {
                 /* garbage in the group fields: none of it may show or order */
                 row->group_id = rnd();
@@ -293,7 +295,7 @@ static int cmpBytes(const tl_field *a, const tl_field *b)
     return a->n < b->n ? -1 : a->n > b->n;
 }
 
-enum { F_PROBLEM, F_REASON, F_GROUP, F_SIZE, F_SCOPE, F_ARBITER, F_KEEPER, F_HINT, F_OTHERS, F_MEMBERS, F_SOURCE, F_LINE,
+enum { F_PROBLEM, F_REASON, F_GROUP, F_SIZE, F_SCOPE, F_ARBITER, F_KEEPER, F_HINT, F_OTHERS, F_MEMBERS, F_STATUS, F_FIRST, F_SOURCE, F_LINE,
        F_RID, F_SCHOOL, F_SRC, F_NOTE, F_COUNT };
 
 static int fieldIsStr(const tl_field *f, const char *s) { return tl_fieldIs(f, s, strlen(s)); }
@@ -344,6 +346,11 @@ static void checkRow(const tl_record *rec, size_t i)
         TC_CHECK(tl_fieldIs(&rec->f[F_MEMBERS], other->text, other->text_len), "row %zu: other_members [%s]", i,
                  rec->f[F_MEMBERS].s);
     }
+    static const char *const kStatus[] = {"new", "persisting", "reopened"};
+    TC_CHECK(fieldIsStr(&rec->f[F_STATUS], kStatus[row->status]), "row %zu: status %s", i, rec->f[F_STATUS].s);
+    if (row->first_seen) snprintf(want, sizeof want, "%04u-%02u-01", row->first_seen / 10000, row->first_seen / 100 % 100);
+    else snprintf(want, sizeof want, "2026-11-28"); /* the run date */
+    TC_CHECK(fieldIsStr(&rec->f[F_FIRST], want), "row %zu: first_seen %s want %s", i, rec->f[F_FIRST].s, want);
     TC_CHECK(fieldIsStr(&rec->f[F_SOURCE], inputs[r->source].name), "row %zu: source %s", i, rec->f[F_SOURCE].s);
     snprintf(want, sizeof want, "%" PRIu64, r->line);
     TC_CHECK(fieldIsStr(&rec->f[F_LINE], want), "row %zu: line %s want %s", i, rec->f[F_LINE].s, want);
@@ -393,12 +400,12 @@ static void checkSchoolFile(const char *outdir, const tl_table *all, size_t from
     TC_CHECK(tl_parseCsv(data + (bom ? 3 : 0), n - (bom ? 3 : 0), &t) == 0, "%s: libcsv rejects it", rel);
     TC_CHECK(t.n == to - from + 1, "%s: %zu records, want %zu", rel, t.n, to - from + 1);
     static const char *const kZhHeader[] = {"问题类型", "问题原因", "问题组号", "组内人数", "范围", "仲裁层级",
-                                            "先入保有", "建议处理", "组内其他学校", "组内其他记录", "来源文件",
-                                            "行号"};
+                                            "先入保有", "建议处理", "组内其他学校", "组内其他记录", "状态",
+                                            "首次发现", "来源文件", "行号"};
     if (t.n > 0) {
         TC_CHECK(t.r[0].n == F_COUNT, "%s: header has %zu fields", rel, t.r[0].n);
         for (int k = 0; k < F_COUNT && k < (int)t.r[0].n; k++) {
-            const char *const want = k < 12 ? kZhHeader[k] : headers[k - 12];
+            const char *const want = k < 14 ? kZhHeader[k] : headers[k - 14];
             TC_CHECK(fieldIsStr(&t.r[0].f[k], want), "%s: header %d is %s", rel, k, t.r[0].f[k].s);
         }
     }
@@ -410,6 +417,8 @@ static void checkSchoolFile(const char *outdir, const tl_table *all, size_t from
     static const char *const kArbitersZh[] = {"学校", "县级教育行政部门", "市级教育行政部门", "省级教育行政部门",
                                               "教育部"};
     static const char *const kHints[] = {"keep", "delete_copy", "agree_transfer", "check_id", "correct_id", "attest"};
+    static const char *const kStatuses[] = {"new", "persisting", "reopened"};
+    static const char *const kStatusesZh[] = {"新增", "未解决", "重新处理"};
     static const char *const kHintsZh[] = {"保留（先入者保有）", "删除重复导入的记录",
                                            "同一学生在多校建籍，与对方学校协商由一方删除", "核对身份证件号，错误则变更",
                                            "变更身份证件号（虚假记录则删除）", "提交佐证材料"};
@@ -427,6 +436,7 @@ static void checkSchoolFile(const char *outdir, const tl_table *all, size_t from
             if (k == F_SCOPE && wn) zh = zhOf(want, kScopes, kScopesZh, 5);
             if (k == F_ARBITER && wn) zh = zhOf(want, kArbiters, kArbitersZh, 5);
             if (k == F_HINT) zh = zhOf(want, kHints, kHintsZh, 6);
+            if (k == F_STATUS) zh = zhOf(want, kStatuses, kStatusesZh, 3);
             if (zh) want = zh, wn = strlen(zh);
             TC_CHECK(tl_fieldIs(&got->f[k], want, wn), "%s row %zu column %d: [%s] want [%s]", rel, i, k,
                      got->f[k].s, want);
@@ -447,12 +457,13 @@ static void checkProblems(const char *outdir, tl_list *expected_schools)
     tl_table t;
     TC_CHECK(tl_parseCsv(data, n, &t) == 0, "problems.csv: libcsv rejects it");
     static const char *const kHeader[] = {"problem", "reason", "group_id", "group_size", "scope", "arbiter",
-                                          "keeper", "hint", "other_schools", "other_members", "source", "line"};
+                                          "keeper", "hint", "other_schools", "other_members", "status", "first_seen",
+                                          "source", "line"};
     TC_CHECK(t.n == n_gen_rows + 1, "problems.csv: %zu records, want %zu", t.n, n_gen_rows + 1);
     if (t.n == 0) return;
     TC_CHECK(t.r[0].n == F_COUNT, "header: %zu fields", t.r[0].n);
     for (int k = 0; k < F_COUNT && k < (int)t.r[0].n; k++)
-        TC_CHECK(fieldIsStr(&t.r[0].f[k], k < 12 ? kHeader[k] : headers[k - 12]), "header field %d: %s", k,
+        TC_CHECK(fieldIsStr(&t.r[0].f[k], k < 14 ? kHeader[k] : headers[k - 14]), "header field %d: %s", k,
                  t.r[0].f[k].s);
     /* each (record, problem) exactly once, each field right */
     static unsigned char seen[N_RECORDS][PB_PROBLEM_COUNT];

@@ -48,7 +48,7 @@ import xjcheck  # noqa: E402
 
 RUN_DATE = "2026-11-28"
 GROUP_COLS = ["problem", "reason", "group_id", "group_size", "scope", "arbiter", "keeper",
-              "hint", "other_schools", "other_members", "source", "line"]
+              "hint", "other_schools", "other_members", "status", "first_seen", "source", "line"]
 
 
 def key_of(problem, rec):

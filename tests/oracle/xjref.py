@@ -84,9 +84,10 @@ ID_TYPE_NAMES = {
 ID_TYPE_CODES = {"1", "6", "7", "8", "9", "A", "Z"}
 
 OUT_COLUMNS = ["problem", "reason", "group_id", "group_size", "scope", "arbiter",
-               "keeper", "hint", "other_schools", "other_members", "source", "line"]
+               "keeper", "hint", "other_schools", "other_members", "status", "first_seen", "source", "line"]
 OUT_COLUMNS_ZH = ["问题类型", "问题原因", "问题组号", "组内人数", "范围", "仲裁层级",
-                  "先入保有", "建议处理", "组内其他学校", "组内其他记录", "来源文件", "行号"]
+                  "先入保有", "建议处理", "组内其他学校", "组内其他记录", "状态", "首次发现", "来源文件", "行号"]
+STATUS_ZH = {"new": "新增", "persisting": "未解决", "reopened": "重新处理"}
 MEMBERS_SHOWN = 20  # other_members names at most this many records, then ";+N"
 PROBLEM_ZH = {"attr_duplicate": "无身份证号学籍重复",
               "id_duplicate": "身份证件号重复",
@@ -684,7 +685,9 @@ def scan(opts):
                      "arbiter": ARBITER[scope] if scope else "", "keeper": keeper,
                      "hint": hint, "other_schools": others,
                      "other_members": members_of(r, members, False),
-                     "other_members_zh": members_of(r, members, True), "source": r.source,
+                     "other_members_zh": members_of(r, members, True),
+                     # without --previous every row is new, first seen today
+                     "status": "new", "first_seen": run_date.isoformat(), "source": r.source,
                      "line": str(r.line), "rec": r, "office": office,
                      "register_matches": ";".join("%s@%s%s" % (m.raw_no, m.raw_school,
                                                                "(%s)" % m.invalid if m.invalid else "")
@@ -856,6 +859,7 @@ def write_outputs(opts, res):
                 zh["arbiter"] = ARBITER_ZH.get(row["arbiter"], "")
                 zh["hint"] = HINT_ZH[row["hint"]]
                 zh["other_members"] = row["other_members_zh"]
+                zh["status"] = STATUS_ZH[row["status"]]
                 f.write(csv_line([zh[c] for c in OUT_COLUMNS] + values_of(row)))
 
     per_school = {}

@@ -126,39 +126,48 @@ def check_previous(xj, inp, work, fails):
     extra = "G999999999999999999,旧问题,男,2015-01-01,1,123,2113000099,旧校,130101,2020-09-01,"
     open(older, "w", encoding="utf-8").write("\n".join(keep + [extra]) + "\n")
     prev = os.path.join(work, "prev")
-    rl.scan(xj, [older], prev)
+    rl.scan(xj, [older], prev, "--run-date", "2026-10-28")  # a month earlier
     cur = os.path.join(work, "cur")
     rl.scan(xj, [inp], cur, "--previous", prev)
 
-    def keys(out):
+    def identities(out):
+        """(identity, row) per row: identity = problem, group_id, student
+        number and school code (docs/monthly.md §1)."""
         r = rows_of(open(os.path.join(out, "problems.csv"), "rb").read())
-        s, c = r[0].index("学籍号", 11), r[0].index("学校标识码", 11)
-        return collections.Counter((x[0], x[s], x[c]) for x in r[1:])
+        first = r[0].index("line") + 1
+        s, c = r[0].index("学籍号", first), r[0].index("学校标识码", first)
+        g = r[0].index("group_id")
+        return [((x[0], x[g], x[s].strip(), x[c].strip()), dict(zip(r[0], x))) for x in r[1:]]
 
     def prov(code):
         return code[2:4] if len(code) == 10 and code.isdigit() else "_invalid"
 
-    a, b = keys(prev), keys(cur)
+    a, b = identities(prev), identities(cur)
+    before = {k for k, _ in a}
+    now = {k for k, _ in b}
     want = collections.defaultdict(lambda: [0, 0, 0])
-    for k, n in (b - a).items():
-        want[prov(k[2])][0] += n
-    for k, n in (a & b).items():
-        want[prov(k[2])][1] += n
-    for k, n in (a - b).items():
-        want[prov(k[2])][2] += n
+    for k, row in b:  # rows: new or persisting
+        want[prov(k[3])][0 if k not in before else 1] += 1
+        status, first = ("persisting", "2026-10-28") if k in before else ("new", "2026-11-28")
+        if (row["status"], row["first_seen"]) != (status, first):
+            fails.append(f"--previous: {k}: status {row['status']} {row['first_seen']}, want {status} {first}")
+            break
+    for k in before - now:  # identities resolved
+        want[prov(k[3])][2] += 1
     got = trend_of(cur)
     if got != dict(want):
         fails.append(f"--previous: report {got} != computed {dict(want)}")
-    # an earlier run written before other_members existed (11 columns of
-    # ours, the student number right after `line`) compares the same
+    # an earlier run written before other_members, status and first_seen
+    # existed (11 columns of ours, the student number right after `line`)
+    # compares the same: its rows count as first seen on its run date
     old = os.path.join(work, "prev-11")
     shutil.rmtree(old, ignore_errors=True)
     shutil.copytree(prev, old)
     with open(os.path.join(prev, "problems.csv"), newline="", encoding="utf-8") as f:
         table = list(csv.reader(f))
-    k = table[0].index("other_members")
+    drop = {table[0].index(c) for c in ("other_members", "status", "first_seen")}
     with open(os.path.join(old, "problems.csv"), "w", newline="", encoding="utf-8") as f:
-        csv.writer(f, lineterminator="\n").writerows(r[:k] + r[k + 1:] for r in table)
+        csv.writer(f, lineterminator="\n").writerows([v for i, v in enumerate(r) if i not in drop] for r in table)
     cur_old = os.path.join(work, "cur-11")
     rl.scan(xj, [inp], cur_old, "--previous", old)
     got_old = trend_of(cur_old)
@@ -177,7 +186,8 @@ def check_previous(xj, inp, work, fails):
     # a problems.csv without the columns: exit 2, the message names the column
     junk = os.path.join(work, "junk")
     os.makedirs(junk, exist_ok=True)
-    open(os.path.join(junk, "problems.csv"), "w").write("problem,reason,b\nid_invalid,format,2\n")
+    shutil.copy(os.path.join(prev, "summary.json"), junk)
+    open(os.path.join(junk, "problems.csv"), "w").write("problem,reason,group_id,line,b\nid_invalid,format,,2,x\n")
     r = rl.scan(xj, [inp], bad, "--previous", junk, check=False)
     if r.returncode != 2 or os.path.exists(bad) or "学籍号".encode() not in r.stderr:
         fails.append(f"--previous with a foreign problems.csv: exit {r.returncode}, {r.stderr!r}")
