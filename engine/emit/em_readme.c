@@ -16,9 +16,10 @@
 #include "em_internal.h"
 #include "xj_date.h"
 
-xj_error em_readmeText(const em_run *run, xj_buf *b)
+/* The opening: what the folder holds, the run date and version, the
+ * files' encoding, and how to open them in Excel without losing digits. */
+static xj_error em_readmeIntro(const em_run *run, xj_buf *b)
 {
-    int const en = run->school_headers_en;
     char date[16];
     FORWARD_IF_ERROR(buf_printf(b,
         "学籍问题文件说明\n"
@@ -51,9 +52,16 @@ xj_error em_readmeText(const em_run *run, xj_buf *b)
     if (run->excel)
         FORWARD_IF_ERROR(buf_appendStr(b, "以 = + - @ 开头的值前加了英文单引号 '，防止 Excel 把它当作公式执行；"
                                           "原值是去掉这个单引号后的文字。\n"));
+    return XJ_OK;
+}
 
+/* Section 一: each fixed column, then the input's own columns (a hostile
+ * header row cut short). */
+static xj_error em_readmeColumns(const em_run *run, xj_buf *b)
+{
     FORWARD_IF_ERROR(buf_appendStr(b, "\n一、各列含义\n------------\n"));
-    if (en) FORWARD_IF_ERROR(buf_appendStr(b, "（本次按 --headers en 输出：表头为英文名，问题类型、范围等为英文代码，见括号内。）\n"));
+    if (run->school_headers_en)
+        FORWARD_IF_ERROR(buf_appendStr(b, "（本次按 --headers en 输出：表头为英文名，问题类型、范围等为英文代码，见括号内。）\n"));
     for (int i = 0; i < PB_COLUMN_COUNT; i++)
         FORWARD_IF_ERROR(buf_printf(b, "%2d. %s (%s)\n    %s\n", i + 1, pb_columnZh(i), pb_columnEn(i),
                                     pb_columnMeaningZh(i)));
@@ -71,6 +79,13 @@ xj_error em_readmeText(const em_run *run, xj_buf *b)
     }
     if (run->n_headers > 64) FORWARD_IF_ERROR(buf_appendStr(b, "等"));
     FORWARD_IF_ERROR(buf_appendStr(b, "。\n"));
+    return XJ_OK;
+}
+
+xj_error em_readmeText(const em_run *run, xj_buf *b)
+{
+    FORWARD_IF_ERROR(em_readmeIntro(run, b));
+    FORWARD_IF_ERROR(em_readmeColumns(run, b));
 
     FORWARD_IF_ERROR(buf_appendStr(b, "\n二、问题类型及处理方式（变更 / 佐证 / 删除）\n------------------------------------------\n"));
     static const pb_problem kOrder[PB_PROBLEM_COUNT] = {PB_ID_DUPLICATE, PB_ID_INVALID, PB_ATTR_DUPLICATE};
