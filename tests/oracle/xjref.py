@@ -16,15 +16,23 @@ piping through the `zstd` command-line tool.
 usage: xjref.py scan INPUT... -o OUTDIR [--run-date YYYY-MM-DD]
                 [--attr-scope noid|mixed] [--encoding utf-8|gbk]
                 [--map FIELD=HEADER ...] [--region-table FILE]
+                [--previous PREV_OUTDIR] [--decisions FILE ...]
 
        xjref.py check BATCH... --register REGISTER... --index-name NAME -o OUTDIR
                 [--register-run-date YYYY-MM-DD] [--register-attr-scope noid|mixed]
                 [scan's options]
 
 Writes OUTDIR/problems.csv, OUTDIR/schools/<prov>/<code>.csv, OUTDIR/rejects.csv
-and OUTDIR/summary.json (timing zeroed).  No MANIFEST, report.html or
+and OUTDIR/summary.json (timing zeroed).  No report.html or
 schools/README.txt: those are presentation, not the data contract.  Exit 0 on
 success, 2 on bad usage or input that cannot be processed.
+
+The monthly cycle (docs/monthly.md, §1-§6 and §8; not §7's counts): with
+--previous or --decisions, or XJREF_ALL=1 in the environment, also
+resolved.csv, attested.csv, decisions.csv, decisions_unmatched.csv and a
+MANIFEST (so that the output can be the next run's --previous), and the
+reasons old_id and id_changed; see ENGINE_HAS below for why it is gated, and
+the READINGS next to it for the choices the contract leaves open.
 
 `check` reads the register's CSV files (what the index NAME was built from,
 for the run date and scope given) instead of an index, and writes what
@@ -48,6 +56,54 @@ except ImportError:  # a pyenv/venv python may not see Debian's dist-packages
     import xxhash
 
 VERSION = "0.1.0"
+
+# --------------------------------------------------------------------------
+# The monthly cycle (docs/monthly.md): what the C engine does not do yet.
+# A gate that is False keeps the oracle's output what the engine writes today
+# (so the differential tests stay comparable) unless the run asks for the
+# monthly cycle (--previous or --decisions) or XJREF_ALL=1 is set (the
+# oracle's own tests: every gate open).  Set a gate True when the engine
+# lands that part.
+# --------------------------------------------------------------------------
+ENGINE_HAS = {
+    "monthly_files": False,  # §3-§5: resolved.csv, attested.csv, decisions.csv, decisions_unmatched.csv (+ MANIFEST)
+    "old_id": False,         # §6: old_id membership and id_changed
+}
+
+# READINGS of docs/monthly.md: where the contract leaves room, the choice made
+# here.  Each is one constant, used in exactly the place it names.
+#  M1 an attested row whose identity is only in PREV's attested.csv (the
+#     group stayed attested) is neither `new` (a PREV row has it) nor
+#     `persisting` by §2's table; it takes this status:
+STATUS_ATTESTED_AGAIN = "persisting"
+#  M2 a PREV directory from before the monthly cycle has no attested.csv or
+#     decisions.csv: such a missing file counts as empty (MANIFEST,
+#     problems.csv and summary.json are required, §8):
+PREV_OPTIONAL_FILES = ("attested.csv", "decisions.csv")
+#  M3 a `revoked` line in effect "matches" like an approval does: when the
+#     run has a group row with its key (§4's definition); "a revocation of
+#     nothing" is then one whose row is not in this run:
+REVOKED_MATCHES_BY_ROW = True
+#  M4 two or more approved members: `double_attested` is the reason of every
+#     member's row in the group, approved or not (§5 "every member's"):
+DOUBLE_ATTESTED_EVERY_MEMBER = True
+#  M5 decisions headers: trimmed as values are, then matched exactly (case
+#     matters); a column named twice is a fatal error; `decision` values are
+#     matched exactly after trimming:
+DECISION_COLUMNS = ("group_id", "student_no", "school_code", "decision")
+DECISION_WORDS = ("approved", "revoked")
+#  M6 PREV's student number / school code column (§1): the first PREV column
+#     whose header is one of the headers this run's inputs name that field
+#     with (all inputs, in the order read); see prev_columns().
+#  M7 a G number whose 18 characters normalize to nothing carries no old ID:
+OLD_ID_EMPTY_IS_NONE = True
+
+
+def monthly_on(part, opts) -> bool:
+    """Whether a part of docs/monthly.md that ENGINE_HAS may lack is applied."""
+    if ENGINE_HAS[part] or os.environ.get("XJREF_ALL") == "1":
+        return True
+    return bool(getattr(opts, "previous", None) or getattr(opts, "decisions", None))
 
 # --------------------------------------------------------------------------
 # Vocabulary (rules §1, §5, §6; Chinese wording as in rules.md and xj_problem.c)
@@ -104,7 +160,8 @@ HINT_ZH = {"keep": "保留（先入者保有）",
            "agree_transfer": "同一学生在多校建籍，与对方学校协商由一方删除",
            "check_id": "核对身份证件号，错误则变更",
            "correct_id": "变更身份证件号（虚假记录则删除）",
-           "attest": "提交佐证材料"}
+           "attest": "提交佐证材料",
+           "confirm_change": "核实身份证件号变更，上传变更材料"}  # monthly §6
 
 PROVINCES = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37,
              41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65}
@@ -482,6 +539,7 @@ class Record:
         self.reg = None             # registration date YYYYMMDD or None
         self.invalid = None         # id_invalid reason
         self.key = None             # ID duplicate key
+        self.old_key = None         # key of the group its G number's old ID joins (monthly §6)
 
     def province(self):
         """digits 3-4 of a 10-digit school code, else None (unknown)."""
@@ -520,6 +578,34 @@ def order_key(r: Record, with_letter: bool):
     if with_letter:
         k += (letter_rank(r.student_no),)
     return k + (r.student_no.encode(), r.source.encode(), r.line, r.index)
+
+
+def id_hint(m, keeper):
+    """rules §5: an id_duplicate member's hint, decided against the keeper."""
+    if m is keeper:
+        return "keep"
+    if m.attrs() == keeper.attrs():
+        return "delete_copy" if m.school == keeper.school else "agree_transfer"
+    return "check_id"
+
+
+def apply_old_id(r: Record):
+    """monthly §6: a `G` + 18-character student number names the ID verified
+    when it was issued (its old ID).  When the record's own ID is another one
+    the record also joins the ID group of the old ID (r.old_key), and when
+    the old ID has GB 11643 shape and the record's own ID is valid, the
+    record is id_invalid with reason id_changed."""
+    no = r.student_no  # trimmed
+    if len(no) != 19 or no[0] != "G":
+        return
+    old = norm_id(no[1:])
+    if old == r.id_num or (OLD_ID_EMPTY_IS_NONE and old == ""):
+        return
+    if DIGITS15.match(r.id_num) and upgrade15(r.id_num) == old:
+        return  # the same ID in its first-generation form
+    r.old_key = ("GB", old) if GB_SHAPE.match(old) else ("1", old)  # keyed as a type-1 ID
+    if GB_SHAPE.match(old) and r.invalid is None:
+        r.invalid = "id_changed"
 
 
 def scope_of(members):
@@ -580,6 +666,8 @@ def scan(opts):
     # batch's files are inputs, columns, counts and rows of the output
     register = getattr(opts, "register", None) or []
     n_reg = len(register)
+    id_headers = {"student_no": [], "school_code": []}  # the headers naming these fields, in order seen
+    with_old_id = monthly_on("old_id", opts)
 
     for index, path in enumerate(list(register) + list(opts.inputs)):
         in_register = index < n_reg
@@ -606,6 +694,9 @@ def scan(opts):
                     raise Fatal(f"{path}: line {line}: the header is not valid {opts.encoding}")
                 header = [trim(t) for t in texts]
                 mapping = map_header(path, header, maps)
+                for field in ("student_no", "school_code"):  # PREV's columns are found by these (monthly §1)
+                    if header[mapping[field]] not in id_headers[field]:
+                        id_headers[field].append(header[mapping[field]])
                 for h in header:
                     if h not in columns and not in_register:
                         columns.append(h)
@@ -669,6 +760,8 @@ def scan(opts):
             # the index's ID reasons were checked for the date it was built for
             date = opts.register_run_date if in_register else run_date
             r.invalid, r.key = check_id(r.id_num, r.id_type, r.birth, r.sex, date, regions)
+            if with_old_id:
+                apply_old_id(r)
             records.append(r)
         if header is None:
             raise Fatal(f"{path}: no header line (empty file)")
@@ -688,7 +781,7 @@ def scan(opts):
                      "other_members_zh": members_of(r, members, True),
                      # without --previous every row is new, first seen today
                      "status": "new", "first_seen": run_date.isoformat(), "source": r.source,
-                     "line": str(r.line), "rec": r, "office": office,
+                     "line": str(r.line), "rec": r, "office": office, "members": members,
                      "register_matches": ";".join("%s@%s%s" % (m.raw_no, m.raw_school,
                                                                "(%s)" % m.invalid if m.invalid else "")
                                                   for m in regs)})
@@ -736,13 +829,18 @@ def scan(opts):
     # id_invalid
     for r in records:
         if r.invalid:
-            emit(r, "id_invalid", reason=r.invalid, hint="correct_id")
+            emit(r, "id_invalid", reason=r.invalid,
+                 hint="confirm_change" if r.invalid == "id_changed" else "correct_id")
 
     # id_duplicate
     by_key = {}
+    joined_by_old_id = set()  # (record, key): the record is in that group by its old ID (monthly §6)
     for r in records:
         if r.key is not None:
             by_key.setdefault(r.key, []).append(r)
+        if r.old_key is not None:
+            by_key.setdefault(r.old_key, []).append(r)
+            joined_by_old_id.add((id(r), r.old_key))
     for key, members in by_key.items():
         members = without_copies(members)
         if len(members) < 2:
@@ -751,14 +849,9 @@ def scan(opts):
         scope = scope_of(members)
         keeper = min(members, key=lambda m: order_key(m, True))
         for m in members:
-            if m is keeper:
-                hint = "keep"
-            elif m.attrs() == keeper.attrs():
-                hint = "delete_copy" if m.school == keeper.school else "agree_transfer"
-            else:
-                hint = "check_id"
-            emit(m, "id_duplicate", gid=gid, size=len(members), scope=scope,
-                 keeper="1" if m is keeper else "0", hint=hint, others=others_of(m, members), members=members)
+            emit(m, "id_duplicate", reason="old_id" if (id(m), key) in joined_by_old_id else "",
+                 gid=gid, size=len(members), scope=scope, keeper="1" if m is keeper else "0",
+                 hint=id_hint(m, keeper), others=others_of(m, members), members=members)
 
     # attr_duplicate
     by_attr = {}
@@ -784,6 +877,7 @@ def scan(opts):
                              x["group_id"].encode(), x["source"].encode(),
                              x["rec"].line, x["rec"].index, x["reason"].encode()))
     res = {"columns": columns, "rows": rows, "rejects": rejects, "inputs": inputs,
+           "id_headers": id_headers, "records": [r for r in records if not r.in_register],
            "read": rows_read, "accepted": sum(1 for r in records if not r.in_register), "blank": blank,
            "unknown_types": unknown_types, "regions": regions}
     if n_reg:
@@ -810,6 +904,340 @@ def check_counts(records, rows, copies):
         "registered": [[b.source, str(b.line), b.student_no, b.school, c.source, str(c.line)] for b, c in listed],
         "register_records": sum(1 for r in records if r.in_register),
     }
+
+
+# --------------------------------------------------------------------------
+# The monthly cycle (docs/monthly.md): PREV, decisions, approvals, status
+# --------------------------------------------------------------------------
+DATE_ISO = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+MANIFEST_LINE = re.compile(rb"^[0-9a-f]{32} [0-9]+ [^\n]+$")
+MAX_DECISION_LINE = 64 * 1024  # §4: a decisions line of at most 64 KiB
+
+
+class Decision:
+    """One line of a decisions file (§4), values trimmed."""
+
+    def __init__(self, values, file, line, seq):
+        self.group_id, self.student_no, self.school_code, self.decision = values
+        self.file = file  # base name, "decisions.csv" for PREV's
+        self.line = line
+        self.seq = seq    # position in the order the lines were read
+
+    def key(self):
+        return (self.group_id, self.student_no, self.school_code)
+
+
+def csv_table(path, shown):
+    """(header, [(line, values)]) of a CSV file that must be well formed: PREV's
+    files and decisions files are untrusted, so a malformed line is fatal (§8).
+    A BOM is dropped, blank lines are skipped, values are decoded UTF-8."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise Fatal(f"{shown}: cannot read: {e.strerror}")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    header, rows = None, []
+    for item in split_records(data):
+        if item[0] == "blank":
+            continue
+        _, line, raw, fields, error = item
+        where = f"{shown}: line {line}"
+        if error:
+            raise Fatal(f"{where}: {error.replace('_', ' ')}: fix the quoting of that line")
+        if len(raw) > MAX_DECISION_LINE:
+            raise Fatal(f"{where}: a line over 64 KiB: shorten or remove it")
+        texts = [decode(f, "utf-8") for f in fields]
+        if any(t is None for t in texts) or b"\0" in raw:
+            raise Fatal(f"{where}: not valid UTF-8: save the file as UTF-8")
+        if header is None:
+            header = [trim(t) for t in texts]
+            continue
+        if len(texts) != len(header):
+            raise Fatal(f"{where}: {len(texts)} fields where the header has {len(header)}: "
+                        "fix the line (quote a value holding a comma)")
+        rows.append((line, texts))
+    if header is None:
+        raise Fatal(f"{shown}: no header line (empty file)")
+    return header, rows
+
+
+def column(header, names, shown, what):
+    """Index of the first column named one of `names`; fatal when none is."""
+    for i, h in enumerate(header):
+        if h in names:
+            return i
+    raise Fatal(f"{shown}: line 1: no column {what} ({' or '.join(names)}): "
+                "give a file with that column")
+
+
+# §4 decisions files ---------------------------------------------------------
+def read_decisions(path, shown, file_name, seq0):
+    """Every line of one decisions file, in line order (§4)."""
+    header, rows = csv_table(path, shown)
+    at = []
+    for name in DECISION_COLUMNS:  # M5: exact names, each once
+        hits = [i for i, h in enumerate(header) if h == name]
+        if not hits:
+            raise Fatal(f"{shown}: line 1: missing column {name}: the header needs "
+                        f"{','.join(DECISION_COLUMNS)} (in any order)")
+        if len(hits) > 1:
+            raise Fatal(f"{shown}: line 1: the column {name} appears twice: keep one")
+        at.append(hits[0])
+    out = []
+    for line, texts in rows:
+        values = [trim(texts[i]) for i in at]
+        if values[3] not in DECISION_WORDS:
+            raise Fatal(f"{shown}: line {line}: decision \"{values[3]}\" is neither "
+                        f"{' nor '.join(DECISION_WORDS)}: correct it")
+        out.append(Decision(values, file_name, line, seq0 + len(out)))
+    return out
+
+
+def decisions_in_effect(lines):
+    """§4: per key the last line read wins; the winners in the order read."""
+    last = {}
+    for d in lines:
+        last[d.key()] = d
+    return sorted(last.values(), key=lambda d: d.seq)
+
+
+def approved_earlier(lines):
+    """keys of `revoked` lines in effect that end an approval read before them
+    (only used when M3 is switched off)."""
+    seen, ends = set(), set()
+    for d in lines:
+        if d.decision == "approved":
+            seen.add(d.key())
+        elif d.key() in seen:
+            ends.add(d.key())
+    return ends
+
+
+# §8, §1, §2: the previous output ----------------------------------------------
+def check_previous(prev, attr_scope):
+    """§8: PREV must be an xjdedup output made with this --attr-scope.
+    Returns its run date (summary.json's run_date)."""
+    what_to_do = "give --previous the -o directory of an earlier xjdedup scan"
+    for name in ("MANIFEST", "problems.csv", "summary.json"):
+        if not os.path.isfile(os.path.join(prev, name)):
+            raise Fatal(f"--previous {prev}: no {name}, so not an xjdedup output: {what_to_do}")
+    with open(os.path.join(prev, "MANIFEST"), "rb") as f:
+        for n, line in enumerate(f.read().split(b"\n"), 1):
+            if line and not MANIFEST_LINE.match(line):
+                raise Fatal(f"{os.path.join(prev, 'MANIFEST')}: line {n}: not an xjdedup MANIFEST line "
+                            f"(<xxh3-128> <size> <path>): {what_to_do}")
+    shown = os.path.join(prev, "summary.json")
+    try:
+        with open(shown, encoding="utf-8") as f:
+            summary = json.load(f)
+        run_date = summary["run_date"]
+        scope = summary["options"]["attr_scope"]
+        if not (isinstance(run_date, str) and DATE_ISO.match(run_date)):
+            raise ValueError
+        datetime.date.fromisoformat(run_date)
+    except (OSError, ValueError, KeyError, TypeError):
+        raise Fatal(f"{shown}: not an xjdedup summary (no valid run_date and options.attr_scope): "
+                    f"{what_to_do}")
+    if scope != attr_scope:
+        raise Fatal(f"--previous {prev} was made with --attr-scope {scope} and this run uses "
+                    f"--attr-scope {attr_scope}: attribute group ids differ between the two; "
+                    f"run with --attr-scope {scope} or give a PREV made with {attr_scope}")
+    return run_date
+
+
+def prev_columns(header, id_headers, shown):
+    """Indexes of (problem, group_id, student number, school code, first_seen
+    or None) in a PREV problems.csv / attested.csv header (§1; M6)."""
+    return (column(header, ["problem"], shown, "problem"),
+            column(header, ["group_id"], shown, "group_id"),
+            column(header, id_headers["student_no"], shown, "for the student number"),
+            column(header, id_headers["school_code"], shown, "for the school code"),
+            header.index("first_seen") if "first_seen" in header else None)
+
+
+def read_prev_rows(path, shown, id_headers, prev_date):
+    """identity -> smallest first_seen among the rows of one PREV file (§1,
+    §2); a file without first_seen counts as PREV's run date."""
+    header, rows = csv_table(path, shown)
+    p, g, no, sc, fs = prev_columns(header, id_headers, shown)
+    seen = {}
+    for line, v in rows:
+        first = prev_date if fs is None else v[fs]
+        if not DATE_ISO.match(first) or real_date(first.replace("-", "")) is None:
+            raise Fatal(f"{shown}: line {line}: first_seen \"{first}\" is not a date YYYY-MM-DD: "
+                        "give --previous an unmodified xjdedup output")
+        ident = (v[p], v[g], trim(v[no]), trim(v[sc]))
+        seen[ident] = min(seen.get(ident, first), first)
+    return seen
+
+
+def load_previous(opts, res):
+    """PREV's identities (problems.csv, attested.csv) and decisions lines."""
+    prev = opts.previous
+    prev_date = check_previous(prev, opts.attr_scope)
+    files = {}
+    for name in ("problems.csv", "attested.csv"):
+        path = os.path.join(prev, name)
+        if name in PREV_OPTIONAL_FILES and not os.path.exists(path):
+            files[name] = {}  # M2
+            continue
+        files[name] = read_prev_rows(path, path, res["id_headers"], prev_date)
+    path = os.path.join(prev, "decisions.csv")
+    decisions = []
+    if os.path.exists(path) or "decisions.csv" not in PREV_OPTIONAL_FILES:
+        decisions = read_decisions(path, path, "decisions.csv", 0)
+    return {"problems": files["problems.csv"], "attested": files["attested.csv"],
+            "decisions": decisions, "run_date": prev_date}
+
+
+# §5: what approvals do ------------------------------------------------------
+def row_key(row):
+    """A row's decision key (§4) and identity without the problem (§1)."""
+    return (row["group_id"], row["rec"].student_no, row["rec"].school)
+
+
+def identity(row):
+    return (row["problem"],) + row_key(row)
+
+
+def groups_of(rows):
+    """group rows by (problem, group_id), attr_duplicate and id_duplicate only."""
+    groups = {}
+    for row in rows:
+        if row["problem"] in ("attr_duplicate", "id_duplicate"):
+            groups.setdefault((row["problem"], row["group_id"]), []).append(row)
+    return groups
+
+
+def approve_id_group(rows, approved):
+    """§5 id_duplicate: one approved member is the keeper (reason approved);
+    two or more: double_attested, arbitrated over the approved members."""
+    if len(approved) == 1:
+        keeper = approved[0]["rec"]
+        for row in rows:
+            row["keeper"] = "1" if row["rec"] is keeper else "0"
+            row["hint"] = id_hint(row["rec"], keeper)
+        approved[0]["reason"] = "approved"  # wins over old_id (§5)
+    elif len(approved) >= 2:
+        members = [row["rec"] for row in approved]
+        scope = scope_of(members)
+        for row in rows:
+            if DOUBLE_ATTESTED_EVERY_MEMBER or any(row is a for a in approved):
+                row["reason"] = "double_attested"
+            row["arbiter"] = ARBITER[scope]
+            row["office"] = office_of(scope, members)
+
+
+def apply_approvals(rows, approved_keys):
+    """Sets reasons, keepers, hints and arbiters (§5).  Returns the rows of
+    attested groups and the ids of approved rows of partly approved
+    attr_duplicate groups (reported again: reopened)."""
+    attested, reopened = [], set()
+    for (problem, _), group in groups_of(rows).items():
+        approved = [row for row in group if row_key(row) in approved_keys]
+        if problem == "id_duplicate":
+            approve_id_group(group, approved)
+        elif approved and len(approved) == len(group):
+            attested.extend(group)
+        else:
+            reopened.update(id(row) for row in approved)
+    return attested, reopened
+
+
+def set_status(rows, attested, reopened, prev, run_date):
+    """§2: status and first_seen of every reported and attested row."""
+    in_attested = {id(row) for row in attested}
+    for row in rows:
+        ident = identity(row)
+        seen = [d[ident] for d in (prev["problems"], prev["attested"]) if ident in d]
+        row["first_seen"] = min(seen) if seen else run_date
+        if id(row) not in in_attested and (id(row) in reopened or ident in prev["attested"]):
+            row["status"] = "reopened"
+        elif ident in prev["problems"]:
+            row["status"] = "persisting"
+        elif ident in prev["attested"]:
+            row["status"] = STATUS_ATTESTED_AGAIN  # M1
+        else:
+            row["status"] = "new"
+
+
+def resolved_lines(prev, reported, attested, records):
+    """§3: PREV problems.csv identities this run reports nowhere."""
+    now = {identity(row) for row in reported} | {identity(row) for row in attested}
+    present = {(r.student_no, r.school) for r in records}
+    lines = []
+    for ident, first in prev["problems"].items():
+        if ident in now:
+            continue
+        first = min([first] + ([prev["attested"][ident]] if ident in prev["attested"] else []))
+        how = "fixed" if (ident[2], ident[3]) in present else "gone"
+        lines.append(csv_line(list(ident) + [first, how]))
+    return sorted(lines)
+
+
+def monthly(opts, res):
+    """Applies docs/monthly.md to a scan's rows; fills res["monthly"]."""
+    prev = load_previous(opts, res) if opts.previous else \
+        {"problems": {}, "attested": {}, "decisions": [], "run_date": None}
+    lines = list(prev["decisions"])
+    for path in opts.decisions or []:
+        lines += read_decisions(path, path, os.path.basename(path), len(lines))
+    effect = decisions_in_effect(lines)
+    rows = res["rows"]
+    present = {row_key(row) for row in rows if row["problem"] in ("attr_duplicate", "id_duplicate")}
+    ends = approved_earlier(lines)
+
+    def matches(d):  # §4, M3
+        if d.key() not in present:
+            return False
+        return d.decision == "approved" or REVOKED_MATCHES_BY_ROW or d.key() in ends
+
+    approved = {d.key() for d in effect if d.decision == "approved" and matches(d)}
+    attested, reopened = apply_approvals(rows, approved)
+    set_status(rows, attested, reopened, prev, opts.run_date.isoformat())
+    in_attested = {id(row) for row in attested}
+    res["rows"] = [row for row in rows if id(row) not in in_attested]
+    res["monthly"] = {
+        "attested": attested,
+        "resolved": resolved_lines(prev, res["rows"], attested, res["records"]),
+        "decisions": sorted(csv_line(list(k) + ["approved"]) for k in approved),
+        "unmatched": [d for d in effect if not matches(d)],
+    }
+
+
+def write_monthly(out, res):
+    """§3, §4, §5: the monthly files (header only when empty)."""
+    m = res["monthly"]
+
+    def write(name, header, lines):
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(csv_line(header))
+            for line in lines:
+                f.write(line)
+
+    write("resolved.csv", ["problem", "group_id", "student_no", "school_code", "first_seen", "resolution"],
+          m["resolved"])
+    write("decisions.csv", list(DECISION_COLUMNS), m["decisions"])
+    write("decisions_unmatched.csv", list(DECISION_COLUMNS) + ["file", "line"],
+          [csv_line([d.group_id, d.student_no, d.school_code, d.decision, d.file, str(d.line)])
+           for d in m["unmatched"]])
+
+
+def write_manifest(out):
+    """decisions.md: every other file with its XXH3-128 and size, by path."""
+    entries = []
+    for d, _, names in os.walk(out):
+        for n in names:
+            rel = os.path.relpath(os.path.join(d, n), out).replace(os.sep, "/")
+            if rel != "MANIFEST":
+                with open(os.path.join(d, n), "rb") as f:
+                    data = f.read()
+                entries.append((rel.encode(), xxhash.xxh3_128_hexdigest(data), len(data)))
+    with open(os.path.join(out, "MANIFEST"), "wb") as f:
+        for rel, h, size in sorted(entries):
+            f.write(b"%s %d %s\n" % (h.encode(), size, rel))
 
 
 # --------------------------------------------------------------------------
@@ -842,10 +1270,16 @@ def write_outputs(opts, res):
     def values_of(row):
         return [row[c] for c in extra] + [row["rec"].values.get(c, "") for c in cols]
 
-    with open(os.path.join(out, "problems.csv"), "wb") as f:
-        f.write(csv_line(OUT_COLUMNS + extra + cols))
-        for row in res["rows"]:
-            f.write(csv_line([row[c] for c in OUT_COLUMNS] + values_of(row)))
+    def write_rows(name, rows):
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(csv_line(OUT_COLUMNS + extra + cols))
+            for row in rows:
+                f.write(csv_line([row[c] for c in OUT_COLUMNS] + values_of(row)))
+
+    write_rows("problems.csv", res["rows"])
+    if "monthly" in res:
+        write_rows("attested.csv", res["monthly"]["attested"])  # monthly §5: as problems.csv
+        write_monthly(out, res)
 
     def write_for_people(rel, rows):
         """a school's or an office's file: Chinese header and wording"""
@@ -935,6 +1369,8 @@ def write_outputs(opts, res):
     })
     with open(os.path.join(out, "summary.json"), "w", encoding="utf-8", newline="\n") as f:
         f.write(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    if "monthly" in res:
+        write_manifest(out)  # so that this output can be a later run's --previous (monthly §8)
 
 
 def parse_args(argv):
@@ -954,6 +1390,8 @@ def parse_args(argv):
         sc.add_argument("--force", action="store_true")
         sc.add_argument("-t", "--threads")
         sc.add_argument("--chunk-size")
+        sc.add_argument("--previous")                     # docs/monthly.md §1-§3, §8
+        sc.add_argument("--decisions", action="append")   # docs/monthly.md §4
         if command == "check":
             # the register's files and the settings its index was built with
             sc.add_argument("--register", nargs="+", required=True)
@@ -981,6 +1419,8 @@ def main(argv):
     opts = parse_args(argv)
     try:
         res = scan(opts)
+        if monthly_on("monthly_files", opts):
+            monthly(opts, res)
     except Fatal as e:
         print(f"xjref: {e}", file=sys.stderr)
         return 2
