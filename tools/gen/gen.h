@@ -125,6 +125,9 @@ typedef struct gen_opts {
     double school_size_sigma; /* log-normal spread of school sizes */
     uint32_t rows_per_school; /* mean students per school */
     int progress;             /* progress line: -1 on a terminal, 0 never (-q), 1 always (--progress) */
+    uint32_t months;          /* --months M: a month sequence into directory -o (0: one file) */
+    uint32_t changes;         /* --changes C: instances of each monthly change (0: from --rows) */
+    uint32_t last_date;       /* --months: the last month's run date (--run-date); run_date is month 1's */
 } gen_opts;
 
 /* ------------------------------------------------------------ geography */
@@ -201,7 +204,21 @@ typedef struct gen_ctx {
     uint64_t t_migrant;       /* ID issued in another province */
     uint64_t t_local_migrant; /* ID issued in another county of the province */
     uint64_t t_temp;          /* temporary L student number */
+    const struct gen_monthView *month; /* --months: the month being written, else NULL */
 } gen_ctx;
+
+/* What a month of a sequence writes instead of the plain population
+ * (gen_months.c): base rows skipped or replaced, and rows appended after the
+ * last base row. Arrays sorted by row. */
+typedef struct gen_monthView {
+    const uint64_t *skip;     /* base rows not in this month */
+    size_t n_skip;
+    const uint64_t *repl_row; /* base rows written as repl[i] instead */
+    const struct gen_person *repl;
+    size_t n_repl;
+    const struct gen_person *extra; /* appended, in this order */
+    size_t n_extra;
+} gen_monthView;
 
 /* gen_geo.c */
 int gen_buildLayout(gen_ctx *ctx);
@@ -240,7 +257,8 @@ enum gen_kind {
     GEN_KIND_COUNT
 };
 
-typedef struct gen_person {
+typedef struct gen_person gen_person;
+struct gen_person {
     uint64_t row;             /* its index */
     uint64_t root;            /* injected rows: the row it repeats, else row */
     gen_loc loc;              /* its place in the layout */
@@ -259,7 +277,7 @@ typedef struct gen_person {
     char sno[19];             /* 学籍号, always 19 bytes */
     char id[24];              /* ID number as generated (before noise) */
     char name[96];            /* UTF-8, before noise */
-} gen_person;
+};
 
 /* gen_names.c */
 int gen_namesInit(void);
@@ -340,5 +358,21 @@ void gen_setupCohorts(gen_ctx *ctx);
 
 /* gen_truth.c */
 int gen_writeTruth(const gen_ctx *ctx, const char *path);
+/* The rules §4 reason code of an xj_idReason ("" for XJ_ID_OK). */
+const char *gen_reasonName(uint8_t r);
+
+/* gen_inject.c: a random row in the scope's ring around `row` (SC_*: the
+ * school, another school of the county, another county of the city, another
+ * city of the province, another province), UINT64_MAX when it is empty. */
+enum { GEN_SC_SCHOOL = 0, GEN_SC_COUNTY, GEN_SC_CITY, GEN_SC_PROVINCE, GEN_SC_NATIONAL };
+uint64_t gen_rowInScope(const gen_ctx *ctx, uint64_t row, const gen_loc *loc, int scope, gen_rng *r);
+
+/* gen_main.c: writes the rows (ctx->month applied) to ctx->o.out. */
+int gen_run(gen_ctx *ctx);
+
+/* gen_months.c: --months, the month sequence, its decisions and truth.json. */
+int gen_runMonths(gen_ctx *ctx);
+/* YYYYMMDD minus n calendar months, the day clamped to the month's length. */
+uint32_t gen_monthsBefore(uint32_t ymd, uint32_t n);
 
 #endif

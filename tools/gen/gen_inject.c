@@ -48,7 +48,8 @@ uint8_t gen_roleOf(const gen_ctx *ctx, uint64_t row)
     return GEN_ROLE_PLAIN;
 }
 
-enum { SC_SCHOOL = 0, SC_COUNTY, SC_CITY, SC_PROVINCE, SC_NATIONAL };
+enum { SC_SCHOOL = GEN_SC_SCHOOL, SC_COUNTY = GEN_SC_COUNTY, SC_CITY = GEN_SC_CITY,
+       SC_PROVINCE = GEN_SC_PROVINCE, SC_NATIONAL = GEN_SC_NATIONAL };
 
 /* Rows [lo, hi) minus [elo, ehi) for a scope seen from `row`. */
 static uint64_t gen_scopeRange(const gen_ctx *ctx, uint64_t row, const gen_loc *loc, int scope,
@@ -65,6 +66,16 @@ static uint64_t gen_scopeRange(const gen_ctx *ctx, uint64_t row, const gen_loc *
     default: *lo = 0; *hi = ctx->o.rows; *elo = ctx->prov_first[k->prov]; *ehi = ctx->prov_first[k->prov + 1]; break;
     }
     return (*hi - *lo) - (*ehi - *elo);
+}
+
+uint64_t gen_rowInScope(const gen_ctx *ctx, uint64_t row, const gen_loc *loc, int scope, gen_rng *r)
+{
+    uint64_t lo, hi, elo, ehi;
+    uint64_t const span = gen_scopeRange(ctx, row, loc, scope, &lo, &hi, &elo, &ehi);
+    if (span == 0) return UINT64_MAX;
+    uint64_t c = lo + gen_below64(gen_next(r), span);
+    if (c >= elo) c += ehi - elo;
+    return c;
 }
 
 /* A row of role `want` in the scope's range, or UINT64_MAX. With same_grade,

@@ -29,6 +29,7 @@ enum { GEN_BLOCK_ROWS = 32768 };
 
 static const char USAGE[] =
 "usage: xjdedup gen --rows N [--seed S] -o FILE [--truth FILE] [options]\n"
+"       xjdedup gen --rows N [--seed S] --months M -o DIR [options]\n"
 "\n"
 "Writes a synthetic national student population as CSV (the layout of\n"
 "docs/rules.md §2, Chinese headers, plus a pass-through 年级 column). FILE ending\n"
@@ -48,6 +49,14 @@ static const char USAGE[] =
 "                      file); by default one frame per 32 768 rows (about 4 MB\n"
 "                      of CSV), which scan decodes on all cores\n"
 "  --encoding ENC      utf-8 (default) or gbk (written as GB 18030)\n"
+"  --months M          2..24: DIR/month1.csv .. monthM.csv, the population as\n"
+"                      exported in M consecutive months (month M on --run-date,\n"
+"                      month k M-k months before), with known changes between\n"
+"                      them, DIR/decisions2.csv .. decisionsM.csv (officers'\n"
+"                      approvals for scan --decisions) and DIR/truth.json\n"
+"                      (docs/generator.md, \"Month sequences\")\n"
+"  --changes C         with --months: instances of each kind of change per month\n"
+"                      (default rows/5000, at least 4, at most 250)\n"
 "  --messy             BOM, CRLF, quoted school names with commas, line breaks\n"
 "                      and quotes, and a few rows with a wrong field count\n"
 "\n"
@@ -173,7 +182,7 @@ enum {
     OPT_ROWS = 256, OPT_SEED, OPT_TRUTH, OPT_THREADS, OPT_RUNDATE, OPT_LEVEL, OPT_ENCODING,
     OPT_MESSY, OPT_DUP, OPT_INVALID, OPT_NOID, OPT_ATTR, OPT_MIXED, OPT_OTHER, OPT_OTHERBAD,
     OPT_NOISE, OPT_MALFORMED, OPT_MIGRANT, OPT_LMIGRANT, OPT_TEMP, OPT_SCHOOL, OPT_SIGMA, OPT_HELP,
-    OPT_PROGRESS, OPT_SINGLE_FRAME
+    OPT_PROGRESS, OPT_SINGLE_FRAME, OPT_MONTHS, OPT_CHANGES
 };
 
 static const struct option LONG_OPTS[] = {
@@ -191,6 +200,7 @@ static const struct option LONG_OPTS[] = {
     {"school-sigma", required_argument, 0, OPT_SIGMA}, {"help", no_argument, 0, OPT_HELP},
     {"quiet", no_argument, 0, 'q'}, {"progress", no_argument, 0, OPT_PROGRESS},
     {"single-frame", no_argument, 0, OPT_SINGLE_FRAME},
+    {"months", required_argument, 0, OPT_MONTHS}, {"changes", required_argument, 0, OPT_CHANGES},
     {0, 0, 0, 0},
 };
 
@@ -239,6 +249,8 @@ static int gen_parseArgs(int argc, char **argv, gen_opts *o)
         case OPT_SCHOOL: bad = gen_parseInt(a, 10, 100000, &l); o->rows_per_school = (uint32_t)l; break;
         case OPT_SIGMA: { char *end; o->school_size_sigma = strtod(a, &end);
                           bad = (end == a || *end || !(o->school_size_sigma >= 0 && o->school_size_sigma <= 3)); break; }
+        case OPT_MONTHS: bad = gen_parseInt(a, 2, 24, &l); o->months = (uint32_t)l; break;
+        case OPT_CHANGES: bad = gen_parseInt(a, 1, 1000, &l); o->changes = (uint32_t)l; break;
         case 'q': o->progress = 0; break;
         case OPT_PROGRESS: o->progress = 1; break;
         case OPT_HELP: case 'h': fputs(USAGE, stdout); return 1;
@@ -262,6 +274,15 @@ static int gen_parseArgs(int argc, char **argv, gen_opts *o)
         return -1;
     }
     if (o->run_date == 0) o->run_date = xj_today();
+    if (o->months && (o->truth != NULL || strcmp(o->out, "-") == 0)) {
+        fputs("xjdedup gen: with --months, -o names a directory and the truth is DIR/truth.json"
+              " (no --truth, no -o -)\n", stderr);
+        return -1;
+    }
+    if (!o->months && o->changes) {
+        fputs("xjdedup gen: --changes needs --months\n", stderr);
+        return -1;
+    }
     return 0;
 }
 
@@ -270,6 +291,40 @@ typedef struct gen_slot {
     gen_buf enc;              /* encoded (GB 18030 and/or zstd) */
     int failed;               /* encoding failed */
 } gen_slot;
+
+static int gen_inSorted(const uint64_t *v, size_t n, uint64_t x, size_t *at)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t const mid = lo + (hi - lo) / 2;
+        if (v[mid] < x) lo = mid + 1; else hi = mid;
+    }
+    *at = lo;
+    return lo < n && v[lo] == x;
+}
+
+/* Base row i as this month has it: 0 when the month leaves it out, else
+ * the person (replaced by the month's version when it changed). */
+static int gen_monthRow(const gen_ctx *ctx, uint64_t i, const gen_loc *loc, gen_person *p)
+{
+    const gen_monthView *const m = ctx->month;
+    size_t at;
+    if (m != NULL && m->n_skip && gen_inSorted(m->skip, m->n_skip, i, &at)) return 0;
+    if (m != NULL && m->n_repl && gen_inSorted(m->repl_row, m->n_repl, i, &at)) { *p = m->repl[at]; return 1; }
+    gen_makeRow(ctx, i, loc, p);
+    return 1;
+}
+
+/* The month's appended rows go at the end of the last block. */
+static int gen_appendExtra(const gen_ctx *ctx, gen_buf *t)
+{
+    const gen_monthView *const m = ctx->month;
+    for (size_t j = 0; m != NULL && j < m->n_extra; j++) {
+        if (gen_bufReserve(t, GEN_ROW_MAX) != 0) return -1;
+        t->len += gen_formatRow(ctx, &m->extra[j], t->p + t->len);
+    }
+    return 0;
+}
 
 static void gen_makeBlock(const gen_ctx *ctx, uint64_t b, gen_slot *sl, gen_encoder *enc)
 {
@@ -290,10 +345,11 @@ static void gen_makeBlock(const gen_ctx *ctx, uint64_t b, gen_slot *sl, gen_enco
             return;
         }
         gen_person p;
-        gen_makeRow(ctx, i, &loc, &p);
-        t->len += gen_formatRow(ctx, &p, t->p + t->len);
+        if (gen_monthRow(ctx, i, &loc, &p)) t->len += gen_formatRow(ctx, &p, t->p + t->len);
         if (i + 1 < end) gen_locNext(ctx, &loc, i + 1);
     }
+    uint64_t const nblocks = ctx->o.rows ? (ctx->o.rows + GEN_BLOCK_ROWS - 1) / GEN_BLOCK_ROWS : 1;
+    if (b + 1 == nblocks && gen_appendExtra(ctx, t) != 0) { sl->failed = 1; return; }
     if (enc != NULL && gen_encode(enc, t, &sl->enc) != 0) sl->failed = 1;
 }
 
@@ -369,7 +425,7 @@ static void gen_showProgress(gen_progress *pg, uint64_t done, uint64_t total)
     pg->shown = pg->tty;
 }
 
-static int gen_run(gen_ctx *ctx)
+int gen_run(gen_ctx *ctx)
 {
     gen_sink sink;
     if (gen_sinkOpen(&sink, ctx->o.out) != 0) {
@@ -462,13 +518,17 @@ int cmd_gen(int argc, char **argv)
         fputs("xjdedup gen: the injected rates add up to more than 0.5 of the rows\n", stderr);
         return EXIT_USAGE;
     }
+    if (ctx.o.months) { /* the layout is month 1's: later months keep its rows */
+        ctx.o.last_date = ctx.o.run_date;
+        ctx.o.run_date = gen_monthsBefore(ctx.o.last_date, ctx.o.months - 1);
+    }
     gen_setupCohorts(&ctx);
     if (gen_namesInit() != 0 || gen_buildLayout(&ctx) != 0) {
         fputs("xjdedup gen: out of memory building the layout\n", stderr);
         gen_freeLayout(&ctx);
         return EXIT_IO;
     }
-    int rc = gen_run(&ctx);
+    int rc = ctx.o.months ? gen_runMonths(&ctx) : gen_run(&ctx);
     if (rc == EXIT_OK && ctx.o.truth != NULL && gen_writeTruth(&ctx, ctx.o.truth) != 0) {
         fprintf(stderr, "xjdedup gen: cannot write the truth file %s: %s\n", ctx.o.truth, strerror(errno));
         rc = EXIT_IO;

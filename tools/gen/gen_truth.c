@@ -57,7 +57,7 @@ static int tr_push(tr_vec *a, const tr_ent *e)
     return 0;
 }
 
-static const char *tr_reasonName(uint8_t r)
+const char *gen_reasonName(uint8_t r)
 {
     switch (r) {
     case XJ_ID_MISSING: return "missing";
@@ -202,7 +202,7 @@ int gen_writeTruth(const gen_ctx *ctx, const char *path)
         }
         for (size_t i = 0; i < all.n; i++)
             if (all.v[i].reason != 0)
-                tr_line(f, ctx, "invalid", "id_invalid", tr_reasonName(all.v[i].reason), 0, 0, "",
+                tr_line(f, ctx, "invalid", "id_invalid", gen_reasonName(all.v[i].reason), 0, 0, "",
                         &all.v[i], KIND_NAMES[all.v[i].kind]);
         for (size_t i = 0; i < all.n; i++)
             if (all.v[i].kind == GEN_KIND_MALFORMED)
