@@ -97,6 +97,16 @@ DECISION_WORDS = ("approved", "revoked")
 #     with (all inputs, in the order read); see prev_columns().
 #  M7 a G number whose 18 characters normalize to nothing carries no old ID:
 OLD_ID_EMPTY_IS_NONE = True
+#  M8 §8 bounds PREV's fields without a number: a PREV line (an input record
+#     of at most 1 MiB plus our columns, other_members at most 20 entries)
+#     may be this long at most:
+MAX_PREV_LINE = 4 * 1024 * 1024
+#  M9 §2's table says `reopened` is for a group "attested before"; §5 says the
+#     approved members of a partly approved attr group are `reopened`, with no
+#     such condition.  False follows §5's wording: an approved member of a
+#     partly approved group is reopened even when the group was never
+#     attested; True would ask for a row of its group in PREV's attested.csv:
+REOPENED_NEEDS_PREV_ATTESTED = False
 
 
 def monthly_on(part, opts) -> bool:
@@ -910,6 +920,7 @@ def check_counts(records, rows, copies):
 # The monthly cycle (docs/monthly.md): PREV, decisions, approvals, status
 # --------------------------------------------------------------------------
 DATE_ISO = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+PREV_DAMAGED = "the previous output is damaged: give --previous an unmodified xjdedup output directory"
 MANIFEST_LINE = re.compile(rb"^[0-9a-f]{32} [0-9]+ [^\n]+$")
 MAX_DECISION_LINE = 64 * 1024  # §4: a decisions line of at most 64 KiB
 
@@ -927,10 +938,11 @@ class Decision:
         return (self.group_id, self.student_no, self.school_code)
 
 
-def csv_table(path, shown):
+def csv_table(path, shown, max_line, damaged=None):
     """(header, [(line, values)]) of a CSV file that must be well formed: PREV's
     files and decisions files are untrusted, so a malformed line is fatal (§8).
-    A BOM is dropped, blank lines are skipped, values are decoded UTF-8."""
+    A BOM is dropped, blank lines are skipped, values are decoded UTF-8.
+    `damaged`: what to do about a malformed line, when not to fix that line."""
     try:
         with open(path, "rb") as f:
             data = f.read()
@@ -945,18 +957,18 @@ def csv_table(path, shown):
         _, line, raw, fields, error = item
         where = f"{shown}: line {line}"
         if error:
-            raise Fatal(f"{where}: {error.replace('_', ' ')}: fix the quoting of that line")
-        if len(raw) > MAX_DECISION_LINE:
-            raise Fatal(f"{where}: a line over 64 KiB: shorten or remove it")
+            raise Fatal(f"{where}: {error.replace('_', ' ')}: {damaged or 'fix the quoting of that line'}")
+        if len(raw) > max_line:
+            raise Fatal(f"{where}: a line over {max_line // 1024} KiB: {damaged or 'shorten or remove it'}")
         texts = [decode(f, "utf-8") for f in fields]
         if any(t is None for t in texts) or b"\0" in raw:
-            raise Fatal(f"{where}: not valid UTF-8: save the file as UTF-8")
+            raise Fatal(f"{where}: not valid UTF-8: {damaged or 'save the file as UTF-8'}")
         if header is None:
             header = [trim(t) for t in texts]
             continue
         if len(texts) != len(header):
             raise Fatal(f"{where}: {len(texts)} fields where the header has {len(header)}: "
-                        "fix the line (quote a value holding a comma)")
+                        f"{damaged or 'fix the line (quote a value holding a comma)'}")
         rows.append((line, texts))
     if header is None:
         raise Fatal(f"{shown}: no header line (empty file)")
@@ -975,7 +987,7 @@ def column(header, names, shown, what):
 # §4 decisions files ---------------------------------------------------------
 def read_decisions(path, shown, file_name, seq0):
     """Every line of one decisions file, in line order (§4)."""
-    header, rows = csv_table(path, shown)
+    header, rows = csv_table(path, shown, MAX_DECISION_LINE)
     at = []
     for name in DECISION_COLUMNS:  # M5: exact names, each once
         hits = [i for i, h in enumerate(header) if h == name]
@@ -1004,8 +1016,8 @@ def decisions_in_effect(lines):
 
 
 def approved_earlier(lines):
-    """keys of `revoked` lines in effect that end an approval read before them
-    (only used when M3 is switched off)."""
+    """keys whose `revoked` line follows an `approved` one: the revocations
+    that end an approval (only used when M3 is switched off)."""
     seen, ends = set(), set()
     for d in lines:
         if d.decision == "approved":
@@ -1060,14 +1072,14 @@ def prev_columns(header, id_headers, shown):
 def read_prev_rows(path, shown, id_headers, prev_date):
     """identity -> smallest first_seen among the rows of one PREV file (§1,
     §2); a file without first_seen counts as PREV's run date."""
-    header, rows = csv_table(path, shown)
+    header, rows = csv_table(path, shown, MAX_PREV_LINE, PREV_DAMAGED)
     p, g, no, sc, fs = prev_columns(header, id_headers, shown)
     seen = {}
     for line, v in rows:
         first = prev_date if fs is None else v[fs]
         if not DATE_ISO.match(first) or real_date(first.replace("-", "")) is None:
             raise Fatal(f"{shown}: line {line}: first_seen \"{first}\" is not a date YYYY-MM-DD: "
-                        "give --previous an unmodified xjdedup output")
+                        + PREV_DAMAGED)
         ident = (v[p], v[g], trim(v[no]), trim(v[sc]))
         seen[ident] = min(seen.get(ident, first), first)
     return seen
@@ -1149,6 +1161,10 @@ def apply_approvals(rows, approved_keys):
 def set_status(rows, attested, reopened, prev, run_date):
     """§2: status and first_seen of every reported and attested row."""
     in_attested = {id(row) for row in attested}
+    if REOPENED_NEEDS_PREV_ATTESTED:  # M9
+        attested_before = {(ident[0], ident[1]) for ident in prev["attested"]}
+        reopened = {id(row) for row in rows if id(row) in reopened
+                    and (row["problem"], row["group_id"]) in attested_before}
     for row in rows:
         ident = identity(row)
         seen = [d[ident] for d in (prev["problems"], prev["attested"]) if ident in d]
