@@ -7,7 +7,7 @@ packages=(
   gcc libc6-dev pkg-config meson ninja-build     # toolchain
   libxxhash-dev libjemalloc-dev libcsv-dev       # engine dependencies
   libzstd-dev libutf8proc-dev zstd               # (zstd: the CLI, for fixtures)
-  libxlsxwriter-dev                              # the workbooks of --xlsx
+  libxlsxwriter-dev zlib1g-dev                   # the workbooks of --xlsx (its .pc links -lz)
   python3 python3-xxhash                         # test harness and reference oracle
   python3-openpyxl                               # reads the workbooks back (tests/xlsx)
   cppcheck                                       # static analysis in tools/test.sh
