@@ -176,6 +176,31 @@ def check_case(case, work, regen, fails):
                          f"the output has {sorted(got)}")
 
 
+def check_gates(work, fails):
+    """Without XJREF_ALL, --previous and --decisions the reference writes what
+    the engine writes today (ENGINE_HAS all False): no monthly files, no
+    MANIFEST, no old_id or id_changed rows."""
+    out = os.path.join(work, "gates")
+    shutil.rmtree(out, ignore_errors=True)
+    env = {k: v for k, v in os.environ.items() if k != "XJREF_ALL"}
+    r = subprocess.run([sys.executable, XJREF, "scan", os.path.join(CASES, "cycle", "month2.csv"), "-o", out,
+                        "--run-date", "2026-11-01"], capture_output=True, env=env)
+    if r.returncode != 0:
+        fails.append(f"gates: exit {r.returncode}: {r.stderr.decode('utf-8', 'replace')[:500]}")
+        return
+    sys.path.insert(0, HERE)
+    import xjref  # the gates as the reference has them
+    if not any(xjref.ENGINE_HAS.values()):
+        for name in ("resolved.csv", "attested.csv", "decisions.csv", "decisions_unmatched.csv", "MANIFEST"):
+            if os.path.exists(os.path.join(out, name)):
+                fails.append(f"gates: {name} written without --previous, --decisions or XJREF_ALL")
+        with open(os.path.join(out, "problems.csv"), encoding="utf-8") as f:
+            text = f.read()
+        for word in (",old_id,", ",id_changed,", ",confirm_change,"):
+            if word in text:
+                fails.append(f"gates: problems.csv has {word.strip(',')} without XJREF_ALL")
+
+
 def main(argv):
     regen = "--regen" in argv
     argv = [a for a in argv if a != "--regen"]
@@ -185,6 +210,7 @@ def main(argv):
     cases = sorted(d for d in os.listdir(CASES) if os.path.isfile(os.path.join(CASES, d, "steps")))
     for c in cases:
         check_case(os.path.join(CASES, c), os.path.join(work, c), regen, fails)
+    check_gates(work, fails)
     for f in fails:
         print("FAIL " + f, file=sys.stderr)
     print(f"{len(cases)} month cases, {len(fails)} failures")
