@@ -3,7 +3,7 @@
 and truth.json agree with each other (docs/generator.md, "Month sequences").
 
 usage: check_months.py XJDEDUP WORKDIR [--rows N] [--seed S] [--months M]
-                       [--messy] [--encoding gbk]
+                       [--messy] [--encoding gbk] [--oracle XJREF]
 
 Generates the sequence twice (--threads 1 and 2: every file must be
 byte-identical), then checks, with the independent reading of rules §3-§5
@@ -30,6 +30,10 @@ in xjcheck.py (not the generator's code):
   scan      — `xjdedup scan` of month 1 reports every month-1 truth row with
               the same group_id, group_size and scope (the engine and the
               generator agree on keys before any monthly feature is involved).
+  oracle    — with --oracle: the Python reference (tests/oracle/xjref.py, its
+              monthly cycle switched on with XJREF_ALL=1) run over the months
+              chained agrees with the truth (compare_months.py): two readings
+              of docs/monthly.md written apart.
 """
 import argparse
 import collections
@@ -300,6 +304,7 @@ def main():
     p.add_argument("--run-date", default="2026-12-01")
     p.add_argument("--encoding", default="utf-8")
     p.add_argument("--messy", action="store_true")
+    p.add_argument("--oracle")
     ARGS = p.parse_args()
     os.makedirs(ARGS.workdir, exist_ok=True)
     a, b = os.path.join(ARGS.workdir, "t1"), os.path.join(ARGS.workdir, "t2")
@@ -333,6 +338,13 @@ def main():
     check_decisions(truth, months, a)
     check_rows(truth, months)
     check_scan(ARGS.xjdedup, a, truth)
+    if ARGS.oracle:
+        cmp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "compare_months.py")
+        r = subprocess.run([sys.executable, cmp, a, os.path.join(ARGS.workdir, "oracle"), "--scan",
+                            "%s %s scan" % (sys.executable, ARGS.oracle), "--env", "XJREF_ALL=1",
+                            "--encoding", ARGS.encoding])
+        if r.returncode != 0:
+            fail("the reference's monthly cycle disagrees with the truth (above)")
     if failures:
         print("%d failures" % len(failures))
         sys.exit(1)
