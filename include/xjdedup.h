@@ -192,6 +192,10 @@ XJ_API xj_error xj_scan_setHeaders(xj_scan *scan, const char *lang);
 /* An earlier output directory of the same registry: report.html then counts
  * new, persisting and resolved problems per province. NULL clears it. */
 XJ_API xj_error xj_scan_setPrevious(xj_scan *scan, const char *dir);
+/* Adds an officers' decisions file (docs/monthly.md §4: CSV with
+ * group_id,student_no,school_code,decision; approved or revoked); later
+ * files win over earlier ones and over the previous run's decisions.csv. */
+XJ_API xj_error xj_scan_addDecisions(xj_scan *scan, const char *path);
 XJ_API xj_error xj_scan_setProgress(xj_scan *scan, xj_progressFn fn, void *user);
 /* Makes xj_scan_run a batch check: the inputs are a batch, checked against
  * the register index at `index_path` (made by xj_scan_buildIndex). The

@@ -128,9 +128,16 @@ static void scan_usage(FILE *out, scan_mode mode)
           "      --headers LANG      zh (default): Chinese headers and wording; en: English\n"
           "                          headers and codes, as in problems.csv\n"
           "\n"
-          "report:\n"
-          "      --previous DIR      an earlier run's OUTDIR: report.html then shows new,\n"
-          "                          persisting and resolved problems per province\n"
+          "monthly cycle (docs/monthly.md):\n"
+          "      --previous DIR      an earlier run's OUTDIR: each row's status (new,\n"
+          "                          persisting, reopened) and first_seen come from it,\n"
+          "                          report.html shows new, persisting and resolved\n"
+          "                          problems per province, and DIR's decisions.csv\n"
+          "                          (approvals) stays in effect\n"
+          "      --decisions FILE    officers' decisions, CSV group_id,student_no,\n"
+          "                          school_code,decision (approved or revoked);\n"
+          "                          repeatable, later lines win; writes attested.csv,\n"
+          "                          decisions.csv and decisions_unmatched.csv\n"
           "\n"
           "terminal:\n"
           "  -q, --quiet             no progress line and no summary table\n"
@@ -168,7 +175,7 @@ static void print_stats(const xj_scanStats *s, const char *outdir)
 }
 
 enum { OPT_FORCE = 256, OPT_RUN_DATE, OPT_ATTR_SCOPE, OPT_ENCODING, OPT_MAP, OPT_REGION, OPT_FAIL, OPT_CHUNK,
-       OPT_PROGRESS, OPT_EXCEL, OPT_XLSX, OPT_OUT_ENCODING, OPT_HEADERS, OPT_PREVIOUS, OPT_AGAINST, OPT_REMOVE };
+       OPT_PROGRESS, OPT_EXCEL, OPT_XLSX, OPT_OUT_ENCODING, OPT_HEADERS, OPT_PREVIOUS, OPT_DECISIONS, OPT_AGAINST, OPT_REMOVE };
 
 /* An option getopt did not take: unknown (with the closest known one, if
  * any is close) or missing its value. */
@@ -193,7 +200,7 @@ static int option_fits(int opt, scan_mode mode)
 {
     int const index = mode == MODE_INDEX_BUILD || mode == MODE_INDEX_UPDATE;
     switch (opt) {
-    case OPT_FAIL: case OPT_EXCEL: case OPT_XLSX: case OPT_OUT_ENCODING: case OPT_HEADERS: case OPT_PREVIOUS: return !index;
+    case OPT_FAIL: case OPT_EXCEL: case OPT_XLSX: case OPT_OUT_ENCODING: case OPT_HEADERS: case OPT_PREVIOUS: case OPT_DECISIONS: return !index;
     case OPT_AGAINST: return mode == MODE_CHECK;
     case OPT_REMOVE: return mode == MODE_INDEX_UPDATE;
     default: return 1;
@@ -235,6 +242,7 @@ static const struct option kOptions[] = {
     {"output-encoding", required_argument, NULL, OPT_OUT_ENCODING},
     {"headers", required_argument, NULL, OPT_HEADERS},
     {"previous", required_argument, NULL, OPT_PREVIOUS},
+    {"decisions", required_argument, NULL, OPT_DECISIONS},
     {"against", required_argument, NULL, OPT_AGAINST},
     {"remove", required_argument, NULL, OPT_REMOVE},
     {"help", no_argument, NULL, 'h'},
@@ -296,6 +304,7 @@ static int take_option(scan_options *o, int opt, const char *arg, xj_scan *scan,
     case OPT_OUT_ENCODING: *err = xj_scan_setOutputEncoding(scan, arg); break;
     case OPT_HEADERS: *err = xj_scan_setHeaders(scan, arg); break;
     case OPT_PREVIOUS: o->previous = arg; break;
+    case OPT_DECISIONS: *err = xj_scan_addDecisions(scan, arg); break;
     case OPT_AGAINST: o->against = arg; break;
     case OPT_REMOVE: o->remove_list = arg; break;
     case 'q': o->quiet = 1; break;

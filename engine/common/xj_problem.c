@@ -46,6 +46,8 @@ const char *pb_statusZh(pb_status s) { return s < PB_STATUS_COUNT ? kStatusZh[s]
 const char *pb_reasonCode(uint8_t reason)
 {
     if (reason == PB_REASON_MIXED) return "mixed";
+    if (reason == PB_REASON_APPROVED) return "approved";
+    if (reason == PB_REASON_DOUBLE_ATTESTED) return "double_attested";
     if (reason == PB_REASON_NONE || reason >= XJ_ID_REASON_COUNT) return "";
     return xj_idReasonName((xj_idReason)reason);
 }
@@ -116,6 +118,8 @@ const char *pb_columnMeaningZh(int i) { return i >= 0 && i < PB_COLUMN_COUNT ? k
 const char *pb_reasonZh(uint8_t reason)
 {
     if (reason == PB_REASON_MIXED) return "有身份证件号的学籍与无证件号的学籍姓名、性别、出生日期相同";
+    if (reason == PB_REASON_APPROVED) return "佐证已核办通过（保留此记录，组内其他记录变更或删除）";
+    if (reason == PB_REASON_DOUBLE_ATTESTED) return "组内两条以上记录的佐证均已通过，由共同上级裁定";
     if (reason >= XJ_ID_REASON_COUNT) return "";
     return kReasonZh[reason];
 }

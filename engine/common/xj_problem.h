@@ -23,6 +23,10 @@ typedef enum pb_problem {
  * PB_REASON_MIXED for a member joined by --attr-scope mixed. */
 #define PB_REASON_NONE 0
 #define PB_REASON_MIXED 200
+/* The monthly cycle's reasons on id_duplicate rows (docs/monthly.md §5): the
+ * one approved member; every member of a group with two or more approved. */
+#define PB_REASON_APPROVED 201
+#define PB_REASON_DOUBLE_ATTESTED 202
 
 typedef enum pb_scope {
     PB_SCOPE_SCHOOL = 0,
@@ -110,6 +114,9 @@ typedef struct pb_row {
     uint8_t problem;       /* pb_problem */
     uint8_t reason;        /* PB_REASON_NONE, an xj_idReason, or PB_REASON_MIXED */
     uint8_t scope;         /* pb_scope; ignored for id_invalid */
+    uint8_t arbiter;       /* pb_scope whose arbiter decides: the scope's, or that of the
+                            * approved members alone (double_attested) */
+    uint8_t attested;      /* 1: every member approved, the row goes to attested.csv */
     uint8_t keeper;        /* 0, 1, or PB_KEEPER_NONE */
     uint8_t hint;          /* pb_hint */
     uint8_t status;        /* pb_status */

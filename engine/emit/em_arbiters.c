@@ -3,8 +3,9 @@
  * groups (arbiters/, rules §6): which rows go to which office's file.
  *
  * A group whose members are in more than one school is decided by the
- * office its scope names (rules §5): a county's, a city's or a province's
- * education office, or the ministry. That office gets every row of the
+ * office its arbiter names (rules §5; for two approved ID records, the
+ * arbiter of their own scope, docs/monthly.md §5): a county's, a city's or
+ * a province's education office, or the ministry. That office gets every row of the
  * group — the records of all its schools, so it sees both sides — in
  * arbiters/<arbiter>/<region code>.csv, the code being the one grp_decide
  * put in pb_row.office (county 6 digits, city ccdd00, province pp0000) and
@@ -44,7 +45,7 @@ static int em_cmpOfficeKey(const void *pa, const void *pb)
 
 static int em_decidedByOffice(const pb_row *row)
 {
-    return row->problem != PB_ID_INVALID && row->scope != PB_SCOPE_SCHOOL && row->scope < PB_SCOPE_COUNT;
+    return row->problem != PB_ID_INVALID && row->arbiter != PB_SCOPE_SCHOOL && row->arbiter < PB_SCOPE_COUNT;
 }
 
 const char *em_officeDir(pb_scope scope)
@@ -79,7 +80,7 @@ xj_error em_officesOf(em_ctx *ctx, em_offices *out)
     for (size_t i = 0; i < run->n_rows; i++) {
         const pb_row *const row = &run->rows[i];
         if (!em_decidedByOffice(row)) continue;
-        keys[k++] = (em_officeKey){row->group_id, row->office, (uint32_t)i, row->scope, row->problem};
+        keys[k++] = (em_officeKey){row->group_id, row->office, (uint32_t)i, row->arbiter, row->problem};
     }
     qsort(keys, n, sizeof *keys, em_cmpOfficeKey);
     size_t files = 0;

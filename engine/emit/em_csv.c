@@ -172,13 +172,13 @@ static char *em_quoteInPlace(char *s, size_t n)
 xj_error em_renderRow(xj_buf *out, const em_run *run, const pb_row *row, int zh)
 {
     pb_problem const p = (pb_problem)row->problem;
-    pb_scope const sc = (pb_scope)row->scope;
+    pb_scope const sc = (pb_scope)row->scope, arb = (pb_scope)row->arbiter;
     pb_hint const h = (pb_hint)row->hint;
     int const grouped = p != PB_ID_INVALID;
     const char *const problem = zh ? pb_problemZh(p) : pb_problemCode(p);
     const char *const reason = pb_reasonCode(row->reason);
     const char *const scope = grouped ? (zh ? pb_scopeZh(sc) : pb_scopeCode(sc)) : "";
-    const char *const arbiter = grouped ? (zh ? pb_arbiterZh(sc) : pb_arbiterCode(sc)) : "";
+    const char *const arbiter = grouped ? (zh ? pb_arbiterZh(arb) : pb_arbiterCode(arb)) : "";
     const char *const hint = zh ? pb_hintZh(h) : pb_hintCode(h);
     pb_status const stt = (pb_status)row->status;
     const char *const status = zh ? pb_statusZh(stt) : pb_statusCode(stt);

@@ -223,6 +223,11 @@ void em_formatDouble(char out[EM_DOUBLE_MAX], double v);
  * XJ_ERR_USAGE, saying what is there that should not be and what to do. */
 xj_error em_checkReplaceable(int dirfd, const char *outdir, xj_status *st);
 
+/* ---- em_monthly: attested.csv, decisions.csv, decisions_unmatched.csv ---- */
+
+/* With --previous or --decisions (run->monthly); nothing otherwise. */
+xj_error em_writeMonthly(em_ctx *ctx);
+
 /* ---- em_arbiters: the offices' work lists (arbiters/) ---- */
 
 typedef struct em_office {

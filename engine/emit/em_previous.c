@@ -233,7 +233,9 @@ static xj_error em_prevRunDate(em_ctx *ctx, uint32_t *out)
     return XJ_OK;
 }
 
-static xj_error em_readPrevious(em_ctx *ctx, em_keys *out)
+/* PREV's `file` (problems.csv, or attested.csv: `missing_ok`, as a PREV
+ * without decisions has none) as keys onto `out`. */
+static xj_error em_readPrevious(em_ctx *ctx, const char *file, int missing_ok, em_keys *out)
 {
     const em_run *const run = ctx->run;
     em_prevReader *const r = xj_calloc(1, sizeof *r);
@@ -254,9 +256,13 @@ static xj_error em_readPrevious(em_ctx *ctx, em_keys *out)
         return err;
     }
     char path[4096];
-    snprintf(path, sizeof path, "%s/problems.csv", run->previous);
+    snprintf(path, sizeof path, "%s/%s", run->previous, file);
     r->path = path;
     FILE *const f = fopen(path, "rb");
+    if (f == NULL && missing_ok && errno == ENOENT) {
+        xj_free(r);
+        return XJ_OK;
+    }
     if (f == NULL) {
         err = st_fail(ctx->st, XJ_ERR_INPUT, "--previous: cannot open %s: %s; name the output directory of an "
                       "earlier run", path, strerror(errno));
@@ -309,55 +315,78 @@ static const em_key *em_findKey(const em_keys *k, XXH128_hash_t h)
     return lo < k->n && em_cmpHash(k->v[lo].hash, h) == 0 ? &k->v[lo] : NULL;
 }
 
-/* Every row's status and first_seen against PREV's keys; the trend counts
- * rows new and persisting by their school's province, and identities
- * resolved (in PREV, not in this run) by PREV's school's. */
-static xj_error em_markRows(em_run *run, const em_keys *prev, em_trend *t)
+/* PREV's identities: reported (problems.csv) and attested (attested.csv),
+ * each with a flag set when a row of this run has it. */
+typedef struct em_prevSets {
+    em_keys reported, attested;
+    unsigned char *seen_reported;
+} em_prevSets;
+
+/* One row against PREV (docs/monthly.md §2): reopened when its identity was
+ * attested (or decide reopened it), else persisting when it was reported,
+ * else new; first_seen the earliest PREV has. Returns 1 when PREV has it. */
+static int em_markRow(const em_run *run, em_prevSets *p, pb_row *row, xj_buf *sno, xj_error *err)
 {
-    unsigned char *const seen = xj_calloc(prev->n ? prev->n : 1, 1);
-    if (seen == NULL) return XJ_ERR_NOMEM;
+    int const col = row->source < run->n_inputs ? run->inputs[row->source].student_no_col : -1;
+    *err = em_tailField(row->tail, row->tail_len, col, sno);
+    if (*err) return 0;
+    char group[17] = "";
+    if (row->problem != PB_ID_INVALID) snprintf(group, sizeof group, "%016llx", (unsigned long long)row->group_id);
+    const char *const code = pb_problemCode((pb_problem)row->problem);
+    /* the earlier file kept at most EM_PREV_FIELD_MAX bytes of a field */
+    size_t const sn = sno->len < EM_PREV_FIELD_MAX ? sno->len : EM_PREV_FIELD_MAX;
+    size_t const cn = row->school_len < EM_PREV_FIELD_MAX ? row->school_len : EM_PREV_FIELD_MAX;
+    XXH128_hash_t const h = em_identity(code, strlen(code), group, strlen(group), sno->data ? sno->data : "", sn,
+                                        row->school, cn);
+    const em_key *const rep = em_findKey(&p->reported, h), *const att = em_findKey(&p->attested, h);
+    if (rep) p->seen_reported[rep - p->reported.v] = 1;
+    if (att) row->status = PB_STATUS_REOPENED;
+    else if (rep && row->status != PB_STATUS_REOPENED) row->status = PB_STATUS_PERSISTING;
+    uint32_t first = rep ? rep->first_seen : 0;
+    if (att && (first == 0 || att->first_seen < first)) first = att->first_seen;
+    if (first) row->first_seen = first;
+    return rep != NULL || att != NULL;
+}
+
+/* Every row's status and first_seen against PREV; the trend counts the
+ * reported rows new and not new by their school's province, and identities
+ * resolved (reported in PREV, in neither file now) by PREV's school's. */
+static xj_error em_markRows(em_run *run, em_prevSets *p, em_trend *t)
+{
+    p->seen_reported = xj_calloc(p->reported.n ? p->reported.n : 1, 1);
+    if (p->seen_reported == NULL) return XJ_ERR_NOMEM;
     xj_buf sno;
     buf_init(&sno, (size_t)1 << 20);
     xj_error err = XJ_OK;
     for (size_t i = 0; i < run->n_rows && !err; i++) {
         pb_row *const row = &run->rows[i];
-        int const col = row->source < run->n_inputs ? run->inputs[row->source].student_no_col : -1;
-        err = em_tailField(row->tail, row->tail_len, col, &sno);
-        char group[17] = "";
-        if (row->problem != PB_ID_INVALID) snprintf(group, sizeof group, "%016llx", (unsigned long long)row->group_id);
-        const char *const code = pb_problemCode((pb_problem)row->problem);
-        /* the earlier file kept at most EM_PREV_FIELD_MAX bytes of a field */
-        size_t const sn = sno.len < EM_PREV_FIELD_MAX ? sno.len : EM_PREV_FIELD_MAX;
-        size_t const cn = row->school_len < EM_PREV_FIELD_MAX ? row->school_len : EM_PREV_FIELD_MAX;
-        const em_key *const k = err ? NULL
-                                    : em_findKey(prev, em_identity(code, strlen(code), group, strlen(group),
-                                                                   sno.data ? sno.data : "", sn, row->school, cn));
-        int const p = em_provinceIndex(row->school, row->school_len);
-        if (k) {
-            row->status = PB_STATUS_PERSISTING;
-            row->first_seen = k->first_seen;
-            seen[k - prev->v] = 1;
-            t->persisting[p]++;
-        } else t->fresh[p]++;
+        int const known = em_markRow(run, p, row, &sno, &err);
+        int const prov = em_provinceIndex(row->school, row->school_len);
+        if (known) t->persisting[prov]++;
+        else t->fresh[prov]++;
     }
-    for (size_t j = 0; j < prev->n; j++)
-        if (!seen[j]) t->resolved[prev->v[j].province]++;
+    for (size_t i = 0; i < run->n_attested && !err; i++) em_markRow(run, p, &run->attested[i], &sno, &err);
+    for (size_t j = 0; j < p->reported.n; j++)
+        if (!p->seen_reported[j]) t->resolved[p->reported.v[j].province]++;
     buf_free(&sno);
-    xj_free(seen);
     return err;
 }
 
 xj_error em_compareWithPrevious(em_ctx *ctx, em_trend *t)
 {
     memset(t, 0, sizeof *t);
-    em_keys prev = {0};
-    xj_error err = em_readPrevious(ctx, &prev);
+    em_prevSets p = {0};
+    xj_error err = em_readPrevious(ctx, "problems.csv", 0, &p.reported);
+    if (!err) err = em_readPrevious(ctx, "attested.csv", 1, &p.attested);
     if (!err) {
-        em_mergeKeys(&prev);
-        err = em_markRows(ctx->run, &prev, t);
+        em_mergeKeys(&p.reported);
+        em_mergeKeys(&p.attested);
+        err = em_markRows(ctx->run, &p, t);
         if (err) st_fail(ctx->st, err, "out of memory comparing with --previous");
         else t->loaded = 1;
     }
-    xj_free(prev.v);
+    xj_free(p.reported.v);
+    xj_free(p.attested.v);
+    xj_free(p.seen_reported);
     return err;
 }

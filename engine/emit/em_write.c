@@ -37,6 +37,7 @@ static xj_error em_writeFiles(em_ctx *ctx, double t0)
                     "out of memory counting the problems");
     FORWARD_IF_ERROR(em_writeSchoolReadme(ctx));
     FORWARD_IF_ERROR(em_writeRejects(ctx));
+    FORWARD_IF_ERROR(em_writeMonthly(ctx));
     FORWARD_IF_ERROR(em_writeReport(ctx));
     double const write_seconds = xj_now() - t0; /* summary.json's: the files up to here */
     if (ctx->run->check) FORWARD_IF_ERROR(em_writeRegistered(ctx));

@@ -55,6 +55,18 @@ typedef struct em_timing {
     double start;              /* xj_now() at the start of the run */
 } em_timing;
 
+/* One line of an officers' decisions file (docs/monthly.md §4), as read:
+ * values trimmed, not NUL-terminated. */
+typedef struct em_decision {
+    const char *group_id, *student_no, *school_code;
+    uint32_t group_id_len, student_no_len, school_code_len;
+    const char *file;      /* base name of the file it came from ("decisions.csv" for PREV's) */
+    uint64_t line;         /* its line there */
+    uint8_t approved;      /* 1: approved, 0: revoked */
+    uint8_t in_effect;     /* 0: a later line for the same member overrides it */
+    uint8_t matched;       /* a current member of that group has it */
+} em_decision;
+
 typedef struct em_run {
     const char *outdir;           /* final directory path */
     int force;                    /* replace an existing output directory */
@@ -64,6 +76,11 @@ typedef struct em_run {
     size_t n_headers;
     pb_row *rows;                 /* sorted in place by em_write */
     size_t n_rows;
+    pb_row *attested;             /* rows of attested groups (attested.csv), sorted in place */
+    size_t n_attested;
+    const em_decision *decisions; /* every decisions line read, in reading order */
+    size_t n_decisions;
+    int monthly;                  /* --previous or --decisions: write the monthly cycle's files */
     em_reject *rejects;           /* sorted in place by em_write */
     size_t n_rejects;
     uint64_t rows_read;           /* = rows_accepted + rows_rejected */

@@ -249,6 +249,8 @@ typedef struct gd_scratch {
     uint32_t *pos;              /* each member's place in the group's pb_member array */
     uint32_t *by_text;          /* member positions by other_members text */
     pb_member *texts;           /* members' texts before sorting */
+    unsigned char *approved;    /* per member: its approval is in effect */
+    const gr_record **chosen;   /* the approved members */
     size_t cap;                 /* entries allocated in each array */
     char *key;                  /* key text */
     size_t key_cap;
@@ -261,11 +263,72 @@ static xj_error gd_reserve(gd_scratch *sc, size_t n)
     /* each array to n entries; one that cannot grow keeps its old block */
 #define GD_GROW(a) ((grown = xj_reallocArray(sc->a, n, sizeof *sc->a)) != NULL && (sc->a = grown, 1))
     int const ok = GD_GROW(m) && GD_GROW(schools) && GD_GROW(order) && GD_GROW(pos) && GD_GROW(by_text) &&
-                   GD_GROW(texts);
+                   GD_GROW(texts) && GD_GROW(approved) && GD_GROW(chosen);
 #undef GD_GROW
     if (!ok) return XJ_ERR_NOMEM;
     sc->cap = n;
     return XJ_OK;
+}
+
+/* The officers' approvals of a group's members (docs/monthly.md §4, §5):
+ * sc->approved[i] for each member, the approved members in sc->chosen;
+ * returns how many. Asking marks the decisions matched. */
+static size_t gd_approvals(const gd_context *ctx, uint64_t gid, size_t n, gd_scratch *sc)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        sc->approved[i] = ctx->verdicts != NULL && ctx->verdicts->approved(ctx->verdicts->user, gid, sc->m[i]);
+        if (sc->approved[i]) sc->chosen[k++] = sc->m[i];
+    }
+    return k;
+}
+
+/* What one group's decision is, for every member alike. */
+typedef struct gd_verdict {
+    uint64_t gid;
+    const pb_member *members;
+    size_t keeper;          /* id_duplicate: the earliest, or the one approved member */
+    size_t n_approved;
+    pb_scope scope, arbiter;/* the arbiter's scope: the group's, or the approved members' (two or more) */
+    uint32_t office;        /* the arbiter's office (arbiters/) */
+} gd_verdict;
+
+/* A member's row: what every problem's row holds. */
+static void gd_baseRow(const gr_record *r, pb_problem problem, size_t n, const gd_verdict *v, uint32_t self,
+                       pb_row *row)
+{
+    memset(row, 0, sizeof *row);
+    row->school = r->school;
+    row->school_len = r->school_len;
+    row->tail = r->tail;
+    row->tail_len = r->tail_len;
+    row->group_id = v->gid;
+    row->line = gk_refLine(r->ref);
+    row->source = gk_refSource(r->ref);
+    row->group_size = (uint32_t)n;
+    row->members = v->members;
+    row->n_members = (uint32_t)n;
+    row->self = self;
+    row->problem = (uint8_t)problem;
+    row->scope = (uint8_t)v->scope;
+    row->arbiter = (uint8_t)v->arbiter;
+    row->office = v->office;
+    row->keeper = PB_KEEPER_NONE;
+}
+
+/* id_duplicate: one keeper — the approved member if there is exactly one,
+ * else the earliest — and the others' hints against it; two or more
+ * approved members make every row double_attested (docs/monthly.md §5). */
+static void gd_idRow(const gd_verdict *v, const gd_scratch *sc, size_t i, pb_row *row)
+{
+    const gr_record *const r = sc->m[i], *const k = sc->m[v->keeper];
+    row->keeper = i == v->keeper;
+    row->hint = i == v->keeper            ? PB_HINT_KEEP
+                : !gd_samePerson(r, k)    ? PB_HINT_CHECK_ID
+                : gd_sameSchool(r, k)     ? PB_HINT_DELETE_COPY
+                                          : PB_HINT_AGREE_TRANSFER;
+    if (v->n_approved >= 2) row->reason = PB_REASON_DOUBLE_ATTESTED;
+    else if (v->n_approved == 1 && i == v->keeper) row->reason = PB_REASON_APPROVED;
 }
 
 static xj_error gd_decideOne(const gd_context *ctx, const gk_groups *gs, size_t gi, gd_keyKind kind,
@@ -292,45 +355,31 @@ static xj_error gd_decideOne(const gd_context *ctx, const gk_groups *gs, size_t 
 
     size_t const key_len = gd_keyText(g, kind, sc->m[0], sc->key, sc->key_cap);
     if (XJ_NEVER(key_len == 0)) return XJ_ERR_INTERNAL;
-    uint64_t const gid = gd_groupId(problem, sc->key, key_len);
-    pb_scope const scope = gd_scope(sc->m, n);
-    uint32_t const office = gd_office(scope, sc->m);
-    const pb_member *members;
-    FORWARD_IF_ERROR(gd_members(sc->m, n, arena, sc->texts, sc->by_text, sc->pos, &members));
-
-    size_t keeper = 0;
-    if (problem == PB_ID_DUPLICATE)
+    gd_verdict v = {.gid = gd_groupId(problem, sc->key, key_len), .scope = gd_scope(sc->m, n)};
+    FORWARD_IF_ERROR(gd_members(sc->m, n, arena, sc->texts, sc->by_text, sc->pos, &v.members));
+    v.n_approved = gd_approvals(ctx, v.gid, n, sc);
+    int const two_approved = problem == PB_ID_DUPLICATE && v.n_approved >= 2;
+    /* two approved ID records: their common superior decides */
+    v.arbiter = two_approved ? gd_scope(sc->chosen, v.n_approved) : v.scope;
+    v.office = two_approved ? gd_office(v.arbiter, sc->chosen) : gd_office(v.scope, sc->m);
+    if (problem == PB_ID_DUPLICATE) {
         for (size_t i = 1; i < n; i++)
-            if (gd_earlier(ctx, sc->m[i], sc->m[keeper], 1) < 0) keeper = i;
+            if (gd_earlier(ctx, sc->m[i], sc->m[v.keeper], 1) < 0) v.keeper = i;
+        if (v.n_approved == 1)
+            for (size_t i = 0; i < n; i++)
+                if (sc->approved[i]) v.keeper = i;
+    }
 
     for (size_t i = 0; i < n; i++) {
         const gr_record *const r = sc->m[i];
         pb_row *const row = &rows[g->first + i];
-        memset(row, 0, sizeof *row);
-        row->school = r->school;
-        row->school_len = r->school_len;
-        row->tail = r->tail;
-        row->tail_len = r->tail_len;
-        row->group_id = gid;
-        row->line = gk_refLine(r->ref);
-        row->source = gk_refSource(r->ref);
-        row->group_size = (uint32_t)n;
-        row->members = members;
-        row->n_members = (uint32_t)n;
-        row->self = sc->pos[i];
-        row->problem = (uint8_t)problem;
-        row->scope = (uint8_t)scope;
-        row->office = office;
-        row->keeper = PB_KEEPER_NONE;
-        if (problem == PB_ID_DUPLICATE) {
-            const gr_record *const k = sc->m[keeper];
-            row->keeper = i == keeper;
-            row->hint = i == keeper                ? PB_HINT_KEEP
-                        : !gd_samePerson(r, k)     ? PB_HINT_CHECK_ID
-                        : gd_sameSchool(r, k)      ? PB_HINT_DELETE_COPY
-                                                   : PB_HINT_AGREE_TRANSFER;
-        } else {
+        gd_baseRow(r, problem, n, &v, sc->pos[i], row);
+        if (problem == PB_ID_DUPLICATE) gd_idRow(&v, sc, i, row);
+        else {
             row->reason = (gs->refs[g->first + i] & GK_HAS_ID) ? PB_REASON_MIXED : PB_REASON_NONE;
+            /* all approved: attested; some: the approved ones are reopened */
+            row->attested = v.n_approved == n;
+            if (sc->approved[i] && v.n_approved < n) row->status = PB_STATUS_REOPENED;
         }
         FORWARD_IF_ERROR(gd_otherSchools(sc->schools, u, school_bytes, r, arena, &row->others, &row->others_len));
     }
@@ -367,6 +416,8 @@ xj_error gd_decideGroups(const gd_context *ctx, const gk_groups *gs, gd_keyKind 
         xj_free(sc.pos);
         xj_free(sc.by_text);
         xj_free(sc.texts);
+        xj_free(sc.approved);
+        xj_free(sc.chosen);
         xj_free(sc.key);
 #pragma omp critical(gd_error)
         if (local && !err) err = local;

@@ -57,11 +57,21 @@ typedef enum gd_keyKind {
     GD_KEY_ATTR        /* (name, sex, birth) of the first member */
 } gd_keyKind;
 
+/* The officers' decisions (docs/monthly.md §4): `approved` says whether the
+ * decision in effect for the member's (group id, student number, school
+ * code) approves it, and marks any decision in effect for them as matched.
+ * Called from several threads at once. */
+typedef struct gd_verdicts {
+    int (*approved)(void *user, uint64_t group_id, const gr_record *member);
+    void *user;
+} gd_verdicts;
+
 typedef struct gd_context {
     const gr_index *index;          /* gathered records */
     const char *const *source_names;/* input base names, for tie-breaks */
     const uint32_t *source_rank;    /* last tie-break between sources; NULL: their index */
     int threads;
+    const gd_verdicts *verdicts;    /* NULL: no decisions */
 } gd_context;
 
 /* Writes one row per member of every group into rows[0 .. gs->n_refs),

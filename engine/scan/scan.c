@@ -34,6 +34,8 @@ void xj_scan_free(xj_scan *s)
     xj_free(s->outdir);
     xj_free(s->region_path);
     xj_free(s->previous);
+    for (size_t i = 0; i < s->n_decisions; i++) xj_free(s->decisions[i]);
+    xj_free(s->decisions);
     xj_free(s->against);
     nt_clear(&s->warnings);
     xj_free(s);
@@ -165,6 +167,18 @@ xj_error xj_scan_setPrevious(xj_scan *s, const char *dir)
     return sc_setString(&s->previous, dir);
 }
 
+xj_error xj_scan_addDecisions(xj_scan *s, const char *path)
+{
+    RETURN_ERROR_IF(path == NULL || *path == '\0', &s->st, XJ_ERR_USAGE, "--decisions: no file named");
+    char **const grown = xj_reallocArray(s->decisions, s->n_decisions + 1, sizeof *grown);
+    RETURN_ERROR_IF(grown == NULL, &s->st, XJ_ERR_NOMEM, "out of memory");
+    s->decisions = grown;
+    s->decisions[s->n_decisions] = NULL;
+    FORWARD_IF_ERROR(sc_setString(&s->decisions[s->n_decisions], path));
+    s->n_decisions++;
+    return XJ_OK;
+}
+
 xj_error xj_scan_setAgainst(xj_scan *s, const char *index_path)
 {
     RETURN_ERROR_IF(index_path != NULL && *index_path == '\0', &s->st, XJ_ERR_USAGE, "--against: the index path is empty");
@@ -208,6 +222,7 @@ xj_error xj_scan_run(xj_scan *s)
     sc_register against = {0}, *const reg = s->against ? &against : NULL;
     sc_rows rows = {0};
     xj_error err = sc_prepare(&run, 0);
+    if (!err) err = sc_decisionsLoad(&run.decisions, s->previous, s->decisions, s->n_decisions, &s->st);
     if (!err && reg) err = sc_registerOpen(reg, &run);
     if (!err) err = sc_pass1(&run);
     run.timing.read_parse_seconds = xj_now() - run.start;
@@ -225,6 +240,7 @@ xj_error xj_scan_run(xj_scan *s)
     run.timing.group_seconds += xj_now() - t; /* summary.json counts the decisions with grouping */
     if (!err) err = sc_emit(&run, reg, &rows);
     sc_rowsFree(&rows);
+    sc_decisionsFree(&run.decisions);
     if (reg) sc_registerFree(reg);
     sc_runFree(&run);
     if (err && s->st.code == XJ_OK) st_fail(&s->st, err, "%s", xj_errorName(err));

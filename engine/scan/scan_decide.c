@@ -57,7 +57,8 @@ static xj_error sc_decideAll(sc_run *run, const sc_register *reg, sc_rows *rows,
         rank[i] = (uint32_t)(i - run->n_inputs);
     }
     gr_index const ix = {run->gathered, run->n_gathered};
-    gd_context const ctx = {&ix, names, rank, run->n_workers};
+    gd_verdicts const verdicts = sc_decisionsVerdicts(&run->decisions);
+    gd_context const ctx = {&ix, names, rank, run->n_workers, run->decisions.given ? &verdicts : NULL};
     static const pb_problem kProblem[SC_KEY_KINDS] = {PB_ID_DUPLICATE, PB_ID_DUPLICATE, PB_ATTR_DUPLICATE};
     xj_error err = XJ_OK;
     size_t at = 0;
@@ -69,6 +70,24 @@ static xj_error sc_decideAll(sc_run *run, const sc_register *reg, sc_rows *rows,
     if (err == XJ_ERR_INTERNAL) st_fail(st, err, "internal error: an invalid-ID record was not gathered");
     rows->n = at;
     return err;
+}
+
+/* The rows of attested groups leave the reported rows for attested.csv
+ * (docs/monthly.md §5); the order of each part is kept. */
+static xj_error sc_setAttestedApart(sc_rows *rows, xj_status *st)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < rows->n; i++) n += rows->v[i].attested;
+    if (n == 0) return XJ_OK;
+    rows->attested = xj_mallocArray(n, sizeof *rows->attested);
+    RETURN_ERROR_IF(rows->attested == NULL, st, XJ_ERR_NOMEM, "out of memory");
+    size_t kept = 0;
+    for (size_t i = 0; i < rows->n; i++) {
+        if (rows->v[i].attested) rows->attested[rows->n_attested++] = rows->v[i];
+        else rows->v[kept++] = rows->v[i];
+    }
+    rows->n = kept;
+    return XJ_OK;
 }
 
 xj_error sc_decide(sc_run *run, sc_register *reg, sc_rows *rows)
@@ -87,6 +106,7 @@ xj_error sc_decide(sc_run *run, sc_register *reg, sc_rows *rows)
     if (!rows->v || !rows->arenas || !names || !rank) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
     if (!err) err = sc_decideAll(run, reg, rows, names, rank, st);
     if (!err && reg) err = sc_againstRows(reg, run, rows->v, &rows->n, &rows->arenas[0]);
+    if (!err) err = sc_setAttestedApart(rows, st);
     xj_free(names);
     xj_free(rank);
     return err;
@@ -97,5 +117,6 @@ void sc_rowsFree(sc_rows *rows)
     for (int t = 0; t < rows->n_arenas; t++) ar_free(&rows->arenas[t]);
     xj_free(rows->arenas);
     xj_free(rows->v);
+    xj_free(rows->attested);
     memset(rows, 0, sizeof *rows);
 }

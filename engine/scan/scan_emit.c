@@ -131,6 +131,11 @@ xj_error sc_emit(sc_run *run, const sc_register *reg, sc_rows *rows)
             .school_headers_en = s->school_headers_en,
             .xlsx = s->xlsx,
             .previous = s->previous,
+            .attested = rows->attested,
+            .n_attested = rows->n_attested,
+            .decisions = run->decisions.v,
+            .n_decisions = run->decisions.n,
+            .monthly = run->decisions.given,
         };
         er.timing.start = run->start;
         err = em_write(&er, st);

@@ -60,7 +60,9 @@ struct xj_scan {
     int xlsx;                 /* a .xlsx workbook beside each per-school file */
     int school_gbk;           /* per-school files in GB 18030 */
     int school_headers_en;    /* per-school files with English headers and codes */
-    char *previous;           /* earlier OUTDIR for report.html, or NULL */
+    char *previous;           /* earlier OUTDIR (--previous), or NULL */
+    char **decisions;         /* --decisions files, in order */
+    size_t n_decisions;
     char *against;            /* register index to check against, or NULL */
     xj_progressFn progress;   /* may be NULL */
     void *progress_user;
@@ -141,6 +143,24 @@ typedef struct sc_worker {
     xj_status st;             /* first error of this worker */
 } sc_worker;
 
+/* ---- the officers' decisions (scan_decisions.c, docs/monthly.md §4) ---- */
+
+typedef struct sc_decisions {
+    em_decision *v;           /* every line read, in reading order */
+    size_t n, cap;
+    uint32_t *table;          /* open addressing: the line in effect per member, index + 1 */
+    size_t table_cap;
+    xj_arena strings;
+    int given;                /* --previous or --decisions: the monthly files are written */
+} sc_decisions;
+
+/* PREV's decisions.csv (when `previous`; a PREV without one adds nothing),
+ * then `files` in order; XJ_ERR_INPUT naming file and line when malformed. */
+xj_error sc_decisionsLoad(sc_decisions *d, const char *previous, char *const *files, size_t n_files, xj_status *st);
+/* What grp_decide asks. */
+gd_verdicts sc_decisionsVerdicts(sc_decisions *d);
+void sc_decisionsFree(sc_decisions *d);
+
 typedef struct sc_input {
     const char *path;         /* as given */
     rd_input *rd;             /* open stream (kept between passes for stdin) */
@@ -165,6 +185,7 @@ typedef struct sc_run {
     id_regionTable *regions;
     int one_pass;             /* no second pass (index build): nothing is spooled, no anchors or invalid IDs kept */
     const sc_recordHook *hook;/* pass 1: the caller's hook, or NULL */
+    sc_decisions decisions;   /* the officers' decisions (empty unless --previous / --decisions) */
     gk_groups groups[SC_KEY_KINDS]; /* by gd_keyKind: GB IDs, other IDs, attributes */
     uint64_t *flagged;        /* refs of every input record that appears in output, sorted */
     size_t n_flagged;
@@ -308,6 +329,8 @@ xj_error sc_againstRows(sc_register *reg, const sc_run *run, pb_row *rows, size_
 typedef struct sc_rows {
     pb_row *v;
     size_t n;
+    pb_row *attested;         /* rows of attested groups: attested.csv, not problems.csv */
+    size_t n_attested;
     xj_arena *arenas;         /* other_schools and register_matches texts, one arena per worker */
     int n_arenas;
 } sc_rows;

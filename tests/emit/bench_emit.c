@@ -77,6 +77,7 @@ int main(int argc, char **argv)
         r->group_id = rnd() % (n_rows / 2 + 1);
         r->group_size = 2;
         r->scope = (uint8_t)(rnd() % 5);
+        r->arbiter = r->scope;
         r->keeper = r->problem == PB_ID_DUPLICATE ? (uint8_t)(rnd() % 2) : PB_KEEPER_NONE;
         r->reason = r->problem == PB_ID_INVALID ? (uint8_t)(1 + rnd() % 9) : 0;
         r->hint = r->problem == PB_ID_INVALID ? PB_HINT_CORRECT_ID : PB_HINT_ATTEST;

@@ -158,7 +158,7 @@ static void test_render(void)
     pb_row dup = {.school = "1101050001", .school_len = 10, .others = "3201020003;4401000004", .others_len = 21,
                   .members = kMembers, .n_members = 3, .self = 0, .tail = kTail, .tail_len = sizeof kTail - 1, .group_id = 0x00ab0000000000cdull, .line = 42,
                   .source = 1, .group_size = 3, .problem = PB_ID_DUPLICATE, .reason = PB_REASON_NONE,
-                  .scope = PB_SCOPE_NATIONAL, .keeper = 1, .hint = PB_HINT_KEEP};
+                  .scope = PB_SCOPE_NATIONAL, .arbiter = PB_SCOPE_NATIONAL, .keeper = 1, .hint = PB_HINT_KEEP};
     buf_clear(&b);
     TC_CHECK(em_renderRow(&b, &run, &dup, 0) == XJ_OK, "render");
     static const char kDupEn[] = "id_duplicate,,00ab0000000000cd,3,national,ministry,1,keep,3201020003;4401000004,"
@@ -210,7 +210,7 @@ static void test_render(void)
     pb_row attr = {.school = "x", .school_len = 1, .others = " a,b", .others_len = 4, .members = kOdd,
                    .n_members = 2, .self = 1, .tail = ",1,2,3",
                    .tail_len = 6, .group_id = UINT64_MAX, .line = 1, .source = 0, .group_size = 2,
-                   .problem = PB_ATTR_DUPLICATE, .reason = PB_REASON_MIXED, .scope = PB_SCOPE_SCHOOL,
+                   .problem = PB_ATTR_DUPLICATE, .reason = PB_REASON_MIXED, .scope = PB_SCOPE_SCHOOL, .arbiter = PB_SCOPE_SCHOOL,
                    .keeper = PB_KEEPER_NONE, .hint = PB_HINT_ATTEST};
     buf_clear(&b);
     TC_CHECK(em_renderRow(&b, &run, &attr, 0) == XJ_OK, "render attr");

@@ -173,6 +173,7 @@ static void generate(void)
                 if (g % 7 == 0) row->group_id &= 0x0000ffffffffffffull; /* leading zero digits */
                 row->group_size = 2 + g % 4;
                 row->scope = (uint8_t)(g % PB_SCOPE_COUNT);
+                row->arbiter = row->scope;
                 if (p == PB_ID_DUPLICATE) {
                     row->keeper = (uint8_t)(rnd() % 2);
                     row->hint = row->keeper ? PB_HINT_KEEP : (uint8_t)(PB_HINT_DELETE_COPY + rnd() % 3);

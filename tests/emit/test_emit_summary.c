@@ -164,6 +164,7 @@ static pb_row row(const char *school, pb_problem p, uint64_t gid, pb_scope scope
     r.problem = (uint8_t)p;
     r.reason = reason;
     r.scope = (uint8_t)(p == PB_ID_INVALID ? PB_SCOPE_CITY : scope);
+    r.arbiter = r.scope;
     r.keeper = p == PB_ID_DUPLICATE ? 0 : PB_KEEPER_NONE;
     r.hint = p == PB_ID_INVALID ? PB_HINT_CORRECT_ID : PB_HINT_ATTEST;
     return r;

@@ -1,0 +1,282 @@
+/*
+ * scan_decisions — the officers' decisions (docs/monthly.md §4): read,
+ * settled into the decisions in effect, and asked by the decide stage
+ * whether a group's member is approved.
+ *
+ * Files are read in order — PREV's decisions.csv first (with --previous),
+ * then every --decisions file as given — and every line is kept, in that
+ * order, for decisions_unmatched.csv. Per member (group_id, student number,
+ * school code; values trimmed) the last line is in effect; an open-addressed
+ * table on those three finds it. grp_decide asks for each member of each
+ * group (from several threads): the answer marks the line matched.
+ *
+ * A decisions file is untrusted input: streamed through libcsv (strict
+ * quoting) one physical line at a time, so a record's line number is known;
+ * a value longer than XJ_MAX_FIELD, a record with the wrong number of
+ * fields, a missing column or a decision other than approved / revoked is a
+ * fatal error naming file and line.
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <csv.h>
+#define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack */
+#include <xxhash.h>
+
+#include "ps_fields.h"
+#include "scan_internal.h"
+#include "xj_alloc.h"
+#include "xj_text.h"
+
+enum { SD_GROUP, SD_STUDENT, SD_SCHOOL, SD_DECISION, SD_COLUMNS };
+static const char *const kColumn[SD_COLUMNS] = {"group_id", "student_no", "school_code", "decision"};
+
+/* One file being read. */
+typedef struct sd_reader {
+    sc_decisions *d;
+    const char *path, *name;   /* as given; its base name */
+    xj_status *st;
+    xj_error err;
+    int col[SD_COLUMNS];       /* header position of each column, -1 until found */
+    size_t n_header;           /* fields in the header */
+    size_t off[SD_COLUMNS];    /* each wanted value's place in `values` */
+    size_t len[SD_COLUMNS];
+    xj_buf values;             /* the current record's wanted values, back to back */
+    size_t field;              /* index of the next field of the record */
+    uint64_t line;             /* physical lines fed so far */
+    uint64_t start;            /* line where the current record starts */
+    int header_done;
+} sd_reader;
+
+static void sd_field(void *s, size_t n, void *user)
+{
+    sd_reader *const r = user;
+    if (r->err) return;
+    const char *v = s ? s : "";
+    if (r->field == 0 && !r->header_done && n >= 3 && memcmp(v, "\xEF\xBB\xBF", 3) == 0) v += 3, n -= 3;
+    if (!r->header_done) {
+        xj_trim(&v, &n);
+        for (int k = 0; k < SD_COLUMNS; k++)
+            if (r->col[k] < 0 && n == strlen(kColumn[k]) && memcmp(v, kColumn[k], n) == 0) r->col[k] = (int)r->field;
+    } else {
+        for (int k = 0; k < SD_COLUMNS; k++) {
+            if (r->col[k] != (int)r->field) continue;
+            xj_trim(&v, &n);
+            r->off[k] = r->values.len;
+            r->len[k] = n;
+            if (buf_append(&r->values, v, n) != XJ_OK) r->err = XJ_ERR_NOMEM;
+        }
+    }
+    r->field++;
+}
+
+static xj_error sd_keep(sd_reader *r)
+{
+    sc_decisions *const d = r->d;
+    const char *val[SD_COLUMNS];
+    for (int k = 0; k < SD_COLUMNS; k++) val[k] = r->values.data ? r->values.data + r->off[k] : "";
+    const char *const word = val[SD_DECISION];
+    size_t const wn = r->len[SD_DECISION];
+    int const approved = wn == 8 && memcmp(word, "approved", 8) == 0;
+    RETURN_ERROR_IF(!approved && !(wn == 7 && memcmp(word, "revoked", 7) == 0), r->st, XJ_ERR_INPUT,
+                    "--decisions %s: line %llu: the decision is '%.*s'; write approved or revoked", r->path,
+                    (unsigned long long)r->start, (int)(wn > 40 ? 40 : wn), word);
+    if (xj_growArray(&d->v, &d->cap, d->n + 1, sizeof *d->v, 256) != 0) return XJ_ERR_NOMEM;
+    em_decision *const e = &d->v[d->n++];
+    memset(e, 0, sizeof *e);
+    e->group_id = ar_strndup(&d->strings, val[SD_GROUP], r->len[SD_GROUP]);
+    e->student_no = ar_strndup(&d->strings, val[SD_STUDENT], r->len[SD_STUDENT]);
+    e->school_code = ar_strndup(&d->strings, val[SD_SCHOOL], r->len[SD_SCHOOL]);
+    if (!e->group_id || !e->student_no || !e->school_code) return XJ_ERR_NOMEM;
+    e->group_id_len = (uint32_t)r->len[SD_GROUP];
+    e->student_no_len = (uint32_t)r->len[SD_STUDENT];
+    e->school_code_len = (uint32_t)r->len[SD_SCHOOL];
+    e->file = r->name;
+    e->line = r->start;
+    e->approved = (uint8_t)approved;
+    e->in_effect = 1;
+    return XJ_OK;
+}
+
+static void sd_record(int term, void *user)
+{
+    (void)term;
+    sd_reader *const r = user;
+    if (r->err) return;
+    if (!r->header_done) {
+        r->header_done = 1;
+        r->n_header = r->field;
+        for (int k = 0; k < SD_COLUMNS && !r->err; k++)
+            if (r->col[k] < 0)
+                r->err = st_fail(r->st, XJ_ERR_INPUT, "--decisions %s: line %llu: the header has no column '%s' "
+                                 "(it needs group_id,student_no,school_code,decision)", r->path,
+                                 (unsigned long long)r->start, kColumn[k]);
+    } else if (r->field != r->n_header) {
+        r->err = st_fail(r->st, XJ_ERR_INPUT, "--decisions %s: line %llu: %zu fields, the header has %zu", r->path,
+                         (unsigned long long)r->start, r->field, r->n_header);
+    } else {
+        r->err = sd_keep(r);
+    }
+    buf_clear(&r->values);
+    r->field = 0;
+}
+
+/* Feeds one physical line (with its LF) to libcsv. */
+static xj_error sd_feed(sd_reader *r, struct csv_parser *p, const char *s, size_t n)
+{
+    if (p->pstate == 0 && r->field == 0) r->start = r->line + 1; /* between records: one starts here */
+    r->line++;
+    if (csv_parse(p, s, n, sd_field, sd_record, r) != n && !r->err)
+        r->err = st_fail(r->st, XJ_ERR_INPUT, "--decisions %s: line %llu: %s (a quote must open and close a whole "
+                         "value)", r->path, (unsigned long long)r->line, csv_strerror(csv_error(p)));
+    if (!r->err && p->entry_pos > XJ_MAX_FIELD)
+        r->err = st_fail(r->st, XJ_ERR_INPUT, "--decisions %s: line %llu: a value longer than %u bytes", r->path,
+                         (unsigned long long)r->line, XJ_MAX_FIELD);
+    return r->err;
+}
+
+static const char *sd_baseName(const char *path)
+{
+    const char *const slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* Reads one decisions file onto d. `missing_ok`: a file that is not there
+ * adds nothing (PREV's, written before decisions existed). */
+static xj_error sd_readFile(sc_decisions *d, const char *path, const char *name, int missing_ok, xj_status *st)
+{
+    FILE *const f = fopen(path, "rb");
+    if (f == NULL && missing_ok && errno == ENOENT) return XJ_OK;
+    RETURN_ERROR_IF(f == NULL, st, XJ_ERR_INPUT, "--decisions %s: cannot open it: %s", path, strerror(errno));
+    sd_reader r = {.d = d, .path = path, .name = name, .st = st};
+    for (int k = 0; k < SD_COLUMNS; k++) r.col[k] = -1;
+    buf_init(&r.values, (size_t)1 << 24);
+    struct csv_parser p;
+    xj_error err = csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) == 0 ? XJ_OK : XJ_ERR_NOMEM;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t got;
+    while (!err && (got = getline(&line, &cap, f)) > 0) {
+        if ((size_t)got > XJ_MAX_FIELD * 64) {
+            err = st_fail(st, XJ_ERR_INPUT, "--decisions %s: line %llu is longer than %u bytes", path,
+                          (unsigned long long)r.line + 1, XJ_MAX_FIELD * 64);
+            break;
+        }
+        err = sd_feed(&r, &p, line, (size_t)got);
+    }
+    if (!err && ferror(f)) err = st_fail(st, XJ_ERR_INPUT, "--decisions %s: cannot read it: %s", path, strerror(errno));
+    if (!err && csv_fini(&p, sd_field, sd_record, &r) != 0 && !r.err)
+        err = st_fail(st, XJ_ERR_INPUT, "--decisions %s: line %llu: a quoted value is never closed", path,
+                      (unsigned long long)r.start);
+    if (!err) err = r.err;
+    if (!err && !r.header_done)
+        err = st_fail(st, XJ_ERR_INPUT, "--decisions %s: the file is empty; it needs the header "
+                      "group_id,student_no,school_code,decision", path);
+    if (err == XJ_ERR_NOMEM && st->code == XJ_OK) st_fail(st, err, "out of memory reading --decisions %s", path);
+    free(line);
+    csv_free(&p);
+    buf_free(&r.values);
+    fclose(f);
+    return err;
+}
+
+/* ---- the decisions in effect ---- */
+
+static uint64_t sd_keyHash(const char *g, size_t gn, const char *s, size_t sn, const char *c, size_t cn)
+{
+    XXH3_state_t st;
+    XXH3_64bits_reset(&st);
+    XXH3_64bits_update(&st, g, gn);
+    XXH3_64bits_update(&st, "", 1);
+    XXH3_64bits_update(&st, s, sn);
+    XXH3_64bits_update(&st, "", 1);
+    XXH3_64bits_update(&st, c, cn);
+    return XXH3_64bits_digest(&st);
+}
+
+static int sd_sameKey(const em_decision *a, const char *g, size_t gn, const char *s, size_t sn, const char *c,
+                      size_t cn)
+{
+    return a->group_id_len == gn && a->student_no_len == sn && a->school_code_len == cn &&
+           memcmp(a->group_id, g, gn) == 0 && memcmp(a->student_no, s, sn) == 0 &&
+           memcmp(a->school_code, c, cn) == 0;
+}
+
+/* The slot of a key: the entry there (index + 1), or the empty slot. */
+static size_t sd_slot(const sc_decisions *d, const char *g, size_t gn, const char *s, size_t sn, const char *c,
+                      size_t cn)
+{
+    size_t k = (size_t)sd_keyHash(g, gn, s, sn, c, cn) & (d->table_cap - 1);
+    while (d->table[k] && !sd_sameKey(&d->v[d->table[k] - 1], g, gn, s, sn, c, cn)) k = (k + 1) & (d->table_cap - 1);
+    return k;
+}
+
+/* Later lines win: each key's last line stays in effect and in the table. */
+static xj_error sd_settle(sc_decisions *d)
+{
+    d->table_cap = 16;
+    while (d->table_cap < 2 * d->n + 2) d->table_cap *= 2;
+    d->table = xj_calloc(d->table_cap, sizeof *d->table);
+    if (d->table == NULL) return XJ_ERR_NOMEM;
+    for (size_t i = 0; i < d->n; i++) {
+        em_decision *const e = &d->v[i];
+        size_t const k = sd_slot(d, e->group_id, e->group_id_len, e->student_no, e->student_no_len, e->school_code,
+                                 e->school_code_len);
+        if (d->table[k]) d->v[d->table[k] - 1].in_effect = 0;
+        d->table[k] = (uint32_t)(i + 1);
+    }
+    return XJ_OK;
+}
+
+/* gd_verdicts.approved: the member's line in effect, marked matched. */
+static int sd_approved(void *user, uint64_t group_id, const gr_record *m)
+{
+    sc_decisions *const d = user;
+    char g[17];
+    static const char kHex[] = "0123456789abcdef";
+    for (int i = 15; i >= 0; i--, group_id >>= 4) g[i] = kHex[group_id & 15];
+    const char *s = m->student_no, *c = m->school;
+    size_t sn = m->student_no_len, cn = m->school_len;
+    xj_trim(&s, &sn);
+    xj_trim(&c, &cn);
+    size_t const k = sd_slot(d, g, 16, s, sn, c, cn);
+    if (d->table[k] == 0) return 0;
+    em_decision *const e = &d->v[d->table[k] - 1];
+    /* several threads may mark one line: each stores the same 1 */
+    atomic_store_explicit((_Atomic uint8_t *)&e->matched, 1, memory_order_relaxed);
+    return e->approved;
+}
+
+xj_error sc_decisionsLoad(sc_decisions *d, const char *previous, char *const *files, size_t n_files, xj_status *st)
+{
+    memset(d, 0, sizeof *d);
+    ar_init(&d->strings);
+    if (previous == NULL && n_files == 0) return XJ_OK;
+    d->given = 1;
+    xj_error err = XJ_OK;
+    if (previous) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/decisions.csv", previous);
+        err = sd_readFile(d, path, "decisions.csv", 1, st);
+    }
+    for (size_t i = 0; i < n_files && !err; i++) err = sd_readFile(d, files[i], sd_baseName(files[i]), 0, st);
+    if (!err) err = sd_settle(d);
+    RETURN_ERROR_IF(err == XJ_ERR_NOMEM && st->code == XJ_OK, st, err, "out of memory reading the decisions");
+    return err;
+}
+
+gd_verdicts sc_decisionsVerdicts(sc_decisions *d)
+{
+    return (gd_verdicts){sd_approved, d};
+}
+
+void sc_decisionsFree(sc_decisions *d)
+{
+    xj_free(d->v);
+    xj_free(d->table);
+    ar_free(&d->strings);
+    memset(d, 0, sizeof *d);
+}
