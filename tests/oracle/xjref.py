@@ -71,7 +71,8 @@ ENGINE_HAS = {
 }
 
 # READINGS of docs/monthly.md: where the contract leaves room, the choice made
-# here.  Each is one constant, used in exactly the place it names.
+# here.  Each is one constant (M6: one function), used where its name is;
+# the fixtures/monthly/ cases that depend on one name it.
 #  M1 an attested row whose identity is only in PREV's attested.csv (the
 #     group stayed attested) is neither `new` (a PREV row has it) nor
 #     `persisting` by §2's table; it takes this status:
@@ -107,6 +108,13 @@ MAX_PREV_LINE = 4 * 1024 * 1024
 #     partly approved group is reopened even when the group was never
 #     attested; True would ask for a row of its group in PREV's attested.csv:
 REOPENED_NEEDS_PREV_ATTESTED = False
+#  M10 a decision names a key, and a record imported twice gives two rows one
+#     key.  §5 counts "approved members": True counts them by key, so one
+#     approval of a record imported twice is one approved member (the earlier
+#     copy, in rules §5's keeper order, is the keeper with reason `approved`;
+#     the other copy is an ordinary member, `delete_copy` against it); False
+#     would count records, making it a double attestation:
+APPROVED_MEMBERS_BY_KEY = True
 
 
 def monthly_on(part, opts) -> bool:
@@ -1126,13 +1134,15 @@ def groups_of(rows):
 def approve_id_group(rows, approved):
     """§5 id_duplicate: one approved member is the keeper (reason approved);
     two or more: double_attested, arbitrated over the approved members."""
-    if len(approved) == 1:
-        keeper = approved[0]["rec"]
+    count = len({row_key(row) for row in approved}) if APPROVED_MEMBERS_BY_KEY else len(approved)  # M10
+    if count == 1:
+        first = min(approved, key=lambda row: order_key(row["rec"], True))
+        keeper = first["rec"]
         for row in rows:
             row["keeper"] = "1" if row["rec"] is keeper else "0"
             row["hint"] = id_hint(row["rec"], keeper)
-        approved[0]["reason"] = "approved"  # wins over old_id (§5)
-    elif len(approved) >= 2:
+        first["reason"] = "approved"  # wins over old_id (§5)
+    elif count >= 2:
         members = [row["rec"] for row in approved]
         scope = scope_of(members)
         for row in rows:
