@@ -427,7 +427,7 @@ enum { SC_NEAR = -1 };
 
 /* A copy of base record `root` present from month `from`: the same student
  * registered again in a school of the scope's ring (widened when empty;
- * SC_NEAR: within the province, the same school at worst), or
+ * SC_NEAR: the nearest other school), or
  * the same row imported twice, or (CP_ATTR) registered again without ID. */
 static uint32_t mo_addCopy(mo_plan *pl, uint32_t root, int scope, int how, uint32_t from)
 {
@@ -444,8 +444,9 @@ static uint32_t mo_addCopy(mo_plan *pl, uint32_t root, int scope, int how, uint3
     p->root = q->base;
     r->from = from;
     if (how == CP_IMPORT) return i;
-    /* SC_NEAR: the nearest ring that has rows, but never another province */
-    static const int NEAR[4] = { GEN_SC_COUNTY, GEN_SC_CITY, GEN_SC_PROVINCE, GEN_SC_SCHOOL };
+    /* SC_NEAR: the nearest ring that has rows (another province only when
+     * the province has one school: mo_nearRoot avoids such roots) */
+    static const int NEAR[4] = { GEN_SC_COUNTY, GEN_SC_CITY, GEN_SC_PROVINCE, GEN_SC_NATIONAL };
     uint64_t other = UINT64_MAX;
     for (int s = scope < 0 ? 0 : scope; other == UINT64_MAX && s <= (scope < 0 ? 3 : GEN_SC_NATIONAL); s++)
         other = gen_rowInScope(ctx, q->base, &q->v[0].loc, scope < 0 ? NEAR[s] : s, &pl->r);
@@ -461,6 +462,27 @@ static uint32_t mo_addCopy(mo_plan *pl, uint32_t root, int scope, int how, uint3
         gen_putDigits(p->sno + 7, gen_serial12(p->row, ctx->k_layout ^ 0x2B), 12);
     }
     return i;
+}
+
+/* Brings to the front of the unused ID pool a row whose province has another
+ * school, so that a copy near it stays in the province. (A copy in the same
+ * school would share its identity, rules §1: then one decision names both.) */
+static void mo_nearRoot(mo_plan *pl)
+{
+    for (size_t j = pl->i_plain; j < pl->n_plain; j++) {
+        gen_loc loc;
+        gen_locate(pl->ctx, pl->plain[j], &loc);
+        int near = 0;
+        for (int s = GEN_SC_COUNTY; s <= GEN_SC_PROVINCE && !near; s++) {
+            gen_rng r = gen_rngAt(0, 0);
+            near = gen_rowInScope(pl->ctx, pl->plain[j], &loc, s, &r) != UINT64_MAX;
+        }
+        if (!near) continue;
+        uint64_t const t = pl->plain[j];
+        pl->plain[j] = pl->plain[pl->i_plain];
+        pl->plain[pl->i_plain] = t;
+        return;
+    }
 }
 
 static void mo_decide(mo_plan *pl, uint32_t month, uint32_t gid_rec, uint8_t prob, uint32_t who, int approve, int fake)
@@ -527,6 +549,7 @@ static void mo_planMonth(mo_plan *pl, uint32_t k)
         t = mo_addCopy(pl, r, GEN_SC_CITY, CP_TRANSFER, 1);
         mo_decide(pl, k, r, P_ID, t, 1, 0);
         int const near = (int)(i & 1);
+        if (near) mo_nearRoot(pl);
         r = mo_addBase(pl, near ? C_DOUBLE_NEAR : C_DOUBLE_FAR, i, 0);
         t = mo_addCopy(pl, r, GEN_SC_NATIONAL, CP_TRANSFER, 1);
         t2 = mo_addCopy(pl, r, SC_NEAR, CP_TRANSFER, 1);
