@@ -7,6 +7,7 @@
  * byte is kept as it is, so a re-parse gives back the exact value.
  */
 #include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "em_internal.h"
@@ -229,5 +230,20 @@ xj_error em_renderRow(xj_buf *out, const em_run *run, const pb_row *row, int zh)
     assert((size_t)(o - start) <= need);
     out->len += (size_t)(o - start);
     out->data[out->len] = '\0';
+    return XJ_OK;
+}
+
+static int em_cmpSpan(const void *pa, const void *pb, void *base)
+{
+    const em_span *const a = pa, *const b = pb;
+    const char *const s = base;
+    int const c = memcmp(s + a->at, s + b->at, a->len < b->len ? a->len : b->len);
+    return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+xj_error em_appendSortedLines(xj_buf *out, const char *base, em_span *spans, size_t n)
+{
+    if (n) qsort_r(spans, n, sizeof *spans, em_cmpSpan, (void *)base);
+    for (size_t i = 0; i < n; i++) FORWARD_IF_ERROR(buf_append(out, base + spans[i].at, spans[i].len));
     return XJ_OK;
 }

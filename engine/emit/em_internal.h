@@ -132,6 +132,14 @@ xj_error em_recordExisting(em_ctx *ctx, const char *rel);
 xj_error em_renderHeader(xj_buf *out, const em_run *run, int zh);
 xj_error em_renderRow(xj_buf *out, const em_run *run, const pb_row *row, int zh);
 
+/* Lines kept back to back in one buffer, each a span of it. */
+typedef struct em_span {
+    size_t at, len;
+} em_span;
+/* Sorts the spans by their bytes (a file "sorted as bytes") and appends the
+ * lines in that order. */
+xj_error em_appendSortedLines(xj_buf *out, const char *base, em_span *spans, size_t n);
+
 /* ---- em_schools: school codes, the per-school files' paths and text ---- */
 
 /* 1 when the school code is exactly 10 ASCII digits. */
@@ -206,6 +214,9 @@ typedef struct em_trend {
 } em_trend;
 /* Reads run->previous/problems.csv and compares it with the rows. */
 xj_error em_compareWithPrevious(em_ctx *ctx, em_trend *t);
+/* resolved.csv: PREV's reported identities that no row of this run has
+ * (header only without --previous). */
+xj_error em_writeResolved(em_ctx *ctx);
 
 /* ---- em_summary ---- */
 

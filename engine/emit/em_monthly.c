@@ -1,6 +1,6 @@
 /*
- * em_monthly — the monthly cycle's files (docs/monthly.md §4, §5):
- * attested.csv (the rows of groups every member of which is approved),
+ * em_monthly — the monthly cycle's files (docs/monthly.md §3-§5):
+ * resolved.csv (em_previous.c writes it), attested.csv (the rows of groups every member of which is approved),
  * decisions.csv (the approvals in effect that still match a member: next
  * month's --previous carries them) and decisions_unmatched.csv (decisions
  * in effect that match no current member of their group).
@@ -48,18 +48,6 @@ static xj_error em_decisionLine(xj_buf *b, const em_decision *d)
     return buf_appendStr(b, d->approved ? ",approved" : ",revoked");
 }
 
-typedef struct em_span {
-    size_t at, len;
-} em_span;
-
-static int em_cmpSpan(const void *pa, const void *pb, void *base)
-{
-    const em_span *const a = pa, *const b = pb;
-    const char *const s = base;
-    int const c = memcmp(s + a->at, s + b->at, a->len < b->len ? a->len : b->len);
-    return c ? c : (a->len > b->len) - (a->len < b->len);
-}
-
 static xj_error em_writeApprovals(em_ctx *ctx)
 {
     const em_run *const run = ctx->run;
@@ -77,11 +65,8 @@ static xj_error em_writeApprovals(em_ctx *ctx)
         if (!err) err = buf_appendByte(&lines, '\n');
         spans[n++] = (em_span){at, lines.len - at};
     }
-    if (!err) {
-        qsort_r(spans, n, sizeof *spans, em_cmpSpan, lines.data);
-        err = buf_appendStr(&out, "group_id,student_no,school_code,decision\n");
-    }
-    for (size_t i = 0; i < n && !err; i++) err = buf_append(&out, lines.data + spans[i].at, spans[i].len);
+    if (!err) err = buf_appendStr(&out, "group_id,student_no,school_code,decision\n");
+    if (!err) err = em_appendSortedLines(&out, lines.data, spans, n);
     if (err) err = st_fail(ctx->st, err, "cannot render decisions.csv: %s", xj_errorName(err));
     else err = em_writeWhole(ctx, "decisions.csv", &out);
     xj_free(spans);
@@ -113,6 +98,7 @@ static xj_error em_writeUnmatched(em_ctx *ctx)
 xj_error em_writeMonthly(em_ctx *ctx)
 {
     if (!ctx->run->monthly) return XJ_OK;
+    FORWARD_IF_ERROR(em_writeResolved(ctx));
     FORWARD_IF_ERROR(em_writeAttested(ctx));
     FORWARD_IF_ERROR(em_writeApprovals(ctx));
     return em_writeUnmatched(ctx);

@@ -21,6 +21,7 @@
  * use for those fields.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@
 
 typedef struct em_key {
     XXH128_hash_t hash;  /* of problem '\0' group_id '\0' student_no '\0' school */
+    uint64_t person;     /* of student_no '\0' school (em_personHash) */
     uint32_t first_seen; /* YYYYMMDD */
     int province;        /* em_provinceIndex of the school */
 } em_key;
@@ -43,6 +45,20 @@ typedef struct em_keys {
     em_key *v;
     size_t n, cap;
 } em_keys;
+
+/* PREV as this run sees it (emit.h): its identities, reported and
+ * attested, and the student number + school code pairs of the reported
+ * ones, with what this run found of each. */
+struct em_prev {
+    char *dir;                     /* PREV's path */
+    char *sno_header, *school_header; /* this run's names for the two columns */
+    uint32_t run_date;             /* PREV's */
+    em_keys reported, attested;    /* merged: sorted by hash, one per identity */
+    unsigned char *seen;           /* per reported identity: a row of this run has it */
+    uint64_t *persons;             /* open addressing on em_key.person, 0 = empty */
+    _Atomic unsigned char *present;/* per slot: an accepted record of this run has the pair */
+    size_t persons_cap;            /* a power of two */
+};
 
 static xj_error em_keysPush(em_keys *k, em_key key)
 {
@@ -86,6 +102,21 @@ static XXH128_hash_t em_identity(const char *problem, size_t pn, const char *gro
     return XXH3_128bits_digest(&st);
 }
 
+/* A (student number, school code) pair, trimmed; never 0 (0 marks an
+ * empty slot of the persons table). */
+static uint64_t em_personHash(const char *sno, size_t sn, const char *school, size_t cn)
+{
+    xj_trim(&sno, &sn);
+    xj_trim(&school, &cn);
+    XXH3_state_t st;
+    XXH3_64bits_reset(&st);
+    XXH3_64bits_update(&st, sno, sn);
+    XXH3_64bits_update(&st, "", 1);
+    XXH3_64bits_update(&st, school, cn);
+    uint64_t const h = XXH3_64bits_digest(&st);
+    return h ? h : 1;
+}
+
 /* ---- a streaming reader of the earlier problems.csv ---- */
 
 enum { EM_COL_PROBLEM, EM_COL_GROUP, EM_COL_FIRST_SEEN, EM_COL_STUDENT, EM_COL_SCHOOL, EM_COLS };
@@ -106,6 +137,9 @@ typedef struct em_prevReader {
     uint32_t run_date;              /* PREV's, the first_seen of rows without that column */
     const char *path;               /* for messages */
     xj_status *st;
+    /* what each data row is for: its fields are in field[]/len[] */
+    xj_error (*row)(struct em_prevReader *r, void *user);
+    void *user;
 } em_prevReader;
 
 static void em_prevAddByte(em_prevReader *r, char c)
@@ -137,13 +171,23 @@ static void em_prevEndField(em_prevReader *r)
     r->field_start = 1;
 }
 
-/* One PREV row made a key. A first_seen that is not a date is an error. */
-static xj_error em_prevRow(em_prevReader *r, em_keys *out)
+/* The row's identity. */
+static XXH128_hash_t em_prevIdentity(const em_prevReader *r)
 {
-    em_key key = {
-        em_identity(r->field[EM_COL_PROBLEM], r->len[EM_COL_PROBLEM], r->field[EM_COL_GROUP], r->len[EM_COL_GROUP],
-                    r->field[EM_COL_STUDENT], r->len[EM_COL_STUDENT], r->field[EM_COL_SCHOOL], r->len[EM_COL_SCHOOL]),
-        r->run_date, 0};
+    return em_identity(r->field[EM_COL_PROBLEM], r->len[EM_COL_PROBLEM], r->field[EM_COL_GROUP], r->len[EM_COL_GROUP],
+                       r->field[EM_COL_STUDENT], r->len[EM_COL_STUDENT], r->field[EM_COL_SCHOOL],
+                       r->len[EM_COL_SCHOOL]);
+}
+
+/* One PREV row made a key (r->user: em_keys). A first_seen that is not a
+ * date is an error. */
+static xj_error em_prevKey(em_prevReader *r, void *user)
+{
+    em_keys *const out = user;
+    em_key key = {em_prevIdentity(r),
+                  em_personHash(r->field[EM_COL_STUDENT], r->len[EM_COL_STUDENT], r->field[EM_COL_SCHOOL],
+                                r->len[EM_COL_SCHOOL]),
+                  r->run_date, 0};
     const char *school = r->field[EM_COL_SCHOOL];
     size_t school_len = r->len[EM_COL_SCHOOL];
     xj_trim(&school, &school_len);
@@ -157,7 +201,7 @@ static xj_error em_prevRow(em_prevReader *r, em_keys *out)
     return em_keysPush(out, key);
 }
 
-static xj_error em_prevEndRecord(em_prevReader *r, em_keys *out)
+static xj_error em_prevEndRecord(em_prevReader *r)
 {
     em_prevEndField(r);
     xj_error err = XJ_OK;
@@ -165,7 +209,7 @@ static xj_error em_prevEndRecord(em_prevReader *r, em_keys *out)
         /* strip the CR of a CRLF file from the last field */
         for (int k = 0; k < EM_COLS; k++)
             if (r->len[k] > 0 && r->field[k][r->len[k] - 1] == '\r') r->len[k]--;
-        if (r->len[EM_COL_PROBLEM] > 0) err = em_prevRow(r, out);
+        if (r->len[EM_COL_PROBLEM] > 0) err = r->row(r, r->user);
     }
     r->records++;
     r->index = 0;
@@ -173,7 +217,7 @@ static xj_error em_prevEndRecord(em_prevReader *r, em_keys *out)
     return err;
 }
 
-static xj_error em_prevFeed(em_prevReader *r, const char *p, size_t n, em_keys *out)
+static xj_error em_prevFeed(em_prevReader *r, const char *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         char const c = p[i];
@@ -192,7 +236,7 @@ static xj_error em_prevFeed(em_prevReader *r, const char *p, size_t n, em_keys *
             }
         }
         if (c == ',') em_prevEndField(r);
-        else if (c == '\n') FORWARD_IF_ERROR(em_prevEndRecord(r, out));
+        else if (c == '\n') FORWARD_IF_ERROR(em_prevEndRecord(r));
         else if (c == '"' && r->field_start) {
             r->in_quotes = 1;
             r->field_start = 0;
@@ -203,24 +247,14 @@ static xj_error em_prevFeed(em_prevReader *r, const char *p, size_t n, em_keys *
     return XJ_OK;
 }
 
-/* The header name of `field` (an output column index per input) in this run. */
-static const char *em_headerOf(const em_run *run, int which)
-{
-    for (size_t i = 0; i < run->n_inputs; i++) {
-        int const c = which == EM_COL_STUDENT ? run->inputs[i].student_no_col : run->inputs[i].school_code_col;
-        if (c >= 0 && (size_t)c < run->n_headers) return run->headers[c];
-    }
-    return NULL;
-}
-
 /* PREV's run date, from its summary.json (ours: `"run_date": "YYYY-MM-DD"`
  * near the top); the first_seen of PREV rows written before that column. */
-static xj_error em_prevRunDate(em_ctx *ctx, uint32_t *out)
+static xj_error em_prevRunDate(const char *dir, uint32_t *out, xj_status *st)
 {
     char path[4096], text[4096];
-    snprintf(path, sizeof path, "%s/summary.json", ctx->run->previous);
+    snprintf(path, sizeof path, "%s/summary.json", dir);
     FILE *const f = fopen(path, "rb");
-    RETURN_ERROR_IF(f == NULL, ctx->st, XJ_ERR_INPUT, "--previous: cannot open %s: %s; name the output directory "
+    RETURN_ERROR_IF(f == NULL, st, XJ_ERR_INPUT, "--previous: cannot open %s: %s; name the output directory "
                     "of an earlier run", path, strerror(errno));
     size_t const n = fread(text, 1, sizeof text - 1, f);
     fclose(f);
@@ -228,35 +262,32 @@ static xj_error em_prevRunDate(em_ctx *ctx, uint32_t *out)
     static const char kKey[] = "\"run_date\": \"";
     const char *const at = strstr(text, kKey);
     *out = at ? dt_parseIso(at + sizeof kKey - 1, strnlen(at + sizeof kKey - 1, 10)) : 0;
-    RETURN_ERROR_IF(*out == 0, ctx->st, XJ_ERR_INPUT, "--previous: %s has no run_date; is %s the output "
-                    "directory of an xjdedup run?", path, ctx->run->previous);
+    RETURN_ERROR_IF(*out == 0, st, XJ_ERR_INPUT, "--previous: %s has no run_date; is %s the output "
+                    "directory of an xjdedup run?", path, dir);
     return XJ_OK;
 }
 
 /* PREV's `file` (problems.csv, or attested.csv: `missing_ok`, as a PREV
- * without decisions has none) as keys onto `out`. */
-static xj_error em_readPrevious(em_ctx *ctx, const char *file, int missing_ok, em_keys *out)
+ * without decisions has none), each data row handed to `row`. */
+static xj_error em_readPrevious(const em_prev *prev, const char *file, int missing_ok,
+                                xj_error (*row)(em_prevReader *, void *), void *user, xj_status *st)
 {
-    const em_run *const run = ctx->run;
     em_prevReader *const r = xj_calloc(1, sizeof *r);
-    RETURN_ERROR_IF(r == NULL, ctx->st, XJ_ERR_NOMEM, "out of memory reading --previous");
+    RETURN_ERROR_IF(r == NULL, st, XJ_ERR_NOMEM, "out of memory reading --previous");
     r->name[EM_COL_PROBLEM] = "problem";
     r->name[EM_COL_GROUP] = "group_id";
     r->name[EM_COL_FIRST_SEEN] = "first_seen";
-    r->name[EM_COL_STUDENT] = em_headerOf(run, EM_COL_STUDENT);
-    r->name[EM_COL_SCHOOL] = em_headerOf(run, EM_COL_SCHOOL);
+    r->name[EM_COL_STUDENT] = prev->sno_header;
+    r->name[EM_COL_SCHOOL] = prev->school_header;
     for (int k = 0; k < EM_COLS; k++) r->col[k] = -1;
     r->field_start = 1;
-    r->st = ctx->st;
-    xj_error err = em_prevRunDate(ctx, &r->run_date);
-    if (!err && (r->name[EM_COL_STUDENT] == NULL || r->name[EM_COL_SCHOOL] == NULL))
-        err = st_fail(ctx->st, XJ_ERR_INTERNAL, "no student number or school code column to compare with --previous");
-    if (err) {
-        xj_free(r);
-        return err;
-    }
+    r->st = st;
+    r->run_date = prev->run_date;
+    r->row = row;
+    r->user = user;
+    xj_error err = XJ_OK;
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s", run->previous, file);
+    snprintf(path, sizeof path, "%s/%s", prev->dir, file);
     r->path = path;
     FILE *const f = fopen(path, "rb");
     if (f == NULL && missing_ok && errno == ENOENT) {
@@ -264,28 +295,28 @@ static xj_error em_readPrevious(em_ctx *ctx, const char *file, int missing_ok, e
         return XJ_OK;
     }
     if (f == NULL) {
-        err = st_fail(ctx->st, XJ_ERR_INPUT, "--previous: cannot open %s: %s; name the output directory of an "
+        err = st_fail(st, XJ_ERR_INPUT, "--previous: cannot open %s: %s; name the output directory of an "
                       "earlier run", path, strerror(errno));
         xj_free(r);
         return err;
     }
     char *const block = xj_malloc(1u << 16);
-    if (block == NULL) err = st_fail(ctx->st, XJ_ERR_NOMEM, "out of memory reading --previous");
+    if (block == NULL) err = st_fail(st, XJ_ERR_NOMEM, "out of memory reading --previous");
     size_t n = 0;
-    while (!err && (n = fread(block, 1, 1u << 16, f)) > 0) err = em_prevFeed(r, block, n, out);
-    if (!err && ferror(f)) err = st_fail(ctx->st, XJ_ERR_INPUT, "--previous: cannot read %s: %s", path, strerror(errno));
-    if (!err && (r->index > 0 || !r->field_start)) err = em_prevEndRecord(r, out); /* no final LF */
+    while (!err && (n = fread(block, 1, 1u << 16, f)) > 0) err = em_prevFeed(r, block, n);
+    if (!err && ferror(f)) err = st_fail(st, XJ_ERR_INPUT, "--previous: cannot read %s: %s", path, strerror(errno));
+    if (!err && (r->index > 0 || !r->field_start)) err = em_prevEndRecord(r); /* no final LF */
     if (!err && r->in_quotes && !r->after_quote)
-        err = st_fail(ctx->st, XJ_ERR_INPUT, "--previous: %s ends inside a quoted field; is it a complete "
+        err = st_fail(st, XJ_ERR_INPUT, "--previous: %s ends inside a quoted field; is it a complete "
                       "problems.csv of xjdedup?", path);
     if (err == XJ_ERR_NOMEM || err == XJ_ERR_LIMIT)
-        st_fail(ctx->st, err, "--previous: %s is too large to compare (%s)", path, xj_errorName(err));
+        st_fail(st, err, "--previous: %s is too large to compare (%s)", path, xj_errorName(err));
     if (!err) {
         static const char *const kWhat[EM_COLS] = {"problem", "group", "date first seen", "student number",
                                                    "school code"};
         for (int k = 0; k < EM_COLS && !err; k++)
             if (r->col[k] < 0 && k != EM_COL_FIRST_SEEN) /* first_seen: only in runs since it exists */
-                err = st_fail(ctx->st, XJ_ERR_INPUT, "--previous: %s has no column '%s' (the %s); compare runs "
+                err = st_fail(st, XJ_ERR_INPUT, "--previous: %s has no column '%s' (the %s); compare runs "
                               "made from exports with the same headers", path, r->name[k], kWhat[k]);
     }
     fclose(f);
@@ -315,17 +346,79 @@ static const em_key *em_findKey(const em_keys *k, XXH128_hash_t h)
     return lo < k->n && em_cmpHash(k->v[lo].hash, h) == 0 ? &k->v[lo] : NULL;
 }
 
-/* PREV's identities: reported (problems.csv) and attested (attested.csv),
- * each with a flag set when a row of this run has it. */
-typedef struct em_prevSets {
-    em_keys reported, attested;
-    unsigned char *seen_reported;
-} em_prevSets;
+/* ---- loading PREV (before the scan) ---- */
+
+static size_t em_personSlot(const em_prev *p, uint64_t h)
+{
+    size_t k = (size_t)h & (p->persons_cap - 1);
+    while (p->persons[k] && p->persons[k] != h) k = (k + 1) & (p->persons_cap - 1);
+    return k;
+}
+
+static xj_error em_personsBuild(em_prev *p)
+{
+    p->persons_cap = 16;
+    while (p->persons_cap < 2 * p->reported.n + 2) p->persons_cap *= 2;
+    p->persons = xj_calloc(p->persons_cap, sizeof *p->persons);
+    p->present = xj_calloc(p->persons_cap, sizeof *p->present);
+    if (p->persons == NULL || p->present == NULL) return XJ_ERR_NOMEM;
+    for (size_t i = 0; i < p->reported.n; i++) p->persons[em_personSlot(p, p->reported.v[i].person)] = p->reported.v[i].person;
+    return XJ_OK;
+}
+
+xj_error em_prevLoad(const char *dir, const char *sno_header, const char *school_header, em_prev **out,
+                     xj_status *st)
+{
+    *out = NULL;
+    RETURN_ERROR_IF(sno_header == NULL || school_header == NULL, st, XJ_ERR_USAGE,
+                    "--previous: the inputs have no student number or school code column to compare by");
+    em_prev *const p = xj_calloc(1, sizeof *p);
+    RETURN_ERROR_IF(p == NULL, st, XJ_ERR_NOMEM, "out of memory reading --previous");
+    p->dir = xj_strndup(dir, strlen(dir));
+    p->sno_header = xj_strndup(sno_header, strlen(sno_header));
+    p->school_header = xj_strndup(school_header, strlen(school_header));
+    xj_error err = p->dir && p->sno_header && p->school_header ? XJ_OK : XJ_ERR_NOMEM;
+    if (!err) err = em_prevRunDate(dir, &p->run_date, st);
+    if (!err) err = em_readPrevious(p, "problems.csv", 0, em_prevKey, &p->reported, st);
+    if (!err) err = em_readPrevious(p, "attested.csv", 1, em_prevKey, &p->attested, st);
+    if (!err) {
+        em_mergeKeys(&p->reported);
+        em_mergeKeys(&p->attested);
+        p->seen = xj_calloc(p->reported.n ? p->reported.n : 1, 1);
+        err = p->seen ? em_personsBuild(p) : XJ_ERR_NOMEM;
+    }
+    if (err == XJ_ERR_NOMEM && st->code == XJ_OK) st_fail(st, err, "out of memory reading --previous");
+    if (err) em_prevFree(p);
+    else *out = p;
+    return err;
+}
+
+void em_prevSawPerson(em_prev *p, const char *sno, size_t sn, const char *school, size_t cn)
+{
+    size_t const k = em_personSlot(p, em_personHash(sno, sn, school, cn));
+    if (p->persons[k]) atomic_store_explicit(&p->present[k], 1, memory_order_relaxed);
+}
+
+void em_prevFree(em_prev *p)
+{
+    if (p == NULL) return;
+    xj_free(p->dir);
+    xj_free(p->sno_header);
+    xj_free(p->school_header);
+    xj_free(p->reported.v);
+    xj_free(p->attested.v);
+    xj_free(p->seen);
+    xj_free(p->persons);
+    xj_free((void *)p->present);
+    xj_free(p);
+}
+
+/* ---- this run against PREV ---- */
 
 /* One row against PREV (docs/monthly.md §2): reopened when its identity was
  * attested (or decide reopened it), else persisting when it was reported,
  * else new; first_seen the earliest PREV has. Returns 1 when PREV has it. */
-static int em_markRow(const em_run *run, em_prevSets *p, pb_row *row, xj_buf *sno, xj_error *err)
+static int em_markRow(const em_run *run, em_prev *p, pb_row *row, xj_buf *sno, xj_error *err)
 {
     int const col = row->source < run->n_inputs ? run->inputs[row->source].student_no_col : -1;
     *err = em_tailField(row->tail, row->tail_len, col, sno);
@@ -339,7 +432,7 @@ static int em_markRow(const em_run *run, em_prevSets *p, pb_row *row, xj_buf *sn
     XXH128_hash_t const h = em_identity(code, strlen(code), group, strlen(group), sno->data ? sno->data : "", sn,
                                         row->school, cn);
     const em_key *const rep = em_findKey(&p->reported, h), *const att = em_findKey(&p->attested, h);
-    if (rep) p->seen_reported[rep - p->reported.v] = 1;
+    if (rep) p->seen[rep - p->reported.v] = 1;
     if (att) row->status = PB_STATUS_REOPENED;
     else if (rep && row->status != PB_STATUS_REOPENED) row->status = PB_STATUS_PERSISTING;
     uint32_t first = rep ? rep->first_seen : 0;
@@ -348,13 +441,11 @@ static int em_markRow(const em_run *run, em_prevSets *p, pb_row *row, xj_buf *sn
     return rep != NULL || att != NULL;
 }
 
-/* Every row's status and first_seen against PREV; the trend counts the
- * reported rows new and not new by their school's province, and identities
- * resolved (reported in PREV, in neither file now) by PREV's school's. */
-static xj_error em_markRows(em_run *run, em_prevSets *p, em_trend *t)
+xj_error em_compareWithPrevious(em_ctx *ctx, em_trend *t)
 {
-    p->seen_reported = xj_calloc(p->reported.n ? p->reported.n : 1, 1);
-    if (p->seen_reported == NULL) return XJ_ERR_NOMEM;
+    em_run *const run = ctx->run;
+    em_prev *const p = run->prev;
+    memset(t, 0, sizeof *t);
     xj_buf sno;
     buf_init(&sno, (size_t)1 << 20);
     xj_error err = XJ_OK;
@@ -367,26 +458,72 @@ static xj_error em_markRows(em_run *run, em_prevSets *p, em_trend *t)
     }
     for (size_t i = 0; i < run->n_attested && !err; i++) em_markRow(run, p, &run->attested[i], &sno, &err);
     for (size_t j = 0; j < p->reported.n; j++)
-        if (!p->seen_reported[j]) t->resolved[p->reported.v[j].province]++;
+        if (!p->seen[j]) t->resolved[p->reported.v[j].province]++;
     buf_free(&sno);
-    return err;
+    if (err) return st_fail(ctx->st, err, "out of memory comparing with --previous");
+    t->loaded = 1;
+    return XJ_OK;
 }
 
-xj_error em_compareWithPrevious(em_ctx *ctx, em_trend *t)
+/* ---- resolved.csv (docs/monthly.md §3) ---- */
+
+typedef struct em_resolvedSink {
+    em_prev *prev;
+    unsigned char *written;        /* per reported identity: its line is made */
+    xj_buf lines;
+    em_span *spans;
+    size_t n, cap;
+} em_resolvedSink;
+
+/* A PREV row whose identity no row of this run has: its line, once. */
+static xj_error em_prevResolved(em_prevReader *r, void *user)
 {
-    memset(t, 0, sizeof *t);
-    em_prevSets p = {0};
-    xj_error err = em_readPrevious(ctx, "problems.csv", 0, &p.reported);
-    if (!err) err = em_readPrevious(ctx, "attested.csv", 1, &p.attested);
-    if (!err) {
-        em_mergeKeys(&p.reported);
-        em_mergeKeys(&p.attested);
-        err = em_markRows(ctx->run, &p, t);
-        if (err) st_fail(ctx->st, err, "out of memory comparing with --previous");
-        else t->loaded = 1;
+    em_resolvedSink *const k = user;
+    em_prev *const p = k->prev;
+    const em_key *const key = em_findKey(&p->reported, em_prevIdentity(r));
+    if (key == NULL) return XJ_ERR_INTERNAL; /* it was read the same way before the scan */
+    size_t const j = (size_t)(key - p->reported.v);
+    if (p->seen[j] || k->written[j]) return XJ_OK;
+    k->written[j] = 1;
+    int const present = p->present[em_personSlot(p, key->person)];
+    if (xj_growArray(&k->spans, &k->cap, k->n + 1, sizeof *k->spans, 256) != 0) return XJ_ERR_NOMEM;
+    size_t const at = k->lines.len;
+    static const int kCols[] = {EM_COL_PROBLEM, EM_COL_GROUP, EM_COL_STUDENT, EM_COL_SCHOOL};
+    for (size_t c = 0; c < sizeof kCols / sizeof kCols[0]; c++) {
+        const char *v = r->field[kCols[c]];
+        size_t n = r->len[kCols[c]];
+        xj_trim(&v, &n);
+        FORWARD_IF_ERROR(em_appendCsvField(&k->lines, v, n));
+        FORWARD_IF_ERROR(buf_appendByte(&k->lines, ','));
     }
-    xj_free(p.reported.v);
-    xj_free(p.attested.v);
-    xj_free(p.seen_reported);
+    char date[16];
+    FORWARD_IF_ERROR(buf_appendStr(&k->lines, dt_text(key->first_seen, date)));
+    FORWARD_IF_ERROR(buf_appendStr(&k->lines, present ? ",fixed\n" : ",gone\n"));
+    k->spans[k->n++] = (em_span){at, k->lines.len - at};
+    return XJ_OK;
+}
+
+xj_error em_writeResolved(em_ctx *ctx)
+{
+    em_prev *const p = ctx->run->prev;
+    em_resolvedSink k = {p, NULL, {0}, NULL, 0, 0};
+    buf_init(&k.lines, (size_t)1 << 30);
+    xj_error err = XJ_OK;
+    if (p) {
+        k.written = xj_calloc(p->reported.n ? p->reported.n : 1, 1);
+        err = k.written ? em_readPrevious(p, "problems.csv", 0, em_prevResolved, &k, ctx->st) : XJ_ERR_NOMEM;
+    }
+    xj_buf out;
+    buf_init(&out, (size_t)1 << 30);
+    if (!err) err = buf_appendStr(&out, "problem,group_id,student_no,school_code,first_seen,resolution\n");
+    if (!err) err = em_appendSortedLines(&out, k.lines.data, k.spans, k.n);
+    if (err == XJ_ERR_INTERNAL)
+        err = st_fail(ctx->st, err, "--previous: %s/problems.csv changed while this run read it", p->dir);
+    else if (err && ctx->st->code == XJ_OK) err = st_fail(ctx->st, err, "cannot render resolved.csv: %s", xj_errorName(err));
+    if (!err) err = em_writeWhole(ctx, "resolved.csv", &out);
+    xj_free(k.written);
+    xj_free(k.spans);
+    buf_free(&k.lines);
+    buf_free(&out);
     return err;
 }

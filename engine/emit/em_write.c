@@ -24,7 +24,7 @@ static xj_error em_writeRegistered(em_ctx *ctx)
 /* The files, in order, into ctx's directory; t0 is when em_write began. */
 static xj_error em_writeFiles(em_ctx *ctx, double t0)
 {
-    if (ctx->run->previous) {
+    if (ctx->run->prev) {
         /* before any row is written: it sets their status and first_seen */
         ctx->trend = xj_malloc(sizeof *ctx->trend);
         RETURN_ERROR_IF(ctx->trend == NULL, ctx->st, XJ_ERR_NOMEM, "out of memory comparing with --previous");

@@ -67,6 +67,19 @@ typedef struct em_decision {
     uint8_t matched;       /* a current member of that group has it */
 } em_decision;
 
+/* An earlier run (--previous, docs/monthly.md §1-§3), loaded before the
+ * scan so that pass 1 can tell which of its records are still there. */
+typedef struct em_prev em_prev;
+/* Reads DIR's problems.csv, attested.csv (when there) and run date; the
+ * inputs call the student number and school code columns `sno_header` and
+ * `school_header`. XJ_ERR_INPUT with a message when DIR is not a run. */
+xj_error em_prevLoad(const char *dir, const char *sno_header, const char *school_header, em_prev **out,
+                     xj_status *st);
+/* An accepted record of this run has this student number and school code
+ * (untrimmed values). Safe from several threads. */
+void em_prevSawPerson(em_prev *p, const char *sno, size_t sn, const char *school, size_t cn);
+void em_prevFree(em_prev *p);
+
 typedef struct em_run {
     const char *outdir;           /* final directory path */
     int force;                    /* replace an existing output directory */
@@ -98,6 +111,7 @@ typedef struct em_run {
     int school_headers_en;        /* per-school files: English headers and codes, as problems.csv */
     int xlsx;                     /* per-school files: a .xlsx workbook beside each CSV */
     const char *previous;         /* an earlier OUTDIR to compare with in report.html, or NULL */
+    em_prev *prev;                /* it, loaded (set whenever `previous` is) */
     const char *const *headers_zh;/* the per-school files' names for `headers` (Chinese), NULL: the same */
     const struct em_check *check; /* batch check: what its summary.json and report.html add; NULL for a scan */
 } em_run;

@@ -207,6 +207,36 @@ const char *xj_scan_warning(const xj_scan *s, size_t i)
     return nt_get(&s->warnings, i);
 }
 
+/* The name the inputs give `field` (the first input that has it). */
+static const char *sc_headerOf(const sc_run *run, ps_field field)
+{
+    for (size_t i = 0; i < run->n_inputs; i++) {
+        const sc_input *const in = &run->inputs[i];
+        int const c = in->schema.col_of[field];
+        if (c >= 0 && (size_t)c < in->schema.n_columns && in->schema.out_col && in->schema.out_col[c] < run->cols.n)
+            return run->cols.names[in->schema.out_col[c]];
+    }
+    return NULL;
+}
+
+/* pass 1's hook with --previous: every accepted record's student number and
+ * school code, so resolved problems can be told gone from fixed. */
+static xj_error sc_sawPerson(void *user, int worker, uint32_t source, uint64_t line, const ps_view *v,
+                             const ck_facts *f, uint64_t *key_ref, xj_status *st)
+{
+    (void)worker, (void)source, (void)line, (void)f, (void)key_ref, (void)st;
+    const sc_run *const run = user;
+    em_prevSawPerson(run->prev, v->val[PS_STUDENT_NO], v->len[PS_STUDENT_NO], v->val[PS_SCHOOL_CODE],
+                     v->len[PS_SCHOOL_CODE]);
+    return XJ_OK;
+}
+
+xj_error sc_previousLoad(sc_run *run, xj_status *st)
+{
+    return em_prevLoad(run->scan->previous, sc_headerOf(run, PS_STUDENT_NO), sc_headerOf(run, PS_SCHOOL_CODE),
+                       &run->prev, st);
+}
+
 /* The pipeline (scan_internal.h): each stage reads what the one before it
  * produced. A batch check adds its register: a key source for grouping,
  * members for the decisions, a column for the rows. */
@@ -223,6 +253,11 @@ xj_error xj_scan_run(xj_scan *s)
     sc_rows rows = {0};
     xj_error err = sc_prepare(&run, 0);
     if (!err) err = sc_decisionsLoad(&run.decisions, s->previous, s->decisions, s->n_decisions, &s->st);
+    if (!err && s->previous) {
+        /* PREV itself is read once the first input's header names the columns */
+        run.prev_hook = (sc_recordHook){sc_sawPerson, NULL, &run};
+        run.hook = &run.prev_hook;
+    }
     if (!err && reg) err = sc_registerOpen(reg, &run);
     if (!err) err = sc_pass1(&run);
     run.timing.read_parse_seconds = xj_now() - run.start;
@@ -241,6 +276,7 @@ xj_error xj_scan_run(xj_scan *s)
     if (!err) err = sc_emit(&run, reg, &rows);
     sc_rowsFree(&rows);
     sc_decisionsFree(&run.decisions);
+    em_prevFree(run.prev);
     if (reg) sc_registerFree(reg);
     sc_runFree(&run);
     if (err && s->st.code == XJ_OK) st_fail(&s->st, err, "%s", xj_errorName(err));

@@ -131,6 +131,7 @@ xj_error sc_emit(sc_run *run, const sc_register *reg, sc_rows *rows)
             .school_headers_en = s->school_headers_en,
             .xlsx = s->xlsx,
             .previous = s->previous,
+            .prev = run->prev,
             .attested = rows->attested,
             .n_attested = rows->n_attested,
             .decisions = run->decisions.v,

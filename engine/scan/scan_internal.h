@@ -186,6 +186,8 @@ typedef struct sc_run {
     int one_pass;             /* no second pass (index build): nothing is spooled, no anchors or invalid IDs kept */
     const sc_recordHook *hook;/* pass 1: the caller's hook, or NULL */
     sc_decisions decisions;   /* the officers' decisions (empty unless --previous / --decisions) */
+    em_prev *prev;            /* --previous, loaded before pass 1 */
+    sc_recordHook prev_hook;  /* pass 1 tells it which records are still there */
     gk_groups groups[SC_KEY_KINDS]; /* by gd_keyKind: GB IDs, other IDs, attributes */
     uint64_t *flagged;        /* refs of every input record that appears in output, sorted */
     size_t n_flagged;
@@ -334,6 +336,11 @@ typedef struct sc_rows {
     xj_arena *arenas;         /* other_schools and register_matches texts, one arena per worker */
     int n_arenas;
 } sc_rows;
+
+/* --previous: PREV read, with the column names of the inputs mapped so far
+ * (scan_stream calls it once the first input's header is mapped, before
+ * any record is read). */
+xj_error sc_previousLoad(sc_run *run, xj_status *st);
 
 /* Decides every group (scope, keeper, hint) and makes the rows. `reg`: the
  * register of a batch check, or NULL. */

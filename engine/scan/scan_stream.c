@@ -161,6 +161,7 @@ static xj_error sc_mapHeader(sc_reader *r, size_t i, const xj_buf *raw, xj_buf *
     xj_error const err = ps_mapHeader(names, w->fields.len, w->fields.n, run->maps, run->scan->n_maps, in->path,
                                       &run->cols, &in->schema, st);
     xj_free(names);
+    if (!err && i == 0 && run->scan->previous && run->prev == NULL) FORWARD_IF_ERROR(sc_previousLoad(run, st));
     /* every header is known once the last one is mapped: fail before its body is read */
     if (!err && i + 1 == run->n_inputs) return ps_checkMapsSeen(run->maps, run->scan->n_maps, &run->cols, st);
     return err;

@@ -163,6 +163,24 @@ def main():
     zh = open(os.path.join(m4, "schools", r0["学校标识码"][2:4], r0["学校标识码"] + ".csv"), encoding="utf-8-sig").read()
     expect("重新处理" in zh, "month 4: the school file does not say 重新处理")
 
+    # resolved.csv: a record deleted from a two-record ID group resolves the
+    # group: the deleted record's row is gone, the other's fixed
+    lines = open(inp, encoding="utf-8").read().split("\n")
+    pair = [r for r in rows if r["problem"] == "id_duplicate" and r["group_size"] == "2"
+            and all(x["学校标识码"] == r["学校标识码"] for x in rows if x["group_id"] == r["group_id"])]
+    gid = pair[0]["group_id"]
+    gone = next(r for r in pair if r["group_id"] == gid)
+    smaller = os.path.join(work, "smaller.csv")
+    open(smaller, "w", encoding="utf-8").write("\n".join(l for i, l in enumerate(lines, 1) if i != int(gone["line"])))
+    mr = os.path.join(work, "mr")
+    run(xj, smaller, mr, "2026-10-28", "--previous", m1)
+    res = table(os.path.join(mr, "resolved.csv"))
+    want = sorted(["id_duplicate", gid, r[sno], r["学校标识码"], "2026-09-28", "gone" if r is gone else "fixed"]
+                  for r in rows if r["group_id"] == gid)
+    expect(res[0] == ["problem", "group_id", "student_no", "school_code", "first_seen", "resolution"]
+           and res[1:] == want, f"resolved.csv {res} want {want}")
+    expect(table(os.path.join(m2, "resolved.csv")) == [res[0]], "month 2: resolved.csv lists an attested group")
+
     # the same bytes on one thread
     m2b = os.path.join(work, "m2-t1")
     run(xj, inp, m2b, "2026-10-28", "--previous", m1, "--decisions", d2, "--threads", "1")
