@@ -307,6 +307,7 @@ static int mo_verify(const gen_ctx *ctx, uint64_t *plain, size_t *n_plain, uint6
     size_t k = 0;
     for (size_t i = 0; i < np; i++) {
         size_t const at = mo_find(sp, np, kp[i]);
+        if (at >= np) continue; /* never: kp[i] is one of sp's keys */
         /* equal keys among candidates count each other too */
         if (cp[at] == 1 && (at + 1 >= np || sp[at + 1] != kp[i])) plain[k++] = plain[i];
     }
@@ -314,6 +315,7 @@ static int mo_verify(const gen_ctx *ctx, uint64_t *plain, size_t *n_plain, uint6
     k = 0;
     for (size_t i = 0; i < nn; i++) {
         size_t const at = mo_find(sn, nn, kn[i]);
+        if (at >= nn) continue; /* never: kn[i] is one of sn's keys */
         if (cn[at] == 1 && (at + 1 >= nn || sn[at + 1] != kn[i])) noid[k++] = noid[i];
     }
     *n_noid = k;
