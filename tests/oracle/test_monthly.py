@@ -2,7 +2,7 @@
 """test_monthly — the reference (xjref.py) against the hand-made month cases
 of fixtures/monthly/ (docs/monthly.md), with every gate open (XJREF_ALL=1).
 
-usage: test_monthly.py [WORKDIR] [--regen]
+usage: test_monthly.py [WORKDIR] [--regen] [--engine XJDEDUP]
 
 Each case directory holds `steps`, one run a line:
 
@@ -27,6 +27,12 @@ the reasoning unnoticed.
 
 --regen (re)writes expected/NAME/ from the reference for the runs named
 month*; review it by hand against README.md (git diff) before committing.
+
+--engine XJDEDUP runs `XJDEDUP scan ... -q` instead of the reference, for
+whoever builds docs/monthly.md into the engine: the same checks, except the
+wording of error messages (only the exit status) and the engine's
+presentation files (report.html, schools/README.txt).  Not registered in
+meson until the engine does all of docs/monthly.md.
 """
 import csv
 import io
@@ -41,6 +47,7 @@ ROOT = os.path.join(HERE, "..", "..")
 CASES = os.path.join(ROOT, "fixtures", "monthly")
 XJREF = os.path.join(HERE, "xjref.py")
 NOT_COMPARED = {"summary.json", "MANIFEST"}
+PRESENTATION = {"report.html", "schools/README.txt"}  # the engine's, without a reference counterpart
 EXPECT_COLUMNS = ["run", "file", "student_no", "school_code", "problem", "reason", "keeper",
                   "hint", "arbiter", "status", "first_seen"]
 
@@ -70,13 +77,13 @@ def tree(root):
     for d, _, names in os.walk(root):
         for n in names:
             rel = os.path.relpath(os.path.join(d, n), root).replace(os.sep, "/")
-            if rel not in NOT_COMPARED:
+            if rel not in NOT_COMPARED and rel not in PRESENTATION:
                 with open(os.path.join(d, n), "rb") as f:
                     files[rel] = f.read()
     return files
 
 
-def run_step(case, step, work, outputs):
+def run_step(case, step, work, outputs, engine):
     args = []
     for a in step["args"]:
         if a in outputs:
@@ -87,9 +94,11 @@ def run_step(case, step, work, outputs):
             args.append(a)
     out = os.path.join(work, step["name"])
     shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(work, exist_ok=True)
     env = dict(os.environ, XJREF_ALL="1")
-    r = subprocess.run([sys.executable, XJREF, "scan", args[0], "-o", out, "--run-date", step["date"],
-                        *args[1:]], capture_output=True, env=env)
+    prog = [engine, "scan", "-q"] if engine else [sys.executable, XJREF, "scan"]
+    r = subprocess.run([*prog, args[0], "-o", out, "--run-date", step["date"], *args[1:]],
+                       capture_output=True, env=env)
     outputs[step["name"]] = out
     return r, out
 
@@ -134,18 +143,18 @@ def output_rows(out):
     return rows
 
 
-def check_case(case, work, regen, fails):
+def check_case(case, work, regen, fails, engine=None):
     name = os.path.basename(case)
     outputs = {}
     got_rows = {}
     for step in read_steps(case):
-        r, out = run_step(case, step, work, outputs)
+        r, out = run_step(case, step, work, outputs, engine)
         label = f"{name}/{step['name']}"
         err = r.stderr.decode("utf-8", "replace")
         if r.returncode != step["exit"]:
             fails.append(f"{label}: exit {r.returncode}, expected {step['exit']}: {err[:500]}")
             continue
-        for text in step["stderr"]:
+        for text in [] if engine else step["stderr"]:
             if text not in err:
                 fails.append(f"{label}: stderr lacks '{text}': {err[:500]}")
         if step["exit"] != 0:
@@ -204,13 +213,19 @@ def check_gates(work, fails):
 def main(argv):
     regen = "--regen" in argv
     argv = [a for a in argv if a != "--regen"]
+    engine = None
+    if "--engine" in argv:
+        at = argv.index("--engine")
+        engine = os.path.abspath(argv[at + 1])
+        argv = argv[:at] + argv[at + 2:]
     work = argv[0] if argv else tempfile.mkdtemp(prefix="xjref-monthly-")
     os.makedirs(work, exist_ok=True)
     fails = []
     cases = sorted(d for d in os.listdir(CASES) if os.path.isfile(os.path.join(CASES, d, "steps")))
     for c in cases:
-        check_case(os.path.join(CASES, c), os.path.join(work, c), regen, fails)
-    check_gates(work, fails)
+        check_case(os.path.join(CASES, c), os.path.join(work, c), regen and not engine, fails, engine)
+    if not engine:
+        check_gates(work, fails)
     for f in fails:
         print("FAIL " + f, file=sys.stderr)
     print(f"{len(cases)} month cases, {len(fails)} failures")
