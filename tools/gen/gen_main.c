@@ -56,7 +56,7 @@ static const char USAGE[] =
 "                      approvals for scan --decisions) and DIR/truth.json\n"
 "                      (docs/generator.md, \"Month sequences\")\n"
 "  --changes C         with --months: instances of each kind of change per month\n"
-"                      (default rows/5000, at least 4, at most 250)\n"
+"                      (default rows/5000, at least 4, at most 250; up to 5000)\n"
 "  --messy             BOM, CRLF, quoted school names with commas, line breaks\n"
 "                      and quotes, and a few rows with a wrong field count\n"
 "\n"
@@ -250,7 +250,7 @@ static int gen_parseArgs(int argc, char **argv, gen_opts *o)
         case OPT_SIGMA: { char *end; o->school_size_sigma = strtod(a, &end);
                           bad = (end == a || *end || !(o->school_size_sigma >= 0 && o->school_size_sigma <= 3)); break; }
         case OPT_MONTHS: bad = gen_parseInt(a, 2, 24, &l); o->months = (uint32_t)l; break;
-        case OPT_CHANGES: bad = gen_parseInt(a, 1, 1000, &l); o->changes = (uint32_t)l; break;
+        case OPT_CHANGES: bad = gen_parseInt(a, 1, 5000, &l); o->changes = (uint32_t)l; break;
         case 'q': o->progress = 0; break;
         case OPT_PROGRESS: o->progress = 1; break;
         case OPT_HELP: case 'h': fputs(USAGE, stdout); return 1;
