@@ -221,6 +221,10 @@ def check_rows(truth, months):
             if sizes != {n} or len(members) != n:
                 fail("month %d group %s %s: truth sizes %s, %d truth rows, %d records in the file" %
                      (k, problem, g, sizes, len(members), n))
+            if problem == "id_duplicate" and sum(r["keeper"] for r, _ in members) != 1:
+                fail("month %d group %s: %d keepers" % (k, g, sum(r["keeper"] for r, _ in members)))
+            if any(not (r["first_seen"] <= mo["run_date"]) for r, _ in members):
+                fail("month %d group %s: first_seen after the run date" % (k, g))
             sc = scope_of([rec for _, rec in members])
             if {r["scope"] for r, _ in members} != {sc}:
                 fail("month %d group %s: scope %s, recomputed %s" % (k, g, members[0][0]["scope"], sc))
