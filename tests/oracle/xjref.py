@@ -799,7 +799,7 @@ def scan(opts):
                      "other_members_zh": members_of(r, members, True),
                      # without --previous every row is new, first seen today
                      "status": "new", "first_seen": run_date.isoformat(), "source": r.source,
-                     "line": str(r.line), "rec": r, "office": office, "members": members,
+                     "line": str(r.line), "rec": r, "office": office,
                      "register_matches": ";".join("%s@%s%s" % (m.raw_no, m.raw_school,
                                                                "(%s)" % m.invalid if m.invalid else "")
                                                   for m in regs)})
