@@ -111,7 +111,7 @@ typedef struct mo_row {
     uint8_t prob;             /* P_* */
     uint8_t old_id;           /* in the group of its old ID (docs/monthly.md §6) */
     uint8_t klen;
-    char key[40];             /* the group's key text (rules §5) */
+    char key[sizeof ((gen_person *)0)->name + 16]; /* the group's key text (rules §5): a whole name + 11 */
     char gid[17];
     const char *reason;       /* as problems.csv must have it */
     uint32_t group_size;      /* 0 for id_invalid */
@@ -194,14 +194,14 @@ static size_t mo_attrText(const gen_person *p, char *buf)
 
 static uint64_t mo_attrHash(const gen_person *p)
 {
-    char buf[128];
+    char buf[sizeof p->name + 16];
     return XXH3_64bits(buf, mo_attrText(p, buf));
 }
 
 /* rules §5: 16 lower-case hex digits of XXH3-64 over problem NUL key. */
 static void mo_groupId(uint8_t prob, const char *key, size_t n, char out[17])
 {
-    char buf[160];
+    char buf[sizeof ((gen_person *)0)->name + 48]; /* a problem code, NUL and a key text */
     size_t const pl = strlen(PROBLEM[prob]) + 1;
     memcpy(buf, PROBLEM[prob], pl);
     memcpy(buf + pl, key, n);
