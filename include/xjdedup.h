@@ -18,6 +18,7 @@
 #define XJDEDUP_H
 
 #include <stddef.h>
+#include <stdio.h> /* FILE, for xj_scan_attest */
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -196,6 +197,15 @@ XJ_API xj_error xj_scan_setPrevious(xj_scan *scan, const char *dir);
  * group_id,student_no,school_code,decision; approved or revoked); later
  * files win over earlier ones and over the previous run's decisions.csv. */
 XJ_API xj_error xj_scan_addDecisions(xj_scan *scan, const char *path);
+/* Decision lines for officers from the finished run in `outdir`: for each
+ * selector — a group id or a student number — every attr_duplicate or
+ * id_duplicate row of its problems.csv and attested.csv that has it, as
+ * "group_id,student_no,school_code,approved" (or "revoked" when !approve),
+ * unique and sorted, under the header, written to `out`: a file for
+ * --decisions next month. The handle's header maps (--map) apply.
+ * XJ_ERR_USAGE when a selector names no such row (xj_scan_message). */
+XJ_API xj_error xj_scan_attest(xj_scan *scan, const char *outdir, const char *const *selectors, size_t n,
+                               int approve, FILE *out);
 XJ_API xj_error xj_scan_setProgress(xj_scan *scan, xj_progressFn fn, void *user);
 /* Makes xj_scan_run a batch check: the inputs are a batch, checked against
  * the register index at `index_path` (made by xj_scan_buildIndex). The

@@ -14,6 +14,7 @@ int cmd_gen(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_index(int argc, char **argv);
+int cmd_attest(int argc, char **argv);
 /* `index build` / `index update` share scan's options (cmd_scan.c); argv[0]
  * is the subcommand. */
 int cmd_indexWrite(int argc, char **argv, int update);

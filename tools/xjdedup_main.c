@@ -19,6 +19,7 @@ static const command kCommands[] = {
     {"index", cmd_index, "build, update or describe a register index (index build|update|info)"},
     {"check", cmd_check, "check a batch against a register index before it is submitted"},
     {"id", cmd_id, "check ID numbers (arguments, or one per line on stdin)"},
+    {"attest", cmd_attest, "write officers' approvals (decisions) from a finished run, for --decisions"},
     {"summary", cmd_summary, "print the summary table of a finished scan (OUTDIR/summary.json)"},
     {"gen", cmd_gen, "generate a synthetic national population with known problems"},
 };

@@ -244,6 +244,8 @@ static int em_cmpSpan(const void *pa, const void *pb, void *base)
 xj_error em_appendSortedLines(xj_buf *out, const char *base, em_span *spans, size_t n)
 {
     if (n) qsort_r(spans, n, sizeof *spans, em_cmpSpan, (void *)base);
-    for (size_t i = 0; i < n; i++) FORWARD_IF_ERROR(buf_append(out, base + spans[i].at, spans[i].len));
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || em_cmpSpan(&spans[i - 1], &spans[i], (void *)base) != 0)
+            FORWARD_IF_ERROR(buf_append(out, base + spans[i].at, spans[i].len));
     return XJ_OK;
 }

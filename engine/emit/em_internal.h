@@ -132,13 +132,6 @@ xj_error em_recordExisting(em_ctx *ctx, const char *rel);
 xj_error em_renderHeader(xj_buf *out, const em_run *run, int zh);
 xj_error em_renderRow(xj_buf *out, const em_run *run, const pb_row *row, int zh);
 
-/* Lines kept back to back in one buffer, each a span of it. */
-typedef struct em_span {
-    size_t at, len;
-} em_span;
-/* Sorts the spans by their bytes (a file "sorted as bytes") and appends the
- * lines in that order. */
-xj_error em_appendSortedLines(xj_buf *out, const char *base, em_span *spans, size_t n);
 
 /* ---- em_schools: school codes, the per-school files' paths and text ---- */
 

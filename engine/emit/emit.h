@@ -166,5 +166,12 @@ xj_error em_appendRejectRow(xj_buf *out, const em_reject *r, const char *source_
 
 /* CSV-encodes one field (quoting as docs/decisions.md says) onto `out`. */
 xj_error em_appendCsvField(xj_buf *out, const char *s, size_t n);
+/* Lines kept back to back in one buffer, each a span of it. */
+typedef struct em_span {
+    size_t at, len;
+} em_span;
+/* Sorts the spans by their bytes (a file "sorted as bytes") and appends the
+ * lines in that order, each distinct line once. */
+xj_error em_appendSortedLines(xj_buf *out, const char *base, em_span *spans, size_t n);
 
 #endif

@@ -10,23 +10,18 @@
  * table on those three finds it. grp_decide asks for each member of each
  * group (from several threads): the answer marks the line matched.
  *
- * A decisions file is untrusted input: streamed through libcsv (strict
- * quoting) one physical line at a time, so a record's line number is known;
- * a value longer than XJ_MAX_FIELD, a record with the wrong number of
- * fields, a missing column or a decision other than approved / revoked is a
- * fatal error naming file and line.
+ * A decisions file is untrusted input, read record by record with its line
+ * numbers (parse/ps_csvfile); a record with the wrong number of fields, a
+ * missing column or a decision other than approved / revoked is a fatal
+ * error naming file and line, as is any CSV error ps_csvfile finds.
  */
-#include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-
-#include <csv.h>
 #define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack */
 #include <xxhash.h>
 
-#include "ps_fields.h"
+#include "ps_csvfile.h"
 #include "scan_internal.h"
 #include "xj_alloc.h"
 #include "xj_text.h"
@@ -35,107 +30,65 @@ enum { SD_GROUP, SD_STUDENT, SD_SCHOOL, SD_DECISION, SD_COLUMNS };
 static const char *const kColumn[SD_COLUMNS] = {"group_id", "student_no", "school_code", "decision"};
 
 /* One file being read. */
-typedef struct sd_reader {
+typedef struct sd_file {
     sc_decisions *d;
     const char *path, *name;   /* as given; its base name */
-    xj_status *st;
-    xj_error err;
     int col[SD_COLUMNS];       /* header position of each column, -1 until found */
-    size_t n_header;           /* fields in the header */
-    size_t off[SD_COLUMNS];    /* each wanted value's place in `values` */
-    size_t len[SD_COLUMNS];
-    xj_buf values;             /* the current record's wanted values, back to back */
-    size_t field;              /* index of the next field of the record */
-    uint64_t line;             /* physical lines fed so far */
-    uint64_t start;            /* line where the current record starts */
-    int header_done;
-} sd_reader;
+    size_t n_header;           /* values in the header; 0 until it is read */
+} sd_file;
 
-static void sd_field(void *s, size_t n, void *user)
+static xj_error sd_header(sd_file *f, const ps_csvRecord *rec, xj_status *st)
 {
-    sd_reader *const r = user;
-    if (r->err) return;
-    const char *v = s ? s : "";
-    if (r->field == 0 && !r->header_done && n >= 3 && memcmp(v, "\xEF\xBB\xBF", 3) == 0) v += 3, n -= 3;
-    if (!r->header_done) {
+    for (size_t i = 0; i < rec->n; i++) {
+        const char *v = rec->val[i];
+        size_t n = rec->len[i];
         xj_trim(&v, &n);
         for (int k = 0; k < SD_COLUMNS; k++)
-            if (r->col[k] < 0 && n == strlen(kColumn[k]) && memcmp(v, kColumn[k], n) == 0) r->col[k] = (int)r->field;
-    } else {
-        for (int k = 0; k < SD_COLUMNS; k++) {
-            if (r->col[k] != (int)r->field) continue;
-            xj_trim(&v, &n);
-            r->off[k] = r->values.len;
-            r->len[k] = n;
-            if (buf_append(&r->values, v, n) != XJ_OK) r->err = XJ_ERR_NOMEM;
-        }
+            if (f->col[k] < 0 && n == strlen(kColumn[k]) && memcmp(v, kColumn[k], n) == 0) f->col[k] = (int)i;
     }
-    r->field++;
-}
-
-static xj_error sd_keep(sd_reader *r)
-{
-    sc_decisions *const d = r->d;
-    const char *val[SD_COLUMNS];
-    for (int k = 0; k < SD_COLUMNS; k++) val[k] = r->values.data ? r->values.data + r->off[k] : "";
-    const char *const word = val[SD_DECISION];
-    size_t const wn = r->len[SD_DECISION];
-    int const approved = wn == 8 && memcmp(word, "approved", 8) == 0;
-    RETURN_ERROR_IF(!approved && !(wn == 7 && memcmp(word, "revoked", 7) == 0), r->st, XJ_ERR_INPUT,
-                    "--decisions %s: line %llu: the decision is '%.*s'; write approved or revoked", r->path,
-                    (unsigned long long)r->start, (int)(wn > 40 ? 40 : wn), word);
-    if (xj_growArray(&d->v, &d->cap, d->n + 1, sizeof *d->v, 256) != 0) return XJ_ERR_NOMEM;
-    em_decision *const e = &d->v[d->n++];
-    memset(e, 0, sizeof *e);
-    e->group_id = ar_strndup(&d->strings, val[SD_GROUP], r->len[SD_GROUP]);
-    e->student_no = ar_strndup(&d->strings, val[SD_STUDENT], r->len[SD_STUDENT]);
-    e->school_code = ar_strndup(&d->strings, val[SD_SCHOOL], r->len[SD_SCHOOL]);
-    if (!e->group_id || !e->student_no || !e->school_code) return XJ_ERR_NOMEM;
-    e->group_id_len = (uint32_t)r->len[SD_GROUP];
-    e->student_no_len = (uint32_t)r->len[SD_STUDENT];
-    e->school_code_len = (uint32_t)r->len[SD_SCHOOL];
-    e->file = r->name;
-    e->line = r->start;
-    e->approved = (uint8_t)approved;
-    e->in_effect = 1;
+    for (int k = 0; k < SD_COLUMNS; k++)
+        RETURN_ERROR_IF(f->col[k] < 0, st, XJ_ERR_INPUT, "--decisions %s: line %llu: the header has no column '%s' "
+                        "(it needs group_id,student_no,school_code,decision)", f->path,
+                        (unsigned long long)rec->line, kColumn[k]);
+    f->n_header = rec->n;
     return XJ_OK;
 }
 
-static void sd_record(int term, void *user)
+static xj_error sd_record(void *user, const ps_csvRecord *rec, xj_status *st)
 {
-    (void)term;
-    sd_reader *const r = user;
-    if (r->err) return;
-    if (!r->header_done) {
-        r->header_done = 1;
-        r->n_header = r->field;
-        for (int k = 0; k < SD_COLUMNS && !r->err; k++)
-            if (r->col[k] < 0)
-                r->err = st_fail(r->st, XJ_ERR_INPUT, "--decisions %s: line %llu: the header has no column '%s' "
-                                 "(it needs group_id,student_no,school_code,decision)", r->path,
-                                 (unsigned long long)r->start, kColumn[k]);
-    } else if (r->field != r->n_header) {
-        r->err = st_fail(r->st, XJ_ERR_INPUT, "--decisions %s: line %llu: %zu fields, the header has %zu", r->path,
-                         (unsigned long long)r->start, r->field, r->n_header);
-    } else {
-        r->err = sd_keep(r);
+    sd_file *const f = user;
+    if (f->n_header == 0) return sd_header(f, rec, st);
+    RETURN_ERROR_IF(rec->n != f->n_header, st, XJ_ERR_INPUT, "--decisions %s: line %llu: %zu fields, the header "
+                    "has %zu", f->path, (unsigned long long)rec->line, rec->n, f->n_header);
+    const char *val[SD_COLUMNS];
+    size_t len[SD_COLUMNS];
+    for (int k = 0; k < SD_COLUMNS; k++) {
+        val[k] = rec->val[f->col[k]];
+        len[k] = rec->len[f->col[k]];
+        xj_trim(&val[k], &len[k]);
     }
-    buf_clear(&r->values);
-    r->field = 0;
-}
-
-/* Feeds one physical line (with its LF) to libcsv. */
-static xj_error sd_feed(sd_reader *r, struct csv_parser *p, const char *s, size_t n)
-{
-    if (p->pstate == 0 && r->field == 0) r->start = r->line + 1; /* between records: one starts here */
-    r->line++;
-    if (csv_parse(p, s, n, sd_field, sd_record, r) != n && !r->err)
-        r->err = st_fail(r->st, XJ_ERR_INPUT, "--decisions %s: line %llu: %s (a quote must open and close a whole "
-                         "value)", r->path, (unsigned long long)r->line, csv_strerror(csv_error(p)));
-    if (!r->err && p->entry_pos > XJ_MAX_FIELD)
-        r->err = st_fail(r->st, XJ_ERR_INPUT, "--decisions %s: line %llu: a value longer than %u bytes", r->path,
-                         (unsigned long long)r->line, XJ_MAX_FIELD);
-    return r->err;
+    const char *const word = val[SD_DECISION];
+    size_t const wn = len[SD_DECISION];
+    int const approved = wn == 8 && memcmp(word, "approved", 8) == 0;
+    RETURN_ERROR_IF(!approved && !(wn == 7 && memcmp(word, "revoked", 7) == 0), st, XJ_ERR_INPUT,
+                    "--decisions %s: line %llu: the decision is '%.*s'; write approved or revoked", f->path,
+                    (unsigned long long)rec->line, (int)(wn > 40 ? 40 : wn), word);
+    sc_decisions *const d = f->d;
+    if (xj_growArray(&d->v, &d->cap, d->n + 1, sizeof *d->v, 256) != 0) return XJ_ERR_NOMEM;
+    em_decision *const e = &d->v[d->n++];
+    memset(e, 0, sizeof *e);
+    e->group_id = ar_strndup(&d->strings, val[SD_GROUP], len[SD_GROUP]);
+    e->student_no = ar_strndup(&d->strings, val[SD_STUDENT], len[SD_STUDENT]);
+    e->school_code = ar_strndup(&d->strings, val[SD_SCHOOL], len[SD_SCHOOL]);
+    if (!e->group_id || !e->student_no || !e->school_code) return XJ_ERR_NOMEM;
+    e->group_id_len = (uint32_t)len[SD_GROUP];
+    e->student_no_len = (uint32_t)len[SD_STUDENT];
+    e->school_code_len = (uint32_t)len[SD_SCHOOL];
+    e->file = f->name;
+    e->line = rec->line;
+    e->approved = (uint8_t)approved;
+    e->in_effect = 1;
+    return XJ_OK;
 }
 
 static const char *sd_baseName(const char *path)
@@ -148,39 +101,13 @@ static const char *sd_baseName(const char *path)
  * adds nothing (PREV's, written before decisions existed). */
 static xj_error sd_readFile(sc_decisions *d, const char *path, const char *name, int missing_ok, xj_status *st)
 {
-    FILE *const f = fopen(path, "rb");
-    if (f == NULL && missing_ok && errno == ENOENT) return XJ_OK;
-    RETURN_ERROR_IF(f == NULL, st, XJ_ERR_INPUT, "--decisions %s: cannot open it: %s", path, strerror(errno));
-    sd_reader r = {.d = d, .path = path, .name = name, .st = st};
-    for (int k = 0; k < SD_COLUMNS; k++) r.col[k] = -1;
-    buf_init(&r.values, (size_t)1 << 24);
-    struct csv_parser p;
-    xj_error err = csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) == 0 ? XJ_OK : XJ_ERR_NOMEM;
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t got;
-    while (!err && (got = getline(&line, &cap, f)) > 0) {
-        if ((size_t)got > XJ_MAX_FIELD * 64) {
-            err = st_fail(st, XJ_ERR_INPUT, "--decisions %s: line %llu is longer than %u bytes", path,
-                          (unsigned long long)r.line + 1, XJ_MAX_FIELD * 64);
-            break;
-        }
-        err = sd_feed(&r, &p, line, (size_t)got);
-    }
-    if (!err && ferror(f)) err = st_fail(st, XJ_ERR_INPUT, "--decisions %s: cannot read it: %s", path, strerror(errno));
-    if (!err && csv_fini(&p, sd_field, sd_record, &r) != 0 && !r.err)
-        err = st_fail(st, XJ_ERR_INPUT, "--decisions %s: line %llu: a quoted value is never closed", path,
-                      (unsigned long long)r.start);
-    if (!err) err = r.err;
-    if (!err && !r.header_done)
-        err = st_fail(st, XJ_ERR_INPUT, "--decisions %s: the file is empty; it needs the header "
-                      "group_id,student_no,school_code,decision", path);
-    if (err == XJ_ERR_NOMEM && st->code == XJ_OK) st_fail(st, err, "out of memory reading --decisions %s", path);
-    free(line);
-    csv_free(&p);
-    buf_free(&r.values);
-    fclose(f);
-    return err;
+    sd_file f = {.d = d, .path = path, .name = name};
+    for (int k = 0; k < SD_COLUMNS; k++) f.col[k] = -1;
+    int found = 0;
+    FORWARD_IF_ERROR(ps_readCsvFile(path, "--decisions", missing_ok, sd_record, &f, &found, st));
+    RETURN_ERROR_IF(found && f.n_header == 0, st, XJ_ERR_INPUT, "--decisions %s: the file is empty; it needs the "
+                    "header group_id,student_no,school_code,decision", path);
+    return XJ_OK;
 }
 
 /* ---- the decisions in effect ---- */

@@ -140,6 +140,28 @@ def main():
                  for n in (os.listdir(city) if os.path.isdir(city) else []))
     expect(not listed, "double_attested: the group still in a city office's list")
 
+    # xjdedup attest writes the same approvals from month 1's output: by group
+    # id, and by student number (the same member twice gives one line)
+    r = subprocess.run([xj, "attest", m1, ATTR_GROUP, attr[0][sno]], capture_output=True)
+    want_lines = ["group_id,student_no,school_code,decision"] + sorted(
+        f"{ATTR_GROUP},{x[sno]},{x['学校标识码']},approved" for x in attr)
+    expect(r.returncode == 0 and r.stdout.decode().splitlines() == want_lines,
+           f"attest: exit {r.returncode}, {r.stdout.decode()!r} {r.stderr.decode()!r}")
+    by_no = subprocess.run([xj, "attest", m1, "--revoke", not_keeper[sno]], capture_output=True)
+    expect(by_no.returncode == 0 and by_no.stdout.decode().splitlines()[1:] ==
+           [f"{ID_GROUP},{not_keeper[sno]},{not_keeper['学校标识码']},revoked"],
+           f"attest --revoke by student number: {by_no.stdout.decode()!r}")
+    r = subprocess.run([xj, "attest", m1, "0000000000000000"], capture_output=True)
+    expect(r.returncode == 2 and b"0000000000000000" in r.stderr and not r.stdout,
+           f"attest of nothing: exit {r.returncode}")
+    made = os.path.join(work, "attest-out.csv")
+    if os.path.exists(made):
+        os.remove(made)
+    ok = subprocess.run([xj, "attest", m1, ATTR_GROUP, "-o", made], capture_output=True)
+    again = subprocess.run([xj, "attest", m1, ATTR_GROUP, "-o", made], capture_output=True)
+    expect(ok.returncode == 0 and open(made).read().splitlines() == want_lines and again.returncode == 2,
+           f"attest -o: exit {ok.returncode} then {again.returncode}")
+
     # month 3: nothing new from the officers; the approvals are carried
     m3 = os.path.join(work, "m3")
     run(xj, inp, m3, "2026-11-28", "--previous", m2)

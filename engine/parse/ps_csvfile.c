@@ -1,0 +1,117 @@
+/*
+ * ps_csvfile — see ps_csvfile.h.
+ */
+#include "ps_csvfile.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <csv.h>
+
+#include "ps_fields.h"
+#include "xj_alloc.h"
+#include "xj_buf.h"
+
+typedef struct pc_reader {
+    const char *path, *what;
+    xj_status *st;
+    xj_error err;
+    ps_csvRecordFn fn;
+    void *user;
+    xj_buf values;              /* the record's values back to back, each NUL-terminated */
+    size_t off[PS_CSV_MAX_FIELDS];
+    size_t len[PS_CSV_MAX_FIELDS];
+    const char *val[PS_CSV_MAX_FIELDS];
+    size_t n;                   /* values of the current record */
+    uint64_t line;              /* physical lines fed so far */
+    uint64_t start;             /* line where the current record starts */
+    uint64_t records;
+} pc_reader;
+
+static void pc_field(void *s, size_t n, void *user)
+{
+    pc_reader *const r = user;
+    if (r->err) return;
+    const char *v = s ? s : "";
+    if (r->records == 0 && r->n == 0 && n >= 3 && memcmp(v, "\xEF\xBB\xBF", 3) == 0) v += 3, n -= 3;
+    if (r->n == PS_CSV_MAX_FIELDS) {
+        r->err = st_fail(r->st, XJ_ERR_INPUT, "%s %s: line %llu: more than %d values", r->what, r->path,
+                         (unsigned long long)r->start, PS_CSV_MAX_FIELDS);
+        return;
+    }
+    r->off[r->n] = r->values.len;
+    r->len[r->n] = n;
+    r->n++;
+    if (buf_append(&r->values, v, n) != XJ_OK || buf_appendByte(&r->values, '\0') != XJ_OK) r->err = XJ_ERR_NOMEM;
+}
+
+static void pc_record(int term, void *user)
+{
+    (void)term;
+    pc_reader *const r = user;
+    if (!r->err) {
+        for (size_t i = 0; i < r->n; i++) r->val[i] = r->values.data + r->off[i];
+        ps_csvRecord const rec = {r->val, r->len, r->n, r->start};
+        r->err = r->fn(r->user, &rec, r->st);
+    }
+    r->records++;
+    buf_clear(&r->values);
+    r->n = 0;
+}
+
+/* Feeds one physical line (with its LF) to libcsv. */
+static xj_error pc_feed(pc_reader *r, struct csv_parser *p, const char *s, size_t n)
+{
+    if (p->pstate == 0 && r->n == 0) r->start = r->line + 1; /* between records: one starts here */
+    r->line++;
+    if (csv_parse(p, s, n, pc_field, pc_record, r) != n && !r->err)
+        r->err = st_fail(r->st, XJ_ERR_INPUT, "%s %s: line %llu: %s (a quote must open and close a whole value)",
+                         r->what, r->path, (unsigned long long)r->line, csv_strerror(csv_error(p)));
+    if (!r->err && p->entry_pos > XJ_MAX_FIELD)
+        r->err = st_fail(r->st, XJ_ERR_INPUT, "%s %s: line %llu: a value longer than %u bytes", r->what, r->path,
+                         (unsigned long long)r->line, XJ_MAX_FIELD);
+    return r->err;
+}
+
+xj_error ps_readCsvFile(const char *path, const char *what, int missing_ok, ps_csvRecordFn fn, void *user,
+                        int *found, xj_status *st)
+{
+    if (found) *found = 0;
+    FILE *const f = fopen(path, "rb");
+    if (f == NULL && missing_ok && errno == ENOENT) return XJ_OK;
+    RETURN_ERROR_IF(f == NULL, st, XJ_ERR_INPUT, "%s %s: cannot open it: %s", what, path, strerror(errno));
+    if (found) *found = 1;
+    pc_reader *const r = xj_calloc(1, sizeof *r);
+    if (r == NULL) {
+        fclose(f);
+        return st_fail(st, XJ_ERR_NOMEM, "out of memory reading %s %s", what, path);
+    }
+    *r = (pc_reader){.path = path, .what = what, .st = st, .fn = fn, .user = user};
+    buf_init(&r->values, (size_t)PS_CSV_MAX_FIELDS * (XJ_MAX_FIELD + 1));
+    struct csv_parser p;
+    xj_error err = csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) == 0 ? XJ_OK : XJ_ERR_NOMEM;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t got;
+    while (!err && (got = getline(&line, &cap, f)) > 0) {
+        /* a line longer than a record can be holds a value that is too long */
+        if ((size_t)got > (size_t)XJ_MAX_FIELD * 64)
+            err = st_fail(st, XJ_ERR_INPUT, "%s %s: line %llu is longer than %u bytes", what, path,
+                          (unsigned long long)r->line + 1, XJ_MAX_FIELD * 64);
+        else err = pc_feed(r, &p, line, (size_t)got);
+    }
+    if (!err && ferror(f)) err = st_fail(st, XJ_ERR_INPUT, "%s %s: cannot read it: %s", what, path, strerror(errno));
+    if (!err && csv_fini(&p, pc_field, pc_record, r) != 0 && !r->err)
+        err = st_fail(st, XJ_ERR_INPUT, "%s %s: line %llu: a quoted value is never closed", what, path,
+                      (unsigned long long)r->start);
+    if (!err) err = r->err;
+    if (err == XJ_ERR_NOMEM && st->code == XJ_OK) st_fail(st, err, "out of memory reading %s %s", what, path);
+    free(line);
+    csv_free(&p);
+    buf_free(&r->values);
+    xj_free(r);
+    fclose(f);
+    return err;
+}
