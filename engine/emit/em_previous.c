@@ -134,6 +134,7 @@ typedef struct em_prevReader {
     int in_quotes;                  /* inside a quoted field */
     int after_quote;                /* a quote seen inside quotes: end or doubled */
     int field_start;                /* nothing of this field read yet */
+    uint64_t line;                  /* physical line being read, from 1 */
     uint32_t run_date;              /* PREV's, the first_seen of rows without that column */
     const char *path;               /* for messages */
     xj_status *st;
@@ -217,10 +218,18 @@ static xj_error em_prevEndRecord(em_prevReader *r)
     return err;
 }
 
+/* A quote where RFC 4180 allows none: the file is not one we wrote. */
+static xj_error em_prevBadQuote(const em_prevReader *r)
+{
+    return st_fail(r->st, XJ_ERR_INPUT, "--previous: %s: line %llu: bad quote (a quote must open and close a whole "
+                   "value); is it a problems.csv of xjdedup?", r->path, (unsigned long long)r->line);
+}
+
 static xj_error em_prevFeed(em_prevReader *r, const char *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         char const c = p[i];
+        if (c == '\n') r->line++;
         if (r->in_quotes) {
             if (r->after_quote) {
                 r->after_quote = 0;
@@ -228,7 +237,8 @@ static xj_error em_prevFeed(em_prevReader *r, const char *p, size_t n)
                     em_prevAddByte(r, '"');
                     continue;
                 }
-                r->in_quotes = 0; /* the closing quote: fall through to the unquoted rules */
+                r->in_quotes = 0; /* the closing quote: the field ends here */
+                if (c != ',' && c != '\n' && c != '\r') return em_prevBadQuote(r);
             } else {
                 if (c == '"') r->after_quote = 1;
                 else em_prevAddByte(r, c);
@@ -241,7 +251,8 @@ static xj_error em_prevFeed(em_prevReader *r, const char *p, size_t n)
             r->in_quotes = 1;
             r->field_start = 0;
             continue;
-        } else em_prevAddByte(r, c);
+        } else if (c == '"') return em_prevBadQuote(r);
+        else em_prevAddByte(r, c);
         if (c != ',' && c != '\n') r->field_start = 0;
     }
     return XJ_OK;
@@ -249,7 +260,10 @@ static xj_error em_prevFeed(em_prevReader *r, const char *p, size_t n)
 
 /* PREV's run date, from its summary.json (ours: `"run_date": "YYYY-MM-DD"`
  * near the top); the first_seen of PREV rows written before that column. */
-static xj_error em_prevRunDate(const char *dir, uint32_t *out, xj_status *st)
+/* PREV's summary.json (ours, so its first lines hold what we look for):
+ * its run date, the first_seen of PREV rows written before that column,
+ * and the attribute scope it grouped with, which must be this run's. */
+static xj_error em_prevSummary(const char *dir, const char *attr_scope, uint32_t *out, xj_status *st)
 {
     char path[4096], text[4096];
     snprintf(path, sizeof path, "%s/summary.json", dir);
@@ -264,6 +278,14 @@ static xj_error em_prevRunDate(const char *dir, uint32_t *out, xj_status *st)
     *out = at ? dt_parseIso(at + sizeof kKey - 1, strnlen(at + sizeof kKey - 1, 10)) : 0;
     RETURN_ERROR_IF(*out == 0, st, XJ_ERR_INPUT, "--previous: %s has no run_date; is %s the output "
                     "directory of an xjdedup run?", path, dir);
+    static const char kScope[] = "\"attr_scope\": \"";
+    const char *const sc = strstr(text, kScope);
+    const char *const was = sc ? sc + sizeof kScope - 1 : "";
+    size_t const wn = strcspn(was, "\"");
+    RETURN_ERROR_IF(attr_scope && (wn != strlen(attr_scope) || memcmp(was, attr_scope, wn) != 0), st, XJ_ERR_INPUT,
+                    "--previous: %s was made with --attr-scope %.*s and this run uses --attr-scope %s: attribute "
+                    "group ids would not compare; scan again with --attr-scope %.*s", dir, (int)(wn > 16 ? 16 : wn),
+                    was, attr_scope, (int)(wn > 16 ? 16 : wn), was);
     return XJ_OK;
 }
 
@@ -283,6 +305,7 @@ static xj_error em_readPrevious(const em_prev *prev, const char *file, int missi
     r->field_start = 1;
     r->st = st;
     r->run_date = prev->run_date;
+    r->line = 1;
     r->row = row;
     r->user = user;
     xj_error err = XJ_OK;
@@ -366,8 +389,8 @@ static xj_error em_personsBuild(em_prev *p)
     return XJ_OK;
 }
 
-xj_error em_prevLoad(const char *dir, const char *sno_header, const char *school_header, em_prev **out,
-                     xj_status *st)
+xj_error em_prevLoad(const char *dir, const char *sno_header, const char *school_header, const char *attr_scope,
+                     em_prev **out, xj_status *st)
 {
     *out = NULL;
     RETURN_ERROR_IF(sno_header == NULL || school_header == NULL, st, XJ_ERR_USAGE,
@@ -378,7 +401,7 @@ xj_error em_prevLoad(const char *dir, const char *sno_header, const char *school
     p->sno_header = xj_strndup(sno_header, strlen(sno_header));
     p->school_header = xj_strndup(school_header, strlen(school_header));
     xj_error err = p->dir && p->sno_header && p->school_header ? XJ_OK : XJ_ERR_NOMEM;
-    if (!err) err = em_prevRunDate(dir, &p->run_date, st);
+    if (!err) err = em_prevSummary(dir, attr_scope, &p->run_date, st);
     if (!err) err = em_readPrevious(p, "problems.csv", 0, em_prevKey, &p->reported, st);
     if (!err) err = em_readPrevious(p, "attested.csv", 1, em_prevKey, &p->attested, st);
     if (!err) {
@@ -433,8 +456,10 @@ static int em_markRow(const em_run *run, em_prev *p, pb_row *row, xj_buf *sno, x
                                         row->school, cn);
     const em_key *const rep = em_findKey(&p->reported, h), *const att = em_findKey(&p->attested, h);
     if (rep) p->seen[rep - p->reported.v] = 1;
-    if (att) row->status = PB_STATUS_REOPENED;
-    else if (rep && row->status != PB_STATUS_REOPENED) row->status = PB_STATUS_PERSISTING;
+    /* reopened: reported again after an attestation; a row attested again
+     * stays as it was (docs/monthly.md §2) */
+    if (att && !row->attested) row->status = PB_STATUS_REOPENED;
+    else if ((rep || att) && row->status != PB_STATUS_REOPENED) row->status = PB_STATUS_PERSISTING;
     uint32_t first = rep ? rep->first_seen : 0;
     if (att && (first == 0 || att->first_seen < first)) first = att->first_seen;
     if (first) row->first_seen = first;
@@ -496,8 +521,11 @@ static xj_error em_prevResolved(em_prevReader *r, void *user)
         FORWARD_IF_ERROR(em_appendCsvField(&k->lines, v, n));
         FORWARD_IF_ERROR(buf_appendByte(&k->lines, ','));
     }
+    /* the earliest date PREV has for it, attested.csv's too (docs/monthly.md §2) */
+    const em_key *const att = em_findKey(&p->attested, key->hash);
+    uint32_t const first = att && att->first_seen < key->first_seen ? att->first_seen : key->first_seen;
     char date[16];
-    FORWARD_IF_ERROR(buf_appendStr(&k->lines, dt_text(key->first_seen, date)));
+    FORWARD_IF_ERROR(buf_appendStr(&k->lines, dt_text(first, date)));
     FORWARD_IF_ERROR(buf_appendStr(&k->lines, present ? ",fixed\n" : ",gone\n"));
     k->spans[k->n++] = (em_span){at, k->lines.len - at};
     return XJ_OK;

@@ -72,9 +72,10 @@ typedef struct em_decision {
 typedef struct em_prev em_prev;
 /* Reads DIR's problems.csv, attested.csv (when there) and run date; the
  * inputs call the student number and school code columns `sno_header` and
- * `school_header`. XJ_ERR_INPUT with a message when DIR is not a run. */
-xj_error em_prevLoad(const char *dir, const char *sno_header, const char *school_header, em_prev **out,
-                     xj_status *st);
+ * `school_header`. XJ_ERR_INPUT with a message when DIR is not a run or was
+ * grouped with another `attr_scope` ("noid" / "mixed"). */
+xj_error em_prevLoad(const char *dir, const char *sno_header, const char *school_header, const char *attr_scope,
+                     em_prev **out, xj_status *st);
 /* An accepted record of this run has this student number and school code
  * (untrimmed values). Safe from several threads. */
 void em_prevSawPerson(em_prev *p, const char *sno, size_t sn, const char *school, size_t cn);

@@ -83,6 +83,18 @@ static int gd_sameSchool(const gr_record *a, const gr_record *b)
     return a->school_len == b->school_len && memcmp(a->school, b->school, a->school_len) == 0;
 }
 
+/* The same (student number, school code), trimmed: what a decision names. */
+static int gd_sameId(const gr_record *a, const gr_record *b)
+{
+    const char *as = a->student_no, *bs = b->student_no, *ac = a->school, *bc = b->school;
+    size_t an = a->student_no_len, bn = b->student_no_len, acn = a->school_len, bcn = b->school_len;
+    xj_trim(&as, &an);
+    xj_trim(&bs, &bn);
+    xj_trim(&ac, &acn);
+    xj_trim(&bc, &bcn);
+    return an == bn && acn == bcn && memcmp(as, bs, an) == 0 && memcmp(ac, bc, acn) == 0;
+}
+
 static int gd_samePerson(const gr_record *a, const gr_record *b)
 {
     return a->sex == b->sex && a->birth == b->birth && a->name_len == b->name_len &&
@@ -283,12 +295,27 @@ static size_t gd_approvals(const gd_context *ctx, uint64_t gid, size_t n, gd_scr
     return k;
 }
 
+/* Approved records that are not copies of one another: distinct trimmed
+ * (student number, school code), the key a decision names. */
+static size_t gd_distinctIds(const gr_record *const *chosen, size_t k)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < k; i++) {
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++) seen = gd_sameId(chosen[i], chosen[j]);
+        n += !seen;
+    }
+    return n;
+}
+
 /* What one group's decision is, for every member alike. */
 typedef struct gd_verdict {
     uint64_t gid;
     const pb_member *members;
     size_t keeper;          /* id_duplicate: the earliest, or the one approved member */
-    size_t n_approved;
+    size_t n_approved;      /* approved records */
+    size_t n_approved_ids;  /* distinct approved (student number, school code): a record imported twice
+                             * and approved by one decision is one approved member */
     pb_scope scope, arbiter;/* the arbiter's scope: the group's, or the approved members' (two or more) */
     uint32_t office;        /* the arbiter's office (arbiters/) */
 } gd_verdict;
@@ -327,8 +354,8 @@ static void gd_idRow(const gd_verdict *v, const gd_scratch *sc, size_t i, pb_row
                 : !gd_samePerson(r, k)    ? PB_HINT_CHECK_ID
                 : gd_sameSchool(r, k)     ? PB_HINT_DELETE_COPY
                                           : PB_HINT_AGREE_TRANSFER;
-    if (v->n_approved >= 2) row->reason = PB_REASON_DOUBLE_ATTESTED;
-    else if (v->n_approved == 1 && i == v->keeper) row->reason = PB_REASON_APPROVED;
+    if (v->n_approved_ids >= 2) row->reason = PB_REASON_DOUBLE_ATTESTED;
+    else if (v->n_approved_ids == 1 && i == v->keeper) row->reason = PB_REASON_APPROVED;
 }
 
 static xj_error gd_decideOne(const gd_context *ctx, const gk_groups *gs, size_t gi, gd_keyKind kind,
@@ -358,16 +385,20 @@ static xj_error gd_decideOne(const gd_context *ctx, const gk_groups *gs, size_t 
     gd_verdict v = {.gid = gd_groupId(problem, sc->key, key_len), .scope = gd_scope(sc->m, n)};
     FORWARD_IF_ERROR(gd_members(sc->m, n, arena, sc->texts, sc->by_text, sc->pos, &v.members));
     v.n_approved = gd_approvals(ctx, v.gid, n, sc);
-    int const two_approved = problem == PB_ID_DUPLICATE && v.n_approved >= 2;
+    v.n_approved_ids = gd_distinctIds(sc->chosen, v.n_approved);
+    int const two_approved = problem == PB_ID_DUPLICATE && v.n_approved_ids >= 2;
     /* two approved ID records: their common superior decides */
     v.arbiter = two_approved ? gd_scope(sc->chosen, v.n_approved) : v.scope;
     v.office = two_approved ? gd_office(v.arbiter, sc->chosen) : gd_office(v.scope, sc->m);
     if (problem == PB_ID_DUPLICATE) {
         for (size_t i = 1; i < n; i++)
             if (gd_earlier(ctx, sc->m[i], sc->m[v.keeper], 1) < 0) v.keeper = i;
-        if (v.n_approved == 1)
+        if (v.n_approved_ids == 1) { /* the approved member's earliest copy keeps */
+            size_t k = n;
             for (size_t i = 0; i < n; i++)
-                if (sc->approved[i]) v.keeper = i;
+                if (sc->approved[i] && (k == n || gd_earlier(ctx, sc->m[i], sc->m[k], 1) < 0)) k = i;
+            v.keeper = k;
+        }
     }
 
     for (size_t i = 0; i < n; i++) {

@@ -75,8 +75,8 @@ static xj_error pc_feed(pc_reader *r, struct csv_parser *p, const char *s, size_
     return r->err;
 }
 
-xj_error ps_readCsvFile(const char *path, const char *what, int missing_ok, ps_csvRecordFn fn, void *user,
-                        int *found, xj_status *st)
+xj_error ps_readCsvFile(const char *path, const char *what, size_t max_line, int missing_ok, ps_csvRecordFn fn,
+                        void *user, int *found, xj_status *st)
 {
     if (found) *found = 0;
     FILE *const f = fopen(path, "rb");
@@ -96,10 +96,9 @@ xj_error ps_readCsvFile(const char *path, const char *what, int missing_ok, ps_c
     size_t cap = 0;
     ssize_t got;
     while (!err && (got = getline(&line, &cap, f)) > 0) {
-        /* a line longer than a record can be holds a value that is too long */
-        if ((size_t)got > (size_t)XJ_MAX_FIELD * 64)
-            err = st_fail(st, XJ_ERR_INPUT, "%s %s: line %llu is longer than %u bytes", what, path,
-                          (unsigned long long)r->line + 1, XJ_MAX_FIELD * 64);
+        if ((size_t)got > max_line)
+            err = st_fail(st, XJ_ERR_INPUT, "%s %s: line %llu is longer than %zu bytes", what, path,
+                          (unsigned long long)r->line + 1, max_line);
         else err = pc_feed(r, &p, line, (size_t)got);
     }
     if (!err && ferror(f)) err = st_fail(st, XJ_ERR_INPUT, "%s %s: cannot read it: %s", what, path, strerror(errno));

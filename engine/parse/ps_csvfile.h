@@ -32,10 +32,10 @@ typedef struct ps_csvRecord {
  * (the callback reports it in `st`). */
 typedef xj_error (*ps_csvRecordFn)(void *user, const ps_csvRecord *rec, xj_status *st);
 
-/* Reads `path`. `what` starts every message ("--decisions"). With
- * `missing_ok`, a file that does not exist reads as no records and *found
- * is 0 (found may be NULL). */
-xj_error ps_readCsvFile(const char *path, const char *what, int missing_ok, ps_csvRecordFn fn, void *user,
-                        int *found, xj_status *st);
+/* Reads `path`. `what` starts every message ("--decisions"); a physical
+ * line over `max_line` bytes is an error. With `missing_ok`, a file that
+ * does not exist reads as no records and *found is 0 (found may be NULL). */
+xj_error ps_readCsvFile(const char *path, const char *what, size_t max_line, int missing_ok, ps_csvRecordFn fn,
+                        void *user, int *found, xj_status *st);
 
 #endif

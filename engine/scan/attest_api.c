@@ -110,7 +110,7 @@ static xj_error at_read(at_pick *p, const char *outdir, const char *file, int mi
     snprintf(path, sizeof path, "%s/%s", outdir, file);
     p->path = path;
     p->problem = p->group = p->student = p->school = -1;
-    return ps_readCsvFile(path, "the run's", missing_ok, at_record, p, NULL, &p->scan->st);
+    return ps_readCsvFile(path, "the run's", (size_t)XJ_MAX_FIELD * PS_CSV_MAX_FIELDS, missing_ok, at_record, p, NULL, &p->scan->st);
 }
 
 xj_error xj_scan_attest(xj_scan *s, const char *outdir, const char *const *selectors, size_t n, int approve,

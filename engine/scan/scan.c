@@ -234,7 +234,7 @@ static xj_error sc_sawPerson(void *user, int worker, uint32_t source, uint64_t l
 xj_error sc_previousLoad(sc_run *run, xj_status *st)
 {
     return em_prevLoad(run->scan->previous, sc_headerOf(run, PS_STUDENT_NO), sc_headerOf(run, PS_SCHOOL_CODE),
-                       &run->prev, st);
+                       run->scan->attr_scope == XJ_ATTR_MIXED ? "mixed" : "noid", &run->prev, st);
 }
 
 /* The pipeline (scan_internal.h): each stage reads what the one before it

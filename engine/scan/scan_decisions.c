@@ -27,6 +27,7 @@
 #include "xj_text.h"
 
 enum { SD_GROUP, SD_STUDENT, SD_SCHOOL, SD_DECISION, SD_COLUMNS };
+#define SD_MAX_LINE ((size_t)64 << 10) /* docs/monthly.md §4: a decision line is short */
 static const char *const kColumn[SD_COLUMNS] = {"group_id", "student_no", "school_code", "decision"};
 
 /* One file being read. */
@@ -104,7 +105,7 @@ static xj_error sd_readFile(sc_decisions *d, const char *path, const char *name,
     sd_file f = {.d = d, .path = path, .name = name};
     for (int k = 0; k < SD_COLUMNS; k++) f.col[k] = -1;
     int found = 0;
-    FORWARD_IF_ERROR(ps_readCsvFile(path, "--decisions", missing_ok, sd_record, &f, &found, st));
+    FORWARD_IF_ERROR(ps_readCsvFile(path, "--decisions", SD_MAX_LINE, missing_ok, sd_record, &f, &found, st));
     RETURN_ERROR_IF(found && f.n_header == 0, st, XJ_ERR_INPUT, "--decisions %s: the file is empty; it needs the "
                     "header group_id,student_no,school_code,decision", path);
     return XJ_OK;
