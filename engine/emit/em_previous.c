@@ -351,6 +351,7 @@ static xj_error em_readPrevious(const em_prev *prev, const char *file, int missi
 /* Sorted by hash, one key per identity: the earliest first_seen. */
 static void em_mergeKeys(em_keys *k)
 {
+    if (k->n == 0) return; /* v may be NULL: qsort must not see it */
     qsort(k->v, k->n, sizeof *k->v, em_cmpKey);
     size_t w = 0;
     for (size_t i = 0; i < k->n; i++)
