@@ -229,7 +229,8 @@ xj_error em_checkReplaceable(int dirfd, const char *outdir, xj_status *st);
 
 /* ---- em_monthly: attested.csv, decisions.csv, decisions_unmatched.csv ---- */
 
-/* With --previous or --decisions (run->monthly); nothing otherwise. */
+/* resolved.csv, attested.csv, decisions.csv, decisions_unmatched.csv: on
+ * every run, header only when empty. */
 xj_error em_writeMonthly(em_ctx *ctx);
 
 /* ---- em_arbiters: the offices' work lists (arbiters/) ---- */

@@ -5,7 +5,7 @@
  * month's --previous carries them) and decisions_unmatched.csv (decisions
  * in effect that match no current member of their group).
  *
- * Written when the run has --previous or --decisions. attested.csv has
+ * Written on every run, header only when empty. attested.csv has
  * problems.csv's header, columns and order; decisions.csv is sorted as
  * bytes; decisions_unmatched.csv keeps the order the lines were read in.
  */
@@ -97,7 +97,6 @@ static xj_error em_writeUnmatched(em_ctx *ctx)
 
 xj_error em_writeMonthly(em_ctx *ctx)
 {
-    if (!ctx->run->monthly) return XJ_OK;
     FORWARD_IF_ERROR(em_writeResolved(ctx));
     FORWARD_IF_ERROR(em_writeAttested(ctx));
     FORWARD_IF_ERROR(em_writeApprovals(ctx));

@@ -63,7 +63,13 @@ def main():
 
     m1 = os.path.join(work, "m1")
     run(xj, inp, m1, "2026-09-28")
-    expect(not os.path.exists(os.path.join(m1, "decisions.csv")), "month 1 wrote decisions.csv without decisions")
+    # the monthly files are written on every run, header only without decisions
+    for name, header in (("decisions.csv", "group_id,student_no,school_code,decision"),
+                         ("decisions_unmatched.csv", "group_id,student_no,school_code,decision,file,line"),
+                         ("resolved.csv", "problem,group_id,student_no,school_code,first_seen,resolution")):
+        got = table(os.path.join(m1, name)) if os.path.exists(os.path.join(m1, name)) else None
+        expect(got == [header.split(",")], f"month 1: {name} is {got}, want its header only")
+    expect(len(table(os.path.join(m1, "attested.csv"))) == 1, "month 1: attested.csv is not header only")
     h, rows = rows_by_group(m1)
     sno = next(k for k in h[h.index("line") + 1:] if k == "学籍号")
     attr = [r for r in rows if r["group_id"] == ATTR_GROUP]

@@ -66,7 +66,7 @@ VERSION = "0.1.0"
 # lands that part.
 # --------------------------------------------------------------------------
 ENGINE_HAS = {
-    "monthly_files": False,  # §3-§5: resolved.csv, attested.csv, decisions.csv, decisions_unmatched.csv (+ MANIFEST)
+    "monthly_files": True,   # §3-§5: resolved.csv, attested.csv, decisions.csv, decisions_unmatched.csv (+ MANIFEST)
     "old_id": False,         # §6: old_id membership and id_changed
 }
 
