@@ -5,7 +5,8 @@
  * The input is one file, read the way a scan reads it: rd_open (plain, or
  * zstd when it starts with the zstd magic), rd_split with a 4 KiB target so
  * records straddle chunks and reads, the header mapped to a schema, then
- * every record parsed by a UTF-8 and a GB 18030 worker and checked.
+ * every record parsed by a UTF-8 worker and, when it holds a byte of 0x80
+ * or more, by a GB 18030 worker, and checked.
  *
  * Invariants, each an abort when broken:
  *  - the chunks, concatenated, are the input (its BOM dropped) byte for byte,
@@ -16,7 +17,9 @@
  *    the line given by counting LFs before it; lines strictly increase;
  *  - a record still inside quotes is the last one and flagged unterminated;
  *  - the fast field splitter and libcsv agree on every record;
- *  - the chunk-wide UTF-8 check agrees with the per-record one;
+ *  - the chunk-wide UTF-8 check agrees with the per-record one, and a chunk
+ *    found clean holds only clean records;
+ *  - a record of ASCII bytes decodes from GB 18030 to itself;
  *  - ps_parseRecord's verdict follows from encoding, split and schema; the
  *    view points at the schema's columns; ck_analyze gives facts in range;
  *  - a zstd input decodes to the same bytes and verdict as a one-shot
@@ -261,8 +264,8 @@ static void fz_parsed(fz_parse *p, ps_worker *w, xj_reject reject, const ps_view
 
 /* One record through both splitters, both workers and the checks.
  *
- * Each distinct piece of work is done once (fixtures/fuzz/README.md, "Per-input
- * cost"): the fast splitter's answer is the UTF-8 worker's own split when the
+ * Each distinct piece of work is done once (fixtures/fuzz/README.md, "csv,
+ * second pass"): the fast splitter's answer is the UTF-8 worker's own split when the
  * worker splits (clean UTF-8), and a split by `plain` only when it does not;
  * either way libcsv splits the record too and must agree. A record of ASCII
  * bytes decodes from GB 18030 to itself, which is checked; the GB 18030
