@@ -209,6 +209,35 @@ def main():
            and res[1:] == want, f"resolved.csv {res} want {want}")
     expect(table(os.path.join(m2, "resolved.csv")) == [res[0]], "month 2: resolved.csv lists an attested group")
 
+    # check honours decisions too: the batch holds one record of an ID group,
+    # the register the other; approving the batch's makes it the keeper,
+    # approving the register's matches (it is a member) and keeps it keeper
+    idrows = sorted(idg, key=lambda r: int(r["line"]))
+    batch_row = idrows[-1]
+    reg_csv, batch_csv = os.path.join(work, "reg.csv"), os.path.join(work, "batch.csv")
+    open(reg_csv, "w", encoding="utf-8").write("\n".join(l for i, l in enumerate(lines, 1)
+                                                         if i != int(batch_row["line"])))
+    open(batch_csv, "w", encoding="utf-8").write(lines[0] + "\n" + lines[int(batch_row["line"]) - 1] + "\n")
+    reg = os.path.join(work, "reg.xji")
+    if os.path.exists(reg):
+        os.remove(reg)
+    subprocess.run([xj, "index", "build", reg_csv, "-o", reg, "-q", "--run-date", "2026-10-28"], check=True)
+    for who, want_keeper, want_reason in ((batch_row, "1", "approved"),
+                                         (next(r for r in idrows if r is not batch_row), "0", "")):
+        dc = os.path.join(work, "dc.csv")
+        open(dc, "w", encoding="utf-8").write("group_id,student_no,school_code,decision\n"
+                                              f"{ID_GROUP},{who[sno]},{who['学校标识码']},approved\n")
+        co = os.path.join(work, "check-out")
+        shutil.rmtree(co, ignore_errors=True)
+        r = subprocess.run([xj, "check", batch_csv, "--against", reg, "-o", co, "-q", "--run-date", "2026-10-28",
+                            "--decisions", dc], capture_output=True)
+        _, crow = rows_by_group(co) if r.returncode == 0 else (None, [])
+        got = [(x["keeper"], x["reason"]) for x in crow if x["group_id"] == ID_GROUP]
+        unmatched = table(os.path.join(co, "decisions_unmatched.csv")) if r.returncode == 0 else []
+        expect(got == [(want_keeper, want_reason)] and len(unmatched) == 1,
+               f"check --decisions approving line {who['line']}: {got}, {len(unmatched) - 1} unmatched, "
+               f"{r.stderr.decode()!r}")
+
     # the same bytes on one thread
     m2b = os.path.join(work, "m2-t1")
     run(xj, inp, m2b, "2026-10-28", "--previous", m1, "--decisions", d2, "--threads", "1")
