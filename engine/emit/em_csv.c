@@ -58,6 +58,11 @@ static char *em_putHex16(char *o, uint64_t v)
     return o + 16;
 }
 
+void em_groupIdText(uint64_t group_id, char out[17])
+{
+    em_putHex16(out, group_id)[0] = '\0';
+}
+
 static char *em_putU64(char *o, uint64_t v)
 {
     char tmp[20];

@@ -448,7 +448,7 @@ static int em_markRow(const em_run *run, em_prev *p, pb_row *row, xj_buf *sno, x
     *err = em_tailField(row->tail, row->tail_len, col, sno);
     if (*err) return 0;
     char group[17] = "";
-    if (row->problem != PB_ID_INVALID) snprintf(group, sizeof group, "%016llx", (unsigned long long)row->group_id);
+    if (row->problem != PB_ID_INVALID) em_groupIdText(row->group_id, group);
     const char *const code = pb_problemCode((pb_problem)row->problem);
     /* the earlier file kept at most EM_PREV_FIELD_MAX bytes of a field */
     size_t const sn = sno->len < EM_PREV_FIELD_MAX ? sno->len : EM_PREV_FIELD_MAX;

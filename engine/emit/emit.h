@@ -167,6 +167,8 @@ xj_error em_appendRejectRow(xj_buf *out, const em_reject *r, const char *source_
 
 /* CSV-encodes one field (quoting as docs/decisions.md says) onto `out`. */
 xj_error em_appendCsvField(xj_buf *out, const char *s, size_t n);
+/* A group id as every file writes it: 16 lower-case hex digits. */
+void em_groupIdText(uint64_t group_id, char out[17]);
 /* Lines kept back to back in one buffer, each a span of it. */
 typedef struct em_span {
     size_t at, len;

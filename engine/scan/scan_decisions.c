@@ -164,8 +164,7 @@ static int sd_approved(void *user, uint64_t group_id, const gr_record *m)
 {
     sc_decisions *const d = user;
     char g[17];
-    static const char kHex[] = "0123456789abcdef";
-    for (int i = 15; i >= 0; i--, group_id >>= 4) g[i] = kHex[group_id & 15];
+    em_groupIdText(group_id, g);
     const char *s = m->student_no, *c = m->school;
     size_t sn = m->student_no_len, cn = m->school_len;
     xj_trim(&s, &sn);
