@@ -92,6 +92,7 @@ typedef enum xj_idReason {
     XJ_ID_CHECKSUM,           /* ISO 7064 MOD 11-2 check character wrong */
     XJ_ID_BIRTHDATE_MISMATCH, /* differs from the record's birth date */
     XJ_ID_SEX_MISMATCH,       /* 17th digit's parity differs from the record's sex */
+    XJ_ID_CHANGED,            /* valid, but not the ID its `G` student number was issued under */
     XJ_ID_REASON_COUNT
 } xj_idReason;
 

@@ -11,11 +11,13 @@
 #define XJ_CK_RECORD_H
 
 #include "idcheck.h"
+#include "normalize.h"
 #include "ps_record.h"
 #include "xj_buf.h"
 
 typedef struct ck_scratch {
     char *id;        /* normalized ID number, XJ_MAX_FIELD bytes */
+    char old[NM_OLD_ID_BYTES]; /* the old ID of a G student number, normalized */
     xj_buf name;     /* normalized name */
 } ck_scratch;
 
@@ -28,13 +30,20 @@ typedef struct ck_facts {
     const char *id;      /* normalized number (in the scratch) */
     size_t id_len;
     id_result id_res;    /* validity and key space */
+    /* The old ID of a `G` student number when it is not the record's own
+     * (docs/monthly.md §6): the record is also filed under it. */
+    id_keySpace old_space; /* ID_KEY_NONE: no such old ID */
+    uint64_t old_gb;       /* packed, when old_space is ID_KEY_GB */
+    const char *old;       /* normalized (in the scratch) */
+    size_t old_len;
 } ck_facts;
 
 xj_error ck_scratchInit(ck_scratch *s);
 void ck_scratchFree(ck_scratch *s);
 
 /* XJ_REJECT_NONE and *out filled, or XJ_REJECT_BAD_SEX /
- * XJ_REJECT_BAD_BIRTH_DATE. */
+ * XJ_REJECT_BAD_BIRTH_DATE. A valid ID that differs from a GB-shaped old
+ * ID gets the reason XJ_ID_CHANGED. */
 xj_reject ck_analyze(const id_context *ctx, const ps_view *v, ck_scratch *s, ck_facts *out);
 
 /* Normalizes the name into s->name. "encoding" style failures cannot happen

@@ -65,6 +65,12 @@ static int id_scanGb(const char *s, size_t n, uint64_t *packed, char *check)
     return 1;
 }
 
+int id_gbShape(const char *num, size_t n, uint64_t *packed)
+{
+    char check;
+    return id_scanGb(num, n, packed, &check);
+}
+
 char id_checkChar(const char d17[17])
 {
     unsigned sum = 0;

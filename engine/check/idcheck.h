@@ -45,6 +45,9 @@ typedef struct id_context {
 id_result id_check(const id_context *ctx, char type, const char *num, size_t n,
                    int sex, uint32_t birth);
 
+/* 1 and *packed (id_pack18) when num is [0-9]{17}[0-9X], else 0. */
+int id_gbShape(const char *num, size_t n, uint64_t *packed);
+
 /* '0'..'9' or 'X' for 17 ASCII digits; 0 if any is not a digit. */
 char id_checkChar(const char d17[17]);
 

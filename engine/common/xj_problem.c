@@ -20,14 +20,15 @@ static const char *const kArbiterCode[PB_SCOPE_COUNT] = {
 static const char *const kArbiterZh[PB_SCOPE_COUNT] = {
     "学校", "县级教育行政部门", "市级教育行政部门", "省级教育行政部门", "教育部"};
 static const char *const kHintCode[PB_HINT_COUNT] = {
-    "keep", "delete_copy", "agree_transfer", "check_id", "correct_id", "attest"};
+    "keep", "delete_copy", "agree_transfer", "check_id", "correct_id", "attest", "confirm_change"};
 static const char *const kHintZh[PB_HINT_COUNT] = {
     "保留（先入者保有）",
     "删除重复导入的记录",
     "同一学生在多校建籍，与对方学校协商由一方删除",
     "核对身份证件号，错误则变更",
     "变更身份证件号（虚假记录则删除）",
-    "提交佐证材料"};
+    "提交佐证材料",
+    "核实身份证件号变更，上传变更材料"};
 
 static const char *const kStatusCode[PB_STATUS_COUNT] = {"new", "persisting", "reopened"};
 static const char *const kStatusZh[PB_STATUS_COUNT] = {"新增", "未解决", "重新处理"};
@@ -48,6 +49,7 @@ const char *pb_reasonCode(uint8_t reason)
     if (reason == PB_REASON_MIXED) return "mixed";
     if (reason == PB_REASON_APPROVED) return "approved";
     if (reason == PB_REASON_DOUBLE_ATTESTED) return "double_attested";
+    if (reason == PB_REASON_OLD_ID) return "old_id";
     if (reason == PB_REASON_NONE || reason >= XJ_ID_REASON_COUNT) return "";
     return xj_idReasonName((xj_idReason)reason);
 }
@@ -74,7 +76,8 @@ static const char *const kReasonZh[XJ_ID_REASON_COUNT] = {
     "出生日期错误（第7-14位不是有效日期）",
     "校验码错误（第18位与前17位不符）",
     "出生日期与学籍不一致",
-    "性别与学籍不一致（第17位奇数为男、偶数为女）"};
+    "性别与学籍不一致（第17位奇数为男、偶数为女）",
+    "身份证件号已发生变更（与G字头学籍号中的证件号不同）"};
 
 static const char *const kHintWhenZh[PB_HINT_COUNT] = {
     "身份证件号重复组中建籍最早的记录（先入者保有），一般予以保留。",
@@ -82,7 +85,8 @@ static const char *const kHintWhenZh[PB_HINT_COUNT] = {
     "同一学生在其他学校也有学籍，两校协商后由一方删除。",
     "姓名、性别或出生日期与保留记录不同，可能是证件号录错：核对证件，错误则变更。",
     "证件号不正确：核对证件后变更，虚假记录则删除。",
-    "无身份证号的重复组中本校建籍最早的记录：确为不同学生的，提交佐证材料。"};
+    "无身份证号的重复组中本校建籍最早的记录：确为不同学生的，提交佐证材料。",
+    "证件号有效，但与G字头学籍号中建籍时核验的证件号不同：核实学生的证件号确已变更，上传变更材料；录错的则改回。"};
 
 static const char *const kColumnMeaningZh[PB_COLUMN_COUNT] = {
     "身份证件号重复 / 身份证件号错误 / 无身份证号学籍重复",
@@ -120,6 +124,7 @@ const char *pb_reasonZh(uint8_t reason)
     if (reason == PB_REASON_MIXED) return "有身份证件号的学籍与无证件号的学籍姓名、性别、出生日期相同";
     if (reason == PB_REASON_APPROVED) return "佐证已核办通过（保留此记录，组内其他记录变更或删除）";
     if (reason == PB_REASON_DOUBLE_ATTESTED) return "组内两条以上记录的佐证均已通过，由共同上级裁定";
+    if (reason == PB_REASON_OLD_ID) return "按G字头学籍号中的原证件号归入本组（证件号已变更）";
     if (reason >= XJ_ID_REASON_COUNT) return "";
     return kReasonZh[reason];
 }

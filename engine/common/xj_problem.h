@@ -27,6 +27,9 @@ typedef enum pb_problem {
  * one approved member; every member of a group with two or more approved. */
 #define PB_REASON_APPROVED 201
 #define PB_REASON_DOUBLE_ATTESTED 202
+/* An id_duplicate member that joined the group by its `G` student number's
+ * old ID, not by its own (docs/monthly.md §6). */
+#define PB_REASON_OLD_ID 203
 
 typedef enum pb_scope {
     PB_SCOPE_SCHOOL = 0,
@@ -44,6 +47,7 @@ typedef enum pb_hint {
     PB_HINT_CHECK_ID,
     PB_HINT_CORRECT_ID,
     PB_HINT_ATTEST,
+    PB_HINT_CONFIRM_CHANGE,
     PB_HINT_COUNT
 } pb_hint;
 

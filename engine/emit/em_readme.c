@@ -100,7 +100,12 @@ xj_error em_readmeText(const em_run *run, xj_buf *b)
         FORWARD_IF_ERROR(buf_printf(b, "  %-20s %s\n", pb_reasonCode((uint8_t)r), pb_reasonZh((uint8_t)r)));
     FORWARD_IF_ERROR(buf_printf(b, "  %-20s %s（出现在无身份证号学籍重复中）\n", pb_reasonCode(PB_REASON_MIXED),
                                 pb_reasonZh(PB_REASON_MIXED)));
-    FORWARD_IF_ERROR(buf_appendStr(b, "  检查顺序如上，只报第一个不通过的原因。\n"));
+    /* the monthly cycle's reasons on id_duplicate rows, the strongest first */
+    static const uint8_t kIdGroupReasons[] = {PB_REASON_DOUBLE_ATTESTED, PB_REASON_APPROVED, PB_REASON_OLD_ID};
+    for (size_t i = 0; i < sizeof kIdGroupReasons; i++)
+        FORWARD_IF_ERROR(buf_printf(b, "  %-20s %s（出现在身份证件号重复中）\n", pb_reasonCode(kIdGroupReasons[i]),
+                                    pb_reasonZh(kIdGroupReasons[i])));
+    FORWARD_IF_ERROR(buf_appendStr(b, "  身份证件号错误的检查顺序如上，只报第一个不通过的原因。\n"));
 
     FORWARD_IF_ERROR(buf_appendStr(b, "\n四、范围与仲裁层级（由谁裁定组内保留哪条学籍）\n--------------------------------------------\n"));
     for (int s = 0; s < PB_SCOPE_COUNT; s++)

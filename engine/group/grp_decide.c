@@ -14,6 +14,7 @@
 #include <xxhash.h>
 
 #include "idcheck.h"
+#include "normalize.h"
 #include "xj_alloc.h"
 #include "xj_text.h"
 
@@ -241,12 +242,19 @@ static xj_error gd_members(const gr_record *const *m, size_t n, xj_arena *arena,
     return XJ_OK;
 }
 
-/* The text the group id is computed over (the same the first pass hashed). */
-static size_t gd_keyText(const gk_group *g, gd_keyKind kind, const gr_record *first, char *buf, size_t cap)
+/* The text the group id is computed over (the same the first pass hashed):
+ * the first member's, which may be in the group by its old ID. */
+static size_t gd_keyText(const gk_group *g, gd_keyKind kind, const gr_record *first, int by_old_id, char *buf,
+                         size_t cap)
 {
     if (kind == GD_KEY_GB) {
         id_unpack18(g->lo, buf);
         return 18;
+    }
+    if (kind == GD_KEY_OTHER_ID && by_old_id) { /* keyed as a type-1 ID with that number */
+        char old[NM_OLD_ID_BYTES];
+        size_t const n = nm_oldId(first->student_no, first->student_no_len, old);
+        return n == 0 || n + 12 > cap ? 0 : gk_otherIdKeyText(buf, '1', old, n);
     }
     size_t const n = kind == GD_KEY_ATTR ? first->name_len : first->id_len;
     if (n + 12 > cap) return 0;
@@ -345,8 +353,9 @@ static void gd_baseRow(const gr_record *r, pb_problem problem, size_t n, const g
 
 /* id_duplicate: one keeper — the approved member if there is exactly one,
  * else the earliest — and the others' hints against it; two or more
- * approved members make every row double_attested (docs/monthly.md §5). */
-static void gd_idRow(const gd_verdict *v, const gd_scratch *sc, size_t i, pb_row *row)
+ * approved members make every row double_attested (docs/monthly.md §5),
+ * which wins over approved, which wins over old_id. */
+static void gd_idRow(const gd_verdict *v, const gd_scratch *sc, size_t i, int by_old_id, pb_row *row)
 {
     const gr_record *const r = sc->m[i], *const k = sc->m[v->keeper];
     row->keeper = i == v->keeper;
@@ -356,6 +365,7 @@ static void gd_idRow(const gd_verdict *v, const gd_scratch *sc, size_t i, pb_row
                                           : PB_HINT_AGREE_TRANSFER;
     if (v->n_approved_ids >= 2) row->reason = PB_REASON_DOUBLE_ATTESTED;
     else if (v->n_approved_ids == 1 && i == v->keeper) row->reason = PB_REASON_APPROVED;
+    else if (by_old_id) row->reason = PB_REASON_OLD_ID;
 }
 
 static xj_error gd_decideOne(const gd_context *ctx, const gk_groups *gs, size_t gi, gd_keyKind kind,
@@ -380,7 +390,7 @@ static xj_error gd_decideOne(const gd_context *ctx, const gk_groups *gs, size_t 
         }
     }
 
-    size_t const key_len = gd_keyText(g, kind, sc->m[0], sc->key, sc->key_cap);
+    size_t const key_len = gd_keyText(g, kind, sc->m[0], (gs->refs[g->first] & GK_OLD_ID) != 0, sc->key, sc->key_cap);
     if (XJ_NEVER(key_len == 0)) return XJ_ERR_INTERNAL;
     gd_verdict v = {.gid = gd_groupId(problem, sc->key, key_len), .scope = gd_scope(sc->m, n)};
     FORWARD_IF_ERROR(gd_members(sc->m, n, arena, sc->texts, sc->by_text, sc->pos, &v.members));
@@ -405,7 +415,7 @@ static xj_error gd_decideOne(const gd_context *ctx, const gk_groups *gs, size_t 
         const gr_record *const r = sc->m[i];
         pb_row *const row = &rows[g->first + i];
         gd_baseRow(r, problem, n, &v, sc->pos[i], row);
-        if (problem == PB_ID_DUPLICATE) gd_idRow(&v, sc, i, row);
+        if (problem == PB_ID_DUPLICATE) gd_idRow(&v, sc, i, (gs->refs[g->first + i] & GK_OLD_ID) != 0, row);
         else {
             row->reason = (gs->refs[g->first + i] & GK_HAS_ID) ? PB_REASON_MIXED : PB_REASON_NONE;
             /* all approved: attested; some: the approved ones are reopened */

@@ -29,11 +29,15 @@
 #define GK_SHARDS (1u << GK_SHARD_BITS)
 
 /* ref = source << 48 | line. Bit 47 of an attribute entry's ref says the
- * record has an ID number (for --attr-scope mixed); lines stay below 2^47. */
+ * record has an ID number (for --attr-scope mixed), of an ID entry that it
+ * was filed by its old ID; lines stay below 2^47. */
 #define GK_LINE_BITS 48
 #define GK_MAX_LINE ((1ull << 47) - 1)
 #define GK_MAX_SOURCES (1u << 16)
 #define GK_HAS_ID (1ull << 47)
+/* The same bit in an ID table: the record was filed under the old ID of its
+ * `G` student number, not its own ID (docs/monthly.md §6). */
+#define GK_OLD_ID GK_HAS_ID
 
 static inline uint64_t gk_ref(uint32_t source, uint64_t line) { return (uint64_t)source << GK_LINE_BITS | line; }
 static inline uint32_t gk_refSource(uint64_t ref) { return (uint32_t)(ref >> GK_LINE_BITS); }

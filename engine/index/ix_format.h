@@ -44,13 +44,13 @@
 #include <stdint.h>
 
 #define IX_MAGIC "XJDXJI\r\n"
-#define IX_VERSION 2u
+#define IX_VERSION 3u /* 3: old-ID keys and id_changed (docs/monthly.md §6) */
 #define IX_HEADER_BYTES 512u
 /* the section table must end before the header's checksum: 48 + 32 x 14 <= 504 */
 #define IX_MAX_SECTIONS 14u
 #define IX_FENCE_STEP 64u
 #define IX_BLOCK_RECORDS 1024u
-#define IX_MAX_RECORDS 0x7FFFFFFFu    /* bit 31 of an attribute entry is a flag */
+#define IX_MAX_RECORDS 0x7FFFFFFFu    /* bit 31 of an entry is a flag (GK_HAS_ID / GK_OLD_ID) */
 #define IX_REC_HAS_ID 0x80000000u
 _Static_assert(48 + 32 * IX_MAX_SECTIONS <= IX_HEADER_BYTES - 8, "section table overlaps the header checksum");
 

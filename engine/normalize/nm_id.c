@@ -43,3 +43,13 @@ size_t nm_normalizeId(const char *s, size_t n, char *out)
     }
     return o;
 }
+
+size_t nm_oldId(const char *student_no, size_t n, char out[NM_OLD_ID_BYTES])
+{
+    xj_trim(&student_no, &n);
+    if (n < 19 || n > 1 + NM_OLD_ID_BYTES || student_no[0] != 'G') return 0;
+    size_t chars = 0;
+    for (size_t i = 1; i < n; i++) chars += ((unsigned char)student_no[i] & 0xC0) != 0x80;
+    if (chars != 18) return 0;
+    return nm_normalizeId(student_no + 1, n - 1, out);
+}

@@ -22,6 +22,13 @@
  * are not valid UTF-8 are copied unchanged. Returns the new length. */
 size_t nm_normalizeId(const char *s, size_t n, char *out);
 
+/* The old ID of a `G` student number (docs/monthly.md §6): when the number,
+ * trimmed, is 'G' followed by exactly 18 characters (code points; the text
+ * is valid UTF-8), those characters normalized as an ID number into `out`,
+ * and their length; else 0 (also when they normalize to nothing). */
+#define NM_OLD_ID_BYTES 72 /* 18 characters of at most 4 bytes */
+size_t nm_oldId(const char *student_no, size_t n, char out[NM_OLD_ID_BYTES]);
+
 /* Name: Unicode NFKC, all whitespace removed, middle-dot variants (U+00B7,
  * U+2022, U+2027, U+2219, U+30FB, U+FF65) mapped to U+00B7, Latin letters
  * lower-cased. Appends to `out` (cleared first). XJ_ERR_INPUT when `s` is

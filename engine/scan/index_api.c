@@ -136,15 +136,34 @@ static int xi_isSelf(const xi_self *self, const ix_record *r)
            memcmp(school, self->school, school_len) == 0;
 }
 
-/* Adds the register records under one key to the answer. */
+/* The register records under one ID key, to leave out of another key's
+ * answer: a register record is in the answer once, even when it shares
+ * both the record's own ID and its old ID (docs/monthly.md §6). */
+typedef struct xi_seen {
+    int kind;
+    size_t first, count;
+} xi_seen;
+
+static int xi_wasSeen(const xj_index *h, const xi_seen *seen, uint32_t rec)
+{
+    if (seen == NULL) return 0;
+    for (size_t i = 0; i < seen->count; i++)
+        if (((ix_entryRecord(h->ix, seen->kind, seen->first + i) ^ rec) & ~IX_REC_HAS_ID) == 0) return 1;
+    return 0;
+}
+
+/* Adds the register records under one key to the answer (those in `seen`
+ * aside); *looked says where they were. */
 static xj_error xi_collect(xj_index *h, int kind, uint64_t hi, uint64_t lo, int skip_with_id, const xi_self *self,
-                           xj_match *m, size_t cap, size_t *n)
+                           const xi_seen *seen, xi_seen *looked, xj_match *m, size_t cap, size_t *n)
 {
     size_t first;
     size_t const count = ix_lookup(h->ix, kind, hi, lo, &first);
+    if (looked) *looked = (xi_seen){kind, first, count};
     for (size_t i = 0; i < count; i++) {
         uint32_t const rec = ix_entryRecord(h->ix, kind, first + i);
         if (skip_with_id && (rec & IX_REC_HAS_ID)) continue;
+        if (xi_wasSeen(h, seen, rec)) continue;
         if (*n < cap) {
             const ix_record *r;
             FORWARD_IF_ERROR(ix_readRecord(h->ix, &h->cur, rec & ~IX_REC_HAS_ID, &r, &h->st));
@@ -208,8 +227,13 @@ xj_error xj_index_checkRecord(xj_index *h, const xj_recordIn *rec, uint32_t run_
     xj_error const err = sc_keysOf(&v, &f, 0, &h->ck, h->keytext, &k);
     RETURN_ERROR_IF(err, &h->st, err, "name: cannot be normalized");
     size_t n = 0;
-    if (k.id_kind >= 0) FORWARD_IF_ERROR(xi_collect(h, k.id_kind, k.id.hi, k.id.lo, 0, &self, matches, cap, &n));
-    if (k.has_attr) FORWARD_IF_ERROR(xi_collect(h, GD_KEY_ATTR, k.attr.hi, k.attr.lo, 1, &self, matches, cap, &n));
+    xi_seen own = {0};
+    if (k.id_kind >= 0)
+        FORWARD_IF_ERROR(xi_collect(h, k.id_kind, k.id.hi, k.id.lo, 0, &self, NULL, &own, matches, cap, &n));
+    if (k.old_kind >= 0)
+        FORWARD_IF_ERROR(xi_collect(h, k.old_kind, k.old.hi, k.old.lo, 0, &self, &own, NULL, matches, cap, &n));
+    if (k.has_attr)
+        FORWARD_IF_ERROR(xi_collect(h, GD_KEY_ATTR, k.attr.hi, k.attr.lo, 1, &self, NULL, NULL, matches, cap, &n));
     *n_matches = n;
     return XJ_OK;
 }

@@ -35,7 +35,7 @@ static xj_error sc_invalidRows(sc_run *run, pb_row *rows, size_t *at)
             row->problem = PB_ID_INVALID;
             row->reason = f->inv[i].reason;
             row->keeper = PB_KEEPER_NONE;
-            row->hint = PB_HINT_CORRECT_ID;
+            row->hint = row->reason == XJ_ID_CHANGED ? PB_HINT_CONFIRM_CHANGE : PB_HINT_CORRECT_ID;
         }
     }
     return XJ_OK;

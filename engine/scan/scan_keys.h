@@ -7,8 +7,10 @@
  * files for it: `check` agrees with `scan` by construction, not by care.
  * grp_keys.h turns a key's text into the key; this decides which keys a
  * record has (rules §5): its ID key — the packed number for GB 11643 IDs,
- * (type, number) for others — and, for a record without an ID number or
- * under --attr-scope mixed, its attribute key (name, sex, birth date).
+ * (type, number) for others —, the key of the old ID its `G` student
+ * number names when that is another (docs/monthly.md §6), and, for a
+ * record without an ID number or under --attr-scope mixed, its attribute
+ * key (name, sex, birth date).
  *
  * Cost: inline, as pass 1 calls it for every record; the name is
  * normalized only for a record that gets an attribute key.
@@ -30,6 +32,9 @@ typedef struct sc_keys {
     int has_attr;       /* the record has an attribute key */
     gk_key attr;
     int has_id;         /* the record has an ID number (its attribute entry carries GK_HAS_ID) */
+    int old_kind;       /* the old ID's key (docs/monthly.md §6): GD_KEY_GB, GD_KEY_OTHER_ID or -1;
+                         * its entry carries GK_OLD_ID */
+    gk_key old;
 } sc_keys;
 
 /* The attribute key of (name as read, sex, birth): the name normalized into
@@ -56,6 +61,14 @@ static inline xj_error sc_keysOf(const ps_view *v, const ck_facts *f, int attr_m
     } else if (f->id_res.space == ID_KEY_OTHER) {
         out->id_kind = GD_KEY_OTHER_ID;
         out->id = gk_otherIdKey(keytext, f->id_type, f->id, f->id_len);
+    }
+    out->old_kind = -1;
+    if (f->old_space == ID_KEY_GB) {
+        out->old_kind = GD_KEY_GB;
+        out->old = (gk_key){0, f->old_gb};
+    } else if (f->old_space == ID_KEY_OTHER) {
+        out->old_kind = GD_KEY_OTHER_ID;
+        out->old = gk_otherIdKey(keytext, '1', f->old, f->old_len);
     }
     out->has_id = f->id_len != 0;
     out->has_attr = !out->has_id || attr_mixed;

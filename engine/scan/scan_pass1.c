@@ -42,6 +42,7 @@ static inline __attribute__((always_inline)) xj_error sc_fileKeys(sc_worker *w, 
     sc_keys k;
     FORWARD_IF_ERROR(sc_keysOf(v, f, attr_mixed, &w->ck, w->keytext, &k));
     if (k.id_kind >= 0) FORWARD_IF_ERROR(gk_add(&w->found.keys[k.id_kind], k.id.hi, k.id.lo, ref));
+    if (k.old_kind >= 0) FORWARD_IF_ERROR(gk_add(&w->found.keys[k.old_kind], k.old.hi, k.old.lo, ref | GK_OLD_ID));
     if (!k.has_attr) return XJ_OK;
     return gk_add(&w->found.keys[GD_KEY_ATTR], k.attr.hi, k.attr.lo, ref | (k.has_id ? GK_HAS_ID : 0));
 }

@@ -33,7 +33,10 @@ in xjcheck.py (not the generator's code):
   oracle    — with --oracle: the Python reference (tests/oracle/xjref.py, its
               monthly cycle switched on with XJREF_ALL=1) run over the months
               chained agrees with the truth (compare_months.py): two readings
-              of docs/monthly.md written apart.
+              of docs/monthly.md written apart; then the engine's monthly
+              cycle, chained the same way with 1 and with 2 threads, agrees
+              with the truth, is the same for both thread counts, and writes
+              every file the reference writes byte for byte as it does.
 """
 import argparse
 import collections
@@ -297,6 +300,58 @@ def check_scan(xj, out, truth):
         fail("scan of month 1 lacks %d truth rows, e.g. %s" % (sum(missing.values()), next(iter(missing))))
 
 
+def tree_files(top):
+    out = set()
+    for d, _, names in os.walk(top):
+        out.update(os.path.relpath(os.path.join(d, n), top) for n in names)
+    return out
+
+
+def without_timing(path):
+    with open(path, encoding="utf-8") as f:
+        summary = json.load(f)
+    summary.pop("timing", None)
+    return summary
+
+
+def check_engine_cycle(seq, cmp):
+    """The engine's monthly cycle, chained over every month with 1 and with 2
+    threads: it agrees with the truth, the two are byte-identical (summary.json's
+    timing and MANIFEST's line for it aside), and every file the reference
+    writes too is byte-identical to the reference's."""
+    outs = {}
+    for t in (1, 2):
+        work = os.path.join(ARGS.workdir, "engine_t%d" % t)
+        r = subprocess.run([sys.executable, cmp, seq, work, "--scan", "%s scan -t %d" % (ARGS.xjdedup, t),
+                            "--encoding", ARGS.encoding])
+        if r.returncode != 0:
+            fail("the engine's monthly cycle (-t %d) disagrees with the truth (above)" % t)
+            return
+        outs[t] = work
+    ref = os.path.join(ARGS.workdir, "oracle")
+    for k in range(1, ARGS.months + 1):
+        one, two, want = (os.path.join(d, "out%d" % k) for d in (outs[1], outs[2], ref))
+        files = tree_files(one)
+        if files != tree_files(two):
+            fail("month %d: -t 1 and -t 2 wrote different files: %s" % (k, sorted(files ^ tree_files(two))[:5]))
+        for name in sorted(files & tree_files(two)):
+            if name == "MANIFEST":
+                continue
+            if name == "summary.json":
+                same = without_timing(os.path.join(one, name)) == without_timing(os.path.join(two, name))
+            else:
+                same = filecmp.cmp(os.path.join(one, name), os.path.join(two, name), shallow=False)
+            if not same:
+                fail("month %d: %s differs between -t 1 and -t 2" % (k, name))
+        # the reference writes no report.html, and schools/README.txt is the engine's own wording
+        for name in sorted(tree_files(want) - {"summary.json", "MANIFEST", "schools/README.txt"}):
+            if name not in files:
+                fail("month %d: the engine wrote no %s" % (k, name))
+            elif not filecmp.cmp(os.path.join(one, name), os.path.join(want, name), shallow=False):
+                fail("month %d: the engine's %s differs from the reference's" % (k, name))
+    print("engine: %d months chained, -t 1 = -t 2, every file the reference writes identical" % ARGS.months)
+
+
 def main():
     global ARGS, HEADER
     p = argparse.ArgumentParser()
@@ -349,6 +404,7 @@ def main():
                             "--encoding", ARGS.encoding])
         if r.returncode != 0:
             fail("the reference's monthly cycle disagrees with the truth (above)")
+        check_engine_cycle(a, cmp)
     if failures:
         print("%d failures" % len(failures))
         sys.exit(1)

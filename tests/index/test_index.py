@@ -2,12 +2,15 @@
 """Tests of `xjdedup index` and `xjdedup check` (issues 6 and 13).
 
 usage: test_index.py XJDEDUP WORKDIR [--seeds 1,2,3] [--rows N] [--oracle-seeds 1]
+                     [--months-seeds 21]
 
 (The reference implementation is slow: --oracle-seeds limits its
 comparisons, 1 and 1b's second half, to some seeds; default all.)
 
 For each seed: a generated population (raised duplicate rates, --messy) is
-split at random into two register files and a batch; rows imported twice
+split at random into two register files and a batch (--months-seeds: the
+last month of `gen --months 3`, whose changed IDs make old_id and id_changed
+rows, docs/monthly.md §6); rows imported twice
 (identical, --dup-rate's "import") may land one in the register and one in
 the batch, so some batch records are already registered. Then
   1. check(batch, index(reg1, reg2)) is what the reference implementation
@@ -126,15 +129,23 @@ def same_file(a, b, what):
     return True
 
 
-def one_seed(xj, work, seed, rows, oracle):
-    d = os.path.join(work, "seed%d" % seed)
+def one_seed(xj, work, seed, rows, oracle, months=False):
+    d = os.path.join(work, ("months%d" if months else "seed%d") % seed)
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
     j = lambda *p: os.path.join(d, *p)
-    run([xj, "gen", "--rows", str(rows), "--seed", str(seed), "--run-date", RUN_DATE, "-o", j("pop.csv"),
-         "--messy", "--dup-rate", "0.02", "--noid-rate", "0.05", "--attr-rate", "0.01", "--mixed-rate", "0.005",
-         "--other-rate", "0.01", "--invalid-rate", "0.01", "-q"])
-    split(j("pop.csv"), [j("reg1.csv"), j("reg2.csv"), j("batch.csv")], [60, 35, 5], seed)
+    if months:
+        # the last month of a month sequence: IDs changed under G numbers
+        # (old_id, id_changed) land in the register and in the batch alike
+        run([xj, "gen", "--rows", str(rows), "--seed", str(seed), "--run-date", RUN_DATE, "--months", "3",
+             "-o", j("months"), "-q"])
+        shutil.copyfile(j("months", "month3.csv"), j("pop.csv"))
+    else:
+        run([xj, "gen", "--rows", str(rows), "--seed", str(seed), "--run-date", RUN_DATE, "-o", j("pop.csv"),
+             "--messy", "--dup-rate", "0.02", "--noid-rate", "0.05", "--attr-rate", "0.01", "--mixed-rate",
+             "0.005", "--other-rate", "0.01", "--invalid-rate", "0.01", "-q"])
+    # a month's changed IDs are few: a larger batch holds more of them
+    split(j("pop.csv"), [j("reg1.csv"), j("reg2.csv"), j("batch.csv")], [40, 30, 30] if months else [60, 35, 5], seed)
     common = ["--run-date", RUN_DATE, "-q"]
     for scope in ("noid", "mixed"):
         ix = j("reg_%s.xji" % scope)
@@ -273,7 +284,8 @@ def damaged(xj, work, ix):
         "half": good[:len(good) // 2],
         "short_by_one": good[:-1],
         "version1": good[:8] + b"\x01" + good[9:],  # the zstd-block format before
-        "version3": good[:8] + b"\x03" + good[9:],
+        "version2": good[:8] + b"\x02" + good[9:],  # before old-ID keys (docs/index-format.md)
+        "version4": good[:8] + b"\x04" + good[9:],
     }
     rng = random.Random(5)
     for k in range(40):  # a byte flipped anywhere: header, tables, blocks
@@ -317,13 +329,15 @@ def damaged(xj, work, ix):
 
 def main():
     xj, work = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
-    seeds, rows, oracle_seeds = [1, 2, 3], 60000, None
+    seeds, rows, oracle_seeds, months_seeds = [1, 2, 3], 60000, None, []
     args = sys.argv[3:]
     while args:
         if args[0] == "--seeds":
             seeds = [int(s) for s in args[1].split(",")]
         elif args[0] == "--rows":
             rows = int(args[1])
+        elif args[0] == "--months-seeds":
+            months_seeds = [int(s) for s in args[1].split(",")]
         elif args[0] == "--oracle-seeds":
             oracle_seeds = [int(s) for s in args[1].split(",")]
         args = args[2:]
@@ -331,6 +345,8 @@ def main():
     ix = None
     for s in seeds:
         ix = one_seed(xj, work, s, rows, oracle_seeds is None or s in oracle_seeds)
+    for s in months_seeds:
+        one_seed(xj, work, s, rows, True, months=True)
     damaged(xj, work, ix)
     print("%d failures" % failures)
     return 1 if failures else 0

@@ -31,8 +31,8 @@ month*; review it by hand against README.md (git diff) before committing.
 --engine XJDEDUP runs `XJDEDUP scan ... -q` instead of the reference, for
 whoever builds docs/monthly.md into the engine: the same checks, except the
 wording of error messages (only the exit status) and the engine's
-presentation files (report.html, schools/README.txt).  Not registered in
-meson until the engine does all of docs/monthly.md.
+presentation files (report.html, schools/README.txt).  Registered in meson
+as engine_monthly.
 """
 import csv
 import io

@@ -67,7 +67,7 @@ VERSION = "0.1.0"
 # --------------------------------------------------------------------------
 ENGINE_HAS = {
     "monthly_files": True,   # §3-§5: resolved.csv, attested.csv, decisions.csv, decisions_unmatched.csv (+ MANIFEST)
-    "old_id": False,         # §6: old_id membership and id_changed
+    "old_id": True,          # §6: old_id membership and id_changed
 }
 
 # READINGS of docs/monthly.md: where the contract leaves room, the choice made
@@ -607,6 +607,12 @@ def id_hint(m, keeper):
     return "check_id"
 
 
+def row_order(x):
+    """rules §6: problems.csv's order (and attested.csv's, monthly §5)."""
+    return (x["rec"].school.encode(), x["problem"].encode(), x["group_id"].encode(), x["source"].encode(),
+            x["rec"].line, x["rec"].index, x["reason"].encode())
+
+
 def apply_old_id(r: Record):
     """monthly §6: a `G` + 18-character student number names the ID verified
     when it was issued (its old ID).  When the record's own ID is another one
@@ -891,9 +897,7 @@ def scan(opts):
                  hint="attest" if first_of_school[m.school] is m else "delete_copy",
                  others=others_of(m, members), members=members)
 
-    rows.sort(key=lambda x: (x["rec"].school.encode(), x["problem"].encode(),
-                             x["group_id"].encode(), x["source"].encode(),
-                             x["rec"].line, x["rec"].index, x["reason"].encode()))
+    rows.sort(key=row_order)
     res = {"columns": columns, "rows": rows, "rejects": rejects, "inputs": inputs,
            "id_headers": id_headers, "records": [r for r in records if not r.in_register],
            "read": rows_read, "accepted": sum(1 for r in records if not r.in_register), "blank": blank,
@@ -1226,7 +1230,7 @@ def monthly(opts, res):
     in_attested = {id(row) for row in attested}
     res["rows"] = [row for row in rows if id(row) not in in_attested]
     res["monthly"] = {
-        "attested": attested,
+        "attested": sorted(attested, key=row_order),  # as problems.csv (§5)
         "resolved": resolved_lines(prev, res["rows"], attested, res["records"]),
         "decisions": sorted(csv_line(list(k) + ["approved"]) for k in approved),
         "unmatched": [d for d in effect if not matches(d)],

@@ -90,6 +90,33 @@ static void test_normalizeId(void)
     }
 }
 
+/* docs/monthly.md §6: 'G' and exactly 18 characters, trimmed, normalized. */
+static void test_oldId(void)
+{
+    static const struct { const char *in, *out; } kCases[] = {
+        {"G11010519491231002X", "11010519491231002X"},
+        {" G11010519491231002x\t", "11010519491231002X"},                      /* trimmed; x → X */
+        {"G\xef\xbc\x91" "1010519491231002X", "11010519491231002X"},        /* full-width １ */
+        {"G110105194912310021", "110105194912310021"},
+        {"G1101051949123100", ""},                                             /* 17 characters */
+        {"G1101051949123100211", ""},                                          /* 19 characters */
+        {"L11010519491231002X", ""},                                           /* not a G number */
+        {"g11010519491231002X", ""},
+        {"\xef\xbc\xa7" "11010519491231002X", ""},                           /* full-width Ｇ */
+        {"GABCDEFGHIJKLMNOPQR", "ABCDEFGHIJKLMNOPQR"},                         /* any 18: not GB shape */
+        {"G张三李四王五赵六钱七孙八周九吴十郑冯", "张三李四王五赵六钱七孙八周九吴十郑冯"}, /* 18 of 3 bytes */
+        {"G110105 19491231002", "11010519491231002"},                          /* inner space counts, then goes */
+        {"G", ""},
+        {"", ""},
+    };
+    for (size_t i = 0; i < sizeof kCases / sizeof kCases[0]; i++) {
+        char out[NM_OLD_ID_BYTES];
+        size_t const n = nm_oldId(kCases[i].in, strlen(kCases[i].in), out);
+        TC_CHECK(n == strlen(kCases[i].out) && memcmp(out, kCases[i].out, n) == 0, "oldId case %zu gave '%.*s'", i,
+                 (int)n, out);
+    }
+}
+
 typedef struct nameCase {
     const char *in;   /* UTF-8 input */
     const char *out;  /* expected, NULL when rejected as invalid UTF-8 */
@@ -238,6 +265,7 @@ int main(void)
 {
     test_trim();
     test_normalizeId();
+    test_oldId();
     test_names();
     test_fastEqualsSlow();
     return tc_finish("test_normalize");
