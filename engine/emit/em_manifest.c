@@ -110,56 +110,60 @@ static int em_parseLine(char *line, em_listed *out)
     return 1;
 }
 
-static xj_error em_notOurManifest(em_listing *l, size_t line, const char *why)
+/* Why a directory's MANIFEST is not ours, for the caller to word its refusal. */
+typedef struct em_notOurs {
+    char why[160];
+} em_notOurs;
+
+static xj_error em_notOurManifest(em_notOurs *no, size_t line, const char *why)
 {
-    return st_fail(l->st, XJ_ERR_USAGE,
-                   "%s exists, and its MANIFEST is not one xjdedup writes (line %zu: %s), so it is not an earlier "
-                   "xjdedup output; refusing to replace it: remove it yourself if it may go, or choose another "
-                   "output directory",
-                   l->outdir, line, why);
+    if (line) snprintf(no->why, sizeof no->why, "its MANIFEST is not one xjdedup writes (line %zu: %s)", line, why);
+    else snprintf(no->why, sizeof no->why, "its MANIFEST is not one xjdedup writes (%s)", why);
+    return XJ_ERR_USAGE;
 }
 
-/* Reads and checks `dirfd`/MANIFEST into `l`. */
-static xj_error em_readListing(int dirfd, em_listing *l)
+/* Reads and checks `dirfd`/MANIFEST into `l`. XJ_ERR_USAGE with no->why
+ * when it is missing or not ours; XJ_ERR_NOMEM. */
+static xj_error em_readListing(int dirfd, em_listing *l, em_notOurs *no)
 {
     int const fd = openat(dirfd, "MANIFEST", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0 && (errno == ENOENT || errno == ELOOP))
-        return st_fail(l->st, XJ_ERR_USAGE, "%s exists but is not an xjdedup output (no MANIFEST); refusing to "
-                       "replace it: remove it yourself if it may go, or choose another output directory", l->outdir);
-    RETURN_ERROR_IF(fd < 0, l->st, XJ_ERR_USAGE, "cannot read %s/MANIFEST: %s; refusing to replace %s", l->outdir,
-                    strerror(errno), l->outdir);
+    if (fd < 0) {
+        if (errno == ENOENT || errno == ELOOP) snprintf(no->why, sizeof no->why, "no MANIFEST");
+        else snprintf(no->why, sizeof no->why, "cannot read its MANIFEST: %s", strerror(errno));
+        return XJ_ERR_USAGE;
+    }
     struct stat sb;
     xj_error err = XJ_OK;
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) err = em_notOurManifest(l, 0, "not a regular file");
-    else if ((uint64_t)sb.st_size > EM_MANIFEST_MAX) err = em_notOurManifest(l, 0, "far too large");
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) err = em_notOurManifest(no, 0, "not a regular file");
+    else if ((uint64_t)sb.st_size > EM_MANIFEST_MAX) err = em_notOurManifest(no, 0, "far too large");
     size_t const cap = err ? 0 : (size_t)sb.st_size;
-    if (!err && (l->text = xj_malloc(cap + 1)) == NULL) err = st_fail(l->st, XJ_ERR_NOMEM, "out of memory");
+    if (!err && (l->text = xj_malloc(cap + 1)) == NULL) err = XJ_ERR_NOMEM;
     size_t got = 0;
     while (!err && got < cap) {
         ssize_t const r = read(fd, l->text + got, cap - got);
         if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) err = st_fail(l->st, XJ_ERR_USAGE, "cannot read %s/MANIFEST: %s; refusing to replace %s",
-                                  l->outdir, r < 0 ? strerror(errno) : "it shrank while read", l->outdir);
-        else got += (size_t)r;
+        if (r <= 0) {
+            snprintf(no->why, sizeof no->why, "cannot read its MANIFEST: %s",
+                     r < 0 ? strerror(errno) : "it shrank while read");
+            err = XJ_ERR_USAGE;
+        } else got += (size_t)r;
     }
     close(fd);
     if (err) return err;
     l->text[cap] = '\0';
-    if (cap > 0 && l->text[cap - 1] != '\n') return em_notOurManifest(l, 0, "the last line does not end");
+    if (cap > 0 && l->text[cap - 1] != '\n') return em_notOurManifest(no, 0, "the last line does not end");
+    if (memchr(l->text, '\0', cap) != NULL) return em_notOurManifest(no, 0, "it holds NUL bytes");
     size_t lines = 0;
     for (size_t i = 0; i < cap; i++) lines += l->text[i] == '\n';
-    RETURN_ERROR_IF(memchr(l->text, '\0', cap) != NULL, l->st, XJ_ERR_USAGE,
-                    "%s exists, and its MANIFEST holds NUL bytes, so it is not an earlier xjdedup output; refusing "
-                    "to replace it: remove it yourself if it may go, or choose another output directory", l->outdir);
     l->v = xj_mallocArray(lines ? lines : 1, sizeof *l->v);
-    RETURN_ERROR_IF(l->v == NULL, l->st, XJ_ERR_NOMEM, "out of memory");
+    if (l->v == NULL) return XJ_ERR_NOMEM;
     char *line = l->text;
     for (size_t k = 0; k < lines; k++) {
         char *const lf = strchr(line, '\n');
         *lf = '\0';
-        if (!em_parseLine(line, &l->v[k])) return em_notOurManifest(l, k + 1, "not \"<hash> <size> <path>\"");
+        if (!em_parseLine(line, &l->v[k])) return em_notOurManifest(no, k + 1, "not \"<hash> <size> <path>\"");
         if (k > 0 && strcmp(l->v[k - 1].path, l->v[k].path) >= 0)
-            return em_notOurManifest(l, k + 1, "the paths are not in order");
+            return em_notOurManifest(no, k + 1, "the paths are not in order");
         line = lf + 1;
     }
     l->n = lines;
@@ -260,9 +264,38 @@ static xj_error em_walkListed(em_listing *l, int dirfd, const char *prefix)
 xj_error em_checkReplaceable(int dirfd, const char *outdir, xj_status *st)
 {
     em_listing l = {.outdir = outdir, .st = st};
-    xj_error err = em_readListing(dirfd, &l);
+    em_notOurs no;
+    xj_error err = em_readListing(dirfd, &l, &no);
+    if (err == XJ_ERR_NOMEM) st_fail(st, err, "out of memory");
+    else if (err)
+        st_fail(st, err, "%s exists but is not an earlier xjdedup output (%s); refusing to replace it: remove it "
+                "yourself if it may go, or choose another output directory", outdir, no.why);
     if (!err) err = em_walkListed(&l, dirfd, "");
     xj_free(l.v);
     xj_free(l.text);
     return err;
+}
+
+xj_error em_checkPrevious(const char *dir, xj_status *st)
+{
+    int const dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    RETURN_ERROR_IF(dirfd < 0, st, XJ_ERR_INPUT, "--previous: cannot open the directory %s: %s; name the output "
+                    "directory of an earlier run", dir, strerror(errno));
+    em_listing l = {.outdir = dir, .st = st};
+    em_notOurs no;
+    xj_error err = em_readListing(dirfd, &l, &no);
+    close(dirfd);
+    static const char *const kNeeded[] = {"problems.csv", "summary.json"};
+    for (size_t i = 0; i < 2 && !err; i++)
+        if (em_findListed(&l, kNeeded[i]) == NULL) {
+            snprintf(no.why, sizeof no.why, "its MANIFEST lists no %s", kNeeded[i]);
+            err = XJ_ERR_USAGE;
+        }
+    xj_free(l.v);
+    xj_free(l.text);
+    if (err == XJ_ERR_NOMEM) return st_fail(st, err, "out of memory reading --previous");
+    /* a run that stopped early, or a copy made by hand, has no MANIFEST of ours */
+    if (err) return st_fail(st, XJ_ERR_INPUT, "--previous: %s is not a complete xjdedup output (%s); name the "
+                            "output directory of an earlier, finished run (its MANIFEST is written last)", dir, no.why);
+    return XJ_OK;
 }

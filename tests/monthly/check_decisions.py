@@ -267,6 +267,27 @@ def main():
             check=False)
     expect(r.returncode == 2 and b"nowhere.csv" in r.stderr, f"a missing decisions file: exit {r.returncode}")
 
+    # PREV must be a finished output of ours (docs/monthly.md §8): a run that
+    # stopped early has no MANIFEST, and one edited by hand no longer matches
+    good = os.path.join(work, "prev-good")
+    run(xj, inp, good, "2026-10-28")
+    broken = {
+        "no MANIFEST": lambda d: os.remove(os.path.join(d, "MANIFEST")),
+        "line 1: not": lambda d: open(os.path.join(d, "MANIFEST"), "w").write("problems.csv is here\n"),
+        "lists no summary.json": lambda d: open(os.path.join(d, "MANIFEST"), "w").write(
+            "".join(l for l in open(os.path.join(good, "MANIFEST")) if not l.endswith(" summary.json\n"))),
+    }
+    for what, spoil in broken.items():
+        prev = os.path.join(work, "prev-broken")
+        shutil.rmtree(prev, ignore_errors=True)
+        shutil.copytree(good, prev)
+        spoil(prev)
+        out = os.path.join(work, "bad-out")
+        r = run(xj, inp, out, "2026-11-28", "--previous", prev, check=False)
+        msg = r.stderr.decode("utf-8", "replace")
+        expect(r.returncode == 2 and not os.path.exists(out) and "--previous" in msg and what in msg
+               and "not a complete xjdedup output" in msg, f"PREV with {what}: exit {r.returncode}, {msg.strip()!r}")
+
     for f in fails:
         print("FAIL", f)
     print(f"check_decisions: {len(fails)} failures")
