@@ -42,6 +42,21 @@ typedef struct em_file {
 
 #define EM_PROVINCES 101 /* "00".."99", then index 100 for _invalid */
 
+/* The monthly cycle's counts (docs/monthly.md §7): rows of problems.csv by
+ * status (the first three, numbered as pb_status), rows of attested.csv, and
+ * identities of resolved.csv. */
+typedef enum em_monthlyCount {
+    EM_MONTHLY_NEW = PB_STATUS_NEW,
+    EM_MONTHLY_PERSISTING = PB_STATUS_PERSISTING,
+    EM_MONTHLY_REOPENED = PB_STATUS_REOPENED,
+    EM_MONTHLY_RESOLVED = PB_STATUS_COUNT,
+    EM_MONTHLY_ATTESTED,
+    EM_MONTHLY_COUNTS
+} em_monthlyCount;
+/* Their keys in summary.json, Chinese names in report.html and the terminal. */
+const char *em_monthlyCode(em_monthlyCount k); /* "resolved" */
+const char *em_monthlyZh(em_monthlyCount k);   /* "已解决" */
+
 /* What summary.json and report.html count, computed once from the rows. */
 typedef struct em_counts {
     uint64_t records[PB_PROBLEM_COUNT];                /* rows per problem */
@@ -50,6 +65,14 @@ typedef struct em_counts {
     uint64_t reasons[PB_PROBLEM_COUNT][256];           /* rows per reason value */
     uint64_t provinces[EM_PROVINCES][PB_PROBLEM_COUNT]; /* rows per province and problem */
     uint64_t schools;                                  /* distinct school codes with a row */
+    /* the monthly cycle (docs/monthly.md §7), per province and problem */
+    uint64_t monthly[EM_PROVINCES][PB_PROBLEM_COUNT][EM_MONTHLY_COUNTS];
+    uint64_t decisions_in_effect;  /* decisions lines in effect (the last per key) */
+    uint64_t decisions_matched;    /* of those, the ones naming a current group member */
+    uint64_t decisions_unmatched;  /* the others: the lines of decisions_unmatched.csv */
+    uint64_t approved_members;     /* matched approvals: the lines of decisions.csv */
+    uint64_t attested_groups;      /* distinct groups of attested.csv */
+    uint32_t previous_run_date;    /* PREV's run date (YYYYMMDD); 0 without --previous */
 } em_counts;
 
 /* Everything the writers need while they work. */
@@ -150,8 +173,10 @@ xj_error em_putSchoolText(em_ctx *ctx, em_writer *w, const char *s, size_t n);
 /* ---- em_counts ---- */
 
 /* Counts everything summary.json and report.html show, from rows sorted by
- * school (em_writeProblems sorts them). XJ_ERR_NOMEM. */
-xj_error em_countRows(const em_run *run, em_counts *c);
+ * school (em_writeProblems sorts them), the attested rows and the decisions
+ * lines; the resolved identities come from `trend` (em_compareWithPrevious;
+ * NULL without --previous). XJ_ERR_NOMEM. */
+xj_error em_countRows(const em_run *run, const struct em_trend *trend, em_counts *c);
 
 /* ---- em_sort ---- */
 
@@ -196,16 +221,23 @@ typedef struct em_province {
 size_t em_provinceCount(void);
 const em_province *em_provinceAt(size_t i);
 const em_province *em_provinceByCode(int code); /* NULL when not one of the 31 */
+/* The key of an em_counts.provinces index in summary.json and report.html:
+ * "00".."99", "_invalid" for index EM_PROVINCES - 1. Returns out. */
+const char *em_provinceKey(int index, char out[12]);
 
 /* ---- em_previous: report.html's comparison with an earlier run ---- */
 
+/* What only the comparison knows; the rows' own statuses are counted by
+ * em_countRows. */
 typedef struct em_trend {
-    uint64_t fresh[EM_PROVINCES];      /* problems now, not in the earlier run */
-    uint64_t persisting[EM_PROVINCES]; /* in both runs */
-    uint64_t resolved[EM_PROVINCES];   /* in the earlier run only */
-    int loaded;                        /* 1 when an earlier run was compared */
+    /* PREV's reported identities that no row of this run has (resolved.csv's
+     * lines), per province and problem; a PREV problem that is none of ours
+     * is listed in resolved.csv but counted nowhere */
+    uint64_t resolved[EM_PROVINCES][PB_PROBLEM_COUNT];
+    uint32_t run_date;                 /* PREV's */
 } em_trend;
-/* Reads run->previous/problems.csv and compares it with the rows. */
+/* Sets every row's status and first_seen against run->prev and counts the
+ * identities resolved. */
 xj_error em_compareWithPrevious(em_ctx *ctx, em_trend *t);
 /* resolved.csv: PREV's reported identities that no row of this run has
  * (header only without --previous). */
@@ -226,9 +258,6 @@ void em_formatDouble(char out[EM_DOUBLE_MAX], double v);
  * lists (each of the listed size) and the folders they are in. Else
  * XJ_ERR_USAGE, saying what is there that should not be and what to do. */
 xj_error em_checkReplaceable(int dirfd, const char *outdir, xj_status *st);
-/* PREV is a finished output of ours: a MANIFEST in our format that lists
- * problems.csv and summary.json (docs/monthly.md §8). Else XJ_ERR_INPUT. */
-xj_error em_checkPrevious(const char *dir, xj_status *st);
 
 /* ---- em_monthly: attested.csv, decisions.csv, decisions_unmatched.csv ---- */
 

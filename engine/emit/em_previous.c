@@ -1,7 +1,8 @@
 /*
  * em_previous — this run against an earlier one (--previous OUTDIR): each
- * row's status and first_seen (docs/monthly.md §1, §2), and report.html's
- * new / persisting / resolved per province.
+ * row's status and first_seen (docs/monthly.md §1, §2), and the identities
+ * resolved since (§3: resolved.csv, and their count per province and problem
+ * for em_countRows).
  *
  * A row's identity across runs is (problem, group_id, student number,
  * school code), the last two trimmed: line numbers and file names change
@@ -38,7 +39,8 @@ typedef struct em_key {
     XXH128_hash_t hash;  /* of problem '\0' group_id '\0' student_no '\0' school */
     uint64_t person;     /* of student_no '\0' school (em_personHash) */
     uint32_t first_seen; /* YYYYMMDD */
-    int province;        /* em_provinceIndex of the school */
+    uint8_t province;    /* em_provinceIndex of the school */
+    uint8_t problem;     /* pb_problem; PB_PROBLEM_COUNT for a problem that is none of ours */
 } em_key;
 
 typedef struct em_keys {
@@ -180,6 +182,16 @@ static XXH128_hash_t em_prevIdentity(const em_prevReader *r)
                        r->len[EM_COL_SCHOOL]);
 }
 
+/* The pb_problem a PREV row names; PB_PROBLEM_COUNT when it is none. */
+static uint8_t em_prevProblem(const char *s, size_t n)
+{
+    for (int p = 0; p < PB_PROBLEM_COUNT; p++) {
+        const char *const code = pb_problemCode((pb_problem)p);
+        if (n == strlen(code) && memcmp(s, code, n) == 0) return (uint8_t)p;
+    }
+    return PB_PROBLEM_COUNT;
+}
+
 /* One PREV row made a key (r->user: em_keys). A first_seen that is not a
  * date is an error. */
 static xj_error em_prevKey(em_prevReader *r, void *user)
@@ -188,11 +200,12 @@ static xj_error em_prevKey(em_prevReader *r, void *user)
     em_key key = {em_prevIdentity(r),
                   em_personHash(r->field[EM_COL_STUDENT], r->len[EM_COL_STUDENT], r->field[EM_COL_SCHOOL],
                                 r->len[EM_COL_SCHOOL]),
-                  r->run_date, 0};
+                  r->run_date, 0, 0};
     const char *school = r->field[EM_COL_SCHOOL];
     size_t school_len = r->len[EM_COL_SCHOOL];
     xj_trim(&school, &school_len);
-    key.province = em_provinceIndex(school, school_len);
+    key.province = (uint8_t)em_provinceIndex(school, school_len);
+    key.problem = em_prevProblem(r->field[EM_COL_PROBLEM], r->len[EM_COL_PROBLEM]);
     if (r->col[EM_COL_FIRST_SEEN] >= 0) {
         key.first_seen = dt_parseIso(r->field[EM_COL_FIRST_SEEN], r->len[EM_COL_FIRST_SEEN]);
         RETURN_ERROR_IF(key.first_seen == 0, r->st, XJ_ERR_INPUT,
@@ -402,7 +415,6 @@ xj_error em_prevLoad(const char *dir, const char *sno_header, const char *school
     p->sno_header = xj_strndup(sno_header, strlen(sno_header));
     p->school_header = xj_strndup(school_header, strlen(school_header));
     xj_error err = p->dir && p->sno_header && p->school_header ? XJ_OK : XJ_ERR_NOMEM;
-    if (!err) err = em_checkPrevious(dir, st);
     if (!err) err = em_prevSummary(dir, attr_scope, &p->run_date, st);
     if (!err) err = em_readPrevious(p, "problems.csv", 0, em_prevKey, &p->reported, st);
     if (!err) err = em_readPrevious(p, "attested.csv", 1, em_prevKey, &p->attested, st);
@@ -442,12 +454,12 @@ void em_prevFree(em_prev *p)
 
 /* One row against PREV (docs/monthly.md §2): reopened when its identity was
  * attested (or decide reopened it), else persisting when it was reported,
- * else new; first_seen the earliest PREV has. Returns 1 when PREV has it. */
-static int em_markRow(const em_run *run, em_prev *p, pb_row *row, xj_buf *sno, xj_error *err)
+ * else new; first_seen the earliest PREV has. */
+static void em_markRow(const em_run *run, em_prev *p, pb_row *row, xj_buf *sno, xj_error *err)
 {
     int const col = row->source < run->n_inputs ? run->inputs[row->source].student_no_col : -1;
     *err = em_tailField(row->tail, row->tail_len, col, sno);
-    if (*err) return 0;
+    if (*err) return;
     char group[17] = "";
     if (row->problem != PB_ID_INVALID) em_groupIdText(row->group_id, group);
     const char *const code = pb_problemCode((pb_problem)row->problem);
@@ -465,7 +477,6 @@ static int em_markRow(const em_run *run, em_prev *p, pb_row *row, xj_buf *sno, x
     uint32_t first = rep ? rep->first_seen : 0;
     if (att && (first == 0 || att->first_seen < first)) first = att->first_seen;
     if (first) row->first_seen = first;
-    return rep != NULL || att != NULL;
 }
 
 xj_error em_compareWithPrevious(em_ctx *ctx, em_trend *t)
@@ -476,19 +487,16 @@ xj_error em_compareWithPrevious(em_ctx *ctx, em_trend *t)
     xj_buf sno;
     buf_init(&sno, (size_t)1 << 20);
     xj_error err = XJ_OK;
-    for (size_t i = 0; i < run->n_rows && !err; i++) {
-        pb_row *const row = &run->rows[i];
-        int const known = em_markRow(run, p, row, &sno, &err);
-        int const prov = em_provinceIndex(row->school, row->school_len);
-        if (known) t->persisting[prov]++;
-        else t->fresh[prov]++;
-    }
+    for (size_t i = 0; i < run->n_rows && !err; i++) em_markRow(run, p, &run->rows[i], &sno, &err);
     for (size_t i = 0; i < run->n_attested && !err; i++) em_markRow(run, p, &run->attested[i], &sno, &err);
-    for (size_t j = 0; j < p->reported.n; j++)
-        if (!p->seen[j]) t->resolved[p->reported.v[j].province]++;
+    /* what resolved.csv will list: the identities no row marked seen */
+    for (size_t j = 0; j < p->reported.n; j++) {
+        const em_key *const k = &p->reported.v[j];
+        if (!p->seen[j] && k->problem < PB_PROBLEM_COUNT) t->resolved[k->province][k->problem]++;
+    }
     buf_free(&sno);
     if (err) return st_fail(ctx->st, err, "out of memory comparing with --previous");
-    t->loaded = 1;
+    t->run_date = p->run_date;
     return XJ_OK;
 }
 

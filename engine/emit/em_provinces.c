@@ -9,6 +9,8 @@
  * provinces are as visible as large empty ones.
  */
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "em_internal.h"
 
@@ -46,4 +48,11 @@ const em_province *em_provinceByCode(int code)
     for (size_t i = 0; i < em_provinceCount(); i++)
         if (kProvinces[i].code == code) return &kProvinces[i];
     return NULL;
+}
+
+const char *em_provinceKey(int index, char out[12])
+{
+    if (index == EM_PROVINCES - 1) strcpy(out, "_invalid");
+    else snprintf(out, 12, "%02d", index);
+    return out;
 }

@@ -7,8 +7,10 @@
  * opens from a USB stick or an e-mail attachment and prints cleanly.
  * Sections: headline numbers; problems by type and reason; groups by scope
  * and arbiter; provinces (a tile-grid map and a table with a bar each); the
- * 20 schools with most problem rows; with --previous, new / persisting /
- * resolved per province.
+ * 20 schools with most problem rows; with --previous or --decisions, the
+ * monthly cycle's counts per province (new / persisting / reopened /
+ * resolved / attested, docs/monthly.md §7) and, with --previous, the oldest
+ * unresolved groups of each province.
  *
  * Every number comes from em_counts (the same counts as summary.json) or
  * from the sorted rows, and nothing depends on time: the file is
@@ -376,8 +378,7 @@ static void em_provinceSection(hw *h, const em_counts *c)
     for (int i = 0; i < n; i++) {
         int const p = order[i];
         char key[12];
-        if (p == EM_PROVINCES - 1) snprintf(key, sizeof key, "_invalid");
-        else snprintf(key, sizeof key, "%02d", p);
+        em_provinceKey(p, key);
         hw_f(h, "<tr data-province=\"%s\"><td class=\"pv\"><code>%s</code> ", key, key);
         em_provinceName(h, p);
         hw_s(h, "</td>");
@@ -543,41 +544,219 @@ static void em_rejectsSection(hw *h, const em_run *run)
             " These rows could not be read and were not checked.</p></section>\n");
 }
 
-static void em_trendSection(hw *h, const em_trend *t)
+/* ---- the monthly cycle (docs/monthly.md §7) ---- */
+
+/* A province's monthly count over the three problems. */
+static uint64_t em_monthlyOf(const em_counts *c, int p, em_monthlyCount k)
 {
-    uint64_t sum[3] = {0, 0, 0};
-    for (int p = 0; p < EM_PROVINCES; p++) {
-        sum[0] += t->fresh[p];
-        sum[1] += t->persisting[p];
-        sum[2] += t->resolved[p];
+    return c->monthly[p][0][k] + c->monthly[p][1][k] + c->monthly[p][2][k];
+}
+
+/* With --previous or --decisions: per province the rows new, persisting and
+ * reopened, the identities resolved and the rows attested, as summary.json's
+ * "monthly" counts them; above it what was compared and the decisions. */
+static void em_monthlySection(hw *h, const em_counts *c)
+{
+    hw_s(h, "<section id=\"trend\"><h2>月度跟踪<span class=\"en\">Monthly follow-up</span></h2>\n<p class=\"meta\">");
+    if (c->previous_run_date) {
+        char date[16];
+        hw_f(h, "与上次查重比较 compared with the run of <b id=\"previous-run-date\">%s</b>",
+             dt_text(c->previous_run_date, date));
+    } else {
+        hw_s(h, "未与上次查重比较 not compared with an earlier run");
     }
-    hw_s(h, "<section id=\"trend\"><h2>与上次查重比较<span class=\"en\">Compared with the previous run</span></h2>\n"
-            "<table><thead><tr><th>代码 code</th><th>省份 province</th><th class=\"n\">新增 new</th>"
-            "<th class=\"n\">仍存在 persisting</th><th class=\"n\">已解决 resolved</th></tr></thead><tbody>\n");
+    hw_f(h, "<br>有效的核办决定 decisions in effect <b id=\"decisions-in-effect\" data-value=\"%llu\">",
+         (unsigned long long)c->decisions_in_effect);
+    hw_num(h, c->decisions_in_effect);
+    hw_s(h, "</b>（匹配 matched ");
+    hw_num(h, c->decisions_matched);
+    hw_f(h, " · 未匹配 unmatched <b id=\"decisions-unmatched\" data-value=\"%llu\">",
+         (unsigned long long)c->decisions_unmatched);
+    hw_num(h, c->decisions_unmatched);
+    hw_s(h, "</b>，见 decisions_unmatched.csv）· 佐证通过的记录 approved members ");
+    hw_num(h, c->approved_members);
+    hw_s(h, " · 整组佐证 attested groups <b id=\"attested-groups\">");
+    hw_num(h, c->attested_groups);
+    hw_s(h, "</b></p>\n<table><thead><tr><th>代码 code</th><th>省份 province</th>");
+    for (int k = 0; k < EM_MONTHLY_COUNTS; k++)
+        hw_f(h, "<th class=\"n\">%s <span class=\"en\">%s</span></th>", em_monthlyZh((em_monthlyCount)k),
+             em_monthlyCode((em_monthlyCount)k));
+    hw_s(h, "</tr></thead><tbody>\n");
+    uint64_t sum[EM_MONTHLY_COUNTS] = {0};
     for (int p = 0; p < EM_PROVINCES; p++) {
-        if (t->fresh[p] + t->persisting[p] + t->resolved[p] == 0) continue;
+        uint64_t any = 0;
+        for (int k = 0; k < EM_MONTHLY_COUNTS; k++) any |= em_monthlyOf(c, p, (em_monthlyCount)k);
+        if (any == 0) continue;
         char key[12];
-        if (p == EM_PROVINCES - 1) snprintf(key, sizeof key, "_invalid");
-        else snprintf(key, sizeof key, "%02d", p);
+        em_provinceKey(p, key);
         hw_f(h, "<tr data-province=\"%s\"><td><code>%s</code></td><td>", key, key);
         em_provinceName(h, p);
-        hw_s(h, "</td><td class=\"n\" data-trend=\"new\">");
-        hw_num(h, t->fresh[p]);
-        hw_s(h, "</td><td class=\"n\" data-trend=\"persisting\">");
-        hw_num(h, t->persisting[p]);
-        hw_s(h, "</td><td class=\"n\" data-trend=\"resolved\">");
-        hw_num(h, t->resolved[p]);
-        hw_s(h, "</td></tr>\n");
+        hw_s(h, "</td>");
+        for (int k = 0; k < EM_MONTHLY_COUNTS; k++) {
+            uint64_t const v = em_monthlyOf(c, p, (em_monthlyCount)k);
+            sum[k] += v;
+            hw_f(h, "<td class=\"n\" data-trend=\"%s\">", em_monthlyCode((em_monthlyCount)k));
+            hw_num(h, v);
+            hw_s(h, "</td>");
+        }
+        hw_s(h, "</tr>\n");
     }
-    hw_s(h, "<tr class=\"tot\" data-province=\"all\"><td></td><td>合计 total</td><td class=\"n\" data-trend=\"new\">");
-    hw_num(h, sum[0]);
-    hw_s(h, "</td><td class=\"n\" data-trend=\"persisting\">");
-    hw_num(h, sum[1]);
-    hw_s(h, "</td><td class=\"n\" data-trend=\"resolved\">");
-    hw_num(h, sum[2]);
-    hw_s(h, "</td></tr>\n</tbody></table>\n<p class=\"legend\">按（问题类型，学籍号，学校标识码）对比上次的 "
-            "problems.csv：新增 = 本次有、上次没有；仍存在 = 两次都有；已解决 = 上次有、本次没有。"
-            " Compared by (problem, student number, school code).</p></section>\n");
+    hw_s(h, "<tr class=\"tot\" data-province=\"all\"><td></td><td>合计 total</td>");
+    for (int k = 0; k < EM_MONTHLY_COUNTS; k++) {
+        hw_f(h, "<td class=\"n\" data-trend=\"%s\">", em_monthlyCode((em_monthlyCount)k));
+        hw_num(h, sum[k]);
+        hw_s(h, "</td>");
+    }
+    hw_s(h, "</tr>\n</tbody></table>\n<p class=\"legend\">按（问题类型，问题组号，学籍号，学校标识码）与上次的 "
+            "problems.csv 和 attested.csv 对比。新增：上次没有；未解决：上次已报告；重新处理：佐证过的组有了变化，"
+            "需重新核办；已解决：上次报告、本次不再出现（resolved.csv，按身份计）；已佐证：全组佐证通过，"
+            "列入 attested.csv，不再下发学校。前三项与已佐证为记录数。"
+            " Rows of problems.csv by status, identities of resolved.csv, rows of attested.csv.</p></section>\n");
+}
+
+/* The oldest unresolved groups of each province. An officer chasing what
+ * stalls needs, per group: since when it is open (the group's earliest
+ * first_seen: the month it was first reported in any form), what it is and
+ * its group_id (to find it in problems.csv and the office's list), its size,
+ * who must decide (the arbiter) and which schools to call. Only duplicate
+ * groups are listed: an id_invalid row is one school's own correction, while
+ * a group needs several schools and an arbiter to agree, and that is what
+ * stays open. A group spanning provinces is listed in each of them. */
+#define EM_OLDEST_GROUPS 10
+#define EM_OLDEST_SCHOOLS 5 /* school codes shown per group, then "+N" */
+
+typedef struct em_openGroup {
+    uint64_t group_id;
+    size_t row;          /* its first row in this province (problems.csv order) */
+    uint32_t first_seen; /* the group's earliest, over all its rows */
+    uint8_t problem;
+    uint8_t province;    /* em_provinceIndex */
+    uint8_t status;      /* the group's: reopened over persisting over new */
+} em_openGroup;
+
+static int em_cmpOpenGroup(const void *pa, const void *pb)
+{
+    const em_openGroup *const a = pa, *const b = pb;
+    if (a->problem != b->problem) return a->problem < b->problem ? -1 : 1;
+    if (a->group_id != b->group_id) return a->group_id < b->group_id ? -1 : 1;
+    if (a->province != b->province) return a->province < b->province ? -1 : 1;
+    return a->row < b->row ? -1 : a->row > b->row;
+}
+
+static int em_cmpOpenAge(const void *pa, const void *pb)
+{
+    const em_openGroup *const a = pa, *const b = pb;
+    if (a->province != b->province) return a->province < b->province ? -1 : 1;
+    if (a->first_seen != b->first_seen) return a->first_seen < b->first_seen ? -1 : 1;
+    return em_cmpOpenGroup(pa, pb);
+}
+
+/* One entry per (group, province), the group's first_seen and status on
+ * each, sorted by province, then oldest first. NULL: no memory. */
+static em_openGroup *em_openGroupsOf(const em_run *run, size_t *n_out)
+{
+    em_openGroup *const v = xj_mallocArray(run->n_rows ? run->n_rows : 1, sizeof *v);
+    if (v == NULL) return NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < run->n_rows; i++) {
+        const pb_row *const r = &run->rows[i];
+        if (r->problem == PB_ID_INVALID) continue;
+        v[n++] = (em_openGroup){r->group_id, i, r->first_seen ? r->first_seen : run->run_date, r->problem,
+                           (uint8_t)em_provinceIndex(r->school, r->school_len), r->status};
+    }
+    if (n > 0) qsort(v, n, sizeof *v, em_cmpOpenGroup);
+    size_t w = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        uint32_t first = v[i].first_seen;
+        uint8_t status = PB_STATUS_NEW;
+        for (; j < n && v[j].problem == v[i].problem && v[j].group_id == v[i].group_id; j++) {
+            first = v[j].first_seen < first ? v[j].first_seen : first;
+            if (v[j].status == PB_STATUS_REOPENED || (v[j].status == PB_STATUS_PERSISTING && status == PB_STATUS_NEW))
+                status = v[j].status;
+        }
+        for (size_t k = i; k < j; k++) {
+            if (k > i && v[k].province == v[k - 1].province) continue; /* the province's first row stays */
+            v[w] = v[k];
+            v[w].first_seen = first;
+            v[w].status = status;
+            w++;
+        }
+        i = j;
+    }
+    if (w > 0) qsort(v, w, sizeof *v, em_cmpOpenAge);
+    *n_out = w;
+    return v;
+}
+
+/* The group's schools: the row's own (linked to its file), then the others
+ * in their sorted order, at most EM_OLDEST_SCHOOLS, then how many more. */
+static void em_openSchools(hw *h, const pb_row *r)
+{
+    char path[96], dir[64];
+    em_schoolPath(r, path, sizeof path, dir, sizeof dir);
+    hw_f(h, "<a href=\"%s\"><code>", path);
+    hw_esc(h, r->school, r->school_len < 40 ? r->school_len : 40);
+    hw_s(h, "</code></a>");
+    size_t shown = 1, more = 0;
+    for (size_t at = 0; at < r->others_len;) {
+        size_t end = at;
+        while (end < r->others_len && r->others[end] != ';') end++;
+        if (shown < EM_OLDEST_SCHOOLS) {
+            hw_s(h, "、<code>");
+            hw_esc(h, r->others + at, end - at < 40 ? end - at : 40);
+            hw_s(h, "</code>");
+            shown++;
+        } else {
+            more++;
+        }
+        at = end + 1;
+    }
+    if (more) hw_f(h, " +%zu", more);
+}
+
+static xj_error em_oldestSection(hw *h, const em_run *run)
+{
+    size_t n = 0;
+    em_openGroup *const v = em_openGroupsOf(run, &n);
+    if (v == NULL) return XJ_ERR_NOMEM;
+    hw_f(h, "<section id=\"oldest\"><h2>各省最早发现的未解决问题组<span class=\"en\">The oldest unresolved groups "
+            "of each province (at most %d)</span></h2>\n<table><thead><tr><th>首次发现 first_seen</th>"
+            "<th>问题类型 problem</th><th>问题组号 group_id</th><th class=\"n\">组内人数 size</th>"
+            "<th>仲裁层级 arbiter</th><th>状态 status</th><th>涉及学校 schools</th></tr></thead><tbody>\n",
+         EM_OLDEST_GROUPS);
+    if (n == 0) hw_s(h, "<tr><td colspan=\"7\">没有未解决的重复组 no unresolved groups</td></tr>\n");
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && v[j].province == v[i].province) j++;
+        char key[12], date[16];
+        em_provinceKey(v[i].province, key);
+        hw_f(h, "<tr class=\"tot\" data-oldest-province=\"%s\"><td colspan=\"7\"><code>%s</code> ", key, key);
+        em_provinceName(h, v[i].province);
+        hw_s(h, " — 未解决的组 open groups <span class=\"count\">");
+        hw_num(h, j - i);
+        hw_f(h, "</span>，最早 since %s</td></tr>\n", dt_text(v[i].first_seen, date));
+        for (size_t k = i; k < j && k < i + EM_OLDEST_GROUPS; k++) {
+            const pb_row *const r = &run->rows[v[k].row];
+            char gid[17];
+            em_groupIdText(v[k].group_id, gid);
+            hw_f(h, "<tr data-oldest=\"%s\" data-problem=\"%s\" data-group=\"%s\"><td class=\"pv\">%s</td><td>%s</td>"
+                    "<td><code>%s</code></td><td class=\"n\">", key, pb_problemCode((pb_problem)r->problem), gid,
+                 dt_text(v[k].first_seen, date), pb_problemZh((pb_problem)r->problem), gid);
+            hw_num(h, r->group_size);
+            hw_f(h, "</td><td>%s</td><td>%s</td><td>", pb_arbiterZh((pb_scope)r->arbiter),
+                 pb_statusZh((pb_status)v[k].status));
+            em_openSchools(h, r);
+            hw_s(h, "</td></tr>\n");
+        }
+        i = j;
+    }
+    xj_free(v);
+    hw_s(h, "</tbody></table>\n<p class=\"legend\">按首次发现的日期排列，每省最多列 10 组；跨省的组在各省都列出。"
+            "首次发现：组内最早报告的记录的日期。身份证件号错误由学校自行变更，不在此列。"
+            " Oldest first, by the earliest first_seen of the group's rows; a group spanning provinces is listed in "
+            "each; id_invalid rows are each school's own correction and are not listed.</p></section>\n");
+    return h->err;
 }
 
 /* One line of the check's table: a label, then records and groups (or only
@@ -690,12 +869,13 @@ xj_error em_writeReport(em_ctx *ctx)
     em_header(&h, run);
     em_headline(&h, run, ctx->counts);
     if (run->check) em_checkSection(&h, run, ctx->counts);
-    if (ctx->trend) em_trendSection(&h, ctx->trend);
+    if (run->monthly) em_monthlySection(&h, ctx->counts);
     em_problemsSection(&h, ctx->counts);
     em_scopeSection(&h, ctx->counts);
     em_provinceSection(&h, ctx->counts);
     if (ctx->offices) em_officesSection(&h, ctx->offices);
     em_schoolsSection(&h, run);
+    if (ctx->trend && !h.err) h.err = em_oldestSection(&h, run);
     em_rejectsSection(&h, run);
     hw_s(&h, "<footer>本报告由 xjdedup 生成，数字与同目录的 summary.json 一致；明细见 problems.csv 和 schools/ "
              "（说明见 schools/README.txt）。建议处理仅供参考，以审核结论为准。<br>Generated by xjdedup; the numbers "

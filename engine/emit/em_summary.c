@@ -325,13 +325,66 @@ static void jw_provinces(jw *j, const em_counts *c)
         uint64_t const *const v = c->provinces[p];
         if (v[0] + v[1] + v[2] == 0) continue;
         char key[12];
-        if (p == EM_PROVINCES - 1) strcpy(key, "_invalid");
-        else snprintf(key, sizeof key, "%02d", p);
-        jw_key(j, key);
+        jw_key(j, em_provinceKey(p, key));
         jw_open(j, '{');
         for (int q = 0; q < PB_PROBLEM_COUNT; q++) jw_keyU64(j, pb_problemCode((pb_problem)q), v[q]);
         jw_close(j, '}');
     }
+    jw_close(j, '}');
+}
+
+/* The five monthly counts of one province and problem. */
+static void jw_monthlyCounts(jw *j, const uint64_t v[EM_MONTHLY_COUNTS])
+{
+    jw_open(j, '{');
+    for (int k = 0; k < EM_MONTHLY_COUNTS; k++) jw_keyU64(j, em_monthlyCode((em_monthlyCount)k), v[k]);
+    jw_close(j, '}');
+}
+
+/* docs/monthly.md §7, on every run: the run it was compared with (null
+ * without --previous), the decisions counts, and per problem and per
+ * province x problem the rows new / persisting / reopened (problems.csv),
+ * the identities resolved (resolved.csv) and the rows attested
+ * (attested.csv); provinces with none of these left out, as in "provinces". */
+static void jw_monthly(jw *j, const em_counts *c)
+{
+    char date[16];
+    jw_key(j, "monthly");
+    jw_open(j, '{');
+    jw_keyStr(j, "previous_run_date", c->previous_run_date ? dt_text(c->previous_run_date, date) : NULL);
+    jw_keyU64(j, "decisions_in_effect", c->decisions_in_effect);
+    jw_keyU64(j, "decisions_matched", c->decisions_matched);
+    jw_keyU64(j, "decisions_unmatched", c->decisions_unmatched);
+    jw_keyU64(j, "approved_members", c->approved_members);
+    jw_keyU64(j, "attested_groups", c->attested_groups);
+    uint64_t all[PB_PROBLEM_COUNT][EM_MONTHLY_COUNTS] = {{0}};
+    for (int p = 0; p < EM_PROVINCES; p++)
+        for (int q = 0; q < PB_PROBLEM_COUNT; q++)
+            for (int k = 0; k < EM_MONTHLY_COUNTS; k++) all[q][k] += c->monthly[p][q][k];
+    jw_key(j, "problems");
+    jw_open(j, '{');
+    for (int q = 0; q < PB_PROBLEM_COUNT; q++) {
+        jw_key(j, pb_problemCode((pb_problem)q));
+        jw_monthlyCounts(j, all[q]);
+    }
+    jw_close(j, '}');
+    jw_key(j, "provinces");
+    jw_open(j, '{');
+    for (int p = 0; p < EM_PROVINCES; p++) {
+        uint64_t any = 0;
+        for (int q = 0; q < PB_PROBLEM_COUNT; q++)
+            for (int k = 0; k < EM_MONTHLY_COUNTS; k++) any |= c->monthly[p][q][k];
+        if (any == 0) continue;
+        char key[12];
+        jw_key(j, em_provinceKey(p, key));
+        jw_open(j, '{');
+        for (int q = 0; q < PB_PROBLEM_COUNT; q++) {
+            jw_key(j, pb_problemCode((pb_problem)q));
+            jw_monthlyCounts(j, c->monthly[p][q]);
+        }
+        jw_close(j, '}');
+    }
+    jw_close(j, '}');
     jw_close(j, '}');
 }
 
@@ -389,6 +442,7 @@ static xj_error jw_summary(jw *j, const em_run *run, const em_counts *c, double 
     jw_problem(j, c, PB_ID_INVALID);
     jw_close(j, '}');
     jw_provinces(j, c);
+    jw_monthly(j, c);
     jw_timing(j, run, write_seconds);
     jw_close(j, '}');
     jw_raw(j, "\n", 1);

@@ -33,7 +33,7 @@ static xj_error em_writeFiles(em_ctx *ctx, double t0)
     FORWARD_IF_ERROR(em_writeProblems(ctx)); /* sorts the rows: counting needs them by school */
     ctx->counts = xj_malloc(sizeof *ctx->counts);
     RETURN_ERROR_IF(ctx->counts == NULL, ctx->st, XJ_ERR_NOMEM, "out of memory counting the problems");
-    RETURN_ERROR_IF(em_countRows(ctx->run, ctx->counts) != XJ_OK, ctx->st, XJ_ERR_NOMEM,
+    RETURN_ERROR_IF(em_countRows(ctx->run, ctx->trend, ctx->counts) != XJ_OK, ctx->st, XJ_ERR_NOMEM,
                     "out of memory counting the problems");
     FORWARD_IF_ERROR(em_writeSchoolReadme(ctx));
     FORWARD_IF_ERROR(em_writeRejects(ctx));

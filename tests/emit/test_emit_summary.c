@@ -3,7 +3,9 @@
  *
  * A small run with hand-counted rows (groups spread over rows, reasons out of
  * their numeric order, a province key "_invalid", input names that need
- * JSON escapes) is written, and summary.json up to its `timing` member is
+ * JSON escapes; rows persisting and reopened, attested rows, decisions lines
+ * in effect or overridden, matched or not) is written, and summary.json up
+ * to its `timing` member is
  * compared with the text below, written by hand in the layout of Python's
  * json.dumps(obj, indent=2, ensure_ascii=False). The timing member must be
  * last and hold its six numbers; the float printer is checked against
@@ -111,6 +113,109 @@ static const char kExpected[] =
     "      \"id_duplicate\": 0,\n"
     "      \"id_invalid\": 2\n"
     "    }\n"
+    "  },\n"
+    /* docs/monthly.md §7: rows by status, attested rows, decisions lines */
+    "  \"monthly\": {\n"
+    "    \"previous_run_date\": null,\n"
+    "    \"decisions_in_effect\": 6,\n"
+    "    \"decisions_matched\": 4,\n"
+    "    \"decisions_unmatched\": 2,\n"
+    "    \"approved_members\": 3,\n"
+    "    \"attested_groups\": 2,\n"
+    "    \"problems\": {\n"
+    "      \"attr_duplicate\": {\n"
+    "        \"new\": 1,\n"
+    "        \"persisting\": 0,\n"
+    "        \"reopened\": 1,\n"
+    "        \"resolved\": 0,\n"
+    "        \"attested\": 3\n"
+    "      },\n"
+    "      \"id_duplicate\": {\n"
+    "        \"new\": 3,\n"
+    "        \"persisting\": 1,\n"
+    "        \"reopened\": 0,\n"
+    "        \"resolved\": 0,\n"
+    "        \"attested\": 0\n"
+    "      },\n"
+    "      \"id_invalid\": {\n"
+    "        \"new\": 4,\n"
+    "        \"persisting\": 1,\n"
+    "        \"reopened\": 0,\n"
+    "        \"resolved\": 0,\n"
+    "        \"attested\": 0\n"
+    "      }\n"
+    "    },\n"
+    "    \"provinces\": {\n"
+    "      \"01\": {\n"
+    "        \"attr_duplicate\": {\n"
+    "          \"new\": 1,\n"
+    "          \"persisting\": 0,\n"
+    "          \"reopened\": 0,\n"
+    "          \"resolved\": 0,\n"
+    "          \"attested\": 2\n"
+    "        },\n"
+    "        \"id_duplicate\": {\n"
+    "          \"new\": 1,\n"
+    "          \"persisting\": 1,\n"
+    "          \"reopened\": 0,\n"
+    "          \"resolved\": 0,\n"
+    "          \"attested\": 0\n"
+    "        },\n"
+    "        \"id_invalid\": {\n"
+    "          \"new\": 1,\n"
+    "          \"persisting\": 0,\n"
+    "          \"reopened\": 0,\n"
+    "          \"resolved\": 0,\n"
+    "          \"attested\": 0\n"
+    "        }\n"
+    "      },\n"
+    "      \"02\": {\n"
+    "        \"attr_duplicate\": {\n"
+    "          \"new\": 0,\n"
+    "          \"persisting\": 0,\n"
+    "          \"reopened\": 0,\n"
+    "          \"resolved\": 0,\n"
+    "          \"attested\": 1\n"
+    "        },\n"
+    "        \"id_duplicate\": {\n"
+    "          \"new\": 2,\n"
+    "          \"persisting\": 0,\n"
+    "          \"reopened\": 0,\n"
+    "          \"resolved\": 0,\n"
+    "          \"attested\": 0\n"
+    "        },\n"
+    "        \"id_invalid\": {\n"
+    "          \"new\": 1,\n"
+    "          \"persisting\": 1,\n"
+    "          \"reopened\": 0,\n"
+    "          \"resolved\": 0,\n"
+    "          \"attested\": 0\n"
+    "        }\n"
+    "      },\n"
+    "      \"_invalid\": {\n"
+    "        \"attr_duplicate\": {\n"
+    "          \"new\": 0,\n"
+    "          \"persisting\": 0,\n"
+    "          \"reopened\": 1,\n"
+    "          \"resolved\": 0,\n"
+    "          \"attested\": 0\n"
+    "        },\n"
+    "        \"id_duplicate\": {\n"
+    "          \"new\": 0,\n"
+    "          \"persisting\": 0,\n"
+    "          \"reopened\": 0,\n"
+    "          \"resolved\": 0,\n"
+    "          \"attested\": 0\n"
+    "        },\n"
+    "        \"id_invalid\": {\n"
+    "          \"new\": 2,\n"
+    "          \"persisting\": 0,\n"
+    "          \"reopened\": 0,\n"
+    "          \"resolved\": 0,\n"
+    "          \"attested\": 0\n"
+    "        }\n"
+    "      }\n"
+    "    }\n"
     "  },\n";
 
 /* The same run with nothing found: empty objects print as {} */
@@ -147,6 +252,38 @@ static const char kExpectedEmpty[] =
     "    }\n"
     "  },\n"
     "  \"provinces\": {},\n"
+    "  \"monthly\": {\n"
+    "    \"previous_run_date\": null,\n"
+    "    \"decisions_in_effect\": 0,\n"
+    "    \"decisions_matched\": 0,\n"
+    "    \"decisions_unmatched\": 0,\n"
+    "    \"approved_members\": 0,\n"
+    "    \"attested_groups\": 0,\n"
+    "    \"problems\": {\n"
+    "      \"attr_duplicate\": {\n"
+    "        \"new\": 0,\n"
+    "        \"persisting\": 0,\n"
+    "        \"reopened\": 0,\n"
+    "        \"resolved\": 0,\n"
+    "        \"attested\": 0\n"
+    "      },\n"
+    "      \"id_duplicate\": {\n"
+    "        \"new\": 0,\n"
+    "        \"persisting\": 0,\n"
+    "        \"reopened\": 0,\n"
+    "        \"resolved\": 0,\n"
+    "        \"attested\": 0\n"
+    "      },\n"
+    "      \"id_invalid\": {\n"
+    "        \"new\": 0,\n"
+    "        \"persisting\": 0,\n"
+    "        \"reopened\": 0,\n"
+    "        \"resolved\": 0,\n"
+    "        \"attested\": 0\n"
+    "      }\n"
+    "    },\n"
+    "    \"provinces\": {}\n"
+    "  },\n"
     "  \"timing\": {\n";
 
 static pb_row row(const char *school, pb_problem p, uint64_t gid, pb_scope scope, uint8_t reason, uint64_t line)
@@ -232,6 +369,24 @@ static void test_summary(const char *scratch)
         row("4402000004", PB_ID_INVALID, 0, 0, XJ_ID_BIRTHDATE_MISMATCH, 11),
         row("", PB_ID_INVALID, 0, 0, XJ_ID_BIRTHDATE, 12),
     };
+    rows[1].status = PB_STATUS_PERSISTING;
+    rows[5].status = PB_STATUS_REOPENED;
+    rows[8].status = PB_STATUS_PERSISTING;
+    /* two attested groups: 4 (two rows in province 01), 5 (one in 02) */
+    pb_row attested[] = {
+        row("1101050003", PB_ATTR_DUPLICATE, 4, PB_SCOPE_COUNTY, 0, 20),
+        row("1101050004", PB_ATTR_DUPLICATE, 4, PB_SCOPE_COUNTY, 0, 21),
+        row("3202010005", PB_ATTR_DUPLICATE, 5, PB_SCOPE_SCHOOL, 0, 22),
+    };
+    /* in effect: 6 (the sixth line is overridden); matched: 4, of which 3
+     * approvals; unmatched: an approval and a revocation */
+    static const struct { uint8_t approved, in_effect, matched; } kDecisions[] = {
+        {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {0, 1, 1}, {1, 1, 0}, {1, 0, 1}, {0, 1, 0},
+    };
+    em_decision decisions[sizeof kDecisions / sizeof kDecisions[0]];
+    for (size_t i = 0; i < sizeof decisions / sizeof decisions[0]; i++)
+        decisions[i] = (em_decision){"0000000000000004", "S", "1101050003", 16, 1, 10, "d.csv", i + 2,
+                                     kDecisions[i].approved, kDecisions[i].in_effect, kDecisions[i].matched};
     em_reject rejects[] = {
         {XJ_REJECT_FIELD_COUNT, "a,b", 13, 3, 0},
         {XJ_REJECT_BAD_QUOTE, "\"x", 14, 2, 1},
@@ -263,6 +418,11 @@ static void test_summary(const char *scratch)
     run.timing = (em_timing){.read_parse_seconds = 1234567.0, .group_seconds = 1e-05, .gather_seconds = 0,
                              .start = xj_now()};
     run.threads = 1;
+    run.attested = attested;
+    run.n_attested = sizeof attested / sizeof attested[0];
+    run.decisions = decisions;
+    run.n_decisions = sizeof decisions / sizeof decisions[0];
+    run.monthly = 1;
 
     char *text = writeAndRead(&run, outdir);
     if (text) {
@@ -279,6 +439,9 @@ static void test_summary(const char *scratch)
     /* nothing found, no region table */
     run.n_rows = 0;
     run.n_rejects = 0;
+    run.n_attested = 0;
+    run.n_decisions = 0;
+    run.monthly = 0;
     run.region_table = NULL;
     run.force = 1;
     text = writeAndRead(&run, outdir);

@@ -27,7 +27,8 @@ and OUTDIR/summary.json (timing zeroed).  No report.html or
 schools/README.txt: those are presentation, not the data contract.  Exit 0 on
 success, 2 on bad usage or input that cannot be processed.
 
-The monthly cycle (docs/monthly.md, §1-§6 and §8; not §7's counts): with
+The monthly cycle (docs/monthly.md; §7's counts, summary.json's "monthly"
+object, on every run): with
 --previous or --decisions, or XJREF_ALL=1 in the environment, also
 resolved.csv, attested.csv, decisions.csv, decisions_unmatched.csv and a
 MANIFEST (so that the output can be the next run's --previous), and the
@@ -1234,6 +1235,8 @@ def monthly(opts, res):
         "resolved": resolved_lines(prev, res["rows"], attested, res["records"]),
         "decisions": sorted(csv_line(list(k) + ["approved"]) for k in approved),
         "unmatched": [d for d in effect if not matches(d)],
+        "in_effect": len(effect),                   # §7's counts (summary.json)
+        "previous_run_date": prev["run_date"],
     }
 
 
@@ -1287,6 +1290,46 @@ def school_path(code: str) -> str:
     if len(code) == 10 and code.isascii() and code.isdigit():
         return os.path.join("schools", code[2:4], code + ".csv")
     return os.path.join("schools", "_invalid", "x" + xxh64hex(code.encode()) + ".csv")
+
+
+MONTHLY_COUNTS = ("new", "persisting", "reopened", "resolved", "attested")
+
+
+def monthly_counts(res):
+    """summary.json's "monthly" (docs/monthly.md §7), on every run: PREV's run
+    date, the decisions counts, and per problem and per province x problem
+    the rows of problems.csv by status, the identities of resolved.csv and
+    the rows of attested.csv (provinces as in "provinces"; one with none of
+    these left out).  A resolved identity whose problem is none of the three
+    is counted nowhere."""
+    import csv  # stdlib; only here, to read back our own resolved.csv lines
+    m = res.get("monthly", {})
+    problems = ("attr_duplicate", "id_duplicate", "id_invalid")
+
+    def province(code):  # as Record.province(), for resolved.csv's school_code
+        return code[2:4] if len(code) == 10 and code.isascii() and code.isdigit() else "_invalid"
+
+    counted = [(r["problem"], province(r["rec"].school), r["status"]) for r in res["rows"]]
+    counted += [(r["problem"], province(r["rec"].school), "attested") for r in m.get("attested", [])]
+    for line in m.get("resolved", []):
+        problem, _, _, school = next(csv.reader([line.decode("utf-8").rstrip("\n")]))[:4]
+        counted.append((problem, province(school), "resolved"))
+    by_province = {}
+    for problem, prov, what in counted:
+        if problem in problems:
+            cell = by_province.setdefault(prov, {p: dict.fromkeys(MONTHLY_COUNTS, 0) for p in problems})
+            cell[problem][what] += 1
+    in_effect, unmatched = m.get("in_effect", 0), len(m.get("unmatched", []))
+    return {
+        "previous_run_date": m.get("previous_run_date"),
+        "decisions_in_effect": in_effect,
+        "decisions_matched": in_effect - unmatched,
+        "decisions_unmatched": unmatched,
+        "approved_members": len(m.get("decisions", [])),
+        "attested_groups": len({(r["problem"], r["group_id"]) for r in m.get("attested", [])}),
+        "problems": {p: {k: sum(v[p][k] for v in by_province.values()) for k in MONTHLY_COUNTS} for p in problems},
+        "provinces": {k: by_province[k] for k in sorted(by_province, key=lambda s: s.encode())},
+    }
 
 
 def write_outputs(opts, res):
@@ -1394,6 +1437,7 @@ def write_outputs(opts, res):
         "rejects": counts(e for _, _, e, _ in res["rejects"]),
         "problems": problems,
         "provinces": {k: provinces[k] for k in sorted(provinces, key=lambda s: s.encode())},
+        "monthly": monthly_counts(res),
         "timing": {"wall_seconds": 0, "read_parse_seconds": 0, "group_seconds": 0,
                    "gather_seconds": 0, "write_seconds": 0, "rows_per_second": 0},
     })
