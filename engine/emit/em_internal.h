@@ -258,6 +258,9 @@ void em_formatDouble(char out[EM_DOUBLE_MAX], double v);
  * lists (each of the listed size) and the folders they are in. Else
  * XJ_ERR_USAGE, saying what is there that should not be and what to do. */
 xj_error em_checkReplaceable(int dirfd, const char *outdir, xj_status *st);
+/* PREV is a finished output of ours: a MANIFEST in our format that lists
+ * problems.csv and summary.json (docs/monthly.md §8). Else XJ_ERR_INPUT. */
+xj_error em_checkPrevious(const char *dir, xj_status *st);
 
 /* ---- em_monthly: attested.csv, decisions.csv, decisions_unmatched.csv ---- */
 

@@ -415,6 +415,7 @@ xj_error em_prevLoad(const char *dir, const char *sno_header, const char *school
     p->sno_header = xj_strndup(sno_header, strlen(sno_header));
     p->school_header = xj_strndup(school_header, strlen(school_header));
     xj_error err = p->dir && p->sno_header && p->school_header ? XJ_OK : XJ_ERR_NOMEM;
+    if (!err) err = em_checkPrevious(dir, st);
     if (!err) err = em_prevSummary(dir, attr_scope, &p->run_date, st);
     if (!err) err = em_readPrevious(p, "problems.csv", 0, em_prevKey, &p->reported, st);
     if (!err) err = em_readPrevious(p, "attested.csv", 1, em_prevKey, &p->attested, st);
