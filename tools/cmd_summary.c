@@ -125,6 +125,48 @@ static void print_check(const jl_doc *d, int check, FILE *out)
             "already registered", grouped(registered, a), "already_registered.csv");
 }
 
+/* The monthly cycle (summary.json "monthly", docs/monthly.md §7), when the
+ * run had --previous or --decisions: per problem the rows new / persisting /
+ * reopened / attested and the identities resolved (per province they are in
+ * report.html); the decisions in effect, and those that matched nothing
+ * when there are any. */
+static void print_monthly(const jl_doc *d, int mo, FILE *out)
+{
+    static const char *const kCounts[] = {"new", "persisting", "reopened", "resolved", "attested"};
+    char a[32], b[32], c[32], k[48];
+    if (mo < 0) return; /* a summary.json from before the monthly counts */
+    const char *const prev = jl_string(d, jl_get(d, mo, "previous_run_date"));
+    double const in_effect = num(d, mo, "decisions_in_effect", NULL);
+    if (prev == NULL && in_effect <= 0) return;
+    if (prev) fprintf(out, "%-24s %10s  (the previous run; resolved since: resolved.csv)\n", "compared with", safe(prev, k));
+    fprintf(out, "%-24s", "monthly");
+    for (size_t i = 0; i < 5; i++) fprintf(out, " %10s", kCounts[i]);
+    fputc('\n', out);
+    int const problems = jl_get(d, mo, "problems");
+    double all[5] = {0};
+    for (size_t p = 0; p < 3; p++) {
+        int const counts = jl_get(d, problems, kProblems[p].code);
+        fprintf(out, "  %-22s", kProblems[p].code);
+        for (size_t i = 0; i < 5; i++) {
+            double const v = num(d, counts, kCounts[i], NULL);
+            all[i] += v;
+            fprintf(out, " %10s", grouped(v, a));
+        }
+        fputc('\n', out);
+    }
+    fprintf(out, "  %-22s", "all problems");
+    for (size_t i = 0; i < 5; i++) fprintf(out, " %10s", grouped(all[i], a));
+    fputc('\n', out);
+    if (in_effect <= 0) return;
+    fprintf(out, "%-24s %10s  (matched %s; approved members %s, attested groups %s)\n", "decisions in effect",
+            grouped(in_effect, a), grouped(num(d, mo, "decisions_matched", NULL), b),
+            grouped(num(d, mo, "approved_members", NULL), c), grouped(num(d, mo, "attested_groups", NULL), k));
+    double const unmatched = num(d, mo, "decisions_unmatched", NULL);
+    if (unmatched > 0)
+        fprintf(out, "  %-22s %10s  (no current member of their group: decisions_unmatched.csv)\n", "unmatched",
+                grouped(unmatched, a));
+}
+
 static void print_table(const jl_doc *d, const char *outdir, FILE *out)
 {
     char a[32], b[32], c[32], k[48];
@@ -162,6 +204,7 @@ static void print_table(const jl_doc *d, const char *outdir, FILE *out)
     }
     fprintf(out, "  %-22s %10s\n", "all problems", grouped(total, a));
     if (check >= 0) print_check(d, check, out);
+    print_monthly(d, jl_get(d, root, "monthly"), out);
 
     fprintf(out, "%-24s", "groups by scope");
     for (size_t s = 0; s < 5; s++) fprintf(out, " %10s", kScopes[s]);
@@ -260,7 +303,10 @@ static void summary_usage(FILE *out)
           "table 'xjdedup scan' prints at the end of a run. For the OUTDIR of a check,\n"
           "it also names the register index (records, run date, scope), splits the\n"
           "duplicates with the register from those inside the batch, and counts the\n"
-          "clean rows and those already registered.\n"
+          "clean rows and those already registered. For a run with --previous or\n"
+          "--decisions, it also counts per problem the rows new, persisting, reopened\n"
+          "and attested and the problems resolved since the previous run, and the\n"
+          "decisions in effect (and those that matched nothing, when any).\n"
           "\n"
           "options:\n"
           "  -h, --help              this text\n"

@@ -317,8 +317,9 @@ def without_timing(path):
 def check_engine_cycle(seq, cmp):
     """The engine's monthly cycle, chained over every month with 1 and with 2
     threads: it agrees with the truth, the two are byte-identical (summary.json's
-    timing and MANIFEST's line for it aside), and every file the reference
-    writes too is byte-identical to the reference's."""
+    timing and MANIFEST's line for it aside), every file the reference
+    writes too is byte-identical to the reference's, and so is summary.json's
+    "monthly" object (docs/monthly.md §7's counts)."""
     outs = {}
     for t in (1, 2):
         work = os.path.join(ARGS.workdir, "engine_t%d" % t)
@@ -349,6 +350,10 @@ def check_engine_cycle(seq, cmp):
                 fail("month %d: the engine wrote no %s" % (k, name))
             elif not filecmp.cmp(os.path.join(one, name), os.path.join(want, name), shallow=False):
                 fail("month %d: the engine's %s differs from the reference's" % (k, name))
+        got, ref_monthly = (without_timing(os.path.join(d, "summary.json")).get("monthly") for d in (one, want))
+        if got is None or got != ref_monthly:
+            fail("month %d: summary.json's monthly differs from the reference's: engine %s, reference %s" %
+                 (k, json.dumps(got), json.dumps(ref_monthly)))
     print("engine: %d months chained, -t 1 = -t 2, every file the reference writes identical" % ARGS.months)
 
 

@@ -13,8 +13,10 @@ Each case directory holds `steps`, one run a line:
 An argument naming an earlier run is that run's output directory (so
 `--previous month1` chains the months); one naming a file or directory of the
 case is that path.  A run with a directory expected/NAME/ must write exactly
-those files, byte for byte (summary.json and MANIFEST aside: the counts of
-monthly §7 are not built yet, and MANIFEST only carries the others' hashes).
+those files, byte for byte (summary.json and MANIFEST aside: summary.json
+holds inputs' hashes and counts of no concern here, and MANIFEST only
+carries the others' hashes), and its summary.json's "monthly" object
+(monthly §7) must equal expected/NAME/summary_monthly.json.
 A run that must fail must leave no output directory.
 
 The case's README.md reasons out each interesting row; its `expect` tables
@@ -22,8 +24,13 @@ The case's README.md reasons out each interesting row; its `expect` tables
 problem | reason | keeper | hint | arbiter | status | first_seen | why |`)
 are checked too: for every (run, student number, school code, problem) named,
 the rows of the output must be exactly those listed ("-": no such row in
-problems.csv nor attested.csv).  So a regenerated expected/ cannot drift from
-the reasoning unnoticed.
+problems.csv nor attested.csv).  Its `counts` tables (lines `| NAME |
+province | problem | new | persisting | reopened | resolved | attested |`,
+and `| NAME | previous_run_date | decisions_in_effect | decisions_matched |
+decisions_unmatched | approved_members | attested_groups |`, "-" for null)
+give the whole of a run's "monthly" object: a province or problem not
+listed has no count.  So a regenerated expected/ cannot drift from the
+reasoning unnoticed.
 
 --regen (re)writes expected/NAME/ from the reference for the runs named
 month*; review it by hand against README.md (git diff) before committing.
@@ -36,6 +43,7 @@ as engine_monthly.
 """
 import csv
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -47,6 +55,7 @@ ROOT = os.path.join(HERE, "..", "..")
 CASES = os.path.join(ROOT, "fixtures", "monthly")
 XJREF = os.path.join(HERE, "xjref.py")
 NOT_COMPARED = {"summary.json", "MANIFEST"}
+MONTHLY_JSON = "summary_monthly.json"  # in expected/NAME/: summary.json's "monthly" object
 PRESENTATION = {"report.html", "schools/README.txt"}  # the engine's, without a reference counterpart
 EXPECT_COLUMNS = ["run", "file", "student_no", "school_code", "problem", "reason", "keeper",
                   "hint", "arbiter", "status", "first_seen"]
@@ -77,7 +86,7 @@ def tree(root):
     for d, _, names in os.walk(root):
         for n in names:
             rel = os.path.relpath(os.path.join(d, n), root).replace(os.sep, "/")
-            if rel not in NOT_COMPARED and rel not in PRESENTATION:
+            if rel not in NOT_COMPARED and rel not in PRESENTATION and rel != MONTHLY_JSON:
                 with open(os.path.join(d, n), "rb") as f:
                     files[rel] = f.read()
     return files
@@ -123,6 +132,46 @@ def expect_table(case):
     return want
 
 
+COUNT_KEYS = ["new", "persisting", "reopened", "resolved", "attested"]
+DECISION_KEYS = ["previous_run_date", "decisions_in_effect", "decisions_matched", "decisions_unmatched",
+                 "approved_members", "attested_groups"]
+PROBLEMS = ["attr_duplicate", "id_duplicate", "id_invalid"]
+
+
+def counts_tables(case):
+    """{run: summary.json's "monthly" object} from README.md's counts tables
+    (only the runs they name)."""
+    runs = {}
+    zero = dict.fromkeys(COUNT_KEYS, 0)
+    with open(os.path.join(case, "README.md"), encoding="utf-8") as f:
+        for line in f:
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if not line.startswith("| ") or cells[0] in ("run", "") or set(cells[0]) <= set("-: "):
+                continue
+            if len(cells) == 3 + len(COUNT_KEYS):
+                m = runs.setdefault(cells[0], {"provinces": {}})
+                prov = m["provinces"].setdefault(cells[1], {p: dict(zero) for p in PROBLEMS})
+                prov[cells[2]] = dict(zip(COUNT_KEYS, map(int, cells[3:])))
+            elif len(cells) == 1 + len(DECISION_KEYS):
+                m = runs.setdefault(cells[0], {"provinces": {}})
+                m["previous_run_date"] = None if cells[1] == "-" else cells[1]
+                m.update(zip(DECISION_KEYS[1:], map(int, cells[2:])))
+    out = {}
+    for name, m in runs.items():
+        provinces = {k: m["provinces"][k] for k in sorted(m["provinces"], key=lambda s: s.encode())}
+        out[name] = {k: m.get(k, 0) for k in DECISION_KEYS}
+        out[name]["problems"] = {p: {k: sum(v[p][k] for v in provinces.values()) for k in COUNT_KEYS}
+                                 for p in PROBLEMS}
+        out[name]["provinces"] = provinces
+    return out
+
+
+def monthly_of(out):
+    """summary.json's "monthly" object of one run."""
+    with open(os.path.join(out, "summary.json"), encoding="utf-8") as f:
+        return json.load(f).get("monthly")
+
+
 def output_rows(out):
     """(student_no, school_code, problem) -> [(file, problem, reason, ...)] of one run."""
     rows = {}
@@ -147,6 +196,7 @@ def check_case(case, work, regen, fails, engine=None):
     name = os.path.basename(case)
     outputs = {}
     got_rows = {}
+    got_monthly = {}
     for step in read_steps(case):
         r, out = run_step(case, step, work, outputs, engine)
         label = f"{name}/{step['name']}"
@@ -162,14 +212,26 @@ def check_case(case, work, regen, fails, engine=None):
                 fails.append(f"{label}: a failed run left {out}")
             continue
         got_rows[step["name"]] = output_rows(out)
+        got_monthly[step["name"]] = monthly_of(out)
         expected = os.path.join(case, "expected", step["name"])
         if regen and step["name"].startswith("month"):
             shutil.rmtree(expected, ignore_errors=True)
             shutil.copytree(out, expected, ignore=lambda d, names: [n for n in names if n in NOT_COMPARED
                                                                     and d == out])
+            with open(os.path.join(expected, MONTHLY_JSON), "w", encoding="utf-8", newline="\n") as f:
+                f.write(json.dumps(got_monthly[step["name"]], indent=2, ensure_ascii=False) + "\n")
             continue
         if not os.path.isdir(expected):
             continue
+        want_path = os.path.join(expected, MONTHLY_JSON)
+        if not os.path.exists(want_path):
+            fails.append(f"{label}: no expected/{step['name']}/{MONTHLY_JSON} (run --regen)")
+        else:
+            with open(want_path, encoding="utf-8") as f:
+                want_monthly = json.load(f)
+            if got_monthly[step["name"]] != want_monthly:
+                fails.append(f"{label}: summary.json's monthly {json.dumps(got_monthly[step['name']])} differs "
+                             f"from expected/{step['name']}/{MONTHLY_JSON}")
         want, have = tree(expected), tree(out)
         for f in sorted(set(want) | set(have)):
             if f not in have:
@@ -183,6 +245,10 @@ def check_case(case, work, regen, fails, engine=None):
         if sorted(got) != sorted(rows):
             fails.append(f"{name}/README.md: {run} {no}@{school} {problem}: expected {sorted(rows)}, "
                          f"the output has {sorted(got)}")
+    for run, want in counts_tables(case).items():
+        if got_monthly.get(run) != want:
+            fails.append(f"{name}/README.md: {run}: summary.json's monthly {json.dumps(got_monthly.get(run))} "
+                         f"!= the counts tables' {json.dumps(want)}")
 
 
 def check_gates(work, fails):

@@ -7,8 +7,9 @@ usage: check_report.py XJDEDUP BASIC_CASE_DIR WORKDIR
   report.html: every number equals summary.json; the top-20 schools equal a
     count of problems.csv; input text is escaped; nothing external is
     referenced; byte-identical across thread counts; listed in MANIFEST.
-  --previous: new / persisting / resolved per province equal a multiset
-    comparison of (problem, 学籍号, 学校标识码) done here; a bad DIR is exit 2.
+  --previous: new / persisting / reopened / resolved / attested per
+    province equal a comparison of identities (problem, group_id, 学籍号,
+    学校标识码) done here; a bad DIR is exit 2.
   --excel, --output-encoding gbk, --headers en: per-school files derived
     from the default ones by the documented rules; problems.csv unchanged.
   schools/README.txt: explains every header, problem and hint the school
@@ -107,13 +108,14 @@ def check_report_html(xj, inp, work, fails):
 
 
 def trend_of(out):
-    """report.html's new / persisting / resolved per province."""
+    """report.html's new / persisting / reopened / resolved / attested per
+    province."""
     rep = rl.read_report(open(os.path.join(out, "report.html"), encoding="utf-8").read())
     got = {}
     for attrs, cells in rep.rows:
         t = {c.get("data-trend"): rl.number(x) for c, x in cells if c.get("data-trend")}
         if t and attrs.get("data-province") != "all":
-            got[attrs["data-province"]] = [t["new"], t["persisting"], t["resolved"]]
+            got[attrs["data-province"]] = [t[k] for k in ("new", "persisting", "reopened", "resolved", "attested")]
     return got
 
 
@@ -145,7 +147,7 @@ def check_previous(xj, inp, work, fails):
     a, b = identities(prev), identities(cur)
     before = {k for k, _ in a}
     now = {k for k, _ in b}
-    want = collections.defaultdict(lambda: [0, 0, 0])
+    want = collections.defaultdict(lambda: [0, 0, 0, 0, 0])  # no decisions: none reopened or attested
     for k, row in b:  # rows: new or persisting
         want[prov(k[3])][0 if k not in before else 1] += 1
         status, first = ("persisting", "2026-10-28") if k in before else ("new", "2026-11-28")
@@ -153,7 +155,7 @@ def check_previous(xj, inp, work, fails):
             fails.append(f"--previous: {k}: status {row['status']} {row['first_seen']}, want {status} {first}")
             break
     for k in before - now:  # identities resolved
-        want[prov(k[3])][2] += 1
+        want[prov(k[3])][3] += 1
     got = trend_of(cur)
     if got != dict(want):
         fails.append(f"--previous: report {got} != computed {dict(want)}")
@@ -173,7 +175,7 @@ def check_previous(xj, inp, work, fails):
     got_old = trend_of(cur_old)
     if got_old != dict(want):
         fails.append(f"--previous with an 11-column problems.csv: report {got_old} != computed {dict(want)}")
-    if sum(v[0] for v in want.values()) == 0 or sum(v[2] for v in want.values()) == 0:
+    if sum(v[0] for v in want.values()) == 0 or sum(v[3] for v in want.values()) == 0:
         fails.append("--previous: the case has no new or no resolved problems (test input broken)")
     # without --previous there is no comparison section
     if 'id="trend"' in open(os.path.join(prev, "report.html"), encoding="utf-8").read():
@@ -188,6 +190,11 @@ def check_previous(xj, inp, work, fails):
     os.makedirs(junk, exist_ok=True)
     shutil.copy(os.path.join(prev, "summary.json"), junk)
     open(os.path.join(junk, "problems.csv"), "w").write("problem,reason,group_id,line,b\nid_invalid,format,,2,x\n")
+    # listed in a MANIFEST of our format (monthly §8 asks for one first), so
+    # that the columns are what is refused
+    with open(os.path.join(junk, "MANIFEST"), "w") as f:
+        for name in ("problems.csv", "summary.json"):
+            f.write(f"{'0' * 32} {os.path.getsize(os.path.join(junk, name))} {name}\n")
     r = rl.scan(xj, [inp], bad, "--previous", junk, check=False)
     if r.returncode != 2 or os.path.exists(bad) or "学籍号".encode() not in r.stderr:
         fails.append(f"--previous with a foreign problems.csv: exit {r.returncode}, {r.stderr!r}")
