@@ -33,19 +33,28 @@
 #include "xj_text.h"
 
 #define EM_PREV_FIELD_MAX 4096u       /* bytes kept of a field we look at */
-#define EM_PREV_ROWS_MAX (1ull << 32) /* rows of the earlier problems.csv */
+#define EM_PREV_ROWS_MAX ((1ull << 32) - 2) /* identities of the earlier problems.csv (uint32 slots) */
+#define EM_PREV_ROW_MAX (16u << 20)   /* bytes of one row: ours hold a record of at most 1 MiB and our columns */
 
 typedef struct em_key {
     XXH128_hash_t hash;  /* of problem '\0' group_id '\0' student_no '\0' school */
     uint64_t person;     /* of student_no '\0' school (em_personHash) */
+    uint64_t quick;      /* the same pair's em_quickPerson, for the filter */
+    uint64_t at;         /* where the row starts in its file, and its bytes: resolved.csv */
+    uint32_t bytes;      /* reads back only the rows it lists (em_writeResolved) */
     uint32_t first_seen; /* YYYYMMDD */
     uint8_t province;    /* em_provinceIndex of the school */
     uint8_t problem;     /* pb_problem; PB_PROBLEM_COUNT for a problem that is none of ours */
 } em_key;
 
+/* One key per identity, in the order first read; `slot` finds them by
+ * hash (open addressing, index + 1, 0 empty, at most half full). */
 typedef struct em_keys {
     em_key *v;
     size_t n, cap;
+    uint32_t *slot;
+    size_t slot_cap;        /* a power of two */
+    uint64_t header_bytes;  /* the file's header line, LF included */
 } em_keys;
 
 /* PREV as this run sees it (emit.h): its identities, reported and
@@ -55,34 +64,95 @@ struct em_prev {
     char *dir;                     /* PREV's path */
     char *sno_header, *school_header; /* this run's names for the two columns */
     uint32_t run_date;             /* PREV's */
-    em_keys reported, attested;    /* merged: sorted by hash, one per identity */
-    unsigned char *seen;           /* per reported identity: a row of this run has it */
+    em_keys reported, attested;    /* one per identity */
+    _Atomic unsigned char *seen;   /* per reported identity: a row of this run has it */
     uint64_t *persons;             /* open addressing on em_key.person, 0 = empty */
     _Atomic unsigned char *present;/* per slot: an accepted record of this run has the pair */
     size_t persons_cap;            /* a power of two */
+    uint64_t *filter;              /* may the pair be in persons? (em_filterWord, em_filterMask) */
+    size_t filter_words;
 };
 
-static xj_error em_keysPush(em_keys *k, em_key key)
+/* The filter: a word chosen by the hash's top half, two bits in it by its
+ * low bits (a pair sets both; the table's slot comes from low bits too,
+ * which only costs a little selectivity). */
+static size_t em_filterWord(const em_prev *p, uint64_t h)
 {
-    if (k->n == k->cap && k->n >= EM_PREV_ROWS_MAX) return XJ_ERR_LIMIT;
-    if (xj_growArray(&k->v, &k->cap, k->n + 1, sizeof *k->v, 1024) != 0) return XJ_ERR_NOMEM;
-    k->v[k->n++] = key;
+    return (size_t)(((h >> 32) * (uint64_t)p->filter_words) >> 32);
+}
+
+static uint64_t em_filterMask(uint64_t h)
+{
+    return 1ull << (h & 63) | 1ull << (h >> 6 & 63);
+}
+
+static int em_sameHash(XXH128_hash_t a, XXH128_hash_t b)
+{
+    return a.high64 == b.high64 && a.low64 == b.low64;
+}
+
+/* The slot of hash h: its key's, or the empty one where it would go. */
+static size_t em_keySlot(const em_keys *k, XXH128_hash_t h)
+{
+    size_t i = (size_t)h.low64 & (k->slot_cap - 1);
+    while (k->slot[i] && !em_sameHash(k->v[k->slot[i] - 1].hash, h)) i = (i + 1) & (k->slot_cap - 1);
+    return i;
+}
+
+static xj_error em_keysGrowSlots(em_keys *k)
+{
+    size_t const cap = k->slot_cap ? 2 * k->slot_cap : 1024;
+    uint32_t *const slot = xj_calloc(cap, sizeof *slot);
+    if (slot == NULL) return XJ_ERR_NOMEM;
+    xj_free(k->slot);
+    k->slot = slot;
+    k->slot_cap = cap;
+    for (size_t j = 0; j < k->n; j++) k->slot[em_keySlot(k, k->v[j].hash)] = (uint32_t)(j + 1);
     return XJ_OK;
 }
 
-static int em_cmpHash(XXH128_hash_t a, XXH128_hash_t b)
+/* A PREV row's key: a new identity is added; one seen before keeps the
+ * earliest first_seen, and that row's place in the file. */
+static xj_error em_keysAdd(em_keys *k, em_key key)
 {
-    if (a.high64 != b.high64) return a.high64 < b.high64 ? -1 : 1;
-    return a.low64 < b.low64 ? -1 : a.low64 > b.low64;
+    if (2 * (k->n + 1) > k->slot_cap) FORWARD_IF_ERROR(em_keysGrowSlots(k));
+    size_t const i = em_keySlot(k, key.hash);
+    if (k->slot[i]) {
+        em_key *const had = &k->v[k->slot[i] - 1];
+        if (key.first_seen < had->first_seen) {
+            had->first_seen = key.first_seen;
+            had->at = key.at;
+            had->bytes = key.bytes;
+        }
+        return XJ_OK;
+    }
+    if (k->n >= EM_PREV_ROWS_MAX) return XJ_ERR_LIMIT;
+    if (xj_growArray(&k->v, &k->cap, k->n + 1, sizeof *k->v, 1024) != 0) return XJ_ERR_NOMEM;
+    k->v[k->n++] = key;
+    k->slot[i] = (uint32_t)k->n;
+    return XJ_OK;
 }
 
-/* By hash, then the earliest first_seen first (em_mergeKeys keeps it). */
-static int em_cmpKey(const void *pa, const void *pb)
+static const em_key *em_findKey(const em_keys *k, XXH128_hash_t h)
 {
-    const em_key *const a = pa, *const b = pb;
-    int const c = em_cmpHash(a->hash, b->hash);
-    if (c) return c;
-    return a->first_seen < b->first_seen ? -1 : a->first_seen > b->first_seen;
+    if (k->n == 0) return NULL;
+    size_t const i = em_keySlot(k, h);
+    return k->slot[i] ? &k->v[k->slot[i] - 1] : NULL;
+}
+
+/* Values joined by NULs into `buf` (cap bytes) for a one-shot hash, which
+ * for short values is several times faster than the streaming calls and
+ * gives the same hash; 0 when they do not fit (then the caller streams). */
+static size_t em_joined(char *buf, size_t cap, const char *const *v, const size_t *n, int count)
+{
+    size_t at = 0;
+    for (int i = 0; i < count; i++) {
+        if (at + n[i] + 1 > cap) return 0;
+        if (n[i]) memcpy(buf + at, v[i], n[i]);
+        at += n[i];
+        if (i + 1 < count) buf[at++] = '\0';
+    }
+    return at;
 }
 
 /* The identity's hash; every value but the problem is trimmed first. */
@@ -92,6 +162,11 @@ static XXH128_hash_t em_identity(const char *problem, size_t pn, const char *gro
     xj_trim(&group, &gn);
     xj_trim(&sno, &sn);
     xj_trim(&school, &cn);
+    char joined[256];
+    const char *const v[] = {problem, group, sno, school};
+    size_t const n[] = {pn, gn, sn, cn};
+    size_t const len = em_joined(joined, sizeof joined, v, n, 4);
+    if (len) return XXH3_128bits(joined, len);
     XXH3_state_t st;
     XXH3_128bits_reset(&st);
     XXH3_128bits_update(&st, problem, pn);
@@ -110,6 +185,14 @@ static uint64_t em_personHash(const char *sno, size_t sn, const char *school, si
 {
     xj_trim(&sno, &sn);
     xj_trim(&school, &cn);
+    char joined[256];
+    const char *const v[] = {sno, school};
+    size_t const n[] = {sn, cn};
+    size_t const len = em_joined(joined, sizeof joined, v, n, 2);
+    if (len) {
+        uint64_t const h = XXH3_64bits(joined, len);
+        return h ? h : 1;
+    }
     XXH3_state_t st;
     XXH3_64bits_reset(&st);
     XXH3_64bits_update(&st, sno, sn);
@@ -117,6 +200,27 @@ static uint64_t em_personHash(const char *sno, size_t sn, const char *school, si
     XXH3_64bits_update(&st, school, cn);
     uint64_t const h = XXH3_64bits_digest(&st);
     return h ? h : 1;
+}
+
+/* A cheap hash of the trimmed pair for the filter only (a false hit is
+ * then checked by em_personHash): the school code's first 8 bytes and the
+ * student number's last 8 (where student numbers of one school differ),
+ * with both lengths, mixed once. Inline, two loads and a multiply, where
+ * XXH3 is a library call; every accepted record pays it. */
+static uint64_t em_load8(const char *s, size_t n, int from_end)
+{
+    uint64_t w = 0;
+    if (n >= 8) memcpy(&w, from_end ? s + n - 8 : s, 8);
+    else
+        for (size_t i = 0; i < n; i++) w = w << 8 | (unsigned char)s[i];
+    return w;
+}
+
+static uint64_t em_quickPerson(const char *sno, size_t sn, const char *school, size_t cn)
+{
+    uint64_t const a = em_load8(sno, sn, 1) ^ (uint64_t)sn << 56, b = em_load8(school, cn, 0) ^ (uint64_t)cn;
+    __uint128_t const m = (__uint128_t)(a ^ 0x9E3779B97F4A7C15ull) * (b ^ 0xC2B2AE3D27D4EB4Full);
+    return (uint64_t)m ^ (uint64_t)(m >> 64);
 }
 
 /* ---- a streaming reader of the earlier problems.csv ---- */
@@ -138,6 +242,10 @@ typedef struct em_prevReader {
     int field_start;                /* nothing of this field read yet */
     uint64_t line;                  /* physical line being read, from 1 */
     uint32_t run_date;              /* PREV's, the first_seen of rows without that column */
+    uint64_t fed;                   /* bytes before the block being fed */
+    uint64_t rec_start, rec_end;    /* the current record's bytes in the file (rec_end: at its end) */
+    uint64_t header_end;            /* bytes of the header line */
+    int last_col;                   /* the last column looked at (after the header) */
     const char *path;               /* for messages */
     xj_status *st;
     /* what each data row is for: its fields are in field[]/len[] */
@@ -145,14 +253,24 @@ typedef struct em_prevReader {
     void *user;
 } em_prevReader;
 
+/* Appends bytes of the current field where they are wanted (bounded: a
+ * longer value is cut, and then cannot match anything of this run). */
+static void em_prevAddRun(em_prevReader *r, const char *s, size_t n)
+{
+    char *to = NULL;
+    size_t *len = NULL;
+    if (r->records == 0) to = r->hdr, len = &r->hdr_len;
+    for (int k = 0; k < EM_COLS && to == NULL; k++)
+        if (r->col[k] == (int)r->index) to = r->field[k], len = &r->len[k];
+    if (to == NULL) return;
+    size_t const room = EM_PREV_FIELD_MAX - *len, take = n < room ? n : room;
+    memcpy(to + *len, s, take);
+    *len += take;
+}
+
 static void em_prevAddByte(em_prevReader *r, char c)
 {
-    if (r->records == 0) {
-        if (r->hdr_len < EM_PREV_FIELD_MAX) r->hdr[r->hdr_len++] = c;
-        return;
-    }
-    for (int k = 0; k < EM_COLS; k++)
-        if (r->col[k] == (int)r->index && r->len[k] < EM_PREV_FIELD_MAX) r->field[k][r->len[k]++] = c;
+    em_prevAddRun(r, &c, 1);
 }
 
 static void em_prevEndField(em_prevReader *r)
@@ -197,13 +315,21 @@ static uint8_t em_prevProblem(const char *s, size_t n)
 static xj_error em_prevKey(em_prevReader *r, void *user)
 {
     em_keys *const out = user;
-    em_key key = {em_prevIdentity(r),
-                  em_personHash(r->field[EM_COL_STUDENT], r->len[EM_COL_STUDENT], r->field[EM_COL_SCHOOL],
-                                r->len[EM_COL_SCHOOL]),
-                  r->run_date, 0, 0};
-    const char *school = r->field[EM_COL_SCHOOL];
-    size_t school_len = r->len[EM_COL_SCHOOL];
+    em_key key = {.hash = em_prevIdentity(r),
+                  .person = em_personHash(r->field[EM_COL_STUDENT], r->len[EM_COL_STUDENT],
+                                          r->field[EM_COL_SCHOOL], r->len[EM_COL_SCHOOL]),
+                  .first_seen = r->run_date};
+    const char *school = r->field[EM_COL_SCHOOL], *sno = r->field[EM_COL_STUDENT];
+    size_t school_len = r->len[EM_COL_SCHOOL], sno_len = r->len[EM_COL_STUDENT];
     xj_trim(&school, &school_len);
+    xj_trim(&sno, &sno_len);
+    key.quick = em_quickPerson(sno, sno_len, school, school_len);
+    RETURN_ERROR_IF(r->rec_end - r->rec_start > EM_PREV_ROW_MAX, r->st, XJ_ERR_INPUT,
+                    "--previous: %s: line %llu: a row of over %u MiB; is it a problems.csv of xjdedup?", r->path,
+                    (unsigned long long)r->records + 1, EM_PREV_ROW_MAX >> 20);
+    key.at = r->rec_start;
+    key.bytes = (uint32_t)(r->rec_end - r->rec_start);
+    out->header_bytes = r->header_end;
     key.province = (uint8_t)em_provinceIndex(school, school_len);
     key.problem = em_prevProblem(r->field[EM_COL_PROBLEM], r->len[EM_COL_PROBLEM]);
     if (r->col[EM_COL_FIRST_SEEN] >= 0) {
@@ -212,7 +338,7 @@ static xj_error em_prevKey(em_prevReader *r, void *user)
                         "--previous: %s: line %llu: first_seen is not a date (YYYY-MM-DD); is it a problems.csv "
                         "of xjdedup?", r->path, (unsigned long long)r->records + 1);
     }
-    return em_keysPush(out, key);
+    return em_keysAdd(out, key);
 }
 
 static xj_error em_prevEndRecord(em_prevReader *r)
@@ -224,6 +350,10 @@ static xj_error em_prevEndRecord(em_prevReader *r)
         for (int k = 0; k < EM_COLS; k++)
             if (r->len[k] > 0 && r->field[k][r->len[k] - 1] == '\r') r->len[k]--;
         if (r->len[EM_COL_PROBLEM] > 0) err = r->row(r, r->user);
+    }
+    if (r->records == 0) {
+        r->header_end = r->rec_end;
+        for (int k = 0; k < EM_COLS; k++) r->last_col = r->col[k] > r->last_col ? r->col[k] : r->last_col;
     }
     r->records++;
     r->index = 0;
@@ -238,9 +368,41 @@ static xj_error em_prevBadQuote(const em_prevReader *r)
                    "value); is it a problems.csv of xjdedup?", r->path, (unsigned long long)r->line);
 }
 
+/* Bytes that end a run of plain field bytes: outside quotes a comma, a line
+ * end or a quote; inside, a quote or a line end (lines are counted). */
+static size_t em_plainRun(const char *p, size_t n, int in_quotes)
+{
+    size_t i = 0;
+    if (in_quotes)
+        while (i < n && p[i] != '"' && p[i] != '\n') i++;
+    else
+        while (i < n && p[i] != ',' && p[i] != '\n' && p[i] != '"') i++;
+    return i;
+}
+
 static xj_error em_prevFeed(em_prevReader *r, const char *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
+        /* past the last column looked at, with no quote before the line
+         * end: nothing to read in between, so on to the end at memchr's
+         * speed (a quote there is read byte by byte, and checked) */
+        if (!r->in_quotes && r->records > 0 && (int)r->index > r->last_col) {
+            const char *const nl = memchr(p + i, '\n', n - i);
+            size_t const span = nl ? (size_t)(nl - (p + i)) : n - i;
+            if (span && memchr(p + i, '"', span) == NULL) {
+                r->field_start = 0;
+                i += span;
+                if (i == n) break;
+            }
+        }
+        /* most bytes are plain: taken a run at a time, not one by one */
+        size_t const run = r->after_quote ? 0 : em_plainRun(p + i, n - i, r->in_quotes);
+        if (run) {
+            em_prevAddRun(r, p + i, run);
+            if (!r->in_quotes) r->field_start = 0;
+            i += run;
+            if (i == n) break;
+        }
         char const c = p[i];
         if (c == '\n') r->line++;
         if (r->in_quotes) {
@@ -259,7 +421,11 @@ static xj_error em_prevFeed(em_prevReader *r, const char *p, size_t n)
             }
         }
         if (c == ',') em_prevEndField(r);
-        else if (c == '\n') FORWARD_IF_ERROR(em_prevEndRecord(r));
+        else if (c == '\n') {
+            r->rec_end = r->fed + i + 1;
+            FORWARD_IF_ERROR(em_prevEndRecord(r));
+            r->rec_start = r->rec_end;
+        }
         else if (c == '"' && r->field_start) {
             r->in_quotes = 1;
             r->field_start = 0;
@@ -304,11 +470,9 @@ static xj_error em_prevSummary(const char *dir, const char *attr_scope, uint32_t
 
 /* PREV's `file` (problems.csv, or attested.csv: `missing_ok`, as a PREV
  * without decisions has none), each data row handed to `row`. */
-static xj_error em_readPrevious(const em_prev *prev, const char *file, int missing_ok,
-                                xj_error (*row)(em_prevReader *, void *), void *user, xj_status *st)
+static void em_prevReaderInit(em_prevReader *r, const em_prev *prev, xj_error (*row)(em_prevReader *, void *),
+                              void *user, xj_status *st)
 {
-    em_prevReader *const r = xj_calloc(1, sizeof *r);
-    RETURN_ERROR_IF(r == NULL, st, XJ_ERR_NOMEM, "out of memory reading --previous");
     r->name[EM_COL_PROBLEM] = "problem";
     r->name[EM_COL_GROUP] = "group_id";
     r->name[EM_COL_FIRST_SEEN] = "first_seen";
@@ -321,6 +485,14 @@ static xj_error em_readPrevious(const em_prev *prev, const char *file, int missi
     r->line = 1;
     r->row = row;
     r->user = user;
+}
+
+static xj_error em_readPrevious(const em_prev *prev, const char *file, int missing_ok,
+                                xj_error (*row)(em_prevReader *, void *), void *user, xj_status *st)
+{
+    em_prevReader *const r = xj_calloc(1, sizeof *r);
+    RETURN_ERROR_IF(r == NULL, st, XJ_ERR_NOMEM, "out of memory reading --previous");
+    em_prevReaderInit(r, prev, row, user, st);
     xj_error err = XJ_OK;
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", prev->dir, file);
@@ -339,9 +511,15 @@ static xj_error em_readPrevious(const em_prev *prev, const char *file, int missi
     char *const block = xj_malloc(1u << 16);
     if (block == NULL) err = st_fail(st, XJ_ERR_NOMEM, "out of memory reading --previous");
     size_t n = 0;
-    while (!err && (n = fread(block, 1, 1u << 16, f)) > 0) err = em_prevFeed(r, block, n);
+    while (!err && (n = fread(block, 1, 1u << 16, f)) > 0) {
+        err = em_prevFeed(r, block, n);
+        r->fed += n;
+    }
     if (!err && ferror(f)) err = st_fail(st, XJ_ERR_INPUT, "--previous: cannot read %s: %s", path, strerror(errno));
-    if (!err && (r->index > 0 || !r->field_start)) err = em_prevEndRecord(r); /* no final LF */
+    if (!err && (r->index > 0 || !r->field_start)) { /* no final LF */
+        r->rec_end = r->fed;
+        err = em_prevEndRecord(r);
+    }
     if (!err && r->in_quotes && !r->after_quote)
         err = st_fail(st, XJ_ERR_INPUT, "--previous: %s ends inside a quoted field; is it a complete "
                       "problems.csv of xjdedup?", path);
@@ -361,28 +539,6 @@ static xj_error em_readPrevious(const em_prev *prev, const char *file, int missi
     return err;
 }
 
-/* Sorted by hash, one key per identity: the earliest first_seen. */
-static void em_mergeKeys(em_keys *k)
-{
-    if (k->n == 0) return; /* v may be NULL: qsort must not see it */
-    qsort(k->v, k->n, sizeof *k->v, em_cmpKey);
-    size_t w = 0;
-    for (size_t i = 0; i < k->n; i++)
-        if (w == 0 || em_cmpHash(k->v[i].hash, k->v[w - 1].hash) != 0) k->v[w++] = k->v[i];
-    k->n = w;
-}
-
-static const em_key *em_findKey(const em_keys *k, XXH128_hash_t h)
-{
-    size_t lo = 0, hi = k->n;
-    while (lo < hi) {
-        size_t const mid = lo + (hi - lo) / 2;
-        if (em_cmpHash(k->v[mid].hash, h) < 0) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo < k->n && em_cmpHash(k->v[lo].hash, h) == 0 ? &k->v[lo] : NULL;
-}
-
 /* ---- loading PREV (before the scan) ---- */
 
 static size_t em_personSlot(const em_prev *p, uint64_t h)
@@ -398,8 +554,17 @@ static xj_error em_personsBuild(em_prev *p)
     while (p->persons_cap < 2 * p->reported.n + 2) p->persons_cap *= 2;
     p->persons = xj_calloc(p->persons_cap, sizeof *p->persons);
     p->present = xj_calloc(p->persons_cap, sizeof *p->present);
-    if (p->persons == NULL || p->present == NULL) return XJ_ERR_NOMEM;
-    for (size_t i = 0; i < p->reported.n; i++) p->persons[em_personSlot(p, p->reported.v[i].person)] = p->reported.v[i].person;
+    /* every accepted record asks the filter: 16 bits a pair (about 1.5%
+     * false hits, each a table probe) keep it small, for the cache the
+     * parser needs too, where the table (16 bytes a pair) would not be */
+    p->filter_words = p->reported.n / 4 + 1;
+    p->filter = xj_calloc(p->filter_words, sizeof *p->filter);
+    if (p->persons == NULL || p->present == NULL || p->filter == NULL) return XJ_ERR_NOMEM;
+    for (size_t i = 0; i < p->reported.n; i++) {
+        uint64_t const h = p->reported.v[i].person, q = p->reported.v[i].quick;
+        p->persons[em_personSlot(p, h)] = h;
+        p->filter[em_filterWord(p, q)] |= em_filterMask(q);
+    }
     return XJ_OK;
 }
 
@@ -420,8 +585,6 @@ xj_error em_prevLoad(const char *dir, const char *sno_header, const char *school
     if (!err) err = em_readPrevious(p, "problems.csv", 0, em_prevKey, &p->reported, st);
     if (!err) err = em_readPrevious(p, "attested.csv", 1, em_prevKey, &p->attested, st);
     if (!err) {
-        em_mergeKeys(&p->reported);
-        em_mergeKeys(&p->attested);
         p->seen = xj_calloc(p->reported.n ? p->reported.n : 1, 1);
         err = p->seen ? em_personsBuild(p) : XJ_ERR_NOMEM;
     }
@@ -431,10 +594,69 @@ xj_error em_prevLoad(const char *dir, const char *sno_header, const char *school
     return err;
 }
 
-void em_prevSawPerson(em_prev *p, const char *sno, size_t sn, const char *school, size_t cn)
+/* A pair the table has (ordered so that the slot is asked for early). */
+static void em_prevMarkPresent(em_prev *p, uint64_t person)
 {
-    size_t const k = em_personSlot(p, em_personHash(sno, sn, school, cn));
+    size_t const k = em_personSlot(p, person);
     if (p->persons[k]) atomic_store_explicit(&p->present[k], 1, memory_order_relaxed);
+}
+
+static int em_filterHas(const em_prev *p, uint64_t quick)
+{
+    uint64_t const m = em_filterMask(quick);
+    return (p->filter[em_filterWord(p, quick)] & m) == m;
+}
+
+static void em_prevFilterBatch(em_prev *p, em_personBatch *b);
+
+void em_prevSawPerson(em_prev *p, em_personBatch *b, const char *sno, size_t sn, const char *school, size_t cn)
+{
+    xj_trim(&sno, &sn);
+    xj_trim(&school, &cn);
+    uint64_t const quick = em_quickPerson(sno, sn, school, cn);
+    if (sn + 1 + cn > EM_PERSON_TEXT) { /* rare: at once, without a copy */
+        if (em_filterHas(p, quick)) em_prevMarkPresent(p, em_personHash(sno, sn, school, cn));
+        return;
+    }
+    size_t const i = b->n++;
+    memcpy(b->text[i], sno, sn);
+    b->text[i][sn] = '\0';
+    memcpy(b->text[i] + sn + 1, school, cn);
+    b->len[i] = (uint32_t)(sn + 1 + cn);
+    b->quick[i] = quick;
+    if (b->n == EM_PERSON_BATCH) em_prevFilterBatch(p, b);
+}
+
+/* The pairs the filter let through, whose table slots were asked for as
+ * they were found: by now (a batch of them later) they are in the cache. */
+static void em_prevProbeHits(em_prev *p, em_personBatch *b)
+{
+    for (size_t i = 0; i < b->n_hit; i++) em_prevMarkPresent(p, b->hit[i]);
+    b->n_hit = 0;
+}
+
+/* The batch's records against the filter; those it lets through (the
+ * records whose pair had a problem last time, and a few false hits) are
+ * hashed exactly and queued for the table. */
+static void em_prevFilterBatch(em_prev *p, em_personBatch *b)
+{
+    /* every record's filter word is a likely cache miss: ask for them all
+     * first, so the misses overlap instead of queueing */
+    for (size_t i = 0; i < b->n; i++) __builtin_prefetch(&p->filter[em_filterWord(p, b->quick[i])]);
+    for (size_t i = 0; i < b->n; i++) {
+        if (!em_filterHas(p, b->quick[i])) continue;
+        uint64_t const h = XXH3_64bits(b->text[i], b->len[i]); /* em_personHash of the joined pair */
+        b->hit[b->n_hit] = h ? h : 1;
+        __builtin_prefetch(&p->persons[b->hit[b->n_hit] & (p->persons_cap - 1)]);
+        if (++b->n_hit == EM_PERSON_BATCH) em_prevProbeHits(p, b);
+    }
+    b->n = 0;
+}
+
+void em_prevSawBatch(em_prev *p, em_personBatch *b)
+{
+    em_prevFilterBatch(p, b);
+    em_prevProbeHits(p, b);
 }
 
 void em_prevFree(em_prev *p)
@@ -444,10 +666,13 @@ void em_prevFree(em_prev *p)
     xj_free(p->sno_header);
     xj_free(p->school_header);
     xj_free(p->reported.v);
+    xj_free(p->reported.slot);
     xj_free(p->attested.v);
-    xj_free(p->seen);
+    xj_free(p->attested.slot);
+    xj_free((void *)p->seen);
     xj_free(p->persons);
     xj_free((void *)p->present);
+    xj_free(p->filter);
     xj_free(p);
 }
 
@@ -470,7 +695,7 @@ static void em_markRow(const em_run *run, em_prev *p, pb_row *row, xj_buf *sno, 
     XXH128_hash_t const h = em_identity(code, strlen(code), group, strlen(group), sno->data ? sno->data : "", sn,
                                         row->school, cn);
     const em_key *const rep = em_findKey(&p->reported, h), *const att = em_findKey(&p->attested, h);
-    if (rep) p->seen[rep - p->reported.v] = 1;
+    if (rep) atomic_store_explicit(&p->seen[rep - p->reported.v], 1, memory_order_relaxed);
     /* reopened: reported again after an attestation; a row attested again
      * stays as it was (docs/monthly.md §2) */
     if (att && !row->attested) row->status = PB_STATUS_REOPENED;
@@ -485,17 +710,27 @@ xj_error em_compareWithPrevious(em_ctx *ctx, em_trend *t)
     em_run *const run = ctx->run;
     em_prev *const p = run->prev;
     memset(t, 0, sizeof *t);
-    xj_buf sno;
-    buf_init(&sno, (size_t)1 << 20);
     xj_error err = XJ_OK;
-    for (size_t i = 0; i < run->n_rows && !err; i++) em_markRow(run, p, &run->rows[i], &sno, &err);
-    for (size_t i = 0; i < run->n_attested && !err; i++) em_markRow(run, p, &run->attested[i], &sno, &err);
+    /* rows are marked independently (a seen flag is only ever set to 1) */
+    size_t const n = run->n_rows + run->n_attested;
+#pragma omp parallel num_threads(run->threads > 0 ? run->threads : 1)
+    {
+        xj_buf sno;
+        buf_init(&sno, (size_t)1 << 20);
+        xj_error local = XJ_OK;
+#pragma omp for schedule(static, 4096)
+        for (size_t i = 0; i < n; i++)
+            if (!local)
+                em_markRow(run, p, i < run->n_rows ? &run->rows[i] : &run->attested[i - run->n_rows], &sno, &local);
+        buf_free(&sno);
+#pragma omp critical(em_markRows)
+        if (local && !err) err = local;
+    }
     /* what resolved.csv will list: the identities no row marked seen */
     for (size_t j = 0; j < p->reported.n; j++) {
         const em_key *const k = &p->reported.v[j];
         if (!p->seen[j] && k->problem < PB_PROBLEM_COUNT) t->resolved[k->province][k->problem]++;
     }
-    buf_free(&sno);
     if (err) return st_fail(ctx->st, err, "out of memory comparing with --previous");
     t->run_date = p->run_date;
     return XJ_OK;
@@ -542,6 +777,67 @@ static xj_error em_prevResolved(em_prevReader *r, void *user)
     return XJ_OK;
 }
 
+static int em_cmpKeyAt(const void *a, const void *b)
+{
+    uint64_t const x = (*(const em_key *const *)a)->at, y = (*(const em_key *const *)b)->at;
+    return x < y ? -1 : x > y;
+}
+
+/* Reads `bytes` at `at` of f into *buf (grown as needed); XJ_ERR_INTERNAL
+ * when the file no longer has them. */
+static xj_error em_preadAt(FILE *f, uint64_t at, size_t bytes, char **buf, size_t *cap)
+{
+    if (bytes > *cap) {
+        char *const grown = xj_realloc(*buf, bytes);
+        if (grown == NULL) return XJ_ERR_NOMEM;
+        *buf = grown;
+        *cap = bytes;
+    }
+    if (fseeko(f, (off_t)at, SEEK_SET) != 0 || fread(*buf, 1, bytes, f) != bytes) return XJ_ERR_INTERNAL;
+    return XJ_OK;
+}
+
+/* The rows of the identities no row of this run has, read back from
+ * where the load found them (sorted by place, so the reads go forward):
+ * a few rows, not the whole file again. */
+static xj_error em_readResolved(em_prev *p, em_resolvedSink *k, xj_status *st)
+{
+    size_t n = 0;
+    for (size_t j = 0; j < p->reported.n; j++) n += !p->seen[j];
+    if (n == 0) return XJ_OK;
+    const em_key **const todo = xj_mallocArray(n, sizeof *todo);
+    em_prevReader *const r = xj_calloc(1, sizeof *r);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/problems.csv", p->dir);
+    FILE *const f = fopen(path, "rb");
+    xj_error err = todo && r ? XJ_OK : XJ_ERR_NOMEM;
+    if (!err && f == NULL) err = XJ_ERR_INTERNAL;
+    char *buf = NULL;
+    size_t cap = 0;
+    if (!err) {
+        n = 0;
+        for (size_t j = 0; j < p->reported.n; j++)
+            if (!p->seen[j]) todo[n++] = &p->reported.v[j];
+        qsort(todo, n, sizeof *todo, em_cmpKeyAt);
+        em_prevReaderInit(r, p, em_prevResolved, k, st);
+        r->path = path;
+        err = em_preadAt(f, 0, (size_t)p->reported.header_bytes, &buf, &cap);
+        if (!err) err = em_prevFeed(r, buf, (size_t)p->reported.header_bytes);
+    }
+    for (size_t i = 0; i < n && !err; i++) {
+        uint64_t const before = r->records;
+        err = em_preadAt(f, todo[i]->at, todo[i]->bytes, &buf, &cap);
+        if (!err) err = em_prevFeed(r, buf, todo[i]->bytes);
+        if (!err && (r->index > 0 || !r->field_start)) err = em_prevEndRecord(r); /* the last row, without LF */
+        if (!err && r->records != before + 1) err = XJ_ERR_INTERNAL;
+    }
+    if (f) fclose(f);
+    xj_free(buf);
+    xj_free(r);
+    xj_free(todo);
+    return err;
+}
+
 xj_error em_writeResolved(em_ctx *ctx)
 {
     em_prev *const p = ctx->run->prev;
@@ -550,7 +846,7 @@ xj_error em_writeResolved(em_ctx *ctx)
     xj_error err = XJ_OK;
     if (p) {
         k.written = xj_calloc(p->reported.n ? p->reported.n : 1, 1);
-        err = k.written ? em_readPrevious(p, "problems.csv", 0, em_prevResolved, &k, ctx->st) : XJ_ERR_NOMEM;
+        err = k.written ? em_readResolved(p, &k, ctx->st) : XJ_ERR_NOMEM;
     }
     xj_buf out;
     buf_init(&out, (size_t)1 << 30);

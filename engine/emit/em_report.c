@@ -651,41 +651,69 @@ static int em_cmpOpenAge(const void *pa, const void *pb)
     return em_cmpOpenGroup(pa, pb);
 }
 
+/* Open addressing over (problem, group_id[, province]): group ids are
+ * uniform hashes, so their low bits spread. */
+static size_t em_ageSlot(uint64_t group_id, uint8_t problem, uint8_t province, size_t mask)
+{
+    return (size_t)((group_id ^ (uint64_t)problem << 56 ^ (uint64_t)province << 48) * 0x9E3779B97F4A7C15ull >> 20) &
+           mask;
+}
+
 /* One entry per (group, province), the group's first_seen and status on
- * each, sorted by province, then oldest first. NULL: no memory. */
+ * each, sorted by province, then oldest first. Groups are found by hashing,
+ * not sorting, as a national run has millions of duplicate rows. NULL: no
+ * memory. */
+typedef struct em_groupAge {
+    uint64_t group_id;
+    uint32_t first_seen; /* the earliest of its rows */
+    uint8_t problem;
+    uint8_t status;      /* its rows': reopened over persisting over new; + 1, 0 marks an empty slot */
+} em_groupAge;
+
 static em_openGroup *em_openGroupsOf(const em_run *run, size_t *n_out)
 {
+    size_t cap = 16; /* groups have two rows or more: at most half full */
+    while (cap < run->n_rows) cap *= 2;
     em_openGroup *const v = xj_mallocArray(run->n_rows ? run->n_rows : 1, sizeof *v);
-    if (v == NULL) return NULL;
+    em_groupAge *const groups = xj_calloc(cap, sizeof *groups);
+    uint32_t *const at = xj_calloc(2 * cap, sizeof *at); /* (group, province) -> its entry in v, + 1 */
+    if (v == NULL || groups == NULL || at == NULL) {
+        xj_free(v), xj_free(groups), xj_free(at);
+        return NULL;
+    }
     size_t n = 0;
     for (size_t i = 0; i < run->n_rows; i++) {
         const pb_row *const r = &run->rows[i];
         if (r->problem == PB_ID_INVALID) continue;
-        v[n++] = (em_openGroup){r->group_id, i, r->first_seen ? r->first_seen : run->run_date, r->problem,
-                           (uint8_t)em_provinceIndex(r->school, r->school_len), r->status};
+        uint32_t const first = r->first_seen ? r->first_seen : run->run_date;
+        uint8_t const prov = (uint8_t)em_provinceIndex(r->school, r->school_len);
+        size_t g = em_ageSlot(r->group_id, r->problem, 0, cap - 1);
+        while (groups[g].status && (groups[g].group_id != r->group_id || groups[g].problem != r->problem))
+            g = (g + 1) & (cap - 1);
+        em_groupAge *const grp = &groups[g];
+        if (grp->status == 0) *grp = (em_groupAge){r->group_id, first, r->problem, PB_STATUS_NEW + 1};
+        if (first < grp->first_seen) grp->first_seen = first;
+        if (r->status == PB_STATUS_REOPENED || (r->status == PB_STATUS_PERSISTING && grp->status == PB_STATUS_NEW + 1))
+            grp->status = (uint8_t)(r->status + 1);
+        /* the province's first row (problems.csv order) stands for the group there */
+        size_t k = em_ageSlot(r->group_id, r->problem, prov, 2 * cap - 1);
+        while (at[k] && (v[at[k] - 1].group_id != r->group_id || v[at[k] - 1].problem != r->problem ||
+                         v[at[k] - 1].province != prov))
+            k = (k + 1) & (2 * cap - 1);
+        if (at[k]) continue;
+        v[n] = (em_openGroup){r->group_id, i, 0, r->problem, prov, 0};
+        at[k] = (uint32_t)++n;
     }
-    if (n > 0) qsort(v, n, sizeof *v, em_cmpOpenGroup);
-    size_t w = 0;
-    for (size_t i = 0; i < n;) {
-        size_t j = i;
-        uint32_t first = v[i].first_seen;
-        uint8_t status = PB_STATUS_NEW;
-        for (; j < n && v[j].problem == v[i].problem && v[j].group_id == v[i].group_id; j++) {
-            first = v[j].first_seen < first ? v[j].first_seen : first;
-            if (v[j].status == PB_STATUS_REOPENED || (v[j].status == PB_STATUS_PERSISTING && status == PB_STATUS_NEW))
-                status = v[j].status;
-        }
-        for (size_t k = i; k < j; k++) {
-            if (k > i && v[k].province == v[k - 1].province) continue; /* the province's first row stays */
-            v[w] = v[k];
-            v[w].first_seen = first;
-            v[w].status = status;
-            w++;
-        }
-        i = j;
+    for (size_t i = 0; i < n; i++) {
+        size_t g = em_ageSlot(v[i].group_id, v[i].problem, 0, cap - 1);
+        while (groups[g].group_id != v[i].group_id || groups[g].problem != v[i].problem) g = (g + 1) & (cap - 1);
+        v[i].first_seen = groups[g].first_seen;
+        v[i].status = (uint8_t)(groups[g].status - 1);
     }
-    if (w > 0) qsort(v, w, sizeof *v, em_cmpOpenAge);
-    *n_out = w;
+    xj_free(groups);
+    xj_free(at);
+    if (n > 0) qsort(v, n, sizeof *v, em_cmpOpenAge);
+    *n_out = n;
     return v;
 }
 

@@ -76,9 +76,25 @@ typedef struct em_prev em_prev;
  * grouped with another `attr_scope` ("noid" / "mixed"). */
 xj_error em_prevLoad(const char *dir, const char *sno_header, const char *school_header, const char *attr_scope,
                      em_prev **out, xj_status *st);
-/* An accepted record of this run has this student number and school code
- * (untrimmed values). Safe from several threads. */
-void em_prevSawPerson(em_prev *p, const char *sno, size_t sn, const char *school, size_t cn);
+/* Accepted records of this run, a batch at a time: their student numbers
+ * and school codes, looked up in PREV together so that the lookups' cache
+ * misses overlap. One batch per thread. em_prevSawPerson adds a record
+ * (copied: a record's values may live in scratch the next record reuses;
+ * a longer pair is looked up at once) and looks the batch up when it is
+ * full; em_prevSawBatch looks up everything it still holds (at the end of
+ * a chunk: so every record is counted when pass 1 ends). */
+#define EM_PERSON_BATCH 32
+#define EM_PERSON_TEXT 64
+typedef struct em_personBatch {
+    char text[EM_PERSON_BATCH][EM_PERSON_TEXT]; /* student number NUL school code, trimmed */
+    uint32_t len[EM_PERSON_BATCH];
+    uint64_t quick[EM_PERSON_BATCH];
+    size_t n;
+    uint64_t hit[EM_PERSON_BATCH];              /* pairs to look up in the table (asked for early) */
+    size_t n_hit;
+} em_personBatch;
+void em_prevSawPerson(em_prev *p, em_personBatch *b, const char *sno, size_t sn, const char *school, size_t cn);
+void em_prevSawBatch(em_prev *p, em_personBatch *b);
 void em_prevFree(em_prev *p);
 
 typedef struct em_run {

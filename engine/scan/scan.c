@@ -219,18 +219,6 @@ static const char *sc_headerOf(const sc_run *run, ps_field field)
     return NULL;
 }
 
-/* pass 1's hook with --previous: every accepted record's student number and
- * school code, so resolved problems can be told gone from fixed. */
-static xj_error sc_sawPerson(void *user, int worker, uint32_t source, uint64_t line, const ps_view *v,
-                             const ck_facts *f, uint64_t *key_ref, xj_status *st)
-{
-    (void)worker, (void)source, (void)line, (void)f, (void)key_ref, (void)st;
-    const sc_run *const run = user;
-    em_prevSawPerson(run->prev, v->val[PS_STUDENT_NO], v->len[PS_STUDENT_NO], v->val[PS_SCHOOL_CODE],
-                     v->len[PS_SCHOOL_CODE]);
-    return XJ_OK;
-}
-
 xj_error sc_previousLoad(sc_run *run, xj_status *st)
 {
     return em_prevLoad(run->scan->previous, sc_headerOf(run, PS_STUDENT_NO), sc_headerOf(run, PS_SCHOOL_CODE),
@@ -254,9 +242,10 @@ xj_error xj_scan_run(xj_scan *s)
     xj_error err = sc_prepare(&run, 0);
     if (!err) err = sc_decisionsLoad(&run.decisions, s->previous, s->decisions, s->n_decisions, &s->st);
     if (!err && s->previous) {
-        /* PREV itself is read once the first input's header names the columns */
-        run.prev_hook = (sc_recordHook){sc_sawPerson, NULL, &run};
-        run.hook = &run.prev_hook;
+        /* PREV itself is read once the first input's header names the
+         * columns; pass 1 then tells it which records are still there */
+        run.person_batches = xj_calloc((size_t)run.n_workers, sizeof *run.person_batches);
+        if (run.person_batches == NULL) err = st_fail(&s->st, XJ_ERR_NOMEM, "out of memory");
     }
     if (!err && reg) err = sc_registerOpen(reg, &run);
     if (!err) err = sc_pass1(&run);
@@ -277,6 +266,7 @@ xj_error xj_scan_run(xj_scan *s)
     sc_rowsFree(&rows);
     sc_decisionsFree(&run.decisions);
     em_prevFree(run.prev);
+    xj_free(run.person_batches);
     if (reg) sc_registerFree(reg);
     sc_runFree(&run);
     if (err && s->st.code == XJ_OK) st_fail(&s->st, err, "%s", xj_errorName(err));

@@ -187,7 +187,7 @@ typedef struct sc_run {
     const sc_recordHook *hook;/* pass 1: the caller's hook, or NULL */
     sc_decisions decisions;   /* the officers' decisions (empty unless --previous / --decisions) */
     em_prev *prev;            /* --previous, loaded before pass 1 */
-    sc_recordHook prev_hook;  /* pass 1 tells it which records are still there */
+    em_personBatch *person_batches; /* per worker: pass 1 tells prev which records are still there */
     gk_groups groups[SC_KEY_KINDS]; /* by gd_keyKind: GB IDs, other IDs, attributes */
     uint64_t *flagged;        /* refs of every input record that appears in output, sorted */
     size_t n_flagged;

@@ -75,11 +75,15 @@ static xj_error sc_addAnchors(sc_worker *w, const rd_chunk *chunk)
     return XJ_OK;
 }
 
-/* The chunk's records. Always inlined into its two callers, so `hook` is a
- * constant NULL in the scan's copy and its test disappears. */
+/* The chunk's records. Always inlined into its callers, so `hook` and
+ * `persons` are constant NULLs in the plain scan's copy and their tests
+ * disappear. `persons` (--previous): every accepted record's student number
+ * and school code go to the earlier run's lookup (em_prevSawPerson), by a
+ * direct call rather than through a hook, as every record pays it. */
 static inline __attribute__((always_inline)) xj_error sc_pass1Records(sc_run *run, sc_worker *w,
                                                                       const rd_chunk *chunk,
-                                                                      const sc_recordHook *hook, int worker)
+                                                                      const sc_recordHook *hook,
+                                                                      em_personBatch *persons, int worker)
 {
     sc_input const *const in = &run->inputs[chunk->source];
     sc_found *const out = &w->found;
@@ -105,6 +109,9 @@ static inline __attribute__((always_inline)) xj_error sc_pass1Records(sc_run *ru
         out->unknown_types += (uint64_t)f.unknown_type;
         uint64_t key_ref = ref;
         if (hook) FORWARD_IF_ERROR(hook->record(hook->user, worker, chunk->source, line, &v, &f, &key_ref, &w->st));
+        if (persons)
+            em_prevSawPerson(run->prev, persons, v.val[PS_STUDENT_NO], v.len[PS_STUDENT_NO], v.val[PS_SCHOOL_CODE],
+                             v.len[PS_SCHOOL_CODE]);
         if (keep_invalid && f.id_res.reason != XJ_ID_OK) FORWARD_IF_ERROR(sc_addInvalid(out, ref, f.id_res.reason));
         FORWARD_IF_ERROR(sc_fileKeys(w, &v, &f, attr_mixed, key_ref));
     }
@@ -128,8 +135,12 @@ xj_error sc_pass1Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk)
     }
     const sc_recordHook *const hook = run->hook;
     int const worker = (int)(w - run->workers);
-    if (hook == NULL) FORWARD_IF_ERROR(sc_pass1Records(run, w, chunk, NULL, worker));
-    else FORWARD_IF_ERROR(sc_pass1Records(run, w, chunk, hook, worker));
+    em_personBatch *const persons = run->person_batches && run->prev ? &run->person_batches[worker] : NULL;
+    if (hook == NULL && persons == NULL) FORWARD_IF_ERROR(sc_pass1Records(run, w, chunk, NULL, NULL, worker));
+    else if (hook == NULL) FORWARD_IF_ERROR(sc_pass1Records(run, w, chunk, NULL, persons, worker));
+    else FORWARD_IF_ERROR(sc_pass1Records(run, w, chunk, hook, persons, worker));
+    /* the batch points at nothing of the chunk, but is looked up with it */
+    if (persons) em_prevSawBatch(run->prev, persons);
     if (hook && hook->chunk_done) FORWARD_IF_ERROR(hook->chunk_done(hook->user, worker, chunk, &w->st));
     atomic_fetch_add_explicit(&run->invalid_seen, out->n_inv - invalid_before, memory_order_relaxed);
     return XJ_OK;
