@@ -26,6 +26,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "em_internal.h"
 #include "xj_alloc.h"
@@ -47,12 +51,19 @@ typedef struct em_key {
     uint8_t problem;     /* pb_problem; PB_PROBLEM_COUNT for a problem that is none of ours */
 } em_key;
 
+/* A slot of the keys' hash index: the key's index + 1 (0: empty) and 32
+ * bits of its hash, so a probe reads the key itself only on a likely match. */
+typedef struct em_keySlotEntry {
+    uint32_t index;
+    uint32_t tag;
+} em_keySlotEntry;
+
 /* One key per identity, in the order first read; `slot` finds them by
- * hash (open addressing, index + 1, 0 empty, at most half full). */
+ * hash (open addressing, at most half full). */
 typedef struct em_keys {
     em_key *v;
     size_t n, cap;
-    uint32_t *slot;
+    em_keySlotEntry *slot;
     size_t slot_cap;        /* a power of two */
     uint64_t header_bytes;  /* the file's header line, LF included */
 } em_keys;
@@ -95,19 +106,31 @@ static int em_sameHash(XXH128_hash_t a, XXH128_hash_t b)
 static size_t em_keySlot(const em_keys *k, XXH128_hash_t h)
 {
     size_t i = (size_t)h.low64 & (k->slot_cap - 1);
-    while (k->slot[i] && !em_sameHash(k->v[k->slot[i] - 1].hash, h)) i = (i + 1) & (k->slot_cap - 1);
+    uint32_t const tag = (uint32_t)(h.high64 >> 32);
+    while (k->slot[i].index && (k->slot[i].tag != tag || !em_sameHash(k->v[k->slot[i].index - 1].hash, h)))
+        i = (i + 1) & (k->slot_cap - 1);
     return i;
 }
 
 static xj_error em_keysGrowSlots(em_keys *k)
 {
     size_t const cap = k->slot_cap ? 2 * k->slot_cap : 1024;
-    uint32_t *const slot = xj_calloc(cap, sizeof *slot);
+    em_keySlotEntry *const slot = xj_calloc(cap, sizeof *slot);
     if (slot == NULL) return XJ_ERR_NOMEM;
     xj_free(k->slot);
     k->slot = slot;
     k->slot_cap = cap;
-    for (size_t j = 0; j < k->n; j++) k->slot[em_keySlot(k, k->v[j].hash)] = (uint32_t)(j + 1);
+    for (size_t j = 0; j < k->n; j++)
+        k->slot[em_keySlot(k, k->v[j].hash)] = (em_keySlotEntry){(uint32_t)(j + 1), (uint32_t)(k->v[j].hash.high64 >> 32)};
+    return XJ_OK;
+}
+
+/* Room for about `rows` keys at once: growing the index step by step
+ * re-files every key at each step, a cache miss each. */
+static xj_error em_keysReserve(em_keys *k, size_t rows)
+{
+    if (xj_growArray(&k->v, &k->cap, rows, sizeof *k->v, 1024) != 0) return XJ_ERR_NOMEM;
+    while (k->slot_cap < 2 * rows) FORWARD_IF_ERROR(em_keysGrowSlots(k));
     return XJ_OK;
 }
 
@@ -117,8 +140,8 @@ static xj_error em_keysAdd(em_keys *k, em_key key)
 {
     if (2 * (k->n + 1) > k->slot_cap) FORWARD_IF_ERROR(em_keysGrowSlots(k));
     size_t const i = em_keySlot(k, key.hash);
-    if (k->slot[i]) {
-        em_key *const had = &k->v[k->slot[i] - 1];
+    if (k->slot[i].index) {
+        em_key *const had = &k->v[k->slot[i].index - 1];
         if (key.first_seen < had->first_seen) {
             had->first_seen = key.first_seen;
             had->at = key.at;
@@ -129,7 +152,7 @@ static xj_error em_keysAdd(em_keys *k, em_key key)
     if (k->n >= EM_PREV_ROWS_MAX) return XJ_ERR_LIMIT;
     if (xj_growArray(&k->v, &k->cap, k->n + 1, sizeof *k->v, 1024) != 0) return XJ_ERR_NOMEM;
     k->v[k->n++] = key;
-    k->slot[i] = (uint32_t)k->n;
+    k->slot[i] = (em_keySlotEntry){(uint32_t)k->n, (uint32_t)(key.hash.high64 >> 32)};
     return XJ_OK;
 }
 
@@ -137,7 +160,7 @@ static const em_key *em_findKey(const em_keys *k, XXH128_hash_t h)
 {
     if (k->n == 0) return NULL;
     size_t const i = em_keySlot(k, h);
-    return k->slot[i] ? &k->v[k->slot[i] - 1] : NULL;
+    return k->slot[i].index ? &k->v[k->slot[i].index - 1] : NULL;
 }
 
 /* Values joined by NULs into `buf` (cap bytes) for a one-shot hash, which
@@ -246,6 +269,7 @@ typedef struct em_prevReader {
     uint64_t rec_start, rec_end;    /* the current record's bytes in the file (rec_end: at its end) */
     uint64_t header_end;            /* bytes of the header line */
     int last_col;                   /* the last column looked at (after the header) */
+    uint64_t wanted;                /* bit c: column c (< 64) is looked at (after the header) */
     const char *path;               /* for messages */
     xj_status *st;
     /* what each data row is for: its fields are in field[]/len[] */
@@ -353,7 +377,10 @@ static xj_error em_prevEndRecord(em_prevReader *r)
     }
     if (r->records == 0) {
         r->header_end = r->rec_end;
-        for (int k = 0; k < EM_COLS; k++) r->last_col = r->col[k] > r->last_col ? r->col[k] : r->last_col;
+        for (int k = 0; k < EM_COLS; k++) {
+            r->last_col = r->col[k] > r->last_col ? r->col[k] : r->last_col;
+            if (r->col[k] >= 0 && r->col[k] < 64) r->wanted |= 1ull << r->col[k];
+        }
     }
     r->records++;
     r->index = 0;
@@ -369,14 +396,23 @@ static xj_error em_prevBadQuote(const em_prevReader *r)
 }
 
 /* Bytes that end a run of plain field bytes: outside quotes a comma, a line
- * end or a quote; inside, a quote or a line end (lines are counted). */
+ * end or a quote; inside, a quote or a line end (lines are counted). Looked
+ * for 16 bytes at a time: other_members and the input's own columns make
+ * rows of hundreds of bytes, most of them in fields no one reads. */
 static size_t em_plainRun(const char *p, size_t n, int in_quotes)
 {
+    char const stop = in_quotes ? '"' : ','; /* with '"' and '\n' */
     size_t i = 0;
-    if (in_quotes)
-        while (i < n && p[i] != '"' && p[i] != '\n') i++;
-    else
-        while (i < n && p[i] != ',' && p[i] != '\n' && p[i] != '"') i++;
+#ifdef __SSE2__
+    __m128i const a = _mm_set1_epi8(stop), b = _mm_set1_epi8('"'), c = _mm_set1_epi8('\n');
+    for (; i + 16 <= n; i += 16) {
+        __m128i const v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        unsigned const m = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, a), _mm_cmpeq_epi8(v, b)), _mm_cmpeq_epi8(v, c)));
+        if (m) return i + (size_t)__builtin_ctz(m);
+    }
+#endif
+    while (i < n && p[i] != stop && p[i] != '"' && p[i] != '\n') i++;
     return i;
 }
 
@@ -398,7 +434,8 @@ static xj_error em_prevFeed(em_prevReader *r, const char *p, size_t n)
         /* most bytes are plain: taken a run at a time, not one by one */
         size_t const run = r->after_quote ? 0 : em_plainRun(p + i, n - i, r->in_quotes);
         if (run) {
-            em_prevAddRun(r, p + i, run);
+            /* most fields are not looked at: no call for them */
+            if (r->records == 0 || r->index >= 64 || (r->wanted >> r->index & 1)) em_prevAddRun(r, p + i, run);
             if (!r->in_quotes) r->field_start = 0;
             i += run;
             if (i == n) break;
@@ -420,7 +457,10 @@ static xj_error em_prevFeed(em_prevReader *r, const char *p, size_t n)
                 continue;
             }
         }
-        if (c == ',') em_prevEndField(r);
+        if (c == ',') {
+            if (r->records == 0) em_prevEndField(r);
+            else r->index++, r->field_start = 1; /* em_prevEndField of a data row */
+        }
         else if (c == '\n') {
             r->rec_end = r->fed + i + 1;
             FORWARD_IF_ERROR(em_prevEndRecord(r));
@@ -582,6 +622,13 @@ xj_error em_prevLoad(const char *dir, const char *sno_header, const char *school
     xj_error err = p->dir && p->sno_header && p->school_header ? XJ_OK : XJ_ERR_NOMEM;
     if (!err) err = em_checkPrevious(dir, st);
     if (!err) err = em_prevSummary(dir, attr_scope, &p->run_date, st);
+    if (!err) {
+        /* our rows are a few hundred bytes: the file's size tells about how many */
+        char path[4096];
+        struct stat sb;
+        snprintf(path, sizeof path, "%s/problems.csv", dir);
+        if (stat(path, &sb) == 0 && sb.st_size > 0) err = em_keysReserve(&p->reported, (size_t)sb.st_size / 256);
+    }
     if (!err) err = em_readPrevious(p, "problems.csv", 0, em_prevKey, &p->reported, st);
     if (!err) err = em_readPrevious(p, "attested.csv", 1, em_prevKey, &p->attested, st);
     if (!err) {
