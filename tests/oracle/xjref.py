@@ -16,7 +16,7 @@ piping through the `zstd` command-line tool.
 usage: xjref.py scan INPUT... -o OUTDIR [--run-date YYYY-MM-DD]
                 [--attr-scope noid|mixed] [--encoding utf-8|gbk]
                 [--map FIELD=HEADER ...] [--region-table FILE]
-                [--previous PREV_OUTDIR] [--decisions FILE ...]
+                [--previous PREV_OUTDIR] [--decisions FILE ...] [--no-suspects]
 
        xjref.py check BATCH... --register REGISTER... --index-name NAME -o OUTDIR
                 [--register-run-date YYYY-MM-DD] [--register-attr-scope noid|mixed]
@@ -34,6 +34,11 @@ resolved.csv, attested.csv, decisions.csv, decisions_unmatched.csv and a
 MANIFEST (so that the output can be the next run's --previous), and the
 reasons old_id and id_changed; see ENGINE_HAS below for why it is gated, and
 the READINGS next to it for the choices the contract leaves open.
+
+Suspected duplicates (rules §9, the contract docs/suspects.md): the problem
+suspect_duplicate, computed the obvious way (every pair inside a block of
+equal name, sex and birth date), when ENGINE_HAS["suspects"] or XJREF_ALL=1
+and not --no-suspects.
 
 `check` reads the register's CSV files (what the index NAME was built from,
 for the run date and scope given) instead of an index, and writes what
@@ -69,6 +74,13 @@ VERSION = "0.1.0"
 ENGINE_HAS = {
     "monthly_files": True,   # §3-§5: resolved.csv, attested.csv, decisions.csv, decisions_unmatched.csv (+ MANIFEST)
     "old_id": True,          # §6: old_id membership and id_changed
+    # docs/suspects.md: suspect_duplicate rows and their summary.json keys.
+    # XJREF_ALL=1 opens it too, except for summary.json's "monthly" counts,
+    # which follow this gate alone: tests/gen/check_months.py and
+    # tests/oracle/test_monthly.py compare that object, under XJREF_ALL=1,
+    # with the engine's and with fixtures written before §9 (regenerate
+    # the fixtures' summary_monthly.json when this turns True).
+    "suspects": False,
 }
 
 # READINGS of docs/monthly.md: where the contract leaves room, the choice made
@@ -124,6 +136,18 @@ def monthly_on(part, opts) -> bool:
         return True
     return bool(getattr(opts, "previous", None) or getattr(opts, "decisions", None))
 
+
+def suspects_known() -> bool:
+    """Whether the problem suspect_duplicate exists (docs/suspects.md): its
+    summary.json keys are then written, with zeros under --no-suspects."""
+    return ENGINE_HAS["suspects"] or os.environ.get("XJREF_ALL") == "1"
+
+
+def suspects_on(opts) -> bool:
+    """Whether suspect_duplicate rows are computed: on by default, off with
+    --no-suspects."""
+    return suspects_known() and not getattr(opts, "no_suspects", False)
+
 # --------------------------------------------------------------------------
 # Vocabulary (rules §1, §5, §6; Chinese wording as in rules.md and xj_problem.c)
 # --------------------------------------------------------------------------
@@ -166,7 +190,8 @@ STATUS_ZH = {"new": "新增", "persisting": "未解决", "reopened": "重新处�
 MEMBERS_SHOWN = 20  # other_members names at most this many records, then ";+N"
 PROBLEM_ZH = {"attr_duplicate": "无身份证号学籍重复",
               "id_duplicate": "身份证件号重复",
-              "id_invalid": "身份证件号错误"}
+              "id_invalid": "身份证件号错误",
+              "suspect_duplicate": "疑似重复学籍"}  # docs/suspects.md
 SCOPES = ["school", "county", "city", "province", "national"]
 SCOPE_ZH = {"school": "本校", "county": "同县", "city": "跨县",
             "province": "跨市", "national": "跨省"}
@@ -537,6 +562,57 @@ def group_id(problem: str, key) -> str:
 
 
 # --------------------------------------------------------------------------
+# Suspected duplicates (rules §9, docs/suspects.md), the obvious way
+# --------------------------------------------------------------------------
+# rules §4 checks 1-5: a B's first failing reason is none of these (§1)
+CHECKS_1_TO_5 = ("missing", "format", "legacy15", "region", "region_unknown", "birthdate", "checksum")
+
+
+def gb_number(r) -> bool:
+    """suspects §1: type 1 (unknown types included) or 9, GB 11643 shape."""
+    return r.id_type in ("1", "9") and GB_SHAPE.match(r.id_num) is not None
+
+
+def typo_side(r) -> bool:
+    """suspects §1, A: a wrong check character, whatever reason came first."""
+    return gb_number(r) and check_char(r.id_num[:17]) != r.id_num[17]
+
+
+def valid_side(r) -> bool:
+    """suspects §1, B: passes checks 1-5 (a mismatch with the record or
+    id_changed does not matter)."""
+    return gb_number(r) and r.invalid not in CHECKS_1_TO_5
+
+
+def one_slip(a: str, b: str) -> bool:
+    """suspects §3: one position differs, or two adjacent ones swapped."""
+    at = [i for i in range(18) if a[i] != b[i]]
+    if len(at) == 1:
+        return True
+    return len(at) == 2 and at[1] == at[0] + 1 and a[at[0]] == b[at[1]] and a[at[1]] == b[at[0]]
+
+
+def suspect_groups(records):
+    """suspects §4: {valid number K: [members]}, from every (A, B) pair of
+    each block of equal record attributes (suspects §2)."""
+    blocks = {}
+    for r in records:
+        if gb_number(r):
+            blocks.setdefault(r.attrs(), []).append(r)
+    groups = {}
+    for block in blocks.values():
+        for a in block:
+            if not typo_side(a):
+                continue
+            for b in block:
+                if valid_side(b) and one_slip(a.id_num, b.id_num):
+                    members = groups.setdefault(b.id_num, {})
+                    members[id(a)] = a
+                    members[id(b)] = b
+    return {k: list(v.values()) for k, v in groups.items()}
+
+
+# --------------------------------------------------------------------------
 # Records
 # --------------------------------------------------------------------------
 class Record:
@@ -898,17 +974,36 @@ def scan(opts):
                  hint="attest" if first_of_school[m.school] is m else "delete_copy",
                  others=others_of(m, members), members=members)
 
+    # suspect_duplicate (docs/suspects.md)
+    if suspects_on(opts):
+        for key, members in suspect_groups(records).items():
+            members = without_copies(members)  # check: a register copy is the batch record (§7)
+            if not any(typo_side(m) for m in members) or not any(valid_side(m) for m in members):
+                continue
+            gid = group_id("suspect_duplicate", (key,))
+            scope = scope_of(members)
+            for m in members:
+                typo = typo_side(m)
+                emit(m, "suspect_duplicate", reason="id_typo" if typo else "", gid=gid,
+                     size=len(members), scope=scope, hint="correct_id" if typo else "keep",
+                     others=others_of(m, members), members=members)
+
     rows.sort(key=row_order)
     res = {"columns": columns, "rows": rows, "rejects": rejects, "inputs": inputs,
            "id_headers": id_headers, "records": [r for r in records if not r.in_register],
            "read": rows_read, "accepted": sum(1 for r in records if not r.in_register), "blank": blank,
            "unknown_types": unknown_types, "regions": regions}
     if n_reg:
-        res["check"] = check_counts(records, rows, copies)
+        res["check"] = check_counts(records, rows, copies, group_problems())
     return res
 
 
-def check_counts(records, rows, copies):
+def group_problems():
+    """The problems with groups, in summary.json's order."""
+    return ("attr_duplicate", "id_duplicate") + (("suspect_duplicate",) if suspects_known() else ())
+
+
+def check_counts(records, rows, copies, with_groups):
     """summary.json's "check" object and already_registered.csv's rows."""
     with_problem = {(r["rec"].index, r["rec"].line) for r in rows}
     batch = [r for r in records if not r.in_register]
@@ -916,7 +1011,7 @@ def check_counts(records, rows, copies):
     split = {}
     for side in ("with_register", "in_batch"):
         split[side] = {}
-        for p in ("attr_duplicate", "id_duplicate"):
+        for p in with_groups:
             mine = [r for r in rows if r["problem"] == p and (r["register_matches"] != "") == (side == "with_register")]
             split[side][p] = {"records": len(mine), "groups": len({r["group_id"] for r in mine})}
     listed = sorted(copies.items(), key=lambda bc: (bc[0].index, bc[0].line))
@@ -1304,7 +1399,8 @@ def monthly_counts(res):
     is counted nowhere."""
     import csv  # stdlib; only here, to read back our own resolved.csv lines
     m = res.get("monthly", {})
-    problems = ("attr_duplicate", "id_duplicate", "id_invalid")
+    problems = ("attr_duplicate", "id_duplicate", "id_invalid") + \
+        (("suspect_duplicate",) if ENGINE_HAS["suspects"] else ())  # not XJREF_ALL: see ENGINE_HAS
 
     def province(code):  # as Record.province(), for resolved.csv's school_code
         return code[2:4] if len(code) == 10 and code.isascii() and code.isdigit() else "_invalid"
@@ -1397,7 +1493,8 @@ def write_outputs(opts, res):
         return {k: c[k] for k in sorted(c, key=lambda s: s.encode())}
 
     problems = {}
-    for p in ("attr_duplicate", "id_duplicate", "id_invalid"):
+    listed = ("attr_duplicate", "id_duplicate", "id_invalid") + (("suspect_duplicate",) if suspects_known() else ())
+    for p in listed:
         prow = [r for r in res["rows"] if r["problem"] == p]
         entry = {"records": len(prow)}
         if p != "id_invalid":
@@ -1412,7 +1509,7 @@ def write_outputs(opts, res):
     provinces = {}
     for r in res["rows"]:
         prov = r["rec"].province() or "_invalid"
-        provinces.setdefault(prov, {"attr_duplicate": 0, "id_duplicate": 0, "id_invalid": 0})
+        provinces.setdefault(prov, dict.fromkeys(listed, 0))
         provinces[prov][r["problem"]] += 1
     summary = {
         "version": VERSION,
@@ -1421,6 +1518,8 @@ def write_outputs(opts, res):
                     "region_table": os.path.basename(opts.region_table) if opts.region_table else None},
         "inputs": res["inputs"],
     }
+    if suspects_known():
+        summary["options"]["suspects"] = suspects_on(opts)  # docs/suspects.md §6
     if check:
         summary["register"] = {"index": opts.index_name, "records": check["register_records"],
                                "run_date": opts.register_run_date.isoformat(),
@@ -1466,6 +1565,7 @@ def parse_args(argv):
         sc.add_argument("--chunk-size")
         sc.add_argument("--previous")                     # docs/monthly.md §1-§3, §8
         sc.add_argument("--decisions", action="append")   # docs/monthly.md §4
+        sc.add_argument("--no-suspects", action="store_true")  # docs/suspects.md §6
         if command == "check":
             # the register's files and the settings its index was built with
             sc.add_argument("--register", nargs="+", required=True)
