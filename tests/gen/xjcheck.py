@@ -15,6 +15,9 @@ PERMITS = {"810000", "820000", "830000"}
 TYPE_NAMES = {"居民身份证": "1", "港澳台居民居住证": "1", "香港特区护照/身份证明": "6",
               "澳门特区护照/身份证明": "7", "台湾居民来往大陆通行证": "8",
               "境外永久居住证": "9", "护照": "A", "其他": "Z"}
+# the generator's (Chinese) column headers, by field
+GEN_COLUMNS = {"sno": "学籍号", "name": "姓名", "sex": "性别", "birth": "出生日期", "type": "身份证件类型",
+               "id": "身份证件号", "school": "学校标识码", "county": "行政区划码"}
 WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 DOTS = "\u00b7\u2022\u2027\u2219\u30fb\uff65"
 GB_RE = re.compile(r"[0-9]{17}[0-9X]\Z")
@@ -181,6 +184,17 @@ def read_records(path, encoding="utf-8"):
         if not row:
             continue
         yield start, header, row
+
+
+def group_id(problem, key_text):
+    """rules §5: 16 hex digits of XXH3-64 over problem, NUL, key text."""
+    try:
+        import xxhash
+    except ImportError:  # a venv python may not see Debian's dist-packages
+        import sys
+        sys.path.append("/usr/lib/python3/dist-packages")
+        import xxhash
+    return xxhash.xxh3_64_hexdigest(problem.encode() + b"\0" + key_text.encode("utf-8"))
 
 
 def read_truth(path):

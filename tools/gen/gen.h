@@ -14,7 +14,8 @@
  * Files: gen_main.c (options, driver), gen_geo.c (provinces, counties,
  * schools, layout), gen_names.c (names), gen_people.c (one student),
  * gen_inject.c (roles and injected problems), gen_format.c (a row as CSV),
- * gen_write.c (output sink, GB 18030, zstd), gen_truth.c (the truth file).
+ * gen_write.c (output sink, GB 18030, zstd), gen_truth.c (the truth file),
+ * gen_months.c (--months), gen_typos.c and gen_typos_out.c (--suspects).
  * Only the public header xjdedup.h is used from the engine.
  */
 #ifndef XJ_GEN_H
@@ -128,6 +129,7 @@ typedef struct gen_opts {
     uint32_t months;          /* --months M: a month sequence into directory -o (0: one file) */
     uint32_t changes;         /* --changes C: instances of each monthly change (0: from --rows) */
     uint32_t last_date;       /* --months: the last month's run date (--run-date); run_date is month 1's */
+    uint32_t suspects;        /* --suspects N: typing slips of each kind appended, truth in FILE.suspects.json */
 } gen_opts;
 
 /* ------------------------------------------------------------ geography */
@@ -303,6 +305,10 @@ int gen_setupRoles(gen_ctx *ctx);
 uint8_t gen_roleOf(const gen_ctx *ctx, uint64_t row);
 /* The final row: base person plus what its role injects. */
 void gen_makeRow(const gen_ctx *ctx, uint64_t row, const gen_loc *loc, gen_person *p);
+/* fn(arg, row as gen_makeRow makes it) for every row of the population, on
+ * ctx->o.threads threads in chunks of rows: fn must be safe to call
+ * concurrently (the callers count or mark with atomics). */
+void gen_eachRow(const gen_ctx *ctx, void (*fn)(void *arg, const gen_person *p), void *arg);
 
 /* gen_format.c: appends one row (with noise) to out; returns bytes written.
  * out must have GEN_ROW_MAX bytes free. */
@@ -374,5 +380,9 @@ int gen_run(gen_ctx *ctx);
 int gen_runMonths(gen_ctx *ctx);
 /* YYYYMMDD minus n calendar months, the day clamped to the month's length. */
 uint32_t gen_monthsBefore(uint32_t ymd, uint32_t n);
+
+/* gen_typos_out.c: --suspects, the population with typing slips appended
+ * (gen_typos.c plans them) and FILE.suspects.json. */
+int gen_runSuspects(gen_ctx *ctx);
 
 #endif

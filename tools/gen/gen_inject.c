@@ -20,6 +20,10 @@
  */
 #include <string.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "gen.h"
 
 enum { TRIES = 256 };
@@ -364,5 +368,24 @@ void gen_makeRow(const gen_ctx *ctx, uint64_t row, const gen_loc *loc, gen_perso
         p->malformed = (uint8_t)(1 + gen_below(&r, 2));
         break;
     default: break;
+    }
+}
+
+void gen_eachRow(const gen_ctx *ctx, void (*fn)(void *arg, const gen_person *p), void *arg)
+{
+    uint64_t const N = ctx->o.rows, CH = 32768;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(ctx->o.threads)
+#endif
+    for (uint64_t c = 0; c < (N + CH - 1) / CH; c++) {
+        uint64_t const end = (c + 1) * CH < N ? (c + 1) * CH : N;
+        gen_loc loc;
+        gen_locate(ctx, c * CH, &loc);
+        for (uint64_t i = c * CH; i < end; i++) {
+            gen_person p;
+            gen_makeRow(ctx, i, &loc, &p);
+            if (i + 1 < end) gen_locNext(ctx, &loc, i + 1);
+            fn(arg, &p);
+        }
     }
 }

@@ -30,6 +30,7 @@ enum { GEN_BLOCK_ROWS = 32768 };
 static const char USAGE[] =
 "usage: xjdedup gen --rows N [--seed S] -o FILE [--truth FILE] [options]\n"
 "       xjdedup gen --rows N [--seed S] --months M -o DIR [options]\n"
+"       xjdedup gen --rows N [--seed S] --suspects K -o FILE [options]\n"
 "\n"
 "Writes a synthetic national student population as CSV (the layout of\n"
 "docs/rules.md §2, Chinese headers, plus a pass-through 年级 column). FILE ending\n"
@@ -57,6 +58,13 @@ static const char USAGE[] =
 "                      (docs/generator.md, \"Month sequences\")\n"
 "  --changes C         with --months: instances of each kind of change per month\n"
 "                      (default rows/5000, at least 4, at most 250; up to 5000)\n"
+"  --suspects K        1..1000: after the population, K instances of every kind\n"
+"                      of typing slip (a student registered again under an ID\n"
+"                      with one character mistyped or two adjacent ones swapped,\n"
+"                      at every position) and of every look-alike that is none\n"
+"                      (namesakes, twins, one-slip IDs of other students), and\n"
+"                      FILE.suspects.json, the suspect_duplicate groups a scan\n"
+"                      must find (docs/generator.md, \"Suspected duplicates\")\n"
 "  --messy             BOM, CRLF, quoted school names with commas, line breaks\n"
 "                      and quotes, and a few rows with a wrong field count\n"
 "\n"
@@ -182,7 +190,7 @@ enum {
     OPT_ROWS = 256, OPT_SEED, OPT_TRUTH, OPT_THREADS, OPT_RUNDATE, OPT_LEVEL, OPT_ENCODING,
     OPT_MESSY, OPT_DUP, OPT_INVALID, OPT_NOID, OPT_ATTR, OPT_MIXED, OPT_OTHER, OPT_OTHERBAD,
     OPT_NOISE, OPT_MALFORMED, OPT_MIGRANT, OPT_LMIGRANT, OPT_TEMP, OPT_SCHOOL, OPT_SIGMA, OPT_HELP,
-    OPT_PROGRESS, OPT_SINGLE_FRAME, OPT_MONTHS, OPT_CHANGES
+    OPT_PROGRESS, OPT_SINGLE_FRAME, OPT_MONTHS, OPT_CHANGES, OPT_SUSPECTS
 };
 
 static const struct option LONG_OPTS[] = {
@@ -201,6 +209,7 @@ static const struct option LONG_OPTS[] = {
     {"quiet", no_argument, 0, 'q'}, {"progress", no_argument, 0, OPT_PROGRESS},
     {"single-frame", no_argument, 0, OPT_SINGLE_FRAME},
     {"months", required_argument, 0, OPT_MONTHS}, {"changes", required_argument, 0, OPT_CHANGES},
+    {"suspects", required_argument, 0, OPT_SUSPECTS},
     {0, 0, 0, 0},
 };
 
@@ -251,6 +260,7 @@ static int gen_parseArgs(int argc, char **argv, gen_opts *o)
                           bad = (end == a || *end || !(o->school_size_sigma >= 0 && o->school_size_sigma <= 3)); break; }
         case OPT_MONTHS: bad = gen_parseInt(a, 2, 24, &l); o->months = (uint32_t)l; break;
         case OPT_CHANGES: bad = gen_parseInt(a, 1, 5000, &l); o->changes = (uint32_t)l; break;
+        case OPT_SUSPECTS: bad = gen_parseInt(a, 1, 1000, &l); o->suspects = (uint32_t)l; break;
         case 'q': o->progress = 0; break;
         case OPT_PROGRESS: o->progress = 1; break;
         case OPT_HELP: case 'h': fputs(USAGE, stdout); return 1;
@@ -281,6 +291,11 @@ static int gen_parseArgs(int argc, char **argv, gen_opts *o)
     }
     if (!o->months && o->changes) {
         fputs("xjdedup gen: --changes needs --months\n", stderr);
+        return -1;
+    }
+    if (o->suspects && (o->months || strcmp(o->out, "-") == 0 || o->rows < 1000)) {
+        fputs("xjdedup gen: --suspects needs -o FILE (its truth is FILE.suspects.json), at least 1000"
+              " --rows and no --months\n", stderr);
         return -1;
     }
     return 0;
@@ -528,7 +543,7 @@ int cmd_gen(int argc, char **argv)
         gen_freeLayout(&ctx);
         return EXIT_IO;
     }
-    int rc = ctx.o.months ? gen_runMonths(&ctx) : gen_run(&ctx);
+    int rc = ctx.o.months ? gen_runMonths(&ctx) : ctx.o.suspects ? gen_runSuspects(&ctx) : gen_run(&ctx);
     if (rc == EXIT_OK && ctx.o.truth != NULL && gen_writeTruth(&ctx, ctx.o.truth) != 0) {
         fprintf(stderr, "xjdedup gen: cannot write the truth file %s: %s\n", ctx.o.truth, strerror(errno));
         rc = EXIT_IO;

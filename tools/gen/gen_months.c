@@ -252,6 +252,33 @@ static size_t mo_draw(const gen_ctx *ctx, uint8_t role, uint64_t salt, uint64_t 
     return n;
 }
 
+/* The candidates' sorted keys and, per key, the base rows that have it. */
+typedef struct mo_tally {
+    const uint64_t *sp, *sn;  /* ID keys, attribute keys */
+    size_t np, nn;
+    uint32_t *cp, *cn;        /* rows per key */
+} mo_tally;
+
+static void mo_tallyRow(void *arg, const gen_person *p)
+{
+    mo_tally *const t = arg;
+    if (p->malformed) return; /* rejected by scan: no key */
+    size_t at = SIZE_MAX;
+    uint64_t const g = mo_gbKey(p);
+    if (g != 0 && (at = mo_find(t->sp, t->np, g)) != SIZE_MAX) {
+#ifdef _OPENMP
+#pragma omp atomic
+#endif
+        t->cp[at]++;
+    }
+    if (p->id_len == 0 && (at = mo_find(t->sn, t->nn, mo_attrHash(p))) != SIZE_MAX) {
+#ifdef _OPENMP
+#pragma omp atomic
+#endif
+        t->cn[at]++;
+    }
+}
+
 /* Keeps the candidates whose key no other base row has: one pass over the
  * population counting, per candidate key, the rows that have it. */
 static int mo_verify(const gen_ctx *ctx, uint64_t *plain, size_t *n_plain, uint64_t *noid, size_t *n_noid)
@@ -275,35 +302,8 @@ static int mo_verify(const gen_ctx *ctx, uint64_t *plain, size_t *n_plain, uint6
     }
     qsort(sp, np, sizeof *sp, mo_cmpU64);
     qsort(sn, nn, sizeof *sn, mo_cmpU64);
-    uint64_t const N = ctx->o.rows, CH = 32768;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 1) num_threads(ctx->o.threads)
-#endif
-    for (uint64_t c = 0; c < (N + CH - 1) / CH; c++) {
-        uint64_t const end = (c + 1) * CH < N ? (c + 1) * CH : N;
-        gen_loc loc;
-        gen_locate(ctx, c * CH, &loc);
-        for (uint64_t i = c * CH; i < end; i++) {
-            gen_person p;
-            gen_makeRow(ctx, i, &loc, &p);
-            if (i + 1 < end) gen_locNext(ctx, &loc, i + 1);
-            if (p.malformed) continue; /* rejected by scan: no key */
-            size_t at = SIZE_MAX;
-            uint64_t const g = mo_gbKey(&p);
-            if (g != 0 && (at = mo_find(sp, np, g)) != SIZE_MAX) {
-#ifdef _OPENMP
-#pragma omp atomic
-#endif
-                cp[at]++;
-            }
-            if (p.id_len == 0 && (at = mo_find(sn, nn, mo_attrHash(&p))) != SIZE_MAX) {
-#ifdef _OPENMP
-#pragma omp atomic
-#endif
-                cn[at]++;
-            }
-        }
-    }
+    mo_tally t = { sp, sn, np, nn, cp, cn };
+    gen_eachRow(ctx, mo_tallyRow, &t);
     size_t k = 0;
     for (size_t i = 0; i < np; i++) {
         size_t const at = mo_find(sp, np, kp[i]);
