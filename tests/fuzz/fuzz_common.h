@@ -65,18 +65,56 @@ static inline void fz_setup(void)
     atexit(fz_cleanup);
 }
 
-/* Replaces the memfd's contents with data[0..size). */
-static inline void fz_store(const uint8_t *data, size_t size)
+/* Replaces the contents of the memfd `fd` with data[0..size). */
+static inline void fz_storeInto(int fd, const void *data, size_t size)
 {
-    fz_setup();
-    if (ftruncate(fz_fd, 0) != 0) fz_die("ftruncate");
+    if (ftruncate(fd, 0) != 0) fz_die("ftruncate");
     size_t done = 0;
     while (done < size) {
-        ssize_t const w = pwrite(fz_fd, data + done, size - done, (off_t)done);
+        ssize_t const w = pwrite(fd, (const char *)data + done, size - done, (off_t)done);
         if (w < 0 && errno == EINTR) continue;
         if (w <= 0) fz_die("pwrite");
         done += (size_t)w;
     }
+}
+
+/* Replaces the memfd's contents with data[0..size). */
+static inline void fz_store(const uint8_t *data, size_t size)
+{
+    fz_setup();
+    fz_storeInto(fz_fd, data, size);
+}
+
+/* A memfd named `name` and a symbolic link `link` to it, for a target whose
+ * code under test opens files by name in a directory. */
+static inline int fz_linkedMemfd(const char *name, const char *link)
+{
+    int const fd = memfd_create(name, MFD_CLOEXEC);
+    if (fd < 0) fz_die("memfd_create");
+    char target[64];
+    snprintf(target, sizeof target, "/proc/self/fd/%d", fd);
+    if (symlink(target, link) != 0) fz_die("symlink");
+    return fd;
+}
+
+/* Cuts an input into at most `max` parts at the marker `mark` (the targets
+ * whose input is several files); returns how many. */
+static inline int fz_split(const uint8_t *data, size_t size, const char *mark, const char **part, size_t *len,
+                           int max)
+{
+    size_t const mn = strlen(mark);
+    part[0] = (const char *)data;
+    len[0] = size;
+    int n = 1;
+    while (n < max) {
+        const char *const cut = memmem(part[n - 1], len[n - 1], mark, mn);
+        if (cut == NULL) break;
+        part[n] = cut + mn;
+        len[n] = len[n - 1] - (size_t)(part[n] - part[n - 1]);
+        len[n - 1] = (size_t)(cut - part[n - 1]);
+        n++;
+    }
+    return n;
 }
 
 /* A path whose contents are the input: the plain one, or the ".zst" one. */

@@ -198,8 +198,119 @@ def zst_seeds():
     write("zst", "window-30", proc.stdout)
 
 
+MONTHLY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fixtures", "monthly")
+MARK = b"%%XJ%%"  # splits an input of the previous and decisions targets into its files
+
+
+def monthly(*parts):
+    with open(os.path.join(MONTHLY, *parts), "rb") as f:
+        return f.read()
+
+
+def previous_seeds():
+    """PREV directories: problems.csv [MARK attested.csv [MARK summary.json [MARK MANIFEST]]]."""
+    summary = monthly("first_seen_min", "prev", "summary.json")
+    for case, run in (("approved_copy", "month1"), ("counts", "month2"), ("cycle", "month2"),
+                      ("old_id_approved", "month2b")):
+        prob = monthly(case, "expected", run, "problems.csv")
+        att = monthly(case, "expected", run, "attested.csv")
+        write("previous", f"{case}-{run}", prob)
+        write("previous", f"{case}-{run}-attested", prob + MARK + att)
+    prev = ("first_seen_min", "prev")
+    prob, att = monthly(*prev, "problems.csv"), monthly(*prev, "attested.csv")
+    write("previous", "first-seen-min", prob + MARK + att + MARK + summary)
+    write("previous", "first-seen-min-manifest",
+          prob + MARK + att + MARK + summary + MARK + monthly(*prev, "MANIFEST"))
+    old = ("old_prev", "prev")  # written before first_seen and other_members existed
+    write("previous", "old-prev", monthly(*old, "problems.csv") + MARK + att + MARK + monthly(*old, "summary.json"))
+    write("previous", "bad-quote", monthly("refusals", "bad_prev", "problems.csv"))
+    lines = prob.decode().split("\n")
+    header, rows = lines[0], [l for l in lines[1:] if l]
+    row = rows[0]  # id_duplicate, first seen 2026-08-01, L1101010001 in 2111010001
+    wide = monthly("cycle", "expected", "month2", "problems.csv").decode()  # the input's columns after ours
+    write("previous", "crlf", wide.replace("\n", "\r\n"))
+    write("previous", "crlf-school-last", "\r\n".join([header] + rows) + "\r\n")
+    write("previous", "bom", "\ufeff" + prob.decode())
+    write("previous", "no-final-lf", prob.rstrip(b"\n"))
+    write("previous", "header-only", header + "\n")
+    write("previous", "empty", b"")
+    write("previous", "quoted-multiline",
+          header + "\n"
+          'id_duplicate,,"c8285a12f64c54e6",2,school,school,1,keep,,"L1\n,x",new,2026-06-01,"a,b.csv",2,'
+          '" L1101010001 ","2111010001"\n'
+          'id_duplicate,,c8285a12f64c54e6,2,school,school,0,keep,,,new,2026-07-01,a.csv,3,"L""1","211101""0001"\r\n'
+          'attr_duplicate,,a5ebe60089718415,2,county,county,,attest,,,new,2026-05-01,a.csv,4,J1,"2111010001\r"\r\n'
+          'id_invalid,,,,,,,,,,new,2026-05-01,a.csv,5,"x\n""y""",""\n')
+    write("previous", "unterminated", header + "\n" + row + "\n" + 'id_invalid,,,,,,,,,,new,2026-06-01,a,5,"L1')
+    write("previous", "huge-field", header + "\n" + row.replace("L1101010001", "L" * 5000) + "\n"
+          + row.replace("L1101010001", "L" * 5000 + "X") + "\n" + row.replace("2111010001", "9" * 70000) + "\n")
+    write("previous", "missing-column", header.replace(",学校标识码", "") + "\n" + row + "\n")
+    write("previous", "columns-misplaced",
+          "group_id,problem,first_seen,source,line,学籍号,学校标识码\nc8285a12f64c54e6,id_duplicate,2026-06-01,a,1,L1,2\n")
+    write("previous", "names-before-line",
+          "problem,group_id,学籍号,学校标识码,first_seen,line,学籍号,学校标识码\n"
+          "id_duplicate,c8285a12f64c54e6,x,y,2026-06-01,2,L1101010001,2111010001\n")
+    write("previous", "first-seen-not-date", header + "\n" + row.replace("2026-08-01", "2026-02-30") + "\n")
+    write("previous", "first-seen-blank", header + "\n" + row.replace("2026-08-01", "") + "\n")
+    write("previous", "duplicates",
+          header + "\n" + "\n".join(row.replace("2026-08-01", d) for d in ("2026-08-01", "2026-06-01", "2026-06-01",
+                                                                            "2026-07-01")) + "\n"
+          + row.replace("L1101010001", " L1101010001 ") + "\n" + row.replace("id_duplicate", " id_duplicate") + "\n"
+          + row.replace("c8285a12f64c54e6", "") + "\n")
+    write("previous", "unknown-problem", header + "\n" + row.replace("id_duplicate", "id_weird") + "\n,,,\n\n")
+    write("previous", "quote-past-columns", header + ",note\n" + row + ',"a, ""b"""\n' + row + ',x"y\n')
+    write("previous", "summary-mixed", prob + MARK + att + MARK + summary.replace(b"noid", b"mixed"))
+    write("previous", "summary-no-date", prob + MARK + att + MARK + b'{"attr_scope": "noid"}')
+    write("previous", "manifest-unsorted", prob + MARK + att + MARK + summary + MARK
+          + b"0" * 32 + b" 1 summary.json\n" + b"0" * 32 + b" 1 problems.csv\n")
+    write("previous", "manifest-no-problems", prob + MARK + att + MARK + summary + MARK + b"0" * 32 + b" 9 summary.json\n")
+    # rows beyond the first 64 KiB block the reader takes, and a row across its edge
+    big = [header]
+    i = 0
+    while sum(len(l) + 1 for l in big) < 70000:
+        big.append(f"id_duplicate,,{i:016x},2,school,school,1,keep,,,new,2026-06-01,a.csv,{i + 2},"
+                   f"L{i:010d},21110{i % 100000:05d}")
+        i += 1
+    write("previous", "two-blocks", "\n".join(big) + "\n")
+
+
+def decisions_seeds():
+    """Decisions files: first [MARK second [MARK PREV's decisions.csv]]."""
+    for case, name in (("approved_copy", "decisions.csv"), ("counts", "decisions2.csv"),
+                       ("counts", "decisions3.csv"), ("cycle", "decisions_a.csv"), ("cycle", "decisions_b.csv"),
+                       ("cycle", "decisions_c.csv"), ("old_id_approved", "approve_one.csv"),
+                       ("old_id_approved", "approve_other.csv")):
+        write("decisions", f"{case}-{name[:-4]}", monthly(case, name))
+    for name in ("bad_quote", "bad_word", "field_count", "missing_column", "too_long"):
+        write("decisions", "refusal-" + name.replace("_", "-"), monthly("refusals", name + ".csv"))
+    a, b = monthly("cycle", "decisions_a.csv"), monthly("cycle", "decisions_b.csv")
+    write("decisions", "two-files", a + MARK + b)
+    write("decisions", "with-prev", a + MARK + b + MARK + monthly("first_seen_min", "prev", "decisions.csv"))
+    write("decisions", "prev-empty", a + MARK + b + MARK)
+    head = "group_id,student_no,school_code,decision"
+    row = "c8285a12f64c54e6,L1101010001,2111010001,approved"
+    write("decisions", "bom-crlf", "\ufeff" + head + "\r\n" + row + "\r\n\r\n" + row.replace("approved", "revoked") + "\r\n")
+    write("decisions", "cr-only", head + "\r" + row + "\r")
+    write("decisions", "blank-and-spaces", "\n \t\n" + head + "\n\n  " + row.replace(",", " , ") + "\t\n\t\n"
+          + row.replace(",L", ",\u3000L").replace("approved", "revoked\u3000") + "\n")
+    write("decisions", "extra-columns", "note,decision,school_code,student_no,group_id,decision\n"
+          "x,approved,2111010001,L1101010001,c8285a12f64c54e6,revoked\n")
+    write("decisions", "quoted", head + "\n" + '"c8285a12f64c54e6","L1,""1""","2111\n010001", approved \n'
+          + '"c8285a12f64c54e6" ,L2,"2111010001",revoked\n')
+    write("decisions", "unterminated", head + "\n" + 'c8285a12f64c54e6,"L1,2111010001,approved\n')
+    write("decisions", "header-only", head)
+    write("decisions", "empty", b"")
+    write("decisions", "nul", (head + "\n").encode() + b"c8285a12f64c54e6,L1\x00x,2111010001,approved\n")
+    write("decisions", "many-values", head + "," + ",".join(["x"] * 4100) + "\n")
+    write("decisions", "later-wins", head + "\n" + "\n".join(
+        f"c8285a12f64c54e6,L{i % 3},2111010001,{'approved' if i % 2 else 'revoked'}" for i in range(9)) + "\n")
+    write("decisions", "value-too-long", head + "\n" + '"' + ("x" * 999 + "\n") * 70 + '",L1,2111010001,approved\n')
+
+
 if __name__ == "__main__":
     csv_seeds()
     id_seeds()
     name_seeds()
     zst_seeds()
+    previous_seeds()
+    decisions_seeds()
