@@ -185,6 +185,9 @@ XJ_API xj_error xj_scan_setExcel(xj_scan *scan, int excel);
  * autofilter, each group's rows on one band, and a sheet 说明 with
  * schools/README.txt's text. */
 XJ_API xj_error xj_scan_setXlsx(xj_scan *scan, int xlsx);
+/* Suspected duplicates (docs/suspects.md: a mistyped ID one slip from
+ * another record's, same name, sex and birth date): on (1) by default. */
+XJ_API xj_error xj_scan_setSuspects(xj_scan *scan, int on);
 /* Encoding of the per-school files and schools/README.txt: "utf-8" (default)
  * or "gbk" (written as GB 18030, which encodes every character). */
 XJ_API xj_error xj_scan_setOutputEncoding(xj_scan *scan, const char *encoding);

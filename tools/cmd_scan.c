@@ -108,6 +108,9 @@ static void scan_usage(FILE *out, scan_mode mode)
           "      --attr-scope SCOPE  noid (default): attribute duplicates among records\n"
           "                          without ID; mixed: records with an ID join a group\n"
           "                          that has a member without one (reason 'mixed')\n"
+          "      --no-suspects       no suspected duplicates (suspect_duplicate: an ID with\n"
+          "                          a wrong check character one typing slip from another\n"
+          "                          record's valid ID, same name, sex and birth date)\n"
           "      --encoding ENC      input encoding: utf-8 (default) or gbk (GB 18030 / GBK)\n"
           "      --map FIELD=HEADER  read FIELD from the column named HEADER (repeatable);\n"
           "                          FIELD is one of student_no, name, sex, birth_date,\n"
@@ -176,7 +179,8 @@ static void print_stats(const xj_scanStats *s, const char *outdir)
 }
 
 enum { OPT_FORCE = 256, OPT_RUN_DATE, OPT_ATTR_SCOPE, OPT_ENCODING, OPT_MAP, OPT_REGION, OPT_FAIL, OPT_CHUNK,
-       OPT_PROGRESS, OPT_EXCEL, OPT_XLSX, OPT_OUT_ENCODING, OPT_HEADERS, OPT_PREVIOUS, OPT_DECISIONS, OPT_AGAINST, OPT_REMOVE };
+       OPT_PROGRESS, OPT_EXCEL, OPT_XLSX, OPT_OUT_ENCODING, OPT_HEADERS, OPT_PREVIOUS, OPT_DECISIONS, OPT_AGAINST, OPT_REMOVE,
+       OPT_NO_SUSPECTS };
 
 /* An option getopt did not take: unknown (with the closest known one, if
  * any is close) or missing its value. */
@@ -201,7 +205,7 @@ static int option_fits(int opt, scan_mode mode)
 {
     int const index = mode == MODE_INDEX_BUILD || mode == MODE_INDEX_UPDATE;
     switch (opt) {
-    case OPT_FAIL: case OPT_EXCEL: case OPT_XLSX: case OPT_OUT_ENCODING: case OPT_HEADERS: case OPT_PREVIOUS: case OPT_DECISIONS: return !index;
+    case OPT_NO_SUSPECTS: case OPT_FAIL: case OPT_EXCEL: case OPT_XLSX: case OPT_OUT_ENCODING: case OPT_HEADERS: case OPT_PREVIOUS: case OPT_DECISIONS: return !index;
     case OPT_AGAINST: return mode == MODE_CHECK;
     case OPT_REMOVE: return mode == MODE_INDEX_UPDATE;
     default: return 1;
@@ -240,6 +244,7 @@ static const struct option kOptions[] = {
     {"progress", no_argument, NULL, OPT_PROGRESS},
     {"excel", no_argument, NULL, OPT_EXCEL},
     {"xlsx", no_argument, NULL, OPT_XLSX},
+    {"no-suspects", no_argument, NULL, OPT_NO_SUSPECTS},
     {"output-encoding", required_argument, NULL, OPT_OUT_ENCODING},
     {"headers", required_argument, NULL, OPT_HEADERS},
     {"previous", required_argument, NULL, OPT_PREVIOUS},
@@ -302,6 +307,7 @@ static int take_option(scan_options *o, int opt, const char *arg, xj_scan *scan,
     case OPT_FAIL: o->fail_on_problems = 1; break;
     case OPT_EXCEL: *err = xj_scan_setExcel(scan, 1); break;
     case OPT_XLSX: *err = xj_scan_setXlsx(scan, 1); break;
+    case OPT_NO_SUSPECTS: *err = xj_scan_setSuspects(scan, 0); break;
     case OPT_OUT_ENCODING: *err = xj_scan_setOutputEncoding(scan, arg); break;
     case OPT_HEADERS: *err = xj_scan_setHeaders(scan, arg); break;
     case OPT_PREVIOUS: o->previous = arg; break;

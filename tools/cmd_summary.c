@@ -37,7 +37,9 @@ static const char *province_name(const char *code)
 
 static const struct { const char *code, *zh; } kProblems[] = {
     {"id_duplicate", "身份证件号重复"}, {"id_invalid", "身份证件号错误"}, {"attr_duplicate", "无身份证号学籍重复"},
+    {"suspect_duplicate", "疑似重复学籍"},
 };
+#define N_PROBLEMS (sizeof kProblems / sizeof kProblems[0])
 static const char *const kScopes[] = {"school", "county", "city", "province", "national"};
 
 /* 1234567 → "1,234,567" (a JSON number may be anything: clamp). */
@@ -69,7 +71,7 @@ static double num(const jl_doc *d, int node, const char *k1, const char *k2)
 typedef struct prov_row {
     const char *code;   /* province key */
     double total;       /* problem rows */
-    double n[3];        /* per problem, in kProblems order */
+    double n[N_PROBLEMS]; /* per problem, in kProblems order */
 } prov_row;
 
 static int cmp_prov(const void *pa, const void *pb)
@@ -106,12 +108,12 @@ static void print_check(const jl_doc *d, int check, FILE *out)
     for (size_t s = 0; s < 2; s++) {
         int const side = jl_get(d, check, kSides[s].key);
         double records = 0, groups = 0;
-        for (size_t i = 0; i < 3; i++) {
+        for (size_t i = 0; i < N_PROBLEMS; i++) {
             records += num(d, jl_get(d, side, kProblems[i].code), "records", NULL);
             groups += num(d, jl_get(d, side, kProblems[i].code), "groups", NULL);
         }
         fprintf(out, "  %-22s %10s %10s  %s\n", kSides[s].en, grouped(records, a), grouped(groups, b), kSides[s].zh);
-        for (size_t i = 0; i < 3; i++) {
+        for (size_t i = 0; i < N_PROBLEMS; i++) {
             int const p = jl_get(d, side, kProblems[i].code);
             if (p < 0) continue;
             fprintf(out, "    %-20s %10s %10s\n", kProblems[i].code, grouped(num(d, p, "records", NULL), a),
@@ -144,7 +146,7 @@ static void print_monthly(const jl_doc *d, int mo, FILE *out)
     fputc('\n', out);
     int const problems = jl_get(d, mo, "problems");
     double all[5] = {0};
-    for (size_t p = 0; p < 3; p++) {
+    for (size_t p = 0; p < N_PROBLEMS; p++) {
         int const counts = jl_get(d, problems, kProblems[p].code);
         fprintf(out, "  %-22s", kProblems[p].code);
         for (size_t i = 0; i < 5; i++) {
@@ -191,9 +193,9 @@ static void print_table(const jl_doc *d, const char *outdir, FILE *out)
 
     int const problems = jl_get(d, root, "problems");
     double total = 0;
-    for (size_t i = 0; i < 3; i++) total += num(d, problems, kProblems[i].code, "records");
+    for (size_t i = 0; i < N_PROBLEMS; i++) total += num(d, problems, kProblems[i].code, "records");
     fprintf(out, "%-24s %10s %10s\n", "problems", "records", "groups");
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < N_PROBLEMS; i++) {
         int const p = jl_get(d, problems, kProblems[i].code);
         int const groups = jl_get(d, p, "groups");
         fprintf(out, "  %-22s %10s %10s  %s\n", kProblems[i].code, grouped(num(d, p, "records", NULL), a),
@@ -209,7 +211,7 @@ static void print_table(const jl_doc *d, const char *outdir, FILE *out)
     fprintf(out, "%-24s", "groups by scope");
     for (size_t s = 0; s < 5; s++) fprintf(out, " %10s", kScopes[s]);
     fputc('\n', out);
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < N_PROBLEMS; i++) {
         int const scopes = jl_path(d, problems, kProblems[i].code, "scopes", (char *)NULL);
         if (scopes < 0) continue;
         fprintf(out, "  %-22s", kProblems[i].code);
@@ -224,15 +226,15 @@ static void print_table(const jl_doc *d, const char *outdir, FILE *out)
         prov_row *const r = &top[n++];
         r->code = jl_key(d, p);
         r->total = 0;
-        for (size_t i = 0; i < 3; i++) r->total += r->n[i] = num(d, p, kProblems[i].code, NULL);
+        for (size_t i = 0; i < N_PROBLEMS; i++) r->total += r->n[i] = num(d, p, kProblems[i].code, NULL);
     }
     qsort(top, n, sizeof *top, cmp_prov);
-    if (n > 0) fprintf(out, "%-24s %10s %10s %10s %10s\n", "top provinces", "rows", "id_dup", "id_invalid",
-                       "attr_dup");
+    if (n > 0) fprintf(out, "%-24s %10s %10s %10s %10s %10s\n", "top provinces", "rows", "id_dup", "id_invalid",
+                       "attr_dup", "suspect");
     for (size_t i = 0; i < n && i < 10; i++) {
-        char e[32], f[48];
-        fprintf(out, "  %-22s %10s %10s %10s %10s  %s\n", safe(top[i].code, k), grouped(top[i].total, a),
-                grouped(top[i].n[0], b), grouped(top[i].n[1], c), grouped(top[i].n[2], e),
+        char e[32], f[48], g[32];
+        fprintf(out, "  %-22s %10s %10s %10s %10s %10s  %s\n", safe(top[i].code, k), grouped(top[i].total, a),
+                grouped(top[i].n[0], b), grouped(top[i].n[1], c), grouped(top[i].n[2], e), grouped(top[i].n[3], g),
                 safe(province_name(top[i].code), f));
     }
     if (n > 10) fprintf(out, "  (%zu provinces with problems: all of them in report.html)\n", n);

@@ -71,6 +71,62 @@ int id_gbShape(const char *num, size_t n, uint64_t *packed)
     return id_scanGb(num, n, packed, &check);
 }
 
+/* The weighted sum mod 11 that gives check character c; -1 for none. */
+static int id_sumFor(char c)
+{
+    for (int i = 0; i < 11; i++)
+        if (kGbChars[i] == c) return i;
+    return -1;
+}
+
+static unsigned id_sum17(const char d17[17])
+{
+    unsigned sum = 0;
+    for (int i = 0; i < 17; i++) sum += kGbWeights[i] * (unsigned)(d17[i] - '0');
+    return sum % 11;
+}
+
+size_t id_slipNeighbours(const char id18[18], uint64_t out[ID_SLIPS_MAX])
+{
+    uint64_t packed;
+    char check;
+    if (!id_scanGb(id18, 18, &packed, &check)) return 0;
+    size_t n = 0;
+    char k[18];
+    memcpy(k, id18, 18);
+    unsigned const sum = id_sum17(id18);
+    int const want = id_sumFor(id18[17]);
+    /* one digit of the 17 changed: the weight is invertible mod 11, so the
+     * sum the check character asks for fixes the new digit, if any */
+    for (int p = 0; p < 17 && want >= 0; p++) {
+        int const d = id18[p] - '0';
+        for (int e = 0; e < 10; e++) {
+            if (e == d || (sum + 11 * 10 + kGbWeights[p] * (unsigned)e - kGbWeights[p] * (unsigned)d) % 11 != (unsigned)want)
+                continue;
+            k[p] = (char)('0' + e);
+            out[n++] = id_pack18(k);
+            k[p] = id18[p];
+        }
+    }
+    /* the check character itself mistyped */
+    k[17] = kGbChars[sum];
+    if (k[17] != id18[17]) out[n++] = id_pack18(k);
+    k[17] = id18[17];
+    /* two adjacent digits swapped */
+    for (int p = 0; p + 1 < 17; p++) {
+        if (id18[p] == id18[p + 1]) continue;
+        k[p] = id18[p + 1], k[p + 1] = id18[p];
+        if (id_sum17(k) == (unsigned)want) out[n++] = id_pack18(k);
+        k[p] = id18[p], k[p + 1] = id18[p + 1];
+    }
+    /* the last digit and the check character swapped: both must be digits */
+    if (id18[17] != 'X' && id18[16] != id18[17]) {
+        k[16] = id18[17], k[17] = id18[16];
+        if (kGbChars[id_sum17(k)] == k[17]) out[n++] = id_pack18(k);
+    }
+    return n;
+}
+
 char id_checkChar(const char d17[17])
 {
     unsigned sum = 0;
@@ -191,7 +247,7 @@ static int id_otherFormatOk(char type, const char *s, size_t n)
 id_result id_check(const id_context *ctx, char type, const char *num, size_t n,
                    int sex, uint32_t birth)
 {
-    id_result r = {XJ_ID_OK, ID_KEY_NONE, 0};
+    id_result r = {XJ_ID_OK, ID_KEY_NONE, 0, 0};
     switch (type) {
     case '1': case '6': case '7': case '8': case '9': case 'A': case 'Z': break;
     default: type = '1';
@@ -206,6 +262,7 @@ id_result id_check(const id_context *ctx, char type, const char *num, size_t n,
     if ((type == '1' || type == '9') && id_scanGb(num, n, &r.gb, &check)) {
         r.space = ID_KEY_GB;
         r.reason = id_checkGb(ctx, type, num, check, sex, birth);
+        r.bad_check = check != num[17];
         return r;
     }
 

@@ -32,6 +32,8 @@ typedef struct id_result {
     xj_idReason reason;   /* XJ_ID_OK or the first failure */
     id_keySpace space;    /* where the number is grouped */
     uint64_t gb;          /* packed key when space == ID_KEY_GB */
+    int bad_check;        /* an 18-character GB number (types 1, 9) whose check character is wrong,
+                           * whatever reason comes first: a mistyped ID (docs/suspects.md §1) */
 } id_result;
 
 typedef struct id_context {
@@ -47,6 +49,15 @@ id_result id_check(const id_context *ctx, char type, const char *num, size_t n,
 
 /* 1 and *packed (id_pack18) when num is [0-9]{17}[0-9X], else 0. */
 int id_gbShape(const char *num, size_t n, uint64_t *packed);
+
+/* The numbers one typing slip from id18 — one character changed, or two
+ * adjacent ones swapped — that have GB 11643 shape and a right check
+ * character (docs/suspects.md §3), packed (id_pack18) into out; returns how
+ * many (at most ID_SLIPS_MAX; none are equal). Meant for a number of GB
+ * shape whose own check character is wrong: one slip away, only one digit
+ * can fix each position, so there are few. */
+#define ID_SLIPS_MAX 35
+size_t id_slipNeighbours(const char id18[18], uint64_t out[ID_SLIPS_MAX]);
 
 /* '0'..'9' or 'X' for 17 ASCII digits; 0 if any is not a digit. */
 char id_checkChar(const char d17[17]);

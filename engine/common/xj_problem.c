@@ -8,9 +8,9 @@
 #include "xjdedup.h"
 
 static const char *const kProblemCode[PB_PROBLEM_COUNT] = {
-    "attr_duplicate", "id_duplicate", "id_invalid"};
+    "attr_duplicate", "id_duplicate", "id_invalid", "suspect_duplicate"};
 static const char *const kProblemZh[PB_PROBLEM_COUNT] = {
-    "无身份证号学籍重复", "身份证件号重复", "身份证件号错误"};
+    "无身份证号学籍重复", "身份证件号重复", "身份证件号错误", "疑似重复学籍"};
 static const char *const kScopeCode[PB_SCOPE_COUNT] = {
     "school", "county", "city", "province", "national"};
 static const char *const kScopeZh[PB_SCOPE_COUNT] = {
@@ -50,6 +50,7 @@ const char *pb_reasonCode(uint8_t reason)
     if (reason == PB_REASON_APPROVED) return "approved";
     if (reason == PB_REASON_DOUBLE_ATTESTED) return "double_attested";
     if (reason == PB_REASON_OLD_ID) return "old_id";
+    if (reason == PB_REASON_ID_TYPO) return "id_typo";
     if (reason == PB_REASON_NONE || reason >= XJ_ID_REASON_COUNT) return "";
     return xj_idReasonName((xj_idReason)reason);
 }
@@ -57,13 +58,17 @@ const char *pb_reasonCode(uint8_t reason)
 static const char *const kProblemMeaningZh[PB_PROBLEM_COUNT] = {
     "两条或以上没有身份证件号的学籍，规范化后的姓名、性别、出生日期完全相同，可能是同一学生被重复建籍。",
     "两条或以上学籍的身份证件号（规范化后）相同。一个证件号只能对应一名学生。",
-    "身份证件号格式错误、地区码或出生日期不可能、校验码错误，或与学籍中的出生日期、性别不一致。"};
+    "身份证件号格式错误、地区码或出生日期不可能、校验码错误，或与学籍中的出生日期、性别不一致。",
+    "一条学籍的身份证件号校验码不符，且只差一位数字或两位相邻数字颠倒就与另一条学籍的有效证件号相同，"
+    "两条学籍的姓名、性别、出生日期也相同：很可能是同一学生用录错的证件号再次建籍。"};
 static const char *const kProblemActionZh[PB_PROBLEM_COUNT] = {
     "佐证 / 变更 / 删除：确为不同学生的（如同名同生日），提交佐证材料，经审核后组内各条均可保留；"
     "信息录错的，变更后重新查重；重复建籍的，删除多余记录。",
     "佐证 / 变更 / 删除：同一组只能有一条学籍通过审核。先入者保有：一般保留最早建籍的记录；"
     "证件号录错的，核对后变更；重复导入或多校建籍的，删除多余记录。",
-    "变更 / 删除：核对学生的身份证件，变更为正确的证件号；虚假学籍予以删除。"};
+    "变更 / 删除：核对学生的身份证件，变更为正确的证件号；虚假学籍予以删除。",
+    "变更 / 删除：证件号录错的一方（问题原因 id_typo）核对证件后变更为正确的证件号；"
+    "变更后若与另一条学籍重复，按身份证件号重复处理（重复建籍的删除）。组内其他记录列出了证件号正确的学籍。"};
 
 /* Indexed by xj_idReason; PB_REASON_MIXED is handled apart. */
 static const char *const kReasonZh[XJ_ID_REASON_COUNT] = {
@@ -89,7 +94,7 @@ static const char *const kHintWhenZh[PB_HINT_COUNT] = {
     "证件号有效，但与G字头学籍号中建籍时核验的证件号不同：核实学生的证件号确已变更，上传变更材料；录错的则改回。"};
 
 static const char *const kColumnMeaningZh[PB_COLUMN_COUNT] = {
-    "身份证件号重复 / 身份证件号错误 / 无身份证号学籍重复",
+    "身份证件号重复 / 身份证件号错误 / 无身份证号学籍重复 / 疑似重复学籍",
     "身份证件号错误的具体原因（见下文代码表）；mixed 表示有证件号的学籍与无证件号的学籍姓名、性别、出生日期相同",
     "同一组重复学籍的编号，各校文件中相同编号即同一组；按证件号或姓名性别生日计算，下月查重仍是同一编号",
     "该组学籍总数（含其他学校）",
@@ -125,6 +130,7 @@ const char *pb_reasonZh(uint8_t reason)
     if (reason == PB_REASON_APPROVED) return "佐证已核办通过（保留此记录，组内其他记录变更或删除）";
     if (reason == PB_REASON_DOUBLE_ATTESTED) return "组内两条以上记录的佐证均已通过，由共同上级裁定";
     if (reason == PB_REASON_OLD_ID) return "按G字头学籍号中的原证件号归入本组（证件号已变更）";
+    if (reason == PB_REASON_ID_TYPO) return "证件号疑似录错（错一位或相邻两位颠倒，校验码不符）";
     if (reason >= XJ_ID_REASON_COUNT) return "";
     return kReasonZh[reason];
 }

@@ -11,11 +11,13 @@
 #include <stdint.h>
 
 /* Numbered in the byte order of their codes, so sorting by number sorts
- * problems.csv the way rules §6 asks (attr < id_duplicate < id_invalid). */
+ * problems.csv the way rules §6 asks (attr < id_duplicate < id_invalid <
+ * suspect_duplicate). */
 typedef enum pb_problem {
     PB_ATTR_DUPLICATE = 0,
     PB_ID_DUPLICATE = 1,
     PB_ID_INVALID = 2,
+    PB_SUSPECT_DUPLICATE = 3, /* a mistyped ID one slip from another record's (docs/suspects.md) */
     PB_PROBLEM_COUNT
 } pb_problem;
 
@@ -30,6 +32,8 @@ typedef enum pb_problem {
 /* An id_duplicate member that joined the group by its `G` student number's
  * old ID, not by its own (docs/monthly.md §6). */
 #define PB_REASON_OLD_ID 203
+/* The mistyped record of a suspect_duplicate group (docs/suspects.md §4). */
+#define PB_REASON_ID_TYPO 204
 
 typedef enum pb_scope {
     PB_SCOPE_SCHOOL = 0,

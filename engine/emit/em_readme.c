@@ -88,7 +88,8 @@ xj_error em_readmeText(const em_run *run, xj_buf *b)
     FORWARD_IF_ERROR(em_readmeColumns(run, b));
 
     FORWARD_IF_ERROR(buf_appendStr(b, "\n二、问题类型及处理方式（变更 / 佐证 / 删除）\n------------------------------------------\n"));
-    static const pb_problem kOrder[PB_PROBLEM_COUNT] = {PB_ID_DUPLICATE, PB_ID_INVALID, PB_ATTR_DUPLICATE};
+    static const pb_problem kOrder[PB_PROBLEM_COUNT] = {PB_ID_DUPLICATE, PB_ID_INVALID, PB_ATTR_DUPLICATE,
+                                                        PB_SUSPECT_DUPLICATE};
     for (int k = 0; k < PB_PROBLEM_COUNT; k++) {
         pb_problem const p = kOrder[k];
         FORWARD_IF_ERROR(buf_printf(b, "【%s】(%s)\n  含义：%s\n  处理：%s\n", pb_problemZh(p), pb_problemCode(p),

@@ -89,13 +89,14 @@ static void hw_bar(hw *h, const char *cls, uint64_t v, uint64_t max)
     hw_f(h, "<div class=\"bar\"><i class=\"%s\" style=\"width:%.1f%%\"></i></div>", cls, em_width(v, max));
 }
 
-static const char *const kProblemClass[PB_PROBLEM_COUNT] = {"p-attr", "p-dup", "p-inv"}; /* bar colours */
-static const char *const kCardClass[PB_PROBLEM_COUNT] = {"c-attr", "c-dup", "c-inv"};   /* card accents */
-static const pb_problem kProblemOrder[PB_PROBLEM_COUNT] = {PB_ID_DUPLICATE, PB_ID_INVALID, PB_ATTR_DUPLICATE};
+static const char *const kProblemClass[PB_PROBLEM_COUNT] = {"p-attr", "p-dup", "p-inv", "p-sus"}; /* bar colours */
+static const char *const kCardClass[PB_PROBLEM_COUNT] = {"c-attr", "c-dup", "c-inv", "c-sus"};   /* card accents */
+static const pb_problem kProblemOrder[PB_PROBLEM_COUNT] = {PB_ID_DUPLICATE, PB_ID_INVALID, PB_ATTR_DUPLICATE,
+                                                           PB_SUSPECT_DUPLICATE};
 
 static const char kStyle[] =
     "<style>\n"
-    ":root{--ink:#1d2733;--mute:#5d6b7a;--line:#dfe5ec;--bg:#f6f8fa;--dup:#d0493e;--inv:#e3912b;--attr:#3f74c9}\n"
+    ":root{--ink:#1d2733;--mute:#5d6b7a;--line:#dfe5ec;--bg:#f6f8fa;--dup:#d0493e;--inv:#e3912b;--attr:#3f74c9;--sus:#8a5cc2}\n"
     "*{box-sizing:border-box}\n"
     "body{margin:0;background:var(--bg);color:var(--ink);font:14px/1.5 \"Noto Sans CJK SC\",\"Source Han Sans SC\","
     "\"PingFang SC\",\"Microsoft YaHei\",\"WenQuanYi Zen Hei\",\"Helvetica Neue\",Arial,sans-serif}\n"
@@ -108,7 +109,7 @@ static const char kStyle[] =
     "border:0;padding:0}\n"
     ".card{background:#fff;border:1px solid var(--line);border-radius:8px;padding:12px 14px;border-top:4px solid #8796a8}\n"
     ".card.c-dup{border-top-color:var(--dup)}.card.c-inv{border-top-color:var(--inv)}"
-    ".card.c-attr{border-top-color:var(--attr)}\n"
+    ".card.c-attr{border-top-color:var(--attr)}.card.c-sus{border-top-color:var(--sus)}\n"
     ".card .k{color:var(--mute);font-size:13px}.card .v{font-size:26px;font-weight:600;margin:2px 0}"
     ".card .s{color:var(--mute);font-size:12px}\n"
     "table{border-collapse:collapse;width:100%}th,td{padding:5px 8px;border-bottom:1px solid var(--line);"
@@ -117,7 +118,7 @@ static const char kStyle[] =
     "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
     "td.b{width:34%;min-width:80px}.bar{height:12px;background:#eef1f4;border-radius:3px;display:flex;overflow:hidden}\n"
     ".bar i{display:block;height:100%}.p-dup{background:var(--dup)}.p-inv{background:var(--inv)}"
-    ".p-attr{background:var(--attr)}.p-all{background:#5f7187}\n"
+    ".p-attr{background:var(--attr)}.p-sus{background:var(--sus)}.p-all{background:#5f7187}\n"
     "tr.sub td:first-child{padding-left:24px;color:var(--mute)}tr.tot td{font-weight:600}\n"
     "code{font-family:\"DejaVu Sans Mono\",Consolas,monospace;font-size:12px;color:#4a5868}\n"
     ".legend{color:var(--mute);font-size:12px;margin:6px 0 0}.legend b{display:inline-block;width:10px;height:10px;"
@@ -259,35 +260,44 @@ static void em_scopeSection(hw *h, const em_counts *c)
 {
     uint64_t max = 0;
     for (int s = 0; s < PB_SCOPE_COUNT; s++) {
-        uint64_t const t = c->scopes[PB_ID_DUPLICATE][s] + c->scopes[PB_ATTR_DUPLICATE][s];
+        uint64_t const t =
+            c->scopes[PB_ID_DUPLICATE][s] + c->scopes[PB_ATTR_DUPLICATE][s] + c->scopes[PB_SUSPECT_DUPLICATE][s];
         max = t > max ? t : max;
     }
     hw_s(h, "<section id=\"by-scope\"><h2>重复组的范围与仲裁层级<span class=\"en\">Groups by scope and arbiter</span>"
             "</h2>\n<table><thead><tr><th>范围 scope</th><th>仲裁层级 arbiter</th>"
             "<th class=\"n\">身份证件号重复 id_duplicate</th><th class=\"n\">无身份证号学籍重复 attr_duplicate</th>"
-            "<th class=\"n\">合计 total</th><th></th></tr></thead><tbody>\n");
+            "<th class=\"n\">疑似重复学籍 suspect_duplicate</th><th class=\"n\">合计 total</th><th></th></tr></thead>"
+            "<tbody>\n");
     for (int s = 0; s < PB_SCOPE_COUNT; s++) {
         pb_scope const sc = (pb_scope)s;
         uint64_t const d = c->scopes[PB_ID_DUPLICATE][s], a = c->scopes[PB_ATTR_DUPLICATE][s];
+        uint64_t const u = c->scopes[PB_SUSPECT_DUPLICATE][s];
         hw_f(h, "<tr data-scope=\"%s\"><td class=\"pv\">%s <code>%s</code></td><td class=\"pv\">%s <code>%s</code></td><td class=\"n\" "
                 "data-problem=\"id_duplicate\">", pb_scopeCode(sc), pb_scopeZh(sc), pb_scopeCode(sc),
              pb_arbiterZh(sc), pb_arbiterCode(sc));
         hw_num(h, d);
         hw_s(h, "</td><td class=\"n\" data-problem=\"attr_duplicate\">");
         hw_num(h, a);
+        hw_s(h, "</td><td class=\"n\" data-problem=\"suspect_duplicate\">");
+        hw_num(h, u);
         hw_s(h, "</td><td class=\"n\">");
-        hw_num(h, d + a);
+        hw_num(h, d + a + u);
         hw_f(h, "</td><td class=\"b\"><div class=\"bar\"><i class=\"p-dup\" style=\"width:%.1f%%\"></i>"
-                "<i class=\"p-attr\" style=\"width:%.1f%%\"></i></div></td></tr>\n",
-             em_width(d, max), em_width(a, max));
+                "<i class=\"p-attr\" style=\"width:%.1f%%\"></i><i class=\"p-sus\" style=\"width:%.1f%%\"></i>"
+                "</div></td></tr>\n",
+             em_width(d, max), em_width(a, max), em_width(u, max));
     }
     hw_s(h, "</tbody></table>\n<p class=\"legend\"><b class=\"p-dup\"></b>身份证件号重复 id_duplicate"
-            "<b class=\"p-attr\"></b>无身份证号学籍重复 attr_duplicate</p></section>\n");
+            "<b class=\"p-attr\"></b>无身份证号学籍重复 attr_duplicate<b class=\"p-sus\"></b>疑似重复学籍 suspect_duplicate"
+            "</p></section>\n");
 }
 
 static uint64_t em_provinceTotal(const em_counts *c, int p)
 {
-    return c->provinces[p][0] + c->provinces[p][1] + c->provinces[p][2];
+    uint64_t t = 0;
+    for (int q = 0; q < PB_PROBLEM_COUNT; q++) t += c->provinces[p][q];
+    return t;
 }
 
 /* A tile's fill: from pale to deep blue by the square root of its share of
@@ -373,8 +383,9 @@ static void em_provinceSection(hw *h, const em_counts *c)
             "<th class=\"n\">证件号重复<br><span class=\"en\">id_duplicate</span></th>"
             "<th class=\"n\">证件号错误<br><span class=\"en\">id_invalid</span></th>"
             "<th class=\"n\">无证件号重复<br><span class=\"en\">attr_duplicate</span></th>"
+            "<th class=\"n\">疑似重复<br><span class=\"en\">suspect_duplicate</span></th>"
             "<th class=\"n\">合计 total</th><th></th></tr></thead><tbody>\n");
-    if (n == 0) hw_s(h, "<tr><td colspan=\"6\">没有问题记录 no problem rows</td></tr>\n");
+    if (n == 0) hw_s(h, "<tr><td colspan=\"7\">没有问题记录 no problem rows</td></tr>\n");
     for (int i = 0; i < n; i++) {
         int const p = order[i];
         char key[12];
@@ -382,8 +393,8 @@ static void em_provinceSection(hw *h, const em_counts *c)
         hw_f(h, "<tr data-province=\"%s\"><td class=\"pv\"><code>%s</code> ", key, key);
         em_provinceName(h, p);
         hw_s(h, "</td>");
-        static const pb_problem kCols[3] = {PB_ID_DUPLICATE, PB_ID_INVALID, PB_ATTR_DUPLICATE};
-        for (int k = 0; k < 3; k++) {
+        static const pb_problem kCols[4] = {PB_ID_DUPLICATE, PB_ID_INVALID, PB_ATTR_DUPLICATE, PB_SUSPECT_DUPLICATE};
+        for (int k = 0; k < 4; k++) {
             hw_f(h, "<td class=\"n\" data-problem=\"%s\">", pb_problemCode(kCols[k]));
             hw_num(h, c->provinces[p][kCols[k]]);
             hw_s(h, "</td>");
@@ -391,13 +402,14 @@ static void em_provinceSection(hw *h, const em_counts *c)
         hw_s(h, "<td class=\"n\" data-problem=\"total\">");
         hw_num(h, em_provinceTotal(c, p));
         hw_s(h, "</td><td class=\"b\"><div class=\"bar\">");
-        for (int k = 0; k < 3; k++)
+        for (int k = 0; k < 4; k++)
             hw_f(h, "<i class=\"%s\" style=\"width:%.1f%%\"></i>", kProblemClass[kCols[k]],
                  c->provinces[p][kCols[k]] ? 100.0 * (double)c->provinces[p][kCols[k]] / (double)max : 0.0);
         hw_s(h, "</div></td></tr>\n");
     }
     hw_s(h, "</tbody></table>\n<p class=\"legend\"><b class=\"p-dup\"></b>身份证件号重复<b class=\"p-inv\"></b>"
-            "身份证件号错误<b class=\"p-attr\"></b>无身份证号学籍重复</p></div></div></section>\n");
+            "身份证件号错误<b class=\"p-attr\"></b>无身份证号学籍重复<b class=\"p-sus\"></b>疑似重复学籍</p></div></div>"
+            "</section>\n");
 }
 
 /* Distinct groups in an office's list (sorted by problem, then group id). */

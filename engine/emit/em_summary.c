@@ -261,9 +261,9 @@ static void jw_problem(jw *j, const em_counts *c, pb_problem p)
  * batch. */
 static void jw_split(jw *j, const em_check *k, const em_counts *c, int with_register)
 {
-    static const pb_problem kDup[2] = {PB_ATTR_DUPLICATE, PB_ID_DUPLICATE};
+    static const pb_problem kDup[3] = {PB_ATTR_DUPLICATE, PB_ID_DUPLICATE, PB_SUSPECT_DUPLICATE};
     jw_open(j, '{');
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 3; i++) {
         pb_problem const p = kDup[i];
         jw_key(j, pb_problemCode(p));
         jw_open(j, '{');
@@ -422,6 +422,8 @@ static xj_error jw_summary(jw *j, const em_run *run, const em_counts *c, double 
     jw_keyStr(j, "attr_scope", run->attr_scope);
     jw_keyStr(j, "encoding", run->encoding);
     jw_keyStr(j, "region_table", run->region_table);
+    jw_key(j, "suspects");
+    jw_str(j, run->suspects ? "true" : "false");
     jw_close(j, '}');
     jw_inputs(j, run);
     if (run->check) jw_check(j, run->check, c);
@@ -440,6 +442,7 @@ static xj_error jw_summary(jw *j, const em_run *run, const em_counts *c, double 
     jw_problem(j, c, PB_ATTR_DUPLICATE);
     jw_problem(j, c, PB_ID_DUPLICATE);
     jw_problem(j, c, PB_ID_INVALID);
+    jw_problem(j, c, PB_SUSPECT_DUPLICATE);
     jw_close(j, '}');
     jw_provinces(j, c);
     jw_monthly(j, c);

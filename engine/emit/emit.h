@@ -121,6 +121,7 @@ typedef struct em_run {
     const char *attr_scope;       /* "noid" or "mixed" */
     const char *encoding;         /* "utf-8" or "gbk" */
     const char *region_table;     /* base name of --region-table, or NULL */
+    int suspects;                 /* suspect_duplicate looked for (not --no-suspects) */
     em_timing timing;
     int threads;                  /* may be used to write files in parallel */
     int excel;                    /* per-school files: UTF-8 BOM, formula-like values neutralized */

@@ -24,7 +24,7 @@
 
 const gr_record *gr_find(const gr_index *ix, uint64_t ref)
 {
-    ref &= ~GK_HAS_ID;
+    ref &= ~GK_FLAGS;
     size_t lo = 0, hi = ix->n;
     while (lo < hi) {
         size_t const mid = lo + (hi - lo) / 2;
@@ -394,7 +394,8 @@ static xj_error gd_decideOne(const gd_context *ctx, const gk_groups *gs, size_t 
     if (XJ_NEVER(key_len == 0)) return XJ_ERR_INTERNAL;
     gd_verdict v = {.gid = gd_groupId(problem, sc->key, key_len), .scope = gd_scope(sc->m, n)};
     FORWARD_IF_ERROR(gd_members(sc->m, n, arena, sc->texts, sc->by_text, sc->pos, &v.members));
-    v.n_approved = gd_approvals(ctx, v.gid, n, sc);
+    /* a suspect cannot be attested (docs/suspects.md §6): no decision is asked, so none matches */
+    v.n_approved = problem == PB_SUSPECT_DUPLICATE ? 0 : gd_approvals(ctx, v.gid, n, sc);
     v.n_approved_ids = gd_distinctIds(sc->chosen, v.n_approved);
     int const two_approved = problem == PB_ID_DUPLICATE && v.n_approved_ids >= 2;
     /* two approved ID records: their common superior decides */
@@ -416,7 +417,12 @@ static xj_error gd_decideOne(const gd_context *ctx, const gk_groups *gs, size_t 
         pb_row *const row = &rows[g->first + i];
         gd_baseRow(r, problem, n, &v, sc->pos[i], row);
         if (problem == PB_ID_DUPLICATE) gd_idRow(&v, sc, i, (gs->refs[g->first + i] & GK_OLD_ID) != 0, row);
-        else {
+        else if (problem == PB_SUSPECT_DUPLICATE) {
+            /* the mistyped record corrects its ID; the one holding it keeps (docs/suspects.md §4) */
+            int const typo = (gs->refs[g->first + i] & GK_SUSPECT) != 0;
+            row->reason = typo ? PB_REASON_ID_TYPO : PB_REASON_NONE;
+            row->hint = typo ? PB_HINT_CORRECT_ID : PB_HINT_KEEP;
+        } else {
             row->reason = (gs->refs[g->first + i] & GK_HAS_ID) ? PB_REASON_MIXED : PB_REASON_NONE;
             /* all approved: attested; some: the approved ones are reopened */
             row->attested = v.n_approved == n;

@@ -105,7 +105,7 @@ static int gk_cmpKey(const uint64_t *a, const uint64_t *b, size_t stride)
 
 static uint64_t gk_refOf(const uint64_t *e, size_t stride)
 {
-    return e[stride - 1] & ~GK_HAS_ID;
+    return e[stride - 1] & ~GK_FLAGS;
 }
 
 static int gk_cmpEntry(const void *pa, const void *pb, void *arg)

@@ -30,14 +30,20 @@
 
 /* ref = source << 48 | line. Bit 47 of an attribute entry's ref says the
  * record has an ID number (for --attr-scope mixed), of an ID entry that it
- * was filed by its old ID; lines stay below 2^47. */
+ * was filed by its old ID; bit 46 marks a suspect candidate (GK_SUSPECT);
+ * lines stay below 2^46. */
 #define GK_LINE_BITS 48
-#define GK_MAX_LINE ((1ull << 47) - 1)
+#define GK_MAX_LINE ((1ull << 46) - 1)
 #define GK_MAX_SOURCES (1u << 16)
 #define GK_HAS_ID (1ull << 47)
 /* The same bit in an ID table: the record was filed under the old ID of its
  * `G` student number, not its own ID (docs/monthly.md §6). */
 #define GK_OLD_ID GK_HAS_ID
+/* Bit 46 of a GB entry: not the record's own ID but one typing slip from it,
+ * its ID having a wrong check character (docs/suspects.md): such entries
+ * only find suspect_duplicate groups (sc_splitSuspects), never ID groups. */
+#define GK_SUSPECT (1ull << 46)
+#define GK_FLAGS (GK_HAS_ID | GK_SUSPECT)
 
 static inline uint64_t gk_ref(uint32_t source, uint64_t line) { return (uint64_t)source << GK_LINE_BITS | line; }
 static inline uint32_t gk_refSource(uint64_t ref) { return (uint32_t)(ref >> GK_LINE_BITS); }

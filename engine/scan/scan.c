@@ -143,6 +143,12 @@ xj_error xj_scan_setXlsx(xj_scan *s, int xlsx)
     return XJ_OK;
 }
 
+xj_error xj_scan_setSuspects(xj_scan *s, int on)
+{
+    s->no_suspects = on == 0;
+    return XJ_OK;
+}
+
 xj_error xj_scan_setOutputEncoding(xj_scan *s, const char *enc)
 {
     RETURN_ERROR_IF(enc == NULL, &s->st, XJ_ERR_USAGE, "no output encoding given");

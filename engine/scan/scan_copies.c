@@ -122,7 +122,7 @@ static xj_error sc_dropCopiesOf(uint32_t n_batch_src, const gr_index *ix, uint64
         if (copy == 0) continue;
         if (xj_growArray(&sc->pairs, &sc->cap_pairs, sc->n_pairs + 1, sizeof *sc->pairs, 256) != 0)
             return XJ_ERR_NOMEM;
-        sc->pairs[sc->n_pairs++] = (sc_copy){sc->batch[i].ref & ~GK_HAS_ID, copy};
+        sc->pairs[sc->n_pairs++] = (sc_copy){sc->batch[i].ref & ~GK_FLAGS, copy};
     }
     *n = kept;
     return XJ_OK;

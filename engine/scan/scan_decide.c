@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ix_index.h"
+#include "grp_suspects.h"
 #include "scan_internal.h"
 #include "xj_alloc.h"
 
@@ -66,6 +67,10 @@ static xj_error sc_decideAll(sc_run *run, const sc_register *reg, sc_rows *rows,
         err = gd_decideGroups(&ctx, &run->groups[k], (gd_keyKind)k, kProblem[k], rows->v + at, rows->arenas, st);
         at += run->groups[k].n_refs;
     }
+    if (!err) {
+        err = gd_decideGroups(&ctx, &run->suspects, GD_KEY_GB, PB_SUSPECT_DUPLICATE, rows->v + at, rows->arenas, st);
+        at += run->suspects.n_refs;
+    }
     if (!err) err = sc_invalidRows(run, rows->v, &at);
     if (err == XJ_ERR_INTERNAL) st_fail(st, err, "internal error: an invalid-ID record was not gathered");
     rows->n = at;
@@ -93,7 +98,9 @@ static xj_error sc_setAttestedApart(sc_rows *rows, xj_status *st)
 xj_error sc_decide(sc_run *run, sc_register *reg, sc_rows *rows)
 {
     xj_status *const st = &run->scan->st;
-    size_t n_rows = 0;
+    gr_index const ix = {run->gathered, run->n_gathered};
+    FORWARD_IF_ERROR(gs_confirm(&run->suspects, &ix, &run->idctx, st));
+    size_t n_rows = run->suspects.n_refs;
     for (int k = 0; k < SC_KEY_KINDS; k++) n_rows += run->groups[k].n_refs;
     for (int t = 0; t < run->n_workers; t++) n_rows += run->workers[t].found.n_inv;
     size_t const n_names = run->n_inputs + (reg ? reg->ix->n_sources : 0);

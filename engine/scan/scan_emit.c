@@ -124,6 +124,7 @@ xj_error sc_emit(sc_run *run, const sc_register *reg, sc_rows *rows)
             .attr_scope = s->attr_scope == XJ_ATTR_MIXED ? "mixed" : "noid",
             .encoding = s->gbk ? "gbk" : "utf-8",
             .region_table = region,
+            .suspects = !s->no_suspects,
             .timing = run->timing,
             .threads = run->n_workers,
             .excel = s->excel,

@@ -58,6 +58,7 @@ struct xj_scan {
     size_t chunk_size;        /* 0: XJ_DEFAULT_CHUNK */
     int excel;                /* per-school files for Excel (BOM, no formulas) */
     int xlsx;                 /* a .xlsx workbook beside each per-school file */
+    int no_suspects;          /* --no-suspects: no suspect_duplicate (docs/suspects.md) */
     int school_gbk;           /* per-school files in GB 18030 */
     int school_headers_en;    /* per-school files with English headers and codes */
     char *previous;           /* earlier OUTDIR (--previous), or NULL */
@@ -189,6 +190,7 @@ typedef struct sc_run {
     em_prev *prev;            /* --previous, loaded before pass 1 */
     em_personBatch *person_batches; /* per worker: pass 1 tells prev which records are still there */
     gk_groups groups[SC_KEY_KINDS]; /* by gd_keyKind: GB IDs, other IDs, attributes */
+    gk_groups suspects;       /* suspect_duplicate candidates, then groups (grp_suspects.h) */
     uint64_t *flagged;        /* refs of every input record that appears in output, sorted */
     size_t n_flagged;
     gr_record *gathered;      /* pass 2: the record of flagged[i]; then a check's register members */

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grp_suspects.h"
 #include "scan_internal.h"
 #include "xj_alloc.h"
 
@@ -33,15 +34,20 @@ static xj_error sc_listFlagged(sc_run *run)
     int const nw = run->n_workers;
     size_t n = 0;
     for (int kind = 0; kind < SC_KEY_KINDS; kind++) n += run->groups[kind].n_refs;
+    n += run->suspects.n_refs;
     for (int t = 0; t < nw; t++) n += run->workers[t].found.n_inv;
     uint64_t *const f = xj_mallocArray(n ? n : 1, sizeof *f);
     RETURN_ERROR_IF(f == NULL, st, XJ_ERR_NOMEM, "out of memory listing flagged records");
     size_t at = 0;
     for (int kind = 0; kind < SC_KEY_KINDS; kind++)
         for (size_t i = 0; i < run->groups[kind].n_refs; i++) {
-            uint64_t const ref = run->groups[kind].refs[i] & ~GK_HAS_ID;
+            uint64_t const ref = run->groups[kind].refs[i] & ~GK_FLAGS;
             if (gk_refSource(ref) < run->n_inputs) f[at++] = ref; /* not register members */
         }
+    for (size_t i = 0; i < run->suspects.n_refs; i++) {
+        uint64_t const ref = run->suspects.refs[i] & ~GK_FLAGS;
+        if (gk_refSource(ref) < run->n_inputs) f[at++] = ref;
+    }
     for (int t = 0; t < nw; t++)
         for (size_t i = 0; i < run->workers[t].found.n_inv; i++) f[at++] = run->workers[t].found.inv[i].ref;
     n = at;
@@ -71,6 +77,7 @@ xj_error sc_group(sc_run *run, const sc_keyLookup *lookup)
     xj_error const err = sc_groupKeys(&tables, lookup, attr_mixed, run->n_workers, run->groups, st);
     xj_free(tabs);
     FORWARD_IF_ERROR(err);
+    FORWARD_IF_ERROR(gs_split(&run->groups[GD_KEY_GB], &run->suspects, st));
     return sc_listFlagged(run);
 }
 

@@ -86,6 +86,7 @@ void sc_runFree(sc_run *run)
     xj_free(run->maps);
     id_freeRegionTable(run->regions);
     for (int k = 0; k < SC_KEY_KINDS; k++) gk_groupsFree(&run->groups[k]);
+    gk_groupsFree(&run->suspects);
     xj_free(run->flagged);
     xj_free(run->gathered);
     xj_free(run->names_text);

@@ -410,8 +410,8 @@ static void checkSchoolFile(const char *outdir, const tl_table *all, size_t from
             TC_CHECK(fieldIsStr(&t.r[0].f[k], want), "%s: header %d is %s", rel, k, t.r[0].f[k].s);
         }
     }
-    static const char *const kProblems[] = {"attr_duplicate", "id_duplicate", "id_invalid"};
-    static const char *const kProblemsZh[] = {"无身份证号学籍重复", "身份证件号重复", "身份证件号错误"};
+    static const char *const kProblems[] = {"attr_duplicate", "id_duplicate", "id_invalid", "suspect_duplicate"};
+    static const char *const kProblemsZh[] = {"无身份证号学籍重复", "身份证件号重复", "身份证件号错误", "疑似重复学籍"};
     static const char *const kScopes[] = {"school", "county", "city", "province", "national"};
     static const char *const kScopesZh[] = {"本校", "同县", "跨县", "跨市", "跨省"};
     static const char *const kArbiters[] = {"school", "county", "city", "province", "ministry"};
@@ -433,7 +433,7 @@ static void checkSchoolFile(const char *outdir, const tl_table *all, size_t from
             const char *want = ref->f[k].s;
             size_t wn = ref->f[k].n;
             const char *zh = NULL;
-            if (k == F_PROBLEM) zh = zhOf(want, kProblems, kProblemsZh, 3);
+            if (k == F_PROBLEM) zh = zhOf(want, kProblems, kProblemsZh, 4);
             if (k == F_SCOPE && wn) zh = zhOf(want, kScopes, kScopesZh, 5);
             if (k == F_ARBITER && wn) zh = zhOf(want, kArbiters, kArbitersZh, 5);
             if (k == F_HINT) zh = zhOf(want, kHints, kHintsZh, 6);

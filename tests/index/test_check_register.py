@@ -110,8 +110,10 @@ def main():
         fail("summary.json register %r, want %r" % (s.get("register"), want_reg))
     want_check = {
         "clean_rows": 3, "already_registered": 5, "clean_already_registered": 2,
-        "with_register": {"attr_duplicate": {"records": 0, "groups": 0}, "id_duplicate": {"records": 2, "groups": 2}},
-        "in_batch": {"attr_duplicate": {"records": 0, "groups": 0}, "id_duplicate": {"records": 2, "groups": 1}},
+        "with_register": {"attr_duplicate": {"records": 0, "groups": 0}, "id_duplicate": {"records": 2, "groups": 2},
+                          "suspect_duplicate": {"records": 0, "groups": 0}},
+        "in_batch": {"attr_duplicate": {"records": 0, "groups": 0}, "id_duplicate": {"records": 2, "groups": 1},
+                     "suspect_duplicate": {"records": 0, "groups": 0}},
     }
     if s.get("check") != want_check:
         fail("summary.json check %r, want %r" % (s.get("check"), want_check))

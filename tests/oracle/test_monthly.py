@@ -135,7 +135,7 @@ def expect_table(case):
 COUNT_KEYS = ["new", "persisting", "reopened", "resolved", "attested"]
 DECISION_KEYS = ["previous_run_date", "decisions_in_effect", "decisions_matched", "decisions_unmatched",
                  "approved_members", "attested_groups"]
-PROBLEMS = ["attr_duplicate", "id_duplicate", "id_invalid"]
+PROBLEMS = ["attr_duplicate", "id_duplicate", "id_invalid", "suspect_duplicate"]
 
 
 def counts_tables(case):

@@ -74,13 +74,8 @@ VERSION = "0.1.0"
 ENGINE_HAS = {
     "monthly_files": True,   # §3-§5: resolved.csv, attested.csv, decisions.csv, decisions_unmatched.csv (+ MANIFEST)
     "old_id": True,          # §6: old_id membership and id_changed
-    # docs/suspects.md: suspect_duplicate rows and their summary.json keys.
-    # XJREF_ALL=1 opens it too, except for summary.json's "monthly" counts,
-    # which follow this gate alone: tests/gen/check_months.py and
-    # tests/oracle/test_monthly.py compare that object, under XJREF_ALL=1,
-    # with the engine's and with fixtures written before §9 (regenerate
-    # the fixtures' summary_monthly.json when this turns True).
-    "suspects": False,
+    # docs/suspects.md: suspect_duplicate rows and their summary.json keys
+    "suspects": True,
 }
 
 # READINGS of docs/monthly.md: where the contract leaves room, the choice made

@@ -56,7 +56,7 @@ def parse_table(text):
             parts = line.split()
             if parts[0].startswith("("):
                 continue
-            got["provinces"].append((parts[0], [n(x) for x in parts[1:5]]))
+            got["provinces"].append((parts[0], [n(x) for x in parts[1:6]]))
     return got
 
 
@@ -77,7 +77,7 @@ def check_table(text, summary, fails, what):
     total = sum(p["records"] for p in s["problems"].values())
     if got.get("all problems") != [total]:
         fails.append(f"{what}: all problems {got.get('all problems')} != {total}")
-    order = ("id_duplicate", "id_invalid", "attr_duplicate")
+    order = ("id_duplicate", "id_invalid", "attr_duplicate", "suspect_duplicate")
     want_prov = sorted(((k, [sum(v.values())] + [v[c] for c in order]) for k, v in s["provinces"].items()),
                        key=lambda kv: (-kv[1][0], kv[0]))[:10]
     if got["provinces"] != want_prov:

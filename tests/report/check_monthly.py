@@ -31,7 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import report_lib as rl  # noqa: E402
 
 COUNTS = ["new", "persisting", "reopened", "resolved", "attested"]
-PROBLEMS = ["attr_duplicate", "id_duplicate", "id_invalid"]
+PROBLEMS = ["attr_duplicate", "id_duplicate", "id_invalid", "suspect_duplicate"]
 SHOWN = 10  # groups listed per province
 fails = []
 

@@ -167,7 +167,8 @@ def compare_report(rep, summary, fails):
     if provinces != want_prov:
         fails.append(f"province table {provinces} != summary.json {want_prov}")
     for scope in ("school", "county", "city", "province", "national"):
-        want = {p: summary["problems"][p]["scopes"][scope] for p in ("id_duplicate", "attr_duplicate")}
+        want = {p: summary["problems"][p]["scopes"][scope]
+                for p in ("id_duplicate", "attr_duplicate", "suspect_duplicate")}
         if scopes.get(scope) != want:
             fails.append(f"scope {scope}: report {scopes.get(scope)} != summary.json {want}")
     want_r = {(p, r): n for p, v in summary["problems"].items() for r, n in v["reasons"].items()}

@@ -330,6 +330,64 @@ static void test_regionTable(const char *dir)
              && strstr(st.message, "/nonexistent/regions.txt") != NULL, "missing file: %s", st.message);
 }
 
+/* The slow way: every one-character change and adjacent swap of id18
+ * that has GB shape and a right check character. */
+static size_t slipsBrute(const char id18[18], uint64_t *out)
+{
+    size_t n = 0;
+    char k[19] = {0};
+    memcpy(k, id18, 18);
+    static const char kSymbols[] = "0123456789X";
+    for (int p = 0; p < 18; p++)
+        for (int c = 0; c < 11; c++) {
+            if (kSymbols[c] == id18[p] || (kSymbols[c] == 'X' && p < 17)) continue;
+            k[p] = kSymbols[c];
+            if (id_checkChar(k) == k[17]) out[n++] = id_pack18(k);
+            k[p] = id18[p];
+        }
+    for (int p = 0; p < 17; p++) {
+        if (id18[p] == id18[p + 1] || (p == 16 && id18[17] == 'X')) continue;
+        k[p] = id18[p + 1], k[p + 1] = id18[p];
+        if (id_checkChar(k) == k[17]) out[n++] = id_pack18(k);
+        k[p] = id18[p], k[p + 1] = id18[p + 1];
+    }
+    return n;
+}
+
+static int cmpU64(const void *a, const void *b)
+{
+    uint64_t const x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* docs/suspects.md §3: id_slipNeighbours finds exactly what trying every
+ * slip finds, on numbers with a wrong check character (and on right ones). */
+static void test_slips(void)
+{
+    uint64_t seed = 42;
+    size_t checked = 0, found = 0;
+    for (int t = 0; t < 20000; t++) {
+        char id[18];
+        for (int i = 0; i < 17; i++) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            id[i] = (char)('0' + (seed >> 33) % 10);
+        }
+        id[17] = "0123456789X"[(seed >> 40) % 11];
+        uint64_t fast[ID_SLIPS_MAX], slow[64];
+        size_t const nf = id_slipNeighbours(id, fast), ns = slipsBrute(id, slow);
+        qsort(fast, nf, sizeof *fast, cmpU64);
+        qsort(slow, ns, sizeof *slow, cmpU64);
+        TC_CHECK(nf == ns && memcmp(fast, slow, nf * sizeof *fast) == 0, "slips of %.18s: %zu, brute force %zu", id, nf,
+                 ns);
+        checked++;
+        found += nf;
+    }
+    uint64_t none[ID_SLIPS_MAX];
+    TC_CHECK(id_slipNeighbours("11010519491231002Y", none) == 0, "not GB shape: no neighbours");
+    TC_CHECK(id_slipNeighbours("1101051949123100A2", none) == 0, "a letter inside: no neighbours");
+    printf("slips: %zu numbers, %zu neighbours, as brute force\n", checked, found);
+}
+
 int main(int argc, char **argv)
 {
     const char *const dir = argc > 1 ? argv[1] : ".";
@@ -338,6 +396,7 @@ int main(int argc, char **argv)
     test_reasonNames();
     test_mismatch();
     test_keys();
+    test_slips();
     test_regionTable(dir);
     return tc_finish("test_idcheck");
 }
