@@ -304,9 +304,13 @@ typedef struct xj_recordIn {
 typedef enum xj_matchKind {
     XJ_MATCH_ID = 1,    /* same normalized ID number: an id_duplicate */
     XJ_MATCH_ATTR = 2,  /* no ID, same normalized name, sex and birth date: an attr_duplicate */
-    XJ_MATCH_REGISTERED = 3 /* found by ID or attributes, but with the record's own student number and
+    XJ_MATCH_REGISTERED = 3, /* found by ID or attributes, but with the record's own student number and
                                school code (trimmed): the register holds this record already, and a
                                record is not its own duplicate (as `xjdedup check` counts it) */
+    XJ_MATCH_SUSPECT = 4 /* one typing slip apart (docs/suspects.md), same normalized name, sex and
+                            birth date: the checked record's ID has a wrong check character and the
+                            register record holds the valid number it was likely meant to be ("did
+                            you mean ...?"), or the other way round */
 } xj_matchKind;
 
 /* A register record the checked record collides with. Strings are
@@ -320,6 +324,9 @@ typedef struct xj_match {
     xj_idReason id_reason;      /* the register record's own ID problem, XJ_ID_OK if none */
     const char *source;         /* the register file and line it came from */
     uint64_t line;
+    const char *name;           /* the register record's name as read */
+    const char *id_number;      /* XJ_MATCH_SUSPECT: the register record's ID number (the likely right
+                                 * one when the checked record's is mistyped); NULL for other kinds */
 } xj_match;
 
 /* Checks one record against the register: its ID's validity (rules §4,

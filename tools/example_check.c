@@ -67,7 +67,18 @@ int main(int argc, char **argv)
         }
         printf("%lu: %s: ID %s, %zu register match%s\n", lineno, rec.student_no ? rec.student_no : "",
                reason == XJ_ID_OK ? "valid" : xj_idReasonName(reason), n, n == 1 ? "" : "es");
-        for (size_t i = 0; i < n && i < MAX_MATCHES; i++)
+        for (size_t i = 0; i < n && i < MAX_MATCHES; i++) {
+            if (matches[i].kind == XJ_MATCH_SUSPECT) { /* the data-entry question */
+                /* the register's number is the valid one, or a mistyped copy of this one */
+                xj_idReason const theirs = matches[i].id_reason;
+                int const valid = theirs == XJ_ID_OK || theirs == XJ_ID_BIRTHDATE_MISMATCH ||
+                                  theirs == XJ_ID_SEX_MISMATCH || theirs == XJ_ID_CHANGED;
+                printf("    %s %s (%s, %s at school %s), from %s line %llu\n",
+                       valid ? "did you mean" : "mistyped copy of this ID:",
+                       matches[i].id_number, matches[i].name, matches[i].student_no, matches[i].school_code,
+                       matches[i].source, (unsigned long long)matches[i].line);
+                continue;
+            }
             printf("    %s %s at school %s (county %s), registered %u, from %s line %llu%s%s\n",
                    matches[i].kind == XJ_MATCH_ID              ? "same ID:"
                    : matches[i].kind == XJ_MATCH_REGISTERED ? "already registered:"
@@ -76,6 +87,7 @@ int main(int argc, char **argv)
                    matches[i].source, (unsigned long long)matches[i].line,
                    matches[i].id_reason == XJ_ID_OK ? "" : "; its own ID: ",
                    matches[i].id_reason == XJ_ID_OK ? "" : xj_idReasonName(matches[i].id_reason));
+        }
     }
     xj_index_free(index);
     return 0;

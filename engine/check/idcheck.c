@@ -127,6 +127,39 @@ size_t id_slipNeighbours(const char id18[18], uint64_t out[ID_SLIPS_MAX])
     return n;
 }
 
+/* k, when it has GB shape and a wrong check character, into out. */
+static void id_addMistype(const char k[18], uint64_t *out, size_t *n)
+{
+    uint64_t packed;
+    char check;
+    if (id_scanGb(k, 18, &packed, &check) && check != k[17]) out[(*n)++] = packed;
+}
+
+size_t id_slipMistypes(const char id18[18], uint64_t out[ID_MISTYPES_MAX])
+{
+    uint64_t packed;
+    char check;
+    if (!id_scanGb(id18, 18, &packed, &check)) return 0;
+    static const char kSymbols[] = "0123456789X";
+    char k[18];
+    memcpy(k, id18, 18);
+    size_t n = 0;
+    for (int p = 0; p < 18; p++) /* 17 x 9 digits, then 10 check characters */
+        for (int c = p < 17 ? 9 : 10; c >= 0; c--) {
+            if (kSymbols[c] == id18[p]) continue;
+            k[p] = kSymbols[c];
+            id_addMistype(k, out, &n);
+            k[p] = id18[p];
+        }
+    for (int p = 0; p < 17; p++) { /* 17 swaps */
+        if (id18[p] == id18[p + 1]) continue;
+        k[p] = id18[p + 1], k[p + 1] = id18[p];
+        id_addMistype(k, out, &n);
+        k[p] = id18[p], k[p + 1] = id18[p + 1];
+    }
+    return n;
+}
+
 char id_checkChar(const char d17[17])
 {
     unsigned sum = 0;

@@ -59,6 +59,11 @@ int id_gbShape(const char *num, size_t n, uint64_t *packed);
 #define ID_SLIPS_MAX 35
 size_t id_slipNeighbours(const char id18[18], uint64_t out[ID_SLIPS_MAX]);
 
+/* The other way: every number of GB shape one slip from id18 whose check
+ * character is wrong — where a mistyped copy of a valid id18 would be. */
+#define ID_MISTYPES_MAX 180
+size_t id_slipMistypes(const char id18[18], uint64_t out[ID_MISTYPES_MAX]);
+
 /* '0'..'9' or 'X' for 17 ASCII digits; 0 if any is not a digit. */
 char id_checkChar(const char d17[17]);
 

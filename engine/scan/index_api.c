@@ -178,9 +178,91 @@ static xj_error xi_collect(xj_index *h, int kind, uint64_t hi, uint64_t lo, int 
             out->id_reason = (xj_idReason)(r->reason < XJ_ID_REASON_COUNT ? r->reason : XJ_ID_FORMAT);
             out->source = h->ix->sources[r->source].name;
             out->line = r->line;
+            out->name = ar_strndup(&h->strings, r->name, r->name_len);
+            out->id_number = NULL;
+            RETURN_ERROR_IF(out->name == NULL, &h->st, XJ_ERR_NOMEM, "out of memory");
         }
         (*n)++;
     }
+    return XJ_OK;
+}
+
+/* The checked record's side of a suspected duplicate (docs/suspects.md). */
+typedef struct xi_suspect {
+    const char *name;    /* normalized */
+    size_t name_len;
+    int sex;
+    uint32_t birth;
+    int want_valid;      /* look for Bs (the record is an A), else for As */
+} xi_suspect;
+
+/* A register B passes checks 1–5 (its reason is none or a later one). */
+static int xi_passes1to5(uint8_t reason)
+{
+    return reason == XJ_ID_OK || reason == XJ_ID_BIRTHDATE_MISMATCH || reason == XJ_ID_SEX_MISMATCH ||
+           reason == XJ_ID_CHANGED;
+}
+
+/* Adds the register records filed under GB number `key` as their own ID
+ * that make a suspected duplicate with the checked record. */
+static xj_error xi_collectSuspects(xj_index *h, uint64_t key, const xi_suspect *sus, const xi_self *self,
+                                   xj_match *m, size_t cap, size_t *n)
+{
+    size_t first;
+    size_t const count = ix_lookup(h->ix, GD_KEY_GB, 0, key, &first);
+    for (size_t i = 0; i < count; i++) {
+        uint32_t const rec = ix_entryRecord(h->ix, GD_KEY_GB, first + i);
+        if (rec & IX_REC_HAS_ID) continue; /* filed under its old ID: not the number it holds */
+        const ix_record *r;
+        FORWARD_IF_ERROR(ix_readRecord(h->ix, &h->cur, rec, &r, &h->st));
+        if ((r->id_type != '1' && r->id_type != '9') || xi_isSelf(self, r) || r->sex != sus->sex ||
+            r->birth != sus->birth || (sus->want_valid && !xi_passes1to5(r->reason)) ||
+            r->reason == XJ_ID_LEGACY15)
+            continue;
+        RETURN_ERROR_IF(nm_normalizeName(r->name, r->name_len, &h->ck.name) != XJ_OK, &h->st, XJ_ERR_INPUT,
+                        "a register record's name cannot be normalized");
+        if (h->ck.name.len != sus->name_len || memcmp(h->ck.name.data, sus->name, sus->name_len) != 0) continue;
+        if (*n < cap) {
+            xj_match *const out = &m[*n];
+            char id[19];
+            id_unpack18(key, id);
+            id[18] = '\0';
+            *out = (xj_match){.kind = XJ_MATCH_SUSPECT,
+                              .student_no = ar_strndup(&h->strings, r->student_no, r->student_no_len),
+                              .school_code = ar_strndup(&h->strings, r->school, r->school_len),
+                              .region_code = ar_strndup(&h->strings, r->county, r->county_len),
+                              .registered = r->registered,
+                              .id_reason = (xj_idReason)(r->reason < XJ_ID_REASON_COUNT ? r->reason : XJ_ID_FORMAT),
+                              .source = h->ix->sources[r->source].name,
+                              .line = r->line,
+                              .name = ar_strndup(&h->strings, r->name, r->name_len),
+                              .id_number = ar_strndup(&h->strings, id, 18)};
+            RETURN_ERROR_IF(!out->student_no || !out->school_code || !out->region_code || !out->name ||
+                                !out->id_number,
+                            &h->st, XJ_ERR_NOMEM, "out of memory");
+        }
+        (*n)++;
+    }
+    return XJ_OK;
+}
+
+/* docs/suspects.md for one record: a mistyped ID looks for the valid numbers
+ * one slip away, a valid one for the mistyped copies of itself. */
+static xj_error xi_suspects(xj_index *h, const ps_view *v, const ck_facts *f, const xi_self *self, xj_match *m,
+                            size_t cap, size_t *n)
+{
+    if (f->id_res.space != ID_KEY_GB || f->id_len != 18 || (f->id_type != '1' && f->id_type != '9')) return XJ_OK;
+    int const is_a = f->id_res.bad_check;
+    if (!is_a && !xi_passes1to5((uint8_t)f->id_res.reason)) return XJ_OK;
+    RETURN_ERROR_IF(nm_normalizeName(v->val[PS_NAME], v->len[PS_NAME], &h->ck.name) != XJ_OK, &h->st, XJ_ERR_INPUT,
+                    "name: cannot be normalized");
+    /* kept apart: the scratch holds each register record's name in turn */
+    const char *const name = ar_strndup(&h->strings, h->ck.name.data ? h->ck.name.data : "", h->ck.name.len);
+    RETURN_ERROR_IF(name == NULL, &h->st, XJ_ERR_NOMEM, "out of memory");
+    xi_suspect const sus = {name, h->ck.name.len, f->sex, f->birth, is_a};
+    uint64_t keys[ID_MISTYPES_MAX];
+    size_t const nk = is_a ? id_slipNeighbours(f->id, keys) : id_slipMistypes(f->id, keys);
+    for (size_t i = 0; i < nk; i++) FORWARD_IF_ERROR(xi_collectSuspects(h, keys[i], &sus, self, m, cap, n));
     return XJ_OK;
 }
 
@@ -234,6 +316,7 @@ xj_error xj_index_checkRecord(xj_index *h, const xj_recordIn *rec, uint32_t run_
         FORWARD_IF_ERROR(xi_collect(h, k.old_kind, k.old.hi, k.old.lo, 0, &self, &own, NULL, matches, cap, &n));
     if (k.has_attr)
         FORWARD_IF_ERROR(xi_collect(h, GD_KEY_ATTR, k.attr.hi, k.attr.lo, 1, &self, NULL, NULL, matches, cap, &n));
+    FORWARD_IF_ERROR(xi_suspects(h, &v, &f, &self, matches, cap, &n));
     *n_matches = n;
     return XJ_OK;
 }
