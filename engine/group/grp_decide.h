@@ -41,6 +41,7 @@ typedef struct gr_record {
     uint8_t sex;            /* 1 or 2 */
     char id_type;           /* '1', '6', ... 'Z' */
     uint8_t reg_reason;     /* register members (batch check): their ID's xj_idReason */
+    uint8_t from_register;  /* a register member: its ID number is not kept (id is ""), only reg_reason */
 } gr_record;
 
 /* Finds a member's record; NULL would be a broken invariant. */

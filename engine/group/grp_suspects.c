@@ -78,9 +78,15 @@ static int gs_cmpRef(const void *pa, const void *pb)
 
 /* A member that holds the key's number as its own valid ID: 18 characters
  * equal to the key, of type 1 or 9, passing checks 1–5 (sex and birth date
- * 0 leave out the two that compare with the record). */
+ * 0 leave out the two that compare with the record). A register member
+ * keeps no ID, but was filed under the key as its own (not old-ID) entry,
+ * and its reason says the rest (a 15-digit number is legacy15). */
 static int gs_holdsValid(const gr_record *r, uint64_t key, const id_context *idctx)
 {
+    if (r->from_register)
+        return (r->id_type == '1' || r->id_type == '9') &&
+               (r->reg_reason == XJ_ID_OK || r->reg_reason == XJ_ID_BIRTHDATE_MISMATCH ||
+                r->reg_reason == XJ_ID_SEX_MISMATCH || r->reg_reason == XJ_ID_CHANGED);
     char k[18];
     id_unpack18(key, k);
     if (r->id_len != 18 || memcmp(r->id, k, 18) != 0 || (r->id_type != '1' && r->id_type != '9')) return 0;

@@ -44,7 +44,7 @@
 #include <stdint.h>
 
 #define IX_MAGIC "XJDXJI\r\n"
-#define IX_VERSION 3u /* 3: old-ID keys and id_changed (docs/monthly.md §6) */
+#define IX_VERSION 4u /* 3: old-ID keys and id_changed (docs/monthly.md §6); 4: KEYS_SLIP */
 #define IX_HEADER_BYTES 512u
 /* the section table must end before the header's checksum: 48 + 32 x 14 <= 504 */
 #define IX_MAX_SECTIONS 14u
@@ -66,6 +66,8 @@ typedef enum ix_sectionKind {
     IX_SEC_FENCE_ATTR,
     IX_SEC_BLOCKS,
     IX_SEC_PAYLOAD,
+    IX_SEC_KEYS_SLIP,   /* a mistyped GB ID's record under each number one slip away (docs/suspects.md) */
+    IX_SEC_FENCE_SLIP,
     IX_SEC_KIND_END
 } ix_sectionKind;
 

@@ -37,7 +37,8 @@ typedef struct ix_keys {
 } ix_keys;
 
 /* Key kinds, in the order of gd_keyKind: GB IDs, other IDs, attributes. */
-#define IX_KINDS 3
+#define IX_KINDS 4 /* GB, other IDs, attributes (gd_keyKind), then IX_KIND_SLIP */
+#define IX_KIND_SLIP 3 /* narrow like GB: a mistyped ID's record under each number one slip away */
 
 typedef struct ix_index {
     void *map;                     /* the mapped file (or NULL for a buffer) */
@@ -107,7 +108,7 @@ typedef struct ix_block {
 
 static inline unsigned ix_entryBytes(int kind)
 {
-    return kind == 0 ? IX_NARROW_ENTRY : IX_WIDE_ENTRY;
+    return kind == 0 || kind == IX_KIND_SLIP ? IX_NARROW_ENTRY : IX_WIDE_ENTRY;
 }
 
 static inline size_t ix_fenceCount(size_t n)
@@ -119,7 +120,7 @@ static inline size_t ix_fenceCount(size_t n)
 static inline void ix_putEntry(unsigned char *entries, int kind, size_t i, uint64_t hi, uint64_t lo, uint32_t rec)
 {
     unsigned char *p = entries + i * ix_entryBytes(kind);
-    if (kind != 0) {
+    if (ix_entryBytes(kind) == IX_WIDE_ENTRY) {
         ix_storeLE(p, hi, 8);
         p += 8;
     }

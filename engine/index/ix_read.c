@@ -252,13 +252,13 @@ static const char *ix_findSections(ix_index *ix, const unsigned char *p, size_t 
 static const char *ix_placeTables(ix_index *ix, const unsigned char *const sec[IX_SEC_KIND_END],
                                   const size_t sec_len[IX_SEC_KIND_END])
 {
-    static const int kKeys[IX_KINDS] = {IX_SEC_KEYS_GB, IX_SEC_KEYS_OTHER, IX_SEC_KEYS_ATTR};
-    static const int kFence[IX_KINDS] = {IX_SEC_FENCE_GB, IX_SEC_FENCE_OTHER, IX_SEC_FENCE_ATTR};
+    static const int kKeys[IX_KINDS] = {IX_SEC_KEYS_GB, IX_SEC_KEYS_OTHER, IX_SEC_KEYS_ATTR, IX_SEC_KEYS_SLIP};
+    static const int kFence[IX_KINDS] = {IX_SEC_FENCE_GB, IX_SEC_FENCE_OTHER, IX_SEC_FENCE_ATTR, IX_SEC_FENCE_SLIP};
     const char *why = NULL;
     for (int k = 0; k < IX_KINDS && !why; k++) {
         ix_keys *const ks = &ix->keys[k];
-        ks->stride = k == 0 ? IX_NARROW_ENTRY : IX_WIDE_ENTRY;
-        unsigned const fstride = k == 0 ? 8 : 16;
+        ks->stride = ix_entryBytes(k);
+        unsigned const fstride = ks->stride - 4;
         if (sec_len[kKeys[k]] % ks->stride || sec_len[kFence[k]] % fstride) why = "a key table has a broken size";
         ks->entries = sec[kKeys[k]];
         ks->n = sec_len[kKeys[k]] / ks->stride;

@@ -356,7 +356,7 @@ xj_error ix_writerPutMeta(ix_writer *w, const ix_writeSpec *spec, xj_status *st)
 
 xj_error ix_writerBeginKeys(ix_writer *w, int kind, xj_status *st)
 {
-    static const uint32_t kKeys[IX_KINDS] = {IX_SEC_KEYS_GB, IX_SEC_KEYS_OTHER, IX_SEC_KEYS_ATTR};
+    static const uint32_t kKeys[IX_KINDS] = {IX_SEC_KEYS_GB, IX_SEC_KEYS_OTHER, IX_SEC_KEYS_ATTR, IX_SEC_KEYS_SLIP};
     if (w->n_sec < 2 || w->in_keys || kind != w->next_kind || kind >= IX_KINDS) return ix_outOfOrder(st);
     ix_beginSection(&w->o, &w->sec[w->n_sec], kKeys[kind]);
     w->in_keys = 1;
@@ -374,7 +374,8 @@ xj_error ix_writerPutKeys(ix_writer *w, const void *entries, size_t n, xj_status
 
 xj_error ix_writerEndKeys(ix_writer *w, const void *fence, xj_status *st)
 {
-    static const uint32_t kFence[IX_KINDS] = {IX_SEC_FENCE_GB, IX_SEC_FENCE_OTHER, IX_SEC_FENCE_ATTR};
+    static const uint32_t kFence[IX_KINDS] = {IX_SEC_FENCE_GB, IX_SEC_FENCE_OTHER, IX_SEC_FENCE_ATTR,
+                                              IX_SEC_FENCE_SLIP};
     if (!w->in_keys) return ix_outOfOrder(st);
     ix_out *const o = &w->o;
     int const kind = w->next_kind;

@@ -94,7 +94,8 @@ static uint32_t ixb_recordOf(const ixb_plan *p, uint64_t provisional)
 static int ixb_layShard(gk_table **tabs, size_t n_tabs, unsigned sh, int kind, const ixb_plan *p, size_t base,
                         unsigned char *fence, unsigned char **out, size_t *m)
 {
-    size_t const stride = kind == GD_KEY_GB ? 2 : 3; /* uint64_t words of a gk entry */
+    int const narrow = kind == GD_KEY_GB || kind == IX_KIND_SLIP;
+    size_t const stride = narrow ? 2 : 3; /* uint64_t words of a gk entry */
     unsigned const eb = ix_entryBytes(kind);
     gk_vec sorted;
     *out = NULL;
@@ -114,7 +115,7 @@ static int ixb_layShard(gk_table **tabs, size_t n_tabs, unsigned sh, int kind, c
             const uint64_t *const x = v + j * stride;
             ix_putEntry(e, kind, j, stride == 3 ? x[0] : 0, x[stride - 2], ixb_recordOf(p, x[stride - 1]));
         }
-        if (j - i > 1) qsort(e + i * eb, j - i, eb, kind == GD_KEY_GB ? ixb_cmpNarrow : ixb_cmpWide);
+        if (j - i > 1) qsort(e + i * eb, j - i, eb, narrow ? ixb_cmpNarrow : ixb_cmpWide);
         i = j;
     }
     ix_putFences(fence, kind, e, base, sorted.n);
@@ -134,7 +135,7 @@ xj_error ixb_writeKeys(sc_run *run, const ixb_plan *p, gk_table *extra, ix_write
     xj_error err = tabs && offset ? XJ_OK : st_fail(st, XJ_ERR_NOMEM, "out of memory");
     for (int kind = 0; kind < IX_KINDS && !err; kind++) {
         for (int t = 0; t < nw; t++)
-            tabs[t] = &run->workers[t].found.keys[kind];
+            tabs[t] = kind == IX_KIND_SLIP ? &run->workers[t].found.slips : &run->workers[t].found.keys[kind];
         tabs[nw] = &extra[kind];
         /* each shard's place in the section (for its fences) is known before it is sorted */
         for (unsigned sh = 0; sh < GK_SHARDS; sh++) {

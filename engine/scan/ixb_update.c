@@ -217,7 +217,7 @@ static xj_error ixb_settleUpdate(xj_scan *s, const ix_index *old, const char *ol
 
 xj_error ixb_oldOpen(ixb_old *o, xj_scan *s, const char *old_path, const char *remove_path)
 {
-    for (int k = 0; k < IX_KINDS; k++) gk_tableInit(&o->extra[k], k != 0);
+    for (int k = 0; k < IX_KINDS; k++) gk_tableInit(&o->extra[k], k != GD_KEY_GB && k != IX_KIND_SLIP);
     buf_init(&o->unmatched, SIZE_MAX / 2);
     o->path = old_path;
     o->remove_path = remove_path;

@@ -34,6 +34,7 @@ xj_error sc_registerOpen(sc_register *reg, sc_run *run)
     reg->path = s->against;
     reg->first_source = (uint32_t)run->n_inputs;
     reg->attr_mixed = s->attr_scope == XJ_ATTR_MIXED;
+    reg->suspects = !s->no_suspects;
     FORWARD_IF_ERROR(ix_open(s->against, &reg->ix, &s->st));
     RETURN_ERROR_IF(reg->attr_mixed && !(reg->ix->flags & IX_FLAG_ATTR_MIXED), &s->st, XJ_ERR_USAGE,
                     "%s: built without --attr-scope mixed, so it cannot answer a mixed check; rebuild it with "
@@ -128,6 +129,7 @@ static xj_error sc_registerRecord(const sc_register *reg, const ix_record *r, xj
     out->sex = r->sex;
     out->id_type = r->id_type;
     out->reg_reason = r->reason;
+    out->from_register = 1;
     return XJ_OK;
 }
 
@@ -174,6 +176,43 @@ static xj_error sc_decodeHits(sc_register *reg, const sc_keyHits *hits, const si
     return err;
 }
 
+/* Marks a register record found in KEYS_SLIP (a mistyped ID of the
+ * register, filed under the batch's number): it becomes GK_SUSPECT. */
+#define SC_HIT_SLIP (1ull << 40)
+
+/* The GB hits and the slip hits of each key, merged in record order into
+ * hits (the slip ones marked SC_HIT_SLIP; no record is in both: a slip is
+ * filed for a number with a wrong check character, never the record's
+ * own); *n their count. */
+static xj_error sc_mergeSlips(size_t n_keys, sc_keyHits *hits, const sc_keyHits *slips, size_t *n, xj_status *st)
+{
+    size_t const total = hits->first[n_keys] + slips->first[n_keys];
+    uint64_t *const refs = xj_mallocArray(total ? total : 1, sizeof *refs);
+    size_t *const first = xj_mallocArray(n_keys + 1, sizeof *first);
+    if (refs == NULL || first == NULL) {
+        xj_free(refs);
+        xj_free(first);
+        return st_fail(st, XJ_ERR_NOMEM, "out of memory looking up the register");
+    }
+    size_t at = 0;
+    for (size_t g = 0; g < n_keys; g++) {
+        first[g] = at;
+        size_t i = hits->first[g], j = slips->first[g];
+        size_t const ie = hits->first[g + 1], je = slips->first[g + 1];
+        while (i < ie || j < je) {
+            int const own = j == je || (i < ie && ((uint32_t)hits->refs[i] & ~IX_REC_HAS_ID) < (uint32_t)slips->refs[j]);
+            refs[at++] = own ? hits->refs[i++] : slips->refs[j++] | SC_HIT_SLIP;
+        }
+    }
+    first[n_keys] = at;
+    xj_free(hits->refs);
+    xj_free(hits->first);
+    hits->refs = refs;
+    hits->first = first;
+    *n = at;
+    return XJ_OK;
+}
+
 static xj_error sc_registerFind(void *self, const gk_groups keys[SC_KEY_KINDS], sc_keyHits hits[SC_KEY_KINDS],
                                 xj_status *st)
 {
@@ -181,6 +220,14 @@ static xj_error sc_registerFind(void *self, const gk_groups keys[SC_KEY_KINDS], 
     size_t n_hits[SC_KEY_KINDS] = {0};
     for (int kind = 0; kind < SC_KEY_KINDS; kind++)
         FORWARD_IF_ERROR(sc_lookupKind(reg, kind, &keys[kind], &hits[kind], &n_hits[kind], st));
+    if (reg->suspects) { /* a register record whose mistyped ID is one slip from a batch number */
+        sc_keyHits slips = {0};
+        size_t n_slips = 0;
+        xj_error e = sc_lookupKind(reg, IX_KIND_SLIP, &keys[GD_KEY_GB], &slips, &n_slips, st);
+        if (!e) e = sc_mergeSlips(keys[GD_KEY_GB].n, &hits[GD_KEY_GB], &slips, &n_hits[GD_KEY_GB], st);
+        sc_keyHitsFree(&slips);
+        FORWARD_IF_ERROR(e);
+    }
     uint32_t *all = NULL;
     size_t n_all = 0;
     xj_error const err = sc_decodeHits(reg, hits, n_hits, &all, &n_all, st);
@@ -191,7 +238,8 @@ static xj_error sc_registerFind(void *self, const gk_groups keys[SC_KEY_KINDS], 
             uint64_t const rec = hits[kind].refs[h];
             uint32_t const plain = (uint32_t)rec & ~IX_REC_HAS_ID;
             const uint32_t *const at = bsearch(&plain, all, n_all, sizeof *all, sc_cmpU32);
-            hits[kind].refs[h] = reg->members[at - all].ref | ((rec & IX_REC_HAS_ID) ? GK_HAS_ID : 0);
+            hits[kind].refs[h] = reg->members[at - all].ref | ((rec & IX_REC_HAS_ID) ? GK_HAS_ID : 0) |
+                                 ((rec & SC_HIT_SLIP) ? GK_SUSPECT : 0);
         }
     xj_free(all);
     return err;
@@ -315,14 +363,21 @@ xj_error sc_againstRows(sc_register *reg, const sc_run *run, pb_row *rows, size_
     memset(c, 0, sizeof *c);
     /* rows come group by group (gd_decideGroups writes a group's members
      * together), then the invalid-ID rows */
-    for (int kind = 0; kind < SC_KEY_KINDS && !err; kind++) {
-        gk_groups const *const gs = &run->groups[kind];
-        pb_problem const problem = kind == GD_KEY_ATTR ? PB_ATTR_DUPLICATE : PB_ID_DUPLICATE;
+    /* the kinds' groups, then the suspects' (sc_decide's order) */
+    for (int kind = 0; kind <= SC_KEY_KINDS && !err; kind++) {
+        gk_groups const *const gs = kind < SC_KEY_KINDS ? &run->groups[kind] : &run->suspects;
+        pb_problem const problem = kind == SC_KEY_KINDS  ? PB_SUSPECT_DUPLICATE
+                                   : kind == GD_KEY_ATTR ? PB_ATTR_DUPLICATE
+                                                         : PB_ID_DUPLICATE;
         for (size_t g = 0; g < gs->n && !err; g++) {
             gk_group const *const grp = &gs->g[g];
             err = sc_groupCell(reg, &ix, gs, grp, &matches, &cell);
             int const has_matches = matches.len != 0;
-            c->register_groups[problem] += !err && has_matches;
+            /* a group of register records only (met through a batch record's
+             * slipped number, which leaves the ID group) is not the batch's */
+            int has_batch = 0;
+            for (uint32_t i = 0; i < grp->n; i++) has_batch |= rows[at + grp->first + i].source < n_batch;
+            c->register_groups[problem] += !err && has_matches && has_batch;
             for (uint32_t i = 0; i < grp->n && !err; i++) {
                 pb_row const row = rows[at + grp->first + i];
                 if (row.source >= n_batch) continue;

@@ -99,6 +99,8 @@ typedef struct sc_anchorRun { /* one chunk's anchors in a worker's list */
  * pass 1; a record hook keeps its own results. */
 typedef struct sc_found {
     gk_table keys[SC_KEY_KINDS]; /* by gd_keyKind: GB IDs, other IDs, attributes */
+    gk_table slips;           /* an index build's: mistyped IDs' records under the numbers one slip
+                               * away (its KEYS_SLIP; a scan files them in keys[GD_KEY_GB], flagged) */
     sc_invalid *inv;          /* invalid-ID records (none kept by a one-pass run) */
     size_t n_inv, cap_inv;
     em_reject *rej;           /* rejected rows, raw bytes in `raws` */
@@ -293,6 +295,7 @@ typedef struct sc_register {
     const char *path;         /* as given */
     uint32_t first_source;    /* its sources' numbers in refs: first_source + its own (the batch's come first) */
     int attr_mixed;           /* the run's attribute scope */
+    int suspects;             /* the register's mistyped IDs join the batch's numbers (KEYS_SLIP) */
     gr_record *members;       /* the records some batch key hit, by ref (strings in `strings`) */
     size_t n_members;
     xj_arena strings;

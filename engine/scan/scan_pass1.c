@@ -38,11 +38,13 @@ static xj_error sc_addInvalid(sc_found *out, uint64_t ref, xj_idReason reason)
  * filed under every number one slip away that could be the real one
  * (docs/suspects.md): where such a number is some record's own, grouping
  * finds a suspect_duplicate candidate, with no comparison of records. */
-static xj_error sc_fileSlips(sc_worker *w, const ck_facts *f, uint64_t ref)
+static xj_error sc_fileSlips(sc_worker *w, const ck_facts *f, int in_index, uint64_t ref)
 {
     uint64_t k[ID_SLIPS_MAX];
     size_t const n = id_slipNeighbours(f->id, k);
-    for (size_t i = 0; i < n; i++) FORWARD_IF_ERROR(gk_add(&w->found.keys[GD_KEY_GB], 0, k[i], ref | GK_SUSPECT));
+    for (size_t i = 0; i < n; i++)
+        FORWARD_IF_ERROR(in_index ? gk_add(&w->found.slips, 0, k[i], ref)
+                                  : gk_add(&w->found.keys[GD_KEY_GB], 0, k[i], ref | GK_SUSPECT));
     return XJ_OK;
 }
 
@@ -50,12 +52,12 @@ static xj_error sc_fileSlips(sc_worker *w, const ck_facts *f, uint64_t ref)
  * inlined: it runs for every record). */
 static inline __attribute__((always_inline)) xj_error sc_fileKeys(sc_worker *w, const ps_view *v,
                                                                   const ck_facts *f, int attr_mixed, int suspects,
-                                                                  uint64_t ref)
+                                                                  int in_index, uint64_t ref)
 {
     sc_keys k;
     FORWARD_IF_ERROR(sc_keysOf(v, f, attr_mixed, &w->ck, w->keytext, &k));
     if (k.id_kind >= 0) FORWARD_IF_ERROR(gk_add(&w->found.keys[k.id_kind], k.id.hi, k.id.lo, ref));
-    if (suspects && f->id_res.bad_check) FORWARD_IF_ERROR(sc_fileSlips(w, f, ref));
+    if (suspects && f->id_res.bad_check) FORWARD_IF_ERROR(sc_fileSlips(w, f, in_index, ref));
     if (k.old_kind >= 0) FORWARD_IF_ERROR(gk_add(&w->found.keys[k.old_kind], k.old.hi, k.old.lo, ref | GK_OLD_ID));
     if (!k.has_attr) return XJ_OK;
     return gk_add(&w->found.keys[GD_KEY_ATTR], k.attr.hi, k.attr.lo, ref | (k.has_id ? GK_HAS_ID : 0));
@@ -103,8 +105,8 @@ static inline __attribute__((always_inline)) xj_error sc_pass1Records(sc_run *ru
     sc_found *const out = &w->found;
     int const keep_invalid = !run->one_pass;
     int const attr_mixed = run->scan->attr_scope == XJ_ATTR_MIXED;
-    /* not in an index build (a hook): the register index holds own keys only */
-    int const suspects = !run->scan->no_suspects && hook == NULL;
+    /* an index build (a hook) files them apart, for its KEYS_SLIP section */
+    int const suspects = !run->scan->no_suspects;
     for (size_t i = 0; i < chunk->n_recs; i++) {
         rd_record const r = chunk->recs[i];
         uint64_t const line = chunk->first_line + r.line_delta;
@@ -129,7 +131,7 @@ static inline __attribute__((always_inline)) xj_error sc_pass1Records(sc_run *ru
             em_prevSawPerson(run->prev, persons, v.val[PS_STUDENT_NO], v.len[PS_STUDENT_NO], v.val[PS_SCHOOL_CODE],
                              v.len[PS_SCHOOL_CODE]);
         if (keep_invalid && f.id_res.reason != XJ_ID_OK) FORWARD_IF_ERROR(sc_addInvalid(out, ref, f.id_res.reason));
-        FORWARD_IF_ERROR(sc_fileKeys(w, &v, &f, attr_mixed, suspects, key_ref));
+        FORWARD_IF_ERROR(sc_fileKeys(w, &v, &f, attr_mixed, suspects, hook != NULL, key_ref));
     }
     return XJ_OK;
 }

@@ -43,6 +43,7 @@ static xj_error sc_workersInit(sc_run *run)
         ar_init(&w->found.raws);
         ar_init(&w->strings);
         for (int k = 0; k < SC_KEY_KINDS; k++) gk_tableInit(&w->found.keys[k], k != GD_KEY_GB);
+        gk_tableInit(&w->found.slips, 0);
         buf_init(&w->tail, 64u * XJ_MAX_RECORD);
         xj_error const err = ps_workerInit(&w->parse, run->scan->gbk, XJ_MAX_COLUMNS);
         RETURN_ERROR_IF(err == XJ_ERR_INPUT, st, err, "this system's iconv cannot decode GB 18030 (--encoding gbk)");
@@ -57,6 +58,7 @@ static xj_error sc_workersInit(sc_run *run)
 static void sc_foundFree(sc_found *f)
 {
     for (int k = 0; k < SC_KEY_KINDS; k++) gk_tableFree(&f->keys[k]);
+    gk_tableFree(&f->slips);
     xj_free(f->inv);
     xj_free(f->rej);
     ar_free(&f->raws);

@@ -285,7 +285,8 @@ def damaged(xj, work, ix):
         "short_by_one": good[:-1],
         "version1": good[:8] + b"\x01" + good[9:],  # the zstd-block format before
         "version2": good[:8] + b"\x02" + good[9:],  # before old-ID keys (docs/index-format.md)
-        "version4": good[:8] + b"\x04" + good[9:],
+        "version3": good[:8] + b"\x03" + good[9:],  # before KEYS_SLIP
+        "version5": good[:8] + b"\x05" + good[9:],
     }
     rng = random.Random(5)
     for k in range(40):  # a byte flipped anywhere: header, tables, blocks

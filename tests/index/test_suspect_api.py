@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The xj_index API's suspected duplicates at data entry (issue 17,
+"""Suspected duplicates against a register (issue 17,
 docs/suspects.md): tools/example_check asks xj_index_checkRecord about one
 record at a time and must name, for a record typed with a mistyped ID, the
 register records that hold the valid number ("did you mean ..."), and for a
@@ -13,6 +13,9 @@ every second group the As go to the batch and the rest to the register, of
 the others the Bs. The expected answer for a batch record is every register
 record that shares a truth group with it in the other role; nothing else may
 be reported as a suspect (the generator's look-alikes stay in the register).
+Then `xjdedup check` of that batch against the index writes what the
+reference's check writes (tests/index/compare_check.py oracle), with suspect
+rows of both directions.
 """
 import collections
 import csv
@@ -84,6 +87,26 @@ def main():
     for f in fails[:20]:
         print("FAIL", f)
     n_pairs = sum(len(v) for v in want.values())
+
+    # `xjdedup check` of the same batch (both directions: the batch's As with
+    # the register's Bs through the batch's slipped numbers, the register's As
+    # through the index's KEYS_SLIP) is what the reference's check writes
+    here = os.path.dirname(os.path.abspath(__file__))
+    oracle = os.path.join(here, "..", "oracle", "xjref.py")
+    subprocess.run([xj, "check", j("batch.csv"), "--against", j("reg.xji"), "-o", j("check"), "--run-date",
+                    RUN_DATE, "-q"], check=True)
+    subprocess.run([sys.executable, oracle, "check", j("batch.csv"), "--register", j("reg.csv"), "--index-name",
+                    "reg.xji", "--register-attr-scope", "noid", "-o", j("ref"), "--run-date", RUN_DATE], check=True)
+    cmp = subprocess.run([sys.executable, os.path.join(here, "compare_check.py"), "oracle", j("check"), j("ref")],
+                         capture_output=True, text=True)
+    if cmp.returncode != 0:
+        fails.append("check != the reference's check:\n" + cmp.stdout[-2000:])
+    with open(j("check", "problems.csv"), encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if r["problem"] == "suspect_duplicate"]
+    typo = sum(r["reason"] == "id_typo" for r in rows)
+    if typo == 0 or typo == len(rows):
+        fails.append("check: %d suspect rows, %d of them id_typo: both directions must occur" % (len(rows), typo))
+    print("check: %d suspect_duplicate rows (%d id_typo), as the reference" % (len(rows), typo))
     if kinds["did you mean"] == 0 or kinds["mistyped copy of this ID:"] == 0:
         fails.append("both directions must occur: %s" % dict(kinds))
     print("suspect API: %d batch records, %d expected pairs (%s), %d failures" %
