@@ -231,10 +231,13 @@ static void em_problemsSection(hw *h, const em_counts *c)
         hw_s(h, "</td><td class=\"b\">");
         hw_bar(h, kProblemClass[p], c->records[p], max);
         hw_s(h, "</td></tr>\n");
-        /* reasons in the order they are checked (rules §4), then mixed */
-        for (int r = 1; r < 256; r++) {
-            uint8_t const reason = r < XJ_ID_REASON_COUNT ? (uint8_t)r : (r == XJ_ID_REASON_COUNT ? PB_REASON_MIXED : 0);
-            if (reason == 0) break;
+        /* reasons in the order they are checked (rules §4), then the group
+         * problems' own: mixed, the monthly cycle's, id_typo */
+        static const uint8_t kGroupReasons[] = {PB_REASON_MIXED, PB_REASON_DOUBLE_ATTESTED, PB_REASON_APPROVED,
+                                                PB_REASON_OLD_ID, PB_REASON_ID_TYPO};
+        int const n_group_reasons = (int)sizeof kGroupReasons;
+        for (int r = 1; r < XJ_ID_REASON_COUNT + n_group_reasons; r++) {
+            uint8_t const reason = r < XJ_ID_REASON_COUNT ? (uint8_t)r : kGroupReasons[r - XJ_ID_REASON_COUNT];
             uint64_t const v = c->reasons[p][reason];
             if (v == 0) continue;
             hw_f(h, "<tr class=\"sub\" data-problem=\"%s\" data-reason=\"%s\"><td>%s</td><td><code>%s</code></td>"
