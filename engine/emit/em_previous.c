@@ -80,6 +80,7 @@ struct em_prev {
     uint64_t *persons;             /* open addressing on em_key.person, 0 = empty */
     _Atomic unsigned char *present;/* per slot: an accepted record of this run has the pair */
     size_t persons_cap;            /* a power of two */
+    _Atomic int ready;             /* em_prevRead is done: the fields below may be read */
     uint64_t *filter;              /* may the pair be in persons? (em_filterWord, em_filterMask) */
     size_t filter_words;
 };
@@ -608,7 +609,7 @@ static xj_error em_personsBuild(em_prev *p)
     return XJ_OK;
 }
 
-xj_error em_prevLoad(const char *dir, const char *sno_header, const char *school_header, const char *attr_scope,
+xj_error em_prevOpen(const char *dir, const char *sno_header, const char *school_header, const char *attr_scope,
                      em_prev **out, xj_status *st)
 {
     *out = NULL;
@@ -622,13 +623,20 @@ xj_error em_prevLoad(const char *dir, const char *sno_header, const char *school
     xj_error err = p->dir && p->sno_header && p->school_header ? XJ_OK : XJ_ERR_NOMEM;
     if (!err) err = em_checkPrevious(dir, st);
     if (!err) err = em_prevSummary(dir, attr_scope, &p->run_date, st);
-    if (!err) {
-        /* our rows are a few hundred bytes: the file's size tells about how many */
-        char path[4096];
-        struct stat sb;
-        snprintf(path, sizeof path, "%s/problems.csv", dir);
-        if (stat(path, &sb) == 0 && sb.st_size > 0) err = em_keysReserve(&p->reported, (size_t)sb.st_size / 256);
-    }
+    if (err == XJ_ERR_NOMEM && st->code == XJ_OK) st_fail(st, err, "out of memory reading --previous");
+    if (err) em_prevFree(p);
+    else *out = p;
+    return err;
+}
+
+xj_error em_prevRead(em_prev *p, xj_status *st)
+{
+    xj_error err = XJ_OK;
+    /* our rows are a few hundred bytes: the file's size tells about how many */
+    char path[4096];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/problems.csv", p->dir);
+    if (stat(path, &sb) == 0 && sb.st_size > 0) err = em_keysReserve(&p->reported, (size_t)sb.st_size / 256);
     if (!err) err = em_readPrevious(p, "problems.csv", 0, em_prevKey, &p->reported, st);
     if (!err) err = em_readPrevious(p, "attested.csv", 1, em_prevKey, &p->attested, st);
     if (!err) {
@@ -636,8 +644,19 @@ xj_error em_prevLoad(const char *dir, const char *sno_header, const char *school
         err = p->seen ? em_personsBuild(p) : XJ_ERR_NOMEM;
     }
     if (err == XJ_ERR_NOMEM && st->code == XJ_OK) st_fail(st, err, "out of memory reading --previous");
-    if (err) em_prevFree(p);
-    else *out = p;
+    if (!err) atomic_store_explicit(&p->ready, 1, memory_order_release);
+    return err;
+}
+
+xj_error em_prevLoad(const char *dir, const char *sno_header, const char *school_header, const char *attr_scope,
+                     em_prev **out, xj_status *st)
+{
+    FORWARD_IF_ERROR(em_prevOpen(dir, sno_header, school_header, attr_scope, out, st));
+    xj_error const err = em_prevRead(*out, st);
+    if (err) {
+        em_prevFree(*out);
+        *out = NULL;
+    }
     return err;
 }
 
@@ -656,14 +675,31 @@ static int em_filterHas(const em_prev *p, uint64_t quick)
 
 static void em_prevFilterBatch(em_prev *p, em_personBatch *b);
 
-void em_prevSawPerson(em_prev *p, em_personBatch *b, const char *sno, size_t sn, const char *school, size_t cn)
+/* The pairs seen before PREV was read: against the filter, then the table. */
+static void em_prevDrainPending(em_prev *p, em_personBatch *b)
+{
+    for (size_t i = 0; i < b->n_pend; i += 2)
+        if (em_filterHas(p, b->pend[i])) em_prevMarkPresent(p, b->pend[i + 1]);
+    b->n_pend = 0;
+}
+
+xj_error em_prevSawPerson(em_prev *p, em_personBatch *b, const char *sno, size_t sn, const char *school, size_t cn)
 {
     xj_trim(&sno, &sn);
     xj_trim(&school, &cn);
     uint64_t const quick = em_quickPerson(sno, sn, school, cn);
+    if (!atomic_load_explicit(&p->ready, memory_order_acquire)) {
+        /* PREV is still being read (em_prevRead, on its own thread): the
+         * pair is kept, 16 bytes, and looked up once it is there */
+        if (xj_growArray(&b->pend, &b->cap_pend, b->n_pend + 2, sizeof *b->pend, 4096) != 0) return XJ_ERR_NOMEM;
+        b->pend[b->n_pend++] = quick;
+        b->pend[b->n_pend++] = em_personHash(sno, sn, school, cn);
+        return XJ_OK;
+    }
+    if (b->n_pend) em_prevDrainPending(p, b);
     if (sn + 1 + cn > EM_PERSON_TEXT) { /* rare: at once, without a copy */
         if (em_filterHas(p, quick)) em_prevMarkPresent(p, em_personHash(sno, sn, school, cn));
-        return;
+        return XJ_OK;
     }
     size_t const i = b->n++;
     memcpy(b->text[i], sno, sn);
@@ -672,6 +708,7 @@ void em_prevSawPerson(em_prev *p, em_personBatch *b, const char *sno, size_t sn,
     b->len[i] = (uint32_t)(sn + 1 + cn);
     b->quick[i] = quick;
     if (b->n == EM_PERSON_BATCH) em_prevFilterBatch(p, b);
+    return XJ_OK;
 }
 
 /* The pairs the filter let through, whose table slots were asked for as
@@ -702,8 +739,17 @@ static void em_prevFilterBatch(em_prev *p, em_personBatch *b)
 
 void em_prevSawBatch(em_prev *p, em_personBatch *b)
 {
+    if (!atomic_load_explicit(&p->ready, memory_order_acquire)) return; /* all pending */
+    if (b->n_pend) em_prevDrainPending(p, b);
     em_prevFilterBatch(p, b);
     em_prevProbeHits(p, b);
+}
+
+void em_personBatchFree(em_personBatch *b)
+{
+    xj_free(b->pend);
+    b->pend = NULL;
+    b->n_pend = b->cap_pend = 0;
 }
 
 void em_prevFree(em_prev *p)

@@ -73,16 +73,23 @@ typedef struct em_prev em_prev;
 /* Reads DIR's problems.csv, attested.csv (when there) and run date; the
  * inputs call the student number and school code columns `sno_header` and
  * `school_header`. XJ_ERR_INPUT with a message when DIR is not a run or was
- * grouped with another `attr_scope` ("noid" / "mixed"). */
+ * grouped with another `attr_scope` ("noid" / "mixed"). em_prevLoad is
+ * em_prevOpen (the quick checks and the run date) then em_prevRead (the
+ * rows), which may run on another thread while pass 1 starts: until it is
+ * done, em_prevSawPerson keeps what it is told for later. */
 xj_error em_prevLoad(const char *dir, const char *sno_header, const char *school_header, const char *attr_scope,
                      em_prev **out, xj_status *st);
+xj_error em_prevOpen(const char *dir, const char *sno_header, const char *school_header, const char *attr_scope,
+                     em_prev **out, xj_status *st);
+xj_error em_prevRead(em_prev *p, xj_status *st);
 /* Accepted records of this run, a batch at a time: their student numbers
  * and school codes, looked up in PREV together so that the lookups' cache
  * misses overlap. One batch per thread. em_prevSawPerson adds a record
  * (copied: a record's values may live in scratch the next record reuses;
  * a longer pair is looked up at once) and looks the batch up when it is
  * full; em_prevSawBatch looks up everything it still holds (at the end of
- * a chunk: so every record is counted when pass 1 ends). */
+ * a chunk, and once more after pass 1 for what was seen before PREV was
+ * read: so every record is counted before the rows are compared). */
 #define EM_PERSON_BATCH 32
 #define EM_PERSON_TEXT 64
 typedef struct em_personBatch {
@@ -92,8 +99,12 @@ typedef struct em_personBatch {
     size_t n;
     uint64_t hit[EM_PERSON_BATCH];              /* pairs to look up in the table (asked for early) */
     size_t n_hit;
+    uint64_t *pend;                             /* (quick, person) of the pairs seen before PREV was read */
+    size_t n_pend, cap_pend;
 } em_personBatch;
-void em_prevSawPerson(em_prev *p, em_personBatch *b, const char *sno, size_t sn, const char *school, size_t cn);
+/* XJ_ERR_NOMEM when a pair seen before PREV was read cannot be kept. */
+xj_error em_prevSawPerson(em_prev *p, em_personBatch *b, const char *sno, size_t sn, const char *school, size_t cn);
+void em_personBatchFree(em_personBatch *b);
 void em_prevSawBatch(em_prev *p, em_personBatch *b);
 void em_prevFree(em_prev *p);
 

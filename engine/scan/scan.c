@@ -225,10 +225,33 @@ static const char *sc_headerOf(const sc_run *run, ps_field field)
     return NULL;
 }
 
+static void *sc_prevReader(void *arg)
+{
+    sc_run *const run = arg;
+    st_init(&run->prev_st);
+    em_prevRead(run->prev, &run->prev_st);
+    return NULL;
+}
+
 xj_error sc_previousLoad(sc_run *run, xj_status *st)
 {
-    return em_prevLoad(run->scan->previous, sc_headerOf(run, PS_STUDENT_NO), sc_headerOf(run, PS_SCHOOL_CODE),
-                       run->scan->attr_scope == XJ_ATTR_MIXED ? "mixed" : "noid", &run->prev, st);
+    FORWARD_IF_ERROR(em_prevOpen(run->scan->previous, sc_headerOf(run, PS_STUDENT_NO),
+                                 sc_headerOf(run, PS_SCHOOL_CODE),
+                                 run->scan->attr_scope == XJ_ATTR_MIXED ? "mixed" : "noid", &run->prev, st));
+    /* reading PREV's rows takes a serial while; pass 1 need not wait for it */
+    if (pthread_create(&run->prev_reader, NULL, sc_prevReader, run) == 0) run->prev_reading = 1;
+    else return em_prevRead(run->prev, st);
+    return XJ_OK;
+}
+
+xj_error sc_previousJoin(sc_run *run, xj_status *st)
+{
+    if (!run->prev_reading) return XJ_OK;
+    pthread_join(run->prev_reader, NULL);
+    run->prev_reading = 0;
+    if (run->prev_st.code != XJ_OK) return st_fail(st, run->prev_st.code, "%s", run->prev_st.message);
+    for (int t = 0; t < run->n_workers; t++) em_prevSawBatch(run->prev, &run->person_batches[t]);
+    return XJ_OK;
 }
 
 /* The pipeline (scan_internal.h): each stage reads what the one before it
@@ -255,6 +278,11 @@ xj_error xj_scan_run(xj_scan *s)
     }
     if (!err && reg) err = sc_registerOpen(reg, &run);
     if (!err) err = sc_pass1(&run);
+    /* always: the reading thread must end before PREV goes */
+    xj_status join_st;
+    st_init(&join_st);
+    xj_error const joined = sc_previousJoin(&run, &join_st);
+    if (!err && joined) err = st_fail(&s->st, joined, "%s", join_st.message);
     run.timing.read_parse_seconds = xj_now() - run.start;
     double t = xj_now();
     sc_keyLookup const lookup = reg ? sc_registerSource(reg) : (sc_keyLookup){0};
@@ -272,6 +300,7 @@ xj_error xj_scan_run(xj_scan *s)
     sc_rowsFree(&rows);
     sc_decisionsFree(&run.decisions);
     em_prevFree(run.prev);
+    for (int t = 0; run.person_batches && t < run.n_workers; t++) em_personBatchFree(&run.person_batches[t]);
     xj_free(run.person_batches);
     if (reg) sc_registerFree(reg);
     sc_runFree(&run);

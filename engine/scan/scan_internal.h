@@ -24,6 +24,7 @@
 #ifndef XJ_SCAN_INTERNAL_H
 #define XJ_SCAN_INTERNAL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 
@@ -191,6 +192,9 @@ typedef struct sc_run {
     sc_decisions decisions;   /* the officers' decisions (empty unless --previous / --decisions) */
     em_prev *prev;            /* --previous, loaded before pass 1 */
     em_personBatch *person_batches; /* per worker: pass 1 tells prev which records are still there */
+    pthread_t prev_reader;    /* em_prevRead, started once the first header names the columns */
+    int prev_reading;         /* prev_reader runs (to be joined) */
+    xj_status prev_st;        /* what it found wrong */
     gk_groups groups[SC_KEY_KINDS]; /* by gd_keyKind: GB IDs, other IDs, attributes */
     gk_groups suspects;       /* suspect_duplicate candidates, then groups (grp_suspects.h) */
     uint64_t *flagged;        /* refs of every input record that appears in output, sorted */
@@ -345,7 +349,10 @@ typedef struct sc_rows {
 /* --previous: PREV read, with the column names of the inputs mapped so far
  * (scan_stream calls it once the first input's header is mapped, before
  * any record is read). */
+/* --previous: PREV's quick checks at once, its rows on their own thread
+ * (sc_previousJoin waits for them and counts what pass 1 saw meanwhile). */
 xj_error sc_previousLoad(sc_run *run, xj_status *st);
+xj_error sc_previousJoin(sc_run *run, xj_status *st);
 
 /* Decides every group (scope, keeper, hint) and makes the rows. `reg`: the
  * register of a batch check, or NULL. */

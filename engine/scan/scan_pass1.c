@@ -128,8 +128,9 @@ static inline __attribute__((always_inline)) xj_error sc_pass1Records(sc_run *ru
         uint64_t key_ref = ref;
         if (hook) FORWARD_IF_ERROR(hook->record(hook->user, worker, chunk->source, line, &v, &f, &key_ref, &w->st));
         if (persons)
-            em_prevSawPerson(run->prev, persons, v.val[PS_STUDENT_NO], v.len[PS_STUDENT_NO], v.val[PS_SCHOOL_CODE],
-                             v.len[PS_SCHOOL_CODE]);
+            RETURN_ERROR_IF(em_prevSawPerson(run->prev, persons, v.val[PS_STUDENT_NO], v.len[PS_STUDENT_NO],
+                                             v.val[PS_SCHOOL_CODE], v.len[PS_SCHOOL_CODE]) != XJ_OK,
+                            &w->st, XJ_ERR_NOMEM, "out of memory");
         if (keep_invalid && f.id_res.reason != XJ_ID_OK) FORWARD_IF_ERROR(sc_addInvalid(out, ref, f.id_res.reason));
         FORWARD_IF_ERROR(sc_fileKeys(w, &v, &f, attr_mixed, suspects, hook != NULL, key_ref));
     }
