@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -38,6 +39,7 @@
 
 #define EM_PREV_FIELD_MAX 4096u       /* bytes kept of a field we look at */
 #define EM_PREV_ROWS_MAX ((1ull << 32) - 2) /* identities of the earlier problems.csv (uint32 slots) */
+#define EM_PENDING_MAX ((size_t)1 << 20) /* words a worker keeps while PREV is read: 8 MiB */
 #define EM_PREV_ROW_MAX (16u << 20)   /* bytes of one row: ours hold a record of at most 1 MiB and our columns */
 
 typedef struct em_key {
@@ -80,7 +82,7 @@ struct em_prev {
     uint64_t *persons;             /* open addressing on em_key.person, 0 = empty */
     _Atomic unsigned char *present;/* per slot: an accepted record of this run has the pair */
     size_t persons_cap;            /* a power of two */
-    _Atomic int ready;             /* em_prevRead is done: the fields below may be read */
+    _Atomic int ready;             /* em_prevRead: 0 reading, 1 done (the fields below may be read), 2 failed */
     uint64_t *filter;              /* may the pair be in persons? (em_filterWord, em_filterMask) */
     size_t filter_words;
 };
@@ -644,7 +646,7 @@ xj_error em_prevRead(em_prev *p, xj_status *st)
         err = p->seen ? em_personsBuild(p) : XJ_ERR_NOMEM;
     }
     if (err == XJ_ERR_NOMEM && st->code == XJ_OK) st_fail(st, err, "out of memory reading --previous");
-    if (!err) atomic_store_explicit(&p->ready, 1, memory_order_release);
+    atomic_store_explicit(&p->ready, err ? 2 : 1, memory_order_release);
     return err;
 }
 
@@ -688,7 +690,13 @@ xj_error em_prevSawPerson(em_prev *p, em_personBatch *b, const char *sno, size_t
     xj_trim(&sno, &sn);
     xj_trim(&school, &cn);
     uint64_t const quick = em_quickPerson(sno, sn, school, cn);
-    if (!atomic_load_explicit(&p->ready, memory_order_acquire)) {
+    int state = atomic_load_explicit(&p->ready, memory_order_acquire);
+    if (state == 0 && b->n_pend >= EM_PENDING_MAX) { /* kept enough: wait for PREV instead */
+        struct timespec const pause = {0, 200000};
+        while ((state = atomic_load_explicit(&p->ready, memory_order_acquire)) == 0) nanosleep(&pause, NULL);
+    }
+    if (state == 2) return XJ_OK; /* PREV failed: the run stops after pass 1 */
+    if (state == 0) {
         /* PREV is still being read (em_prevRead, on its own thread): the
          * pair is kept, 16 bytes, and looked up once it is there */
         if (xj_growArray(&b->pend, &b->cap_pend, b->n_pend + 2, sizeof *b->pend, 4096) != 0) return XJ_ERR_NOMEM;
@@ -739,7 +747,7 @@ static void em_prevFilterBatch(em_prev *p, em_personBatch *b)
 
 void em_prevSawBatch(em_prev *p, em_personBatch *b)
 {
-    if (!atomic_load_explicit(&p->ready, memory_order_acquire)) return; /* all pending */
+    if (atomic_load_explicit(&p->ready, memory_order_acquire) != 1) return; /* all pending, or PREV failed */
     if (b->n_pend) em_prevDrainPending(p, b);
     em_prevFilterBatch(p, b);
     em_prevProbeHits(p, b);
