@@ -13,16 +13,18 @@
  * without a summary.json gets a valid one of ours, and one without an
  * attested.csv uses a directory that has none (as a PREV without decisions).
  *
- * Each input goes the way a scan takes PREV: em_prevLoad (this run's
+ * Each input goes the way a scan takes PREV: em_prevOpen (this run's
  * student number and school code columns are 学籍号 and 学校标识码, its
  * scope noid); pass 1's em_prevSawPerson and em_prevSawBatch for pairs
- * taken from PREV's own rows and a few others; em_compareWithPrevious for
+ * taken from PREV's own rows and a few others, half of them before
+ * em_prevRead reads the rows (kept for later, as when pass 1 starts while
+ * PREV is read on another thread), half after; em_compareWithPrevious for
  * rows of "this run" made from PREV's rows (some the same identity, some
  * attested, some changed); em_writeResolved, which reads the rows of the
  * resolved identities back from problems.csv by their byte offsets.
  *
  * Invariants, each an abort when broken:
- *  - em_prevLoad fails, with a message and nothing loaded, exactly when the
+ *  - em_prevOpen or em_prevRead fails, with a message, exactly when the
  *    harness's reading (fp_read, written from docs/monthly.md and
  *    em_previous.c's header comment, not from its code) finds the files
  *    malformed: a quote out of place, a quoted value never closed, a
@@ -525,7 +527,9 @@ static void fp_makeRow(fp_made *m, const fp_file *f, const fp_row *r, const char
     m->n++;
 }
 
-/* A pair pass 1 sees: handed over untrimmed, remembered trimmed. Not one
+/* A pair pass 1 sees: handed over untrimmed, remembered trimmed (while
+ * PREV is read, or after it failed, too: the engine keeps it for later, or
+ * drops it). Not one
  * with a NUL byte: the engine joins the two values with a NUL, so such a
  * pair can equal another one split elsewhere, and whether it is found then
  * depends on the filter (which reads the values apart). */
@@ -533,7 +537,7 @@ static void fp_see(fp_made *m, em_prev *p, em_personBatch *b, const char *sno, s
                    size_t cn)
 {
     if (memchr(sno, '\0', sn) != NULL || memchr(school, '\0', cn) != NULL) return;
-    em_prevSawPerson(p, b, sno, sn, school, cn);
+    FZ_ASSERT(em_prevSawPerson(p, b, sno, sn, school, cn) == XJ_OK);
     xj_trim(&sno, &sn);
     xj_trim(&school, &cn);
     m->pair = fp_grow(m->pair, &m->pair_cap, m->n_pairs + 1, sizeof *m->pair);
@@ -553,6 +557,20 @@ static int fp_saw(const fp_made *m, const char *sno, size_t sn, const char *scho
             return 1;
     }
     return 0;
+}
+
+/* Pass 1's pairs: those of every third PREV row of [from, to) (among the
+ * first FP_MAX_MADE), a chunk's end after row 7. */
+static void fp_seeRows(fp_made *m, em_prev *p, em_personBatch *b, size_t from, size_t to)
+{
+    const fp_file *const rep = &fp_prevRep;
+    for (size_t r = from; r < to && r < rep->n && r < FP_MAX_MADE; r++) {
+        const fp_row *const w = &rep->rows[r];
+        if (r % 3 == 0)
+            fp_see(m, p, b, fp_at(rep, w->f[FP_COL_SNO]), w->f[FP_COL_SNO].len, fp_at(rep, w->f[FP_COL_SCHOOL]),
+                   w->f[FP_COL_SCHOOL].len);
+        if (r == 7) em_prevSawBatch(p, b); /* a chunk ends */
+    }
 }
 
 /* ---- the target ---- */
@@ -586,27 +604,11 @@ static int fp_cmpLines(const void *pa, const void *pb)
 static void fp_againstPrevious(em_prev *p)
 {
     fp_made *const m = &fp_run;
-    m->n = m->n_attested = m->n_pairs = 0;
-    m->tails.len = m->pairs.len = m->lines.len = 0;
+    m->n = m->n_attested = 0;
+    m->tails.len = m->lines.len = 0;
     fp_put(&m->tails, "", 0);
     fp_put(&m->lines, "", 0);
-    fp_put(&m->pairs, "", 0);
     const fp_file *const rep = &fp_prevRep, *const att = &fp_prevAtt;
-
-    /* pass 1: the pairs of every third PREV row, and a few others */
-    em_personBatch *const batch = calloc(1, sizeof *batch);
-    FZ_ASSERT(batch != NULL);
-    for (size_t r = 0; r < rep->n && r < FP_MAX_MADE; r++) {
-        const fp_row *const w = &rep->rows[r];
-        if (r % 3 == 0)
-            fp_see(m, p, batch, fp_at(rep, w->f[FP_COL_SNO]), w->f[FP_COL_SNO].len, fp_at(rep, w->f[FP_COL_SCHOOL]),
-                   w->f[FP_COL_SCHOOL].len);
-        if (r == 7) em_prevSawBatch(p, batch); /* a chunk ends */
-    }
-    fp_see(m, p, batch, "", 0, "", 0);
-    fp_see(m, p, batch, " L1101010001 ", 13, "2111010001", 10);
-    em_prevSawBatch(p, batch);
-    free(batch);
 
     /* this run's rows: PREV's again (1 of 4), attested (2), changed (3) */
     for (size_t r = 0; r < rep->n && r < FP_MAX_MADE; r++)
@@ -751,14 +753,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         why = fp_prevAtt.why;
     }
 
-    /* the engine's */
+    /* the engine's, as a scan goes: PREV opened, pass 1 started while its
+     * rows are read (the pairs it sees meanwhile are kept for later), the
+     * rest of pass 1, every pair looked up */
     xj_status st;
     st_init(&st);
     em_prev *p = NULL;
-    xj_error const err = em_prevLoad(fp_dir[dir], kSno, kSchool, "noid", &p, &st);
+    static em_personBatch batch;
+    fp_made *const m = &fp_run;
+    m->n_pairs = m->pairs.len = 0;
+    fp_put(&m->pairs, "", 0);
+    size_t const half = fp_prevRep.n / 2;
+    xj_error err = em_prevOpen(fp_dir[dir], kSno, kSchool, "noid", &p, &st);
+    FZ_ASSERT((err == XJ_OK) == (p != NULL));
+    if (!err) {
+        fp_see(m, p, &batch, " L1101010001 ", 13, "2111010001", 10);
+        fp_seeRows(m, p, &batch, 0, half);
+        err = em_prevRead(p, &st);
+    }
+    if (p) {
+        fp_seeRows(m, p, &batch, half, FP_MAX_MADE);
+        fp_see(m, p, &batch, "", 0, "", 0);
+        em_prevSawBatch(p, &batch);
+        em_personBatchFree(&batch);
+    }
     if (err) {
-        FZ_ASSERT(p == NULL && st.code == err && st.message[0] != '\0');
+        FZ_ASSERT(st.code == err && st.message[0] != '\0');
         FZ_ASSERT(err == XJ_ERR_INPUT);
+        em_prevFree(p);
         if (why == NULL && !(parts > 3 && strstr(st.message, "MANIFEST") != NULL)) {
             fprintf(stderr, "refused a PREV the harness reads as well formed: %s\n", st.message);
             FZ_ASSERT(0);
