@@ -422,14 +422,15 @@ static size_t em_plainRun(const char *p, size_t n, int in_quotes)
 static xj_error em_prevFeed(em_prevReader *r, const char *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        /* past the last column looked at, with no quote before the line
-         * end: nothing to read in between, so on to the end at memchr's
-         * speed (a quote there is read byte by byte, and checked) */
+        /* past the last column looked at: nothing to read up to the next
+         * quote or line end, so on to it at once (a quote is then read as
+         * usual, and checked). What was passed decides whether a field
+         * starts there: it does after a comma, also when that comma ends
+         * the block and the quote opens the next one */
         if (!r->in_quotes && r->records > 0 && (int)r->index > r->last_col) {
-            const char *const nl = memchr(p + i, '\n', n - i);
-            size_t const span = nl ? (size_t)(nl - (p + i)) : n - i;
-            if (span && memchr(p + i, '"', span) == NULL) {
-                r->field_start = 0;
+            size_t const span = em_plainRun(p + i, n - i, 1); /* stops at a quote or an LF only */
+            if (span) {
+                r->field_start = p[i + span - 1] == ',';
                 i += span;
                 if (i == n) break;
             }
