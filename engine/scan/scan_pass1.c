@@ -42,9 +42,9 @@ static xj_error sc_fileSlips(sc_worker *w, const ck_facts *f, int in_index, uint
 {
     uint64_t k[ID_SLIPS_MAX];
     size_t const n = id_slipNeighbours(f->id, k);
-    for (size_t i = 0; i < n; i++)
-        FORWARD_IF_ERROR(in_index ? gk_add(&w->found.slips, 0, k[i], ref)
-                                  : gk_add(&w->found.keys[GD_KEY_GB], 0, k[i], ref | GK_SUSPECT));
+    /* a table of their own, grouped with the GB tables (sc_group): the GB
+     * table's vectors, the biggest of a run, keep their growth */
+    for (size_t i = 0; i < n; i++) FORWARD_IF_ERROR(gk_add(&w->found.slips, 0, k[i], ref | (in_index ? 0 : GK_SUSPECT)));
     return XJ_OK;
 }
 
