@@ -33,7 +33,8 @@ xjcheck.py (not the generator's code):
               arbiter, empty keeper, other_schools, other_members, status,
               first_seen), nothing else is flagged, every A keeps its
               id_invalid row, summary.json counts them, the per-school files
-              call them 疑似重复学籍, and with --no-suspects the same scan writes
+              call them 疑似重复学籍, the engine writes the same bytes with 1 and
+              2 threads, and with --no-suspects the same scan writes
               the same problems.csv without them.
 """
 import argparse
@@ -367,6 +368,24 @@ def check_scan(args, path, truth):
     with open(os.path.join(off, "problems.csv"), "rb") as f:
         if f.read().split(b"\n") != kept:
             fail("scan --no-suspects: problems.csv is not the default one without its suspect_duplicate rows")
+    if args.engine:
+        # the same bytes with 1 and with 2 threads (summary.json's timing aside)
+        outs = {}
+        for t in ("1", "2"):
+            outs[t] = os.path.join(args.workdir, "scan_t" + t)
+            run_scan(args, path, outs[t], ["-t", t])
+        for name in ("problems.csv", "report.html", "schools/README.txt"):
+            with open(os.path.join(outs["1"], name), "rb") as a, open(os.path.join(outs["2"], name), "rb") as b:
+                if a.read() != b.read():
+                    fail("scan: %s differs between -t 1 and -t 2" % name)
+        timeless = []
+        for t in ("1", "2"):
+            with open(os.path.join(outs[t], "summary.json"), encoding="utf-8") as f:
+                d = json.load(f)
+            d.pop("timing", None)
+            timeless.append(d)
+        if timeless[0] != timeless[1]:
+            fail("scan: summary.json differs between -t 1 and -t 2")
     print("scan (%s): %d suspect_duplicate rows, %d expected" %
           ("engine" if args.engine else "reference", sum(got.values()), sum(want.values())))
 
