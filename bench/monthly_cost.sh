@@ -14,6 +14,7 @@
 # timed command. Environment: XJ_BIN (default build-release/tools/xjdedup),
 # XJ_THREADS (2).
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/interleave.sh"
 [ $# -ge 1 ] || { echo "usage: bench/monthly_cost.sh ROWS [REPEATS]" >&2; exit 2; }
 rows=$1 repeats=${2:-5}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -44,29 +45,10 @@ for ((i = 1; i <= repeats; i++)); do
     rm -rf "$out"
     extra=()
     [ "$mode" = monthly ] && extra=(--previous "$prev" --decisions "$seq/decisions2.csv")
-    cmd=("$xj" scan "$seq/month2.csv" -o "$out" -q --run-date 2026-11-28 -t "$threads" "${extra[@]}")
-    echo "+ ${cmd[*]}" >&2
-    /usr/bin/time -f "$mode %e %U %S %M" -o "$times" -a "${cmd[@]}"
-    tail -1 "$times"
+    bench_run "$times" "$mode" "$xj" scan "$seq/month2.csv" -o "$out" -q --run-date 2026-11-28 -t "$threads" "${extra[@]}"
   done
 done
-python3 - "$times" "$rows" "$decisions" "$(du -sm "$prev" | cut -f1)" "$(uptime)" <<'PY'
-import statistics, sys
-path, rows, decisions, prev_mb, load = sys.argv[1:6]
-runs = {}
-for line in open(path):
-    mode, *v = line.split()
-    runs.setdefault(mode, []).append([float(x) for x in v])
-print(f"{rows} rows a month, previous output {prev_mb} MB, {decisions} decision lines")
-med = {}
-for mode, v in runs.items():
-    med[mode] = [statistics.median(c) for c in zip(*v)]
-    m = med[mode]
-    print(f"{mode:8} median of {len(v)}: wall {m[0]:.2f} s, user {m[1]:.2f} s, sys {m[2]:.2f} s, "
-          f"peak RSS {m[3] / 1024:.0f} MB")
-if "alone" in med and "monthly" in med:
-    a, b = med["alone"], med["monthly"]
-    print(f"monthly / alone: wall {b[0] / a[0]:.3f}x, peak RSS {b[3] / a[3]:.3f}x")
-print("load at the end:", load.strip())
-PY
+echo "$rows rows a month, previous output $(du -sm "$prev" | cut -f1) MB, $decisions decision lines"
+bench_medians "$times" alone monthly
+echo "load at the end: $(uptime)"
 rm -f "$times" "$out" -r

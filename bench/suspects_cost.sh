@@ -8,6 +8,7 @@
 # between runs outside the timed command. Environment: XJ_BIN (default
 # build-release/tools/xjdedup), XJ_THREADS (2).
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/interleave.sh"
 [ $# -ge 1 ] || { echo "usage: bench/suspects_cost.sh INPUT [REPEATS]" >&2; exit 2; }
 input=$1 repeats=${2:-5}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -21,29 +22,16 @@ for ((i = 1; i <= repeats; i++)); do
     rm -rf "$out"
     extra=()
     [ "$mode" = off ] && extra=(--no-suspects)
-    cmd=("$xj" scan "$input" -o "$out" -q --run-date 2026-11-28 -t "$threads" "${extra[@]}")
-    echo "+ ${cmd[*]}" >&2
-    /usr/bin/time -f "$mode %e %U %S %M" -o "$times" -a "${cmd[@]}"
-    tail -1 "$times"
+    bench_run "$times" "$mode" "$xj" scan "$input" -o "$out" -q --run-date 2026-11-28 -t "$threads" "${extra[@]}"
   done
 done
-python3 - "$times" "$out/summary.json" "$input" "$(uptime)" <<'PY'
-import json, statistics, sys
-path, summary, name, load = sys.argv[1:5]
-s = json.load(open(summary))
+python3 - "$out/summary.json" "$input" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
 p = s["problems"]
-runs = {}
-for line in open(path):
-    mode, *v = line.split()
-    runs.setdefault(mode, []).append([float(x) for x in v])
-print(f"{name}: {s['rows']['accepted']} records, {p['id_invalid']['reasons'].get('checksum', 0)} checksum failures, "
-      f"{p['suspect_duplicate']['records']} suspect_duplicate rows in {p['suspect_duplicate']['groups']} groups")
-med = {m: [statistics.median(c) for c in zip(*v)] for m, v in runs.items()}
-for m, v in med.items():
-    print(f"suspects {m:3} median of {len(runs[m])}: wall {v[0]:.2f} s, user {v[1]:.2f} s, sys {v[2]:.2f} s, "
-          f"peak RSS {v[3] / 1024:.0f} MB")
-a, b = med["off"], med["on"]
-print(f"on / off: wall {b[0] / a[0]:.3f}x, CPU {(b[1] + b[2]) / (a[1] + a[2]):.3f}x, peak RSS {b[3] / a[3]:.3f}x")
-print("load at the end:", load.strip())
+print(f"{sys.argv[2]}: {s['rows']['accepted']} records, {p['id_invalid']['reasons'].get('checksum', 0)} checksum "
+      f"failures, {p['suspect_duplicate']['records']} suspect_duplicate rows in {p['suspect_duplicate']['groups']} groups")
 PY
+bench_medians "$times" off on
+echo "load at the end: $(uptime)"
 rm -rf "$out" "$times"

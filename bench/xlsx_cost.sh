@@ -11,6 +11,7 @@
 # are deleted between runs, outside the timed command.
 # Environment: XJ_BIN (default build-release/tools/xjdedup), XJ_THREADS (2).
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/interleave.sh"
 [ $# -ge 1 ] || { echo "usage: bench/xlsx_cost.sh ROWS [REPEATS]" >&2; exit 2; }
 rows=$1 repeats=${2:-3}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -32,10 +33,7 @@ for ((i = 1; i <= repeats; i++)); do
     rm -rf "$out"
     extra=()
     [ "$mode" = xlsx ] && extra=(--xlsx)
-    cmd=("$xj" scan "$input" -o "$out" -q --run-date 2026-11-28 -t "$threads" "${extra[@]}")
-    echo "+ ${cmd[*]}" >&2
-    /usr/bin/time -f "$mode %e %U %S %M" -o "$times" -a "${cmd[@]}"
-    tail -1 "$times"
+    bench_run "$times" "$mode" "$xj" scan "$input" -o "$out" -q --run-date 2026-11-28 -t "$threads" "${extra[@]}"
   done
 done
 books=$(find "$out" -name '*.xlsx' | wc -l)
