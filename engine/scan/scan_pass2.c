@@ -70,7 +70,11 @@ xj_error sc_group(sc_run *run, const sc_keyLookup *lookup)
      * the workers' slipped entries (GK_SUSPECT), the others leave it empty */
     gk_table **const tabs = xj_calloc(SC_KEY_KINDS * 2 * nw, sizeof *tabs);
     gk_table *const empty = xj_calloc(nw, sizeof *empty);
-    RETURN_ERROR_IF(tabs == NULL || empty == NULL, st, XJ_ERR_NOMEM, "out of memory");
+    if (tabs == NULL || empty == NULL) {
+        xj_free(tabs);
+        xj_free(empty);
+        return st_fail(st, XJ_ERR_NOMEM, "out of memory");
+    }
     sc_keyTables tables = {.n = 2 * nw};
     for (int kind = 0; kind < SC_KEY_KINDS; kind++) {
         tables.of[kind] = tabs + (size_t)kind * 2 * nw;
