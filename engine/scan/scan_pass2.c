@@ -67,27 +67,23 @@ xj_error sc_group(sc_run *run, const sc_keyLookup *lookup)
     xj_status *const st = &run->scan->st;
     size_t const nw = (size_t)run->n_workers;
     /* every kind gets 2 * nw slots: the GB kind uses the second half for
-     * the workers' slipped entries (GK_SUSPECT), the others leave it empty */
+     * the workers' slipped entries (GK_SUSPECT); the other kinds point it at
+     * one empty wide table, which grouping reads and frees nothing of */
     gk_table **const tabs = xj_calloc(SC_KEY_KINDS * 2 * nw, sizeof *tabs);
-    gk_table *const empty = xj_calloc(nw, sizeof *empty);
-    if (tabs == NULL || empty == NULL) {
-        xj_free(tabs);
-        xj_free(empty);
-        return st_fail(st, XJ_ERR_NOMEM, "out of memory");
-    }
+    RETURN_ERROR_IF(tabs == NULL, st, XJ_ERR_NOMEM, "out of memory");
+    gk_table empty;
+    gk_tableInit(&empty, 1);
     sc_keyTables tables = {.n = 2 * nw};
     for (int kind = 0; kind < SC_KEY_KINDS; kind++) {
         tables.of[kind] = tabs + (size_t)kind * 2 * nw;
         for (size_t t = 0; t < nw; t++) {
             tables.of[kind][t] = &run->workers[t].found.keys[kind];
-            gk_tableInit(&empty[t], kind != GD_KEY_GB);
-            tables.of[kind][nw + t] = kind == GD_KEY_GB ? &run->workers[t].found.slips : &empty[t];
+            tables.of[kind][nw + t] = kind == GD_KEY_GB ? &run->workers[t].found.slips : &empty;
         }
     }
     int const attr_mixed = run->scan->attr_scope == XJ_ATTR_MIXED;
     xj_error const err = sc_groupKeys(&tables, lookup, attr_mixed, run->n_workers, run->groups, st);
     xj_free(tabs);
-    xj_free(empty);
     FORWARD_IF_ERROR(err);
     FORWARD_IF_ERROR(gs_split(&run->groups[GD_KEY_GB], &run->suspects, st));
     return sc_listFlagged(run);
