@@ -45,6 +45,15 @@ void *xj_calloc(size_t count, size_t size)
     return calloc(count, size);
 }
 
+void *xj_callocTable(size_t count, size_t size)
+{
+    if (count != 0 && size > SIZE_MAX / count) return NULL;
+    size_t const bytes = count * size != 0 ? count * size : 1;
+    void *const p = xj_malloc(bytes);
+    if (p != NULL) memset(p, 0, bytes);
+    return p;
+}
+
 void *xj_realloc(void *ptr, size_t size)
 {
     if (!xj_allocAllowed()) return NULL;

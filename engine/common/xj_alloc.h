@@ -14,6 +14,12 @@
 
 void *xj_malloc(size_t size);
 void *xj_calloc(size_t count, size_t size);
+/* Zeroed like xj_calloc, but every page written at once: for a hash table,
+ * whose probes read a slot before its first write. calloc's fresh pages
+ * are first mapped to the shared zero page by such a read, and the write
+ * after it is a copy-on-write fault that flushes the TLB of every core
+ * running the process (an IPI each), where a first write costs one fault. */
+void *xj_callocTable(size_t count, size_t size);
 void *xj_realloc(void *ptr, size_t size);
 void xj_free(void *ptr);
 char *xj_strndup(const char *s, size_t n);

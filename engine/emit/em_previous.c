@@ -79,25 +79,18 @@ struct em_prev {
     uint32_t run_date;             /* PREV's */
     em_keys reported, attested;    /* one per identity */
     _Atomic unsigned char *seen;   /* per reported identity: a row of this run has it */
-    uint64_t *persons;             /* open addressing on em_key.person, 0 = empty */
-    _Atomic unsigned char *present;/* per slot: an accepted record of this run has the pair */
+    /* open addressing on em_key.person, 0 = empty; bit 0 of a slot (0 in
+     * every em_personHash) is set when an accepted record of this run has
+     * the pair: one cache line to touch, not two */
+    _Atomic uint64_t *persons;
     size_t persons_cap;            /* a power of two */
-    _Atomic int ready;             /* em_prevRead: 0 reading, 1 done (the fields below may be read), 2 failed */
-    uint64_t *filter;              /* may the pair be in persons? (em_filterWord, em_filterMask) */
-    size_t filter_words;
+    em_personFilter filter;        /* may the pair be in persons? Its `ready` tells when all above is read */
+    uint64_t *filter_words;        /* the filter's, owned */
 };
 
-/* The filter: a word chosen by the hash's top half, two bits in it by its
- * low bits (a pair sets both; the table's slot comes from low bits too,
- * which only costs a little selectivity). */
-static size_t em_filterWord(const em_prev *p, uint64_t h)
+const em_personFilter *em_prevFilter(const em_prev *p)
 {
-    return (size_t)(((h >> 32) * (uint64_t)p->filter_words) >> 32);
-}
-
-static uint64_t em_filterMask(uint64_t h)
-{
-    return 1ull << (h & 63) | 1ull << (h >> 6 & 63);
+    return &p->filter;
 }
 
 static int em_sameHash(XXH128_hash_t a, XXH128_hash_t b)
@@ -115,10 +108,9 @@ static size_t em_keySlot(const em_keys *k, XXH128_hash_t h)
     return i;
 }
 
-static xj_error em_keysGrowSlots(em_keys *k)
+static xj_error em_keysGrowSlots(em_keys *k, size_t cap)
 {
-    size_t const cap = k->slot_cap ? 2 * k->slot_cap : 1024;
-    em_keySlotEntry *const slot = xj_calloc(cap, sizeof *slot);
+    em_keySlotEntry *const slot = xj_callocTable(cap, sizeof *slot);
     if (slot == NULL) return XJ_ERR_NOMEM;
     xj_free(k->slot);
     k->slot = slot;
@@ -133,7 +125,9 @@ static xj_error em_keysGrowSlots(em_keys *k)
 static xj_error em_keysReserve(em_keys *k, size_t rows)
 {
     if (xj_growArray(&k->v, &k->cap, rows, sizeof *k->v, 1024) != 0) return XJ_ERR_NOMEM;
-    while (k->slot_cap < 2 * rows) FORWARD_IF_ERROR(em_keysGrowSlots(k));
+    size_t cap = k->slot_cap ? k->slot_cap : 1024;
+    while (cap < 2 * rows) cap *= 2;
+    return cap > k->slot_cap ? em_keysGrowSlots(k, cap) : XJ_OK;
     return XJ_OK;
 }
 
@@ -141,7 +135,7 @@ static xj_error em_keysReserve(em_keys *k, size_t rows)
  * earliest first_seen, and that row's place in the file. */
 static xj_error em_keysAdd(em_keys *k, em_key key)
 {
-    if (2 * (k->n + 1) > k->slot_cap) FORWARD_IF_ERROR(em_keysGrowSlots(k));
+    if (2 * (k->n + 1) > k->slot_cap) FORWARD_IF_ERROR(em_keysGrowSlots(k, k->slot_cap ? 2 * k->slot_cap : 1024));
     size_t const i = em_keySlot(k, key.hash);
     if (k->slot[i].index) {
         em_key *const had = &k->v[k->slot[i].index - 1];
@@ -206,7 +200,7 @@ static XXH128_hash_t em_identity(const char *problem, size_t pn, const char *gro
 }
 
 /* A (student number, school code) pair, trimmed; never 0 (0 marks an
- * empty slot of the persons table). */
+ * empty slot of the persons table), bit 0 clear (the slot's "present"). */
 static uint64_t em_personHash(const char *sno, size_t sn, const char *school, size_t cn)
 {
     xj_trim(&sno, &sn);
@@ -216,37 +210,16 @@ static uint64_t em_personHash(const char *sno, size_t sn, const char *school, si
     size_t const n[] = {sn, cn};
     size_t const len = em_joined(joined, sizeof joined, v, n, 2);
     if (len) {
-        uint64_t const h = XXH3_64bits(joined, len);
-        return h ? h : 1;
+        uint64_t const h = XXH3_64bits(joined, len) & ~(uint64_t)1;
+        return h ? h : 2;
     }
     XXH3_state_t st;
     XXH3_64bits_reset(&st);
     XXH3_64bits_update(&st, sno, sn);
     XXH3_64bits_update(&st, "", 1);
     XXH3_64bits_update(&st, school, cn);
-    uint64_t const h = XXH3_64bits_digest(&st);
-    return h ? h : 1;
-}
-
-/* A cheap hash of the trimmed pair for the filter only (a false hit is
- * then checked by em_personHash): the school code's first 8 bytes and the
- * student number's last 8 (where student numbers of one school differ),
- * with both lengths, mixed once. Inline, two loads and a multiply, where
- * XXH3 is a library call; every accepted record pays it. */
-static uint64_t em_load8(const char *s, size_t n, int from_end)
-{
-    uint64_t w = 0;
-    if (n >= 8) memcpy(&w, from_end ? s + n - 8 : s, 8);
-    else
-        for (size_t i = 0; i < n; i++) w = w << 8 | (unsigned char)s[i];
-    return w;
-}
-
-static uint64_t em_quickPerson(const char *sno, size_t sn, const char *school, size_t cn)
-{
-    uint64_t const a = em_load8(sno, sn, 1) ^ (uint64_t)sn << 56, b = em_load8(school, cn, 0) ^ (uint64_t)cn;
-    __uint128_t const m = (__uint128_t)(a ^ 0x9E3779B97F4A7C15ull) * (b ^ 0xC2B2AE3D27D4EB4Full);
-    return (uint64_t)m ^ (uint64_t)(m >> 64);
+    uint64_t const h = XXH3_64bits_digest(&st) & ~(uint64_t)1;
+    return h ? h : 2;
 }
 
 /* ---- a streaming reader of the earlier problems.csv ---- */
@@ -588,7 +561,8 @@ static xj_error em_readPrevious(const em_prev *prev, const char *file, int missi
 static size_t em_personSlot(const em_prev *p, uint64_t h)
 {
     size_t k = (size_t)h & (p->persons_cap - 1);
-    while (p->persons[k] && p->persons[k] != h) k = (k + 1) & (p->persons_cap - 1);
+    for (uint64_t v; (v = atomic_load_explicit(&p->persons[k], memory_order_relaxed)) != 0 && (v & ~(uint64_t)1) != h;)
+        k = (k + 1) & (p->persons_cap - 1);
     return k;
 }
 
@@ -596,18 +570,18 @@ static xj_error em_personsBuild(em_prev *p)
 {
     p->persons_cap = 16;
     while (p->persons_cap < 2 * p->reported.n + 2) p->persons_cap *= 2;
-    p->persons = xj_calloc(p->persons_cap, sizeof *p->persons);
-    p->present = xj_calloc(p->persons_cap, sizeof *p->present);
+    p->persons = xj_callocTable(p->persons_cap, sizeof *p->persons);
     /* every accepted record asks the filter: 16 bits a pair (about 1.5%
      * false hits, each a table probe) keep it small, for the cache the
      * parser needs too, where the table (16 bytes a pair) would not be */
-    p->filter_words = p->reported.n / 4 + 1;
-    p->filter = xj_calloc(p->filter_words, sizeof *p->filter);
-    if (p->persons == NULL || p->present == NULL || p->filter == NULL) return XJ_ERR_NOMEM;
+    p->filter.n_words = p->reported.n / 4 + 1;
+    p->filter_words = xj_callocTable(p->filter.n_words, sizeof *p->filter_words);
+    p->filter.words = p->filter_words;
+    if (p->persons == NULL || p->filter_words == NULL) return XJ_ERR_NOMEM;
     for (size_t i = 0; i < p->reported.n; i++) {
         uint64_t const h = p->reported.v[i].person, q = p->reported.v[i].quick;
-        p->persons[em_personSlot(p, h)] = h;
-        p->filter[em_filterWord(p, q)] |= em_filterMask(q);
+        atomic_store_explicit(&p->persons[em_personSlot(p, h)], h, memory_order_relaxed);
+        p->filter_words[em_filterWord(&p->filter, q)] |= em_filterMask(q);
     }
     return XJ_OK;
 }
@@ -647,7 +621,7 @@ xj_error em_prevRead(em_prev *p, xj_status *st)
         err = p->seen ? em_personsBuild(p) : XJ_ERR_NOMEM;
     }
     if (err == XJ_ERR_NOMEM && st->code == XJ_OK) st_fail(st, err, "out of memory reading --previous");
-    atomic_store_explicit(&p->ready, err ? 2 : 1, memory_order_release);
+    atomic_store_explicit(&p->filter.ready, err ? 2 : 1, memory_order_release);
     return err;
 }
 
@@ -667,34 +641,35 @@ xj_error em_prevLoad(const char *dir, const char *sno_header, const char *school
 static void em_prevMarkPresent(em_prev *p, uint64_t person)
 {
     size_t const k = em_personSlot(p, person);
-    if (p->persons[k]) atomic_store_explicit(&p->present[k], 1, memory_order_relaxed);
+    if (atomic_load_explicit(&p->persons[k], memory_order_relaxed)) /* set it once: a line written stays shared */
+        if (!(atomic_load_explicit(&p->persons[k], memory_order_relaxed) & 1))
+            atomic_store_explicit(&p->persons[k], person | 1, memory_order_relaxed);
 }
 
-static int em_filterHas(const em_prev *p, uint64_t quick)
+
+static void em_prevProbeHits(em_prev *p, em_personPending *b)
 {
-    uint64_t const m = em_filterMask(quick);
-    return (p->filter[em_filterWord(p, quick)] & m) == m;
+    for (size_t i = 0; i < b->n_hit; i++) em_prevMarkPresent(p, b->hit[i]);
+    b->n_hit = 0;
 }
-
-static void em_prevFilterBatch(em_prev *p, em_personBatch *b);
 
 /* The pairs seen before PREV was read: against the filter, then the table. */
-static void em_prevDrainPending(em_prev *p, em_personBatch *b)
+static void em_prevDrainPending(em_prev *p, em_personPending *b)
 {
     for (size_t i = 0; i < b->n_pend; i += 2)
-        if (em_filterHas(p, b->pend[i])) em_prevMarkPresent(p, b->pend[i + 1]);
+        if (em_filterHas(&p->filter, b->pend[i])) em_prevMarkPresent(p, b->pend[i + 1]);
     b->n_pend = 0;
 }
 
-xj_error em_prevSawPerson(em_prev *p, em_personBatch *b, const char *sno, size_t sn, const char *school, size_t cn)
+xj_error em_prevSawPerson(em_prev *p, em_personPending *b, const char *sno, size_t sn, const char *school, size_t cn)
 {
     xj_trim(&sno, &sn);
     xj_trim(&school, &cn);
     uint64_t const quick = em_quickPerson(sno, sn, school, cn);
-    int state = atomic_load_explicit(&p->ready, memory_order_acquire);
+    int state = atomic_load_explicit(&p->filter.ready, memory_order_acquire);
     if (state == 0 && b->n_pend >= EM_PENDING_MAX) { /* kept enough: wait for PREV instead */
         struct timespec const pause = {0, 200000};
-        while ((state = atomic_load_explicit(&p->ready, memory_order_acquire)) == 0) nanosleep(&pause, NULL);
+        while ((state = atomic_load_explicit(&p->filter.ready, memory_order_acquire)) == 0) nanosleep(&pause, NULL);
     }
     if (state == 2) return XJ_OK; /* PREV failed: the run stops after pass 1 */
     if (state == 0) {
@@ -706,55 +681,28 @@ xj_error em_prevSawPerson(em_prev *p, em_personBatch *b, const char *sno, size_t
         return XJ_OK;
     }
     if (b->n_pend) em_prevDrainPending(p, b);
-    if (sn + 1 + cn > EM_PERSON_TEXT) { /* rare: at once, without a copy */
-        if (em_filterHas(p, quick)) em_prevMarkPresent(p, em_personHash(sno, sn, school, cn));
-        return XJ_OK;
+    /* the filter is 16 bits a pair: small enough to stay in the cache
+     * beside the parser's data, so a record that had no problem last time
+     * (nearly all) costs one word read. Its hits are hashed exactly and
+     * their table slots asked for now, looked at a batch later, when the
+     * cache misses of the whole batch have overlapped */
+    if (em_filterHas(&p->filter, quick)) {
+        uint64_t const h = em_personHash(sno, sn, school, cn);
+        __builtin_prefetch(&p->persons[h & (p->persons_cap - 1)]);
+        b->hit[b->n_hit++] = h;
+        if (b->n_hit == EM_PERSON_HITS) em_prevProbeHits(p, b);
     }
-    size_t const i = b->n++;
-    memcpy(b->text[i], sno, sn);
-    b->text[i][sn] = '\0';
-    memcpy(b->text[i] + sn + 1, school, cn);
-    b->len[i] = (uint32_t)(sn + 1 + cn);
-    b->quick[i] = quick;
-    if (b->n == EM_PERSON_BATCH) em_prevFilterBatch(p, b);
     return XJ_OK;
 }
 
-/* The pairs the filter let through, whose table slots were asked for as
- * they were found: by now (a batch of them later) they are in the cache. */
-static void em_prevProbeHits(em_prev *p, em_personBatch *b)
+void em_prevDrain(em_prev *p, em_personPending *b)
 {
-    for (size_t i = 0; i < b->n_hit; i++) em_prevMarkPresent(p, b->hit[i]);
-    b->n_hit = 0;
-}
-
-/* The batch's records against the filter; those it lets through (the
- * records whose pair had a problem last time, and a few false hits) are
- * hashed exactly and queued for the table. */
-static void em_prevFilterBatch(em_prev *p, em_personBatch *b)
-{
-    /* every record's filter word is a likely cache miss: ask for them all
-     * first, so the misses overlap instead of queueing */
-    for (size_t i = 0; i < b->n; i++) __builtin_prefetch(&p->filter[em_filterWord(p, b->quick[i])]);
-    for (size_t i = 0; i < b->n; i++) {
-        if (!em_filterHas(p, b->quick[i])) continue;
-        uint64_t const h = XXH3_64bits(b->text[i], b->len[i]); /* em_personHash of the joined pair */
-        b->hit[b->n_hit] = h ? h : 1;
-        __builtin_prefetch(&p->persons[b->hit[b->n_hit] & (p->persons_cap - 1)]);
-        if (++b->n_hit == EM_PERSON_BATCH) em_prevProbeHits(p, b);
-    }
-    b->n = 0;
-}
-
-void em_prevSawBatch(em_prev *p, em_personBatch *b)
-{
-    if (atomic_load_explicit(&p->ready, memory_order_acquire) != 1) return; /* all pending, or PREV failed */
+    if (atomic_load_explicit(&p->filter.ready, memory_order_acquire) != 1) return; /* all pending, or PREV failed */
     if (b->n_pend) em_prevDrainPending(p, b);
-    em_prevFilterBatch(p, b);
     em_prevProbeHits(p, b);
 }
 
-void em_personBatchFree(em_personBatch *b)
+void em_personPendingFree(em_personPending *b)
 {
     xj_free(b->pend);
     b->pend = NULL;
@@ -772,9 +720,8 @@ void em_prevFree(em_prev *p)
     xj_free(p->attested.v);
     xj_free(p->attested.slot);
     xj_free((void *)p->seen);
-    xj_free(p->persons);
-    xj_free((void *)p->present);
-    xj_free(p->filter);
+    xj_free((void *)p->persons);
+    xj_free(p->filter_words);
     xj_free(p);
 }
 
@@ -858,7 +805,7 @@ static xj_error em_prevResolved(em_prevReader *r, void *user)
     size_t const j = (size_t)(key - p->reported.v);
     if (p->seen[j] || k->written[j]) return XJ_OK;
     k->written[j] = 1;
-    int const present = p->present[em_personSlot(p, key->person)];
+    int const present = (int)(atomic_load_explicit(&p->persons[em_personSlot(p, key->person)], memory_order_relaxed) & 1);
     if (xj_growArray(&k->spans, &k->cap, k->n + 1, sizeof *k->spans, 256) != 0) return XJ_ERR_NOMEM;
     size_t const at = k->lines.len;
     static const int kCols[] = {EM_COL_PROBLEM, EM_COL_GROUP, EM_COL_STUDENT, EM_COL_SCHOOL};

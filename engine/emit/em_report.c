@@ -675,9 +675,8 @@ static size_t em_ageSlot(uint64_t group_id, uint8_t problem, uint8_t province, s
 }
 
 /* One entry per (group, province), the group's first_seen and status on
- * each, sorted by province, then oldest first. Groups are found by hashing,
- * not sorting, as a national run has millions of duplicate rows. NULL: no
- * memory. */
+ * each. Groups are found by hashing, not sorting, as a national run has
+ * millions of duplicate rows. */
 typedef struct em_groupAge {
     uint64_t group_id;
     uint32_t first_seen; /* the earliest of its rows */
@@ -685,51 +684,86 @@ typedef struct em_groupAge {
     uint8_t status;      /* its rows': reopened over persisting over new; + 1, 0 marks an empty slot */
 } em_groupAge;
 
-static em_openGroup *em_openGroupsOf(const em_run *run, size_t *n_out)
+/* What the section shows of each province: how many groups are open there
+ * and the oldest EM_OLDEST_GROUPS of them, oldest first. */
+typedef struct em_oldest {
+    em_openGroup *v; /* every (group, province) */
+    size_t n;
+    uint64_t open[EM_PROVINCES];
+    uint32_t top[EM_PROVINCES][EM_OLDEST_GROUPS]; /* indexes into v */
+    uint8_t n_top[EM_PROVINCES];
+} em_oldest;
+
+/* Rows are looked at a block at a time: their slots in both tables are
+ * asked for first, so that the cache misses of a block overlap. */
+#define EM_AGE_BLOCK 16
+
+static xj_error em_openGroupsOf(const em_run *run, em_oldest *out)
 {
     size_t cap = 16; /* groups have two rows or more: at most half full */
     while (cap < run->n_rows) cap *= 2;
     em_openGroup *const v = xj_mallocArray(run->n_rows ? run->n_rows : 1, sizeof *v);
-    em_groupAge *const groups = xj_calloc(cap, sizeof *groups);
-    uint32_t *const at = xj_calloc(2 * cap, sizeof *at); /* (group, province) -> its entry in v, + 1 */
-    if (v == NULL || groups == NULL || at == NULL) {
+    em_groupAge *const groups = xj_callocTable(cap, sizeof *groups);
+    uint32_t *const at = xj_callocTable(2 * cap, sizeof *at); /* (group, province) -> its entry in v, + 1 */
+    if (v == NULL || groups == NULL || at == NULL || run->n_rows > UINT32_MAX - 1) {
         xj_free(v), xj_free(groups), xj_free(at);
-        return NULL;
+        return XJ_ERR_NOMEM;
     }
     size_t n = 0;
-    for (size_t i = 0; i < run->n_rows; i++) {
-        const pb_row *const r = &run->rows[i];
-        if (r->problem == PB_ID_INVALID) continue;
-        uint32_t const first = r->first_seen ? r->first_seen : run->run_date;
-        uint8_t const prov = (uint8_t)em_provinceIndex(r->school, r->school_len);
-        size_t g = em_ageSlot(r->group_id, r->problem, 0, cap - 1);
-        while (groups[g].status && (groups[g].group_id != r->group_id || groups[g].problem != r->problem))
-            g = (g + 1) & (cap - 1);
-        em_groupAge *const grp = &groups[g];
-        if (grp->status == 0) *grp = (em_groupAge){r->group_id, first, r->problem, PB_STATUS_NEW + 1};
-        if (first < grp->first_seen) grp->first_seen = first;
-        if (r->status == PB_STATUS_REOPENED || (r->status == PB_STATUS_PERSISTING && grp->status == PB_STATUS_NEW + 1))
-            grp->status = (uint8_t)(r->status + 1);
-        /* the province's first row (problems.csv order) stands for the group there */
-        size_t k = em_ageSlot(r->group_id, r->problem, prov, 2 * cap - 1);
-        while (at[k] && (v[at[k] - 1].group_id != r->group_id || v[at[k] - 1].problem != r->problem ||
-                         v[at[k] - 1].province != prov))
-            k = (k + 1) & (2 * cap - 1);
-        if (at[k]) continue;
-        v[n] = (em_openGroup){r->group_id, i, 0, r->problem, prov, 0};
-        at[k] = (uint32_t)++n;
+    for (size_t b = 0; b < run->n_rows; b += EM_AGE_BLOCK) {
+        size_t const e = b + EM_AGE_BLOCK < run->n_rows ? b + EM_AGE_BLOCK : run->n_rows;
+        uint8_t prov[EM_AGE_BLOCK];
+        for (size_t i = b; i < e; i++) {
+            const pb_row *const r = &run->rows[i];
+            prov[i - b] = (uint8_t)em_provinceIndex(r->school, r->school_len);
+            __builtin_prefetch(&groups[em_ageSlot(r->group_id, r->problem, 0, cap - 1)]);
+            __builtin_prefetch(&at[em_ageSlot(r->group_id, r->problem, prov[i - b], 2 * cap - 1)]);
+        }
+        for (size_t i = b; i < e; i++) {
+            const pb_row *const r = &run->rows[i];
+            if (r->problem == PB_ID_INVALID) continue;
+            uint32_t const first = r->first_seen ? r->first_seen : run->run_date;
+            uint8_t const pv = prov[i - b];
+            size_t g = em_ageSlot(r->group_id, r->problem, 0, cap - 1);
+            while (groups[g].status && (groups[g].group_id != r->group_id || groups[g].problem != r->problem))
+                g = (g + 1) & (cap - 1);
+            em_groupAge *const grp = &groups[g];
+            if (grp->status == 0) *grp = (em_groupAge){r->group_id, first, r->problem, PB_STATUS_NEW + 1};
+            if (first < grp->first_seen) grp->first_seen = first;
+            if (r->status == PB_STATUS_REOPENED ||
+                (r->status == PB_STATUS_PERSISTING && grp->status == PB_STATUS_NEW + 1))
+                grp->status = (uint8_t)(r->status + 1);
+            /* the province's first row (problems.csv order) stands for the group there */
+            size_t k = em_ageSlot(r->group_id, r->problem, pv, 2 * cap - 1);
+            while (at[k] && (v[at[k] - 1].group_id != r->group_id || v[at[k] - 1].problem != r->problem ||
+                             v[at[k] - 1].province != pv))
+                k = (k + 1) & (2 * cap - 1);
+            if (at[k]) continue;
+            v[n] = (em_openGroup){r->group_id, i, 0, r->problem, pv, 0};
+            at[k] = (uint32_t)++n;
+        }
     }
+    xj_free(at);
+    memset(out, 0, sizeof *out);
+    out->v = v;
+    out->n = n;
     for (size_t i = 0; i < n; i++) {
         size_t g = em_ageSlot(v[i].group_id, v[i].problem, 0, cap - 1);
         while (groups[g].group_id != v[i].group_id || groups[g].problem != v[i].problem) g = (g + 1) & (cap - 1);
         v[i].first_seen = groups[g].first_seen;
         v[i].status = (uint8_t)(groups[g].status - 1);
+        /* the province's oldest few, kept sorted: only they are shown */
+        int const p = v[i].province;
+        out->open[p]++;
+        size_t j = out->n_top[p];
+        if (j == EM_OLDEST_GROUPS && em_cmpOpenAge(&v[i], &v[out->top[p][j - 1]]) >= 0) continue;
+        if (j == EM_OLDEST_GROUPS) j--;
+        for (; j > 0 && em_cmpOpenAge(&v[i], &v[out->top[p][j - 1]]) < 0; j--) out->top[p][j] = out->top[p][j - 1];
+        out->top[p][j] = (uint32_t)i;
+        if (out->n_top[p] < EM_OLDEST_GROUPS) out->n_top[p]++;
     }
     xj_free(groups);
-    xj_free(at);
-    if (n > 0) qsort(v, n, sizeof *v, em_cmpOpenAge);
-    *n_out = n;
-    return v;
+    return XJ_OK;
 }
 
 /* The group's schools: the row's own (linked to its file), then the others
@@ -760,41 +794,46 @@ static void em_openSchools(hw *h, const pb_row *r)
 
 static xj_error em_oldestSection(hw *h, const em_run *run)
 {
-    size_t n = 0;
-    em_openGroup *const v = em_openGroupsOf(run, &n);
-    if (v == NULL) return XJ_ERR_NOMEM;
+    em_oldest *const o = xj_malloc(sizeof *o);
+    if (o == NULL) return XJ_ERR_NOMEM;
+    xj_error const err = em_openGroupsOf(run, o);
+    if (err) {
+        xj_free(o);
+        return err;
+    }
     hw_f(h, "<section id=\"oldest\"><h2>各省最早发现的未解决问题组<span class=\"en\">The oldest unresolved groups "
             "of each province (at most %d)</span></h2>\n<table><thead><tr><th>首次发现 first_seen</th>"
             "<th>问题类型 problem</th><th>问题组号 group_id</th><th class=\"n\">组内人数 size</th>"
             "<th>仲裁层级 arbiter</th><th>状态 status</th><th>涉及学校 schools</th></tr></thead><tbody>\n",
          EM_OLDEST_GROUPS);
-    if (n == 0) hw_s(h, "<tr><td colspan=\"7\">没有未解决的重复组 no unresolved groups</td></tr>\n");
-    for (size_t i = 0; i < n;) {
-        size_t j = i;
-        while (j < n && v[j].province == v[i].province) j++;
+    if (o->n == 0) hw_s(h, "<tr><td colspan=\"7\">没有未解决的重复组 no unresolved groups</td></tr>\n");
+    for (int p = 0; p < EM_PROVINCES; p++) {
+        if (o->open[p] == 0) continue;
+        const em_openGroup *const oldest = &o->v[o->top[p][0]];
         char key[12], date[16];
-        em_provinceKey(v[i].province, key);
+        em_provinceKey(p, key);
         hw_f(h, "<tr class=\"tot\" data-oldest-province=\"%s\"><td colspan=\"7\"><code>%s</code> ", key, key);
-        em_provinceName(h, v[i].province);
+        em_provinceName(h, p);
         hw_s(h, " — 未解决的组 open groups <span class=\"count\">");
-        hw_num(h, j - i);
-        hw_f(h, "</span>，最早 since %s</td></tr>\n", dt_text(v[i].first_seen, date));
-        for (size_t k = i; k < j && k < i + EM_OLDEST_GROUPS; k++) {
-            const pb_row *const r = &run->rows[v[k].row];
+        hw_num(h, o->open[p]);
+        hw_f(h, "</span>，最早 since %s</td></tr>\n", dt_text(oldest->first_seen, date));
+        for (int k = 0; k < o->n_top[p]; k++) {
+            const em_openGroup *const g = &o->v[o->top[p][k]];
+            const pb_row *const r = &run->rows[g->row];
             char gid[17];
-            em_groupIdText(v[k].group_id, gid);
+            em_groupIdText(g->group_id, gid);
             hw_f(h, "<tr data-oldest=\"%s\" data-problem=\"%s\" data-group=\"%s\"><td class=\"pv\">%s</td><td>%s</td>"
                     "<td><code>%s</code></td><td class=\"n\">", key, pb_problemCode((pb_problem)r->problem), gid,
-                 dt_text(v[k].first_seen, date), pb_problemZh((pb_problem)r->problem), gid);
+                 dt_text(g->first_seen, date), pb_problemZh((pb_problem)r->problem), gid);
             hw_num(h, r->group_size);
             hw_f(h, "</td><td>%s</td><td>%s</td><td>", pb_arbiterZh((pb_scope)r->arbiter),
-                 pb_statusZh((pb_status)v[k].status));
+                 pb_statusZh((pb_status)g->status));
             em_openSchools(h, r);
             hw_s(h, "</td></tr>\n");
         }
-        i = j;
     }
-    xj_free(v);
+    xj_free(o->v);
+    xj_free(o);
     hw_s(h, "</tbody></table>\n<p class=\"legend\">按首次发现的日期排列，每省最多列 10 组；跨省的组在各省都列出。"
             "首次发现：组内最早报告的记录的日期。身份证件号错误由学校自行变更，不在此列。"
             " Oldest first, by the earliest first_seen of the group's rows; a group spanning provinces is listed in "

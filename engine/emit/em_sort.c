@@ -62,7 +62,7 @@ static int em_sameCode(const pb_row *a, const pb_row *b)
 static xj_error em_tableGrow(em_schoolTable *t)
 {
     size_t const ncap = t->cap ? t->cap * 2 : 1024;
-    em_schoolSlot *const slots = xj_calloc(ncap, sizeof *slots);
+    em_schoolSlot *const slots = xj_callocTable(ncap, sizeof *slots);
     if (slots == NULL) return XJ_ERR_NOMEM;
     for (size_t i = 0; i < t->cap; i++) {
         if (t->slots[i].row == 0) continue;

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "em_person.h"
 #include "xj_buf.h"
 #include "xj_problem.h"
 #include "xj_reject.h"
@@ -82,30 +83,28 @@ xj_error em_prevLoad(const char *dir, const char *sno_header, const char *school
 xj_error em_prevOpen(const char *dir, const char *sno_header, const char *school_header, const char *attr_scope,
                      em_prev **out, xj_status *st);
 xj_error em_prevRead(em_prev *p, xj_status *st);
-/* Accepted records of this run, a batch at a time: their student numbers
- * and school codes, looked up in PREV together so that the lookups' cache
- * misses overlap. One batch per thread. em_prevSawPerson adds a record
- * (copied: a record's values may live in scratch the next record reuses;
- * a longer pair is looked up at once) and looks the batch up when it is
- * full; em_prevSawBatch looks up everything it still holds (at the end of
- * a chunk, and once more after pass 1 for what was seen before PREV was
- * read: so every record is counted before the rows are compared). */
-#define EM_PERSON_BATCH 32
-#define EM_PERSON_TEXT 64
-typedef struct em_personBatch {
-    char text[EM_PERSON_BATCH][EM_PERSON_TEXT]; /* student number NUL school code, trimmed */
-    uint32_t len[EM_PERSON_BATCH];
-    uint64_t quick[EM_PERSON_BATCH];
-    size_t n;
-    uint64_t hit[EM_PERSON_BATCH];              /* pairs to look up in the table (asked for early) */
+/* Accepted records of this run: each one's student number and school code
+ * looked up in PREV's pairs (em_prevSawPerson), one of these per thread.
+ * The pairs that pass the filter wait in `hit` for their table slots to be
+ * fetched; while PREV is still being read, all pairs are kept, hashed, up
+ * to a bound. em_prevDrain looks up both (at the end of a chunk, and once
+ * more after pass 1: so every record is counted before the rows are
+ * compared). */
+#define EM_PERSON_HITS 16
+typedef struct em_personPending {
+    uint64_t hit[EM_PERSON_HITS];               /* pairs to look up in the table (asked for early) */
     size_t n_hit;
     uint64_t *pend;                             /* (quick, person) of the pairs seen before PREV was read */
     size_t n_pend, cap_pend;
-} em_personBatch;
-/* XJ_ERR_NOMEM when a pair seen before PREV was read cannot be kept. */
-xj_error em_prevSawPerson(em_prev *p, em_personBatch *b, const char *sno, size_t sn, const char *school, size_t cn);
-void em_personBatchFree(em_personBatch *b);
-void em_prevSawBatch(em_prev *p, em_personBatch *b);
+} em_personPending;
+/* XJ_ERR_NOMEM when a pair seen before PREV was read cannot be kept. A
+ * caller may skip the records em_personSurelyNew clears with
+ * em_prevFilter's filter (em_person.h): em_prevSawPerson would do nothing
+ * more with them. */
+const em_personFilter *em_prevFilter(const em_prev *p);
+xj_error em_prevSawPerson(em_prev *p, em_personPending *b, const char *sno, size_t sn, const char *school, size_t cn);
+void em_personPendingFree(em_personPending *b);
+void em_prevDrain(em_prev *p, em_personPending *b);
 void em_prevFree(em_prev *p);
 
 typedef struct em_run {

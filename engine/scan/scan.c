@@ -250,7 +250,7 @@ xj_error sc_previousJoin(sc_run *run, xj_status *st)
     pthread_join(run->prev_reader, NULL);
     run->prev_reading = 0;
     if (run->prev_st.code != XJ_OK) return st_fail(st, run->prev_st.code, "%s", run->prev_st.message);
-    for (int t = 0; t < run->n_workers; t++) em_prevSawBatch(run->prev, &run->person_batches[t]);
+    for (int t = 0; t < run->n_workers; t++) em_prevDrain(run->prev, &run->person_pending[t]);
     return XJ_OK;
 }
 
@@ -273,8 +273,8 @@ xj_error xj_scan_run(xj_scan *s)
     if (!err && s->previous) {
         /* PREV itself is read once the first input's header names the
          * columns; pass 1 then tells it which records are still there */
-        run.person_batches = xj_calloc((size_t)run.n_workers, sizeof *run.person_batches);
-        if (run.person_batches == NULL) err = st_fail(&s->st, XJ_ERR_NOMEM, "out of memory");
+        run.person_pending = xj_calloc((size_t)run.n_workers, sizeof *run.person_pending);
+        if (run.person_pending == NULL) err = st_fail(&s->st, XJ_ERR_NOMEM, "out of memory");
     }
     if (!err && reg) err = sc_registerOpen(reg, &run);
     if (!err) err = sc_pass1(&run);
@@ -300,8 +300,8 @@ xj_error xj_scan_run(xj_scan *s)
     sc_rowsFree(&rows);
     sc_decisionsFree(&run.decisions);
     em_prevFree(run.prev);
-    for (int t = 0; run.person_batches && t < run.n_workers; t++) em_personBatchFree(&run.person_batches[t]);
-    xj_free(run.person_batches);
+    for (int t = 0; run.person_pending && t < run.n_workers; t++) em_personPendingFree(&run.person_pending[t]);
+    xj_free(run.person_pending);
     if (reg) sc_registerFree(reg);
     sc_runFree(&run);
     if (err && s->st.code == XJ_OK) st_fail(&s->st, err, "%s", xj_errorName(err));

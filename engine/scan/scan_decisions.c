@@ -147,7 +147,7 @@ static xj_error sd_settle(sc_decisions *d)
 {
     d->table_cap = 16;
     while (d->table_cap < 2 * d->n + 2) d->table_cap *= 2;
-    d->table = xj_calloc(d->table_cap, sizeof *d->table);
+    d->table = xj_callocTable(d->table_cap, sizeof *d->table);
     if (d->table == NULL) return XJ_ERR_NOMEM;
     for (size_t i = 0; i < d->n; i++) {
         em_decision *const e = &d->v[i];

@@ -56,7 +56,7 @@ static xj_error sc_gatherOne(sc_run *run, sc_worker *w, const sc_input *in, cons
 {
     ps_view v;
     ck_facts f;
-    xj_reject const reject = sc_readRecord(run, w, in, rec, n, unterminated, &v, &f);
+    xj_reject const reject = sc_readRecord(run, w, in, rec, n, unterminated, &v, &f, NULL, NULL);
     RETURN_ERROR_IF(reject != XJ_REJECT_NONE, &w->st, XJ_ERR_INPUT,
                     "%s: line %llu changed while it was being scanned; run again on a stable copy", in->path,
                     (unsigned long long)gk_refLine(ref));

@@ -191,7 +191,7 @@ typedef struct sc_run {
     const sc_recordHook *hook;/* pass 1: the caller's hook, or NULL */
     sc_decisions decisions;   /* the officers' decisions (empty unless --previous / --decisions) */
     em_prev *prev;            /* --previous, loaded before pass 1 */
-    em_personBatch *person_batches; /* per worker: pass 1 tells prev which records are still there */
+    em_personPending *person_pending; /* per worker: pass 1 tells prev which records are still there */
     pthread_t prev_reader;    /* em_prevRead, started once the first header names the columns */
     int prev_reading;         /* prev_reader runs (to be joined) */
     xj_status prev_st;        /* what it found wrong */
@@ -210,12 +210,20 @@ typedef struct sc_run {
 
 /* A record's verdict: parsed and checked into v and f, or the reject
  * reason. Both passes reach it the same way, so a record flagged in pass 1
- * parses again in pass 2 unless its file changed. */
+ * parses again in pass 2 unless its file changed. With `persons` (pass 1
+ * of a run with --previous), *quick is the record's pair's filter hash,
+ * taken between parsing and checking so that the filter word it asks for
+ * arrives while the record is checked. */
 static inline xj_reject sc_readRecord(const sc_run *run, sc_worker *w, const sc_input *in, const char *rec,
-                                      size_t n, int unterminated, ps_view *v, ck_facts *f)
+                                      size_t n, int unterminated, ps_view *v, ck_facts *f,
+                                      const em_personFilter *persons, uint64_t *quick)
 {
     xj_reject const reject = ps_parseRecord(&w->parse, &in->schema, rec, n, unterminated, v);
-    return reject != XJ_REJECT_NONE ? reject : ck_analyze(&run->idctx, v, &w->ck, f);
+    if (reject != XJ_REJECT_NONE) return reject;
+    if (persons)
+        *quick = em_personQuick(persons, v->val[PS_STUDENT_NO], v->len[PS_STUDENT_NO], v->val[PS_SCHOOL_CODE],
+                                v->len[PS_SCHOOL_CODE]);
+    return ck_analyze(&run->idctx, v, &w->ck, f);
 }
 
 /* Sets up a run from its handle's options (scan_prepare.c; inputs opened

@@ -99,7 +99,7 @@ static xj_error sc_addAnchors(sc_worker *w, const rd_chunk *chunk)
 static inline __attribute__((always_inline)) xj_error sc_pass1Records(sc_run *run, sc_worker *w,
                                                                       const rd_chunk *chunk,
                                                                       const sc_recordHook *hook,
-                                                                      em_personBatch *persons, int worker)
+                                                                      em_personPending *persons, int worker)
 {
     sc_input const *const in = &run->inputs[chunk->source];
     sc_found *const out = &w->found;
@@ -107,6 +107,7 @@ static inline __attribute__((always_inline)) xj_error sc_pass1Records(sc_run *ru
     int const attr_mixed = run->scan->attr_scope == XJ_ATTR_MIXED;
     /* an index build (a hook) files them apart, for its KEYS_SLIP section */
     int const suspects = !run->scan->no_suspects;
+    const em_personFilter *const filter = persons ? em_prevFilter(run->prev) : NULL;
     for (size_t i = 0; i < chunk->n_recs; i++) {
         rd_record const r = chunk->recs[i];
         uint64_t const line = chunk->first_line + r.line_delta;
@@ -118,7 +119,8 @@ static inline __attribute__((always_inline)) xj_error sc_pass1Records(sc_run *ru
         int const unterminated = chunk->unterminated && i + 1 == chunk->n_recs;
         ps_view v;
         ck_facts f;
-        xj_reject const reject = sc_readRecord(run, w, in, rec, n, unterminated, &v, &f);
+        uint64_t quick = 0;
+        xj_reject const reject = sc_readRecord(run, w, in, rec, n, unterminated, &v, &f, filter, &quick);
         if (reject != XJ_REJECT_NONE) {
             FORWARD_IF_ERROR(sc_addReject(out, chunk->source, line, reject, rec, sc_rawLen(rec, n)));
             continue;
@@ -127,7 +129,7 @@ static inline __attribute__((always_inline)) xj_error sc_pass1Records(sc_run *ru
         out->unknown_types += (uint64_t)f.unknown_type;
         uint64_t key_ref = ref;
         if (hook) FORWARD_IF_ERROR(hook->record(hook->user, worker, chunk->source, line, &v, &f, &key_ref, &w->st));
-        if (persons)
+        if (persons && !em_personSurelyNew(filter, persons->n_pend, quick))
             RETURN_ERROR_IF(em_prevSawPerson(run->prev, persons, v.val[PS_STUDENT_NO], v.len[PS_STUDENT_NO],
                                              v.val[PS_SCHOOL_CODE], v.len[PS_SCHOOL_CODE]) != XJ_OK,
                             &w->st, XJ_ERR_NOMEM, "out of memory");
@@ -154,12 +156,12 @@ xj_error sc_pass1Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk)
     }
     const sc_recordHook *const hook = run->hook;
     int const worker = (int)(w - run->workers);
-    em_personBatch *const persons = run->person_batches && run->prev ? &run->person_batches[worker] : NULL;
+    em_personPending *const persons = run->person_pending && run->prev ? &run->person_pending[worker] : NULL;
     if (hook == NULL && persons == NULL) FORWARD_IF_ERROR(sc_pass1Records(run, w, chunk, NULL, NULL, worker));
     else if (hook == NULL) FORWARD_IF_ERROR(sc_pass1Records(run, w, chunk, NULL, persons, worker));
     else FORWARD_IF_ERROR(sc_pass1Records(run, w, chunk, hook, persons, worker));
-    /* the batch points at nothing of the chunk, but is looked up with it */
-    if (persons) em_prevSawBatch(run->prev, persons);
+    /* what was kept while PREV was read, looked up as soon as it is there */
+    if (persons) em_prevDrain(run->prev, persons);
     if (hook && hook->chunk_done) FORWARD_IF_ERROR(hook->chunk_done(hook->user, worker, chunk, &w->st));
     atomic_fetch_add_explicit(&run->invalid_seen, out->n_inv - invalid_before, memory_order_relaxed);
     return XJ_OK;

@@ -15,7 +15,7 @@
  *
  * Each input goes the way a scan takes PREV: em_prevOpen (this run's
  * student number and school code columns are 学籍号 and 学校标识码, its
- * scope noid); pass 1's em_prevSawPerson and em_prevSawBatch for pairs
+ * scope noid); pass 1's em_prevSawPerson and em_prevDrain for pairs
  * taken from PREV's own rows and a few others, some before em_prevRead
  * reads the rows (kept for later, as when pass 1 starts while PREV is read
  * on another thread), some after; em_compareWithPrevious for
@@ -533,7 +533,7 @@ static void fp_makeRow(fp_made *m, const fp_file *f, const fp_row *r, const char
  * with a NUL byte: the engine joins the two values with a NUL, so such a
  * pair can equal another one split elsewhere, and whether it is found then
  * depends on the filter (which reads the values apart). */
-static void fp_see(fp_made *m, em_prev *p, em_personBatch *b, const char *sno, size_t sn, const char *school,
+static void fp_see(fp_made *m, em_prev *p, em_personPending *b, const char *sno, size_t sn, const char *school,
                    size_t cn)
 {
     if (memchr(sno, '\0', sn) != NULL || memchr(school, '\0', cn) != NULL) return;
@@ -561,14 +561,14 @@ static int fp_saw(const fp_made *m, const char *sno, size_t sn, const char *scho
 
 /* Pass 1's pairs: those of the PREV rows r (among the first FP_MAX_MADE)
  * with r % 3 == `which`, a chunk's end after row 7. */
-static void fp_seeRows(fp_made *m, em_prev *p, em_personBatch *b, size_t which)
+static void fp_seeRows(fp_made *m, em_prev *p, em_personPending *b, size_t which)
 {
     const fp_file *const rep = &fp_prevRep;
     for (size_t r = which; r < rep->n && r < FP_MAX_MADE; r += 3) {
         const fp_row *const w = &rep->rows[r];
         fp_see(m, p, b, fp_at(rep, w->f[FP_COL_SNO]), w->f[FP_COL_SNO].len, fp_at(rep, w->f[FP_COL_SCHOOL]),
                w->f[FP_COL_SCHOOL].len);
-        if (r >= 7 && r < 10) em_prevSawBatch(p, b); /* a chunk ends */
+        if (r >= 7 && r < 10) em_prevDrain(p, b); /* a chunk ends */
     }
 }
 
@@ -758,7 +758,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     xj_status st;
     st_init(&st);
     em_prev *p = NULL;
-    static em_personBatch batch;
+    static em_personPending batch;
     fp_made *const m = &fp_run;
     m->n_pairs = m->pairs.len = 0;
     fp_put(&m->pairs, "", 0);
@@ -772,8 +772,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (p) {
         fp_seeRows(m, p, &batch, 0);
         fp_see(m, p, &batch, "", 0, "", 0);
-        em_prevSawBatch(p, &batch);
-        em_personBatchFree(&batch);
+        em_prevDrain(p, &batch);
+        em_personPendingFree(&batch);
     }
     if (err) {
         FZ_ASSERT(st.code == err && st.message[0] != '\0');
