@@ -17,6 +17,7 @@ usage: xjref.py scan INPUT... -o OUTDIR [--run-date YYYY-MM-DD]
                 [--attr-scope noid|mixed] [--encoding utf-8|gbk]
                 [--map FIELD=HEADER ...] [--region-table FILE]
                 [--previous PREV_OUTDIR] [--decisions FILE ...] [--no-suspects]
+                [--population EXTRACT ...]
 
        xjref.py check BATCH... --register REGISTER... --index-name NAME -o OUTDIR
                 [--register-run-date YYYY-MM-DD] [--register-attr-scope noid|mixed]
@@ -45,6 +46,13 @@ for the run date and scope given) instead of an index, and writes what
 `xjdedup check BATCH --against NAME` writes: the batch's rows with the
 register_matches column, already_registered.csv, and summary.json's
 "register" and "check" objects (docs/rules.md, the register index).
+
+Identity verification (docs/population.md): `--population FILE` (repeatable)
+reads extracts of the population database (CSV; the reference does not read
+the binary population index) and adds the reasons not_found and
+name_mismatch.  assignments.csv and summary.json's "population" and
+"assignments" objects are written when population_output() says so (see
+ENGINE_HAS["population"]).
 """
 import argparse
 import datetime
@@ -76,6 +84,12 @@ ENGINE_HAS = {
     "old_id": True,          # §6: old_id membership and id_changed
     # docs/suspects.md: suspect_duplicate rows and their summary.json keys
     "suspects": True,
+    # docs/population.md §3, §5: assignments.csv and summary.json's
+    # "population" and "assignments" objects, written on every run.  Not
+    # opened by XJREF_ALL=1 (the monthly and suspects differential tests set
+    # it and compare whole directories); XJREF_POPULATION=1 or --population
+    # opens it.  True once the engine writes them.
+    "population": False,
 }
 
 # READINGS of docs/monthly.md: where the contract leaves room, the choice made
@@ -130,6 +144,14 @@ def monthly_on(part, opts) -> bool:
     if ENGINE_HAS[part] or os.environ.get("XJREF_ALL") == "1":
         return True
     return bool(getattr(opts, "previous", None) or getattr(opts, "decisions", None))
+
+
+def population_output(opts) -> bool:
+    """Whether assignments.csv and the summary keys of docs/population.md
+    §3 and §5 are written."""
+    if ENGINE_HAS["population"] or os.environ.get("XJREF_POPULATION") == "1":
+        return True
+    return bool(getattr(opts, "population", None))
 
 
 def suspects_known() -> bool:
@@ -557,6 +579,77 @@ def group_id(problem: str, key) -> str:
 
 
 # --------------------------------------------------------------------------
+# Identity verification (docs/population.md §1, §2)
+# --------------------------------------------------------------------------
+POP_NUMBER_HEADERS = ("id_number", "身份证件号", "身份证号", "身份证号码", "公民身份号码")
+POP_NAME_HEADERS = ("name", "姓名")
+MAX_POP_LINE = 64 * 1024  # §1: a line over 64 KiB is an error
+
+
+def pop_column(header, names, shown):
+    """§1: the one column named by one of `names` (trimmed, exact).
+    READING P1: two columns that both name the number (or the name) are a
+    fatal error, as in an input's header (decisions.md, "ambiguous header")."""
+    hits = [i for i, h in enumerate(header) if h in names]
+    if not hits:
+        raise Fatal(f"{shown}: line 1: missing column {names[0]} (also accepted: "
+                    f"{', '.join(names[1:])}): an extract needs the columns id_number and name")
+    if len(hits) > 1:
+        raise Fatal(f"{shown}: line 1: the columns \"{header[hits[0]]}\" and \"{header[hits[1]]}\" "
+                    f"both name the {names[0]}: keep one")
+    return hits[0]
+
+
+def read_population(paths):
+    """§1: the extracts' (number -> {normalized name}) and summary.json's
+    counts.  Every malformed row is fatal; a number listed under several names
+    keeps them all, and the first such number is named on stderr."""
+    names = {}   # normalized number -> {normalized name: (file, line) of its first listing}
+    several = []  # numbers listed under two or more names, in the order found
+    for path in paths:
+        _, data = read_input(path)
+        header, rows = csv_table_of(data, path, MAX_POP_LINE)
+        num_at = pop_column(header, POP_NUMBER_HEADERS, path)
+        name_at = pop_column(header, POP_NAME_HEADERS, path)
+        for line, texts in rows:
+            number = norm_id(texts[num_at])
+            if not GB_SHAPE.match(number):
+                raise Fatal(f"{path}: line {line}: the number \"{texts[num_at]}\" is not of the GB 11643 "
+                            "shape (17 digits, then a digit or X): an extract must be fixed at its source")
+            name = norm_name(texts[name_at])
+            if name == "":
+                raise Fatal(f"{path}: line {line}: the name is empty: an extract must be fixed at its source")
+            listed = names.setdefault(number, {})
+            if name not in listed:
+                if len(listed) == 1:
+                    several.append(number)
+                    if len(several) == 1:
+                        (f0, l0), = listed.values()
+                        print(f"xjref: note: {number} is listed under several names ({f0}: line {l0} "
+                              f"and {path}: line {line}); the record matches any of them",
+                              file=sys.stderr)
+                listed[name] = (path, line)
+    return {"names": names,
+            "summary": {"files": [os.path.basename(p) for p in paths],
+                        "entries": sum(len(v) for v in names.values()),
+                        "ids": len(names), "ids_with_several_names": len(several),
+                        "compared": 0}}
+
+
+def verify_identity(r, population):
+    """§2: not_found or name_mismatch for a record whose number passed checks
+    1-7 and has the GB 11643 key (so before id_changed, check 10); None when
+    it is found under its name or is not compared.  Counts the compared."""
+    if population is None or r.invalid is not None or r.key is None or r.key[0] != "GB":
+        return None
+    population["summary"]["compared"] += 1
+    listed = population["names"].get(r.id_num)
+    if listed is None:
+        return "not_found"
+    return None if r.name in listed else "name_mismatch"
+
+
+# --------------------------------------------------------------------------
 # Suspected duplicates (rules §9, docs/suspects.md), the obvious way
 # --------------------------------------------------------------------------
 # rules §4 checks 1-5: a B's first failing reason is none of these (§1)
@@ -752,6 +845,8 @@ def scan(opts):
             raise Fatal(f"--map {m}: expected FIELD=HEADER with FIELD one of {', '.join(FIELDS)}")
         maps[field] = header
 
+    population = read_population(opts.population) if getattr(opts, "population", None) else None
+
     columns = []            # union of header names in order of first appearance
     records = []
     rejects = []            # (source, line, error, raw bytes)
@@ -856,6 +951,10 @@ def scan(opts):
             # the index's ID reasons were checked for the date it was built for
             date = opts.register_run_date if in_register else run_date
             r.invalid, r.key = check_id(r.id_num, r.id_type, r.birth, r.sex, date, regions)
+            # READING P2: a check's register records keep the reasons their
+            # index was built with; only the batch is compared (§5 "compared")
+            if not in_register:
+                r.invalid = verify_identity(r, population) or r.invalid
             if with_old_id:
                 apply_old_id(r)
             records.append(r)
@@ -987,7 +1086,8 @@ def scan(opts):
     res = {"columns": columns, "rows": rows, "rejects": rejects, "inputs": inputs,
            "id_headers": id_headers, "records": [r for r in records if not r.in_register],
            "read": rows_read, "accepted": sum(1 for r in records if not r.in_register), "blank": blank,
-           "unknown_types": unknown_types, "regions": regions}
+           "unknown_types": unknown_types, "regions": regions,
+           "population": population["summary"] if population else None}
     if n_reg:
         res["check"] = check_counts(records, rows, copies, group_problems())
     return res
@@ -1051,6 +1151,11 @@ def csv_table(path, shown, max_line, damaged=None):
             data = f.read()
     except OSError as e:
         raise Fatal(f"{shown}: cannot read: {e.strerror}")
+    return csv_table_of(data, shown, max_line, damaged)
+
+
+def csv_table_of(data, shown, max_line, damaged=None):
+    """csv_table of a file's bytes (decompressed when it was a .zst)."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     header, rows = None, []
@@ -1423,6 +1528,37 @@ def monthly_counts(res):
     }
 
 
+ASSIGNMENT_COLUMNS = ["student_no", "school_code", "source", "line", "new_student_no", "basis"]
+
+
+def assignments(res):
+    """docs/population.md §3, §5: assignments.csv's lines, sorted as bytes,
+    and summary.json's "assignments" object.  An L record (a check's batch
+    only) with no row in problems.csv nor attested.csv gets a line when its
+    type is 1 and its number valid (id_verified) or its number is empty
+    (no_id_unique, type Z in practice: any other type's is `missing`)."""
+    with_row = {id(row["rec"]) for row in res["rows"]}
+    with_row |= {id(row["rec"]) for row in res.get("monthly", {}).get("attested", [])}
+    lines, by_province = [], {}
+    for r in res["records"]:
+        if not r.student_no.startswith("L") or id(r) in with_row:
+            continue
+        if r.id_num == "":
+            basis, new_no = "no_id_unique", ""
+        elif r.id_type == "1" and r.invalid is None:
+            basis, new_no = "id_verified", "G" + r.id_num
+        else:
+            continue
+        lines.append(csv_line([r.student_no, r.school, r.source, str(r.line), new_no, basis]))
+        cell = by_province.setdefault(r.province() or "_invalid", {"id_verified": 0, "no_id_unique": 0})
+        cell[basis] += 1
+    return sorted(lines), {
+        "id_verified": sum(c["id_verified"] for c in by_province.values()),
+        "no_id_unique": sum(c["no_id_unique"] for c in by_province.values()),
+        "by_province": {k: by_province[k] for k in sorted(by_province, key=lambda s: s.encode())},
+    }
+
+
 def write_outputs(opts, res):
     out = opts.output
     os.makedirs(out, exist_ok=True)
@@ -1532,6 +1668,16 @@ def write_outputs(opts, res):
         "problems": problems,
         "provinces": {k: provinces[k] for k in sorted(provinces, key=lambda s: s.encode())},
         "monthly": monthly_counts(res),
+    })
+    if population_output(opts):  # docs/population.md §3, §5
+        lines, counted = assignments(res)
+        with open(os.path.join(out, "assignments.csv"), "wb") as f:
+            f.write(csv_line(ASSIGNMENT_COLUMNS))
+            for line in lines:
+                f.write(line)
+        summary["population"] = res["population"]
+        summary["assignments"] = counted
+    summary.update({
         "timing": {"wall_seconds": 0, "read_parse_seconds": 0, "group_seconds": 0,
                    "gather_seconds": 0, "write_seconds": 0, "rows_per_second": 0},
     })
@@ -1561,6 +1707,7 @@ def parse_args(argv):
         sc.add_argument("--previous")                     # docs/monthly.md §1-§3, §8
         sc.add_argument("--decisions", action="append")   # docs/monthly.md §4
         sc.add_argument("--no-suspects", action="store_true")  # docs/suspects.md §6
+        sc.add_argument("--population", action="append")  # docs/population.md §1
         if command == "check":
             # the register's files and the settings its index was built with
             sc.add_argument("--register", nargs="+", required=True)
