@@ -93,6 +93,8 @@ typedef enum xj_idReason {
     XJ_ID_BIRTHDATE_MISMATCH, /* differs from the record's birth date */
     XJ_ID_SEX_MISMATCH,       /* 17th digit's parity differs from the record's sex */
     XJ_ID_CHANGED,            /* valid, but not the ID its `G` student number was issued under */
+    XJ_ID_NOT_FOUND,          /* --population: the number is in no extract (checked before XJ_ID_CHANGED) */
+    XJ_ID_NAME_MISMATCH,      /* --population: listed, but under no name equal to the record's */
     XJ_ID_REASON_COUNT
 } xj_idReason;
 
@@ -211,6 +213,33 @@ XJ_API xj_error xj_scan_addDecisions(xj_scan *scan, const char *path);
 XJ_API xj_error xj_scan_attest(xj_scan *scan, const char *outdir, const char *const *selectors, size_t n,
                                int approve, FILE *out);
 XJ_API xj_error xj_scan_setProgress(xj_scan *scan, xj_progressFn fn, void *user);
+/* --population FILE (repeatable): an extract of the population database
+ * (CSV or .zst, columns id_number,name) or a population index built from
+ * extracts; records are compared with them (docs/population.md). */
+XJ_API xj_error xj_scan_addPopulation(xj_scan *scan, const char *path);
+/* Writes a population index to `path` (docs/population.md §4) from the
+ * extracts given with xj_scan_addPopulation; the scan has no inputs. */
+XJ_API xj_error xj_scan_buildPopulationIndex(xj_scan *scan, const char *path);
+
+/* What a population index holds (`xjdedup index info POP.xjp`). */
+typedef struct xj_populationInfo {
+    uint64_t entries;        /* (ID number, name) pairs */
+    uint64_t ids;            /* distinct ID numbers */
+    uint64_t several_names;  /* numbers listed under more than one name */
+    uint64_t build_time;     /* unix seconds */
+    uint64_t file_bytes;
+    unsigned format_version;
+    char version[64];        /* xjdedup version that built it */
+    size_t n_sources;        /* the extracts it was built from: */
+    char **source_names;     /* base names */
+    uint64_t *source_bytes;  /* sizes on disk */
+} xj_populationInfo;
+/* 1 when `path` is a population index, 0 when not, -1 when it cannot be opened. */
+XJ_API int xj_isPopulationIndex(const char *path);
+/* Opens and checks it (every checksum, the order of every entry). On an
+ * error, `message` (cap bytes) says what is wrong. */
+XJ_API xj_error xj_populationIndexInfo(const char *path, xj_populationInfo *out, char *message, size_t cap);
+XJ_API void xj_populationInfoFree(xj_populationInfo *info);
 /* Makes xj_scan_run a batch check: the inputs are a batch, checked against
  * the register index at `index_path` (made by xj_scan_buildIndex). The
  * output directory is a scan's, for the batch's records only, plus a

@@ -14,7 +14,8 @@ static void index_overview(FILE *out)
 {
     fputs("usage: xjdedup index build REGISTER... -o REGISTER.xji [options]\n"
           "       xjdedup index update OLD.xji [BATCH...] [--remove FILE] -o NEW.xji [options]\n"
-          "       xjdedup index info [--verify] REGISTER.xji\n"
+          "       xjdedup index info [--verify] REGISTER.xji | POP.xjp\n"
+          "       xjdedup index build --population EXTRACT... -o POP.xjp\n"
           "\n"
           "A register index lets `xjdedup check BATCH --against REGISTER.xji` find a\n"
           "batch's duplicates in the whole register without scanning it again.\n"
@@ -41,6 +42,35 @@ static void index_info_usage(FILE *out)
           out);
 }
 
+/* A population index (docs/population.md §4): opening it checks it all. */
+static int population_info(const char *path)
+{
+    xj_populationInfo in;
+    char message[1024] = "";
+    if (xj_populationIndexInfo(path, &in, message, sizeof message) != XJ_OK) {
+        fprintf(stderr, "xjdedup index info: %s\n", message);
+        return EXIT_USAGE;
+    }
+    char built[32] = "?", a[32], b[32];
+    time_t const t = (time_t)in.build_time;
+    struct tm tm;
+    if (gmtime_r(&t, &tm)) strftime(built, sizeof built, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    printf("population index %s\n", path);
+    printf("format         version %u, written by xjdedup %s\n", in.format_version, in.version);
+    printf("built          %s\n", built);
+    printf("entries        %12s (ID number, name) pairs, %s ID numbers\n", cli_grouped(in.entries, a),
+           cli_grouped(in.ids, b));
+    printf("several names  %12s ID numbers listed under more than one name\n", cli_grouped(in.several_names, a));
+    printf("size           %12s bytes (%.1f per entry)\n", cli_grouped(in.file_bytes, a),
+           in.entries ? (double)in.file_bytes / (double)in.entries : 0.0);
+    printf("extracts       %zu\n", in.n_sources);
+    for (size_t i = 0; i < in.n_sources; i++)
+        printf("  %-40s %14s bytes\n", in.source_names[i], cli_grouped(in.source_bytes[i], a));
+    printf("verified       every checksum and the order of every entry\n");
+    xj_populationInfoFree(&in);
+    return EXIT_OK;
+}
+
 static int index_info(int argc, char **argv)
 {
     int verify = 0;
@@ -63,6 +93,7 @@ static int index_info(int argc, char **argv)
         fputs("xjdedup index info: give the index file\n", stderr);
         return EXIT_USAGE;
     }
+    if (xj_isPopulationIndex(path) == 1) return population_info(path);
     xj_index *const ix = xj_index_create();
     if (ix == NULL) {
         fputs("xjdedup index info: out of memory\n", stderr);

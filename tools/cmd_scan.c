@@ -27,7 +27,16 @@ static void index_usage(FILE *out, scan_mode mode)
               "Builds a register index: every record's ID and attribute keys and what a\n"
               "school needs of it (student number, school and county codes, registration\n"
               "date, its ID problem), in a checksummed binary file (docs/index-format.md)\n"
-              "written atomically. Rows that cannot be read go to REGISTER.xji.rejects.csv.\n",
+              "written atomically. Rows that cannot be read go to REGISTER.xji.rejects.csv.\n"
+              "\n"
+              "       xjdedup index build --population EXTRACT... -o POP.xjp\n"
+              "\n"
+              "Builds a population index instead (docs/population.md §4): the extracts'\n"
+              "(ID number, name) pairs sorted for lookup, checksummed, written atomically;\n"
+              "give it to scan and check with --population POP.xjp.\n"
+              "\n"
+              "      --population FILE   an extract (CSV or .zst, columns id_number,name);\n"
+              "                          repeatable\n",
               out);
     else
         fputs("usage: xjdedup index update OLD.xji [BATCH...] [--remove FILE] -o NEW.xji [options]\n"
@@ -143,6 +152,14 @@ static void scan_usage(FILE *out, scan_mode mode)
           "                          repeatable, later lines win; writes attested.csv,\n"
           "                          decisions.csv and decisions_unmatched.csv\n"
           "\n"
+          "identity verification (docs/population.md):\n"
+          "      --population FILE   an extract of the population database (CSV or .zst,\n"
+          "                          columns id_number,name) or a population index built\n"
+          "                          from extracts; repeatable. Valid IDs not listed get\n"
+          "                          the reason not_found, listed under another name\n"
+          "                          name_mismatch. assignments.csv (always written) lists\n"
+          "                          the L records that may receive a formal number\n"
+          "\n"
           "terminal:\n"
           "  -q, --quiet             no progress line and no summary table\n"
           "      --progress          show the progress line even when stderr is not a terminal\n"
@@ -180,7 +197,7 @@ static void print_stats(const xj_scanStats *s, const char *outdir)
 
 enum { OPT_FORCE = 256, OPT_RUN_DATE, OPT_ATTR_SCOPE, OPT_ENCODING, OPT_MAP, OPT_REGION, OPT_FAIL, OPT_CHUNK,
        OPT_PROGRESS, OPT_EXCEL, OPT_XLSX, OPT_OUT_ENCODING, OPT_HEADERS, OPT_PREVIOUS, OPT_DECISIONS, OPT_AGAINST, OPT_REMOVE,
-       OPT_NO_SUSPECTS };
+       OPT_NO_SUSPECTS, OPT_POPULATION };
 
 /* An option getopt did not take: unknown (with the closest known one, if
  * any is close) or missing its value. */
@@ -208,6 +225,7 @@ static int option_fits(int opt, scan_mode mode)
     case OPT_NO_SUSPECTS: case OPT_FAIL: case OPT_EXCEL: case OPT_XLSX: case OPT_OUT_ENCODING: case OPT_HEADERS: case OPT_PREVIOUS: case OPT_DECISIONS: return !index;
     case OPT_AGAINST: return mode == MODE_CHECK;
     case OPT_REMOVE: return mode == MODE_INDEX_UPDATE;
+    case OPT_POPULATION: return mode != MODE_INDEX_UPDATE;
     default: return 1;
     }
 }
@@ -224,6 +242,7 @@ typedef struct scan_options {
     int n_inputs;
     int force, fail_on_problems, quiet, progress; /* progress: -1 = when stderr is a terminal */
     int date_given, scope_given; /* an index update keeps the old index's otherwise */
+    int population;           /* --population given (index build: a population index) */
 } scan_options;
 
 /* "Go on" from the steps below; any other value is the exit status. */
@@ -249,6 +268,7 @@ static const struct option kOptions[] = {
     {"headers", required_argument, NULL, OPT_HEADERS},
     {"previous", required_argument, NULL, OPT_PREVIOUS},
     {"decisions", required_argument, NULL, OPT_DECISIONS},
+    {"population", required_argument, NULL, OPT_POPULATION},
     {"against", required_argument, NULL, OPT_AGAINST},
     {"remove", required_argument, NULL, OPT_REMOVE},
     {"help", no_argument, NULL, 'h'},
@@ -312,6 +332,7 @@ static int take_option(scan_options *o, int opt, const char *arg, xj_scan *scan,
     case OPT_HEADERS: *err = xj_scan_setHeaders(scan, arg); break;
     case OPT_PREVIOUS: o->previous = arg; break;
     case OPT_DECISIONS: *err = xj_scan_addDecisions(scan, arg); break;
+    case OPT_POPULATION: *err = xj_scan_addPopulation(scan, arg); o->population = 1; break;
     case OPT_AGAINST: o->against = arg; break;
     case OPT_REMOVE: o->remove_list = arg; break;
     case 'q': o->quiet = 1; break;
@@ -362,7 +383,9 @@ static int check_arguments(const scan_options *o)
     int const index = is_index_mode(o->mode);
     const char *missing = NULL;
     if (o->mode == MODE_INDEX_UPDATE && o->old_index == NULL) missing = "no index to update; give OLD.xji first";
-    else if (o->mode != MODE_INDEX_UPDATE && o->n_inputs == 0)
+    else if (o->mode == MODE_INDEX_BUILD && o->population && o->n_inputs > 0)
+        missing = "a population index is built from extracts only (--population FILE), without other inputs";
+    else if (o->mode != MODE_INDEX_UPDATE && o->n_inputs == 0 && !(o->mode == MODE_INDEX_BUILD && o->population))
         missing = "no input files; give one or more CSV files (or - for stdin)";
     else if (o->outdir == NULL) missing = index ? "no index file; add -o FILE.xji" : "no output directory; add -o OUTDIR";
     else if (o->mode == MODE_CHECK && o->against == NULL) missing = "no register index; add --against REGISTER.xji";
@@ -410,7 +433,8 @@ static xj_error run_job(xj_scan *scan, const scan_options *o)
     cli_watchSignals();
     xj_error err = xj_scan_setProgress(scan, cli_onProgress, &ps);
     if (!err) {
-        if (o->mode == MODE_INDEX_BUILD) err = xj_scan_buildIndex(scan, o->outdir);
+        if (o->mode == MODE_INDEX_BUILD && o->population) err = xj_scan_buildPopulationIndex(scan, o->outdir);
+        else if (o->mode == MODE_INDEX_BUILD) err = xj_scan_buildIndex(scan, o->outdir);
         else if (o->mode == MODE_INDEX_UPDATE) err = xj_scan_updateIndex(scan, o->old_index, o->remove_list, o->outdir);
         else err = xj_scan_run(scan);
     }
@@ -434,6 +458,10 @@ static int report(xj_scan *scan, const scan_options *o, xj_error err)
     for (size_t i = 0; xj_scan_warning(scan, i) != NULL; i++)
         fprintf(stderr, "xjdedup %s: warning: %s\n", o->cmd, xj_scan_warning(scan, i));
     const xj_scanStats *const s = xj_scan_stats(scan);
+    if (o->mode == MODE_INDEX_BUILD && o->population) {
+        if (!o->quiet) printf("population index %s  ('xjdedup index info' describes it)\n", o->outdir);
+        return EXIT_OK;
+    }
     if (is_index_mode(o->mode)) {
         if (!o->quiet)
             index_printResult(s, o->outdir, o->mode == MODE_INDEX_UPDATE ? o->old_index : NULL, o->date_given,

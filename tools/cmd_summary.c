@@ -169,6 +169,21 @@ static void print_monthly(const jl_doc *d, int mo, FILE *out)
                 grouped(unmatched, a));
 }
 
+/* docs/population.md §5: what --population compared (when given), and
+ * the formal numbers assignments.csv lists (when there are any). */
+static void print_population(const jl_doc *d, int pop, int assign, FILE *out)
+{
+    char a[32], b[32], c[32];
+    if (pop >= 0 && d->nodes[pop].type == JL_OBJECT)
+        fprintf(out, "%-24s %10s  (records compared with %s ID numbers of the extracts)\n", "population compared",
+                grouped(num(d, pop, "compared", NULL), a), grouped(num(d, pop, "ids", NULL), b));
+    if (assign < 0) return;
+    double const v = num(d, assign, "id_verified", NULL), u = num(d, assign, "no_id_unique", NULL);
+    if (v + u <= 0) return;
+    fprintf(out, "%-24s %10s  (G + ID %s, J number due %s: assignments.csv)\n", "formal numbers",
+            grouped(v + u, a), grouped(v, b), grouped(u, c));
+}
+
 static void print_table(const jl_doc *d, const char *outdir, FILE *out)
 {
     char a[32], b[32], c[32], k[48];
@@ -207,6 +222,7 @@ static void print_table(const jl_doc *d, const char *outdir, FILE *out)
     fprintf(out, "  %-22s %10s\n", "all problems", grouped(total, a));
     if (check >= 0) print_check(d, check, out);
     print_monthly(d, jl_get(d, root, "monthly"), out);
+    print_population(d, jl_get(d, root, "population"), jl_get(d, root, "assignments"), out);
 
     fprintf(out, "%-24s", "groups by scope");
     for (size_t s = 0; s < 5; s++) fprintf(out, " %10s", kScopes[s]);

@@ -31,6 +31,8 @@ static const char *const kReasonNames[XJ_ID_REASON_COUNT] = {
     [XJ_ID_BIRTHDATE_MISMATCH] = "birthdate_mismatch",
     [XJ_ID_SEX_MISMATCH] = "sex_mismatch",
     [XJ_ID_CHANGED] = "id_changed",
+    [XJ_ID_NOT_FOUND] = "not_found",
+    [XJ_ID_NAME_MISMATCH] = "name_mismatch",
 };
 
 XJ_API const char *xj_idReasonName(xj_idReason reason)

@@ -44,6 +44,11 @@ const char *pb_hintZh(pb_hint h) { return h < PB_HINT_COUNT ? kHintZh[h] : ""; }
 const char *pb_statusCode(pb_status s) { return s < PB_STATUS_COUNT ? kStatusCode[s] : ""; }
 const char *pb_statusZh(pb_status s) { return s < PB_STATUS_COUNT ? kStatusZh[s] : ""; }
 
+const uint8_t pb_idReasonOrder[XJ_ID_REASON_COUNT - 1] = {
+    XJ_ID_MISSING,  XJ_ID_FORMAT,   XJ_ID_LEGACY15,           XJ_ID_REGION,       XJ_ID_REGION_UNKNOWN,
+    XJ_ID_BIRTHDATE, XJ_ID_CHECKSUM, XJ_ID_BIRTHDATE_MISMATCH, XJ_ID_SEX_MISMATCH, XJ_ID_NOT_FOUND,
+    XJ_ID_NAME_MISMATCH, XJ_ID_CHANGED};
+
 const char *pb_reasonCode(uint8_t reason)
 {
     if (reason == PB_REASON_MIXED) return "mixed";
@@ -82,7 +87,9 @@ static const char *const kReasonZh[XJ_ID_REASON_COUNT] = {
     "校验码错误（第18位与前17位不符）",
     "出生日期与学籍不一致",
     "性别与学籍不一致（第17位奇数为男、偶数为女）",
-    "身份证件号已发生变更（与G字头学籍号中的证件号不同）"};
+    "身份证件号已发生变更（与G字头学籍号中的证件号不同）",
+    "身份证件号不存在（公安人口信息库中没有此证件号）",
+    "身份证件号与姓名不匹配（人口信息库中此证件号登记的姓名不同）"};
 
 static const char *const kHintWhenZh[PB_HINT_COUNT] = {
     "身份证件号重复组中建籍最早的记录（先入者保有），一般予以保留。",

@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include "xjdedup.h"
+
 /* Numbered in the byte order of their codes, so sorting by number sorts
  * problems.csv the way rules §6 asks (attr < id_duplicate < id_invalid <
  * suspect_duplicate). */
@@ -68,6 +70,9 @@ typedef enum pb_status {
 const char *pb_problemCode(pb_problem p);   /* "id_duplicate" */
 const char *pb_problemZh(pb_problem p);     /* "身份证件号重复" */
 const char *pb_reasonCode(uint8_t reason);  /* "checksum", "mixed", "" */
+/* The ID reasons in the order they are checked (rules §4), which is not
+ * their numbering: not_found and name_mismatch come before id_changed. */
+extern const uint8_t pb_idReasonOrder[XJ_ID_REASON_COUNT - 1];
 const char *pb_scopeCode(pb_scope s);       /* "county" */
 const char *pb_scopeZh(pb_scope s);         /* "同县" */
 const char *pb_arbiterCode(pb_scope s);     /* "county" ("ministry" for national) */

@@ -40,7 +40,6 @@ typedef struct em_file {
     XXH128_hash_t hash;    /* XXH3-128 of the contents */
 } em_file;
 
-#define EM_PROVINCES 101 /* "00".."99", then index 100 for _invalid */
 
 /* The monthly cycle's counts (docs/monthly.md §7): rows of problems.csv by
  * status (the first three, numbered as pb_status), rows of attested.csv, and
@@ -160,8 +159,6 @@ xj_error em_renderRow(xj_buf *out, const em_run *run, const pb_row *row, int zh)
 
 /* 1 when the school code is exactly 10 ASCII digits. */
 int em_schoolIsValid(const char *s, size_t n);
-/* Index into em_counts.provinces: digits 3-4 of a valid code, else 100. */
-int em_provinceIndex(const char *school, size_t n);
 /* The per-school file of a row's school (relative path) and its directory. */
 void em_schoolPath(const pb_row *row, char *path, size_t cap, char *dir, size_t dcap);
 /* Per-school text files (the school CSVs, schools/README.txt) follow the

@@ -97,8 +97,10 @@ xj_error em_readmeText(const em_run *run, xj_buf *b)
     }
 
     FORWARD_IF_ERROR(buf_appendStr(b, "\n三、问题原因（身份证件号错误的具体原因）\n--------------------------------------\n"));
-    for (int r = 1; r < XJ_ID_REASON_COUNT; r++)
-        FORWARD_IF_ERROR(buf_printf(b, "  %-20s %s\n", pb_reasonCode((uint8_t)r), pb_reasonZh((uint8_t)r)));
+    for (int k = 0; k < XJ_ID_REASON_COUNT - 1; k++) {
+        uint8_t const r = pb_idReasonOrder[k];
+        FORWARD_IF_ERROR(buf_printf(b, "  %-20s %s\n", pb_reasonCode(r), pb_reasonZh(r)));
+    }
     FORWARD_IF_ERROR(buf_printf(b, "  %-20s %s（出现在无身份证号学籍重复中）\n", pb_reasonCode(PB_REASON_MIXED),
                                 pb_reasonZh(PB_REASON_MIXED)));
     /* the monthly cycle's reasons on id_duplicate rows, the strongest first */

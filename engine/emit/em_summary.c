@@ -388,6 +388,53 @@ static void jw_monthly(jw *j, const em_counts *c)
     jw_close(j, '}');
 }
 
+/* docs/population.md §5: null without --population. */
+static void jw_population(jw *j, const em_population *p)
+{
+    jw_key(j, "population");
+    if (p == NULL) {
+        jw_str(j, "null");
+        return;
+    }
+    jw_open(j, '{');
+    jw_key(j, "files");
+    jw_open(j, '[');
+    for (size_t i = 0; i < p->n_files; i++) {
+        jw_item(j);
+        jw_quoted(j, p->files[i], strlen(p->files[i]));
+    }
+    jw_close(j, ']');
+    jw_keyU64(j, "entries", p->entries);
+    jw_keyU64(j, "ids", p->ids);
+    jw_keyU64(j, "ids_with_several_names", p->several_names);
+    jw_keyU64(j, "compared", p->compared);
+    jw_close(j, '}');
+}
+
+/* docs/population.md §5: the lines of assignments.csv by basis, in all and
+ * per province (those with a line). */
+static void jw_assignments(jw *j, const em_assignments *a)
+{
+    static const char *const kBasis[2] = {"id_verified", "no_id_unique"};
+    uint64_t all[2] = {0, 0};
+    for (int p = 0; a && p < EM_PROVINCES; p++) all[0] += a->by_province[p][0], all[1] += a->by_province[p][1];
+    jw_key(j, "assignments");
+    jw_open(j, '{');
+    for (int b = 0; b < 2; b++) jw_keyU64(j, kBasis[b], all[b]);
+    jw_key(j, "by_province");
+    jw_open(j, '{');
+    for (int p = 0; a && p < EM_PROVINCES; p++) {
+        if (a->by_province[p][0] + a->by_province[p][1] == 0) continue;
+        char key[12];
+        jw_key(j, em_provinceKey(p, key));
+        jw_open(j, '{');
+        for (int b = 0; b < 2; b++) jw_keyU64(j, kBasis[b], a->by_province[p][b]);
+        jw_close(j, '}');
+    }
+    jw_close(j, '}');
+    jw_close(j, '}');
+}
+
 /* The only part that changes from run to run of the same input. */
 static void jw_timing(jw *j, const em_run *run, double write_seconds)
 {
@@ -446,6 +493,8 @@ static xj_error jw_summary(jw *j, const em_run *run, const em_counts *c, double 
     jw_close(j, '}');
     jw_provinces(j, c);
     jw_monthly(j, c);
+    jw_population(j, run->population);
+    jw_assignments(j, run->assignments);
     jw_timing(j, run, write_seconds);
     jw_close(j, '}');
     jw_raw(j, "\n", 1);

@@ -21,6 +21,19 @@ static xj_error em_writeRegistered(em_ctx *ctx)
     return em_writeWhole(ctx, EM_REGISTERED_FILE, ctx->run->check->registered_csv);
 }
 
+/* assignments.csv (docs/population.md §3): made by the scan; its header
+ * alone when the scan made none. */
+static xj_error em_writeAssignments(em_ctx *ctx)
+{
+    if (ctx->run->assignments) return em_writeWhole(ctx, EM_ASSIGNMENTS_FILE, &ctx->run->assignments->csv);
+    xj_buf header;
+    buf_init(&header, 256);
+    xj_error err = buf_appendStr(&header, EM_ASSIGNMENTS_HEADER);
+    err = err ? st_fail(ctx->st, err, "out of memory") : em_writeWhole(ctx, EM_ASSIGNMENTS_FILE, &header);
+    buf_free(&header);
+    return err;
+}
+
 /* The files, in order, into ctx's directory; t0 is when em_write began. */
 static xj_error em_writeFiles(em_ctx *ctx, double t0)
 {
@@ -38,6 +51,7 @@ static xj_error em_writeFiles(em_ctx *ctx, double t0)
     FORWARD_IF_ERROR(em_writeSchoolReadme(ctx));
     FORWARD_IF_ERROR(em_writeRejects(ctx));
     FORWARD_IF_ERROR(em_writeMonthly(ctx));
+    FORWARD_IF_ERROR(em_writeAssignments(ctx));
     FORWARD_IF_ERROR(em_writeReport(ctx));
     double const write_seconds = xj_now() - t0; /* summary.json's: the files up to here */
     if (ctx->run->check) FORWARD_IF_ERROR(em_writeRegistered(ctx));

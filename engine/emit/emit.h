@@ -121,6 +121,8 @@ typedef struct em_run {
     const em_decision *decisions; /* every decisions line read, in reading order */
     size_t n_decisions;
     int monthly;                  /* --previous or --decisions: write the monthly cycle's files */
+    const struct em_assignments *assignments; /* NULL: none (the file has its header only) */
+    const struct em_population *population;   /* NULL without --population */
     em_reject *rejects;           /* sorted in place by em_write */
     size_t n_rejects;
     uint64_t rows_read;           /* = rows_accepted + rows_rejected */
@@ -166,6 +168,28 @@ typedef struct em_check {
  * copy, by (input, line). */
 #define EM_REGISTERED_FILE "already_registered.csv"
 #define EM_REGISTERED_HEADER "source,line,student_no,school_code,register_source,register_line\n"
+
+/* Provinces as the counts index them: digits 3-4 of a valid school code
+ * (10 ASCII digits) as a number, else EM_PROVINCES - 1 (_invalid). */
+#define EM_PROVINCES 101
+int em_provinceIndex(const char *school, size_t n);
+
+/* assignments.csv (docs/population.md §3): made by the scan, whole and
+ * sorted; its lines counted by province and basis (id_verified, then
+ * no_id_unique). */
+#define EM_ASSIGNMENTS_FILE "assignments.csv"
+#define EM_ASSIGNMENTS_HEADER "student_no,school_code,source,line,new_student_no,basis\n"
+typedef struct em_assignments {
+    xj_buf csv;
+    uint64_t by_province[EM_PROVINCES][2];
+} em_assignments;
+
+/* What summary.json says of --population (docs/population.md §5). */
+typedef struct em_population {
+    const char *const *files;     /* base names, in the order given */
+    size_t n_files;
+    uint64_t entries, ids, several_names, compared;
+} em_population;
 
 /* The column a batch check adds in front of the input's columns (its name
  * in problems.csv and in the per-school files): the

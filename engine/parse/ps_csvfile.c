@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <csv.h>
+#include <zstd.h>
 
 #include "ps_fields.h"
 #include "xj_alloc.h"
@@ -61,6 +62,75 @@ static void pc_record(int term, void *user)
     r->n = 0;
 }
 
+/* A `.zst` file read as a FILE through a cookie, so that the line reader
+ * is the same for both: the first error (a damaged frame, a file that ends
+ * inside one) is kept for the message. */
+typedef struct pc_zstd {
+    FILE *f;
+    ZSTD_DCtx *z;
+    char in[1 << 16];
+    ZSTD_inBuffer src;
+    size_t last;       /* ZSTD_decompressStream's last hint: 0 when a frame just ended */
+    const char *error; /* why reading stopped, NULL when it did not */
+} pc_zstd;
+
+static ssize_t pc_zstdRead(void *cookie, char *to, size_t n)
+{
+    pc_zstd *const c = cookie;
+    ZSTD_outBuffer dst = {to, n, 0};
+    while (dst.pos == 0 && c->error == NULL) {
+        if (c->src.pos == c->src.size) {
+            size_t const got = fread(c->in, 1, sizeof c->in, c->f);
+            if (got == 0) {
+                if (ferror(c->f)) c->error = strerror(errno);
+                else if (c->last != 0) c->error = "the compressed file ends early (truncated?)";
+                break;
+            }
+            c->src = (ZSTD_inBuffer){c->in, got, 0};
+        }
+        c->last = ZSTD_decompressStream(c->z, &dst, &c->src);
+        if (ZSTD_isError(c->last)) c->error = ZSTD_getErrorName(c->last);
+    }
+    return c->error && dst.pos == 0 ? -1 : (ssize_t)dst.pos;
+}
+
+static int pc_zstdClose(void *cookie)
+{
+    pc_zstd *const c = cookie;
+    fclose(c->f);
+    ZSTD_freeDCtx(c->z);
+    xj_free(c);
+    return 0;
+}
+
+static int pc_isZstd(const char *path)
+{
+    size_t const n = strlen(path);
+    return n > 4 && strcmp(path + n - 4, ".zst") == 0;
+}
+
+/* `path` opened for reading, decompressed on the fly when it ends in .zst
+ * (*zstd then says how reading went). NULL with errno on failure. */
+static FILE *pc_open(const char *path, pc_zstd **zstd)
+{
+    *zstd = NULL;
+    FILE *const f = fopen(path, "rb");
+    if (f == NULL || !pc_isZstd(path)) return f;
+    pc_zstd *const c = xj_calloc(1, sizeof *c);
+    if (c == NULL || (c->z = ZSTD_createDCtx()) == NULL) {
+        xj_free(c);
+        fclose(f);
+        errno = ENOMEM;
+        return NULL;
+    }
+    c->f = f;
+    c->last = 1; /* nothing read yet: an empty file is not a finished frame */
+    FILE *const z = fopencookie(c, "rb", (cookie_io_functions_t){.read = pc_zstdRead, .close = pc_zstdClose});
+    if (z == NULL) pc_zstdClose(c);
+    else *zstd = c;
+    return z;
+}
+
 /* Feeds one physical line (with its LF) to libcsv. */
 static xj_error pc_feed(pc_reader *r, struct csv_parser *p, const char *s, size_t n)
 {
@@ -79,7 +149,8 @@ xj_error ps_readCsvFile(const char *path, const char *what, size_t max_line, int
                         void *user, int *found, xj_status *st)
 {
     if (found) *found = 0;
-    FILE *const f = fopen(path, "rb");
+    pc_zstd *zstd;
+    FILE *const f = pc_open(path, &zstd);
     if (f == NULL && missing_ok && errno == ENOENT) return XJ_OK;
     RETURN_ERROR_IF(f == NULL, st, XJ_ERR_INPUT, "%s %s: cannot open it: %s", what, path, strerror(errno));
     if (found) *found = 1;
@@ -101,6 +172,9 @@ xj_error ps_readCsvFile(const char *path, const char *what, size_t max_line, int
                           (unsigned long long)r->line + 1, max_line);
         else err = pc_feed(r, &p, line, (size_t)got);
     }
+    if (!err && zstd && zstd->error)
+        err = st_fail(st, XJ_ERR_INPUT, "%s %s: cannot read it after line %llu: %s", what, path,
+                      (unsigned long long)r->line, zstd->error);
     if (!err && ferror(f)) err = st_fail(st, XJ_ERR_INPUT, "%s %s: cannot read it: %s", what, path, strerror(errno));
     if (!err && csv_fini(&p, pc_field, pc_record, r) != 0 && !r->err)
         err = st_fail(st, XJ_ERR_INPUT, "%s %s: line %llu: a quoted value is never closed", what, path,

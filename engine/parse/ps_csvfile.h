@@ -9,6 +9,8 @@
  * the first value is dropped; blank lines are skipped; a value over
  * XJ_MAX_FIELD bytes, more than PS_CSV_MAX_FIELDS values, a bad or unclosed
  * quote is an XJ_ERR_INPUT naming the file (as `what path`) and the line.
+ * A file whose name ends in `.zst` is decompressed on the fly; a damaged or
+ * truncated one is an XJ_ERR_INPUT too.
  * Memory: one record at a time.
  */
 #ifndef XJ_PS_CSVFILE_H

@@ -36,6 +36,8 @@ void xj_scan_free(xj_scan *s)
     xj_free(s->previous);
     for (size_t i = 0; i < s->n_decisions; i++) xj_free(s->decisions[i]);
     xj_free(s->decisions);
+    for (size_t i = 0; i < s->n_population; i++) xj_free(s->population[i]);
+    xj_free(s->population);
     xj_free(s->against);
     nt_clear(&s->warnings);
     xj_free(s);
@@ -182,6 +184,18 @@ xj_error xj_scan_addDecisions(xj_scan *s, const char *path)
     s->decisions[s->n_decisions] = NULL;
     FORWARD_IF_ERROR(sc_setString(&s->decisions[s->n_decisions], path));
     s->n_decisions++;
+    return XJ_OK;
+}
+
+xj_error xj_scan_addPopulation(xj_scan *s, const char *path)
+{
+    RETURN_ERROR_IF(path == NULL || *path == '\0', &s->st, XJ_ERR_USAGE, "--population: no file named");
+    char **const grown = xj_reallocArray(s->population, s->n_population + 1, sizeof *grown);
+    RETURN_ERROR_IF(grown == NULL, &s->st, XJ_ERR_NOMEM, "out of memory");
+    s->population = grown;
+    s->population[s->n_population] = NULL;
+    FORWARD_IF_ERROR(sc_setString(&s->population[s->n_population], path));
+    s->n_population++;
     return XJ_OK;
 }
 

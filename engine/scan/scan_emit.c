@@ -87,6 +87,21 @@ static void sc_fillStats(sc_run *run, const sc_register *reg, const em_run *er)
     stats->wall_seconds = xj_now() - run->start;
 }
 
+/* summary.json's "population" (docs/population.md §5); *files owned. */
+static xj_error sc_emitPopulation(const sc_run *run, em_population *out, const char ***files)
+{
+    const xj_scan *const s = run->scan;
+    *files = xj_calloc(s->n_population + 1, sizeof **files);
+    if (*files == NULL) return XJ_ERR_NOMEM;
+    for (size_t i = 0; i < s->n_population; i++) {
+        const char *const slash = strrchr(s->population[i], '/');
+        (*files)[i] = slash ? slash + 1 : s->population[i];
+    }
+    *out = (em_population){*files, s->n_population, run->pop.entries, run->pop.ids, run->pop.several_names, 0};
+    for (int t = 0; t < run->n_workers; t++) out->compared += run->workers[t].pop.compared;
+    return XJ_OK;
+}
+
 xj_error sc_emit(sc_run *run, const sc_register *reg, sc_rows *rows)
 {
     xj_scan *const s = run->scan;
@@ -94,7 +109,17 @@ xj_error sc_emit(sc_run *run, const sc_register *reg, sc_rows *rows)
     sc_emitInputs e = {0};
     em_reject *rejects = NULL;
     size_t n_rejects = 0;
-    xj_error err = sc_emitInputsMake(run, reg != NULL, &e, st);
+    em_assignments *const assignments = xj_malloc(sizeof *assignments);
+    em_population population;
+    const char **population_files = NULL;
+    if (assignments) {
+        memset(assignments, 0, sizeof *assignments);
+        buf_init(&assignments->csv, 1);
+    }
+    xj_error err = assignments ? sc_emitInputsMake(run, reg != NULL, &e, st) : st_fail(st, XJ_ERR_NOMEM, "out of memory");
+    if (!err) err = sc_assignments(run, rows, assignments, st);
+    if (!err && s->n_population && sc_emitPopulation(run, &population, &population_files) != XJ_OK)
+        err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
     if (!err && sc_collectRejects(run, &rejects, &n_rejects) != XJ_OK) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
     if (!err) {
         sc_counts const c = sc_countFound(run);
@@ -138,6 +163,8 @@ xj_error sc_emit(sc_run *run, const sc_register *reg, sc_rows *rows)
             .decisions = run->decisions.v,
             .n_decisions = run->decisions.n,
             .monthly = run->decisions.given,
+            .assignments = assignments,
+            .population = s->n_population ? &population : NULL,
         };
         er.timing.start = run->start;
         err = em_write(&er, st);
@@ -145,5 +172,8 @@ xj_error sc_emit(sc_run *run, const sc_register *reg, sc_rows *rows)
     }
     sc_emitInputsFree(&e);
     xj_free(rejects);
+    if (assignments) buf_free(&assignments->csv);
+    xj_free(assignments);
+    xj_free(population_files);
     return err;
 }

@@ -35,6 +35,7 @@
 #include "idcheck.h"
 #include "ps_record.h"
 #include "rd_split.h"
+#include "scan_population.h"
 #include "scan_group.h"
 #include "xj_arena.h"
 #include "xj_notes.h"
@@ -66,6 +67,8 @@ struct xj_scan {
     char **decisions;         /* --decisions files, in order */
     size_t n_decisions;
     char *against;            /* register index to check against, or NULL */
+    char **population;        /* --population files (extracts or indexes), in order */
+    size_t n_population;
     xj_progressFn progress;   /* may be NULL */
     void *progress_user;
     xj_scanStats stats;       /* filled by a successful run */
@@ -144,6 +147,7 @@ typedef struct sc_worker {
     char *keytext;            /* key text scratch (SC_KEYTEXT_BYTES) */
     xj_arena strings;         /* pass 2: the gathered records' strings */
     xj_buf tail;              /* pass 2: one record's output columns */
+    sc_popWork pop;           /* pass 1: population lookups waiting, formal-number candidates */
     xj_status st;             /* first error of this worker */
 } sc_worker;
 
@@ -190,6 +194,7 @@ typedef struct sc_run {
     int one_pass;             /* no second pass (index build): nothing is spooled, no anchors or invalid IDs kept */
     const sc_recordHook *hook;/* pass 1: the caller's hook, or NULL */
     sc_decisions decisions;   /* the officers' decisions (empty unless --previous / --decisions) */
+    sc_population pop;        /* --population, loaded before pass 1 */
     em_prev *prev;            /* --previous, loaded before pass 1 */
     em_personPending *person_pending; /* per worker: pass 1 tells prev which records are still there */
     pthread_t prev_reader;    /* em_prevRead, started once the first header names the columns */
@@ -369,5 +374,24 @@ void sc_rowsFree(sc_rows *rows);
 /* Writes the output directory from the rows (sorted in place) and fills
  * the handle's stats. */
 xj_error sc_emit(sc_run *run, const sc_register *reg, sc_rows *rows);
+
+/* ---- --population and formal numbers (scan_population.c) ---- */
+
+/* The extracts and indexes, into run->pop (a warning for numbers listed
+ * under several names). */
+xj_error sc_populationLoad(sc_run *run);
+void sc_populationFree(sc_population *p);
+/* Pass 1, for an accepted record: an `L` record's candidacy, and the
+ * lookup of a number to compare (*deferred: its id_invalid row, if any, is
+ * filed when the batch is answered, not by the caller). */
+xj_error sc_popRecord(sc_run *run, sc_worker *w, uint64_t ref, const ps_view *v, const ck_facts *f, int *deferred);
+/* Answers the worker's waiting lookups (when its batch is full, and at
+ * the end of every chunk). */
+xj_error sc_popAnswer(sc_run *run, sc_worker *w);
+void sc_popWorkFree(sc_popWork *pw);
+/* assignments.csv from the candidates without rows (docs/population.md §3). */
+xj_error sc_assignments(const sc_run *run, const sc_rows *rows, em_assignments *out, xj_status *st);
+/* Files an invalid-ID record for the id_invalid rows. */
+xj_error sc_addInvalid(sc_found *out, uint64_t ref, xj_idReason reason);
 
 #endif

@@ -27,7 +27,7 @@ static xj_error sc_addReject(sc_found *out, uint32_t source, uint64_t line, xj_r
     return XJ_OK;
 }
 
-static xj_error sc_addInvalid(sc_found *out, uint64_t ref, xj_idReason reason)
+xj_error sc_addInvalid(sc_found *out, uint64_t ref, xj_idReason reason)
 {
     if (xj_growArray(&out->inv, &out->cap_inv, out->n_inv + 1, sizeof *out->inv, 256) != 0) return XJ_ERR_NOMEM;
     out->inv[out->n_inv++] = (sc_invalid){ref, (uint8_t)reason};
@@ -104,6 +104,9 @@ static inline __attribute__((always_inline)) xj_error sc_pass1Records(sc_run *ru
     sc_input const *const in = &run->inputs[chunk->source];
     sc_found *const out = &w->found;
     int const keep_invalid = !run->one_pass;
+    /* docs/population.md: formal-number candidates on every run, lookups
+     * with --population (neither in an index build, which reports nothing) */
+    int const formal = keep_invalid;
     int const attr_mixed = run->scan->attr_scope == XJ_ATTR_MIXED;
     /* an index build (a hook) files them apart, for its KEYS_SLIP section */
     int const suspects = !run->scan->no_suspects;
@@ -133,7 +136,10 @@ static inline __attribute__((always_inline)) xj_error sc_pass1Records(sc_run *ru
             RETURN_ERROR_IF(em_prevSawPerson(run->prev, persons, v.val[PS_STUDENT_NO], v.len[PS_STUDENT_NO],
                                              v.val[PS_SCHOOL_CODE], v.len[PS_SCHOOL_CODE]) != XJ_OK,
                             &w->st, XJ_ERR_NOMEM, "out of memory");
-        if (keep_invalid && f.id_res.reason != XJ_ID_OK) FORWARD_IF_ERROR(sc_addInvalid(out, ref, f.id_res.reason));
+        int deferred = 0; /* --population: filed when the lookup is answered */
+        if (formal) FORWARD_IF_ERROR(sc_popRecord(run, w, ref, &v, &f, &deferred));
+        if (keep_invalid && !deferred && f.id_res.reason != XJ_ID_OK)
+            FORWARD_IF_ERROR(sc_addInvalid(out, ref, f.id_res.reason));
         FORWARD_IF_ERROR(sc_fileKeys(w, &v, &f, attr_mixed, suspects, hook != NULL, key_ref));
     }
     return XJ_OK;
@@ -160,6 +166,7 @@ xj_error sc_pass1Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk)
     if (hook == NULL && persons == NULL) FORWARD_IF_ERROR(sc_pass1Records(run, w, chunk, NULL, NULL, worker));
     else if (hook == NULL) FORWARD_IF_ERROR(sc_pass1Records(run, w, chunk, NULL, persons, worker));
     else FORWARD_IF_ERROR(sc_pass1Records(run, w, chunk, hook, persons, worker));
+    if (w->pop.n_batch) FORWARD_IF_ERROR(sc_popAnswer(run, w));
     /* what was kept while PREV was read, looked up as soon as it is there */
     if (persons) em_prevDrain(run->prev, persons);
     if (hook && hook->chunk_done) FORWARD_IF_ERROR(hook->chunk_done(hook->user, worker, chunk, &w->st));

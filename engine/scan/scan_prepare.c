@@ -42,6 +42,7 @@ static xj_error sc_workersInit(sc_run *run)
         st_init(&w->st);
         ar_init(&w->found.raws);
         ar_init(&w->strings);
+        ar_init(&w->pop.text);
         for (int k = 0; k < SC_KEY_KINDS; k++) gk_tableInit(&w->found.keys[k], k != GD_KEY_GB);
         gk_tableInit(&w->found.slips, 0);
         buf_init(&w->tail, 64u * XJ_MAX_RECORD);
@@ -76,6 +77,7 @@ void sc_runFree(sc_run *run)
         xj_free(w->keytext);
         ar_free(&w->strings);
         buf_free(&w->tail);
+        sc_popWorkFree(&w->pop);
     }
     xj_free(run->workers);
     for (size_t i = 0; run->inputs && i < run->n_inputs; i++) {
@@ -87,6 +89,7 @@ void sc_runFree(sc_run *run)
     ps_columnsFree(&run->cols);
     xj_free(run->maps);
     id_freeRegionTable(run->regions);
+    sc_populationFree(&run->pop);
     for (int k = 0; k < SC_KEY_KINDS; k++) gk_groupsFree(&run->groups[k]);
     gk_groupsFree(&run->suspects);
     xj_free(run->flagged);
@@ -262,6 +265,8 @@ xj_error sc_prepare(sc_run *run, unsigned how)
         FORWARD_IF_ERROR(id_loadRegionTable(s->region_path, &run->regions, st));
         run->idctx.regions = run->regions;
     }
+    /* before any input is read: a broken extract stops the run at once */
+    if (!(how & SC_ONE_PASS)) FORWARD_IF_ERROR(sc_populationLoad(run));
     run->maps = xj_calloc(s->n_maps ? s->n_maps : 1, sizeof *run->maps);
     RETURN_ERROR_IF(run->maps == NULL, st, XJ_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < s->n_maps; i++) FORWARD_IF_ERROR(ps_parseUserMap(s->maps[i], &run->maps[i], st));

@@ -347,6 +347,12 @@ static const char kExpectedEmpty[] =
     "    },\n"
     "    \"provinces\": {}\n"
     "  },\n"
+    "  \"population\": null,\n"
+    "  \"assignments\": {\n"
+    "    \"id_verified\": 0,\n"
+    "    \"no_id_unique\": 0,\n"
+    "    \"by_province\": {}\n"
+    "  },\n"
     "  \"timing\": {\n";
 
 static pb_row row(const char *school, pb_problem p, uint64_t gid, pb_scope scope, uint8_t reason, uint64_t line)

@@ -161,7 +161,8 @@ static void test_checkChar(void)
 static void test_reasonNames(void)
 {
     static const char *const kNames[] = {"", "missing", "format", "legacy15", "region",
-        "region_unknown", "birthdate", "checksum", "birthdate_mismatch", "sex_mismatch", "id_changed"};
+        "region_unknown", "birthdate", "checksum", "birthdate_mismatch", "sex_mismatch", "id_changed", "not_found",
+        "name_mismatch"};
     TC_CHECK(sizeof kNames / sizeof kNames[0] == XJ_ID_REASON_COUNT, "reason count");
     for (int r = 0; r < XJ_ID_REASON_COUNT; r++)
         TC_CHECK(strcmp(xj_idReasonName((xj_idReason)r), kNames[r]) == 0, "reason %d", r);

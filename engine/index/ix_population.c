@@ -1,0 +1,279 @@
+/*
+ * ix_population — see ix_population.h.
+ */
+#include "ix_population.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "xj_alloc.h"
+
+typedef struct ix_popMap {
+    void *base;
+    size_t size;
+    struct ix_popMap *next;
+} ix_popMap;
+
+static uint64_t ix_rd64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
+    return v;
+}
+
+static uint32_t ix_rd32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void ix_wr64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void ix_wr32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+int ix_popIsIndex(const char *path)
+{
+    int const fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    char magic[8];
+    ssize_t const got = read(fd, magic, sizeof magic);
+    close(fd);
+    return got == (ssize_t)sizeof magic && memcmp(magic, IX_POP_MAGIC, sizeof magic) == 0;
+}
+
+void ix_popClose(void *state)
+{
+    for (ix_popMap *m = state; m;) {
+        ix_popMap *const next = m->next;
+        munmap(m->base, m->size);
+        xj_free(m);
+        m = next;
+    }
+}
+
+/* The file mapped and its header and sections checked; the header's
+ * fields in h (NULL on failure, with a message). */
+static const unsigned char *ix_popMapChecked(const char *path, void **state, size_t *size_out, xj_status *st)
+{
+    int const fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        st_fail(st, XJ_ERR_INPUT, "--population %s: cannot open it: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || sb.st_size < (off_t)IX_POP_HEADER) {
+        close(fd);
+        st_fail(st, XJ_ERR_INPUT, "--population %s: too short to be a population index (rebuild it with "
+                "`xjdedup index build --population`)", path);
+        return NULL;
+    }
+    size_t const size = (size_t)sb.st_size;
+    void *const base = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    close(fd);
+    if (base == MAP_FAILED) {
+        st_fail(st, XJ_ERR_INPUT, "--population %s: cannot map it: %s", path, strerror(errno));
+        return NULL;
+    }
+    ix_popMap *const m = xj_malloc(sizeof *m);
+    if (m == NULL) {
+        munmap(base, size);
+        st_fail(st, XJ_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    *m = (ix_popMap){base, size, *state};
+    *state = m;
+    *size_out = size;
+    return base;
+}
+
+/* Whether [off, off + bytes) lies in a file of `size` bytes, and its hash. */
+static int ix_popSection(const unsigned char *p, size_t size, uint64_t off, uint64_t bytes, uint64_t hash)
+{
+    return off <= size && bytes <= size - off && XXH3_64bits(p + off, bytes) == hash;
+}
+
+static xj_error ix_popDamaged(const char *path, const char *what, xj_status *st)
+{
+    return st_fail(st, XJ_ERR_INPUT, "--population %s: %s; the file is damaged or not a population index of this "
+                   "version (rebuild it with `xjdedup index build --population`)", path, what);
+}
+
+static xj_error ix_popParse(const char *path, const unsigned char *p, size_t size, pop_table *t, ix_popInfo *info,
+                            xj_status *st)
+{
+    if (memcmp(p, IX_POP_MAGIC, 8) != 0) return ix_popDamaged(path, "no population index magic", st);
+    if (ix_rd32(p + 8) != IX_POP_VERSION || ix_rd32(p + 12) != IX_POP_HEADER)
+        return ix_popDamaged(path, "another format version", st);
+    if (XXH3_64bits(p, 120) != ix_rd64(p + 120)) return ix_popDamaged(path, "the header's checksum is wrong", st);
+    uint64_t const n = ix_rd64(p + 16), bits = ix_rd32(p + 40), n_sources = ix_rd32(p + 44);
+    if (bits > 40 || n > (size >> 4)) return ix_popDamaged(path, "impossible sizes in the header", st);
+    uint64_t const starts_bytes = ((1ull << bits) + 1) * 8;
+    if (!ix_popSection(p, size, ix_rd64(p + 48), n * 16, ix_rd64(p + 56)) || ix_rd64(p + 48) % 8 ||
+        !ix_popSection(p, size, ix_rd64(p + 64), starts_bytes, ix_rd64(p + 72)) || ix_rd64(p + 64) % 8 ||
+        !ix_popSection(p, size, ix_rd64(p + 80), ix_rd64(p + 88), ix_rd64(p + 96)))
+        return ix_popDamaged(path, "a section is cut short or its checksum is wrong", st);
+    *t = (pop_table){.v = (const pop_entry *)(const void *)(p + ix_rd64(p + 48)), .n = n,
+                     .start = (const uint64_t *)(const void *)(p + ix_rd64(p + 64)), .bits = (unsigned)bits,
+                     .ids = ix_rd64(p + 24), .several_names = ix_rd64(p + 32)};
+    if (!pop_tableValid(t)) return ix_popDamaged(path, "its entries are not in lookup order", st);
+    if (info == NULL) return XJ_OK;
+    *info = (ix_popInfo){.entries = n, .ids = t->ids, .several_names = t->several_names,
+                         .build_time = ix_rd64(p + 104), .bits = (unsigned)bits};
+    const unsigned char *m = p + ix_rd64(p + 80), *const end = m + ix_rd64(p + 88);
+    info->sources = xj_calloc(n_sources ? n_sources : 1, sizeof *info->sources);
+    if (info->sources == NULL) return st_fail(st, XJ_ERR_NOMEM, "out of memory");
+    for (uint64_t i = 0; i < n_sources; i++) {
+        if (end - m < 2 || (size_t)(end - m) < 2u + (size_t)(m[0] | m[1] << 8) + 8u)
+            return ix_popDamaged(path, "its list of sources is cut short", st);
+        size_t const len = (size_t)(m[0] | m[1] << 8);
+        info->sources[i].bytes = ix_rd64(m + 2 + len);
+        info->sources[i].name = xj_strndup((const char *)(m + 2), len);
+        if (info->sources[i].name == NULL) return st_fail(st, XJ_ERR_NOMEM, "out of memory");
+        info->n_sources++;
+        m += 2 + len + 8;
+    }
+    if (end - m >= 2) {
+        size_t const len = (size_t)(m[0] | m[1] << 8);
+        if ((size_t)(end - m) >= 2 + len && len < sizeof info->version) memcpy(info->version, m + 2, len);
+    }
+    return XJ_OK;
+}
+
+void ix_popInfoFree(ix_popInfo *info)
+{
+    for (size_t i = 0; info->sources && i < info->n_sources; i++) xj_free((void *)info->sources[i].name);
+    xj_free(info->sources);
+    info->sources = NULL;
+}
+
+xj_error ix_popOpen(const char *path, void **state, pop_table *table, xj_status *st)
+{
+    size_t size;
+    const unsigned char *const p = ix_popMapChecked(path, state, &size, st);
+    if (p == NULL) return st->code;
+    return ix_popParse(path, p, size, table, NULL, st);
+}
+
+xj_error ix_popInfoOf(const char *path, void **state, ix_popInfo *out, xj_status *st)
+{
+    memset(out, 0, sizeof *out);
+    size_t size;
+    const unsigned char *const p = ix_popMapChecked(path, state, &size, st);
+    if (p == NULL) return st->code;
+    pop_table t;
+    return ix_popParse(path, p, size, &t, out, st);
+}
+
+/* ---- writing ---- */
+
+static int ix_popPut(int fd, const void *p, size_t n, XXH3_state_t *h)
+{
+    if (h) XXH3_64bits_update(h, p, n);
+    for (const char *c = p; n > 0;) {
+        ssize_t const w = write(fd, c, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+xj_error ix_popWrite(const char *path, const pop_table *t, const ix_popSource *sources, size_t n_sources,
+                     const char *version, xj_status *st)
+{
+    size_t const plen = strlen(path);
+    char *const tmp = xj_malloc(plen + 16);
+    RETURN_ERROR_IF(tmp == NULL, st, XJ_ERR_NOMEM, "out of memory");
+    snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
+    int const fd = mkstemp(tmp);
+    if (fd < 0) {
+        xj_error const err = st_fail(st, XJ_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+        xj_free(tmp);
+        return err;
+    }
+    /* mkstemp's 0600 would hide the index from the other accounts of a
+     * data centre: the mode a plain file would get instead */
+    mode_t const mask = umask(0);
+    umask(mask);
+    (void)fchmod(fd, 0666 & ~mask);
+    XXH3_state_t *const h = XXH3_createState();
+    unsigned char header[IX_POP_HEADER] = {0};
+    uint64_t const starts_bytes = ((1ull << t->bits) + 1) * 8;
+    uint64_t const entries_off = IX_POP_HEADER, starts_off = entries_off + t->n * 16,
+                   meta_off = starts_off + starts_bytes;
+    int bad = h == NULL || ix_popPut(fd, header, sizeof header, NULL) != 0;
+    /* entries and starts are written as they lie in memory: the format is
+     * little-endian, as is every machine this runs on (checked at build) */
+    uint64_t hashes[3] = {0, 0, 0}, meta_bytes = 0;
+    if (!bad) {
+        XXH3_64bits_reset(h);
+        bad = t->n && ix_popPut(fd, t->v, t->n * 16, h) != 0;
+        hashes[0] = XXH3_64bits_digest(h);
+    }
+    if (!bad) {
+        XXH3_64bits_reset(h);
+        bad = ix_popPut(fd, t->start, starts_bytes, h) != 0;
+        hashes[1] = XXH3_64bits_digest(h);
+    }
+    if (!bad) {
+        XXH3_64bits_reset(h);
+        for (size_t i = 0; i < n_sources && !bad; i++) {
+            size_t const len = strlen(sources[i].name) < 65535 ? strlen(sources[i].name) : 65535;
+            unsigned char l[2] = {(unsigned char)len, (unsigned char)(len >> 8)}, b[8];
+            ix_wr64(b, sources[i].bytes);
+            bad = ix_popPut(fd, l, 2, h) || ix_popPut(fd, sources[i].name, len, h) || ix_popPut(fd, b, 8, h);
+            meta_bytes += 2 + len + 8;
+        }
+        size_t const vlen = strlen(version) < 63 ? strlen(version) : 63;
+        unsigned char l[2] = {(unsigned char)vlen, 0};
+        bad = bad || ix_popPut(fd, l, 2, h) || ix_popPut(fd, version, vlen, h);
+        meta_bytes += 2 + vlen;
+        hashes[2] = XXH3_64bits_digest(h);
+    }
+    if (!bad) {
+        memcpy(header, IX_POP_MAGIC, 8);
+        ix_wr32(header + 8, IX_POP_VERSION);
+        ix_wr32(header + 12, IX_POP_HEADER);
+        ix_wr64(header + 16, t->n);
+        ix_wr64(header + 24, t->ids);
+        ix_wr64(header + 32, t->several_names);
+        ix_wr32(header + 40, t->bits);
+        ix_wr32(header + 44, (uint32_t)n_sources);
+        ix_wr64(header + 48, entries_off);
+        ix_wr64(header + 56, hashes[0]);
+        ix_wr64(header + 64, starts_off);
+        ix_wr64(header + 72, hashes[1]);
+        ix_wr64(header + 80, meta_off);
+        ix_wr64(header + 88, meta_bytes);
+        ix_wr64(header + 96, hashes[2]);
+        const char *const epoch = getenv("SOURCE_DATE_EPOCH"); /* reproducible builds */
+        ix_wr64(header + 104, epoch ? strtoull(epoch, NULL, 10) : (uint64_t)time(NULL));
+        ix_wr64(header + 120, XXH3_64bits(header, 120));
+        bad = pwrite(fd, header, sizeof header, 0) != (ssize_t)sizeof header || fsync(fd) != 0;
+    }
+    int const saved = errno;
+    XXH3_freeState(h);
+    if (close(fd) != 0) bad = 1;
+    if (!bad && rename(tmp, path) != 0) bad = 1;
+    xj_error err = XJ_OK;
+    if (bad) {
+        err = st_fail(st, XJ_ERR_IO, "cannot write %s: %s", path, strerror(errno ? errno : saved));
+        unlink(tmp);
+    }
+    xj_free(tmp);
+    return err;
+}

@@ -1,0 +1,328 @@
+/*
+ * scan_population — see scan_population.h (docs/population.md).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ix_population.h"
+#include "pop_extract.h"
+#include "scan_internal.h"
+#include "xj_alloc.h"
+#include "xj_text.h"
+
+/* ---- loading, before pass 1 ---- */
+
+xj_error sc_populationLoad(sc_run *run)
+{
+    xj_scan *const s = run->scan;
+    xj_status *const st = &s->st;
+    sc_population *const p = &run->pop;
+    if (s->n_population == 0) return XJ_OK;
+    p->tables = xj_calloc(s->n_population + 1, sizeof *p->tables);
+    const char **const extracts = xj_calloc(s->n_population, sizeof *extracts);
+    if (p->tables == NULL || extracts == NULL) {
+        xj_free(extracts);
+        return st_fail(st, XJ_ERR_NOMEM, "out of memory");
+    }
+    size_t n_extracts = 0;
+    xj_error err = XJ_OK;
+    for (size_t i = 0; i < s->n_population && !err; i++) {
+        int const is_index = ix_popIsIndex(s->population[i]);
+        if (is_index < 0) err = st_fail(st, XJ_ERR_INPUT, "--population %s: cannot open it", s->population[i]);
+        else if (is_index) err = ix_popOpen(s->population[i], &p->index_state, &p->tables[p->n_tables++], st);
+        else extracts[n_extracts++] = s->population[i];
+    }
+    char example[19] = "";
+    if (!err && n_extracts) {
+        /* every extract in one table: the first, so that tables[0] is owned */
+        memmove(p->tables + 1, p->tables, p->n_tables * sizeof *p->tables);
+        err = pop_readExtracts(extracts, n_extracts, &p->tables[0], example, st);
+        if (!err) p->n_tables++;
+        else memmove(p->tables, p->tables + 1, p->n_tables * sizeof *p->tables);
+    }
+    xj_free(extracts);
+    if (err) return err;
+    for (size_t i = 0; i < p->n_tables; i++) {
+        p->entries += p->tables[i].n;
+        p->ids += p->tables[i].ids;
+        p->several_names += p->tables[i].several_names;
+    }
+    memcpy(p->several_example, example, sizeof example);
+    if (p->several_names &&
+        nt_add(&s->warnings, "--population: %llu ID numbers are listed under more than one name%s%s; a record of such "
+                             "a number matches any of its names (docs/population.md §1)",
+               (unsigned long long)p->several_names, example[0] ? ", the first: " : "", example) != XJ_OK)
+        return st_fail(st, XJ_ERR_NOMEM, "out of memory");
+    return XJ_OK;
+}
+
+void sc_populationFree(sc_population *p)
+{
+    if (p->tables && p->index_state == NULL)
+        for (size_t i = 0; i < p->n_tables; i++) pop_tableFree(&p->tables[i]);
+    else if (p->tables)
+        for (size_t i = 0; i < p->n_tables; i++)
+            if (p->tables[i].owned_v) pop_tableFree(&p->tables[i]);
+    ix_popClose(p->index_state);
+    xj_free(p->tables);
+    memset(p, 0, sizeof *p);
+}
+
+/* ---- pass 1 ---- */
+
+/* The batch's answers: every table is asked, a match in any wins. */
+xj_error sc_popAnswer(sc_run *run, sc_worker *w)
+{
+    sc_popWork *const pw = &w->pop;
+    const sc_population *const p = &run->pop;
+    for (size_t i = 0; i < pw->n_batch; i++)
+        for (size_t t = 0; t < p->n_tables; t++)
+            __builtin_prefetch(&p->tables[t].v[p->tables[t].start[pop_bucket(pw->batch[i].id, p->tables[t].bits)]]);
+    for (size_t i = 0; i < pw->n_batch; i++) {
+        const sc_popLookup *const l = &pw->batch[i];
+        pop_answer best = POP_NOT_FOUND;
+        for (size_t t = 0; t < p->n_tables && best != POP_MATCH; t++) {
+            pop_answer const a = pop_lookup(&p->tables[t], l->id, l->name);
+            if (a == POP_MATCH || best == POP_NOT_FOUND) best = a;
+        }
+        xj_idReason const reason = best == POP_MATCH       ? (xj_idReason)l->prior
+                                   : best == POP_NOT_FOUND ? XJ_ID_NOT_FOUND
+                                                           : XJ_ID_NAME_MISMATCH;
+        if (reason != XJ_ID_OK) FORWARD_IF_ERROR(sc_addInvalid(&w->found, l->ref, reason));
+        if (best != POP_MATCH && l->assign) pw->assign[l->assign - 1].basis = SC_BASIS_NONE;
+    }
+    pw->compared += pw->n_batch;
+    pw->n_batch = 0;
+    return XJ_OK;
+}
+
+/* An `L` record that may receive its formal number if nothing else is
+ * found against it (docs/population.md §3); its index + 1, or 0. */
+static xj_error sc_popCandidate(sc_worker *w, uint64_t ref, const ps_view *v, const ck_facts *f, size_t *out)
+{
+    *out = 0;
+    const char *sno = v->val[PS_STUDENT_NO], *school = v->val[PS_SCHOOL_CODE];
+    size_t sn = v->len[PS_STUDENT_NO], cn = v->len[PS_SCHOOL_CODE];
+    xj_trim(&sno, &sn);
+    xj_trim(&school, &cn);
+    if (sn == 0 || sno[0] != 'L' || f->id_res.reason != XJ_ID_OK) return XJ_OK;
+    uint8_t const basis = f->id_len == 0                                                  ? SC_BASIS_NO_ID
+                          : f->id_type == '1' && f->id_res.space == ID_KEY_GB ? SC_BASIS_ID_VERIFIED
+                                                                               : SC_BASIS_NONE;
+    if (basis == SC_BASIS_NONE) return XJ_OK;
+    sc_popWork *const pw = &w->pop;
+    if (xj_growArray(&pw->assign, &pw->cap_assign, pw->n_assign + 1, sizeof *pw->assign, 256) != 0)
+        return XJ_ERR_NOMEM;
+    char *const text = ar_alloc(&pw->text, sn + cn ? sn + cn : 1);
+    if (text == NULL) return XJ_ERR_NOMEM;
+    memcpy(text, sno, sn);
+    memcpy(text + sn, school, cn);
+    pw->assign[pw->n_assign++] = (sc_assign){ref, f->id_res.gb, text, text + sn, (uint32_t)sn, (uint32_t)cn, basis};
+    *out = pw->n_assign;
+    return XJ_OK;
+}
+
+xj_error sc_popRecord(sc_run *run, sc_worker *w, uint64_t ref, const ps_view *v, const ck_facts *f, int *deferred)
+{
+    *deferred = 0;
+    size_t assign;
+    FORWARD_IF_ERROR(sc_popCandidate(w, ref, v, f, &assign));
+    const sc_population *const p = &run->pop;
+    if (p->n_tables == 0 || f->id_res.space != ID_KEY_GB ||
+        (f->id_res.reason != XJ_ID_OK && f->id_res.reason != XJ_ID_CHANGED))
+        return XJ_OK;
+    uint64_t name = 0;
+    xj_error const err = pop_nameHash(v->val[PS_NAME], v->len[PS_NAME], &w->ck.name, &name);
+    if (err == XJ_ERR_NOMEM) return err; /* a name too long to normalize equals no extract's: the hash 0 */
+    sc_popWork *const pw = &w->pop;
+    pw->batch[pw->n_batch++] = (sc_popLookup){ref, f->id_res.gb, name, assign, (uint8_t)f->id_res.reason};
+    for (size_t t = 0; t < p->n_tables; t++) pop_prefetch(&p->tables[t], f->id_res.gb);
+    *deferred = 1;
+    return pw->n_batch == SC_POP_BATCH ? sc_popAnswer(run, w) : XJ_OK;
+}
+
+void sc_popWorkFree(sc_popWork *pw)
+{
+    xj_free(pw->assign);
+    ar_free(&pw->text);
+    memset(pw, 0, sizeof *pw);
+}
+
+/* ---- assignments.csv, once the rows are known ---- */
+
+typedef struct sc_assignLine {
+    const char *text;
+    size_t len;
+} sc_assignLine;
+
+static int sc_cmpLine(const void *pa, const void *pb)
+{
+    const sc_assignLine *const a = pa, *const b = pb;
+    size_t const n = a->len < b->len ? a->len : b->len;
+    int const c = memcmp(a->text, b->text, n);
+    return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+static int sc_cmpRef(const void *a, const void *b)
+{
+    uint64_t const x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void sc_refsOf(const pb_row *rows, size_t n, uint64_t *out, size_t *at)
+{
+    for (size_t i = 0; i < n; i++) out[(*at)++] = gk_ref(rows[i].source, rows[i].line);
+}
+
+xj_error sc_assignments(const sc_run *run, const sc_rows *rows, em_assignments *out, xj_status *st)
+{
+    memset(out, 0, sizeof *out);
+    buf_init(&out->csv, (size_t)1 << 40);
+    size_t n_refs = 0, n_cand = 0;
+    uint64_t *const refs = xj_mallocArray(rows->n + rows->n_attested + 1, sizeof *refs);
+    RETURN_ERROR_IF(refs == NULL, st, XJ_ERR_NOMEM, "out of memory listing assignments");
+    sc_refsOf(rows->v, rows->n, refs, &n_refs);
+    sc_refsOf(rows->attested, rows->n_attested, refs, &n_refs);
+    qsort(refs, n_refs, sizeof *refs, sc_cmpRef);
+    for (int t = 0; t < run->n_workers; t++) n_cand += run->workers[t].pop.n_assign;
+    sc_assignLine *const lines = xj_mallocArray(n_cand + 1, sizeof *lines);
+    xj_buf text;
+    buf_init(&text, (size_t)1 << 40);
+    xj_error err = lines ? XJ_OK : XJ_ERR_NOMEM;
+    size_t n = 0;
+    /* the lines first into one buffer (offsets), then pointed at: it may move while it grows */
+    size_t *const at = xj_mallocArray(n_cand + 1, sizeof *at);
+    if (at == NULL) err = XJ_ERR_NOMEM;
+    for (int t = 0; t < run->n_workers && !err; t++) {
+        const sc_popWork *const pw = &run->workers[t].pop;
+        for (size_t i = 0; i < pw->n_assign && !err; i++) {
+            const sc_assign *const a = &pw->assign[i];
+            if (a->basis == SC_BASIS_NONE || bsearch(&a->ref, refs, n_refs, sizeof *refs, sc_cmpRef)) continue;
+            char g[20] = "";
+            if (a->basis == SC_BASIS_ID_VERIFIED) {
+                g[0] = 'G';
+                id_unpack18(a->id, g + 1);
+                g[19] = '\0';
+            }
+            at[n] = text.len;
+            const sc_input *const in = &run->inputs[gk_refSource(a->ref)];
+            err = em_appendCsvField(&text, a->sno, a->sno_len);
+            if (!err) err = buf_appendByte(&text, ',');
+            if (!err) err = em_appendCsvField(&text, a->school, a->school_len);
+            if (!err) err = buf_appendByte(&text, ',');
+            if (!err) err = em_appendCsvField(&text, in->facts.name, strlen(in->facts.name));
+            if (!err) err = buf_printf(&text, ",%llu,%s,%s\n", (unsigned long long)gk_refLine(a->ref), g,
+                                       a->basis == SC_BASIS_ID_VERIFIED ? "id_verified" : "no_id_unique");
+            if (!err) {
+                int const prov = em_provinceIndex(a->school, a->school_len);
+                out->by_province[prov][a->basis == SC_BASIS_ID_VERIFIED ? 0 : 1]++;
+                lines[n].len = text.len - at[n];
+                n++;
+            }
+        }
+    }
+    if (!err) {
+        for (size_t i = 0; i < n; i++) lines[i].text = text.data + at[i];
+        qsort(lines, n, sizeof *lines, sc_cmpLine);
+        err = buf_appendStr(&out->csv, EM_ASSIGNMENTS_HEADER);
+        for (size_t i = 0; i < n && !err; i++) err = buf_append(&out->csv, lines[i].text, lines[i].len);
+    }
+    xj_free(refs);
+    xj_free(lines);
+    xj_free(at);
+    buf_free(&text);
+    if (err) {
+        buf_free(&out->csv);
+        return st_fail(st, XJ_ERR_NOMEM, "out of memory listing assignments");
+    }
+    return XJ_OK;
+}
+
+/* ---- the population index (docs/population.md §4) ---- */
+
+xj_error xj_scan_buildPopulationIndex(xj_scan *s, const char *path)
+{
+    xj_status *const st = &s->st;
+    st_init(st);
+    nt_clear(&s->warnings);
+    RETURN_ERROR_IF(path == NULL || *path == '\0', st, XJ_ERR_USAGE, "no output file given (-o FILE)");
+    RETURN_ERROR_IF(s->n_population == 0, st, XJ_ERR_USAGE, "no extract given (--population FILE)");
+    RETURN_ERROR_IF(s->n_inputs > 0, st, XJ_ERR_USAGE, "a population index is built from extracts only: give them "
+                    "with --population, and the register's files to a separate `index build`");
+    ix_popSource *const sources = xj_calloc(s->n_population, sizeof *sources);
+    RETURN_ERROR_IF(sources == NULL, st, XJ_ERR_NOMEM, "out of memory");
+    xj_error err = XJ_OK;
+    for (size_t i = 0; i < s->n_population && !err; i++) {
+        const char *const p = s->population[i];
+        int const is_index = ix_popIsIndex(p);
+        if (is_index < 0) err = st_fail(st, XJ_ERR_INPUT, "--population %s: cannot open it", p);
+        else if (is_index) err = st_fail(st, XJ_ERR_USAGE, "--population %s is already a population index; build "
+                                         "from the extracts", p);
+        struct stat sb;
+        const char *const slash = strrchr(p, '/');
+        sources[i] = (ix_popSource){slash ? slash + 1 : p, stat(p, &sb) == 0 ? (uint64_t)sb.st_size : 0};
+    }
+    pop_table t = {0};
+    char example[19] = "";
+    if (!err) err = pop_readExtracts((const char *const *)s->population, s->n_population, &t, example, st);
+    if (!err && t.several_names &&
+        nt_add(&s->warnings, "--population: %llu ID numbers are listed under more than one name, the first: %s; a "
+                             "record of such a number matches any of its names (docs/population.md §1)",
+               (unsigned long long)t.several_names, example) != XJ_OK)
+        err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
+    if (!err) err = ix_popWrite(path, &t, sources, s->n_population, xj_versionString(), st);
+    pop_tableFree(&t);
+    xj_free(sources);
+    return err;
+}
+
+int xj_isPopulationIndex(const char *path)
+{
+    return path ? ix_popIsIndex(path) : -1;
+}
+
+xj_error xj_populationIndexInfo(const char *path, xj_populationInfo *out, char *message, size_t cap)
+{
+    memset(out, 0, sizeof *out);
+    xj_status st;
+    st_init(&st);
+    void *state = NULL;
+    ix_popInfo info;
+    xj_error err = ix_popInfoOf(path, &state, &info, &st);
+    if (!err) {
+        struct stat sb;
+        *out = (xj_populationInfo){.entries = info.entries, .ids = info.ids, .several_names = info.several_names,
+                                   .build_time = info.build_time, .format_version = IX_POP_VERSION,
+                                   .file_bytes = stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0};
+        memcpy(out->version, info.version, sizeof out->version);
+        out->source_names = xj_calloc(info.n_sources + 1, sizeof *out->source_names);
+        out->source_bytes = xj_calloc(info.n_sources + 1, sizeof *out->source_bytes);
+        if (out->source_names == NULL || out->source_bytes == NULL) err = st_fail(&st, XJ_ERR_NOMEM, "out of memory");
+        for (size_t i = 0; !err && i < info.n_sources; i++) {
+            out->source_names[i] = (char *)info.sources[i].name; /* handed over */
+            info.sources[i].name = NULL;
+            out->source_bytes[i] = info.sources[i].bytes;
+            out->n_sources++;
+        }
+    }
+    ix_popInfoFree(&info);
+    ix_popClose(state);
+    if (err) {
+        xj_populationInfoFree(out);
+        if (message && cap) snprintf(message, cap, "%s", st.message);
+    }
+    return err;
+}
+
+void xj_populationInfoFree(xj_populationInfo *info)
+{
+    if (info == NULL) return;
+    for (size_t i = 0; info->source_names && i < info->n_sources; i++) xj_free(info->source_names[i]);
+    xj_free(info->source_names);
+    xj_free(info->source_bytes);
+    info->source_names = NULL;
+    info->source_bytes = NULL;
+    info->n_sources = 0;
+}
