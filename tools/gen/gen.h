@@ -15,8 +15,9 @@
  * schools, layout), gen_names.c (names), gen_people.c (one student),
  * gen_inject.c (roles and injected problems), gen_format.c (a row as CSV),
  * gen_write.c (output sink, GB 18030, zstd), gen_truth.c (the truth file),
- * gen_months.c (--months), gen_typos.c and gen_typos_out.c (--suspects).
- * Only the public header xjdedup.h is used from the engine.
+ * gen_months.c (--months), gen_typos.c and gen_typos_out.c (--suspects),
+ * gen_population.c (--population). Only the public header xjdedup.h is used
+ * from the engine.
  */
 #ifndef XJ_GEN_H
 #define XJ_GEN_H
@@ -130,6 +131,8 @@ typedef struct gen_opts {
     uint32_t changes;         /* --changes C: instances of each monthly change (0: from --rows) */
     uint32_t last_date;       /* --months: the last month's run date (--run-date); run_date is month 1's */
     uint32_t suspects;        /* --suspects N: typing slips of each kind appended, truth in FILE.suspects.json */
+    const char *population;   /* --population FILE: a population extract beside -o, truth in FILE.truth.json */
+    double population_changes;/* --population-changes PCT: per cent of the numbers of each kind of difference */
 } gen_opts;
 
 /* ------------------------------------------------------------ geography */
@@ -273,7 +276,8 @@ struct gen_person {
     uint8_t name_len;
     uint8_t id_len;
     uint8_t malformed;        /* 1: a field missing, 2: a field too many */
-    char id_type;             /* '1', 'Z', '8', '9', 'A' */
+    uint8_t id_native;        /* the ID is the one-to-one native number of gen_basePerson (no other base ID equals it) */
+    char id_type;             /* '1', 'Z', '8', '9', 'A'; 'P' (--population only): type 1 written as a residence permit */
     uint32_t birth;           /* YYYYMMDD as recorded */
     uint32_t registered;      /* YYYYMMDD 建籍日期 */
     char sno[19];             /* 学籍号, always 19 bytes */
@@ -375,6 +379,26 @@ uint64_t gen_rowInScope(const gen_ctx *ctx, uint64_t row, const gen_loc *loc, in
 
 /* gen_main.c: writes the rows (ctx->month applied) to ctx->o.out. */
 int gen_run(gen_ctx *ctx);
+
+/* Rows per block of the output (and per zstd frame). */
+enum { GEN_BLOCK_ROWS = 32768 };
+
+/* Makes the text of block b (0-based) into text, replacing its content: a
+ * pure function of (ctx, arg, b), called on several threads at once. 0, or
+ * -1 out of memory. */
+typedef int (*gen_blockFn)(const gen_ctx *ctx, void *arg, uint64_t b, gen_buf *text);
+
+/* gen_main.c: writes blocks 0..nblocks-1 of fn to path in order (plain, or
+ * a zstd frame per block when path ends in .zst, one frame with
+ * --single-frame; GB 18030 when gbk), made on ctx->o.threads threads. A
+ * progress line counts progress_rows rows when not 0. EXIT_OK or EXIT_IO
+ * (after printing why). */
+int gen_writeBlocks(const gen_ctx *ctx, const char *path, uint64_t nblocks, int gbk, gen_blockFn fn,
+                    void *arg, uint64_t progress_rows);
+
+/* gen_population.c: --population FILE, the register with the planted L
+ * records appended (to -o), the extract (to FILE) and FILE.truth.json. */
+int gen_runPopulation(gen_ctx *ctx);
 
 /* gen_months.c: --months, the month sequence, its decisions and truth.json. */
 int gen_runMonths(gen_ctx *ctx);

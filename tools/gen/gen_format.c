@@ -96,6 +96,7 @@ static char *gen_putName(char *o, const gen_person *p, int noise, int dot, gen_r
 
 static char *gen_putType(char *o, char t, int as_name)
 {
+    if (t == 'P') { PUTS(o, "港澳台居民居住证"); return o; } /* a type-1 permit (--population), always by name */
     if (!as_name) { *o++ = t; return o; }
     switch (t) {
     case '1': PUTS(o, "居民身份证"); break;

@@ -25,12 +25,11 @@
 #include "commands.h"
 #include "gen.h"
 
-enum { GEN_BLOCK_ROWS = 32768 };
-
 static const char USAGE[] =
 "usage: xjdedup gen --rows N [--seed S] -o FILE [--truth FILE] [options]\n"
 "       xjdedup gen --rows N [--seed S] --months M -o DIR [options]\n"
 "       xjdedup gen --rows N [--seed S] --suspects K -o FILE [options]\n"
+"       xjdedup gen --rows N [--seed S] -o FILE --population EXTRACT [options]\n"
 "\n"
 "Writes a synthetic national student population as CSV (the layout of\n"
 "docs/rules.md §2, Chinese headers, plus a pass-through 年级 column). FILE ending\n"
@@ -65,6 +64,20 @@ static const char USAGE[] =
 "                      (namesakes, twins, one-slip IDs of other students), and\n"
 "                      FILE.suspects.json, the suspect_duplicate groups a scan\n"
 "                      must find (docs/generator.md, \"Suspected duplicates\")\n"
+"  --population EXTRACT  also write a population extract (CSV, .zst for zstd)\n"
+"                      for scan --population: the (id_number, name) of every\n"
+"                      GB 11643 number of the register, with known\n"
+"                      differences, and after the register's rows planted\n"
+"                      students with a temporary L number of every kind\n"
+"                      assignments.csv tells apart; EXTRACT.truth.json says\n"
+"                      which records must be not_found or name_mismatch and\n"
+"                      the basis of every L record (docs/generator.md,\n"
+"                      \"Population extracts\")\n"
+"  --population-changes PCT  0..10: per cent of the register's numbers the\n"
+"                      extract leaves out, lists under another name, writes\n"
+"                      in another form of the same name, lists twice with\n"
+"                      the same name, lists twice with another name; and\n"
+"                      people added who are not in the register [2]\n"
 "  --messy             BOM, CRLF, quoted school names with commas, line breaks\n"
 "                      and quotes, and a few rows with a wrong field count\n"
 "\n"
@@ -178,6 +191,7 @@ static void gen_defaults(gen_opts *o)
     o->malformed_rate = 0.00005;
     o->school_size_sigma = 0.8;
     o->rows_per_school = 650;
+    o->population_changes = 2;
     o->progress = -1;
 #ifdef _OPENMP
     o->threads = omp_get_num_procs();
@@ -190,7 +204,7 @@ enum {
     OPT_ROWS = 256, OPT_SEED, OPT_TRUTH, OPT_THREADS, OPT_RUNDATE, OPT_LEVEL, OPT_ENCODING,
     OPT_MESSY, OPT_DUP, OPT_INVALID, OPT_NOID, OPT_ATTR, OPT_MIXED, OPT_OTHER, OPT_OTHERBAD,
     OPT_NOISE, OPT_MALFORMED, OPT_MIGRANT, OPT_LMIGRANT, OPT_TEMP, OPT_SCHOOL, OPT_SIGMA, OPT_HELP,
-    OPT_PROGRESS, OPT_SINGLE_FRAME, OPT_MONTHS, OPT_CHANGES, OPT_SUSPECTS
+    OPT_PROGRESS, OPT_SINGLE_FRAME, OPT_MONTHS, OPT_CHANGES, OPT_SUSPECTS, OPT_POPULATION, OPT_POPCHANGES
 };
 
 static const struct option LONG_OPTS[] = {
@@ -210,13 +224,15 @@ static const struct option LONG_OPTS[] = {
     {"single-frame", no_argument, 0, OPT_SINGLE_FRAME},
     {"months", required_argument, 0, OPT_MONTHS}, {"changes", required_argument, 0, OPT_CHANGES},
     {"suspects", required_argument, 0, OPT_SUSPECTS},
+    {"population", required_argument, 0, OPT_POPULATION},
+    {"population-changes", required_argument, 0, OPT_POPCHANGES},
     {0, 0, 0, 0},
 };
 
 /* Parses argv into o; returns -1 after printing the problem, 1 for --help. */
 static int gen_parseArgs(int argc, char **argv, gen_opts *o)
 {
-    int have_rows = 0;
+    int have_rows = 0, have_popchanges = 0;
     optind = 0; /* GNU: full re-initialization */
     opterr = 0;
     for (;;) {
@@ -261,6 +277,9 @@ static int gen_parseArgs(int argc, char **argv, gen_opts *o)
         case OPT_MONTHS: bad = gen_parseInt(a, 2, 24, &l); o->months = (uint32_t)l; break;
         case OPT_CHANGES: bad = gen_parseInt(a, 1, 5000, &l); o->changes = (uint32_t)l; break;
         case OPT_SUSPECTS: bad = gen_parseInt(a, 1, 1000, &l); o->suspects = (uint32_t)l; break;
+        case OPT_POPULATION: o->population = a; bad = *a == '\0'; break;
+        case OPT_POPCHANGES: { char *end; o->population_changes = strtod(a, &end); have_popchanges = 1;
+                               bad = (end == a || *end || !(o->population_changes >= 0 && o->population_changes <= 10)); break; }
         case 'q': o->progress = 0; break;
         case OPT_PROGRESS: o->progress = 1; break;
         case OPT_HELP: case 'h': fputs(USAGE, stdout); return 1;
@@ -296,6 +315,16 @@ static int gen_parseArgs(int argc, char **argv, gen_opts *o)
     if (o->suspects && (o->months || strcmp(o->out, "-") == 0 || o->rows < 1000)) {
         fputs("xjdedup gen: --suspects needs -o FILE (its truth is FILE.suspects.json), at least 1000"
               " --rows and no --months\n", stderr);
+        return -1;
+    }
+    if (!o->population && have_popchanges) {
+        fputs("xjdedup gen: --population-changes needs --population\n", stderr);
+        return -1;
+    }
+    if (o->population && (o->months || o->suspects || strcmp(o->out, "-") == 0 || o->rows < 1000
+                          || strcmp(o->population, "-") == 0 || strcmp(o->population, o->out) == 0)) {
+        fputs("xjdedup gen: --population needs -o FILE (not -), another file for the extract (not -),"
+              " at least 1000 --rows and no --months or --suspects\n", stderr);
         return -1;
     }
     return 0;
@@ -341,31 +370,36 @@ static int gen_appendExtra(const gen_ctx *ctx, gen_buf *t)
     return 0;
 }
 
-static void gen_makeBlock(const gen_ctx *ctx, uint64_t b, gen_slot *sl, gen_encoder *enc)
+/* Block b of the register: the header first, then its rows, the month's
+ * appended rows after the last one. */
+static int gen_registerBlock(const gen_ctx *ctx, void *arg, uint64_t b, gen_buf *t)
 {
+    (void)arg;
     uint64_t const first = b * GEN_BLOCK_ROWS;
     uint64_t const end = (first + GEN_BLOCK_ROWS < ctx->o.rows) ? first + GEN_BLOCK_ROWS : ctx->o.rows;
-    gen_buf *const t = &sl->text;
     t->len = 0;
-    sl->failed = 0;
     if (b == 0) {
-        if (gen_bufReserve(t, GEN_ROW_MAX) != 0) { sl->failed = 1; return; }
+        if (gen_bufReserve(t, GEN_ROW_MAX) != 0) return -1;
         t->len += gen_formatHeader(ctx, t->p);
     }
     gen_loc loc;
     if (first < end) gen_locate(ctx, first, &loc);
     for (uint64_t i = first; i < end; i++) {
-        if (t->cap - t->len < GEN_ROW_MAX && gen_bufReserve(t, (end - i) * 200 + GEN_ROW_MAX) != 0) {
-            sl->failed = 1;
-            return;
-        }
+        if (t->cap - t->len < GEN_ROW_MAX && gen_bufReserve(t, (end - i) * 200 + GEN_ROW_MAX) != 0) return -1;
         gen_person p;
         if (gen_monthRow(ctx, i, &loc, &p)) t->len += gen_formatRow(ctx, &p, t->p + t->len);
         if (i + 1 < end) gen_locNext(ctx, &loc, i + 1);
     }
     uint64_t const nblocks = ctx->o.rows ? (ctx->o.rows + GEN_BLOCK_ROWS - 1) / GEN_BLOCK_ROWS : 1;
-    if (b + 1 == nblocks && gen_appendExtra(ctx, t) != 0) { sl->failed = 1; return; }
-    if (enc != NULL && gen_encode(enc, t, &sl->enc) != 0) sl->failed = 1;
+    if (b + 1 == nblocks && gen_appendExtra(ctx, t) != 0) return -1;
+    return 0;
+}
+
+static void gen_makeBlock(const gen_ctx *ctx, gen_blockFn fn, void *arg, uint64_t b, gen_slot *sl,
+                          gen_encoder *enc)
+{
+    sl->failed = fn(ctx, arg, b, &sl->text) != 0;
+    if (!sl->failed && enc != NULL && gen_encode(enc, &sl->text, &sl->enc) != 0) sl->failed = 1;
 }
 
 /* The writer thread: writes one finished batch in block order while the
@@ -395,18 +429,18 @@ static void *gen_writeBatch(void *arg)
     return NULL;
 }
 
-static int gen_joinWriterInline(const gen_ctx *ctx, gen_writer *w)
+static int gen_joinWriterInline(const char *path, gen_writer *w)
 {
     if (w->rc == EXIT_OK) return EXIT_OK;
     if (w->failed_block) fputs("xjdedup gen: out of memory or encoding failure while making a block\n", stderr);
-    else fprintf(stderr, "xjdedup gen: cannot write %s: %s\n", ctx->o.out, w->err ? strerror(w->err) : "zstd failed");
+    else fprintf(stderr, "xjdedup gen: cannot write %s: %s\n", path, w->err ? strerror(w->err) : "zstd failed");
     return w->rc;
 }
 
-static int gen_joinWriter(const gen_ctx *ctx, pthread_t th, gen_writer *w)
+static int gen_joinWriter(const char *path, pthread_t th, gen_writer *w)
 {
     pthread_join(th, NULL);
-    return gen_joinWriterInline(ctx, w);
+    return gen_joinWriterInline(path, w);
 }
 
 /* The progress line on stderr (rows are known up front, so the ETA is
@@ -440,18 +474,18 @@ static void gen_showProgress(gen_progress *pg, uint64_t done, uint64_t total)
     pg->shown = pg->tty;
 }
 
-int gen_run(gen_ctx *ctx)
+int gen_writeBlocks(const gen_ctx *ctx, const char *path, uint64_t nblocks, int gbk, gen_blockFn fn,
+                    void *arg, uint64_t progress_rows)
 {
     gen_sink sink;
-    if (gen_sinkOpen(&sink, ctx->o.out) != 0) {
-        fprintf(stderr, "xjdedup gen: cannot create %s: %s\n", ctx->o.out, strerror(errno));
+    if (gen_sinkOpen(&sink, path) != 0) {
+        fprintf(stderr, "xjdedup gen: cannot create %s: %s\n", path, strerror(errno));
         return EXIT_IO;
     }
     int const T = ctx->o.threads;
     int const frames = sink.zstd && !ctx->o.single_frame; /* a zstd frame per block, made by the workers */
-    int const encode = frames || ctx->o.gbk;
+    int const encode = frames || gbk;
     gen_zstream *const zs = sink.zstd && ctx->o.single_frame ? gen_zstreamCreate(ctx->o.zstd_level) : NULL;
-    uint64_t const nblocks = (ctx->o.rows + GEN_BLOCK_ROWS - 1) / GEN_BLOCK_ROWS;
     size_t const nslots = (size_t)T * 2;   /* blocks per batch */
     gen_slot *const slots = calloc(nslots * 2, sizeof *slots);
     gen_encoder **const encs = calloc((size_t)T, sizeof *encs);
@@ -460,7 +494,7 @@ int gen_run(gen_ctx *ctx)
     int writing = 0;
     int rc = EXIT_OK;
     gen_progress progress = {0, isatty(STDERR_FILENO), gen_now(), 0, 0};
-    progress.on = ctx->o.progress > 0 || (ctx->o.progress < 0 && progress.tty);
+    progress.on = progress_rows > 0 && (ctx->o.progress > 0 || (ctx->o.progress < 0 && progress.tty));
     progress.last = progress.start; /* the first line after a quarter second */
     if (slots == NULL || encs == NULL || (sink.zstd && ctx->o.single_frame && zs == NULL)) {
         fputs("xjdedup gen: out of memory\n", stderr);
@@ -468,13 +502,13 @@ int gen_run(gen_ctx *ctx)
         goto done;
     }
     for (int i = 0; i < T && encode; i++)
-        if ((encs[i] = gen_encoderCreate(frames, ctx->o.zstd_level, ctx->o.gbk)) == NULL) {
+        if ((encs[i] = gen_encoderCreate(frames, ctx->o.zstd_level, gbk)) == NULL) {
             fputs("xjdedup gen: cannot set up zstd or GB 18030 conversion\n", stderr);
             rc = EXIT_IO; goto done;
         }
     uint64_t k = 0;
-    for (uint64_t base = 0; base < (nblocks ? nblocks : 1); base += nslots, k++) {
-        uint64_t const cnt = (nblocks == 0) ? 1 : (nblocks - base < nslots ? nblocks - base : nslots);
+    for (uint64_t base = 0; base < nblocks; base += nslots, k++) {
+        uint64_t const cnt = nblocks - base < nslots ? nblocks - base : nslots;
         gen_slot *const set = slots + (k & 1) * nslots;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) num_threads(T)
@@ -485,29 +519,29 @@ int gen_run(gen_ctx *ctx)
 #else
             int const th = 0;
 #endif
-            gen_makeBlock(ctx, base + j, &set[j], encode ? encs[th] : NULL);
+            gen_makeBlock(ctx, fn, arg, base + j, &set[j], encode ? encs[th] : NULL);
         }
-        if (writing) { writing = 0; if ((rc = gen_joinWriter(ctx, wth, &w)) != EXIT_OK) goto done; }
+        if (writing) { writing = 0; if ((rc = gen_joinWriter(path, wth, &w)) != EXIT_OK) goto done; }
         w = (gen_writer){ .sink = &sink, .zs = zs, .slots = set, .cnt = cnt, .encode = encode, .rc = EXIT_OK };
         if (pthread_create(&wth, NULL, gen_writeBatch, &w) != 0) {
             gen_writeBatch(&w);            /* no thread: write inline */
-            if ((rc = gen_joinWriterInline(ctx, &w)) != EXIT_OK) goto done;
+            if ((rc = gen_joinWriterInline(path, &w)) != EXIT_OK) goto done;
         } else {
             writing = 1;
         }
         uint64_t const made = (base + cnt) * GEN_BLOCK_ROWS;
-        gen_showProgress(&progress, made < ctx->o.rows ? made : ctx->o.rows, ctx->o.rows);
+        gen_showProgress(&progress, made < progress_rows ? made : progress_rows, progress_rows);
     }
 done:
     if (progress.shown) fputs("\r\033[K", stderr);
-    if (writing && gen_joinWriter(ctx, wth, &w) != EXIT_OK && rc == EXIT_OK) rc = EXIT_IO;
+    if (writing && gen_joinWriter(path, wth, &w) != EXIT_OK && rc == EXIT_OK) rc = EXIT_IO;
     if (zs != NULL && rc == EXIT_OK && gen_zstreamWrite(zs, &sink, NULL, 0, 1) != 0) {
-        fprintf(stderr, "xjdedup gen: cannot write %s: %s\n", ctx->o.out, errno ? strerror(errno) : "zstd failed");
+        fprintf(stderr, "xjdedup gen: cannot write %s: %s\n", path, errno ? strerror(errno) : "zstd failed");
         rc = EXIT_IO;
     }
     gen_zstreamFree(zs);
     if (gen_sinkClose(&sink) != 0 && rc == EXIT_OK) {
-        fprintf(stderr, "xjdedup gen: cannot write %s: %s\n", ctx->o.out, strerror(errno));
+        fprintf(stderr, "xjdedup gen: cannot write %s: %s\n", path, strerror(errno));
         rc = EXIT_IO;
     }
     for (size_t i = 0; slots && i < nslots * 2; i++) { gen_bufFree(&slots[i].text); gen_bufFree(&slots[i].enc); }
@@ -515,6 +549,12 @@ done:
     free(slots);
     free(encs);
     return rc;
+}
+
+int gen_run(gen_ctx *ctx)
+{
+    uint64_t const nblocks = (ctx->o.rows + GEN_BLOCK_ROWS - 1) / GEN_BLOCK_ROWS;
+    return gen_writeBlocks(ctx, ctx->o.out, nblocks ? nblocks : 1, ctx->o.gbk, gen_registerBlock, NULL, ctx->o.rows);
 }
 
 int cmd_gen(int argc, char **argv)
@@ -543,7 +583,8 @@ int cmd_gen(int argc, char **argv)
         gen_freeLayout(&ctx);
         return EXIT_IO;
     }
-    int rc = ctx.o.months ? gen_runMonths(&ctx) : ctx.o.suspects ? gen_runSuspects(&ctx) : gen_run(&ctx);
+    int rc = ctx.o.months ? gen_runMonths(&ctx) : ctx.o.suspects ? gen_runSuspects(&ctx)
+           : ctx.o.population ? gen_runPopulation(&ctx) : gen_run(&ctx);
     if (rc == EXIT_OK && ctx.o.truth != NULL && gen_writeTruth(&ctx, ctx.o.truth) != 0) {
         fprintf(stderr, "xjdedup gen: cannot write the truth file %s: %s\n", ctx.o.truth, strerror(errno));
         rc = EXIT_IO;

@@ -84,10 +84,13 @@ void gen_basePerson(const gen_ctx *ctx, uint64_t row, const gen_loc *loc, gen_pe
     uint64_t const slot = loc->rank / co->days;
     int const native = u >= ctx->t_migrant && u - ctx->t_migrant >= ctx->t_local_migrant;
     if (native && slot < 400) {
+        /* one-to-one unless migrants must share the county's pairs (below) */
+        p->id_native = (k->cohort_n[loc->grade - 1] + co->days - 1) / co->days < 400;
         uint32_t const off = (uint32_t)(gen_mix(ctx->k_layout ^ ((uint64_t)origin << 8 | loc->grade)) % co->days);
         day = (uint32_t)(((uint64_t)loc->rank * 7919 + off) % co->days);
         seq = (uint32_t)((slot + gen_spin(ctx, origin, loc->grade, day)) % 400) * 2 + (p->sex == 1);
     } else {
+        p->id_native = 0;
         if (native) {
             /* a county too large for the native slots: random, like a migrant */
         } else if (u < ctx->t_migrant) { /* another province */
