@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""bench/make_extract.py INPUT EXTRACT — a population extract the size of
-INPUT for bench/population_cost.sh: every record's GB 11643-shaped ID
-number with its name (header id_number,name), about 2% of the numbers left
-out and 2% under another name, in a fixed pseudo-random order of leaving
-out (seed 18), so the same INPUT always gives the same EXTRACT."""
+"""bench/make_extract.py INPUT EXTRACT [PERCENT] — a population extract the
+size of INPUT for bench/population_cost.sh: every record's GB 11643-shaped
+ID number with its name (header id_number,name), PERCENT of the numbers
+(default 0.2) left out and as many again under another name, chosen by a
+fixed pseudo-random sequence (seed 18), so the same INPUT always gives the
+same EXTRACT."""
 import csv
 import random
 import re
@@ -14,6 +15,7 @@ GB = re.compile(r"^[0-9]{17}[0-9X]$")
 
 def main():
     src, dst = sys.argv[1], sys.argv[2]
+    rate = float(sys.argv[3]) / 100 if len(sys.argv) > 3 else 0.002
     rnd = random.Random(18)
     with open(src, encoding="utf-8", newline="") as f, open(dst, "w", encoding="utf-8", newline="") as g:
         rows = csv.reader(f)
@@ -29,9 +31,9 @@ def main():
             if not GB.match(number) or not r[name_col].strip():
                 continue
             x = rnd.random()
-            if x < 0.02:
+            if x < rate:
                 continue
-            out.writerow([number, r[name_col] + ("乙" if x < 0.04 else "")])
+            out.writerow([number, r[name_col] + ("乙" if x < 2 * rate else "")])
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 # bench/population_cost.sh INPUT [REPEATS] — what identity verification
 # costs (issue 18): a scan of INPUT alone and with --population POP.xjp,
 # a population index of an extract the size of INPUT (every GB 11643 ID
-# number of INPUT with its name, about 2% left out and 2% under another
-# name), interleaved (alone, population, ...), each under /usr/bin/time;
+# number of INPUT with its name, $XJ_POP_PERCENT (default 0.2) percent left
+# out and as many under another name), interleaved (alone, population, ...), each under /usr/bin/time;
 # prints every run, the medians and the ratio. The index is read warm (the
 # first, untimed, run maps it). The extract is made once, beside INPUT, by
 # bench/make_extract.py; the index once from it (its build time is
@@ -19,8 +19,9 @@ xj=${XJ_BIN:-$root/build-release/tools/xjdedup}
 out=${XJ_BENCH_OUT:-/dev/shm/xj-population}
 threads=${XJ_THREADS:-2}
 [ -x "$xj" ] || { echo "bench/population_cost.sh: $xj is missing (meson setup build-release -Dbuildtype=release)" >&2; exit 2; }
-extract=$input.extract.csv index=$input.xjp
-[ -s "$extract" ] || python3 "$root/bench/make_extract.py" "$input" "$extract"
+pct=${XJ_POP_PERCENT:-0.2}
+extract=$input.extract-$pct.csv index=$input.$pct.xjp
+[ -s "$extract" ] || python3 "$root/bench/make_extract.py" "$input" "$extract" "$pct"
 if [ ! -s "$index" ] || [ "$index" -ot "$extract" ]; then
   /usr/bin/time -f "index build: %e s wall, %M kB peak RSS" "$xj" index build --population "$extract" -o "$index" -q --force
 fi

@@ -4,6 +4,8 @@
 #include "pop_extract.h"
 
 #include <string.h>
+/* names are a few bytes: XXH3's short-input path inline, not a library call */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "idcheck.h"
@@ -95,8 +97,8 @@ static xj_error px_record(void *user, const ps_csvRecord *rec, xj_status *st)
 static void px_severalExample(const pop_table *t, char out[19])
 {
     out[0] = '\0';
-    for (uint64_t i = 1; i < t->n && t->several_names; i++)
-        if (t->v[i].id == t->v[i - 1].id) {
+    for (uint64_t i = 1; i < t->n_slots && t->several_names; i++)
+        if (t->v[i].id != POP_EMPTY && t->v[i].id == t->v[i - 1].id) {
             id_unpack18(t->v[i].id, out);
             out[18] = '\0';
             return;
@@ -119,7 +121,10 @@ xj_error pop_readExtracts(const char *const *paths, size_t n_paths, pop_table *o
                         "needs the header id_number,name)", paths[i]);
     }
     buf_free(&f.name);
-    if (!err) err = pop_tableBuild(f.v, f.n, out);
+    if (!err) {
+        err = pop_tableBuild(f.v, f.n, out); /* takes f.v */
+        f.v = NULL;
+    }
     if (err) {
         xj_free(f.v);
         if (err == XJ_ERR_NOMEM && st->code == XJ_OK) st_fail(st, err, "out of memory reading --population");

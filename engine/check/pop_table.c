@@ -7,120 +7,143 @@
 
 #include "xj_alloc.h"
 
-unsigned pop_bitsFor(uint64_t n)
+/* (home, number, name) order. */
+static int pop_before(const pop_entry *a, uint64_t ha, const pop_entry *b, uint64_t hb)
 {
-    unsigned bits = 0;
-    while (bits < 40 && (4ull << bits) < n) bits++;
-    return bits;
-}
-
-static int pop_less(const pop_entry *a, const pop_entry *b)
-{
+    if (ha != hb) return ha < hb;
     return a->id != b->id ? a->id < b->id : a->name < b->name;
 }
 
-/* Buckets hold a few entries: insertion sort is the fastest there is. */
-static void pop_sortBucket(pop_entry *v, uint64_t n)
+/* Entries of one home are few: insertion sort is the fastest there is. */
+static void pop_sortHome(pop_entry *v, uint64_t n)
 {
     for (uint64_t i = 1; i < n; i++) {
         pop_entry const e = v[i];
         uint64_t j = i;
-        for (; j > 0 && pop_less(&e, &v[j - 1]); j--) v[j] = v[j - 1];
+        for (; j > 0 && (e.id < v[j - 1].id || (e.id == v[j - 1].id && e.name < v[j - 1].name)); j--) v[j] = v[j - 1];
         v[j] = e;
+    }
+}
+
+/* v sorted by home, in place by cycles (American flag sort): an extract
+ * may be as large as the register, and a second array of it would double
+ * the memory. `start` (n_home + 1 words) ends holding each home's first. */
+static void pop_sortByHome(pop_entry *v, uint64_t n, uint64_t n_home, uint64_t *start, uint64_t *next)
+{
+    for (uint64_t i = 0; i < n; i++) start[pop_home(v[i].id, n_home) + 1]++;
+    for (uint64_t b = 0; b < n_home; b++) start[b + 1] += start[b];
+    memcpy(next, start, n_home * sizeof *next);
+    for (uint64_t b = 0; b < n_home; b++) {
+        while (next[b] < start[b + 1]) {
+            pop_entry e = v[next[b]];
+            uint64_t home = pop_home(e.id, n_home);
+            while (home != b) {
+                pop_entry const displaced = v[next[home]];
+                v[next[home]++] = e;
+                e = displaced;
+                home = pop_home(e.id, n_home);
+            }
+            v[next[b]++] = e;
+        }
     }
 }
 
 xj_error pop_tableBuild(pop_entry *v, uint64_t n, pop_table *out)
 {
     memset(out, 0, sizeof *out);
-    unsigned const bits = pop_bitsFor(n);
-    uint64_t const buckets = 1ull << bits;
-    uint64_t *const start = xj_callocTable(buckets + 1, sizeof *start);
-    uint64_t *const next = xj_mallocArray(buckets, sizeof *next);
+    uint64_t const n_home = n + n / 4 + 1;
+    uint64_t *const start = xj_callocTable(n_home + 1, sizeof *start);
+    uint64_t *const next = xj_mallocArray(n_home, sizeof *next);
     if (start == NULL || next == NULL) {
-        xj_free(start), xj_free(next);
+        xj_free(start), xj_free(next), xj_free(v);
         return XJ_ERR_NOMEM;
     }
-    for (uint64_t i = 0; i < n; i++) start[pop_bucket(v[i].id, bits) + 1]++;
-    for (uint64_t b = 0; b < buckets; b++) start[b + 1] += start[b];
-    /* in place, by cycles (American flag sort): an extract may be as large
-     * as the register, and a second array of it would double the memory */
-    memcpy(next, start, buckets * sizeof *next);
-    for (uint64_t b = 0; b < buckets; b++) {
-        while (next[b] < start[b + 1]) {
-            pop_entry e = v[next[b]];
-            uint64_t home = pop_bucket(e.id, bits);
-            while (home != b) {
-                pop_entry const displaced = v[next[home]];
-                v[next[home]++] = e;
-                e = displaced;
-                home = pop_bucket(e.id, bits);
-            }
-            v[next[b]++] = e;
-        }
-    }
+    pop_sortByHome(v, n, n_home, start, next);
     xj_free(next);
-    /* each bucket sorted, repeats dropped, the whole compacted */
-    uint64_t at = 0;
-    for (uint64_t b = 0; b < buckets; b++) {
-        uint64_t const from = start[b], to = start[b + 1];
-        pop_sortBucket(v + from, to - from);
-        start[b] = at;
-        for (uint64_t i = from; i < to; i++) {
-            if (at > start[b] && v[at - 1].id == v[i].id && v[at - 1].name == v[i].name) continue;
-            if (at == start[b] || v[at - 1].id != v[i].id) out->ids++;
-            else if (at - 1 == start[b] || v[at - 2].id != v[i].id) out->several_names++;
-            v[at++] = v[i];
+    /* each home's entries in order, repeats dropped (kept <= i: entries
+     * only move left), the numbers and those with several names counted */
+    uint64_t kept = 0, names = 0;
+    for (uint64_t h = 0; h < n_home; h++) {
+        pop_sortHome(v + start[h], start[h + 1] - start[h]);
+        for (uint64_t i = start[h]; i < start[h + 1]; i++) {
+            if (kept && v[kept - 1].id == v[i].id && v[kept - 1].name == v[i].name) continue;
+            if (kept == 0 || v[kept - 1].id != v[i].id) out->ids++, names = 1;
+            else if (++names == 2) out->several_names++;
+            v[kept++] = v[i];
         }
     }
-    start[buckets] = at;
-    if (at < n && at > 0) {
-        pop_entry *const smaller = xj_realloc(v, at * sizeof *v);
-        if (smaller != NULL) v = smaller;
+    xj_free(start);
+    /* each at its home or just after the one before it */
+    uint64_t n_slots = 1;
+    for (uint64_t i = 0, pos = 0; i < kept; i++) {
+        uint64_t const home = pop_home(v[i].id, n_home);
+        pos = i && pos + 1 > home ? pos + 1 : home;
+        n_slots = pos + 1;
     }
-    out->v = v;
-    out->n = at;
-    out->start = start;
-    out->bits = bits;
-    out->owned_v = v;
-    out->owned_start = start;
+    pop_entry *const slots = xj_mallocArray(n_slots, sizeof *slots);
+    if (slots == NULL) {
+        xj_free(v);
+        return XJ_ERR_NOMEM;
+    }
+    for (uint64_t k = 0; k < n_slots; k++) slots[k] = (pop_entry){POP_EMPTY, 0};
+    for (uint64_t i = 0, pos = 0; i < kept; i++) {
+        uint64_t const home = pop_home(v[i].id, n_home);
+        pos = i && pos + 1 > home ? pos + 1 : home;
+        slots[pos] = v[i];
+    }
+    xj_free(v);
+    uint64_t const ids = out->ids, several = out->several_names;
+    *out = (pop_table){.v = slots, .n_slots = n_slots, .n_home = n_home, .n = kept, .ids = ids,
+                       .several_names = several, .owned = slots};
     return XJ_OK;
 }
 
 pop_answer pop_lookup(const pop_table *t, uint64_t id, uint64_t name)
 {
-    uint64_t const b = pop_bucket(id, t->bits);
+    if (t->n_home == 0) return POP_NOT_FOUND;
+    uint64_t const home = pop_home(id, t->n_home);
     int found = 0;
-    for (uint64_t i = t->start[b]; i < t->start[b + 1]; i++) {
-        if (t->v[i].id != id) {
-            if (t->v[i].id > id) break;
-            continue;
+    for (uint64_t i = home; i < t->n_slots; i++) {
+        const pop_entry *const e = &t->v[i];
+        if (e->id == POP_EMPTY) break;
+        if (e->id == id) {
+            if (e->name == name) return POP_MATCH;
+            found = 1;
+        } else if (pop_home(e->id, t->n_home) > home) {
+            break;
         }
-        if (t->v[i].name == name) return POP_MATCH;
-        found = 1;
     }
     return found ? POP_NAME_MISMATCH : POP_NOT_FOUND;
 }
 
 int pop_tableValid(const pop_table *t)
 {
-    if (t->bits > 40) return 0;
-    uint64_t const buckets = 1ull << t->bits;
-    if (t->start[0] != 0 || t->start[buckets] != t->n) return 0;
-    for (uint64_t b = 0; b < buckets; b++) {
-        if (t->start[b] > t->start[b + 1]) return 0;
-        for (uint64_t i = t->start[b]; i < t->start[b + 1]; i++) {
-            if (pop_bucket(t->v[i].id, t->bits) != b) return 0;
-            if (i > t->start[b] && !pop_less(&t->v[i - 1], &t->v[i])) return 0;
+    if (t->n_slots == 0 || t->n_home > t->n_slots || (t->n_home == 0 && t->n != 0)) return 0;
+    uint64_t run_start = 0, entries = 0, ids = 0;
+    const pop_entry *prev = NULL;
+    uint64_t prev_home = 0;
+    for (uint64_t i = 0; i < t->n_slots; i++) {
+        const pop_entry *const e = &t->v[i];
+        if (e->id == POP_EMPTY) {
+            prev = NULL;
+            run_start = i + 1;
+            continue;
         }
+        uint64_t const home = pop_home(e->id, t->n_home);
+        /* reachable: no empty slot between its home and it; in order */
+        if (home > i || home < run_start) return 0;
+        if (prev && !pop_before(prev, prev_home, e, home)) return 0;
+        entries++;
+        ids += prev == NULL || prev->id != e->id;
+        prev = e;
+        prev_home = home;
     }
-    return 1;
+    return entries == t->n && ids == t->ids && t->several_names <= t->ids;
 }
 
 void pop_tableFree(pop_table *t)
 {
     if (t == NULL) return;
-    xj_free(t->owned_v);
-    xj_free(t->owned_start);
+    xj_free(t->owned);
     memset(t, 0, sizeof *t);
 }

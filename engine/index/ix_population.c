@@ -16,6 +16,9 @@
 
 #include "xj_alloc.h"
 
+/* The slots go to the file as they lie in memory. */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the population index is little-endian");
+
 typedef struct ix_popMap {
     void *base;
     size_t size;
@@ -118,20 +121,22 @@ static xj_error ix_popParse(const char *path, const unsigned char *p, size_t siz
     if (ix_rd32(p + 8) != IX_POP_VERSION || ix_rd32(p + 12) != IX_POP_HEADER)
         return ix_popDamaged(path, "another format version", st);
     if (XXH3_64bits(p, 120) != ix_rd64(p + 120)) return ix_popDamaged(path, "the header's checksum is wrong", st);
-    uint64_t const n = ix_rd64(p + 16), bits = ix_rd32(p + 40), n_sources = ix_rd32(p + 44);
-    if (bits > 40 || n > (size >> 4)) return ix_popDamaged(path, "impossible sizes in the header", st);
-    uint64_t const starts_bytes = ((1ull << bits) + 1) * 8;
-    if (!ix_popSection(p, size, ix_rd64(p + 48), n * 16, ix_rd64(p + 56)) || ix_rd64(p + 48) % 8 ||
-        !ix_popSection(p, size, ix_rd64(p + 64), starts_bytes, ix_rd64(p + 72)) || ix_rd64(p + 64) % 8 ||
+    uint64_t const n = ix_rd64(p + 16), n_sources = ix_rd32(p + 44);
+    uint64_t const slots_off = ix_rd64(p + 48), n_slots = ix_rd64(p + 64), n_home = ix_rd64(p + 72);
+    if (n_slots == 0 || n_slots > (size >> 4) || n > n_slots || n_home > n_slots)
+        return ix_popDamaged(path, "impossible sizes in the header", st);
+    if (!ix_popSection(p, size, slots_off, n_slots * 16, ix_rd64(p + 56)) || slots_off % 8 ||
         !ix_popSection(p, size, ix_rd64(p + 80), ix_rd64(p + 88), ix_rd64(p + 96)))
         return ix_popDamaged(path, "a section is cut short or its checksum is wrong", st);
-    *t = (pop_table){.v = (const pop_entry *)(const void *)(p + ix_rd64(p + 48)), .n = n,
-                     .start = (const uint64_t *)(const void *)(p + ix_rd64(p + 64)), .bits = (unsigned)bits,
-                     .ids = ix_rd64(p + 24), .several_names = ix_rd64(p + 32)};
-    if (!pop_tableValid(t)) return ix_popDamaged(path, "its entries are not in lookup order", st);
+    *t = (pop_table){.v = (const pop_entry *)(const void *)(p + slots_off), .n_slots = n_slots, .n_home = n_home,
+                     .n = n, .ids = ix_rd64(p + 24), .several_names = ix_rd64(p + 32)};
+    /* Lookups stay within the slots whatever they hold, and the checksums
+     * say the slots are what the writer wrote: the order (a pass over all
+     * of them, a noticeable part of a run) is checked by `index info`. */
     if (info == NULL) return XJ_OK;
+    if (!pop_tableValid(t)) return ix_popDamaged(path, "its entries are not in lookup order", st);
     *info = (ix_popInfo){.entries = n, .ids = t->ids, .several_names = t->several_names,
-                         .build_time = ix_rd64(p + 104), .bits = (unsigned)bits};
+                         .build_time = ix_rd64(p + 104), .slots = n_slots};
     const unsigned char *m = p + ix_rd64(p + 80), *const end = m + ix_rd64(p + 88);
     info->sources = xj_calloc(n_sources ? n_sources : 1, sizeof *info->sources);
     if (info->sources == NULL) return st_fail(st, XJ_ERR_NOMEM, "out of memory");
@@ -212,22 +217,15 @@ xj_error ix_popWrite(const char *path, const pop_table *t, const ix_popSource *s
     (void)fchmod(fd, 0666 & ~mask);
     XXH3_state_t *const h = XXH3_createState();
     unsigned char header[IX_POP_HEADER] = {0};
-    uint64_t const starts_bytes = ((1ull << t->bits) + 1) * 8;
-    uint64_t const entries_off = IX_POP_HEADER, starts_off = entries_off + t->n * 16,
-                   meta_off = starts_off + starts_bytes;
+    uint64_t const slots_off = IX_POP_HEADER, meta_off = slots_off + t->n_slots * 16;
     int bad = h == NULL || ix_popPut(fd, header, sizeof header, NULL) != 0;
-    /* entries and starts are written as they lie in memory: the format is
-     * little-endian, as is every machine this runs on (checked at build) */
+    /* the slots are written as they lie in memory: the format is
+     * little-endian, as is every machine this builds on (the assertion above) */
     uint64_t hashes[3] = {0, 0, 0}, meta_bytes = 0;
     if (!bad) {
         XXH3_64bits_reset(h);
-        bad = t->n && ix_popPut(fd, t->v, t->n * 16, h) != 0;
+        bad = ix_popPut(fd, t->v, t->n_slots * 16, h) != 0;
         hashes[0] = XXH3_64bits_digest(h);
-    }
-    if (!bad) {
-        XXH3_64bits_reset(h);
-        bad = ix_popPut(fd, t->start, starts_bytes, h) != 0;
-        hashes[1] = XXH3_64bits_digest(h);
     }
     if (!bad) {
         XXH3_64bits_reset(h);
@@ -251,12 +249,11 @@ xj_error ix_popWrite(const char *path, const pop_table *t, const ix_popSource *s
         ix_wr64(header + 16, t->n);
         ix_wr64(header + 24, t->ids);
         ix_wr64(header + 32, t->several_names);
-        ix_wr32(header + 40, t->bits);
         ix_wr32(header + 44, (uint32_t)n_sources);
-        ix_wr64(header + 48, entries_off);
+        ix_wr64(header + 48, slots_off);
         ix_wr64(header + 56, hashes[0]);
-        ix_wr64(header + 64, starts_off);
-        ix_wr64(header + 72, hashes[1]);
+        ix_wr64(header + 64, t->n_slots);
+        ix_wr64(header + 72, t->n_home);
         ix_wr64(header + 80, meta_off);
         ix_wr64(header + 88, meta_bytes);
         ix_wr64(header + 96, hashes[2]);

@@ -5,19 +5,21 @@
  *   offset 0    header, IX_POP_HEADER bytes, little-endian:
  *               magic "XJDPOP\r\n"  u32 version  u32 header bytes
  *               u64 entries  u64 distinct numbers  u64 numbers with several names
- *               u32 bucket bits  u32 sources
- *               u64 entries offset  u64 their XXH3-64
- *               u64 bucket starts offset  u64 their XXH3-64
+ *               u32 0  u32 sources
+ *               u64 slots offset  u64 their XXH3-64
+ *               u64 slots  u64 home slots
  *               u64 meta offset  u64 meta bytes  u64 its XXH3-64
  *               u64 build time (unix seconds)  u64 0
  *               u64 XXH3-64 of the header's first 120 bytes
- *   entries     pop_entry x entries (u64 number, u64 name hash), sorted
- *   starts      u64 x (2^bits + 1): where each bucket's entries start
+ *   slots       pop_entry x slots (u64 number or POP_EMPTY, u64 name hash),
+ *               laid out as pop_table.h says
  *   meta        per source { u16 name length, name, u64 bytes }, then
  *               u16 length + the xjdedup version that built it
  *
- * Opening checks every checksum and the table's shape (pop_tableValid), so
- * a damaged or truncated file is refused with a message, never half used.
+ * Opening checks the header and every checksum, so a damaged or truncated
+ * file is refused with a message, never half used; lookups stay within
+ * the slots whatever they hold. ix_popInfoOf (`index info`) also checks
+ * the order of every entry (pop_tableValid).
  * The file is written beside its final name and renamed into place.
  */
 #ifndef XJ_IX_POPULATION_H
@@ -53,8 +55,7 @@ xj_error ix_popWrite(const char *path, const pop_table *t, const ix_popSource *s
 
 /* What `index info` prints of a population index. */
 typedef struct ix_popInfo {
-    uint64_t entries, ids, several_names, build_time;
-    unsigned bits;
+    uint64_t entries, ids, several_names, build_time, slots;
     size_t n_sources;
     ix_popSource *sources; /* owned (ix_popInfoFree) */
     char version[64];

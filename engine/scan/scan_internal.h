@@ -385,8 +385,7 @@ void sc_populationFree(sc_population *p);
  * lookup of a number to compare (*deferred: its id_invalid row, if any, is
  * filed when the batch is answered, not by the caller). */
 xj_error sc_popRecord(sc_run *run, sc_worker *w, uint64_t ref, const ps_view *v, const ck_facts *f, int *deferred);
-/* Answers the worker's waiting lookups (when its batch is full, and at
- * the end of every chunk). */
+/* Answers all the worker's waiting lookups (at the end of every chunk). */
 xj_error sc_popAnswer(sc_run *run, sc_worker *w);
 void sc_popWorkFree(sc_popWork *pw);
 /* assignments.csv from the candidates without rows (docs/population.md §3). */

@@ -166,7 +166,7 @@ xj_error sc_pass1Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk)
     if (hook == NULL && persons == NULL) FORWARD_IF_ERROR(sc_pass1Records(run, w, chunk, NULL, NULL, worker));
     else if (hook == NULL) FORWARD_IF_ERROR(sc_pass1Records(run, w, chunk, NULL, persons, worker));
     else FORWARD_IF_ERROR(sc_pass1Records(run, w, chunk, hook, persons, worker));
-    if (w->pop.n_batch) FORWARD_IF_ERROR(sc_popAnswer(run, w));
+    if (w->pop.n_batch[0] + w->pop.n_batch[1]) FORWARD_IF_ERROR(sc_popAnswer(run, w));
     /* what was kept while PREV was read, looked up as soon as it is there */
     if (persons) em_prevDrain(run->prev, persons);
     if (hook && hook->chunk_done) FORWARD_IF_ERROR(hook->chunk_done(hook->user, worker, chunk, &w->st));

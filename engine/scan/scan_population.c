@@ -64,7 +64,7 @@ void sc_populationFree(sc_population *p)
         for (size_t i = 0; i < p->n_tables; i++) pop_tableFree(&p->tables[i]);
     else if (p->tables)
         for (size_t i = 0; i < p->n_tables; i++)
-            if (p->tables[i].owned_v) pop_tableFree(&p->tables[i]);
+            if (p->tables[i].owned) pop_tableFree(&p->tables[i]);
     ix_popClose(p->index_state);
     xj_free(p->tables);
     memset(p, 0, sizeof *p);
@@ -72,16 +72,12 @@ void sc_populationFree(sc_population *p)
 
 /* ---- pass 1 ---- */
 
-/* The batch's answers: every table is asked, a match in any wins. */
-xj_error sc_popAnswer(sc_run *run, sc_worker *w)
+/* A batch's answers: every table is asked, a match in any wins. */
+static xj_error sc_popAnswerBatch(const sc_population *p, sc_worker *w, const sc_popLookup *batch, size_t n)
 {
     sc_popWork *const pw = &w->pop;
-    const sc_population *const p = &run->pop;
-    for (size_t i = 0; i < pw->n_batch; i++)
-        for (size_t t = 0; t < p->n_tables; t++)
-            __builtin_prefetch(&p->tables[t].v[p->tables[t].start[pop_bucket(pw->batch[i].id, p->tables[t].bits)]]);
-    for (size_t i = 0; i < pw->n_batch; i++) {
-        const sc_popLookup *const l = &pw->batch[i];
+    for (size_t i = 0; i < n; i++) {
+        const sc_popLookup *const l = &batch[i];
         pop_answer best = POP_NOT_FOUND;
         for (size_t t = 0; t < p->n_tables && best != POP_MATCH; t++) {
             pop_answer const a = pop_lookup(&p->tables[t], l->id, l->name);
@@ -93,9 +89,27 @@ xj_error sc_popAnswer(sc_run *run, sc_worker *w)
         if (reason != XJ_ID_OK) FORWARD_IF_ERROR(sc_addInvalid(&w->found, l->ref, reason));
         if (best != POP_MATCH && l->assign) pw->assign[l->assign - 1].basis = SC_BASIS_NONE;
     }
-    pw->compared += pw->n_batch;
-    pw->n_batch = 0;
+    pw->compared += n;
     return XJ_OK;
+}
+
+/* The current batch is full: the other (whose slots were asked for a
+ * whole batch ago) answered, and filled next. */
+static xj_error sc_popTurn(sc_run *run, sc_worker *w)
+{
+    sc_popWork *const pw = &w->pop;
+    int const cur = pw->cur, other = 1 - cur;
+    FORWARD_IF_ERROR(sc_popAnswerBatch(&run->pop, w, pw->batch[other], pw->n_batch[other]));
+    pw->n_batch[other] = 0;
+    pw->cur = other;
+    return XJ_OK;
+}
+
+xj_error sc_popAnswer(sc_run *run, sc_worker *w)
+{
+    /* both batches, the older first */
+    FORWARD_IF_ERROR(sc_popTurn(run, w));
+    return sc_popTurn(run, w);
 }
 
 /* An `L` record that may receive its formal number if nothing else is
@@ -137,10 +151,11 @@ xj_error sc_popRecord(sc_run *run, sc_worker *w, uint64_t ref, const ps_view *v,
     xj_error const err = pop_nameHash(v->val[PS_NAME], v->len[PS_NAME], &w->ck.name, &name);
     if (err == XJ_ERR_NOMEM) return err; /* a name too long to normalize equals no extract's: the hash 0 */
     sc_popWork *const pw = &w->pop;
-    pw->batch[pw->n_batch++] = (sc_popLookup){ref, f->id_res.gb, name, assign, (uint8_t)f->id_res.reason};
+    pw->batch[pw->cur][pw->n_batch[pw->cur]++] =
+        (sc_popLookup){ref, f->id_res.gb, name, assign, (uint8_t)f->id_res.reason};
     for (size_t t = 0; t < p->n_tables; t++) pop_prefetch(&p->tables[t], f->id_res.gb);
     *deferred = 1;
-    return pw->n_batch == SC_POP_BATCH ? sc_popAnswer(run, w) : XJ_OK;
+    return pw->n_batch[pw->cur] == SC_POP_BATCH ? sc_popTurn(run, w) : XJ_OK;
 }
 
 void sc_popWorkFree(sc_popWork *pw)

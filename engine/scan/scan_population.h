@@ -4,11 +4,11 @@
  * before pass 1, each compared record looked up in them, and the `L`
  * records that may receive their formal number.
  *
- * Pass 1 cannot afford a cache miss a record, so the lookups of a worker
- * wait in a small batch: each asks for its bucket's start when it joins,
- * the batch asks for the entries when it is full, and only then are the
- * answers read. A record's id_invalid row is therefore filed when its batch
- * is answered (not_found and name_mismatch come before id_changed).
+ * Pass 1 cannot afford to wait for a cache miss a record, so the lookups
+ * of a worker wait in two small batches: a lookup asks for its home slot
+ * when it joins a batch, and a batch is answered when the other one is
+ * full, a whole batch of records later, by when the slots have arrived. A record's id_invalid row is therefore filed when its batch is
+ * answered (not_found and name_mismatch come before id_changed).
  */
 #ifndef XJ_SCAN_POPULATION_H
 #define XJ_SCAN_POPULATION_H
@@ -50,8 +50,9 @@ typedef struct sc_popLookup {
 
 /* One worker's share. */
 typedef struct sc_popWork {
-    sc_popLookup batch[SC_POP_BATCH];
-    size_t n_batch;
+    sc_popLookup batch[2][SC_POP_BATCH]; /* filling `cur`; the other's entries asked for */
+    size_t n_batch[2];
+    int cur;
     uint64_t compared;        /* records looked up */
     sc_assign *assign;        /* candidates, in reading order */
     size_t n_assign, cap_assign;
