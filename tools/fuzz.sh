@@ -3,7 +3,7 @@
 # into the committed corpora.
 #
 #   tools/fuzz.sh TARGET SECONDS     TARGET: csv, idcheck, name, zst, index, previous,
-#                                    decisions, or all
+#                                    decisions, population, popindex, or all
 #
 # Builds with clang (-fsanitize=fuzzer,address,undefined; the engine itself
 # with coverage instrumentation) in build-fuzz/ (XJ_FUZZ_BUILD overrides),
@@ -22,8 +22,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-targets_all=(csv idcheck name zst index previous decisions)
-usage() { echo "usage: tools/fuzz.sh {csv|idcheck|name|zst|index|previous|decisions|all} SECONDS" >&2; exit 2; }
+targets_all=(csv idcheck name zst index previous decisions population popindex)
+usage() { echo "usage: tools/fuzz.sh {csv|idcheck|name|zst|index|previous|decisions|population|popindex|all} SECONDS" >&2; exit 2; }
 [ $# -eq 2 ] || usage
 case "$2" in '' | *[!0-9]*) usage ;; esac
 seconds=$2
@@ -42,11 +42,13 @@ case "$runs" in *[!0-9]*) echo "fuzz.sh: XJ_FUZZ_RUNS must be a number" >&2; exi
 # Longest input each target is given: room for a field over the 64 KiB
 # limit in a CSV, a few dozen IDs' worth of bytes, long names, small .zst
 # files that can still expand far; for previous, a problems.csv longer than
-# the 64 KiB its reader takes at a time; for decisions, a line over 64 KiB.
+# the 64 KiB its reader takes at a time; for decisions, a line over 64 KiB;
+# for population, a value over 64 KiB that spans two lines; for popindex, an
+# index of a few thousand entries.
 max_len() {
   case $1 in
     csv) echo 140000 ;; idcheck) echo 512 ;; name) echo 4096 ;; zst) echo 16384 ;; index) echo 65536 ;;
-    previous) echo 140000 ;; decisions) echo 140000 ;;
+    previous) echo 140000 ;; decisions) echo 140000 ;; population) echo 140000 ;; popindex) echo 65536 ;;
   esac
 }
 

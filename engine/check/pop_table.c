@@ -64,7 +64,8 @@ xj_error pop_tableBuild(pop_entry *v, uint64_t n, pop_table *out)
      * only move left), the numbers and those with several names counted */
     uint64_t kept = 0, names = 0;
     for (uint64_t h = 0; h < n_home; h++) {
-        pop_sortHome(v + start[h], start[h + 1] - start[h]);
+        /* v is NULL when the extracts hold no entry: not even v + 0 then */
+        if (start[h + 1] > start[h]) pop_sortHome(v + start[h], start[h + 1] - start[h]);
         for (uint64_t i = start[h]; i < start[h + 1]; i++) {
             if (kept && v[kept - 1].id == v[i].id && v[kept - 1].name == v[i].name) continue;
             if (kept == 0 || v[kept - 1].id != v[i].id) out->ids++, names = 1;
@@ -73,12 +74,14 @@ xj_error pop_tableBuild(pop_entry *v, uint64_t n, pop_table *out)
         }
     }
     xj_free(start);
-    /* each at its home or just after the one before it */
-    uint64_t n_slots = 1;
+    /* each at its home or just after the one before it; every home slot
+     * is a slot (n_home <= n_slots, as lookups and pop_tableValid expect)
+     * even when no entry lies at the last ones */
+    uint64_t n_slots = n_home;
     for (uint64_t i = 0, pos = 0; i < kept; i++) {
         uint64_t const home = pop_home(v[i].id, n_home);
         pos = i && pos + 1 > home ? pos + 1 : home;
-        n_slots = pos + 1;
+        if (pos + 1 > n_slots) n_slots = pos + 1;
     }
     pop_entry *const slots = xj_mallocArray(n_slots, sizeof *slots);
     if (slots == NULL) {
@@ -119,7 +122,7 @@ pop_answer pop_lookup(const pop_table *t, uint64_t id, uint64_t name)
 int pop_tableValid(const pop_table *t)
 {
     if (t->n_slots == 0 || t->n_home > t->n_slots || (t->n_home == 0 && t->n != 0)) return 0;
-    uint64_t run_start = 0, entries = 0, ids = 0;
+    uint64_t run_start = 0, entries = 0, ids = 0, several = 0, names = 0;
     const pop_entry *prev = NULL;
     uint64_t prev_home = 0;
     for (uint64_t i = 0; i < t->n_slots; i++) {
@@ -134,11 +137,13 @@ int pop_tableValid(const pop_table *t)
         if (home > i || home < run_start) return 0;
         if (prev && !pop_before(prev, prev_home, e, home)) return 0;
         entries++;
-        ids += prev == NULL || prev->id != e->id;
+        if (prev == NULL || prev->id != e->id) ids++, names = 1;
+        else if (++names == 2) several++;
         prev = e;
         prev_home = home;
     }
-    return entries == t->n && ids == t->ids && t->several_names <= t->ids;
+    /* the counts too: `index info` prints them, as a run's summary does */
+    return entries == t->n && ids == t->ids && several == t->several_names;
 }
 
 void pop_tableFree(pop_table *t)

@@ -138,6 +138,9 @@ static xj_error ix_popParse(const char *path, const unsigned char *p, size_t siz
     *info = (ix_popInfo){.entries = n, .ids = t->ids, .several_names = t->several_names,
                          .build_time = ix_rd64(p + 104), .slots = n_slots};
     const unsigned char *m = p + ix_rd64(p + 80), *const end = m + ix_rd64(p + 88);
+    /* a source takes 10 bytes at least: a count the meta cannot hold is
+     * damage, not a size to allocate (2^32 sources would ask for 64 GiB) */
+    if (n_sources > (uint64_t)(end - m) / 10) return ix_popDamaged(path, "its list of sources is cut short", st);
     info->sources = xj_calloc(n_sources ? n_sources : 1, sizeof *info->sources);
     if (info->sources == NULL) return st_fail(st, XJ_ERR_NOMEM, "out of memory");
     for (uint64_t i = 0; i < n_sources; i++) {

@@ -42,6 +42,14 @@ static void pc_field(void *s, size_t n, void *user)
                          (unsigned long long)r->start, PS_CSV_MAX_FIELDS);
         return;
     }
+    /* pc_feed sees a value still open at a line's end; one that opened on
+     * an earlier line and closes on this one is measured here (readers
+     * copy values into XJ_MAX_FIELD-byte buffers) */
+    if (n > XJ_MAX_FIELD) {
+        r->err = st_fail(r->st, XJ_ERR_INPUT, "%s %s: line %llu: a value longer than %u bytes", r->what, r->path,
+                         (unsigned long long)r->line, XJ_MAX_FIELD);
+        return;
+    }
     r->off[r->n] = r->values.len;
     r->len[r->n] = n;
     r->n++;
