@@ -137,7 +137,8 @@ static inline __attribute__((always_inline)) xj_error sc_pass1Records(sc_run *ru
                                              v.val[PS_SCHOOL_CODE], v.len[PS_SCHOOL_CODE]) != XJ_OK,
                             &w->st, XJ_ERR_NOMEM, "out of memory");
         int deferred = 0; /* --population: filed when the lookup is answered */
-        if (formal) FORWARD_IF_ERROR(sc_popRecord(run, w, ref, &v, &f, &deferred));
+        if (formal && (run->pop.n_tables || sc_mayBeTemporary(v.val[PS_STUDENT_NO], v.len[PS_STUDENT_NO])))
+            FORWARD_IF_ERROR(sc_popRecord(run, w, ref, &v, &f, &deferred));
         if (keep_invalid && !deferred && f.id_res.reason != XJ_ID_OK)
             FORWARD_IF_ERROR(sc_addInvalid(out, ref, f.id_res.reason));
         FORWARD_IF_ERROR(sc_fileKeys(w, &v, &f, attr_mixed, suspects, hook != NULL, key_ref));

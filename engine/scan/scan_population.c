@@ -168,6 +168,7 @@ void sc_popWorkFree(sc_popWork *pw)
 /* ---- assignments.csv, once the rows are known ---- */
 
 typedef struct sc_assignLine {
+    uint64_t prefix[2]; /* the first 16 bytes, big-endian: most comparisons end there */
     const char *text;
     size_t len;
 } sc_assignLine;
@@ -175,34 +176,72 @@ typedef struct sc_assignLine {
 static int sc_cmpLine(const void *pa, const void *pb)
 {
     const sc_assignLine *const a = pa, *const b = pb;
+    if (a->prefix[0] != b->prefix[0]) return a->prefix[0] < b->prefix[0] ? -1 : 1;
+    if (a->prefix[1] != b->prefix[1]) return a->prefix[1] < b->prefix[1] ? -1 : 1;
     size_t const n = a->len < b->len ? a->len : b->len;
     int const c = memcmp(a->text, b->text, n);
     return c ? c : (a->len > b->len) - (a->len < b->len);
 }
 
-static int sc_cmpRef(const void *a, const void *b)
+/* The records with a row, as a set: open addressing on ref + 1 (0 empty),
+ * at most half full. */
+static size_t sc_refSlot(const uint64_t *set, size_t mask, uint64_t ref)
 {
-    uint64_t const x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
+    size_t k = (size_t)((ref * 0x9E3779B97F4A7C15ull) >> 20) & mask;
+    while (set[k] && set[k] != ref + 1) k = (k + 1) & mask;
+    return k;
 }
 
-static void sc_refsOf(const pb_row *rows, size_t n, uint64_t *out, size_t *at)
+static uint64_t *sc_rowRefs(const sc_rows *rows, size_t *mask)
 {
-    for (size_t i = 0; i < n; i++) out[(*at)++] = gk_ref(rows[i].source, rows[i].line);
+    size_t cap = 16;
+    while (cap < 2 * (rows->n + rows->n_attested) + 2) cap *= 2;
+    uint64_t *const set = xj_callocTable(cap, sizeof *set);
+    if (set == NULL) return NULL;
+    const pb_row *const lists[2] = {rows->v, rows->attested};
+    size_t const counts[2] = {rows->n, rows->n_attested};
+    for (int l = 0; l < 2; l++)
+        for (size_t i = 0; i < counts[l]; i++) {
+            uint64_t const ref = gk_ref(lists[l][i].source, lists[l][i].line);
+            set[sc_refSlot(set, cap - 1, ref)] = ref + 1;
+        }
+    *mask = cap - 1;
+    return set;
+}
+
+/* Sorts lines[0, n) with two threads: each half, then merged into `to`. */
+static void sc_sortLines(sc_assignLine *lines, size_t n, sc_assignLine *to)
+{
+    size_t const half = n / 2;
+#pragma omp parallel sections num_threads(2) if (n > 4096)
+    {
+#pragma omp section
+        qsort(lines, half, sizeof *lines, sc_cmpLine);
+#pragma omp section
+        qsort(lines + half, n - half, sizeof *lines, sc_cmpLine);
+    }
+    size_t i = 0, j = half, k = 0;
+    while (i < half && j < n) to[k++] = sc_cmpLine(&lines[j], &lines[i]) < 0 ? lines[j++] : lines[i++];
+    while (i < half) to[k++] = lines[i++];
+    while (j < n) to[k++] = lines[j++];
+}
+
+static uint64_t sc_prefix(const char *s, size_t n, size_t from)
+{
+    uint64_t v = 0;
+    for (size_t i = from; i < from + 8; i++) v = v << 8 | (i < n ? (unsigned char)s[i] : 0);
+    return v;
 }
 
 xj_error sc_assignments(const sc_run *run, const sc_rows *rows, em_assignments *out, xj_status *st)
 {
     memset(out, 0, sizeof *out);
     buf_init(&out->csv, (size_t)1 << 40);
-    size_t n_refs = 0, n_cand = 0;
-    uint64_t *const refs = xj_mallocArray(rows->n + rows->n_attested + 1, sizeof *refs);
+    size_t mask = 0, n_cand = 0;
+    uint64_t *const refs = sc_rowRefs(rows, &mask);
     RETURN_ERROR_IF(refs == NULL, st, XJ_ERR_NOMEM, "out of memory listing assignments");
-    sc_refsOf(rows->v, rows->n, refs, &n_refs);
-    sc_refsOf(rows->attested, rows->n_attested, refs, &n_refs);
-    qsort(refs, n_refs, sizeof *refs, sc_cmpRef);
     for (int t = 0; t < run->n_workers; t++) n_cand += run->workers[t].pop.n_assign;
-    sc_assignLine *const lines = xj_mallocArray(n_cand + 1, sizeof *lines);
+    sc_assignLine *const lines = xj_mallocArray(2 * n_cand + 1, sizeof *lines); /* and a merge's room */
     xj_buf text;
     buf_init(&text, (size_t)1 << 40);
     xj_error err = lines ? XJ_OK : XJ_ERR_NOMEM;
@@ -214,7 +253,7 @@ xj_error sc_assignments(const sc_run *run, const sc_rows *rows, em_assignments *
         const sc_popWork *const pw = &run->workers[t].pop;
         for (size_t i = 0; i < pw->n_assign && !err; i++) {
             const sc_assign *const a = &pw->assign[i];
-            if (a->basis == SC_BASIS_NONE || bsearch(&a->ref, refs, n_refs, sizeof *refs, sc_cmpRef)) continue;
+            if (a->basis == SC_BASIS_NONE || refs[sc_refSlot(refs, mask, a->ref)]) continue;
             char g[20] = "";
             if (a->basis == SC_BASIS_ID_VERIFIED) {
                 g[0] = 'G';
@@ -228,8 +267,20 @@ xj_error sc_assignments(const sc_run *run, const sc_rows *rows, em_assignments *
             if (!err) err = em_appendCsvField(&text, a->school, a->school_len);
             if (!err) err = buf_appendByte(&text, ',');
             if (!err) err = em_appendCsvField(&text, in->facts.name, strlen(in->facts.name));
-            if (!err) err = buf_printf(&text, ",%llu,%s,%s\n", (unsigned long long)gk_refLine(a->ref), g,
-                                       a->basis == SC_BASIS_ID_VERIFIED ? "id_verified" : "no_id_unique");
+            char tail[64]; /* ",line,new_student_no,basis\n", without printf: a line a candidate */
+            char digits[24];
+            size_t nd = 0, k = 0;
+            for (uint64_t line = gk_refLine(a->ref); nd == 0 || line; line /= 10) digits[nd++] = (char)('0' + line % 10);
+            tail[k++] = ',';
+            while (nd) tail[k++] = digits[--nd];
+            tail[k++] = ',';
+            size_t const gl = strlen(g);
+            memcpy(tail + k, g, gl);
+            k += gl;
+            const char *const basis = a->basis == SC_BASIS_ID_VERIFIED ? ",id_verified\n" : ",no_id_unique\n";
+            memcpy(tail + k, basis, strlen(basis));
+            k += strlen(basis);
+            if (!err) err = buf_append(&text, tail, k);
             if (!err) {
                 int const prov = em_provinceIndex(a->school, a->school_len);
                 out->by_province[prov][a->basis == SC_BASIS_ID_VERIFIED ? 0 : 1]++;
@@ -239,10 +290,15 @@ xj_error sc_assignments(const sc_run *run, const sc_rows *rows, em_assignments *
         }
     }
     if (!err) {
-        for (size_t i = 0; i < n; i++) lines[i].text = text.data + at[i];
-        qsort(lines, n, sizeof *lines, sc_cmpLine);
+        for (size_t i = 0; i < n; i++) {
+            lines[i].text = text.data + at[i];
+            lines[i].prefix[0] = sc_prefix(lines[i].text, lines[i].len, 0);
+            lines[i].prefix[1] = sc_prefix(lines[i].text, lines[i].len, 8);
+        }
+        sc_assignLine *const sorted = lines + n_cand;
+        sc_sortLines(lines, n, sorted);
         err = buf_appendStr(&out->csv, EM_ASSIGNMENTS_HEADER);
-        for (size_t i = 0; i < n && !err; i++) err = buf_append(&out->csv, lines[i].text, lines[i].len);
+        for (size_t i = 0; i < n && !err; i++) err = buf_append(&out->csv, sorted[i].text, sorted[i].len);
     }
     xj_free(refs);
     xj_free(lines);

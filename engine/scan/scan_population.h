@@ -21,6 +21,7 @@
 #include "xj_arena.h"
 #include "xj_buf.h"
 #include "xj_status.h"
+#include "xj_text.h"
 
 /* What --population gave, loaded. */
 typedef struct sc_population {
@@ -58,5 +59,13 @@ typedef struct sc_popWork {
     size_t n_assign, cap_assign;
     xj_arena text;
 } sc_popWork;
+
+/* Whether a student number (as read) may be a temporary `L` one: pass 1
+ * asks it of every record before calling anything. */
+static inline int sc_mayBeTemporary(const char *sno, size_t n)
+{
+    xj_trim(&sno, &n);
+    return n > 0 && sno[0] == 'L';
+}
 
 #endif
