@@ -117,8 +117,10 @@ xj_error pop_readExtracts(const char *const *paths, size_t n_paths, pop_table *o
         f.col[PX_ID] = f.col[PX_NAME] = -1;
         f.n_header = 0;
         err = ps_readCsvFile(paths[i], "--population", PX_MAX_LINE, 0, px_record, &f, NULL, st);
-        RETURN_ERROR_IF(!err && f.n_header == 0, st, XJ_ERR_INPUT, "--population %s: the file is empty (an extract "
-                        "needs the header id_number,name)", paths[i]);
+        /* not a return: the earlier files' entries and the name buffer are freed below */
+        if (!err && f.n_header == 0)
+            err = st_fail(st, XJ_ERR_INPUT, "--population %s: the file is empty (an extract needs the header "
+                          "id_number,name)", paths[i]);
     }
     buf_free(&f.name);
     if (!err) {
