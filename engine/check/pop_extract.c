@@ -31,10 +31,32 @@ typedef struct px_file {
     char id[XJ_MAX_FIELD];
 } px_file;
 
-xj_error pop_nameHash(const char *name, size_t n, xj_buf *scratch, uint64_t *out)
+/* Whether the name is only CJK Unified Ideographs (and Extension A), the
+ * common case: rules §3 leaves such a text as it is, so its bytes can be
+ * hashed without normalizing them into a copy. */
+static int px_isPlainHan(const char *s, size_t n)
 {
+    if (n == 0 || n % 3) return 0;
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n; i += 3) {
+        if ((p[i] & 0xF0) != 0xE0 || (p[i + 1] & 0xC0) != 0x80 || (p[i + 2] & 0xC0) != 0x80) return 0;
+        unsigned const c = (unsigned)(p[i] & 0x0F) << 12 | (unsigned)(p[i + 1] & 0x3F) << 6 | (p[i + 2] & 0x3F);
+        if (!((c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF))) return 0;
+    }
+    return 1;
+}
+
+xj_error pop_nameHash(const char *name, size_t n, xj_buf *scratch, uint64_t *out, size_t *length)
+{
+    if (px_isPlainHan(name, n)) {
+        *out = XXH3_64bits(name, n) & ~(uint64_t)3;
+        if (length) *length = n;
+        return XJ_OK;
+    }
     FORWARD_IF_ERROR(nm_normalizeName(name, n, scratch));
-    *out = XXH3_64bits(scratch->data ? scratch->data : "", scratch->len);
+    if (length) *length = scratch->len;
+    /* two bits less: a record keeps its flags in them beside its GB entry */
+    *out = XXH3_64bits(scratch->data ? scratch->data : "", scratch->len) & ~(uint64_t)3;
     return XJ_OK;
 }
 
@@ -80,13 +102,14 @@ static xj_error px_record(void *user, const ps_csvRecord *rec, xj_status *st)
     pop_entry e;
     RETURN_ERROR_IF(!id_gbShape(f->id, n, &e.id), st, XJ_ERR_INPUT, "--population %s: line %llu: '%.*s' is not an "
                     "18-character ID number ([0-9]{17}[0-9X])", f->path, line, (int)(id_len > 40 ? 40 : id_len), id);
-    xj_error const err = pop_nameHash(name, name_len, &f->name, &e.name);
+    size_t normalized = 0;
+    xj_error const err = pop_nameHash(name, name_len, &f->name, &e.name, &normalized);
     RETURN_ERROR_IF(err == XJ_ERR_INPUT, st, XJ_ERR_INPUT, "--population %s: line %llu: the name is not UTF-8 text",
                     f->path, line);
     RETURN_ERROR_IF(err == XJ_ERR_LIMIT, st, XJ_ERR_INPUT, "--population %s: line %llu: the name is too long",
                     f->path, line);
     if (err) return err;
-    RETURN_ERROR_IF(f->name.len == 0, st, XJ_ERR_INPUT, "--population %s: line %llu: the name is empty", f->path,
+    RETURN_ERROR_IF(normalized == 0, st, XJ_ERR_INPUT, "--population %s: line %llu: the name is empty", f->path,
                     line);
     if (f->n == f->cap && xj_growArray(&f->v, &f->cap, f->n + 1, sizeof *f->v, 1 << 16) != 0) return XJ_ERR_NOMEM;
     f->v[f->n++] = e;

@@ -15,8 +15,10 @@
 #include "xj_status.h"
 
 /* The name's hash as entries and records use it: XXH3-64 of the name
- * normalized (rules §3) into `scratch`. XJ_ERR_INPUT when it is not UTF-8. */
-xj_error pop_nameHash(const char *name, size_t n, xj_buf *scratch, uint64_t *out);
+ * normalized (rules §3; into `scratch` unless it is plain Han, which §3
+ * leaves as it is), its two low bits cleared; *length (may be NULL) the
+ * normalized name's bytes. XJ_ERR_INPUT when it is not UTF-8. */
+xj_error pop_nameHash(const char *name, size_t n, xj_buf *scratch, uint64_t *out, size_t *length);
 
 /* Reads every file into one table. *several_example: the first number
  * found under more than one name (18 characters and a NUL), "" if none. */

@@ -182,7 +182,7 @@ xj_error xj_scan_addDecisions(xj_scan *s, const char *path)
     RETURN_ERROR_IF(grown == NULL, &s->st, XJ_ERR_NOMEM, "out of memory");
     s->decisions = grown;
     s->decisions[s->n_decisions] = NULL;
-    FORWARD_IF_ERROR(sc_setString(&s->decisions[s->n_decisions], path));
+    RETURN_ERROR_IF(sc_setString(&s->decisions[s->n_decisions], path) != XJ_OK, &s->st, XJ_ERR_NOMEM, "out of memory");
     s->n_decisions++;
     return XJ_OK;
 }
@@ -194,7 +194,7 @@ xj_error xj_scan_addPopulation(xj_scan *s, const char *path)
     RETURN_ERROR_IF(grown == NULL, &s->st, XJ_ERR_NOMEM, "out of memory");
     s->population = grown;
     s->population[s->n_population] = NULL;
-    FORWARD_IF_ERROR(sc_setString(&s->population[s->n_population], path));
+    RETURN_ERROR_IF(sc_setString(&s->population[s->n_population], path) != XJ_OK, &s->st, XJ_ERR_NOMEM, "out of memory");
     s->n_population++;
     return XJ_OK;
 }
@@ -292,6 +292,7 @@ xj_error xj_scan_run(xj_scan *s)
     }
     if (!err && reg) err = sc_registerOpen(reg, &run);
     if (!err) err = sc_pass1(&run);
+    if (!err) err = sc_popJoin(&run);
     /* always: the reading thread must end before PREV goes */
     xj_status join_st;
     st_init(&join_st);

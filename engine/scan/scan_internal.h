@@ -381,12 +381,15 @@ xj_error sc_emit(sc_run *run, const sc_register *reg, sc_rows *rows);
  * under several names). */
 xj_error sc_populationLoad(sc_run *run);
 void sc_populationFree(sc_population *p);
-/* Pass 1, for an accepted record: an `L` record's candidacy, and the
- * lookup of a number to compare (*deferred: its id_invalid row, if any, is
- * filed when the batch is answered, not by the caller). */
+/* Pass 1, for an accepted record: an `L` record's candidacy, and the name
+ * word of a number to compare (w->pop.word; *deferred: its id_invalid row,
+ * if any, is filed by sc_popJoin, not by the caller). */
 xj_error sc_popRecord(sc_run *run, sc_worker *w, uint64_t ref, const ps_view *v, const ck_facts *f, int *deferred);
-/* Answers all the worker's waiting lookups (at the end of every chunk). */
-xj_error sc_popAnswer(sc_run *run, sc_worker *w);
+/* The record's name word beside its GB entry (pass 1, in the table's order). */
+xj_error sc_popName(sc_popWork *pw, unsigned shard, uint64_t word);
+/* After pass 1: every compared record looked up, shard by shard; its
+ * id_invalid row filed, an unverified L record's candidacy withdrawn. */
+xj_error sc_popJoin(sc_run *run);
 void sc_popWorkFree(sc_popWork *pw);
 /* assignments.csv from the candidates without rows (docs/population.md §3). */
 xj_error sc_assignments(const sc_run *run, const sc_rows *rows, em_assignments *out, xj_status *st);

@@ -52,13 +52,17 @@ static xj_error sc_fileSlips(sc_worker *w, const ck_facts *f, int in_index, uint
  * inlined: it runs for every record). */
 static inline __attribute__((always_inline)) xj_error sc_fileKeys(sc_worker *w, const ps_view *v,
                                                                   const ck_facts *f, int attr_mixed, int suspects,
-                                                                  int in_index, uint64_t ref)
+                                                                  int in_index, int names, uint64_t ref)
 {
     sc_keys k;
     FORWARD_IF_ERROR(sc_keysOf(v, f, attr_mixed, &w->ck, w->keytext, &k));
     if (k.id_kind >= 0) FORWARD_IF_ERROR(gk_add(&w->found.keys[k.id_kind], k.id.hi, k.id.lo, ref));
+    /* --population: every GB entry gets its word, in the table's order */
+    if (names && k.id_kind == GD_KEY_GB)
+        FORWARD_IF_ERROR(sc_popName(&w->pop, gk_shardOf(k.id.hi, k.id.lo), w->pop.word));
     if (suspects && f->id_res.bad_check) FORWARD_IF_ERROR(sc_fileSlips(w, f, in_index, ref));
     if (k.old_kind >= 0) FORWARD_IF_ERROR(gk_add(&w->found.keys[k.old_kind], k.old.hi, k.old.lo, ref | GK_OLD_ID));
+    if (names && k.old_kind == GD_KEY_GB) FORWARD_IF_ERROR(sc_popName(&w->pop, gk_shardOf(k.old.hi, k.old.lo), 0));
     if (!k.has_attr) return XJ_OK;
     return gk_add(&w->found.keys[GD_KEY_ATTR], k.attr.hi, k.attr.lo, ref | (k.has_id ? GK_HAS_ID : 0));
 }
@@ -107,6 +111,7 @@ static inline __attribute__((always_inline)) xj_error sc_pass1Records(sc_run *ru
     /* docs/population.md: formal-number candidates on every run, lookups
      * with --population (neither in an index build, which reports nothing) */
     int const formal = keep_invalid;
+    int const names = formal && run->pop.n_tables > 0;
     int const attr_mixed = run->scan->attr_scope == XJ_ATTR_MIXED;
     /* an index build (a hook) files them apart, for its KEYS_SLIP section */
     int const suspects = !run->scan->no_suspects;
@@ -141,7 +146,7 @@ static inline __attribute__((always_inline)) xj_error sc_pass1Records(sc_run *ru
             FORWARD_IF_ERROR(sc_popRecord(run, w, ref, &v, &f, &deferred));
         if (keep_invalid && !deferred && f.id_res.reason != XJ_ID_OK)
             FORWARD_IF_ERROR(sc_addInvalid(out, ref, f.id_res.reason));
-        FORWARD_IF_ERROR(sc_fileKeys(w, &v, &f, attr_mixed, suspects, hook != NULL, key_ref));
+        FORWARD_IF_ERROR(sc_fileKeys(w, &v, &f, attr_mixed, suspects, hook != NULL, names, key_ref));
     }
     return XJ_OK;
 }
@@ -167,7 +172,6 @@ xj_error sc_pass1Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk)
     if (hook == NULL && persons == NULL) FORWARD_IF_ERROR(sc_pass1Records(run, w, chunk, NULL, NULL, worker));
     else if (hook == NULL) FORWARD_IF_ERROR(sc_pass1Records(run, w, chunk, NULL, persons, worker));
     else FORWARD_IF_ERROR(sc_pass1Records(run, w, chunk, hook, persons, worker));
-    if (w->pop.n_batch[0] + w->pop.n_batch[1]) FORWARD_IF_ERROR(sc_popAnswer(run, w));
     /* what was kept while PREV was read, looked up as soon as it is there */
     if (persons) em_prevDrain(run->prev, persons);
     if (hook && hook->chunk_done) FORWARD_IF_ERROR(hook->chunk_done(hook->user, worker, chunk, &w->st));

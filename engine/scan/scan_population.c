@@ -72,46 +72,6 @@ void sc_populationFree(sc_population *p)
 
 /* ---- pass 1 ---- */
 
-/* A batch's answers: every table is asked, a match in any wins. */
-static xj_error sc_popAnswerBatch(const sc_population *p, sc_worker *w, const sc_popLookup *batch, size_t n)
-{
-    sc_popWork *const pw = &w->pop;
-    for (size_t i = 0; i < n; i++) {
-        const sc_popLookup *const l = &batch[i];
-        pop_answer best = POP_NOT_FOUND;
-        for (size_t t = 0; t < p->n_tables && best != POP_MATCH; t++) {
-            pop_answer const a = pop_lookup(&p->tables[t], l->id, l->name);
-            if (a == POP_MATCH || best == POP_NOT_FOUND) best = a;
-        }
-        xj_idReason const reason = best == POP_MATCH       ? (xj_idReason)l->prior
-                                   : best == POP_NOT_FOUND ? XJ_ID_NOT_FOUND
-                                                           : XJ_ID_NAME_MISMATCH;
-        if (reason != XJ_ID_OK) FORWARD_IF_ERROR(sc_addInvalid(&w->found, l->ref, reason));
-        if (best != POP_MATCH && l->assign) pw->assign[l->assign - 1].basis = SC_BASIS_NONE;
-    }
-    pw->compared += n;
-    return XJ_OK;
-}
-
-/* The current batch is full: the other (whose slots were asked for a
- * whole batch ago) answered, and filled next. */
-static xj_error sc_popTurn(sc_run *run, sc_worker *w)
-{
-    sc_popWork *const pw = &w->pop;
-    int const cur = pw->cur, other = 1 - cur;
-    FORWARD_IF_ERROR(sc_popAnswerBatch(&run->pop, w, pw->batch[other], pw->n_batch[other]));
-    pw->n_batch[other] = 0;
-    pw->cur = other;
-    return XJ_OK;
-}
-
-xj_error sc_popAnswer(sc_run *run, sc_worker *w)
-{
-    /* both batches, the older first */
-    FORWARD_IF_ERROR(sc_popTurn(run, w));
-    return sc_popTurn(run, w);
-}
-
 /* An `L` record that may receive its formal number if nothing else is
  * found against it (docs/population.md §3); its index + 1, or 0. */
 static xj_error sc_popCandidate(sc_worker *w, uint64_t ref, const ps_view *v, const ck_facts *f, size_t *out)
@@ -141,25 +101,126 @@ static xj_error sc_popCandidate(sc_worker *w, uint64_t ref, const ps_view *v, co
 xj_error sc_popRecord(sc_run *run, sc_worker *w, uint64_t ref, const ps_view *v, const ck_facts *f, int *deferred)
 {
     *deferred = 0;
+    w->pop.word = 0;
     size_t assign;
     FORWARD_IF_ERROR(sc_popCandidate(w, ref, v, f, &assign));
-    const sc_population *const p = &run->pop;
-    if (p->n_tables == 0 || f->id_res.space != ID_KEY_GB ||
+    if (run->pop.n_tables == 0 || f->id_res.space != ID_KEY_GB ||
         (f->id_res.reason != XJ_ID_OK && f->id_res.reason != XJ_ID_CHANGED))
         return XJ_OK;
     uint64_t name = 0;
-    xj_error const err = pop_nameHash(v->val[PS_NAME], v->len[PS_NAME], &w->ck.name, &name);
+    xj_error const err = pop_nameHash(v->val[PS_NAME], v->len[PS_NAME], &w->ck.name, &name, NULL);
     if (err == XJ_ERR_NOMEM) return err; /* a name too long to normalize equals no extract's: the hash 0 */
-    sc_popWork *const pw = &w->pop;
-    pw->batch[pw->cur][pw->n_batch[pw->cur]++] =
-        (sc_popLookup){ref, f->id_res.gb, name, assign, (uint8_t)f->id_res.reason};
-    for (size_t t = 0; t < p->n_tables; t++) pop_prefetch(&p->tables[t], f->id_res.gb);
+    w->pop.word = name | SC_POP_COMPARED | (f->id_res.reason == XJ_ID_CHANGED ? SC_POP_CHANGED : 0);
     *deferred = 1;
-    return pw->n_batch[pw->cur] == SC_POP_BATCH ? sc_popTurn(run, w) : XJ_OK;
+    return XJ_OK;
+}
+
+xj_error sc_popName(sc_popWork *pw, unsigned shard, uint64_t word)
+{
+    if (pw->n_names[shard] == pw->cap_names[shard] &&
+        xj_growArray(&pw->names[shard], &pw->cap_names[shard], pw->n_names[shard] + 1, sizeof *pw->names[shard],
+                     256) != 0)
+        return XJ_ERR_NOMEM;
+    pw->names[shard][pw->n_names[shard]++] = word;
+    return XJ_OK;
+}
+
+/* A set of refs: open addressing on ref + 1 (0 empty), at most half full. */
+static size_t sc_refSlot(const uint64_t *set, size_t mask, uint64_t ref)
+{
+    size_t k = (size_t)((ref * 0x9E3779B97F4A7C15ull) >> 20) & mask;
+    while (set[k] && set[k] != ref + 1) k = (k + 1) & mask;
+    return k;
+}
+
+/* One shard's compared entries looked up in every table (a match in any
+ * wins): what is not a match, and what was id_changed before, into out. */
+static xj_error sc_popJoinShard(const sc_run *run, unsigned s, sc_invalid **out, size_t *n, size_t *cap,
+                                uint64_t *compared)
+{
+    const sc_population *const p = &run->pop;
+    /* the shard's part of each table read through first, in order (the
+     * hardware prefetches a stream; random first touches would each miss) */
+    uint64_t sink = 0;
+    for (size_t k = 0; k < p->n_tables; k++) {
+        const pop_table *const tab = &p->tables[k];
+        uint64_t const from = (uint64_t)(((unsigned __int128)s << (64 - GK_SHARD_BITS)) * tab->n_home >> 64);
+        uint64_t to = (uint64_t)(((unsigned __int128)(s + 1) << (64 - GK_SHARD_BITS)) * tab->n_home >> 64) + 64;
+        if (to > tab->n_slots) to = tab->n_slots;
+        for (uint64_t i = from; i < to; i += 4) sink += tab->v[i].id;
+    }
+    __asm__ volatile("" : : "r"(sink)); /* the reads are the point: kept */
+    for (int t = 0; t < run->n_workers; t++) {
+        const gk_vec *const keys = &run->workers[t].found.keys[GD_KEY_GB].shard[s];
+        const uint64_t *const names = run->workers[t].pop.names[s];
+        size_t const count = run->workers[t].pop.n_names[s];
+        if (count != keys->n) return XJ_ERR_INTERNAL; /* the two are filed together */
+        for (size_t i = 0; i < count; i++) {
+            uint64_t const word = names[i];
+            if (!(word & SC_POP_COMPARED)) continue;
+            uint64_t const id = keys->v[2 * i], ref = keys->v[2 * i + 1];
+            pop_answer best = POP_NOT_FOUND;
+            for (size_t k = 0; k < p->n_tables && best != POP_MATCH; k++) {
+                pop_answer const a = pop_lookup(&p->tables[k], id, word & ~(uint64_t)3);
+                if (a == POP_MATCH || best == POP_NOT_FOUND) best = a;
+            }
+            (*compared)++;
+            xj_idReason const reason = best == POP_NOT_FOUND      ? XJ_ID_NOT_FOUND
+                                       : best == POP_NAME_MISMATCH ? XJ_ID_NAME_MISMATCH
+                                       : (word & SC_POP_CHANGED)   ? XJ_ID_CHANGED
+                                                                    : XJ_ID_OK;
+            if (reason == XJ_ID_OK) continue;
+            if (xj_growArray(out, cap, *n + 1, sizeof **out, 64) != 0) return XJ_ERR_NOMEM;
+            (*out)[(*n)++] = (sc_invalid){ref, (uint8_t)reason};
+        }
+    }
+    return XJ_OK;
+}
+
+xj_error sc_popJoin(sc_run *run)
+{
+    xj_status *const st = &run->scan->st;
+    if (run->pop.n_tables == 0 || run->one_pass) return XJ_OK;
+    sc_invalid *lists[GK_SHARDS] = {0};
+    size_t n[GK_SHARDS] = {0}, cap[GK_SHARDS] = {0};
+    uint64_t compared[GK_SHARDS] = {0};
+    xj_error errs[GK_SHARDS] = {0};
+#pragma omp parallel for schedule(dynamic, 4) num_threads(run->n_workers)
+    for (unsigned s = 0; s < GK_SHARDS; s++) errs[s] = sc_popJoinShard(run, s, &lists[s], &n[s], &cap[s], &compared[s]);
+    xj_error err = XJ_OK;
+    size_t failed = 0;
+    for (unsigned s = 0; s < GK_SHARDS; s++) {
+        if (!err && errs[s]) err = errs[s];
+        run->workers[0].pop.compared += compared[s];
+        for (size_t i = 0; i < n[s] && !err; i++) {
+            err = sc_addInvalid(&run->workers[0].found, lists[s][i].ref, (xj_idReason)lists[s][i].reason);
+            failed += lists[s][i].reason != XJ_ID_CHANGED;
+        }
+    }
+    /* an L record whose number was not verified gets no formal number */
+    size_t mask = 15;
+    while (mask + 1 < 2 * failed + 2) mask = 2 * mask + 1;
+    uint64_t *const set = err ? NULL : xj_callocTable(mask + 1, sizeof *set);
+    if (!err && set == NULL) err = XJ_ERR_NOMEM;
+    for (unsigned s = 0; s < GK_SHARDS && !err; s++)
+        for (size_t i = 0; i < n[s]; i++)
+            if (lists[s][i].reason != XJ_ID_CHANGED) set[sc_refSlot(set, mask, lists[s][i].ref)] = lists[s][i].ref + 1;
+    for (int t = 0; t < run->n_workers && !err; t++) {
+        sc_popWork *const pw = &run->workers[t].pop;
+        for (size_t i = 0; i < pw->n_assign; i++)
+            if (pw->assign[i].basis == SC_BASIS_ID_VERIFIED && set[sc_refSlot(set, mask, pw->assign[i].ref)])
+                pw->assign[i].basis = SC_BASIS_NONE;
+    }
+    xj_free(set);
+    for (unsigned s = 0; s < GK_SHARDS; s++) xj_free(lists[s]);
+    if (err == XJ_ERR_INTERNAL) return st_fail(st, err, "internal error: the population words lost their entries");
+    if (err) return st_fail(st, XJ_ERR_NOMEM, "out of memory comparing with --population");
+    return XJ_OK;
 }
 
 void sc_popWorkFree(sc_popWork *pw)
 {
+    for (unsigned s = 0; s < GK_SHARDS; s++) xj_free(pw->names[s]);
     xj_free(pw->assign);
     ar_free(&pw->text);
     memset(pw, 0, sizeof *pw);
@@ -181,15 +242,6 @@ static int sc_cmpLine(const void *pa, const void *pb)
     size_t const n = a->len < b->len ? a->len : b->len;
     int const c = memcmp(a->text, b->text, n);
     return c ? c : (a->len > b->len) - (a->len < b->len);
-}
-
-/* The records with a row, as a set: open addressing on ref + 1 (0 empty),
- * at most half full. */
-static size_t sc_refSlot(const uint64_t *set, size_t mask, uint64_t ref)
-{
-    size_t k = (size_t)((ref * 0x9E3779B97F4A7C15ull) >> 20) & mask;
-    while (set[k] && set[k] != ref + 1) k = (k + 1) & mask;
-    return k;
 }
 
 static uint64_t *sc_rowRefs(const sc_rows *rows, size_t *mask)

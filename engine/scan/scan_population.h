@@ -4,11 +4,15 @@
  * before pass 1, each compared record looked up in them, and the `L`
  * records that may receive their formal number.
  *
- * Pass 1 cannot afford to wait for a cache miss a record, so the lookups
- * of a worker wait in two small batches: a lookup asks for its home slot
- * when it joins a batch, and a batch is answered when the other one is
- * full, a whole batch of records later, by when the slots have arrived. A record's id_invalid row is therefore filed when its batch is
- * answered (not_found and name_mismatch come before id_changed).
+ * Looking each record up as pass 1 reads it costs a cache miss a record
+ * (a random line of a table as large as the register). Instead pass 1
+ * keeps, beside each entry of the GB key table, a word with the record's
+ * name hash (sc_popWork.names, in the table's order), and sc_popJoin looks
+ * the entries up shard by shard after pass 1: a shard's entries all fall
+ * in one 1/256th of the slot table (both are ordered by the same mixed
+ * key), which then stays in the cache. A compared record's id_invalid row
+ * is filed by the join (not_found and name_mismatch come before
+ * id_changed).
  */
 #ifndef XJ_SCAN_POPULATION_H
 #define XJ_SCAN_POPULATION_H
@@ -17,6 +21,7 @@
 #include <stdint.h>
 
 #include "ck_record.h"
+#include "grp_keys.h"
 #include "pop_table.h"
 #include "xj_arena.h"
 #include "xj_buf.h"
@@ -42,19 +47,18 @@ typedef struct sc_assign {
     uint8_t basis;            /* SC_BASIS_*; NONE once its lookup said no */
 } sc_assign;
 
-#define SC_POP_BATCH 32
-typedef struct sc_popLookup {
-    uint64_t ref, id, name;
-    size_t assign;            /* its candidate's index + 1, 0 if none */
-    uint8_t prior;            /* its reason before the lookup: XJ_ID_OK or XJ_ID_CHANGED */
-} sc_popLookup;
+/* A GB entry's name word: 0 when its record is not compared, else the
+ * record's name hash (pop_nameHash: its two low bits are 0) | 1, | 2 when
+ * its reason before the lookup was id_changed. */
+#define SC_POP_COMPARED 1u
+#define SC_POP_CHANGED 2u
 
 /* One worker's share. */
 typedef struct sc_popWork {
-    sc_popLookup batch[2][SC_POP_BATCH]; /* filling `cur`; the other's entries asked for */
-    size_t n_batch[2];
-    int cur;
-    uint64_t compared;        /* records looked up */
+    uint64_t *names[GK_SHARDS]; /* per shard of the GB key table, a word an entry (with --population) */
+    size_t n_names[GK_SHARDS], cap_names[GK_SHARDS];
+    uint64_t word;            /* the current record's, for its own GB entry */
+    uint64_t compared;        /* records looked up (by sc_popJoin) */
     sc_assign *assign;        /* candidates, in reading order */
     size_t n_assign, cap_assign;
     xj_arena text;

@@ -6,7 +6,7 @@
  * allocation is made to fail for k spread over all the allocations a clean
  * run makes (xj_allocFailAfter, the engine's single wrapper).
  *
- * usage: test_nomem INPUT.csv WORKDIR [index]
+ * usage: test_nomem INPUT.csv WORKDIR [index | population EXTRACT...]
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -19,6 +19,7 @@
 #include "xjdedup.h"
 
 static int g_index; /* build an index at `out` instead of scanning into it */
+static char **g_population; /* --population files (docs/population.md), NULL-terminated */
 
 static xj_error scan_once(const char *input, const char *out, xj_scan **keep)
 {
@@ -30,6 +31,7 @@ static xj_error scan_once(const char *input, const char *out, xj_scan **keep)
     if (!err) err = xj_scan_setThreads(s, 2);
     if (!err) err = xj_scan_setRunDate(s, 20261128);
     if (!err) err = xj_scan_setChunkSize(s, 4096);
+    for (char **p = g_population; p && *p && !err; p++) err = xj_scan_addPopulation(s, *p);
     if (!err) err = g_index ? xj_scan_buildIndex(s, out) : xj_scan_run(s);
     return err;
 }
@@ -46,11 +48,13 @@ static int count_prefixed(const char *dir, const char *prefix)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3 && !(argc == 4 && strcmp(argv[3], "index") == 0)) {
-        fprintf(stderr, "usage: test_nomem INPUT WORKDIR [index]\n");
+    int const population = argc >= 5 && strcmp(argv[3], "population") == 0;
+    if (argc != 3 && !(argc == 4 && strcmp(argv[3], "index") == 0) && !population) {
+        fprintf(stderr, "usage: test_nomem INPUT WORKDIR [index | population EXTRACT...]\n");
         return 2;
     }
     g_index = argc == 4;
+    if (population) g_population = argv + 4;
     char out[4200], work[4096];
     mkdir(argv[2], 0755);
     snprintf(work, sizeof work, "%s/run-XXXXXX", argv[2]); /* fresh each run */

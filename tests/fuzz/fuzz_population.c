@@ -260,7 +260,7 @@ static int fp_read(const char *s, size_t n)
             FZ_ASSERT(len[0] <= sizeof id);
             if (!id_gbShape(id, nm_normalizeId(val[0], len[0], id), &e.id)) return 0;
             if (nm_normalizeName(val[1], len[1], &fp_name) != XJ_OK || fp_name.len == 0) return 0;
-            e.name = XXH3_64bits(fp_name.data, fp_name.len);
+            e.name = XXH3_64bits(fp_name.data, fp_name.len) & ~(uint64_t)3; /* as pop_nameHash */
             fp_addWant(e);
         }
         at = next;
