@@ -133,6 +133,8 @@ static size_t sc_refSlot(const uint64_t *set, size_t mask, uint64_t ref)
     return k;
 }
 
+#define SC_POP_AHEAD 16
+
 /* One shard's compared entries looked up in every table (a match in any
  * wins): what is not a match, and what was id_changed before, into out. */
 static xj_error sc_popJoinShard(const sc_run *run, unsigned s, sc_invalid **out, size_t *n, size_t *cap,
@@ -156,6 +158,8 @@ static xj_error sc_popJoinShard(const sc_run *run, unsigned s, sc_invalid **out,
         size_t const count = run->workers[t].pop.n_names[s];
         if (count != keys->n) return XJ_ERR_INTERNAL; /* the two are filed together */
         for (size_t i = 0; i < count; i++) {
+            if (i + SC_POP_AHEAD < count) /* a few entries ahead: its slot arrives meanwhile */
+                for (size_t k = 0; k < p->n_tables; k++) pop_prefetch(&p->tables[k], keys->v[2 * (i + SC_POP_AHEAD)]);
             uint64_t const word = names[i];
             if (!(word & SC_POP_COMPARED)) continue;
             uint64_t const id = keys->v[2 * i], ref = keys->v[2 * i + 1];
