@@ -289,77 +289,108 @@ static uint64_t sc_prefix(const char *s, size_t n, size_t from)
     return v;
 }
 
+/* One worker's candidates without rows, rendered as lines (offsets in
+ * `at`, one more than lines) and counted; each worker's on its own thread. */
+typedef struct sc_assignPart {
+    xj_buf text;
+    size_t *at;
+    size_t n;
+    uint64_t by_province[EM_PROVINCES][2];
+    xj_error err;
+} sc_assignPart;
+
+static xj_error sc_renderCandidates(const sc_run *run, const sc_popWork *pw, const uint64_t *refs, size_t mask,
+                                    sc_assignPart *part)
+{
+    buf_init(&part->text, (size_t)1 << 40);
+    part->at = xj_mallocArray(pw->n_assign + 1, sizeof *part->at);
+    if (part->at == NULL) return XJ_ERR_NOMEM;
+    xj_error err = XJ_OK;
+    for (size_t i = 0; i < pw->n_assign && !err; i++) {
+        const sc_assign *const a = &pw->assign[i];
+        if (a->basis == SC_BASIS_NONE || refs[sc_refSlot(refs, mask, a->ref)]) continue;
+        char g[20] = "";
+        if (a->basis == SC_BASIS_ID_VERIFIED) {
+            g[0] = 'G';
+            id_unpack18(a->id, g + 1);
+            g[19] = '\0';
+        }
+        part->at[part->n] = part->text.len;
+        const sc_input *const in = &run->inputs[gk_refSource(a->ref)];
+        err = em_appendCsvField(&part->text, a->sno, a->sno_len);
+        if (!err) err = buf_appendByte(&part->text, ',');
+        if (!err) err = em_appendCsvField(&part->text, a->school, a->school_len);
+        if (!err) err = buf_appendByte(&part->text, ',');
+        if (!err) err = em_appendCsvField(&part->text, in->facts.name, strlen(in->facts.name));
+        char tail[64]; /* ",line,new_student_no,basis\n", without printf: a line a candidate */
+        char digits[24];
+        size_t nd = 0, k = 0;
+        for (uint64_t line = gk_refLine(a->ref); nd == 0 || line; line /= 10) digits[nd++] = (char)('0' + line % 10);
+        tail[k++] = ',';
+        while (nd) tail[k++] = digits[--nd];
+        tail[k++] = ',';
+        size_t const gl = strlen(g);
+        memcpy(tail + k, g, gl);
+        k += gl;
+        const char *const basis = a->basis == SC_BASIS_ID_VERIFIED ? ",id_verified\n" : ",no_id_unique\n";
+        memcpy(tail + k, basis, strlen(basis));
+        k += strlen(basis);
+        if (!err) err = buf_append(&part->text, tail, k);
+        if (!err) {
+            part->by_province[em_provinceIndex(a->school, a->school_len)][a->basis == SC_BASIS_ID_VERIFIED ? 0 : 1]++;
+            part->n++;
+        }
+    }
+    part->at[part->n] = part->text.len;
+    return err;
+}
+
 xj_error sc_assignments(const sc_run *run, const sc_rows *rows, em_assignments *out, xj_status *st)
 {
     memset(out, 0, sizeof *out);
     buf_init(&out->csv, (size_t)1 << 40);
-    size_t mask = 0, n_cand = 0;
+    size_t mask = 0;
     uint64_t *const refs = sc_rowRefs(rows, &mask);
-    RETURN_ERROR_IF(refs == NULL, st, XJ_ERR_NOMEM, "out of memory listing assignments");
-    for (int t = 0; t < run->n_workers; t++) n_cand += run->workers[t].pop.n_assign;
-    sc_assignLine *const lines = xj_mallocArray(2 * n_cand + 1, sizeof *lines); /* and a merge's room */
-    xj_buf text;
-    buf_init(&text, (size_t)1 << 40);
-    xj_error err = lines ? XJ_OK : XJ_ERR_NOMEM;
-    size_t n = 0;
-    /* the lines first into one buffer (offsets), then pointed at: it may move while it grows */
-    size_t *const at = xj_mallocArray(n_cand + 1, sizeof *at);
-    if (at == NULL) err = XJ_ERR_NOMEM;
-    for (int t = 0; t < run->n_workers && !err; t++) {
-        const sc_popWork *const pw = &run->workers[t].pop;
-        for (size_t i = 0; i < pw->n_assign && !err; i++) {
-            const sc_assign *const a = &pw->assign[i];
-            if (a->basis == SC_BASIS_NONE || refs[sc_refSlot(refs, mask, a->ref)]) continue;
-            char g[20] = "";
-            if (a->basis == SC_BASIS_ID_VERIFIED) {
-                g[0] = 'G';
-                id_unpack18(a->id, g + 1);
-                g[19] = '\0';
-            }
-            at[n] = text.len;
-            const sc_input *const in = &run->inputs[gk_refSource(a->ref)];
-            err = em_appendCsvField(&text, a->sno, a->sno_len);
-            if (!err) err = buf_appendByte(&text, ',');
-            if (!err) err = em_appendCsvField(&text, a->school, a->school_len);
-            if (!err) err = buf_appendByte(&text, ',');
-            if (!err) err = em_appendCsvField(&text, in->facts.name, strlen(in->facts.name));
-            char tail[64]; /* ",line,new_student_no,basis\n", without printf: a line a candidate */
-            char digits[24];
-            size_t nd = 0, k = 0;
-            for (uint64_t line = gk_refLine(a->ref); nd == 0 || line; line /= 10) digits[nd++] = (char)('0' + line % 10);
-            tail[k++] = ',';
-            while (nd) tail[k++] = digits[--nd];
-            tail[k++] = ',';
-            size_t const gl = strlen(g);
-            memcpy(tail + k, g, gl);
-            k += gl;
-            const char *const basis = a->basis == SC_BASIS_ID_VERIFIED ? ",id_verified\n" : ",no_id_unique\n";
-            memcpy(tail + k, basis, strlen(basis));
-            k += strlen(basis);
-            if (!err) err = buf_append(&text, tail, k);
-            if (!err) {
-                int const prov = em_provinceIndex(a->school, a->school_len);
-                out->by_province[prov][a->basis == SC_BASIS_ID_VERIFIED ? 0 : 1]++;
-                lines[n].len = text.len - at[n];
-                n++;
-            }
-        }
-    }
+    sc_assignPart *const parts = xj_calloc((size_t)run->n_workers, sizeof *parts);
+    xj_error err = refs && parts ? XJ_OK : XJ_ERR_NOMEM;
     if (!err) {
-        for (size_t i = 0; i < n; i++) {
-            lines[i].text = text.data + at[i];
-            lines[i].prefix[0] = sc_prefix(lines[i].text, lines[i].len, 0);
-            lines[i].prefix[1] = sc_prefix(lines[i].text, lines[i].len, 8);
-        }
-        sc_assignLine *const sorted = lines + n_cand;
+#pragma omp parallel for schedule(static, 1) num_threads(run->n_workers)
+        for (int t = 0; t < run->n_workers; t++)
+            parts[t].err = sc_renderCandidates(run, &run->workers[t].pop, refs, mask, &parts[t]);
+    }
+    size_t n = 0;
+    for (int t = 0; parts && t < run->n_workers; t++) {
+        if (!err) err = parts[t].err;
+        n += parts[t].n;
+        for (int p = 0; p < EM_PROVINCES; p++)
+            for (int b = 0; b < 2; b++) out->by_province[p][b] += parts[t].by_province[p][b];
+    }
+    sc_assignLine *const lines = err ? NULL : xj_mallocArray(2 * n + 1, sizeof *lines); /* and a merge's room */
+    if (!err && lines == NULL) err = XJ_ERR_NOMEM;
+    if (!err) {
+        size_t k = 0;
+        for (int t = 0; t < run->n_workers; t++)
+            for (size_t i = 0; i < parts[t].n; i++, k++) {
+                lines[k].text = parts[t].text.data + parts[t].at[i];
+                lines[k].len = parts[t].at[i + 1] - parts[t].at[i];
+                lines[k].prefix[0] = sc_prefix(lines[k].text, lines[k].len, 0);
+                lines[k].prefix[1] = sc_prefix(lines[k].text, lines[k].len, 8);
+            }
+        sc_assignLine *const sorted = lines + n;
         sc_sortLines(lines, n, sorted);
-        err = buf_appendStr(&out->csv, EM_ASSIGNMENTS_HEADER);
+        size_t bytes = strlen(EM_ASSIGNMENTS_HEADER);
+        for (int t = 0; t < run->n_workers; t++) bytes += parts[t].text.len;
+        err = buf_reserve(&out->csv, bytes);
+        if (!err) err = buf_appendStr(&out->csv, EM_ASSIGNMENTS_HEADER);
         for (size_t i = 0; i < n && !err; i++) err = buf_append(&out->csv, sorted[i].text, sorted[i].len);
     }
+    for (int t = 0; parts && t < run->n_workers; t++) {
+        buf_free(&parts[t].text);
+        xj_free(parts[t].at);
+    }
+    xj_free(parts);
     xj_free(refs);
     xj_free(lines);
-    xj_free(at);
-    buf_free(&text);
     if (err) {
         buf_free(&out->csv);
         return st_fail(st, XJ_ERR_NOMEM, "out of memory listing assignments");
