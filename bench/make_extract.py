@@ -4,11 +4,17 @@ size of INPUT for bench/population_cost.sh: every record's GB 11643-shaped
 ID number with its name (header id_number,name), PERCENT of the numbers
 (default 0.2) left out and as many again under another name, chosen by a
 fixed pseudo-random sequence (seed 18), so the same INPUT always gives the
-same EXTRACT."""
+same EXTRACT. Numbers are normalized as rules §3 says (the reference's
+norm_id), so a number written with spaces or full-width digits is listed
+like any other: only the chosen ones are left out."""
 import csv
+import os
 import random
 import re
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "oracle"))
+from xjref import norm_id  # noqa: E402
 
 GB = re.compile(r"^[0-9]{17}[0-9X]$")
 
@@ -27,7 +33,7 @@ def main():
         for r in rows:
             if len(r) <= max(id_col, name_col):
                 continue
-            number = r[id_col].strip().upper()
+            number = norm_id(r[id_col])
             if not GB.match(number) or not r[name_col].strip():
                 continue
             x = rnd.random()
