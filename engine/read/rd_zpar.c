@@ -15,8 +15,10 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_d_stableOutBuffer */
 #include <zstd.h>
 
+#include "rd_input.h"
 #include "xj_alloc.h"
 
 enum { ZP_FREE = 0, ZP_QUEUED, ZP_BUSY, ZP_DONE };
@@ -46,18 +48,23 @@ struct rd_zpar {
     int n_th;
 };
 
-/* Decodes one frame with the worker's context. A frame must come out at
- * exactly the size its header declares (libzstd does not always insist),
- * else it is failed and the streaming decoder will say why. */
+/* Decodes one frame with the worker's context, by the streaming decoder's
+ * rules (the one-shot call let a block larger than the frame's window
+ * through, which the streaming one refuses: the fuzz target csv found it).
+ * A frame must come out whole and at exactly the size its header declares,
+ * else it is failed and the serial streaming decoder will say why. */
 static void zp_decode(ZSTD_DCtx *dctx, zp_slot *s)
 {
     s->failed = 1;
     s->out_len = 0;
     if (dctx == NULL || s->fail) return;
-    size_t const r = ZSTD_decompressDCtx(dctx, s->out, s->out_cap, s->src, s->src_len);
-    if (ZSTD_isError(r)) return;
-    if (s->declared != ZSTD_CONTENTSIZE_UNKNOWN && r != s->declared) return;
-    s->out_len = r;
+    ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only);
+    ZSTD_inBuffer in = {s->src, s->src_len, 0};
+    ZSTD_outBuffer out = {s->out, s->out_cap, 0};
+    size_t const r = ZSTD_decompressStream(dctx, &out, &in);
+    if (ZSTD_isError(r) || r != 0 || in.pos != in.size) return; /* an error, or the frame not ended */
+    if (s->declared != ZSTD_CONTENTSIZE_UNKNOWN && out.pos != s->declared) return;
+    s->out_len = out.pos;
     s->failed = 0;
 }
 
@@ -65,6 +72,11 @@ static void *zp_worker(void *arg)
 {
     rd_zpar *const z = arg;
     ZSTD_DCtx *const dctx = ZSTD_createDCtx();
+    if (dctx) {
+        /* the serial decoder's limits, and straight into the slot's buffer */
+        ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax, XJ_RD_WINDOW_LOG);
+        ZSTD_DCtx_setParameter(dctx, ZSTD_d_stableOutBuffer, 1);
+    }
     pthread_mutex_lock(&z->mu);
     for (;;) {
         zp_slot *s = NULL;
