@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "ix_format.h"
 #include "xj_alloc.h"
 
 /* The slots go to the file as they lie in memory. */
@@ -24,28 +25,6 @@ typedef struct ix_popMap {
     size_t size;
     struct ix_popMap *next;
 } ix_popMap;
-
-static uint64_t ix_rd64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
-    return v;
-}
-
-static uint32_t ix_rd32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void ix_wr64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void ix_wr32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
 
 int ix_popIsIndex(const char *path)
 {
@@ -118,26 +97,26 @@ static xj_error ix_popParse(const char *path, const unsigned char *p, size_t siz
                             xj_status *st)
 {
     if (memcmp(p, IX_POP_MAGIC, 8) != 0) return ix_popDamaged(path, "no population index magic", st);
-    if (ix_rd32(p + 8) != IX_POP_VERSION || ix_rd32(p + 12) != IX_POP_HEADER)
+    if ((uint32_t)ix_loadLE(p + 8, 4) != IX_POP_VERSION || (uint32_t)ix_loadLE(p + 12, 4) != IX_POP_HEADER)
         return ix_popDamaged(path, "another format version", st);
-    if (XXH3_64bits(p, 120) != ix_rd64(p + 120)) return ix_popDamaged(path, "the header's checksum is wrong", st);
-    uint64_t const n = ix_rd64(p + 16), n_sources = ix_rd32(p + 44);
-    uint64_t const slots_off = ix_rd64(p + 48), n_slots = ix_rd64(p + 64), n_home = ix_rd64(p + 72);
+    if (XXH3_64bits(p, 120) != ix_loadLE(p + 120, 8)) return ix_popDamaged(path, "the header's checksum is wrong", st);
+    uint64_t const n = ix_loadLE(p + 16, 8), n_sources = (uint32_t)ix_loadLE(p + 44, 4);
+    uint64_t const slots_off = ix_loadLE(p + 48, 8), n_slots = ix_loadLE(p + 64, 8), n_home = ix_loadLE(p + 72, 8);
     if (n_slots == 0 || n_slots > (size >> 4) || n > n_slots || n_home > n_slots)
         return ix_popDamaged(path, "impossible sizes in the header", st);
-    if (!ix_popSection(p, size, slots_off, n_slots * 16, ix_rd64(p + 56)) || slots_off % 8 ||
-        !ix_popSection(p, size, ix_rd64(p + 80), ix_rd64(p + 88), ix_rd64(p + 96)))
+    if (!ix_popSection(p, size, slots_off, n_slots * 16, ix_loadLE(p + 56, 8)) || slots_off % 8 ||
+        !ix_popSection(p, size, ix_loadLE(p + 80, 8), ix_loadLE(p + 88, 8), ix_loadLE(p + 96, 8)))
         return ix_popDamaged(path, "a section is cut short or its checksum is wrong", st);
     *t = (pop_table){.v = (const pop_entry *)(const void *)(p + slots_off), .n_slots = n_slots, .n_home = n_home,
-                     .n = n, .ids = ix_rd64(p + 24), .several_names = ix_rd64(p + 32)};
+                     .n = n, .ids = ix_loadLE(p + 24, 8), .several_names = ix_loadLE(p + 32, 8)};
     /* Lookups stay within the slots whatever they hold, and the checksums
      * say the slots are what the writer wrote: the order (a pass over all
      * of them, a noticeable part of a run) is checked by `index info`. */
     if (info == NULL) return XJ_OK;
     if (!pop_tableValid(t)) return ix_popDamaged(path, "its entries are not in lookup order", st);
     *info = (ix_popInfo){.entries = n, .ids = t->ids, .several_names = t->several_names,
-                         .build_time = ix_rd64(p + 104), .slots = n_slots};
-    const unsigned char *m = p + ix_rd64(p + 80), *const end = m + ix_rd64(p + 88);
+                         .build_time = ix_loadLE(p + 104, 8), .slots = n_slots};
+    const unsigned char *m = p + ix_loadLE(p + 80, 8), *const end = m + ix_loadLE(p + 88, 8);
     /* a source takes 10 bytes at least: a count the meta cannot hold is
      * damage, not a size to allocate (2^32 sources would ask for 64 GiB) */
     if (n_sources > (uint64_t)(end - m) / 10) return ix_popDamaged(path, "its list of sources is cut short", st);
@@ -147,7 +126,7 @@ static xj_error ix_popParse(const char *path, const unsigned char *p, size_t siz
         if (end - m < 2 || (size_t)(end - m) < 2u + (size_t)(m[0] | m[1] << 8) + 8u)
             return ix_popDamaged(path, "its list of sources is cut short", st);
         size_t const len = (size_t)(m[0] | m[1] << 8);
-        info->sources[i].bytes = ix_rd64(m + 2 + len);
+        info->sources[i].bytes = ix_loadLE(m + 2 + len, 8);
         info->sources[i].name = xj_strndup((const char *)(m + 2), len);
         if (info->sources[i].name == NULL) return st_fail(st, XJ_ERR_NOMEM, "out of memory");
         info->n_sources++;
@@ -235,7 +214,7 @@ xj_error ix_popWrite(const char *path, const pop_table *t, const ix_popSource *s
         for (size_t i = 0; i < n_sources && !bad; i++) {
             size_t const len = strlen(sources[i].name) < 65535 ? strlen(sources[i].name) : 65535;
             unsigned char l[2] = {(unsigned char)len, (unsigned char)(len >> 8)}, b[8];
-            ix_wr64(b, sources[i].bytes);
+            ix_storeLE(b, sources[i].bytes, 8);
             bad = ix_popPut(fd, l, 2, h) || ix_popPut(fd, sources[i].name, len, h) || ix_popPut(fd, b, 8, h);
             meta_bytes += 2 + len + 8;
         }
@@ -247,22 +226,22 @@ xj_error ix_popWrite(const char *path, const pop_table *t, const ix_popSource *s
     }
     if (!bad) {
         memcpy(header, IX_POP_MAGIC, 8);
-        ix_wr32(header + 8, IX_POP_VERSION);
-        ix_wr32(header + 12, IX_POP_HEADER);
-        ix_wr64(header + 16, t->n);
-        ix_wr64(header + 24, t->ids);
-        ix_wr64(header + 32, t->several_names);
-        ix_wr32(header + 44, (uint32_t)n_sources);
-        ix_wr64(header + 48, slots_off);
-        ix_wr64(header + 56, hashes[0]);
-        ix_wr64(header + 64, t->n_slots);
-        ix_wr64(header + 72, t->n_home);
-        ix_wr64(header + 80, meta_off);
-        ix_wr64(header + 88, meta_bytes);
-        ix_wr64(header + 96, hashes[2]);
+        ix_storeLE(header + 8, IX_POP_VERSION, 4);
+        ix_storeLE(header + 12, IX_POP_HEADER, 4);
+        ix_storeLE(header + 16, t->n, 8);
+        ix_storeLE(header + 24, t->ids, 8);
+        ix_storeLE(header + 32, t->several_names, 8);
+        ix_storeLE(header + 44, (uint32_t)n_sources, 4);
+        ix_storeLE(header + 48, slots_off, 8);
+        ix_storeLE(header + 56, hashes[0], 8);
+        ix_storeLE(header + 64, t->n_slots, 8);
+        ix_storeLE(header + 72, t->n_home, 8);
+        ix_storeLE(header + 80, meta_off, 8);
+        ix_storeLE(header + 88, meta_bytes, 8);
+        ix_storeLE(header + 96, hashes[2], 8);
         const char *const epoch = getenv("SOURCE_DATE_EPOCH"); /* reproducible builds */
-        ix_wr64(header + 104, epoch ? strtoull(epoch, NULL, 10) : (uint64_t)time(NULL));
-        ix_wr64(header + 120, XXH3_64bits(header, 120));
+        ix_storeLE(header + 104, epoch ? strtoull(epoch, NULL, 10) : (uint64_t)time(NULL), 8);
+        ix_storeLE(header + 120, XXH3_64bits(header, 120), 8);
         bad = pwrite(fd, header, sizeof header, 0) != (ssize_t)sizeof header || fsync(fd) != 0;
     }
     int const saved = errno;

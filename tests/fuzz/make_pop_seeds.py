@@ -22,22 +22,11 @@ XJDEDUP = sys.argv[1]
 ROOT = sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "fuzz")
 MARK = b"%%XJ%%"
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_seeds import gb_id, zstd  # noqa: E402  (the other targets' seed helpers)
+
 # fuzz_population's modes, per file (bits 0-1 the first, 2-3 the second)
 PLAIN, ZSTD, CUT, RAW = 0, 1, 2, 3
-
-
-def check_char(d17):
-    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    return "10X98765432"[sum(w * int(c) for w, c in zip(weights, d17)) % 11]
-
-
-def gb_id(region, birth, seq):
-    d17 = region + birth + seq
-    return d17 + check_char(d17)
-
-
-def zstd(data, *args):
-    return subprocess.run(["zstd", "-q", "-c", *args], input=data, stdout=subprocess.PIPE, check=True).stdout
 
 
 def b(text):
