@@ -99,15 +99,94 @@ static int ps_fieldOfHeader(const char *h, size_t n, const ps_userMap *maps, siz
     return -1;
 }
 
-/* Index in cols of the k-th column named h (appending it when new). */
-static xj_error ps_outColumn(ps_columns *cols, const char *h, size_t n, size_t k, uint32_t *out)
+/*
+ * The output columns by name, for mapping one header. A header's k-th column
+ * named h takes the k-th output column named h, or a new one when there are
+ * only k. Counting earlier columns of the same name and looking each up by
+ * comparing every pair cost a header of 4,096 columns 16 million compares;
+ * this hashes each name once. For each distinct name a slot keeps its output
+ * columns in order (a list through `next`) and the first of them this header
+ * has not taken yet, so the k-th column takes it in constant time.
+ */
+#define PS_NO_COLUMN UINT32_MAX
+
+typedef struct ps_nameSlot {
+    const char *name;  /* NULL: the slot is free */
+    size_t len;
+    uint32_t untaken;  /* first output column of this name the header has not taken */
+    uint32_t last;     /* last output column of this name */
+} ps_nameSlot;
+
+typedef struct ps_nameIndex {
+    ps_nameSlot *slot;
+    size_t mask;       /* slots - 1, a power of two less one */
+    uint32_t *next;    /* per output column: the next one of the same name */
+} ps_nameIndex;
+
+/* FNV-1a: names are short and few; any spread will do. */
+static uint64_t ps_nameHash(const char *s, size_t n)
 {
-    size_t seen = 0;
-    for (size_t i = 0; i < cols->n; i++) {
-        if (ps_eq(h, n, cols->names[i]) && seen++ == k) {
-            *out = (uint32_t)i;
-            return XJ_OK;
+    uint64_t h = 14695981039346656037u;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211u;
+    return h;
+}
+
+/* The slot of a name, claimed (with no columns) when the name is new. The
+ * table is sized so it never fills (ps_nameIndexInit). */
+static ps_nameSlot *ps_nameSlotOf(ps_nameIndex *ix, const char *s, size_t n)
+{
+    for (size_t i = ps_nameHash(s, n) & ix->mask;; i = (i + 1) & ix->mask) {
+        ps_nameSlot *const slot = &ix->slot[i];
+        if (slot->name == NULL) {
+            *slot = (ps_nameSlot){s, n, PS_NO_COLUMN, PS_NO_COLUMN};
+            return slot;
         }
+        if (slot->len == n && memcmp(slot->name, s, n) == 0) return slot;
+    }
+}
+
+/* Appends output column c to its name's list; `taken`: by the column of the
+ * header that made it. */
+static void ps_nameLink(ps_nameIndex *ix, ps_nameSlot *slot, uint32_t c, int taken)
+{
+    ix->next[c] = PS_NO_COLUMN;
+    if (slot->last != PS_NO_COLUMN) ix->next[slot->last] = c;
+    slot->last = c;
+    if (!taken && slot->untaken == PS_NO_COLUMN) slot->untaken = c;
+}
+
+/* Room for the names of cols and of a header of n columns: each header column
+ * may bring its own name and, when it holds a NUL, the shorter name of its
+ * copy (cols keeps names as C strings). */
+static xj_error ps_nameIndexInit(ps_nameIndex *ix, const ps_columns *cols, size_t n)
+{
+    size_t const names = cols->n + 2 * n + 1;
+    size_t slots = 16;
+    while (slots < 2 * names) slots *= 2;
+    ix->mask = slots - 1;
+    ix->slot = xj_calloc(slots, sizeof *ix->slot);
+    ix->next = xj_mallocArray(cols->n + n + 1, sizeof *ix->next);
+    if (ix->slot == NULL || ix->next == NULL) return XJ_ERR_NOMEM;
+    for (size_t c = 0; c < cols->n; c++)
+        ps_nameLink(ix, ps_nameSlotOf(ix, cols->names[c], strlen(cols->names[c])), (uint32_t)c, 0);
+    return XJ_OK;
+}
+
+static void ps_nameIndexFree(ps_nameIndex *ix)
+{
+    xj_free(ix->slot);
+    xj_free(ix->next);
+}
+
+/* The output column of the header's next column named h: the first of that
+ * name it has not taken, else a new one appended to cols. */
+static xj_error ps_outColumn(ps_nameIndex *ix, ps_columns *cols, const char *h, size_t n, uint32_t *out)
+{
+    ps_nameSlot *const slot = ps_nameSlotOf(ix, h, n);
+    if (slot->untaken != PS_NO_COLUMN) {
+        *out = slot->untaken;
+        slot->untaken = ix->next[slot->untaken];
+        return XJ_OK;
     }
     if (cols->n == cols->cap) {
         size_t const ncap = cols->cap ? cols->cap * 2 : 16;
@@ -118,8 +197,48 @@ static xj_error ps_outColumn(ps_columns *cols, const char *h, size_t n, size_t k
     }
     char *const copy = xj_strndup(h, n);
     if (copy == NULL) return XJ_ERR_NOMEM;
-    cols->names[cols->n] = copy;
-    *out = (uint32_t)cols->n++;
+    uint32_t const c = (uint32_t)cols->n++;
+    cols->names[c] = copy;
+    *out = c;
+    /* a name with a NUL is kept cut at the NUL: it then stands under the
+     * shorter name, which later columns may take; its own is never found */
+    size_t const kept = strlen(copy);
+    if (kept == n) ps_nameLink(ix, slot, c, 1);
+    else ps_nameLink(ix, ps_nameSlotOf(ix, copy, kept), c, 0);
+    return XJ_OK;
+}
+
+/* ps_mapHeader's work once `settled` is known; ps_mapHeader frees the index. */
+static xj_error ps_mapColumns(const char *const *names, const uint32_t *lens, size_t n, const ps_userMap *maps,
+                              size_t n_maps, const int *settled, const char *source, ps_nameIndex *ix,
+                              ps_columns *cols, ps_schema *out, xj_status *st)
+{
+    for (size_t c = 0; c < n; c++) {
+        const char *h = names[c];
+        size_t hn = lens[c];
+        xj_trim(&h, &hn);
+        xj_error const err = ps_outColumn(ix, cols, h, hn, &out->out_col[c]);
+        RETURN_ERROR_IF(err, st, err, "out of memory reading the header of %s", source);
+        int const f = ps_fieldOfHeader(h, hn, maps, n_maps, settled);
+        if (f < 0) continue;
+        if (out->col_of[f] >= 0) {
+            const char *o = names[out->col_of[f]];
+            size_t on = lens[out->col_of[f]];
+            xj_trim(&o, &on);
+            return st_fail(st, XJ_ERR_INPUT,
+                           "%s: line 1: columns %d ('%.*s') and %zu ('%.*s') both name the field %s (%s); "
+                           "rename one, or choose with --map %s=HEADER",
+                           source, out->col_of[f] + 1, (int)on, o, c + 1, (int)hn, h, kFields[f].en,
+                           kFields[f].names[0], kFields[f].en);
+        }
+        out->col_of[f] = (int)c;
+    }
+    for (int f = 0; f < PS_FIELD_COUNT; f++) {
+        RETURN_ERROR_IF(kFields[f].required && out->col_of[f] < 0, st, XJ_ERR_INPUT,
+                        "%s: line 1: the required column %s (%s) is missing; if it has another name, "
+                        "use --map %s=HEADER",
+                        source, kFields[f].names[0], kFields[f].en, kFields[f].en);
+    }
     return XJ_OK;
 }
 
@@ -144,40 +263,12 @@ xj_error ps_mapHeader(const char *const *names, const uint32_t *lens, size_t n,
                 maps[i].seen = 1;
             }
     }
-    for (size_t c = 0; c < n; c++) {
-        const char *h = names[c];
-        size_t hn = lens[c];
-        xj_trim(&h, &hn);
-        size_t same_before = 0;
-        for (size_t j = 0; j < c; j++) {
-            const char *o = names[j];
-            size_t on = lens[j];
-            xj_trim(&o, &on);
-            same_before += on == hn && memcmp(o, h, hn) == 0;
-        }
-        xj_error const err = ps_outColumn(cols, h, hn, same_before, &out->out_col[c]);
-        RETURN_ERROR_IF(err, st, err, "out of memory reading the header of %s", source);
-        int const f = ps_fieldOfHeader(h, hn, maps, n_maps, settled);
-        if (f < 0) continue;
-        if (out->col_of[f] >= 0) {
-            const char *o = names[out->col_of[f]];
-            size_t on = lens[out->col_of[f]];
-            xj_trim(&o, &on);
-            return st_fail(st, XJ_ERR_INPUT,
-                           "%s: line 1: columns %d ('%.*s') and %zu ('%.*s') both name the field %s (%s); "
-                           "rename one, or choose with --map %s=HEADER",
-                           source, out->col_of[f] + 1, (int)on, o, c + 1, (int)hn, h, kFields[f].en,
-                           kFields[f].names[0], kFields[f].en);
-        }
-        out->col_of[f] = (int)c;
-    }
-    for (int f = 0; f < PS_FIELD_COUNT; f++) {
-        RETURN_ERROR_IF(kFields[f].required && out->col_of[f] < 0, st, XJ_ERR_INPUT,
-                        "%s: line 1: the required column %s (%s) is missing; if it has another name, "
-                        "use --map %s=HEADER",
-                        source, kFields[f].names[0], kFields[f].en, kFields[f].en);
-    }
-    return XJ_OK;
+    ps_nameIndex ix = {0};
+    xj_error err = ps_nameIndexInit(&ix, cols, n);
+    if (err) err = st_fail(st, err, "out of memory reading the header of %s", source);
+    else err = ps_mapColumns(names, lens, n, maps, n_maps, settled, source, &ix, cols, out, st);
+    ps_nameIndexFree(&ix);
+    return err;
 }
 
 xj_error ps_checkMapsSeen(const ps_userMap *maps, size_t n_maps, const ps_columns *cols, xj_status *st)
