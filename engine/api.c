@@ -1,12 +1,13 @@
 /*
  * api — the small public functions that belong to no stage: version, error
- * names and date helpers.
+ * names, date helpers, and joining a job of several processes.
  */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "normalize.h"
+#include "xj_comm.h"
 #include "xj_date.h"
 #include "xjdedup.h"
 
@@ -63,4 +64,28 @@ uint32_t xj_today(void)
     struct tm tm;
     if (localtime_r(&now, &tm) == NULL) return 19700101u;
     return dt_make(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+xj_error xj_processesStart(char *message, size_t cap)
+{
+    xj_status st;
+    st_init(&st);
+    xj_error const err = xc_start(&st);
+    if (err && message && cap) snprintf(message, cap, "%s", st.message);
+    return err;
+}
+
+void xj_processesEnd(void)
+{
+    xc_end();
+}
+
+int xj_processRank(void)
+{
+    return xc_rank();
+}
+
+int xj_processCount(void)
+{
+    return xc_size();
 }

@@ -252,8 +252,27 @@ XJ_API void xj_populationInfoFree(xj_populationInfo *info);
  * the index's draws a warning. NULL clears it. */
 XJ_API xj_error xj_scan_setAgainst(xj_scan *scan, const char *index_path);
 
-/* Runs the scan and writes the output directory. */
+/* Runs the scan and writes the output directory. In a distributed run
+ * (xj_processesStart) every process calls it with the same options; each
+ * reads its share of the inputs and rank 0 writes the output directory,
+ * identical to one process's (docs/mpi.md). Every process returns the same
+ * error, and the message names the process it came from. */
 XJ_API xj_error xj_scan_run(xj_scan *scan);
+
+/* ------------------------------------------- several processes (MPI) */
+
+/* Joins the job when this process was started by mpirun / mpiexec as one
+ * of several (docs/mpi.md); call it first, before any other thread
+ * starts. Started any other way, it does nothing. XJ_ERR_USAGE, with what
+ * to do in `message` (cap bytes), when this library was built without MPI
+ * and started as one of several processes. */
+XJ_API xj_error xj_processesStart(char *message, size_t cap);
+/* Leaves the job (every process, at the end). */
+XJ_API void xj_processesEnd(void);
+/* This process's number (0 alone, and rank 0 writes the output) and the
+ * number of processes (1 alone). */
+XJ_API int xj_processRank(void);
+XJ_API int xj_processCount(void);
 
 /* Builds a register index of the inputs at `index_path` (replaced
  * atomically) instead of scanning: every record's keys and what a school

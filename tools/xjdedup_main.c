@@ -43,6 +43,33 @@ static void usage(FILE *out)
             "input, 3 output could not be written.\n");
 }
 
+/* Under mpirun (docs/mpi.md) every process runs the command; rank 0 alone
+ * speaks, since it writes the output and hears of every other process's
+ * error. Only scan runs spread over several processes. */
+static int run_command(const command *c, int argc, char **argv)
+{
+    char message[1024];
+    if (xj_processesStart(message, sizeof message) != XJ_OK) {
+        fprintf(stderr, "xjdedup %s: %s\n", c->name, message);
+        return EXIT_USAGE;
+    }
+    int rc;
+    if (xj_processCount() > 1 && strcmp(c->name, "scan") != 0) {
+        if (xj_processRank() == 0)
+            fprintf(stderr, "xjdedup %s: only 'scan' runs on several processes; start '%s' without mpirun\n",
+                    c->name, c->name);
+        rc = EXIT_USAGE;
+    } else {
+        if (xj_processRank() > 0) {
+            (void)!freopen("/dev/null", "w", stdout);
+            (void)!freopen("/dev/null", "w", stderr);
+        }
+        rc = c->run(argc, argv);
+    }
+    xj_processesEnd();
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -59,7 +86,7 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     for (size_t i = 0; i < sizeof kCommands / sizeof kCommands[0]; i++)
-        if (strcmp(name, kCommands[i].name) == 0) return kCommands[i].run(argc - 1, argv + 1);
+        if (strcmp(name, kCommands[i].name) == 0) return run_command(&kCommands[i], argc - 1, argv + 1);
     fprintf(stderr, "xjdedup: unknown command '%s'; run 'xjdedup --help' for the list\n", name);
     return EXIT_USAGE;
 }

@@ -136,6 +136,7 @@ typedef struct em_run {
     int suspects;                 /* suspect_duplicate looked for (not --no-suspects) */
     em_timing timing;
     int threads;                  /* may be used to write files in parallel */
+    int ranks;                    /* processes of a distributed run (1 alone): summary.json's timing */
     int excel;                    /* per-school files: UTF-8 BOM, formula-like values neutralized */
     int school_gbk;               /* per-school files and their README.txt in GB 18030 */
     int school_headers_en;        /* per-school files: English headers and codes, as problems.csv */

@@ -12,6 +12,7 @@
 #include "scan_internal.h"
 #include "xj_alloc.h"
 #include "xj_clock.h"
+#include "xj_comm.h"
 
 xj_scan *xj_scan_create(void)
 {
@@ -280,6 +281,11 @@ xj_error xj_scan_run(xj_scan *s)
     memset(&run, 0, sizeof run);
     run.scan = s;
     run.start = xj_now();
+    /* every process sets these before anything can fail: they say
+     * whether the collective steps below are taken (scan_dist.c) */
+    run.rank = xc_rank();
+    run.n_ranks = xc_size();
+    int const dist = run.n_ranks > 1;
     sc_register against = {0}, *const reg = s->against ? &against : NULL;
     sc_rows rows = {0};
     xj_error err = sc_prepare(&run, 0);
@@ -291,6 +297,7 @@ xj_error xj_scan_run(xj_scan *s)
         if (run.person_pending == NULL) err = st_fail(&s->st, XJ_ERR_NOMEM, "out of memory");
     }
     if (!err && reg) err = sc_registerOpen(reg, &run);
+    size_t const first_warning = s->warnings.n;
     if (!err) err = sc_pass1(&run);
     if (!err) err = sc_popJoin(&run);
     /* always: the reading thread must end before PREV goes */
@@ -302,16 +309,19 @@ xj_error xj_scan_run(xj_scan *s)
     double t = xj_now();
     sc_keyLookup const lookup = reg ? sc_registerSource(reg) : (sc_keyLookup){0};
     if (!err && reg) err = sc_registerWarnRunDate(reg, s);
-    if (!err) err = sc_group(&run, reg ? &lookup : NULL);
+    if (dist) err = xc_agree(err, &s->st); /* every process, whatever happened to it */
+    if (!err) err = dist ? sc_distGroup(&run, first_warning) : sc_group(&run, reg ? &lookup : NULL);
     run.timing.group_seconds = xj_now() - t;
     t = xj_now();
-    if (!err) err = sc_gatherPass(&run);
+    if (!err) err = dist ? sc_distGather(&run) : sc_gatherPass(&run);
     if (!err && reg) err = sc_registerJoin(reg, &run);
     run.timing.gather_seconds = xj_now() - t;
     t = xj_now();
-    if (!err) err = sc_decide(&run, reg, &rows);
+    /* distributed: rank 0 has everything now and writes the output alone */
+    if (!err && run.rank == 0) err = sc_decide(&run, reg, &rows);
     run.timing.group_seconds += xj_now() - t; /* summary.json counts the decisions with grouping */
-    if (!err) err = sc_emit(&run, reg, &rows);
+    if (!err && run.rank == 0) err = sc_emit(&run, reg, &rows);
+    if (dist) err = xc_agree(err, &s->st);
     sc_rowsFree(&rows);
     sc_decisionsFree(&run.decisions);
     em_prevFree(run.prev);

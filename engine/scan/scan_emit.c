@@ -152,6 +152,7 @@ xj_error sc_emit(sc_run *run, const sc_register *reg, sc_rows *rows)
             .suspects = !s->no_suspects,
             .timing = run->timing,
             .threads = run->n_workers,
+            .ranks = run->n_ranks,
             .excel = s->excel,
             .school_gbk = s->school_gbk,
             .school_headers_en = s->school_headers_en,

@@ -157,6 +157,8 @@ xj_error sc_fetchPass(sc_run *run)
     if (!err && fds == NULL) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
     size_t opened = 0;
     for (; !err && opened < run->n_inputs; opened++) {
+        fds[opened] = -1;
+        if (!sc_isMine(run, opened)) continue; /* another process reads it */
         fds[opened] = open(run->inputs[opened].path, O_RDONLY | O_CLOEXEC);
         if (fds[opened] < 0)
             err = st_fail(st, XJ_ERR_INPUT, "%s: cannot open again: %s", run->inputs[opened].path, strerror(errno));

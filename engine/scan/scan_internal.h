@@ -211,7 +211,15 @@ typedef struct sc_run {
     double start;             /* xj_now() at the start */
     em_timing timing;         /* per-stage seconds */
     char *names_text;         /* the inputs' paths with '/' runs collapsed; facts.name points into it */
+    int rank, n_ranks;        /* a distributed run's processes (scan_dist.c); 0 and 1 alone */
+    uint8_t *mine;            /* per input: this process reads its records (NULL: every input) */
 } sc_run;
+
+/* Whether this process reads input i's records (always, unless distributed). */
+static inline int sc_isMine(const sc_run *run, size_t i)
+{
+    return run->mine == NULL || run->mine[i];
+}
 
 /* A record's verdict: parsed and checked into v and f, or the reject
  * reason. Both passes reach it the same way, so a record flagged in pass 1
@@ -281,6 +289,12 @@ sc_counts sc_countFound(const sc_run *run);
 /* Groups every worker's key tables (joined with `lookup`, NULL for a plain
  * scan) into run->groups, then lists the flagged records. */
 xj_error sc_group(sc_run *run, const sc_keyLookup *lookup);
+/* Its two steps: the key tables of found[0 .. n) grouped into out (the
+ * tables consumed), then (sc_groupFinish) the suspect candidates split from
+ * run->groups and the flagged records listed. */
+xj_error sc_groupFound(sc_run *run, const sc_keyLookup *lookup, sc_found *const *found, size_t n,
+                       gk_groups out[SC_KEY_KINDS]);
+xj_error sc_groupFinish(sc_run *run);
 /* Every flagged record read again into run->gathered (in flagged order):
  * plain files by their anchored stretches (sc_fetchPass), other inputs
  * read whole again (sc_pass2Chunk). A flagged record not found again or no
@@ -294,6 +308,19 @@ xj_error sc_fetchPass(sc_run *run);
 xj_error sc_gatherChunk(sc_run *run, sc_worker *w, const rd_chunk *chunk, size_t pos, size_t end);
 /* For each input, the column holding each output column (in->col_for_out). */
 xj_error sc_mapOutputColumns(sc_run *run);
+
+/* ---- a distributed run (scan_dist.c, docs/mpi.md) ---- */
+
+/* Which inputs this process reads (run->mine), when there are several. */
+xj_error sc_distPrepare(sc_run *run);
+/* In place of sc_group: keys to the processes that own their shards,
+ * grouped there; the groups and what pass 1 found (with the warnings from
+ * `first_warning` on) to rank 0, which splits the suspects and lists the
+ * flagged records. Collective; the error is every process's. */
+xj_error sc_distGroup(sc_run *run, size_t first_warning);
+/* In place of sc_gatherPass: rank 0's flagged list to every process, each
+ * reads back those of its inputs, rank 0 receives them all. Collective. */
+xj_error sc_distGather(sc_run *run);
 
 /* ---- a batch check's register (scan_against.c, scan_copies.c) ---- */
 

@@ -62,31 +62,47 @@ static xj_error sc_listFlagged(sc_run *run)
     return XJ_OK;
 }
 
-xj_error sc_group(sc_run *run, const sc_keyLookup *lookup)
+xj_error sc_groupFound(sc_run *run, const sc_keyLookup *lookup, sc_found *const *found, size_t n,
+                       gk_groups out[SC_KEY_KINDS])
 {
     xj_status *const st = &run->scan->st;
-    size_t const nw = (size_t)run->n_workers;
-    /* every kind gets 2 * nw slots: the GB kind uses the second half for
-     * the workers' slipped entries (GK_SUSPECT); the other kinds point it at
-     * one empty wide table, which grouping reads and frees nothing of */
-    gk_table **const tabs = xj_calloc(SC_KEY_KINDS * 2 * nw, sizeof *tabs);
+    /* every kind gets 2 * n slots: the GB kind uses the second half for
+     * the slipped entries (GK_SUSPECT); the other kinds point it at one
+     * empty wide table, which grouping reads and frees nothing of */
+    gk_table **const tabs = xj_calloc(SC_KEY_KINDS * 2 * (n ? n : 1), sizeof *tabs);
     RETURN_ERROR_IF(tabs == NULL, st, XJ_ERR_NOMEM, "out of memory");
     gk_table empty;
     gk_tableInit(&empty, 1);
-    sc_keyTables tables = {.n = 2 * nw};
+    sc_keyTables tables = {.n = 2 * n};
     for (int kind = 0; kind < SC_KEY_KINDS; kind++) {
-        tables.of[kind] = tabs + (size_t)kind * 2 * nw;
-        for (size_t t = 0; t < nw; t++) {
-            tables.of[kind][t] = &run->workers[t].found.keys[kind];
-            tables.of[kind][nw + t] = kind == GD_KEY_GB ? &run->workers[t].found.slips : &empty;
+        tables.of[kind] = tabs + (size_t)kind * 2 * n;
+        for (size_t t = 0; t < n; t++) {
+            tables.of[kind][t] = &found[t]->keys[kind];
+            tables.of[kind][n + t] = kind == GD_KEY_GB ? &found[t]->slips : &empty;
         }
     }
     int const attr_mixed = run->scan->attr_scope == XJ_ATTR_MIXED;
-    xj_error const err = sc_groupKeys(&tables, lookup, attr_mixed, run->n_workers, run->groups, st);
+    xj_error const err = sc_groupKeys(&tables, lookup, attr_mixed, run->n_workers, out, st);
     xj_free(tabs);
-    FORWARD_IF_ERROR(err);
-    FORWARD_IF_ERROR(gs_split(&run->groups[GD_KEY_GB], &run->suspects, st));
+    return err;
+}
+
+xj_error sc_groupFinish(sc_run *run)
+{
+    FORWARD_IF_ERROR(gs_split(&run->groups[GD_KEY_GB], &run->suspects, &run->scan->st));
     return sc_listFlagged(run);
+}
+
+xj_error sc_group(sc_run *run, const sc_keyLookup *lookup)
+{
+    size_t const nw = (size_t)run->n_workers;
+    sc_found **const found = xj_calloc(nw, sizeof *found);
+    RETURN_ERROR_IF(found == NULL, &run->scan->st, XJ_ERR_NOMEM, "out of memory");
+    for (size_t t = 0; t < nw; t++) found[t] = &run->workers[t].found;
+    xj_error const err = sc_groupFound(run, lookup, found, nw, run->groups);
+    xj_free(found);
+    FORWARD_IF_ERROR(err);
+    return sc_groupFinish(run);
 }
 
 static size_t sc_lowerBound(const uint64_t *v, size_t n, uint64_t key)
@@ -117,7 +133,7 @@ xj_error sc_gatherPass(sc_run *run)
     run->n_gathered = run->n_flagged;
     if (run->n_flagged == 0) return XJ_OK;
     int rereadable = 1;
-    for (size_t i = 0; i < run->n_inputs; i++) rereadable &= run->inputs[i].rereadable;
+    for (size_t i = 0; i < run->n_inputs; i++) rereadable &= run->inputs[i].rereadable || !sc_isMine(run, i);
     /* plain files: only the stretches around flagged records, in parallel;
      * otherwise (zstd, standard input, an overlong record) read all again */
     if (rereadable) FORWARD_IF_ERROR(sc_fetchPass(run));

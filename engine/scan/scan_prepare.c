@@ -95,6 +95,7 @@ void sc_runFree(sc_run *run)
     xj_free(run->flagged);
     xj_free(run->gathered);
     xj_free(run->names_text);
+    xj_free(run->mine);
 }
 
 /* ---- the inputs, before anything is read ---- */
@@ -282,6 +283,9 @@ xj_error sc_prepare(sc_run *run, unsigned how)
     run->one_pass = (how & SC_ONE_PASS) != 0;
     FORWARD_IF_ERROR(sc_checkInputs(run));
     FORWARD_IF_ERROR(sc_nameSources(run));
+    RETURN_ERROR_IF(run->n_ranks > 1 && (how & SC_ONE_PASS), st, XJ_ERR_USAGE,
+                    "under mpirun only scan runs on several processes; run this command as one process");
+    FORWARD_IF_ERROR(sc_distPrepare(run));
     /* a refusal to write the output comes now, not after the whole scan */
     if (!(how & SC_NO_OUTDIR)) FORWARD_IF_ERROR(em_checkOutdir(s->outdir, s->force, st));
     return sc_workersInit(run);

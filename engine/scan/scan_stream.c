@@ -195,10 +195,30 @@ static void sc_reclaim(sc_queue *q, rd_splitter *sp)
     for (size_t k = 0; k < take; k++) rd_recycleChunk(sp, &local[k]);
 }
 
+/* An input another process reads (a distributed run): only its header,
+ * in the first pass, so that every process knows every column. */
+static xj_error sc_readHeaderOnly(sc_reader *r, size_t i, xj_buf *raw, xj_buf *text)
+{
+    sc_input *const in = &r->run->inputs[i];
+    if (!r->first_pass) return XJ_OK;
+    rd_splitter *sp = NULL;
+    int found = 0;
+    xj_error err = rd_open(in->path, NULL, &in->rd, &r->st);
+    if (!err) err = rd_splitterCreate(in->rd, (uint32_t)i, r->run->chunk_size, &sp, &r->st);
+    if (!err) err = rd_readHeader(sp, raw, &found, &r->st);
+    if (!err && !found) err = st_fail(&r->st, XJ_ERR_INPUT, "%s: the file is empty: it has no header row", in->path);
+    if (!err) err = sc_mapHeader(r, i, raw, text);
+    rd_splitterFree(sp);
+    rd_close(in->rd);
+    in->rd = NULL;
+    return err;
+}
+
 static xj_error sc_readInput(sc_reader *r, size_t i, xj_buf *raw, xj_buf *text)
 {
     sc_run *const run = r->run;
     sc_input *const in = &run->inputs[i];
+    if (!sc_isMine(run, i)) return sc_readHeaderOnly(r, i, raw, text);
     rd_splitter *sp = NULL;
     xj_error err = sc_openInput(r, i);
     if (!err) err = rd_splitterCreate(in->rd, (uint32_t)i, run->chunk_size, &sp, &r->st);
