@@ -69,6 +69,10 @@ xj_error sc_distPrepare(sc_run *run)
     if (run->n_ranks <= 1) return XJ_OK;
     RETURN_ERROR_IF(run->scan->against, st, XJ_ERR_USAGE,
                     "check runs as one process: start it without mpirun (a batch is small; the register is an index)");
+    /* PREV's persons are marked by the process that reads each record; the
+     * marks are not yet merged across processes */
+    RETURN_ERROR_IF(run->scan->previous, st, XJ_ERR_USAGE,
+                    "--previous does not run on several processes yet: start this scan without mpirun");
     sc_sized *const v = xj_mallocArray(run->n_inputs ? run->n_inputs : 1, sizeof *v);
     uint64_t *const load = xj_calloc((size_t)run->n_ranks, sizeof *load);
     run->mine = xj_calloc(run->n_inputs ? run->n_inputs : 1, 1);
