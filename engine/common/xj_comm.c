@@ -14,6 +14,7 @@
 
 static int xc_started; /* xc_start called MPI_Init_thread */
 static int xc_myRank, xc_nRanks = 1;
+static uint64_t xc_sent; /* bytes sent to other processes */
 
 int xc_launched(void)
 {
@@ -69,6 +70,20 @@ void xc_abortAll(int code)
     if (xc_started) MPI_Abort(MPI_COMM_WORLD, code);
 #endif
     exit(code);
+}
+
+uint64_t xc_bytesSent(void)
+{
+    return xc_sent;
+}
+
+uint64_t xc_sum(uint64_t v)
+{
+    uint64_t total = v;
+#ifdef XJ_HAVE_MPI
+    if (xc_started) MPI_Allreduce(&v, &total, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+#endif
+    return total;
 }
 
 int xc_rank(void)
@@ -191,6 +206,7 @@ static xj_error xc_swap(const xj_buf *out, int to, xj_buf *in, uint64_t in_len, 
     k += xc_post(out->data, out->len, to, 1, req + k, n_req - k);
     MPI_Waitall(k, req, MPI_STATUSES_IGNORE);
     xj_free(req);
+    xc_sent += out->len;
     return XJ_OK;
 }
 #endif
@@ -226,6 +242,7 @@ xj_error xc_gather(const xj_buf *mine, xj_buf *per_rank, xj_status *st)
 #ifdef XJ_HAVE_MPI
     if (xc_started && xc_myRank != 0) {
         uint64_t const len = mine->len;
+        xc_sent += len;
         MPI_Send(&len, 1, MPI_UINT64_T, 0, 0, MPI_COMM_WORLD);
         for (uint64_t at = 0; at < len; at += XC_PIECE)
             MPI_Send(mine->data + at, (int)(len - at < XC_PIECE ? len - at : XC_PIECE), MPI_BYTE, 0, 1,
@@ -257,6 +274,7 @@ xj_error xc_broadcast(xj_buf *b, xj_status *st)
     uint64_t len = b->len;
     MPI_Bcast(&len, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
     if (xc_myRank != 0) FORWARD_IF_ERROR(xc_sized(b, len, st));
+    else xc_sent += len * (uint64_t)(xc_nRanks - 1); /* as if sent to each (the tree's shape aside) */
     for (uint64_t at = 0; at < len; at += XC_PIECE)
         MPI_Bcast(b->data + at, (int)(len - at < XC_PIECE ? len - at : XC_PIECE), MPI_BYTE, 0, MPI_COMM_WORLD);
 #else

@@ -58,6 +58,11 @@ xj_error xc_gather(const xj_buf *mine, xj_buf *per_rank, xj_status *st);
 /* Collective: rank 0's `b` to every other rank (replacing theirs). */
 xj_error xc_broadcast(xj_buf *b, xj_status *st);
 
+/* Collective: every process's `v` summed (on every process). */
+uint64_t xc_sum(uint64_t v);
+/* Bytes this process has sent to others so far (for summary.json's timing). */
+uint64_t xc_bytesSent(void);
+
 /* ---- the wire format of the buffers: little-endian words, counted bytes ---- */
 
 xj_error xc_putU64(xj_buf *b, uint64_t v);

@@ -455,6 +455,7 @@ static void jw_timing(jw *j, const em_run *run, double write_seconds)
     jw_double(j, wall > 0 ? (double)run->rows_read / wall : 0);
     jw_keyU64(j, "ranks", (uint64_t)(run->ranks > 0 ? run->ranks : 1));
     jw_keyU64(j, "threads", (uint64_t)(run->threads > 0 ? run->threads : 1));
+    jw_keyU64(j, "exchanged_bytes", run->timing.exchanged_bytes);
     jw_close(j, '}');
 }
 

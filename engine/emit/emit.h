@@ -54,6 +54,7 @@ typedef struct em_timing {
     double group_seconds;      /* grouping and decisions */
     double gather_seconds;     /* pass 2: fetching flagged records */
     double start;              /* xj_now() at the start of the run */
+    uint64_t exchanged_bytes;  /* a distributed run: bytes the processes sent each other */
 } em_timing;
 
 /* One line of an officers' decisions file (docs/monthly.md §4), as read:
@@ -84,25 +85,27 @@ xj_error em_prevOpen(const char *dir, const char *sno_header, const char *school
                      em_prev **out, xj_status *st);
 xj_error em_prevRead(em_prev *p, xj_status *st);
 /* Accepted records of this run: each one's student number and school code
- * looked up in PREV's pairs (em_prevSawPerson), one of these per thread.
- * The pairs that pass the filter wait in `hit` for their table slots to be
- * fetched; while PREV is still being read, all pairs are kept, hashed, up
- * to a bound. em_prevDrain looks up both (at the end of a chunk, and once
- * more after pass 1: so every record is counted before the rows are
+ * asked of PREV's pairs' filter (em_prevSawPerson), one of these per
+ * thread. The pairs it passes wait in `hit` to be handed to PREV a batch
+ * at a time; while PREV is still being read, all pairs are kept, hashed,
+ * up to a bound. em_prevDrain hands both over (at the end of a chunk, and
+ * once more after pass 1: so every record is counted before the rows are
  * compared). */
-#define EM_PERSON_HITS 16
+#define EM_PERSON_HITS 256
 typedef struct em_personPending {
-    uint64_t hit[EM_PERSON_HITS];               /* pairs to look up in the table (asked for early) */
+    uint64_t hit[EM_PERSON_HITS];               /* em_personKey of pairs the filter passed */
     size_t n_hit;
-    uint64_t *pend;                             /* (quick, person) of the pairs seen before PREV was read */
+    uint64_t *pend;                             /* em_personKey of the pairs seen before PREV was read */
     size_t n_pend, cap_pend;
 } em_personPending;
-/* XJ_ERR_NOMEM when a pair seen before PREV was read cannot be kept. A
- * caller may skip the records em_personSurelyNew clears with
- * em_prevFilter's filter (em_person.h): em_prevSawPerson would do nothing
- * more with them. */
+/* XJ_ERR_NOMEM when a pair cannot be kept. A caller may skip the records
+ * em_personSurelyNew clears with em_prevFilter's filter (em_person.h):
+ * em_prevSawPerson would do nothing more with them. em_prevSawKey is
+ * em_prevSawPerson for a pair whose em_personKey (of the trimmed values)
+ * the caller has. */
 const em_personFilter *em_prevFilter(const em_prev *p);
 xj_error em_prevSawPerson(em_prev *p, em_personPending *b, const char *sno, size_t sn, const char *school, size_t cn);
+xj_error em_prevSawKey(em_prev *p, em_personPending *b, uint64_t person);
 void em_personPendingFree(em_personPending *b);
 void em_prevDrain(em_prev *p, em_personPending *b);
 void em_prevFree(em_prev *p);

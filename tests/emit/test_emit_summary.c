@@ -381,10 +381,12 @@ static void checkTiming(const char *text, const char *what)
     const char *const t = strstr(text, "  \"timing\": {\n");
     TC_CHECK(t != NULL, "%s: no timing member", what);
     if (t == NULL) return;
-    static const char *const kKeys[] = {"wall_seconds", "read_parse_seconds", "group_seconds", "gather_seconds",
-                                        "write_seconds", "rows_per_second"};
+    static const char *const kKeys[] = {"wall_seconds",  "read_parse_seconds", "group_seconds", "gather_seconds",
+                                        "write_seconds", "rows_per_second",    "ranks",         "threads",
+                                        "exchanged_bytes"};
+    size_t const n_keys = sizeof kKeys / sizeof *kKeys, last = n_keys - 1;
     const char *p = t + strlen("  \"timing\": {\n");
-    for (size_t k = 0; k < 6; k++) {
+    for (size_t k = 0; k < n_keys; k++) {
         char want[64];
         snprintf(want, sizeof want, "    \"%s\": ", kKeys[k]);
         TC_CHECK(strncmp(p, want, strlen(want)) == 0, "%s: timing key %zu: [%.40s]", what, k, p);
@@ -393,8 +395,8 @@ static void checkTiming(const char *text, const char *what)
         double const v = strtod(p, &end);
         TC_CHECK(end != p && v >= 0 && strchr(".e", *(end - 1)) == NULL, "%s: timing value of %s", what, kKeys[k]);
         p = end;
-        TC_CHECK(strncmp(p, k < 5 ? ",\n" : "\n", k < 5 ? 2 : 1) == 0, "%s: after %s", what, kKeys[k]);
-        p += k < 5 ? 2 : 1;
+        TC_CHECK(strncmp(p, k < last ? ",\n" : "\n", k < last ? 2 : 1) == 0, "%s: after %s", what, kKeys[k]);
+        p += k < last ? 2 : 1;
     }
     TC_CHECK(strcmp(p, "  }\n}\n") == 0, "%s: timing must be last: [%s]", what, p);
 }
