@@ -10,8 +10,9 @@ root=$(pwd)
 # clang + LLVM's libomp (with its TSan tool, archer) for the ThreadSanitizer stage,
 # and clang's sanitizer runtime, which apt leaves out of clang without recommends;
 # chromium and a CJK font for the test that renders report.html in a browser;
-# LibreOffice and pdftotext for the test that renders a workbook (tests/xlsx)
-XJ_DEPS_EXTRA="${XJ_DEPS_EXTRA:-} clang libclang-rt-dev libomp-dev chromium fonts-wqy-zenhei libreoffice-calc-nogui poppler-utils" tools/deps.sh ||
+# LibreOffice and pdftotext for the test that renders a workbook (tests/xlsx);
+# Open MPI (headers and mpirun) for the distributed scan and its tests (tests/mpi)
+XJ_DEPS_EXTRA="${XJ_DEPS_EXTRA:-} clang libclang-rt-dev libomp-dev chromium fonts-wqy-zenhei libreoffice-calc-nogui poppler-utils libopenmpi-dev openmpi-bin" tools/deps.sh ||
   { echo "0 passed, 1 failed"; exit 1; }
 
 passed=0
