@@ -814,7 +814,8 @@ def kill_run(argv, k, victim, out, errpath, cpu_wanted, wait_wanted):
     """Starts argv, waits until rank `victim` has used cpu_wanted CPU seconds
     (or wait_wanted seconds passed since all k ranks exist), stops every rank
     (so the job cannot finish meanwhile), SIGKILLs the victim and lets the
-    others go on. (status, stderr, how) or None when the job ended before."""
+    others go on. (status, stderr, how); how is None when the job ended
+    before the kill."""
     errf = open(errpath, "w+b")
     p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=errf, start_new_session=True)
     seen = None
@@ -851,8 +852,6 @@ def kill_run(argv, k, victim, out, errpath, cpu_wanted, wait_wanted):
             os.killpg(p.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-    if how is None:
-        return None
     return status, err, how
 
 
@@ -870,19 +869,18 @@ def case_kill(c):
         parent = fresh(os.path.join(c.work, "kill", f"n{k}_rank{victim}"))
         out = os.path.join(parent, "out")
         argv = c.mpi.argv(k, [c.x, "scan", *inputs, "-o", out, "-q", *opts])
-        got = None
         # mid-work first; a machine fast enough to finish before that gets
         # the kill as soon as the ranks exist
         for cpu_wanted, wait_wanted in ((0.4, 1.0), (0.0, 0.0)):
-            got = kill_run(argv, k, victim, out, parent + ".stderr", cpu_wanted, wait_wanted)
-            if got:
+            status, err, how = kill_run(argv, k, victim, out, parent + ".stderr", cpu_wanted, wait_wanted)
+            if how:
                 break
-            print(f"{where}: the job ended before the kill; trying earlier", flush=True)
+            print(f"{where}: the job ended (exit {status}) before the kill; trying earlier", flush=True)
             fresh(parent)
-        if not got:
-            c.fails.add(where, "could not kill a rank before the job ended")
+        if not how:
+            c.fails.add(where, f"could not kill a rank before the job ended (exit {status}; "
+                               f"0 would mean it finished within a second of starting)\n{tail(err)}")
             continue
-        status, err, how = got
         print(f"{where}: {how}; exit {status}", flush=True)
         if status is None:
             c.fails.add(where, f"the job did not end within 90 s of the kill\n{tail(err)}")
