@@ -61,7 +61,7 @@ build() {
 suite_args=()
 [ -n "${XJ_SUITE:-}" ] && suite_args=(--suite "$XJ_SUITE")
 
-if build build-test -Dwerror=true -Dbuildtype=release; then
+if build build-test -Dwerror=true -Dbuildtype=release -Dmpi=enabled; then
   run_suite build-test "${suite_args[@]}"
 else
   echo "tools/test.sh: the build failed" >&2

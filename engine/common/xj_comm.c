@@ -170,7 +170,7 @@ xj_error xc_agree(xj_error err, xj_status *st)
     MPI_Bcast(&what, (int)sizeof what, MPI_BYTE, first, MPI_COMM_WORLD);
     if (first == xc_myRank) return (xj_error)what.code;
     what.message[sizeof what.message - 1] = '\0';
-    return st_fail(st, (xj_error)what.code, "process %d of %d: %s", first, xc_nRanks, what.message);
+    return st_fail(st, (xj_error)what.code, "rank %d of %d: %s", first, xc_nRanks, what.message);
 #else
     (void)st;
     return err;

@@ -42,7 +42,7 @@ int xc_size(void); /* 1 unless distributed */
 
 /* Collective: `err` of every rank. All get XJ_OK, or the error of the
  * lowest failing rank with its message, which names that rank when it is
- * not this one (*st filled on every rank). */
+ * not this one ("rank R of K: ", R counted from 0 as the launcher does). */
 xj_error xc_agree(xj_error err, xj_status *st);
 
 /* Collective: send[r] goes to rank r, recv[r] receives rank r's (recv
