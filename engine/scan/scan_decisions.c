@@ -7,8 +7,9 @@
  * then every --decisions file as given — and every line is kept, in that
  * order, for decisions_unmatched.csv. Per member (group_id, student number,
  * school code; values trimmed) the last line is in effect; an open-addressed
- * table on those three finds it. grp_decide asks for each member of each
- * group (from several threads): the answer marks the line matched.
+ * table on those three (filed by the group) finds it. grp_decide asks for
+ * each member of each group (from several threads): the answer marks the
+ * line matched.
  *
  * A decisions file is untrusted input, read record by record with its line
  * numbers (parse/ps_csvfile); a record with the wrong number of fields, a
@@ -18,7 +19,6 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-#define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack */
 #include <xxhash.h>
 
 #include "ps_csvfile.h"
@@ -53,6 +53,22 @@ static xj_error sd_header(sd_file *f, const ps_csvRecord *rec, xj_status *st)
                         (unsigned long long)rec->line, kColumn[k]);
     f->n_header = rec->n;
     return XJ_OK;
+}
+
+/* Whether a group_id is one as we write them (em_groupIdText: 16 digits
+ * 0-9a-f), and its value; a line with another one matches no group. */
+static int sd_groupValue(const char *s, size_t n, uint64_t *out)
+{
+    if (n != 16) return 0;
+    uint64_t v = 0;
+    for (size_t i = 0; i < 16; i++) {
+        char const c = s[i];
+        if (c >= '0' && c <= '9') v = v << 4 | (uint64_t)(c - '0');
+        else if (c >= 'a' && c <= 'f') v = v << 4 | (uint64_t)(c - 'a' + 10);
+        else return 0;
+    }
+    *out = v;
+    return 1;
 }
 
 static xj_error sd_record(void *user, const ps_csvRecord *rec, xj_status *st)
@@ -113,33 +129,50 @@ static xj_error sd_readFile(sc_decisions *d, const char *path, const char *name,
 
 /* ---- the decisions in effect ---- */
 
-static uint64_t sd_keyHash(const char *g, size_t gn, const char *s, size_t sn, const char *c, size_t cn)
+/* A line is filed by its group's value and its member's em_personKey:
+ * the decide stage asks for every member of every group, and that is a
+ * few multiplications, no text made and nothing streamed. A line whose
+ * group_id is not one of ours (it matches no group) is filed by its
+ * text's hash instead of the value. */
+static uint64_t sd_keyHash(uint64_t group, const char *s, size_t sn, const char *c, size_t cn)
 {
-    XXH3_state_t st;
-    XXH3_64bits_reset(&st);
-    XXH3_64bits_update(&st, g, gn);
-    XXH3_64bits_update(&st, "", 1);
-    XXH3_64bits_update(&st, s, sn);
-    XXH3_64bits_update(&st, "", 1);
-    XXH3_64bits_update(&st, c, cn);
-    return XXH3_64bits_digest(&st);
+    return em_fold(group ^ 0x9E3779B97F4A7C15ull, em_personKey(s, sn, c, cn) ^ 0xD6E8FEB86659FD93ull);
 }
 
-static int sd_sameKey(const em_decision *a, const char *g, size_t gn, const char *s, size_t sn, const char *c,
-                      size_t cn)
+static uint64_t sd_lineHash(const em_decision *e)
 {
-    return a->group_id_len == gn && a->student_no_len == sn && a->school_code_len == cn &&
-           memcmp(a->group_id, g, gn) == 0 && memcmp(a->student_no, s, sn) == 0 &&
+    uint64_t group;
+    if (!sd_groupValue(e->group_id, e->group_id_len, &group)) group = XXH3_64bits(e->group_id, e->group_id_len);
+    return sd_keyHash(group, e->student_no, e->student_no_len, e->school_code, e->school_code_len);
+}
+
+static int sd_sameMember(const em_decision *a, const char *s, size_t sn, const char *c, size_t cn)
+{
+    return a->student_no_len == sn && a->school_code_len == cn && memcmp(a->student_no, s, sn) == 0 &&
            memcmp(a->school_code, c, cn) == 0;
 }
 
-/* The slot of a key: the entry there (index + 1), or the empty slot. */
-static size_t sd_slot(const sc_decisions *d, const char *g, size_t gn, const char *s, size_t sn, const char *c,
-                      size_t cn)
+static int sd_sameKey(const em_decision *a, const em_decision *b)
 {
-    size_t k = (size_t)sd_keyHash(g, gn, s, sn, c, cn) & (d->table_cap - 1);
-    while (d->table[k] && !sd_sameKey(&d->v[d->table[k] - 1], g, gn, s, sn, c, cn)) k = (k + 1) & (d->table_cap - 1);
-    return k;
+    return a->group_id_len == b->group_id_len && memcmp(a->group_id, b->group_id, a->group_id_len) == 0 &&
+           sd_sameMember(a, b->student_no, b->student_no_len, b->school_code, b->school_code_len);
+}
+
+/* Most groups have no line: a filter of the groups the lines name (a bit
+ * each, at least 8 bits a line) answers them first, small enough to stay
+ * in the cache, where the table and the lines would cost a cache miss or
+ * two a member. It follows the table's slots in the same block (table +
+ * table_cap), as table_cap / 8 words of 32 bits (a power of two). */
+static uint64_t sd_groupBit(uint64_t group, size_t words)
+{
+    uint64_t const h = em_fold(group ^ 0xC2B2AE3D27D4EB4Full, 0x165667B19E3779F9ull);
+    return (h >> 5 & (words - 1)) << 5 | (h & 31);
+}
+
+static int sd_mayHaveGroup(const sc_decisions *d, uint64_t group)
+{
+    uint64_t const bit = sd_groupBit(group, d->table_cap / 8);
+    return d->table[d->table_cap + (bit >> 5)] >> (bit & 31) & 1;
 }
 
 /* Later lines win: each key's last line stays in effect and in the table. */
@@ -147,14 +180,19 @@ static xj_error sd_settle(sc_decisions *d)
 {
     d->table_cap = 16;
     while (d->table_cap < 2 * d->n + 2) d->table_cap *= 2;
-    d->table = xj_callocTable(d->table_cap, sizeof *d->table);
+    d->table = xj_callocTable(d->table_cap + d->table_cap / 8, sizeof *d->table);
     if (d->table == NULL) return XJ_ERR_NOMEM;
     for (size_t i = 0; i < d->n; i++) {
         em_decision *const e = &d->v[i];
-        size_t const k = sd_slot(d, e->group_id, e->group_id_len, e->student_no, e->student_no_len, e->school_code,
-                                 e->school_code_len);
+        size_t k = (size_t)sd_lineHash(e) & (d->table_cap - 1);
+        while (d->table[k] && !sd_sameKey(&d->v[d->table[k] - 1], e)) k = (k + 1) & (d->table_cap - 1);
         if (d->table[k]) d->v[d->table[k] - 1].in_effect = 0;
         d->table[k] = (uint32_t)(i + 1);
+        uint64_t group;
+        if (sd_groupValue(e->group_id, e->group_id_len, &group)) {
+            uint64_t const bit = sd_groupBit(group, d->table_cap / 8);
+            d->table[d->table_cap + (bit >> 5)] |= (uint32_t)1 << (bit & 31);
+        }
     }
     return XJ_OK;
 }
@@ -163,18 +201,23 @@ static xj_error sd_settle(sc_decisions *d)
 static int sd_approved(void *user, uint64_t group_id, const gr_record *m)
 {
     sc_decisions *const d = user;
-    char g[17];
-    em_groupIdText(group_id, g);
+    if (!sd_mayHaveGroup(d, group_id)) return 0;
     const char *s = m->student_no, *c = m->school;
     size_t sn = m->student_no_len, cn = m->school_len;
     xj_trim(&s, &sn);
     xj_trim(&c, &cn);
-    size_t const k = sd_slot(d, g, 16, s, sn, c, cn);
-    if (d->table[k] == 0) return 0;
-    em_decision *const e = &d->v[d->table[k] - 1];
-    /* several threads may mark one line: each stores the same 1 */
-    atomic_store_explicit((_Atomic uint8_t *)&e->matched, 1, memory_order_relaxed);
-    return e->approved;
+    for (size_t k = (size_t)sd_keyHash(group_id, s, sn, c, cn) & (d->table_cap - 1); d->table[k];
+         k = (k + 1) & (d->table_cap - 1)) {
+        em_decision *const e = &d->v[d->table[k] - 1];
+        uint64_t group;
+        if (!sd_groupValue(e->group_id, e->group_id_len, &group) || group != group_id ||
+            !sd_sameMember(e, s, sn, c, cn))
+            continue;
+        /* several threads may mark one line: each stores the same 1 */
+        atomic_store_explicit((_Atomic uint8_t *)&e->matched, 1, memory_order_relaxed);
+        return e->approved;
+    }
+    return 0;
 }
 
 xj_error sc_decisionsLoad(sc_decisions *d, const char *previous, char *const *files, size_t n_files, xj_status *st)
