@@ -2,9 +2,11 @@
  * em_person — the question pass 1 asks of an earlier run (--previous) for
  * every accepted record: did PREV report a row of this student number and
  * school code? Inline, because ten million records ask it and nearly all
- * of them get "no" from the filter alone: a few instructions and one word
- * read, without a call. The rest (a likely "yes", or PREV still being
- * read) goes to em_prevSawPerson in em_previous.c.
+ * of them get "no" from the filter alone: a hash of a few words, and one
+ * word of the filter read, without a call. The rest (a likely "yes", or
+ * PREV still being read) goes to em_prevSawKey in em_previous.c, which
+ * only writes the pair's hash down: which of PREV's pairs were seen is
+ * worked out once, after pass 1, for the few that resolved.csv lists.
  */
 #ifndef EM_PERSON_H
 #define EM_PERSON_H
@@ -41,27 +43,66 @@ static inline int em_filterHas(const em_personFilter *f, uint64_t h)
     return (f->words[em_filterWord(f, h)] & m) == m;
 }
 
-/* A cheap hash of the trimmed pair for the filter only (a hit is then
- * checked exactly): the school code's first 8 bytes and the student
- * number's last 8 (where student numbers of one school differ), with both
- * lengths, mixed once. */
-static inline uint64_t em_load8(const char *s, size_t n, int from_end)
+/* The 128-bit product of a and b folded to 64 bits. */
+static inline uint64_t em_fold(uint64_t a, uint64_t b)
 {
-    uint64_t w = 0;
-    if (n >= 8) memcpy(&w, from_end ? s + n - 8 : s, 8);
-    else
-        for (size_t i = 0; i < n; i++) w = w << 8 | (unsigned char)s[i];
-    return w;
-}
-
-static inline uint64_t em_quickPerson(const char *sno, size_t sn, const char *school, size_t cn)
-{
-    uint64_t const a = em_load8(sno, sn, 1) ^ (uint64_t)sn << 56, b = em_load8(school, cn, 0) ^ (uint64_t)cn;
-    __uint128_t const m = (__uint128_t)(a ^ 0x9E3779B97F4A7C15ull) * (b ^ 0xC2B2AE3D27D4EB4Full);
+    __uint128_t const m = (__uint128_t)a * b;
     return (uint64_t)m ^ (uint64_t)(m >> 64);
 }
 
-/* The pair's filter hash, trimmed, with its filter word asked for now:
+/* A value of over 32 bytes, hashed whole (em_previous.c). */
+uint64_t em_longValueHash(const char *s, size_t n, uint64_t seed);
+
+/* A value of at most 16 bytes as two words that hold all of it (given its
+ * length): up to 8 bytes packed into the first, then the first and the
+ * last 8 (overlapping when shorter). */
+static inline uint64_t em_words16(const char *s, size_t n, uint64_t *second)
+{
+    uint64_t a = 0;
+    *second = 0;
+    if (n >= 8) {
+        memcpy(&a, s, 8);
+        memcpy(second, s + n - 8, 8);
+    } else
+        for (size_t i = 0; i < n; i++) a = a << 8 | (unsigned char)s[i];
+    return a;
+}
+
+/* The pair's hash, both values trimmed: a function of all their bytes and
+ * both lengths, so that two pairs share it only by chance (as with any
+ * 64-bit hash), which is what this run's records and PREV's rows
+ * (em_previous.c) are matched by. Cheap, as every accepted record computes
+ * it: each pair of words that holds a value's bytes is multiplied out
+ * (em_fold, with constants of its own), the lengths multiplied by an odd
+ * constant, and the terms added. A student number of 17 to 32 bytes adds
+ * the pair of its 8 bytes from the 9th and the 8 before its last 8. */
+static inline uint64_t em_personKey(const char *sno, size_t sn, const char *school, size_t cn)
+{
+    uint64_t h = ((uint64_t)sn << 32 | (uint64_t)(uint32_t)cn) * 0xA0761D6478BD642Full;
+    uint64_t s0, s1;
+    if (sn > 32) {
+        h += em_longValueHash(sno, sn, 0x8EBC6AF09C88C6E3ull);
+        s0 = s1 = 0;
+    } else if (sn > 16) {
+        uint64_t s2, s3;
+        memcpy(&s0, sno, 8);
+        memcpy(&s1, sno + sn - 8, 8);
+        memcpy(&s2, sno + 8, 8);
+        memcpy(&s3, sno + sn - 16, 8);
+        h += em_fold(s2 ^ 0x8EBC6AF09C88C6E3ull, s3 ^ 0x589965CC75374CC3ull);
+    } else
+        s0 = em_words16(sno, sn, &s1);
+    h += em_fold(s0 ^ 0x9E3779B97F4A7C15ull, s1 ^ 0xC2B2AE3D27D4EB4Full);
+    if (cn > 16) h += em_longValueHash(school, cn, 0x1D8E4E27C47D124Full);
+    else {
+        uint64_t c1;
+        uint64_t const c0 = em_words16(school, cn, &c1);
+        h += em_fold(c0 ^ 0x165667B19E3779F9ull, c1 ^ 0xD6E8FEB86659FD93ull);
+    }
+    return h;
+}
+
+/* The record's pair's hash, trimmed, with its filter word asked for now:
  * the caller tests it (em_personSurelyNew) after the record's other work,
  * when the word has arrived instead of being waited for. */
 static inline uint64_t em_personQuick(const em_personFilter *f, const char *sno, size_t sn, const char *school,
@@ -69,14 +110,14 @@ static inline uint64_t em_personQuick(const em_personFilter *f, const char *sno,
 {
     xj_trim(&sno, &sn);
     xj_trim(&school, &cn);
-    uint64_t const q = em_quickPerson(sno, sn, school, cn);
+    uint64_t const q = em_personKey(sno, sn, school, cn);
     if (atomic_load_explicit(&f->ready, memory_order_acquire) == 1) __builtin_prefetch(&f->words[em_filterWord(f, q)]);
     return q;
 }
 
-/* Whether the pair of filter hash `quick` surely is not one of PREV's,
- * once PREV is read and nothing waits (`pending`: the caller's pairs kept
- * while it was read). */
+/* Whether the pair of hash `quick` surely is not one of PREV's, once PREV
+ * is read and nothing waits (`pending`: the caller's pairs kept while it
+ * was read). */
 static inline int em_personSurelyNew(const em_personFilter *f, size_t pending, uint64_t quick)
 {
     if (atomic_load_explicit(&f->ready, memory_order_acquire) != 1 || pending) return 0;

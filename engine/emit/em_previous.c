@@ -22,12 +22,15 @@
  * use for those fields.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -44,8 +47,7 @@
 
 typedef struct em_key {
     XXH128_hash_t hash;  /* of problem '\0' group_id '\0' student_no '\0' school */
-    uint64_t person;     /* of student_no '\0' school (em_personHash) */
-    uint64_t quick;      /* the same pair's em_quickPerson, for the filter */
+    uint64_t person;     /* of student_no and school (em_personKey) */
     uint64_t at;         /* where the row starts in its file, and its bytes: resolved.csv */
     uint32_t bytes;      /* reads back only the rows it lists (em_writeResolved) */
     uint32_t first_seen; /* YYYYMMDD */
@@ -61,7 +63,10 @@ typedef struct em_keySlotEntry {
 } em_keySlotEntry;
 
 /* One key per identity, in the order first read; `slot` finds them by
- * hash (open addressing, at most half full). */
+ * hash (open addressing, at most half full). The rows are read into `v`
+ * first, one key each, and em_keysIndex then merges those of one identity
+ * and files them: filing as they are read would wait for a cache miss a
+ * row. */
 typedef struct em_keys {
     em_key *v;
     size_t n, cap;
@@ -71,21 +76,23 @@ typedef struct em_keys {
 } em_keys;
 
 /* PREV as this run sees it (emit.h): its identities, reported and
- * attested, and the student number + school code pairs of the reported
- * ones, with what this run found of each. */
+ * attested, and a filter of the student number + school code pairs of the
+ * reported ones; the pairs of this run's records that passed it. */
 struct em_prev {
     char *dir;                     /* PREV's path */
     char *sno_header, *school_header; /* this run's names for the two columns */
     uint32_t run_date;             /* PREV's */
     em_keys reported, attested;    /* one per identity */
     _Atomic unsigned char *seen;   /* per reported identity: a row of this run has it */
-    /* open addressing on em_key.person, 0 = empty; bit 0 of a slot (0 in
-     * every em_personHash) is set when an accepted record of this run has
-     * the pair: one cache line to touch, not two */
-    _Atomic uint64_t *persons;
-    size_t persons_cap;            /* a power of two */
-    em_personFilter filter;        /* may the pair be in persons? Its `ready` tells when all above is read */
+    em_personFilter filter;        /* may the pair be one of PREV's? Its `ready` tells when it is built */
     uint64_t *filter_words;        /* the filter's, owned */
+    /* em_personKey of accepted records of this run whose pair passed the
+     * filter (about 1.5% of the others do too), in no order, repeats
+     * kept: em_writeResolved looks its few pairs up in them */
+    uint64_t *passed;
+    size_t n_passed, cap_passed;
+    int passed_lost;               /* some could not be kept (out of memory) */
+    pthread_mutex_t passing;       /* over the three above */
 };
 
 const em_personFilter *em_prevFilter(const em_prev *p)
@@ -108,48 +115,71 @@ static size_t em_keySlot(const em_keys *k, XXH128_hash_t h)
     return i;
 }
 
-static xj_error em_keysGrowSlots(em_keys *k, size_t cap)
+/* `count` zeroed entries of `size` bytes for a hash table, every page
+ * written now: a probe reads its slot before anything is written there,
+ * and a page of calloc's left to the shared zero page until then is copied
+ * at its first write, a fault that flushes the TLB of every core the
+ * process runs on. (xj_callocTable means to do this, but the compiler
+ * turns its malloc and memset into one calloc.) */
+static void *em_zeroedTable(size_t count, size_t size)
 {
-    em_keySlotEntry *const slot = xj_callocTable(cap, sizeof *slot);
-    if (slot == NULL) return XJ_ERR_NOMEM;
-    xj_free(k->slot);
-    k->slot = slot;
-    k->slot_cap = cap;
-    for (size_t j = 0; j < k->n; j++)
-        k->slot[em_keySlot(k, k->v[j].hash)] = (em_keySlotEntry){(uint32_t)(j + 1), (uint32_t)(k->v[j].hash.high64 >> 32)};
-    return XJ_OK;
+    void *const t = xj_mallocArray(count ? count : 1, size);
+    __asm__ volatile("" : : "r"(t) : "memory"); /* the memset stays a memset */
+    if (t) memset(t, 0, (count ? count : 1) * size);
+    return t;
 }
 
-/* Room for about `rows` keys at once: growing the index step by step
- * re-files every key at each step, a cache miss each. */
+/* Room for about `rows` keys at once (the rows are counted from the file's
+ * size): not moved to a larger array, nor copied, as they are read. */
 static xj_error em_keysReserve(em_keys *k, size_t rows)
 {
-    if (xj_growArray(&k->v, &k->cap, rows, sizeof *k->v, 1024) != 0) return XJ_ERR_NOMEM;
-    size_t cap = k->slot_cap ? k->slot_cap : 1024;
-    while (cap < 2 * rows) cap *= 2;
-    return cap > k->slot_cap ? em_keysGrowSlots(k, cap) : XJ_OK;
-    return XJ_OK;
+    return xj_growArray(&k->v, &k->cap, rows, sizeof *k->v, 1024) != 0 ? XJ_ERR_NOMEM : XJ_OK;
 }
 
-/* A PREV row's key: a new identity is added; one seen before keeps the
- * earliest first_seen, and that row's place in the file. */
+/* A PREV row's key, after the others (em_keysIndex merges them). */
 static xj_error em_keysAdd(em_keys *k, em_key key)
 {
-    if (2 * (k->n + 1) > k->slot_cap) FORWARD_IF_ERROR(em_keysGrowSlots(k, k->slot_cap ? 2 * k->slot_cap : 1024));
-    size_t const i = em_keySlot(k, key.hash);
-    if (k->slot[i].index) {
-        em_key *const had = &k->v[k->slot[i].index - 1];
-        if (key.first_seen < had->first_seen) {
-            had->first_seen = key.first_seen;
-            had->at = key.at;
-            had->bytes = key.bytes;
-        }
-        return XJ_OK;
-    }
     if (k->n >= EM_PREV_ROWS_MAX) return XJ_ERR_LIMIT;
     if (xj_growArray(&k->v, &k->cap, k->n + 1, sizeof *k->v, 1024) != 0) return XJ_ERR_NOMEM;
     k->v[k->n++] = key;
-    k->slot[i] = (em_keySlotEntry){(uint32_t)k->n, (uint32_t)(key.hash.high64 >> 32)};
+    return XJ_OK;
+}
+
+#define EM_KEYS_BLOCK 16 /* keys whose slots are asked for at once, so that their cache misses overlap */
+
+/* Files the keys read, in their order: a key of an identity filed before
+ * is merged into it (the earliest first_seen is kept, with that row's
+ * place in the file) and leaves `v`, so that one key stays an identity. */
+static xj_error em_keysIndex(em_keys *k)
+{
+    if (k->n == 0) return XJ_OK;
+    size_t cap = 1024;
+    while (cap < 2 * k->n) cap *= 2;
+    k->slot = em_zeroedTable(cap, sizeof *k->slot);
+    if (k->slot == NULL) return XJ_ERR_NOMEM;
+    k->slot_cap = cap;
+    size_t const n = k->n;
+    size_t w = 0; /* keys kept: v[0..w) are filed */
+    for (size_t b = 0; b < n; b += EM_KEYS_BLOCK) {
+        size_t const e = b + EM_KEYS_BLOCK < n ? b + EM_KEYS_BLOCK : n;
+        for (size_t j = b; j < e; j++) __builtin_prefetch(&k->slot[k->v[j].hash.low64 & (cap - 1)]);
+        for (size_t j = b; j < e; j++) {
+            em_key const key = k->v[j];
+            size_t const i = em_keySlot(k, key.hash);
+            if (k->slot[i].index) {
+                em_key *const had = &k->v[k->slot[i].index - 1];
+                if (key.first_seen < had->first_seen) {
+                    had->first_seen = key.first_seen;
+                    had->at = key.at;
+                    had->bytes = key.bytes;
+                }
+                continue;
+            }
+            k->v[w++] = key;
+            k->slot[i] = (em_keySlotEntry){(uint32_t)w, (uint32_t)(key.hash.high64 >> 32)};
+        }
+    }
+    k->n = w;
     return XJ_OK;
 }
 
@@ -199,27 +229,9 @@ static XXH128_hash_t em_identity(const char *problem, size_t pn, const char *gro
     return XXH3_128bits_digest(&st);
 }
 
-/* A (student number, school code) pair, trimmed; never 0 (0 marks an
- * empty slot of the persons table), bit 0 clear (the slot's "present"). */
-static uint64_t em_personHash(const char *sno, size_t sn, const char *school, size_t cn)
+uint64_t em_longValueHash(const char *s, size_t n, uint64_t seed)
 {
-    xj_trim(&sno, &sn);
-    xj_trim(&school, &cn);
-    char joined[256];
-    const char *const v[] = {sno, school};
-    size_t const n[] = {sn, cn};
-    size_t const len = em_joined(joined, sizeof joined, v, n, 2);
-    if (len) {
-        uint64_t const h = XXH3_64bits(joined, len) & ~(uint64_t)1;
-        return h ? h : 2;
-    }
-    XXH3_state_t st;
-    XXH3_64bits_reset(&st);
-    XXH3_64bits_update(&st, sno, sn);
-    XXH3_64bits_update(&st, "", 1);
-    XXH3_64bits_update(&st, school, cn);
-    uint64_t const h = XXH3_64bits_digest(&st) & ~(uint64_t)1;
-    return h ? h : 2;
+    return XXH3_64bits_withSeed(s, n, seed);
 }
 
 /* ---- a streaming reader of the earlier problems.csv ---- */
@@ -315,15 +327,12 @@ static uint8_t em_prevProblem(const char *s, size_t n)
 static xj_error em_prevKey(em_prevReader *r, void *user)
 {
     em_keys *const out = user;
-    em_key key = {.hash = em_prevIdentity(r),
-                  .person = em_personHash(r->field[EM_COL_STUDENT], r->len[EM_COL_STUDENT],
-                                          r->field[EM_COL_SCHOOL], r->len[EM_COL_SCHOOL]),
-                  .first_seen = r->run_date};
+    em_key key = {.hash = em_prevIdentity(r), .first_seen = r->run_date};
     const char *school = r->field[EM_COL_SCHOOL], *sno = r->field[EM_COL_STUDENT];
     size_t school_len = r->len[EM_COL_SCHOOL], sno_len = r->len[EM_COL_STUDENT];
     xj_trim(&school, &school_len);
     xj_trim(&sno, &sno_len);
-    key.quick = em_quickPerson(sno, sno_len, school, school_len);
+    key.person = em_personKey(sno, sno_len, school, school_len);
     RETURN_ERROR_IF(r->rec_end - r->rec_start > EM_PREV_ROW_MAX, r->st, XJ_ERR_INPUT,
                     "--previous: %s: line %llu: a row of over %u MiB; is it a problems.csv of xjdedup?", r->path,
                     (unsigned long long)r->records + 1, EM_PREV_ROW_MAX >> 20);
@@ -558,30 +567,18 @@ static xj_error em_readPrevious(const em_prev *prev, const char *file, int missi
 
 /* ---- loading PREV (before the scan) ---- */
 
-static size_t em_personSlot(const em_prev *p, uint64_t h)
+/* The filter of the reported rows' pairs. Every accepted record asks it:
+ * 16 bits a pair (about 1.5% false hits) keep it small, for the cache the
+ * parser needs too. */
+static xj_error em_filterBuild(em_prev *p)
 {
-    size_t k = (size_t)h & (p->persons_cap - 1);
-    for (uint64_t v; (v = atomic_load_explicit(&p->persons[k], memory_order_relaxed)) != 0 && (v & ~(uint64_t)1) != h;)
-        k = (k + 1) & (p->persons_cap - 1);
-    return k;
-}
-
-static xj_error em_personsBuild(em_prev *p)
-{
-    p->persons_cap = 16;
-    while (p->persons_cap < 2 * p->reported.n + 2) p->persons_cap *= 2;
-    p->persons = xj_callocTable(p->persons_cap, sizeof *p->persons);
-    /* every accepted record asks the filter: 16 bits a pair (about 1.5%
-     * false hits, each a table probe) keep it small, for the cache the
-     * parser needs too, where the table (16 bytes a pair) would not be */
     p->filter.n_words = p->reported.n / 4 + 1;
-    p->filter_words = xj_callocTable(p->filter.n_words, sizeof *p->filter_words);
+    p->filter_words = em_zeroedTable(p->filter.n_words, sizeof *p->filter_words);
+    if (p->filter_words == NULL) return XJ_ERR_NOMEM;
     p->filter.words = p->filter_words;
-    if (p->persons == NULL || p->filter_words == NULL) return XJ_ERR_NOMEM;
     for (size_t i = 0; i < p->reported.n; i++) {
-        uint64_t const h = p->reported.v[i].person, q = p->reported.v[i].quick;
-        atomic_store_explicit(&p->persons[em_personSlot(p, h)], h, memory_order_relaxed);
-        p->filter_words[em_filterWord(&p->filter, q)] |= em_filterMask(q);
+        uint64_t const h = p->reported.v[i].person;
+        p->filter_words[em_filterWord(&p->filter, h)] |= em_filterMask(h);
     }
     return XJ_OK;
 }
@@ -594,6 +591,7 @@ xj_error em_prevOpen(const char *dir, const char *sno_header, const char *school
                     "--previous: the inputs have no student number or school code column to compare by");
     em_prev *const p = xj_calloc(1, sizeof *p);
     RETURN_ERROR_IF(p == NULL, st, XJ_ERR_NOMEM, "out of memory reading --previous");
+    pthread_mutex_init(&p->passing, NULL);
     p->dir = xj_strndup(dir, strlen(dir));
     p->sno_header = xj_strndup(sno_header, strlen(sno_header));
     p->school_header = xj_strndup(school_header, strlen(school_header));
@@ -615,13 +613,13 @@ xj_error em_prevRead(em_prev *p, xj_status *st)
     snprintf(path, sizeof path, "%s/problems.csv", p->dir);
     if (stat(path, &sb) == 0 && sb.st_size > 0) err = em_keysReserve(&p->reported, (size_t)sb.st_size / 256);
     if (!err) err = em_readPrevious(p, "problems.csv", 0, em_prevKey, &p->reported, st);
+    if (!err) err = em_filterBuild(p);
+    /* pass 1 needs only the filter: it goes on while attested.csv is read
+     * (the keys are filed for lookup after pass 1: em_prevIndex) */
+    if (!err) atomic_store_explicit(&p->filter.ready, 1, memory_order_release);
     if (!err) err = em_readPrevious(p, "attested.csv", 1, em_prevKey, &p->attested, st);
-    if (!err) {
-        p->seen = xj_calloc(p->reported.n ? p->reported.n : 1, 1);
-        err = p->seen ? em_personsBuild(p) : XJ_ERR_NOMEM;
-    }
     if (err == XJ_ERR_NOMEM && st->code == XJ_OK) st_fail(st, err, "out of memory reading --previous");
-    atomic_store_explicit(&p->filter.ready, err ? 2 : 1, memory_order_release);
+    if (err) atomic_store_explicit(&p->filter.ready, 2, memory_order_release);
     return err;
 }
 
@@ -637,35 +635,35 @@ xj_error em_prevLoad(const char *dir, const char *sno_header, const char *school
     return err;
 }
 
-/* A pair the table has (ordered so that the slot is asked for early). */
-static void em_prevMarkPresent(em_prev *p, uint64_t person)
+/* Pairs that passed the filter, handed over to PREV (from any thread). A
+ * failure is remembered: em_writeResolved, which needs them, reports it. */
+static xj_error em_prevPass(em_prev *p, const uint64_t *v, size_t n)
 {
-    size_t const k = em_personSlot(p, person);
-    if (atomic_load_explicit(&p->persons[k], memory_order_relaxed)) /* set it once: a line written stays shared */
-        if (!(atomic_load_explicit(&p->persons[k], memory_order_relaxed) & 1))
-            atomic_store_explicit(&p->persons[k], person | 1, memory_order_relaxed);
+    if (n == 0) return XJ_OK;
+    pthread_mutex_lock(&p->passing);
+    int const grown = xj_growArray(&p->passed, &p->cap_passed, p->n_passed + n, sizeof *p->passed, 4096) == 0;
+    if (grown) {
+        memcpy(p->passed + p->n_passed, v, n * sizeof *v);
+        p->n_passed += n;
+    } else p->passed_lost = 1;
+    pthread_mutex_unlock(&p->passing);
+    return grown ? XJ_OK : XJ_ERR_NOMEM;
 }
 
-
-static void em_prevProbeHits(em_prev *p, em_personPending *b)
+/* The pairs seen before PREV was read: those the filter passes are handed
+ * over, and the buffer goes (it is not needed again). */
+static xj_error em_prevDrainPending(em_prev *p, em_personPending *b)
 {
-    for (size_t i = 0; i < b->n_hit; i++) em_prevMarkPresent(p, b->hit[i]);
-    b->n_hit = 0;
+    size_t kept = 0;
+    for (size_t i = 0; i < b->n_pend; i++)
+        if (em_filterHas(&p->filter, b->pend[i])) b->pend[kept++] = b->pend[i];
+    xj_error const err = em_prevPass(p, b->pend, kept);
+    em_personPendingFree(b);
+    return err;
 }
 
-/* The pairs seen before PREV was read: against the filter, then the table. */
-static void em_prevDrainPending(em_prev *p, em_personPending *b)
+xj_error em_prevSawKey(em_prev *p, em_personPending *b, uint64_t person)
 {
-    for (size_t i = 0; i < b->n_pend; i += 2)
-        if (em_filterHas(&p->filter, b->pend[i])) em_prevMarkPresent(p, b->pend[i + 1]);
-    b->n_pend = 0;
-}
-
-xj_error em_prevSawPerson(em_prev *p, em_personPending *b, const char *sno, size_t sn, const char *school, size_t cn)
-{
-    xj_trim(&sno, &sn);
-    xj_trim(&school, &cn);
-    uint64_t const quick = em_quickPerson(sno, sn, school, cn);
     int state = atomic_load_explicit(&p->filter.ready, memory_order_acquire);
     if (state == 0 && b->n_pend >= EM_PENDING_MAX) { /* kept enough: wait for PREV instead */
         struct timespec const pause = {0, 200000};
@@ -674,32 +672,39 @@ xj_error em_prevSawPerson(em_prev *p, em_personPending *b, const char *sno, size
     if (state == 2) return XJ_OK; /* PREV failed: the run stops after pass 1 */
     if (state == 0) {
         /* PREV is still being read (em_prevRead, on its own thread): the
-         * pair is kept, 16 bytes, and looked up once it is there */
-        if (xj_growArray(&b->pend, &b->cap_pend, b->n_pend + 2, sizeof *b->pend, 4096) != 0) return XJ_ERR_NOMEM;
-        b->pend[b->n_pend++] = quick;
-        b->pend[b->n_pend++] = em_personHash(sno, sn, school, cn);
+         * pair is kept, 8 bytes, and asked about once it is there */
+        if (xj_growArray(&b->pend, &b->cap_pend, b->n_pend + 1, sizeof *b->pend, 4096) != 0) return XJ_ERR_NOMEM;
+        b->pend[b->n_pend++] = person;
         return XJ_OK;
     }
-    if (b->n_pend) em_prevDrainPending(p, b);
+    if (b->n_pend) FORWARD_IF_ERROR(em_prevDrainPending(p, b));
     /* the filter is 16 bits a pair: small enough to stay in the cache
      * beside the parser's data, so a record that had no problem last time
-     * (nearly all) costs one word read. Its hits are hashed exactly and
-     * their table slots asked for now, looked at a batch later, when the
-     * cache misses of the whole batch have overlapped */
-    if (em_filterHas(&p->filter, quick)) {
-        uint64_t const h = em_personHash(sno, sn, school, cn);
-        __builtin_prefetch(&p->persons[h & (p->persons_cap - 1)]);
-        b->hit[b->n_hit++] = h;
-        if (b->n_hit == EM_PERSON_HITS) em_prevProbeHits(p, b);
+     * (nearly all) costs one word read; the few it passes are written
+     * down, a batch at a time */
+    if (em_filterHas(&p->filter, person)) {
+        b->hit[b->n_hit++] = person;
+        if (b->n_hit == EM_PERSON_HITS) {
+            b->n_hit = 0;
+            return em_prevPass(p, b->hit, EM_PERSON_HITS);
+        }
     }
     return XJ_OK;
+}
+
+xj_error em_prevSawPerson(em_prev *p, em_personPending *b, const char *sno, size_t sn, const char *school, size_t cn)
+{
+    xj_trim(&sno, &sn);
+    xj_trim(&school, &cn);
+    return em_prevSawKey(p, b, em_personKey(sno, sn, school, cn));
 }
 
 void em_prevDrain(em_prev *p, em_personPending *b)
 {
     if (atomic_load_explicit(&p->filter.ready, memory_order_acquire) != 1) return; /* all pending, or PREV failed */
-    if (b->n_pend) em_prevDrainPending(p, b);
-    em_prevProbeHits(p, b);
+    if (b->n_pend) (void)em_prevDrainPending(p, b); /* a failure is remembered in p */
+    (void)em_prevPass(p, b->hit, b->n_hit);
+    b->n_hit = 0;
 }
 
 void em_personPendingFree(em_personPending *b)
@@ -720,29 +725,57 @@ void em_prevFree(em_prev *p)
     xj_free(p->attested.v);
     xj_free(p->attested.slot);
     xj_free((void *)p->seen);
-    xj_free((void *)p->persons);
     xj_free(p->filter_words);
+    xj_free(p->passed);
+    pthread_mutex_destroy(&p->passing);
     xj_free(p);
 }
 
 /* ---- this run against PREV ---- */
 
-/* One row against PREV (docs/monthly.md §2): reopened when its identity was
- * attested (or decide reopened it), else persisting when it was reported,
- * else new; first_seen the earliest PREV has. */
-static void em_markRow(const em_run *run, em_prev *p, pb_row *row, xj_buf *sno, xj_error *err)
+/* The identities filed for lookup (em_keysIndex) and the seen flags: after
+ * pass 1, as only the rows ask for them, and the scan's memory peaks
+ * before the rows are made. Once. */
+static xj_error em_prevIndex(em_prev *p)
+{
+    if (p->seen) return XJ_OK;
+    FORWARD_IF_ERROR(em_keysIndex(&p->reported));
+    FORWARD_IF_ERROR(em_keysIndex(&p->attested));
+    p->seen = xj_calloc(p->reported.n ? p->reported.n : 1, 1);
+    return p->seen ? XJ_OK : XJ_ERR_NOMEM;
+}
+
+/* A row's identity (as em_prevIdentity reads it from a PREV row). */
+static xj_error em_rowIdentity(const em_run *run, const pb_row *row, xj_buf *sno, XXH128_hash_t *out)
 {
     int const col = row->source < run->n_inputs ? run->inputs[row->source].student_no_col : -1;
-    *err = em_tailField(row->tail, row->tail_len, col, sno);
-    if (*err) return;
+    FORWARD_IF_ERROR(em_tailField(row->tail, row->tail_len, col, sno));
     char group[17] = "";
     if (row->problem != PB_ID_INVALID) em_groupIdText(row->group_id, group);
     const char *const code = pb_problemCode((pb_problem)row->problem);
     /* the earlier file kept at most EM_PREV_FIELD_MAX bytes of a field */
     size_t const sn = sno->len < EM_PREV_FIELD_MAX ? sno->len : EM_PREV_FIELD_MAX;
     size_t const cn = row->school_len < EM_PREV_FIELD_MAX ? row->school_len : EM_PREV_FIELD_MAX;
-    XXH128_hash_t const h = em_identity(code, strlen(code), group, strlen(group), sno->data ? sno->data : "", sn,
-                                        row->school, cn);
+    *out = em_identity(code, strlen(code), group, strlen(group), sno->data ? sno->data : "", sn, row->school, cn);
+    return XJ_OK;
+}
+
+/* Asks for the reported key hash h likely is (its slot's first entry with
+ * h's tag), to be looked up a little later. */
+static void em_prefetchKey(const em_keys *k, XXH128_hash_t h)
+{
+    if (k->n == 0) return;
+    size_t i = (size_t)h.low64 & (k->slot_cap - 1);
+    uint32_t const tag = (uint32_t)(h.high64 >> 32);
+    while (k->slot[i].index && k->slot[i].tag != tag) i = (i + 1) & (k->slot_cap - 1);
+    if (k->slot[i].index) __builtin_prefetch(&k->v[k->slot[i].index - 1]);
+}
+
+/* One row against PREV (docs/monthly.md §2): reopened when its identity was
+ * attested (or decide reopened it), else persisting when it was reported,
+ * else new; first_seen the earliest PREV has. */
+static void em_markRow(em_prev *p, pb_row *row, XXH128_hash_t h)
+{
     const em_key *const rep = em_findKey(&p->reported, h), *const att = em_findKey(&p->attested, h);
     if (rep) atomic_store_explicit(&p->seen[rep - p->reported.v], 1, memory_order_relaxed);
     /* reopened: reported again after an attestation; a row attested again
@@ -754,23 +787,39 @@ static void em_markRow(const em_run *run, em_prev *p, pb_row *row, xj_buf *sno, 
     if (first) row->first_seen = first;
 }
 
+/* Rows are looked up a block at a time: each one's slot is asked for, then
+ * its key, then it is marked, so that the cache misses of a block overlap. */
+#define EM_MARK_BLOCK 16
+
 xj_error em_compareWithPrevious(em_ctx *ctx, em_trend *t)
 {
     em_run *const run = ctx->run;
     em_prev *const p = run->prev;
     memset(t, 0, sizeof *t);
-    xj_error err = XJ_OK;
+    xj_error err = em_prevIndex(p);
+    if (err) return st_fail(ctx->st, err, "out of memory comparing with --previous");
     /* rows are marked independently (a seen flag is only ever set to 1) */
     size_t const n = run->n_rows + run->n_attested;
+    size_t const blocks = (n + EM_MARK_BLOCK - 1) / EM_MARK_BLOCK;
 #pragma omp parallel num_threads(run->threads > 0 ? run->threads : 1)
     {
         xj_buf sno;
         buf_init(&sno, (size_t)1 << 20);
         xj_error local = XJ_OK;
-#pragma omp for schedule(static, 4096)
-        for (size_t i = 0; i < n; i++)
-            if (!local)
-                em_markRow(run, p, i < run->n_rows ? &run->rows[i] : &run->attested[i - run->n_rows], &sno, &local);
+        XXH128_hash_t h[EM_MARK_BLOCK];
+#pragma omp for schedule(static, 256)
+        for (size_t b = 0; b < blocks; b++) {
+            size_t const first = b * EM_MARK_BLOCK, e = first + EM_MARK_BLOCK < n ? first + EM_MARK_BLOCK : n;
+            for (size_t i = first; i < e && !local; i++) {
+                pb_row *const row = i < run->n_rows ? &run->rows[i] : &run->attested[i - run->n_rows];
+                local = em_rowIdentity(run, row, &sno, &h[i - first]);
+                if (p->reported.n) __builtin_prefetch(&p->reported.slot[h[i - first].low64 & (p->reported.slot_cap - 1)]);
+            }
+            if (local) continue;
+            for (size_t i = first; i < e; i++) em_prefetchKey(&p->reported, h[i - first]);
+            for (size_t i = first; i < e; i++)
+                em_markRow(p, i < run->n_rows ? &run->rows[i] : &run->attested[i - run->n_rows], h[i - first]);
+        }
         buf_free(&sno);
 #pragma omp critical(em_markRows)
         if (local && !err) err = local;
@@ -787,9 +836,55 @@ xj_error em_compareWithPrevious(em_ctx *ctx, em_trend *t)
 
 /* ---- resolved.csv (docs/monthly.md §3) ---- */
 
+/* The pairs of the resolved identities, each with whether an accepted
+ * record of this run has it (open addressing, at most half full). */
+typedef struct em_pairSet {
+    uint64_t *pair;
+    uint8_t *state;                /* 0 empty, 1 the pair, 2 the pair and seen in this run */
+    size_t cap;                    /* a power of two */
+} em_pairSet;
+
+static size_t em_pairSlot(const em_pairSet *s, uint64_t h)
+{
+    size_t i = (size_t)(h ^ h >> 29) & (s->cap - 1);
+    while (s->state[i] && s->pair[i] != h) i = (i + 1) & (s->cap - 1);
+    return i;
+}
+
+/* The pairs of the `n` identities no row of this run has; then every pair
+ * pass 1 handed over (em_prevPass) marks the one it is. */
+static xj_error em_pairSetMake(em_pairSet *s, const em_prev *p, size_t n)
+{
+    s->cap = 16;
+    while (s->cap < 2 * n) s->cap *= 2;
+    s->pair = xj_mallocArray(s->cap, sizeof *s->pair);
+    s->state = xj_calloc(s->cap, 1);
+    if (s->pair == NULL || s->state == NULL) return XJ_ERR_NOMEM;
+    if (p->passed_lost) return XJ_ERR_NOMEM;
+    for (size_t j = 0; j < p->reported.n; j++) {
+        if (p->seen[j]) continue;
+        uint64_t const h = p->reported.v[j].person;
+        size_t const i = em_pairSlot(s, h);
+        s->pair[i] = h;
+        s->state[i] = 1;
+    }
+    for (size_t k = 0; k < p->n_passed; k++) {
+        size_t const i = em_pairSlot(s, p->passed[k]);
+        if (s->state[i]) s->state[i] = 2;
+    }
+    return XJ_OK;
+}
+
+static void em_pairSetFree(em_pairSet *s)
+{
+    xj_free(s->pair);
+    xj_free(s->state);
+}
+
 typedef struct em_resolvedSink {
     em_prev *prev;
     unsigned char *written;        /* per reported identity: its line is made */
+    em_pairSet pairs;              /* of those identities, and which this run has */
     xj_buf lines;
     em_span *spans;
     size_t n, cap;
@@ -805,7 +900,7 @@ static xj_error em_prevResolved(em_prevReader *r, void *user)
     size_t const j = (size_t)(key - p->reported.v);
     if (p->seen[j] || k->written[j]) return XJ_OK;
     k->written[j] = 1;
-    int const present = (int)(atomic_load_explicit(&p->persons[em_personSlot(p, key->person)], memory_order_relaxed) & 1);
+    int const present = k->pairs.state[em_pairSlot(&k->pairs, key->person)] == 2;
     if (xj_growArray(&k->spans, &k->cap, k->n + 1, sizeof *k->spans, 256) != 0) return XJ_ERR_NOMEM;
     size_t const at = k->lines.len;
     static const int kCols[] = {EM_COL_PROBLEM, EM_COL_GROUP, EM_COL_STUDENT, EM_COL_SCHOOL};
@@ -832,17 +927,40 @@ static int em_cmpKeyAt(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Reads `bytes` at `at` of f into *buf (grown as needed); XJ_ERR_INTERNAL
+/* A window of PREV's problems.csv: the rows resolved.csv lists are read
+ * back a window at a time (they are a few per cent of the file, some
+ * kilobytes apart), not with a call each. */
+#define EM_WINDOW ((size_t)1 << 20)
+typedef struct em_window {
+    int fd;
+    char *buf;
+    size_t cap, len;  /* bytes held, and read */
+    uint64_t at;      /* where they start in the file */
+} em_window;
+
+/* The `bytes` at `at` (in the window once this returns 0); XJ_ERR_INTERNAL
  * when the file no longer has them. */
-static xj_error em_preadAt(FILE *f, uint64_t at, size_t bytes, char **buf, size_t *cap)
+static xj_error em_windowGet(em_window *w, uint64_t at, size_t bytes, const char **out)
 {
-    if (bytes > *cap) {
-        char *const grown = xj_realloc(*buf, bytes);
-        if (grown == NULL) return XJ_ERR_NOMEM;
-        *buf = grown;
-        *cap = bytes;
+    if (at < w->at || at + bytes > w->at + w->len) {
+        size_t const want = bytes > EM_WINDOW ? bytes : EM_WINDOW;
+        if (want > w->cap) {
+            char *const grown = xj_realloc(w->buf, want);
+            if (grown == NULL) return XJ_ERR_NOMEM;
+            w->buf = grown;
+            w->cap = want;
+        }
+        w->at = at;
+        w->len = 0;
+        while (w->len < want) {
+            ssize_t const got = pread(w->fd, w->buf + w->len, want - w->len, (off_t)(at + w->len));
+            if (got < 0 && errno == EINTR) continue;
+            if (got <= 0) break; /* the end of the file */
+            w->len += (size_t)got;
+        }
+        if (w->len < bytes) return XJ_ERR_INTERNAL;
     }
-    if (fseeko(f, (off_t)at, SEEK_SET) != 0 || fread(*buf, 1, bytes, f) != bytes) return XJ_ERR_INTERNAL;
+    *out = w->buf + (at - w->at);
     return XJ_OK;
 }
 
@@ -858,11 +976,10 @@ static xj_error em_readResolved(em_prev *p, em_resolvedSink *k, xj_status *st)
     em_prevReader *const r = xj_calloc(1, sizeof *r);
     char path[4096];
     snprintf(path, sizeof path, "%s/problems.csv", p->dir);
-    FILE *const f = fopen(path, "rb");
-    xj_error err = todo && r ? XJ_OK : XJ_ERR_NOMEM;
-    if (!err && f == NULL) err = XJ_ERR_INTERNAL;
-    char *buf = NULL;
-    size_t cap = 0;
+    em_window w = {.fd = open(path, O_RDONLY | O_CLOEXEC)};
+    xj_error err = todo && r ? em_pairSetMake(&k->pairs, p, n) : XJ_ERR_NOMEM;
+    if (!err && w.fd < 0) err = XJ_ERR_INTERNAL;
+    const char *bytes = NULL;
     if (!err) {
         n = 0;
         for (size_t j = 0; j < p->reported.n; j++)
@@ -870,18 +987,18 @@ static xj_error em_readResolved(em_prev *p, em_resolvedSink *k, xj_status *st)
         qsort(todo, n, sizeof *todo, em_cmpKeyAt);
         em_prevReaderInit(r, p, em_prevResolved, k, st);
         r->path = path;
-        err = em_preadAt(f, 0, (size_t)p->reported.header_bytes, &buf, &cap);
-        if (!err) err = em_prevFeed(r, buf, (size_t)p->reported.header_bytes);
+        err = em_windowGet(&w, 0, (size_t)p->reported.header_bytes, &bytes);
+        if (!err) err = em_prevFeed(r, bytes, (size_t)p->reported.header_bytes);
     }
     for (size_t i = 0; i < n && !err; i++) {
         uint64_t const before = r->records;
-        err = em_preadAt(f, todo[i]->at, todo[i]->bytes, &buf, &cap);
-        if (!err) err = em_prevFeed(r, buf, todo[i]->bytes);
+        err = em_windowGet(&w, todo[i]->at, todo[i]->bytes, &bytes);
+        if (!err) err = em_prevFeed(r, bytes, todo[i]->bytes);
         if (!err && (r->index > 0 || !r->field_start)) err = em_prevEndRecord(r); /* the last row, without LF */
         if (!err && r->records != before + 1) err = XJ_ERR_INTERNAL;
     }
-    if (f) fclose(f);
-    xj_free(buf);
+    if (w.fd >= 0) close(w.fd);
+    xj_free(w.buf);
     xj_free(r);
     xj_free(todo);
     return err;
@@ -890,12 +1007,13 @@ static xj_error em_readResolved(em_prev *p, em_resolvedSink *k, xj_status *st)
 xj_error em_writeResolved(em_ctx *ctx)
 {
     em_prev *const p = ctx->run->prev;
-    em_resolvedSink k = {p, NULL, {0}, NULL, 0, 0};
+    em_resolvedSink k = {p, NULL, {0}, {0}, NULL, 0, 0};
     buf_init(&k.lines, (size_t)1 << 30);
     xj_error err = XJ_OK;
     if (p) {
-        k.written = xj_calloc(p->reported.n ? p->reported.n : 1, 1);
-        err = k.written ? em_readResolved(p, &k, ctx->st) : XJ_ERR_NOMEM;
+        err = em_prevIndex(p); /* done by em_compareWithPrevious, which comes first */
+        k.written = err ? NULL : xj_calloc(p->reported.n ? p->reported.n : 1, 1);
+        if (!err) err = k.written ? em_readResolved(p, &k, ctx->st) : XJ_ERR_NOMEM;
     }
     xj_buf out;
     buf_init(&out, (size_t)1 << 30);
@@ -906,6 +1024,7 @@ xj_error em_writeResolved(em_ctx *ctx)
     else if (err && ctx->st->code == XJ_OK) err = st_fail(ctx->st, err, "cannot render resolved.csv: %s", xj_errorName(err));
     if (!err) err = em_writeWhole(ctx, "resolved.csv", &out);
     xj_free(k.written);
+    em_pairSetFree(&k.pairs);
     xj_free(k.spans);
     buf_free(&k.lines);
     buf_free(&out);

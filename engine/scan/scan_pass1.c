@@ -138,9 +138,8 @@ static inline __attribute__((always_inline)) xj_error sc_pass1Records(sc_run *ru
         uint64_t key_ref = ref;
         if (hook) FORWARD_IF_ERROR(hook->record(hook->user, worker, chunk->source, line, &v, &f, &key_ref, &w->st));
         if (persons && !em_personSurelyNew(filter, persons->n_pend, quick))
-            RETURN_ERROR_IF(em_prevSawPerson(run->prev, persons, v.val[PS_STUDENT_NO], v.len[PS_STUDENT_NO],
-                                             v.val[PS_SCHOOL_CODE], v.len[PS_SCHOOL_CODE]) != XJ_OK,
-                            &w->st, XJ_ERR_NOMEM, "out of memory");
+            RETURN_ERROR_IF(em_prevSawKey(run->prev, persons, quick) != XJ_OK, &w->st, XJ_ERR_NOMEM,
+                            "out of memory");
         int deferred = 0; /* --population: filed when the lookup is answered */
         if (formal && (run->pop.n_tables || sc_mayBeTemporary(v.val[PS_STUDENT_NO], v.len[PS_STUDENT_NO])))
             FORWARD_IF_ERROR(sc_popRecord(run, w, ref, &v, &f, &deferred));
