@@ -45,7 +45,7 @@ static void usage(FILE *out)
 
 /* Under mpirun (docs/mpi.md) every process runs the command; rank 0 alone
  * speaks, since it writes the output and hears of every other process's
- * error. Only scan runs spread over several processes. */
+ * error. Only scan and index build spread over several processes. */
 static int run_command(const command *c, int argc, char **argv)
 {
     char message[1024];
@@ -54,10 +54,12 @@ static int run_command(const command *c, int argc, char **argv)
         return EXIT_USAGE;
     }
     int rc;
-    if (xj_processCount() > 1 && strcmp(c->name, "scan") != 0) {
+    int const spread = strcmp(c->name, "scan") == 0 ||
+                       (strcmp(c->name, "index") == 0 && argc > 1 && strcmp(argv[1], "build") == 0);
+    if (xj_processCount() > 1 && !spread) {
         if (xj_processRank() == 0)
-            fprintf(stderr, "xjdedup %s: only 'scan' runs on several processes; start '%s' without mpirun\n",
-                    c->name, c->name);
+            fprintf(stderr, "xjdedup %s: only 'scan' and 'index build' run on several processes; start '%s' "
+                            "without mpirun\n", c->name, c->name);
         rc = EXIT_USAGE;
     } else {
         if (xj_processRank() > 0) {

@@ -269,7 +269,8 @@ void ix_writerAbort(ix_writer *w)
     xj_free(w);
 }
 
-/* Removes `PATH.tmpPID` (and `PATH.tmpPID.rejects.csv`) files that runs
+/* Removes `PATH.tmpPID` (and `PATH.tmpPID.rejects.csv`, and a distributed
+ * build's spills `PATH.tmpPID.partR`) files that runs
  * killed before they could clean up left next to the index (a live PID's
  * file is another build's). */
 static void ix_removeStale(const char *path, const char *dir)
@@ -284,7 +285,8 @@ static void ix_removeStale(const char *path, const char *dir)
         char *end = NULL;
         long const pid = strtol(rest + 4, &end, 10);
         /* PATH.tmpPID, or PATH.tmpPID.rejects.csv (index_build's rejects) */
-        if (end == rest + 4 || (*end != '\0' && strcmp(end, ".rejects.csv") != 0) || pid <= 0 ||
+        if (end == rest + 4 || (*end != '\0' && strcmp(end, ".rejects.csv") != 0 && strncmp(end, ".part", 5) != 0) ||
+            pid <= 0 ||
             pid == (long)getpid())
             continue;
         if (kill((pid_t)pid, 0) == 0 || errno == EPERM) continue; /* still running */

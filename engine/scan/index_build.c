@@ -19,6 +19,7 @@
 #include "ixb_internal.h"
 #include "xj_alloc.h"
 #include "xj_clock.h"
+#include "xj_comm.h"
 #include "xj_file.h"
 
 static uint64_t ixb_buildTime(void)
@@ -30,12 +31,16 @@ static uint64_t ixb_buildTime(void)
 
 /* The pass: the old blocks written first, then the inputs' records as they
  * are packed; then the blocks numbered. */
-static xj_error ixb_pass(sc_run *run, ixb_state *state, ixb_blocks *old, ixb_plan *plan)
+static xj_error ixb_pass(sc_run *run, ixb_state *state, ixb_blocks *old, ixb_plan *plan, const char *path,
+                         xj_error err)
 {
     xj_status *const st = &run->scan->st;
-    xj_error err = ixb_writeBlocks(state, old, st);
+    size_t const first_warning = run->scan->warnings.n;
+    if (!err) err = ixb_writeBlocks(state, old, st);
     if (!err && run->n_inputs) err = sc_pass1(run);
     run->timing.read_parse_seconds = xj_now() - run->start;
+    /* several processes: every one goes on to number the blocks together */
+    if (run->n_ranks > 1) return ixb_distFinishPass(run, state, plan, first_warning, path, err);
     FORWARD_IF_ERROR(err);
     RETURN_ERROR_IF(state->n_pending, st, XJ_ERR_INTERNAL, "internal error: %zu chunks of blocks not written",
                     state->n_pending);
@@ -109,10 +114,12 @@ static xj_error ixb_run(sc_run *run, const char *path, uint32_t flags, ixb_old *
     ixb_plan plan = {0};
     uint32_t const n_old_sources = old->ix ? (uint32_t)old->ix->n_sources : 0;
     xj_error err = ixb_stateInit(&state, run, path, n_old_sources);
-    if (!err) err = ixb_pass(run, &state, &old->blocks, &plan);
-    if (!err)
+    if (!err || run->n_ranks > 1) err = ixb_pass(run, &state, &old->blocks, &plan, path, err);
+    /* several processes: rank 0 writes the file alone, then all hear how it went */
+    if (!err && run->rank == 0)
         err = ixb_finishFile(run, &state, &plan, flags, old->extra, old->ix ? old->ix->sources : NULL, n_old_sources);
-    if (!err) ixb_fillStats(run);
+    if (!err && run->rank == 0) ixb_fillStats(run);
+    if (run->n_ranks > 1) err = xc_agree(err, &run->scan->st);
     ixb_planFree(&plan);
     ixb_stateFree(&state, run);
     return err;
@@ -137,13 +144,19 @@ static xj_error ixb_main(xj_scan *s, const char *old_path, const char *remove_pa
     memset(&run, 0, sizeof run);
     run.scan = s;
     run.start = xj_now();
+    run.rank = xc_rank();
+    run.n_ranks = xc_size();
+    if (!err && run.n_ranks > 1 && old_path)
+        err = st_fail(&s->st, XJ_ERR_USAGE, "index update runs as one process: start it without mpirun");
     char *const rejects_path = err ? NULL : ixb_besidePath(path, ".rejects.csv");
     char *const unmatched_path = err ? NULL : ixb_besidePath(path, ".unmatched.txt");
     if (!err && (rejects_path == NULL || unmatched_path == NULL)) err = st_fail(&s->st, XJ_ERR_NOMEM, "out of memory");
-    if (!err) err = sc_prepare(&run, SC_NO_OUTDIR | SC_ONE_PASS | (old.ix ? SC_NO_INPUT_OK : 0));
+    if (!err) err = sc_prepare(&run, SC_NO_OUTDIR | SC_ONE_PASS | SC_DIST_OK | (old.ix ? SC_NO_INPUT_OK : 0));
     if (!err) err = ixb_oldCarry(&old, &run, unmatched_path);
+    if (run.n_ranks > 1) err = xc_agree(err, &s->st); /* every process, whatever happened to it */
     if (!err) err = ixb_run(&run, path, flags, &old);
-    if (!err) err = ixb_writeRejects(&run, rejects_path, &s->st);
+    if (!err && run.rank == 0) err = ixb_writeRejects(&run, rejects_path, &s->st);
+    if (run.n_ranks > 1) err = xc_agree(err, &s->st);
     if (!err && old.unmatched.len)
         err = af_writeFile(unmatched_path, ".unmatched.txt", old.unmatched.data, old.unmatched.len,
                            "the unmatched student numbers", &s->st);

@@ -31,7 +31,7 @@ void ixb_blocksFree(ixb_blocks *b)
 
 xj_error ixb_keepBlock(ix_blockBuilder *blk, uint64_t id, ixb_blocks *into)
 {
-    ixb_block b = {.id = id, .n = blk->n};
+    ixb_block b = {.id = id, .n = blk->n, .source = blk->source};
     b.data = ix_blockTake(blk, &b.len);
     if (b.data == NULL) return XJ_ERR_NOMEM;
     b.hash = XXH3_64bits(b.data, b.len);
@@ -46,7 +46,7 @@ xj_error ixb_writeBlocks(ixb_state *s, ixb_blocks *b, xj_status *st)
     struct iovec *const v = xj_mallocArray(b->n ? b->n : 1, sizeof *v);
     if (v == NULL) err = st_fail(st, XJ_ERR_NOMEM, "out of memory building the index");
     for (size_t i = 0; !err && i < b->n; i++) v[i] = (struct iovec){b->v[i].data, b->v[i].len};
-    if (!err) err = ix_writerPutBlocks(s->out, v, b->n, st);
+    if (!err) err = s->spill_fd >= 0 ? ixb_spillBlocks(s, b, st) : ix_writerPutBlocks(s->out, v, b->n, st);
     for (size_t i = 0; !err && i < b->n; i++) {
         xj_free(b->v[i].data);
         b->v[i].data = NULL;
@@ -173,6 +173,10 @@ xj_error ixb_stateInit(ixb_state *s, sc_run *run, const char *path, uint32_t sou
     }
     s->hook = (sc_recordHook){ixb_onRecord, ixb_onChunkDone, s};
     run->hook = &s->hook;
+    s->spill_fd = -1;
+    /* several processes: each spills its blocks, and rank 0 opens the file
+     * once they are all in (ixb_distFinishPass) */
+    if (run->n_ranks > 1) return ixb_distOpen(s, run, path);
     return ix_writerOpen(path, &s->out, &run->scan->st);
 }
 
@@ -187,6 +191,7 @@ void ixb_stateFree(ixb_state *s, sc_run *run)
     xj_free(s->pending);
     ixb_blocksFree(&s->written);
     ix_writerAbort(s->out); /* NULL once finished */
+    ixb_distClose(s);
     if (s->have_mu) pthread_mutex_destroy(&s->mu);
     if (run->hook == &s->hook) run->hook = NULL;
 }

@@ -36,6 +36,8 @@ typedef struct ixb_block {
     void *data;            /* ix_payload.h's bytes, until written */
     size_t len;
     uint64_t hash;         /* XXH3-64 of data */
+    uint32_t source;       /* the input its records come from */
+    uint64_t spill_at;     /* a distributed build: where the bytes are in this process's spill */
 } ixb_block;
 
 typedef struct ixb_blocks {
@@ -83,6 +85,9 @@ typedef struct ixb_state {
     ixb_pending *pending;
     size_t n_pending, cap_pending;
     ixb_blocks written;    /* every block written (data freed), in file order */
+    int spill_fd;          /* a distributed build: blocks go here first (ixb_dist.c); else -1 */
+    char *spill_path;
+    uint64_t spill_len;
 } ixb_state;
 
 /* Opens the index file at `path` and hooks the state into the run's
@@ -103,6 +108,7 @@ typedef struct ixb_plan {
     size_t n_new_ids;
     uint32_t *old_first;   /* by old block number */
     uint64_t records;
+    int numbered;          /* entries already hold final record numbers (a distributed build) */
 } ixb_plan;
 
 /* Numbers the blocks, written in record order, and maps their provisional
@@ -153,6 +159,24 @@ xj_error ixb_oldOpen(ixb_old *o, xj_scan *s, const char *old_path, const char *r
  * numbers that matched nothing listed (a warning names `unmatched_path`). */
 xj_error ixb_oldCarry(ixb_old *o, sc_run *run, const char *unmatched_path);
 void ixb_oldFree(ixb_old *o);
+
+/* ---- ixb_dist.c: a build on several processes (docs/mpi.md) ---- */
+
+/* Every process spills its blocks to `PATH.tmpPID.partR` beside the index
+ * (ixb_writeBlocks appends there while spill_fd is open). */
+xj_error ixb_distOpen(ixb_state *s, sc_run *run, const char *path);
+/* After pass 1 (err_in: how it went here): blocks numbered in input order
+ * over all processes, every process's keys renumbered and sent to rank 0
+ * with what pass 1 found, and rank 0's file, opened at `path` now, given
+ * every block in that order; on rank 0, s->written is then every block and
+ * `plan` maps record numbers to themselves. Collective; the error is every
+ * process's. */
+xj_error ixb_distFinishPass(sc_run *run, ixb_state *s, ixb_plan *plan, size_t first_warning, const char *path,
+                            xj_error err_in);
+void ixb_distClose(ixb_state *s);
+/* ixb_writeBlocks' way while spilling: the blocks' bytes appended to the
+ * spill, each block's place noted in it. */
+xj_error ixb_spillBlocks(ixb_state *s, ixb_blocks *b, xj_status *st);
 
 /* ---- ixb_beside.c: lists beside the index ---- */
 

@@ -80,6 +80,7 @@ void ixb_planFree(ixb_plan *p)
 
 static uint32_t ixb_recordOf(const ixb_plan *p, uint64_t provisional)
 {
+    if (p->numbered) return (uint32_t)provisional | ((provisional & GK_HAS_ID) ? IX_REC_HAS_ID : 0);
     uint64_t const id = (provisional & ~GK_HAS_ID) >> IXB_POS_BITS;
     uint32_t const pos = (uint32_t)(provisional & ((1u << IXB_POS_BITS) - 1));
     uint32_t const first = id >= IXB_OLD_BASE ? p->old_first[id - IXB_OLD_BASE] : p->new_first[id];

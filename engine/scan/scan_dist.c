@@ -107,7 +107,7 @@ xj_error sc_distPrepare(sc_run *run)
 /* One round's keys for `dest`: for each table kind, each shard of
  * [s0, s1) (clipped to dest's range): the entry count, then the entries of
  * every worker; the workers' vectors freed as they are packed. */
-static xj_error sc_packKeys(sc_run *run, unsigned s0, unsigned s1, xj_buf *out)
+xj_error sc_distPutKeys(sc_run *run, unsigned s0, unsigned s1, xj_buf *out)
 {
     for (int k = 0; k < SC_TABLES; k++)
         for (unsigned s = s0; s < s1; s++) {
@@ -127,9 +127,9 @@ static xj_error sc_packKeys(sc_run *run, unsigned s0, unsigned s1, xj_buf *out)
 }
 
 /* The keys one process sent for this one's shards [s0, s1), into `into`. */
-static xj_error sc_unpackKeys(const xj_buf *in, unsigned s0, unsigned s1, sc_found *into, xj_status *st)
+xj_error sc_distTakeKeys(xc_reader *rd, unsigned s0, unsigned s1, sc_found *into, xj_status *st)
 {
-    xc_reader r = xc_reading(in);
+    xc_reader r = *rd;
     for (int k = 0; k < SC_TABLES; k++)
         for (unsigned s = s0; s < s1; s++) {
             gk_table *const tab = sc_tableOf(into, k);
@@ -147,6 +147,7 @@ static xj_error sc_unpackKeys(const xj_buf *in, unsigned s0, unsigned s1, sc_fou
             v->n += n;
             v->cap = v->n;
         }
+    *rd = r;
     return XJ_OK;
 }
 
@@ -169,7 +170,7 @@ static xj_error sc_exchangeKeys(sc_run *run, sc_found *recv)
             buf_clear(&send[r]);
             unsigned const lo = sc_shardLo(r, n), hi = sc_shardLo(r + 1, n);
             unsigned const s0 = lo + at < hi ? lo + at : hi, s1 = s0 + SC_ROUND_SHARDS < hi ? s0 + SC_ROUND_SHARDS : hi;
-            if (r != me) err = sc_packKeys(run, s0, s1, &send[r]);
+            if (r != me) err = sc_distPutKeys(run, s0, s1, &send[r]);
         }
         if (err) err = st_fail(st, err, "out of memory sending keys");
         /* a process short of memory would leave the others waiting: all stop */
@@ -178,7 +179,10 @@ static xj_error sc_exchangeKeys(sc_run *run, sc_found *recv)
         unsigned const lo = sc_shardLo(me, n), hi = sc_shardLo(me + 1, n);
         unsigned const s0 = lo + at < hi ? lo + at : hi, s1 = s0 + SC_ROUND_SHARDS < hi ? s0 + SC_ROUND_SHARDS : hi;
         for (int r = 0; r < n && !err; r++)
-            if (r != me) err = sc_unpackKeys(&got[r], s0, s1, &recv[r], st);
+            if (r != me) {
+                xc_reader rd = xc_reading(&got[r]);
+                err = sc_distTakeKeys(&rd, s0, s1, &recv[r], st);
+            }
         if ((err = xc_agree(err, st))) break;
     }
     for (int r = 0; r < 2 * n; r++) buf_free(&send[r]);
@@ -200,7 +204,7 @@ static xj_error sc_putGroups(const gk_groups *g, xj_buf *out)
 
 /* What rank 0 needs of pass 1 besides the groups: counts, invalid IDs,
  * rejects, the own inputs' facts, the warnings from `first_warning` on. */
-static xj_error sc_putFound(const sc_run *run, size_t first_warning, xj_buf *out)
+xj_error sc_distPutFound(const sc_run *run, size_t first_warning, xj_buf *out)
 {
     sc_counts const c = sc_countFound(run);
     FORWARD_IF_ERROR(xc_putU64(out, c.accepted));
@@ -282,7 +286,7 @@ static xj_error sc_takeGroups(xc_reader *r, gk_groups *into, xj_status *st)
 
 /* Rank 0: another process's pass-1 facts added to worker 0's (the counts,
  * invalid IDs and rejects) and to the inputs' and the warnings. */
-static xj_error sc_takeFound(sc_run *run, xc_reader *r)
+xj_error sc_distTakeFound(sc_run *run, xc_reader *r)
 {
     xj_status *const st = &run->scan->st;
     sc_found *const f = &run->workers[0].found;
@@ -375,7 +379,7 @@ xj_error sc_distGroup(sc_run *run, size_t first_warning)
     }
     for (int k = 0; !err && k < SC_KEY_KINDS; k++)
         if (sc_putGroups(&local[k], &mine) != XJ_OK) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
-    if (!err && sc_putFound(run, first_warning, &mine) != XJ_OK) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
+    if (!err && sc_distPutFound(run, first_warning, &mine) != XJ_OK) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
     for (int k = 0; k < SC_KEY_KINDS; k++) gk_groupsFree(&local[k]);
     if (!err) err = xc_agree(err, st);
     if (!err) err = xc_gather(&mine, all, st);
@@ -384,7 +388,7 @@ xj_error sc_distGroup(sc_run *run, size_t first_warning)
     for (int r = 0; !err && run->rank == 0 && r < n; r++) {
         xc_reader rd = xc_reading(&all[r]);
         for (int k = 0; !err && k < SC_KEY_KINDS; k++) err = sc_takeGroups(&rd, &run->groups[k], st);
-        if (!err && r > 0) err = sc_takeFound(run, &rd);
+        if (!err && r > 0) err = sc_distTakeFound(run, &rd);
         buf_free(&all[r]);
     }
     if (!err && run->rank == 0) err = sc_groupFinish(run);

@@ -250,6 +250,7 @@ static inline xj_reject sc_readRecord(const sc_run *run, sc_worker *w, const sc_
 #define SC_NO_OUTDIR 1u
 #define SC_NO_INPUT_OK 2u
 #define SC_ONE_PASS 4u
+#define SC_DIST_OK 8u   /* a one-pass run that knows how to run on several processes (ixb_dist.c) */
 xj_error sc_prepare(sc_run *run, unsigned how);
 void sc_runFree(sc_run *run);
 
@@ -321,6 +322,17 @@ xj_error sc_distGroup(sc_run *run, size_t first_warning);
 /* In place of sc_gatherPass: rank 0's flagged list to every process, each
  * reads back those of its inputs, rank 0 receives them all. Collective. */
 xj_error sc_distGather(sc_run *run);
+/* The pieces, for the index build (ixb_dist.c): the workers' key entries of
+ * shards [s0, s1), every kind and the slips (their vectors freed as they
+ * are packed), and taking them into `into`; what pass 1 found besides keys
+ * (counts, invalid IDs, rejects, own inputs' facts, population candidates,
+ * warnings from `first_warning` on), and rank 0 taking another process's
+ * into worker 0's. A reader that runs short is XJ_ERR_INTERNAL. */
+struct xc_reader;
+xj_error sc_distPutKeys(sc_run *run, unsigned s0, unsigned s1, xj_buf *out);
+xj_error sc_distTakeKeys(struct xc_reader *r, unsigned s0, unsigned s1, sc_found *into, xj_status *st);
+xj_error sc_distPutFound(const sc_run *run, size_t first_warning, xj_buf *out);
+xj_error sc_distTakeFound(sc_run *run, struct xc_reader *r);
 
 /* ---- a batch check's register (scan_against.c, scan_copies.c) ---- */
 

@@ -6,10 +6,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "xj_comm.h"
 #include "ix_population.h"
 #include "pop_extract.h"
 #include "scan_internal.h"
 #include "xj_alloc.h"
+#include "xj_comm.h"
 #include "xj_text.h"
 
 /* ---- loading, before pass 1 ---- */
@@ -400,11 +402,21 @@ xj_error sc_assignments(const sc_run *run, const sc_rows *rows, em_assignments *
 
 /* ---- the population index (docs/population.md §4) ---- */
 
+static xj_error sc_buildPopulationIndex(xj_scan *s, const char *path);
+
+/* Under mpirun rank 0 builds it alone (its extracts' parse is not shared
+ * out: docs/mpi.md §6) and every process hears how it went. */
 xj_error xj_scan_buildPopulationIndex(xj_scan *s, const char *path)
 {
-    xj_status *const st = &s->st;
-    st_init(st);
+    st_init(&s->st);
     nt_clear(&s->warnings);
+    xj_error const err = xc_rank() == 0 ? sc_buildPopulationIndex(s, path) : XJ_OK;
+    return xc_size() > 1 ? xc_agree(err, &s->st) : err;
+}
+
+static xj_error sc_buildPopulationIndex(xj_scan *s, const char *path)
+{
+    xj_status *const st = &s->st;
     RETURN_ERROR_IF(path == NULL || *path == '\0', st, XJ_ERR_USAGE, "no output file given (-o FILE)");
     RETURN_ERROR_IF(s->n_population == 0, st, XJ_ERR_USAGE, "no extract given (--population FILE)");
     RETURN_ERROR_IF(s->n_inputs > 0, st, XJ_ERR_USAGE, "a population index is built from extracts only: give them "

@@ -283,8 +283,9 @@ xj_error sc_prepare(sc_run *run, unsigned how)
     run->one_pass = (how & SC_ONE_PASS) != 0;
     FORWARD_IF_ERROR(sc_checkInputs(run));
     FORWARD_IF_ERROR(sc_nameSources(run));
-    RETURN_ERROR_IF(run->n_ranks > 1 && (how & SC_ONE_PASS), st, XJ_ERR_USAGE,
-                    "under mpirun only scan runs on several processes; run this command as one process");
+    RETURN_ERROR_IF(run->n_ranks > 1 && (how & SC_ONE_PASS) && !(how & SC_DIST_OK), st, XJ_ERR_USAGE,
+                    "under mpirun only scan and index build run on several processes; run this command as one "
+                    "process");
     FORWARD_IF_ERROR(sc_distPrepare(run));
     /* a refusal to write the output comes now, not after the whole scan */
     if (!(how & SC_NO_OUTDIR)) FORWARD_IF_ERROR(em_checkOutdir(s->outdir, s->force, st));

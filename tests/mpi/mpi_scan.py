@@ -615,7 +615,7 @@ def expect_failure(c, where, argv, parent, ref_status, names, why="the single pr
     if status == 0:
         c.fails.add(where, f"exit status 0, expected {ref_status} ({why})")
     elif status != ref_status:
-        c.fails.add(where, f"exit status {status}, expected {ref_status} ({why}; SPEC §7)\n{tail(err)}")
+        c.fails.add(where, f"exit status {status}, expected {ref_status} ({why}; docs/rules.md §7)\n{tail(err)}")
     for pattern, meaning in names:
         if not re.search(pattern, text, re.IGNORECASE):
             c.fails.add(where, f"stderr does not name {meaning} (/{pattern}/)\n{tail(err)}")
