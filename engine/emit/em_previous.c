@@ -87,7 +87,7 @@ struct em_prev {
     em_personFilter filter;        /* may the pair be one of PREV's? Its `ready` tells when it is built */
     uint64_t *filter_words;        /* the filter's, owned */
     /* em_personKey of accepted records of this run whose pair passed the
-     * filter (about 1.5% of the others do too), in no order, repeats
+     * filter (about 3% of the others do too), in no order, repeats
      * kept: em_writeResolved looks its few pairs up in them */
     uint64_t *passed;
     size_t n_passed, cap_passed;
@@ -567,12 +567,10 @@ static xj_error em_readPrevious(const em_prev *prev, const char *file, int missi
 
 /* ---- loading PREV (before the scan) ---- */
 
-/* The filter of the reported rows' pairs. Every accepted record asks it:
- * 16 bits a pair (about 1.5% false hits) keep it small, for the cache the
- * parser needs too. */
+/* The filter of the reported rows' pairs (em_person.h), 8 bits a pair. */
 static xj_error em_filterBuild(em_prev *p)
 {
-    p->filter.n_words = p->reported.n / 4 + 1;
+    p->filter.n_words = p->reported.n / 8 + 1;
     p->filter_words = em_zeroedTable(p->filter.n_words, sizeof *p->filter_words);
     if (p->filter_words == NULL) return XJ_ERR_NOMEM;
     p->filter.words = p->filter_words;
@@ -650,6 +648,18 @@ static xj_error em_prevPass(em_prev *p, const uint64_t *v, size_t n)
     return grown ? XJ_OK : XJ_ERR_NOMEM;
 }
 
+xj_error em_prevPassed(const em_prev *p, const uint64_t **v, size_t *n)
+{
+    *v = p->passed;
+    *n = p->n_passed;
+    return p->passed_lost ? XJ_ERR_NOMEM : XJ_OK;
+}
+
+xj_error em_prevAddPassed(em_prev *p, const uint64_t *v, size_t n)
+{
+    return em_prevPass(p, v, n);
+}
+
 /* The pairs seen before PREV was read: those the filter passes are handed
  * over, and the buffer goes (it is not needed again). */
 static xj_error em_prevDrainPending(em_prev *p, em_personPending *b)
@@ -673,15 +683,16 @@ xj_error em_prevSawKey(em_prev *p, em_personPending *b, uint64_t person)
     if (state == 0) {
         /* PREV is still being read (em_prevRead, on its own thread): the
          * pair is kept, 8 bytes, and asked about once it is there */
-        if (xj_growArray(&b->pend, &b->cap_pend, b->n_pend + 1, sizeof *b->pend, 4096) != 0) return XJ_ERR_NOMEM;
+        if (b->n_pend == b->cap_pend &&
+            xj_growArray(&b->pend, &b->cap_pend, b->n_pend + 1, sizeof *b->pend, 4096) != 0)
+            return XJ_ERR_NOMEM;
         b->pend[b->n_pend++] = person;
         return XJ_OK;
     }
     if (b->n_pend) FORWARD_IF_ERROR(em_prevDrainPending(p, b));
-    /* the filter is 16 bits a pair: small enough to stay in the cache
-     * beside the parser's data, so a record that had no problem last time
-     * (nearly all) costs one word read; the few it passes are written
-     * down, a batch at a time */
+    /* the filter is small enough to stay in the cache beside the parser's
+     * data, so a record that had no problem last time (nearly all) costs
+     * one word read; the few it passes are written down, a batch at a time */
     if (em_filterHas(&p->filter, person)) {
         b->hit[b->n_hit++] = person;
         if (b->n_hit == EM_PERSON_HITS) {

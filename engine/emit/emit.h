@@ -108,6 +108,12 @@ xj_error em_prevSawPerson(em_prev *p, em_personPending *b, const char *sno, size
 xj_error em_prevSawKey(em_prev *p, em_personPending *b, uint64_t person);
 void em_personPendingFree(em_personPending *b);
 void em_prevDrain(em_prev *p, em_personPending *b);
+/* A scan on several processes (docs/mpi.md): the pairs this process's
+ * records passed the filter with, as handed over so far (em_personKey
+ * values, in no order, repeats kept), for rank 0; and rank 0 adding another
+ * process's. XJ_ERR_NOMEM when some could not be kept. */
+xj_error em_prevPassed(const em_prev *p, const uint64_t **v, size_t *n);
+xj_error em_prevAddPassed(em_prev *p, const uint64_t *v, size_t n);
 void em_prevFree(em_prev *p);
 
 typedef struct em_run {

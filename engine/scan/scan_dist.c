@@ -7,8 +7,10 @@
  *      contiguous ranges, so each process groups its own shards, and rank
  *      0, concatenating the groups in rank order, has them in shard order,
  *      as one process would (grp_keys.h). What pass 1 found besides keys —
- *      counts, invalid IDs, rejects, the inputs' sizes and hashes — goes
- *      to rank 0 with the groups;
+ *      counts, invalid IDs, rejects, the inputs' sizes and hashes, the
+ *      population's candidates, and with --previous the pairs of PREV's
+ *      its records have (every process reads PREV) — goes to rank 0 with
+ *      the groups;
  *   2. rank 0 lists the flagged records and tells every process; each
  *      reads back those of its own inputs (pass 2) and sends them to rank 0;
  *   3. rank 0 decides and writes the output, exactly as one process does,
@@ -69,10 +71,6 @@ xj_error sc_distPrepare(sc_run *run)
     if (run->n_ranks <= 1) return XJ_OK;
     RETURN_ERROR_IF(run->scan->against, st, XJ_ERR_USAGE,
                     "check runs as one process: start it without mpirun (a batch is small; the register is an index)");
-    /* PREV's persons are marked by the process that reads each record; the
-     * marks are not yet merged across processes */
-    RETURN_ERROR_IF(run->scan->previous, st, XJ_ERR_USAGE,
-                    "--previous does not run on several processes yet: start this scan without mpirun");
     sc_sized *const v = xj_mallocArray(run->n_inputs ? run->n_inputs : 1, sizeof *v);
     uint64_t *const load = xj_calloc((size_t)run->n_ranks, sizeof *load);
     run->mine = xj_calloc(run->n_inputs ? run->n_inputs : 1, 1);
@@ -247,6 +245,12 @@ xj_error sc_distPutFound(const sc_run *run, size_t first_warning, xj_buf *out)
             FORWARD_IF_ERROR(xc_putBytes(out, a->school, a->school_len));
         }
     }
+    /* --previous: the pairs of PREV's that this process's records have */
+    const uint64_t *passed = NULL;
+    size_t n_passed = 0;
+    if (run->prev) FORWARD_IF_ERROR(em_prevPassed(run->prev, &passed, &n_passed));
+    FORWARD_IF_ERROR(xc_putU64(out, n_passed));
+    if (n_passed) FORWARD_IF_ERROR(buf_append(out, passed, n_passed * sizeof *passed));
     size_t const n_warn = run->scan->warnings.n;
     FORWARD_IF_ERROR(xc_putU64(out, n_warn > first_warning ? n_warn - first_warning : 0));
     for (size_t i = first_warning; i < n_warn; i++) {
@@ -342,6 +346,18 @@ xj_error sc_distTakeFound(sc_run *run, xc_reader *r)
             RETURN_ERROR_IF(!r->bad && (!a->sno || !a->school), st, XJ_ERR_NOMEM, "out of memory");
             pw->n_assign += !r->bad;
         }
+    }
+    uint64_t const n_passed = xc_getU64(r);
+    RETURN_ERROR_IF(r->bad || n_passed > (uint64_t)(r->end - r->p) / 8 || (n_passed && run->prev == NULL), st,
+                    XJ_ERR_INTERNAL, "internal error: a broken message from another process");
+    if (n_passed) { /* copied out: the words need not be aligned in the message */
+        uint64_t *const words = xj_mallocArray((size_t)n_passed, sizeof *words);
+        RETURN_ERROR_IF(words == NULL, st, XJ_ERR_NOMEM, "out of memory");
+        memcpy(words, r->p, (size_t)n_passed * sizeof *words);
+        r->p += n_passed * sizeof *words;
+        xj_error const added = em_prevAddPassed(run->prev, words, (size_t)n_passed);
+        xj_free(words);
+        RETURN_ERROR_IF(added != XJ_OK, st, XJ_ERR_NOMEM, "out of memory");
     }
     uint64_t const n_warn = xc_getU64(r);
     for (uint64_t i = 0; i < n_warn && !r->bad; i++) {
