@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # bench/mpi_scaling.sh ROWS [PARTS] [REPEATS] — the scan on several processes
 # (issue 19, docs/mpi.md): one process alone, then `mpirun -n 1, 2, 4`, on the
-# same inputs, interleaved; prints for each the median wall time, every
-# process's peak RSS (median over the repeats, by rank), and the bytes the
-# processes sent each other (summary.json's timing.exchanged_bytes), and
+# same inputs, interleaved; prints for each the median wall time, rank 0's
+# stage times (summary.json's timing: pass 1, grouping with the key
+# exchange and the decisions, gathering, writing), every process's peak RSS
+# (median over the repeats, by rank), and the bytes the processes sent each
+# other (timing.exchanged_bytes), and
 # checks that every output is the single process's (but summary.json and its
 # MANIFEST line).
 #
@@ -62,9 +64,11 @@ run() { # NAME PROCESSES THREADS
   end=$(date +%s.%N)
   local rss="" r
   for ((r = 0; r < (n > 0 ? n : 1); r++)); do rss="$rss $(($(tail -n 1 "$outs/rss-$name.$r") / 1024))"; done
-  local bytes
-  bytes=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["timing"]["exchanged_bytes"])' "$out/summary.json")
-  echo "$name $(echo "$end - $start" | bc) $bytes$rss" | tee -a "$times"
+  local stages
+  stages=$(python3 -c 'import json,sys; t = json.load(open(sys.argv[1]))["timing"]
+print(t["exchanged_bytes"], *(t[k] for k in ("read_parse_seconds", "group_seconds", "gather_seconds", "write_seconds")),
+      sep=",")' "$out/summary.json")
+  echo "$name $(echo "$end - $start" | bc) $stages$rss" | tee -a "$times"
   if [ "$name" != alone ]; then
     diff -r -q -x summary.json -x MANIFEST "$outs/alone" "$out" >/dev/null ||
       { echo "bench/mpi_scaling.sh: $name's output differs from one process's" >&2; exit 1; }
@@ -84,14 +88,18 @@ rows = int(sys.argv[2])
 by = {}
 for line in open(sys.argv[1]):
     f = line.split()
-    by.setdefault(f[0], []).append((float(f[1]), int(f[2]), [int(x) for x in f[3:]]))
-print(f"{'run':6} {'wall s':>7} {'ratio':>6} {'exchanged':>12} {'B/rec':>6}  peak RSS MB by rank")
-base = statistics.median(w for w, _, _ in by["alone"])
+    st = f[2].split(",")
+    by.setdefault(f[0], []).append((float(f[1]), int(st[0]), [float(x) for x in st[1:]], [int(x) for x in f[3:]]))
+print(f"{'run':6} {'wall s':>7} {'ratio':>6} {'exchanged':>12} {'B/rec':>6}  {'pass1':>5} {'group':>5} {'gather':>6} "
+      f"{'write':>5}  peak RSS MB by rank")
+base = statistics.median(r[0] for r in by["alone"])
 for name, runs in by.items():
-    wall = statistics.median(w for w, _, _ in runs)
+    wall = statistics.median(r[0] for r in runs)
     ex = runs[-1][1]
-    rss = [int(statistics.median(r[2][k] for r in runs)) for k in range(len(runs[0][2]))]
-    print(f"{name:6} {wall:7.2f} {wall / base:6.2f} {ex:12,} {ex / rows:6.1f}  {' '.join(map(str, rss))}")
+    stage = [statistics.median(r[2][k] for r in runs) for k in range(4)]
+    rss = [int(statistics.median(r[3][k] for r in runs)) for k in range(len(runs[0][3]))]
+    print(f"{name:6} {wall:7.2f} {wall / base:6.2f} {ex:12,} {ex / rows:6.1f}  {stage[0]:5.2f} {stage[1]:5.2f} "
+          f"{stage[2]:6.2f} {stage[3]:5.2f}  {' '.join(map(str, rss))}")
 PY
 echo "load at the end: $(uptime)"
 rm -f "$times"
