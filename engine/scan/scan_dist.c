@@ -469,17 +469,6 @@ static xj_error sc_takeRecord(xc_reader *r, xj_arena *a, gr_record *g)
                                                                                                      : XJ_ERR_NOMEM;
 }
 
-static size_t sc_findRef(const uint64_t *v, size_t n, uint64_t ref)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t const mid = lo + (hi - lo) / 2;
-        if (v[mid] < ref) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo;
-}
-
 /* This process's share of the flagged records (those of its inputs) read
  * back into `out`. */
 static xj_error sc_gatherMine(sc_run *run, xj_buf *out)
@@ -539,7 +528,7 @@ xj_error sc_distGather(sc_run *run)
         while (!err && rd.p < rd.end) {
             gr_record g;
             xj_error const e = sc_takeRecord(&rd, a, &g);
-            size_t const at = e ? 0 : sc_findRef(run->flagged, run->n_flagged, g.ref);
+            size_t const at = e ? 0 : sc_lowerBound(run->flagged, run->n_flagged, g.ref);
             if (e == XJ_ERR_NOMEM) err = st_fail(st, e, "out of memory");
             else if (e || at == run->n_flagged || run->flagged[at] != g.ref)
                 err = st_fail(st, XJ_ERR_INTERNAL, "internal error: a record another process sent was not asked for");

@@ -307,6 +307,8 @@ xj_error sc_fetchPass(sc_run *run);
 /* The flagged records flagged[pos .. end) among a chunk's records (those not
  * in it are skipped by line), gathered into run->gathered (scan_gather.c). */
 xj_error sc_gatherChunk(sc_run *run, sc_worker *w, const rd_chunk *chunk, size_t pos, size_t end);
+/* The first place in the ascending v[0 .. n) whose value is not below key. */
+size_t sc_lowerBound(const uint64_t *v, size_t n, uint64_t key);
 /* For each input, the column holding each output column (in->col_for_out). */
 xj_error sc_mapOutputColumns(sc_run *run);
 

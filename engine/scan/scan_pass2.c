@@ -105,7 +105,7 @@ xj_error sc_group(sc_run *run, const sc_keyLookup *lookup)
     return sc_groupFinish(run);
 }
 
-static size_t sc_lowerBound(const uint64_t *v, size_t n, uint64_t key)
+size_t sc_lowerBound(const uint64_t *v, size_t n, uint64_t key)
 {
     size_t lo = 0, hi = n;
     while (lo < hi) {
