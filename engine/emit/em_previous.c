@@ -87,7 +87,7 @@ struct em_prev {
     em_personFilter filter;        /* may the pair be one of PREV's? Its `ready` tells when it is built */
     uint64_t *filter_words;        /* the filter's, owned */
     /* em_personKey of accepted records of this run whose pair passed the
-     * filter (about 3% of the others do too), in no order, repeats
+     * filter (about 0.5% of the others do too), in no order, repeats
      * kept: em_writeResolved looks its few pairs up in them */
     uint64_t *passed;
     size_t n_passed, cap_passed;
@@ -567,10 +567,10 @@ static xj_error em_readPrevious(const em_prev *prev, const char *file, int missi
 
 /* ---- loading PREV (before the scan) ---- */
 
-/* The filter of the reported rows' pairs (em_person.h), 8 bits a pair. */
+/* The filter of the reported rows' pairs (em_person.h), 16 bits a pair. */
 static xj_error em_filterBuild(em_prev *p)
 {
-    p->filter.n_words = p->reported.n / 8 + 1;
+    p->filter.n_words = p->reported.n / 4 + 1;
     p->filter_words = em_zeroedTable(p->filter.n_words, sizeof *p->filter_words);
     if (p->filter_words == NULL) return XJ_ERR_NOMEM;
     p->filter.words = p->filter_words;
