@@ -86,6 +86,18 @@ uint64_t xc_sum(uint64_t v)
     return total;
 }
 
+void xc_sumEach(uint64_t *v, size_t n)
+{
+#ifdef XJ_HAVE_MPI
+    for (size_t at = 0; xc_started && at < n; at += XC_PIECE / 8)
+        MPI_Allreduce(MPI_IN_PLACE, v + at, (int)(n - at < XC_PIECE / 8 ? n - at : XC_PIECE / 8), MPI_UINT64_T,
+                      MPI_SUM, MPI_COMM_WORLD);
+#else
+    (void)v;
+    (void)n;
+#endif
+}
+
 int xc_rank(void)
 {
     return xc_myRank;
@@ -198,7 +210,7 @@ static int xc_pieces(uint64_t n)
 /* One message each way with `to` and `from` at once. */
 static xj_error xc_swap(const xj_buf *out, int to, xj_buf *in, uint64_t in_len, int from, xj_status *st)
 {
-    FORWARD_IF_ERROR(xc_sized(in, in_len, st));
+    if (xc_sized(in, in_len, st)) xc_abortAll(3); /* the peer would wait for ever */
     int const n_req = xc_pieces(out->len) + xc_pieces(in_len);
     MPI_Request *const req = xj_mallocArray(n_req ? (size_t)n_req : 1, sizeof *req);
     RETURN_ERROR_IF(req == NULL, st, XJ_ERR_NOMEM, "out of memory");
@@ -256,7 +268,7 @@ xj_error xc_gather(const xj_buf *mine, xj_buf *per_rank, xj_status *st)
     for (int r = 1; xc_started && r < xc_nRanks; r++) {
         uint64_t len = 0;
         MPI_Recv(&len, 1, MPI_UINT64_T, r, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-        FORWARD_IF_ERROR(xc_sized(&per_rank[r], len, st));
+        if (xc_sized(&per_rank[r], len, st)) xc_abortAll(3); /* the sender would wait for ever */
         for (uint64_t at = 0; at < len; at += XC_PIECE)
             MPI_Recv(per_rank[r].data + at, (int)(len - at < XC_PIECE ? len - at : XC_PIECE), MPI_BYTE, r, 1,
                      MPI_COMM_WORLD, MPI_STATUS_IGNORE);
@@ -273,7 +285,7 @@ xj_error xc_broadcast(xj_buf *b, xj_status *st)
     if (!xc_started || xc_nRanks == 1) return XJ_OK;
     uint64_t len = b->len;
     MPI_Bcast(&len, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
-    if (xc_myRank != 0) FORWARD_IF_ERROR(xc_sized(b, len, st));
+    if (xc_myRank != 0 && xc_sized(b, len, st)) xc_abortAll(3); /* the others would wait for ever */
     else xc_sent += len * (uint64_t)(xc_nRanks - 1); /* as if sent to each (the tree's shape aside) */
     for (uint64_t at = 0; at < len; at += XC_PIECE)
         MPI_Bcast(b->data + at, (int)(len - at < XC_PIECE ? len - at : XC_PIECE), MPI_BYTE, 0, MPI_COMM_WORLD);
@@ -282,4 +294,32 @@ xj_error xc_broadcast(xj_buf *b, xj_status *st)
     (void)st;
 #endif
     return XJ_OK;
+}
+
+xj_error xc_gatherEach(const xj_buf *mine, xc_takeFn take, void *user, xj_status *st)
+{
+#ifdef XJ_HAVE_MPI
+    if (xc_started && xc_myRank != 0) {
+        xj_buf one[1];
+        return xc_gather(mine, one, st); /* a sender's side is the same */
+    }
+#endif
+    xj_error err = take(0, mine, user);
+#ifdef XJ_HAVE_MPI
+    xj_buf got;
+    buf_init(&got, SIZE_MAX / 4);
+    for (int r = 1; xc_started && r < xc_nRanks; r++) {
+        uint64_t len = 0;
+        MPI_Recv(&len, 1, MPI_UINT64_T, r, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        if (xc_sized(&got, len, st)) xc_abortAll(3); /* the sender would wait for ever */
+        for (uint64_t at = 0; at < len; at += XC_PIECE)
+            MPI_Recv(got.data + at, (int)(len - at < XC_PIECE ? len - at : XC_PIECE), MPI_BYTE, r, 1, MPI_COMM_WORLD,
+                     MPI_STATUS_IGNORE);
+        if (!err) err = take(r, &got, user);
+    }
+    buf_free(&got);
+#else
+    (void)st;
+#endif
+    return err;
 }

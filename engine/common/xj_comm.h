@@ -11,7 +11,8 @@
  * Messages: any size; each is sent in pieces of at most XC_PIECE bytes
  * (MPI counts are ints). A rank that dies takes the job down: MPI's
  * default error handler aborts every rank, and the launcher says which
- * one died.
+ * one died. A process that cannot find the memory to receive a message
+ * ends the job (MPI_Abort, code 3): its peers would otherwise wait for it.
  */
 #ifndef XJ_COMM_H
 #define XJ_COMM_H
@@ -58,8 +59,16 @@ xj_error xc_gather(const xj_buf *mine, xj_buf *per_rank, xj_status *st);
 /* Collective: rank 0's `b` to every other rank (replacing theirs). */
 xj_error xc_broadcast(xj_buf *b, xj_status *st);
 
-/* Collective: every process's `v` summed (on every process). */
+/* Collective: every process's `v` summed (on every process); the same for
+ * each of v[0 .. n), in place. */
 uint64_t xc_sum(uint64_t v);
+void xc_sumEach(uint64_t *v, size_t n);
+/* Collective: every process's `mine` to rank 0, which hands each to
+ * take(rank, message) in rank order as it arrives (its own first) and
+ * keeps none: rank 0 holds one message at a time. After take fails, the
+ * rest are received and dropped; its error is returned (rank 0's only). */
+typedef xj_error (*xc_takeFn)(int rank, const xj_buf *message, void *user);
+xj_error xc_gatherEach(const xj_buf *mine, xc_takeFn take, void *user, xj_status *st);
 /* Bytes this process has sent to others so far (for summary.json's timing). */
 uint64_t xc_bytesSent(void);
 

@@ -48,7 +48,9 @@ static xj_error ixb_pass(sc_run *run, ixb_state *state, ixb_blocks *old, ixb_pla
 }
 
 /* The file after the blocks: META (its sources: `old_sources`, then the
- * inputs'), the key sections, then the block table and the header. */
+ * inputs'), the key sections, then the block table and the header. On
+ * several processes every one calls it: rank 0 writes, and the key
+ * sections are laid out by the shards' owners (ixb_distWriteKeys). */
 static xj_error ixb_finishFile(sc_run *run, ixb_state *state, const ixb_plan *plan, uint32_t flags, gk_table *extra,
                                const ix_source *old_sources, size_t n_old_sources)
 {
@@ -59,7 +61,7 @@ static xj_error ixb_finishFile(sc_run *run, ixb_state *state, const ixb_plan *pl
     ix_block *const blocks = xj_calloc(n_blocks ? n_blocks : 1, sizeof *blocks);
     xj_error err = sources && blocks ? XJ_OK : st_fail(st, XJ_ERR_NOMEM, "out of memory");
     ix_writeSpec spec = {0};
-    if (!err) {
+    if (!err && run->rank == 0) { /* several processes: rank 0 writes the file */
         for (size_t i = 0; i < n_old_sources; i++) sources[i] = old_sources[i];
         for (size_t i = 0; i < run->n_inputs; i++) {
             em_input const *const f = &run->inputs[i].facts;
@@ -83,8 +85,10 @@ static xj_error ixb_finishFile(sc_run *run, ixb_state *state, const ixb_plan *pl
         };
         err = ix_writerPutMeta(state->out, &spec, st);
     }
-    if (!err) err = ixb_writeKeys(run, plan, extra, state->out);
-    if (!err) {
+    /* several processes: each lays out the shards it owns (collective) */
+    if (run->n_ranks > 1) err = xc_agree(err, st);
+    if (!err) err = run->n_ranks > 1 ? ixb_distWriteKeys(run, state, plan) : ixb_writeKeys(run, plan, extra, state->out);
+    if (!err && run->rank == 0) {
         ix_writer *const out = state->out;
         state->out = NULL; /* finishing frees it, whatever happens */
         err = ix_writerFinish(out, &spec, st);
@@ -115,8 +119,7 @@ static xj_error ixb_run(sc_run *run, const char *path, uint32_t flags, ixb_old *
     uint32_t const n_old_sources = old->ix ? (uint32_t)old->ix->n_sources : 0;
     xj_error err = ixb_stateInit(&state, run, path, n_old_sources);
     if (!err || run->n_ranks > 1) err = ixb_pass(run, &state, &old->blocks, &plan, path, err);
-    /* several processes: rank 0 writes the file alone, then all hear how it went */
-    if (!err && run->rank == 0)
+    if (!err)
         err = ixb_finishFile(run, &state, &plan, flags, old->extra, old->ix ? old->ix->sources : NULL, n_old_sources);
     if (!err && run->rank == 0) ixb_fillStats(run);
     if (run->n_ranks > 1) err = xc_agree(err, &run->scan->st);

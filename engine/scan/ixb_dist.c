@@ -14,13 +14,18 @@
  *      record numbers, and rank 0 opens every spill, after which each
  *      process removes its own (the open descriptor keeps the bytes: a job
  *      killed from then on leaves no spill behind);
- *   3. every process sends rank 0 its keys and what pass 1 found (counts,
- *      rejects, the inputs' sizes and hashes: scan_dist.c packs them), and
- *      rank 0 copies the blocks from the spills into the file in their
- *      order, then writes the rest of the file as one process does.
- * Cost: the payload is written twice (spill, then file) and read once; rank
- * 0 holds every key, as one process building the index does — the parse,
- * which is most of a build, is what spreads.
+ *   3. every process sends rank 0 what pass 1 found (counts, rejects, the
+ *      inputs' sizes and hashes: scan_dist.c packs them), and rank 0
+ *      copies the blocks from the spills into the file in their order and
+ *      writes META;
+ *   4. the keys go to the processes that own their shards, as in a scan;
+ *      each sorts and lays out its shards (ixb_layShard, where each starts
+ *      in its section known from every shard's count), and rank 0 writes
+ *      them in rank order — shard order — with the fence, one process's
+ *      share at a time, then the rest of the file as one process does.
+ * Cost: the payload is written twice (spill, then file) and read once;
+ * the keys cross the network once, like a scan's; rank 0 holds its own
+ * keys and one other process's laid-out share, not every key.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -271,20 +276,18 @@ xj_error ixb_distFinishPass(sc_run *run, ixb_state *s, ixb_plan *plan, size_t fi
     /* the file is opened now, not before: its clean-up of dead runs'
      * temporaries must not take a spill of a process on another machine */
     if (!err && run->rank == 0) err = ix_writerOpen(path, &s->out, st);
-    /* keys and what pass 1 found, to rank 0 */
+    /* what pass 1 found, to rank 0 (the keys wait for ixb_distWriteKeys) */
     xj_buf mine, *const all = xj_calloc((size_t)nr, sizeof *all);
     buf_init(&mine, SIZE_MAX / 4);
     for (int r = 0; all && r < nr; r++) buf_init(&all[r], SIZE_MAX / 4);
     if (!err && all == NULL) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
-    if (!err && run->rank != 0 &&
-        (sc_distPutKeys(run, 0, GK_SHARDS, &mine) != XJ_OK || sc_distPutFound(run, first_warning, &mine) != XJ_OK))
+    if (!err && run->rank != 0 && sc_distPutFound(run, first_warning, &mine) != XJ_OK)
         err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
     if (!(err = xc_agree(err, st))) err = xc_gather(&mine, all, st);
     buf_free(&mine);
     for (int r = 1; !err && run->rank == 0 && r < nr; r++) {
         xc_reader rd = xc_reading(&all[r]);
-        err = sc_distTakeKeys(&rd, 0, GK_SHARDS, &run->workers[0].found, st);
-        if (!err) err = sc_distTakeFound(run, &rd);
+        err = sc_distTakeFound(run, &rd);
         buf_free(&all[r]);
     }
     for (int r = 0; all && r < nr; r++) buf_free(&all[r]);
@@ -302,4 +305,100 @@ xj_error ixb_distFinishPass(sc_run *run, ixb_state *s, ixb_plan *plan, size_t fi
     xj_free(fds);
     xj_free(v);
     return xc_agree(err, st);
+}
+
+/* ---- 4. the key sections: each shard laid out by its owner ---- */
+
+typedef struct ixb_keyWriter {
+    ixb_state *s;
+    int kind;
+    unsigned char *fence;     /* rank 0: the whole section's */
+    size_t key_bytes;         /* a fence entry's */
+    xj_status *st;
+} ixb_keyWriter;
+
+/* Rank 0, for each process in turn: its shards' entries into the file,
+ * its part of the fence into place. */
+static xj_error ixb_takeKeys(int rank, const xj_buf *m, void *user)
+{
+    ixb_keyWriter *const w = user;
+    xc_reader rd = xc_reading(m);
+    uint64_t const first_fence = xc_getU64(&rd);
+    size_t fn = 0, en = 0;
+    const char *const fence = xc_getBytes(&rd, &fn);
+    const char *const entries = xc_getBytes(&rd, &en);
+    RETURN_ERROR_IF(rd.bad || en % ix_entryBytes(w->kind) || fn % w->key_bytes, w->st, XJ_ERR_INTERNAL,
+                    "internal error: a broken key section from rank %d", rank);
+    if (fn) memcpy(w->fence + first_fence * w->key_bytes, fence, fn);
+    return en ? ix_writerPutKeys(w->s->out, entries, en / ix_entryBytes(w->kind), w->st) : XJ_OK;
+}
+
+/* One key kind: the global count of every shard (so each owner knows where
+ * its shards start in the section), the owner's shards sorted and laid out
+ * with their part of the fence, and rank 0 writing them in rank order,
+ * which is shard order. */
+static xj_error ixb_distKind(sc_run *run, ixb_state *s, const ixb_plan *plan, int kind, gk_table **tabs,
+                             size_t n_tabs)
+{
+    xj_status *const st = &run->scan->st;
+    unsigned const lo = sc_distShardLo(run->rank, run->n_ranks), hi = sc_distShardLo(run->rank + 1, run->n_ranks);
+    uint64_t base[GK_SHARDS + 1] = {0};
+    for (unsigned sh = 0; sh < GK_SHARDS; sh++)
+        for (size_t t = 0; t < n_tabs; t++) base[sh + 1] += tabs[t]->shard[sh].n;
+    xc_sumEach(base + 1, GK_SHARDS);
+    for (unsigned sh = 0; sh < GK_SHARDS; sh++) base[sh + 1] += base[sh];
+    size_t const total = (size_t)base[GK_SHARDS], key_bytes = ix_entryBytes(kind) - 4;
+    unsigned char *const fence = xj_calloc(ix_fenceCount(total) + 1, key_bytes);
+    xj_buf mine, entries;
+    buf_init(&mine, SIZE_MAX / 4);
+    buf_init(&entries, SIZE_MAX / 4);
+    xj_error err = fence ? XJ_OK : st_fail(st, XJ_ERR_NOMEM, "out of memory");
+    for (unsigned sh = lo; sh < hi && !err; sh++) {
+        unsigned char *e = NULL;
+        size_t m = 0;
+        if (ixb_layShard(tabs, n_tabs, sh, kind, plan, (size_t)base[sh], fence, &e, &m) != 0 ||
+            (m && buf_append(&entries, e, m * ix_entryBytes(kind)) != XJ_OK))
+            err = st_fail(st, XJ_ERR_NOMEM, "out of memory sorting keys");
+        xj_free(e);
+    }
+    size_t const f0 = ix_fenceCount((size_t)base[lo]), f1 = ix_fenceCount((size_t)base[hi]);
+    if (!err && (xc_putU64(&mine, f0) || xc_putBytes(&mine, fence + f0 * key_bytes, (f1 - f0) * key_bytes) ||
+                 xc_putBytes(&mine, entries.data, entries.len)))
+        err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
+    buf_free(&entries);
+    if (!(err = xc_agree(err, st)) && run->rank == 0) err = ix_writerBeginKeys(s->out, kind, st);
+    ixb_keyWriter w = {s, kind, fence, key_bytes, st};
+    if (!(err = xc_agree(err, st))) err = xc_gatherEach(&mine, ixb_takeKeys, &w, st);
+    buf_free(&mine);
+    if (!err && run->rank == 0) err = ix_writerEndKeys(s->out, fence, st);
+    xj_free(fence);
+    return xc_agree(err, st);
+}
+
+xj_error ixb_distWriteKeys(sc_run *run, ixb_state *s, const ixb_plan *plan)
+{
+    xj_status *const st = &run->scan->st;
+    int const nr = run->n_ranks, nw = run->n_workers;
+    size_t const n_tabs = (size_t)nw + (size_t)nr;
+    sc_found *const recv = xj_calloc((size_t)nr, sizeof *recv);
+    gk_table **const tabs = xj_calloc(n_tabs, sizeof *tabs);
+    for (int r = 0; recv && r < nr; r++) {
+        for (int k = 0; k < SC_KEY_KINDS; k++) gk_tableInit(&recv[r].keys[k], k != GD_KEY_GB);
+        gk_tableInit(&recv[r].slips, 0);
+    }
+    xj_error err = xc_agree(recv && tabs ? XJ_OK : st_fail(st, XJ_ERR_NOMEM, "out of memory"), st);
+    if (!err) err = sc_distExchangeKeys(run, recv);
+    for (int kind = 0; kind < IX_KINDS && !err; kind++) {
+        for (int t = 0; t < nw; t++)
+            tabs[t] = kind == IX_KIND_SLIP ? &run->workers[t].found.slips : &run->workers[t].found.keys[kind];
+        for (int r = 0; r < nr; r++) tabs[nw + r] = kind == IX_KIND_SLIP ? &recv[r].slips : &recv[r].keys[kind];
+        err = ixb_distKind(run, s, plan, kind, tabs, n_tabs);
+    }
+    for (int r = 0; recv && r < nr; r++) {
+        for (int k = 0; k < SC_KEY_KINDS; k++) gk_tableFree(&recv[r].keys[k]);
+        gk_tableFree(&recv[r].slips);
+    }
+    xj_free(recv);
+    xj_free(tabs);
+    return err;
 }

@@ -115,6 +115,14 @@ typedef struct ixb_plan {
  * ids to their first record numbers. */
 xj_error ixb_planMake(ixb_state *s, ixb_plan *p, xj_status *st);
 void ixb_planFree(ixb_plan *p);
+/* Shard `sh` of every table in `tabs` (of key kind `kind`, IX_KIND_SLIP
+ * for the slips), sorted, renumbered from provisional to final record
+ * numbers (equal keys in record order: provisional numbers are not) and
+ * laid out as in the file, into *out (m entries); the keys of its fence
+ * entries go to `fence`, the shard being entries base.. of the section.
+ * -1 when memory runs out. */
+int ixb_layShard(gk_table **tabs, size_t n_tabs, unsigned sh, int kind, const ixb_plan *p, size_t base,
+                 unsigned char *fence, unsigned char **out, size_t *m);
 /* The key sections, from every worker's key tables and `extra` (an
  * update's old entries), renumbered by the plan. */
 xj_error ixb_writeKeys(sc_run *run, const ixb_plan *p, gk_table *extra, ix_writer *out);
@@ -174,6 +182,11 @@ xj_error ixb_distOpen(ixb_state *s, sc_run *run, const char *path);
 xj_error ixb_distFinishPass(sc_run *run, ixb_state *s, ixb_plan *plan, size_t first_warning, const char *path,
                             xj_error err_in);
 void ixb_distClose(ixb_state *s);
+/* The key sections: every key sent to the process that owns its shard,
+ * which sorts and lays out its shards; rank 0 writes them in shard order
+ * with the fence, holding one process's share at a time. Collective, after
+ * ixb_distFinishPass (keys renumbered) and rank 0's META. */
+xj_error ixb_distWriteKeys(sc_run *run, ixb_state *s, const ixb_plan *plan);
 /* ixb_writeBlocks' way while spilling: the blocks' bytes appended to the
  * spill, each block's place noted in it. */
 xj_error ixb_spillBlocks(ixb_state *s, ixb_blocks *b, xj_status *st);

@@ -87,13 +87,8 @@ static uint32_t ixb_recordOf(const ixb_plan *p, uint64_t provisional)
     return (first + pos) | ((provisional & GK_HAS_ID) ? IX_REC_HAS_ID : 0);
 }
 
-/* Shard `sh` of every table in `tabs`, sorted, renumbered from provisional
- * to final record numbers (equal keys in record order: provisional numbers
- * are not) and laid out as in the file, into *out (m entries); the keys of
- * its fence entries go to `fence`, the shard being entries base.. of the
- * section. -1 when memory runs out. */
-static int ixb_layShard(gk_table **tabs, size_t n_tabs, unsigned sh, int kind, const ixb_plan *p, size_t base,
-                        unsigned char *fence, unsigned char **out, size_t *m)
+int ixb_layShard(gk_table **tabs, size_t n_tabs, unsigned sh, int kind, const ixb_plan *p, size_t base,
+                 unsigned char *fence, unsigned char **out, size_t *m)
 {
     int const narrow = kind == GD_KEY_GB || kind == IX_KIND_SLIP;
     size_t const stride = narrow ? 2 : 3; /* uint64_t words of a gk entry */

@@ -44,7 +44,7 @@ static gk_table *sc_tableOf(sc_found *f, int k)
 }
 
 /* The first shard rank r owns, of `ranks` (r == ranks: GK_SHARDS). */
-static unsigned sc_shardLo(int r, int ranks)
+unsigned sc_distShardLo(int r, int ranks)
 {
     return (unsigned)(((size_t)r * GK_SHARDS + (size_t)ranks - 1) / (size_t)ranks);
 }
@@ -151,7 +151,7 @@ xj_error sc_distTakeKeys(xc_reader *rd, unsigned s0, unsigned s1, sc_found *into
 
 /* Every process's keys for the shards it owns, the other processes'
  * received into recv[r] (recv[rank] stays empty). */
-static xj_error sc_exchangeKeys(sc_run *run, sc_found *recv)
+xj_error sc_distExchangeKeys(sc_run *run, sc_found *recv)
 {
     xj_status *const st = &run->scan->st;
     int const n = run->n_ranks, me = run->rank;
@@ -161,12 +161,12 @@ static xj_error sc_exchangeKeys(sc_run *run, sc_found *recv)
     for (int r = 0; r < 2 * n; r++) buf_init(&send[r], SIZE_MAX / 4);
     unsigned widest = 0;
     for (int r = 0; r < n; r++)
-        if (sc_shardLo(r + 1, n) - sc_shardLo(r, n) > widest) widest = sc_shardLo(r + 1, n) - sc_shardLo(r, n);
+        if (sc_distShardLo(r + 1, n) - sc_distShardLo(r, n) > widest) widest = sc_distShardLo(r + 1, n) - sc_distShardLo(r, n);
     xj_error err = XJ_OK;
     for (unsigned at = 0; at < widest; at += SC_ROUND_SHARDS) {
         for (int r = 0; r < n && !err; r++) {
             buf_clear(&send[r]);
-            unsigned const lo = sc_shardLo(r, n), hi = sc_shardLo(r + 1, n);
+            unsigned const lo = sc_distShardLo(r, n), hi = sc_distShardLo(r + 1, n);
             unsigned const s0 = lo + at < hi ? lo + at : hi, s1 = s0 + SC_ROUND_SHARDS < hi ? s0 + SC_ROUND_SHARDS : hi;
             if (r != me) err = sc_distPutKeys(run, s0, s1, &send[r]);
         }
@@ -174,7 +174,7 @@ static xj_error sc_exchangeKeys(sc_run *run, sc_found *recv)
         /* a process short of memory would leave the others waiting: all stop */
         if (xc_agree(err, st)) break;
         if (xc_exchange(send, got, st)) xc_abortAll(3);
-        unsigned const lo = sc_shardLo(me, n), hi = sc_shardLo(me + 1, n);
+        unsigned const lo = sc_distShardLo(me, n), hi = sc_distShardLo(me + 1, n);
         unsigned const s0 = lo + at < hi ? lo + at : hi, s1 = s0 + SC_ROUND_SHARDS < hi ? s0 + SC_ROUND_SHARDS : hi;
         for (int r = 0; r < n && !err; r++)
             if (r != me) {
@@ -386,7 +386,7 @@ xj_error sc_distGroup(sc_run *run, size_t first_warning)
     }
     for (int r = 0; all && r < n; r++) buf_init(&all[r], SIZE_MAX / 4);
     err = xc_agree(err, st);
-    if (!err) err = sc_exchangeKeys(run, recv);
+    if (!err) err = sc_distExchangeKeys(run, recv);
     gk_groups local[SC_KEY_KINDS] = {0};
     if (!err) {
         for (size_t t = 0; t < nw; t++) found[t] = &run->workers[t].found;

@@ -331,6 +331,11 @@ xj_error sc_distGather(sc_run *run);
  * warnings from `first_warning` on), and rank 0 taking another process's
  * into worker 0's. A reader that runs short is XJ_ERR_INTERNAL. */
 struct xc_reader;
+/* Every process's key entries sent to the process that owns their shard
+ * (contiguous ranges, rank 0 the first: sc_distShardLo), received into
+ * recv[r] from rank r (recv[rank] stays empty). Collective. */
+xj_error sc_distExchangeKeys(sc_run *run, sc_found *recv);
+unsigned sc_distShardLo(int rank, int ranks);
 xj_error sc_distPutKeys(sc_run *run, unsigned s0, unsigned s1, xj_buf *out);
 xj_error sc_distTakeKeys(struct xc_reader *r, unsigned s0, unsigned s1, sc_found *into, xj_status *st);
 xj_error sc_distPutFound(const sc_run *run, size_t first_warning, xj_buf *out);
