@@ -87,7 +87,8 @@ static xj_error ixb_finishFile(sc_run *run, ixb_state *state, const ixb_plan *pl
     }
     /* several processes: each lays out the shards it owns (collective) */
     if (run->n_ranks > 1) err = xc_agree(err, st);
-    if (!err) err = run->n_ranks > 1 ? ixb_distWriteKeys(run, state, plan) : ixb_writeKeys(run, plan, extra, state->out);
+    if (!err)
+        err = run->n_ranks > 1 ? ixb_distWriteKeys(run, state, plan) : ixb_writeKeys(run, plan, extra, state->out);
     if (!err && run->rank == 0) {
         ix_writer *const out = state->out;
         state->out = NULL; /* finishing frees it, whatever happens */

@@ -155,13 +155,16 @@ xj_error sc_distExchangeKeys(sc_run *run, sc_found *recv)
 {
     xj_status *const st = &run->scan->st;
     int const n = run->n_ranks, me = run->rank;
+    /* no early return: the others would wait at the first agreement */
     xj_buf *const send = xj_calloc((size_t)n * 2, sizeof *send);
-    RETURN_ERROR_IF(send == NULL, st, XJ_ERR_NOMEM, "out of memory");
+    if (send == NULL) return xc_agree(st_fail(st, XJ_ERR_NOMEM, "out of memory"), st);
     xj_buf *const got = send + n;
     for (int r = 0; r < 2 * n; r++) buf_init(&send[r], SIZE_MAX / 4);
     unsigned widest = 0;
-    for (int r = 0; r < n; r++)
-        if (sc_distShardLo(r + 1, n) - sc_distShardLo(r, n) > widest) widest = sc_distShardLo(r + 1, n) - sc_distShardLo(r, n);
+    for (int r = 0; r < n; r++) {
+        unsigned const width = sc_distShardLo(r + 1, n) - sc_distShardLo(r, n);
+        if (width > widest) widest = width;
+    }
     xj_error err = XJ_OK;
     for (unsigned at = 0; at < widest; at += SC_ROUND_SHARDS) {
         for (int r = 0; r < n && !err; r++) {
@@ -397,8 +400,9 @@ xj_error sc_distGroup(sc_run *run, size_t first_warning)
         if (sc_putGroups(&local[k], &mine) != XJ_OK) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
     if (!err && sc_distPutFound(run, first_warning, &mine) != XJ_OK) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
     for (int k = 0; k < SC_KEY_KINDS; k++) gk_groupsFree(&local[k]);
-    if (!err) err = xc_agree(err, st);
-    if (!err) err = xc_gather(&mine, all, st);
+    /* every agreement is reached by every process: one that failed alone
+     * must still come, or the others would wait for it */
+    if (!(err = xc_agree(err, st))) err = xc_gather(&mine, all, st);
     buf_free(&mine);
     /* rank 0: the groups in rank order are the groups in shard order */
     for (int r = 0; !err && run->rank == 0 && r < n; r++) {
