@@ -16,8 +16,9 @@
  * gen_inject.c (roles and injected problems), gen_format.c (a row as CSV),
  * gen_write.c (output sink, GB 18030, zstd), gen_truth.c (the truth file),
  * gen_months.c (--months), gen_typos.c and gen_typos_out.c (--suspects),
- * gen_population.c (--population). Only the public header xjdedup.h is used
- * from the engine.
+ * gen_population.c (--population), gen_varied.c (the tables and pieces of
+ * --profile varied). Only the public header xjdedup.h is used from the
+ * engine.
  */
 #ifndef XJ_GEN_H
 #define XJ_GEN_H
@@ -133,7 +134,13 @@ typedef struct gen_opts {
     uint32_t suspects;        /* --suspects N: typing slips of each kind appended, truth in FILE.suspects.json */
     const char *population;   /* --population FILE: a population extract beside -o, truth in FILE.truth.json */
     double population_changes;/* --population-changes PCT: per cent of the numbers of each kind of difference */
+    int profile;              /* --profile: GEN_PROFILE_DEFAULT or GEN_PROFILE_VARIED */
 } gen_opts;
+
+/* --profile: the default population, or a second, differently distributed
+ * one (gen_varied.c, docs/generator.md "The varied profile") so that a
+ * benchmark is not tuned to one generator. */
+enum { GEN_PROFILE_DEFAULT = 0, GEN_PROFILE_VARIED = 1 };
 
 /* ------------------------------------------------------------ geography */
 
@@ -164,6 +171,7 @@ typedef struct gen_school {
     uint8_t grade_lo;         /* first grade taught (1..12) */
     uint8_t grade_n;          /* number of grades taught */
     uint8_t newlines;         /* LF bytes inside its (quoted) name: 0 or 1 */
+    uint8_t quote_all;        /* varied: its county's export quotes every field */
     char code[10];            /* 学校标识码 AABBCCCCCC */
     uint32_t grade_start[GEN_GRADES + 1]; /* row offset of each taught grade, then rows */
     uint32_t cohort_base[GEN_GRADES];     /* same county and grade in earlier schools */
@@ -191,6 +199,7 @@ typedef struct gen_ctx {
     uint64_t k_row;           /* stream key: a row's student and injection */
     uint64_t k_noise;         /* stream key: a row's formatting noise */
     uint64_t k_layout;        /* stream key: schools, counties, serials */
+    uint64_t k_addr;          /* stream key: varied, a row's 家庭住址 */
     gen_county *counties;     /* ordered by code: province, city, county */
     uint32_t n_counties;
     gen_city *cities;
@@ -285,8 +294,9 @@ struct gen_person {
     char name[96];            /* UTF-8, before noise */
 };
 
-/* gen_names.c */
-int gen_namesInit(void);
+/* gen_names.c; gen_namesInit(profile) chooses the name tables of the
+ * profile for every later gen_makeName. */
+int gen_namesInit(int profile);
 /* Writes a name for a student of the province (index) into p. */
 void gen_makeName(gen_rng *r, uint32_t prov, uint8_t sex, gen_person *p);
 void gen_makeLatinName(gen_rng *r, uint8_t sex, gen_person *p);
@@ -365,6 +375,27 @@ int gen_zstreamWrite(gen_zstream *z, gen_sink *s, const void *p, size_t n, int e
 
 /* gen_people.c */
 void gen_setupCohorts(gen_ctx *ctx);
+
+/* gen_varied.c: --profile varied. */
+/* Its weight of province `prov` relative to the default's (census) weight. */
+double gen_variedProvinceFactor(uint32_t prov);
+/* 1 when the county's export quotes every field. */
+int gen_variedQuoteAll(const gen_ctx *ctx, uint32_t county);
+/* Share of schools and mean size of school category c (the default's
+ * category table, other figures). */
+double gen_variedCategoryShare(uint32_t c);
+double gen_variedCategoryMean(uint32_t c);
+/* A school's size weight relative to its category's mean: Pareto. */
+double gen_variedSizeFactor(gen_rng *r);
+/* Decorates a school name (plain UTF-8 in nm[0..n), room for 128 bytes)
+ * from u: a longer name, a branch with a comma, quotes or a line break.
+ * Returns the new length; *needs_quotes and *newlines say what it holds. */
+size_t gen_variedSchoolName(uint64_t u, char *nm, size_t n, int *needs_quotes, int *newlines);
+/* 年级 as the registry's two-digit grade code (2 bytes, no NUL). */
+const char *gen_variedGradeCode(uint8_t grade);
+/* The 家庭住址 field of p, CSV-ready (quoted when it must be or when
+ * quote_all), appended at o; returns the end. At most 160 bytes. */
+char *gen_variedAddress(const gen_ctx *ctx, const gen_person *p, int quote_all, char *o);
 
 /* gen_truth.c */
 int gen_writeTruth(const gen_ctx *ctx, const char *path);

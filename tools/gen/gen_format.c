@@ -14,6 +14,12 @@
  *  ID type — the type's Chinese name instead of its code.
  * No field ever needs quoting except the school names that --messy quotes on
  * purpose (prebuilt in the layout). Bounded: a row is under GEN_ROW_MAX bytes.
+ *
+ * --profile varied (gen_varied.c) writes 年级 as a code, adds a 家庭住址
+ * column after it, quotes
+ * school names and addresses that hold commas, quotes or line breaks, and
+ * quotes every field of the schools whose county exports that way; a
+ * malformed row (--messy) then lacks the address rather than the grade.
  */
 #include <string.h>
 
@@ -113,12 +119,16 @@ size_t gen_formatHeader(const gen_ctx *ctx, char *out)
     char *o = out;
     if (ctx->o.messy && !ctx->o.gbk) PUTS(o, "\xEF\xBB\xBF");
     PUTS(o, "学籍号,姓名,性别,出生日期,身份证件类型,身份证件号,学校标识码,学校名称,行政区划码,建籍日期,年级");
+    if (ctx->o.profile == GEN_PROFILE_VARIED) PUTS(o, ",家庭住址");
     if (ctx->o.messy) PUTS(o, "\r\n"); else PUTS(o, "\n");
     return (size_t)(o - out);
 }
 
+static size_t gen_formatVariedRow(const gen_ctx *ctx, const gen_person *p, char *out);
+
 size_t gen_formatRow(const gen_ctx *ctx, const gen_person *p, char *out)
 {
+    if (ctx->o.profile == GEN_PROFILE_VARIED) return gen_formatVariedRow(ctx, p, out);
     const gen_school *const s = &ctx->schools[p->loc.school];
     gen_rng r = gen_rngAt(ctx->k_noise, p->row);
     int idn = -1, namen = -1, dot = -1, sexn = -1, birthn = -1, typen = 0;
@@ -154,6 +164,56 @@ size_t gen_formatRow(const gen_ctx *ctx, const gen_person *p, char *out)
         const char *const g = gen_gradeName(p->grade, &gl);
         *o++ = ','; memcpy(o, g, gl); o += gl;
     }
+    if (p->malformed == 2) PUTS(o, ",备注");
+    if (ctx->o.messy) PUTS(o, "\r\n"); else PUTS(o, "\n");
+    return (size_t)(o - out);
+}
+
+/* --profile varied: the same fields and noise as gen_formatRow, each field
+ * quoted when the school's county quotes every field (the school name
+ * comes prebuilt, quoted as needed), then 年级 as a code and 家庭住址. */
+static size_t gen_formatVariedRow(const gen_ctx *ctx, const gen_person *p, char *out)
+{
+    const gen_school *const s = &ctx->schools[p->loc.school];
+    int const qa = s->quote_all;
+    gen_rng r = gen_rngAt(ctx->k_noise, p->row);
+    int idn = -1, namen = -1, dot = -1, sexn = -1, birthn = -1, typen = 0;
+    if (gen_next(&r) < ctx->t_noise) {
+        uint32_t const v = gen_below(&r, 100);
+        if (v < 40) idn = (int)gen_below(&r, 4);
+        else if (v < 65) { namen = 0; if (p->name_kind == GEN_NAME_DOTTED) dot = (int)gen_below(&r, 5); }
+        else if (v < 75) sexn = (int)gen_below(&r, 2);
+        else if (v < 90) birthn = (int)gen_below(&r, 3);
+        else typen = 1;
+    }
+    if (p->name_kind == GEN_NAME_DOTTED && dot < 0 && gen_below(&r, 4) == 0) dot = (int)gen_below(&r, 5);
+
+#define OPEN() do { if (qa) *o++ = '"'; } while (0)
+#define CLOSE() do { if (qa) *o++ = '"'; *o++ = ','; } while (0)
+    char *o = out;
+    OPEN(); memcpy(o, p->sno, 19); o += 19; CLOSE();
+    OPEN(); o = gen_putName(o, p, namen, dot, &r); CLOSE();
+    OPEN();
+    if (sexn < 0) { if (p->sex == 1) PUTS(o, "男"); else PUTS(o, "女"); }
+    else if (sexn == 0) *o++ = (char)('0' + p->sex);
+    else *o++ = (p->sex == 1) ? 'M' : 'F';
+    CLOSE();
+    OPEN();
+    if (birthn < 0) o = gen_putDate(o, p->birth, '-', 0);
+    else if (birthn == 0) o = gen_putDate(o, p->birth, 0, 0);
+    else o = gen_putDate(o, p->birth, '/', birthn == 2);
+    CLOSE();
+    OPEN(); o = gen_putType(o, p->id_type, typen); CLOSE();
+    OPEN(); o = gen_putId(o, p, idn, &r); CLOSE();
+    OPEN(); memcpy(o, s->code, 10); o += 10; CLOSE();
+    memcpy(o, ctx->names + s->name_off, s->name_len); o += s->name_len; *o++ = ',';
+    OPEN(); memcpy(o, ctx->counties[s->county].code, 6); o += 6; CLOSE();
+    OPEN(); o = gen_putDate(o, p->registered, '-', 0); CLOSE();
+    OPEN(); memcpy(o, gen_variedGradeCode(p->grade), 2); o += 2;
+    if (qa) *o++ = '"';
+#undef OPEN
+#undef CLOSE
+    if (p->malformed != 1) { *o++ = ','; o = gen_variedAddress(ctx, p, qa, o); } /* malformed 1: no address */
     if (p->malformed == 2) PUTS(o, ",备注");
     if (ctx->o.messy) PUTS(o, "\r\n"); else PUTS(o, "\n");
     return (size_t)(o - out);

@@ -150,8 +150,32 @@ static int gen_buildCounties(gen_ctx *ctx, double *cw)
     return 0;
 }
 
+/* --profile varied: the name decorated (gen_variedSchoolName), quoted when
+ * it must be or when the county quotes every field, quotes doubled. */
+static void gen_putVariedName(gen_ctx *ctx, gen_school *s, const char *name, size_t n, uint64_t u)
+{
+    char nm[128];
+    int quote, nl;
+    memcpy(nm, name, n);
+    n = gen_variedSchoolName(u, nm, n, &quote, &nl);
+    char *const out = ctx->names + ctx->names_len;
+    size_t len = 0;
+    if (quote || s->quote_all) {
+        out[len++] = '"';
+        for (size_t i = 0; i < n; i++) { if (nm[i] == '"') out[len++] = '"'; out[len++] = nm[i]; }
+        out[len++] = '"';
+    } else {
+        memcpy(out, nm, n); len = n;
+    }
+    s->newlines = (uint8_t)nl;
+    s->name_off = (uint32_t)ctx->names_len;
+    s->name_len = (uint16_t)len;
+    ctx->names_len += len;
+}
+
 static void gen_putQuotedName(gen_ctx *ctx, gen_school *s, const char *name, size_t n, uint64_t u)
 {
+    if (ctx->o.profile == GEN_PROFILE_VARIED) { gen_putVariedName(ctx, s, name, n, u); return; }
     char *const out = ctx->names + ctx->names_len;
     size_t len = 0;
     s->newlines = 0;
@@ -215,7 +239,8 @@ int gen_buildLayout(gen_ctx *ctx)
     if (gen_buildCounties(ctx, cw) != 0) { free(cw); return -1; }
 
     double pw[N_PROV];
-    for (uint32_t p = 0; p < N_PROV; p++) pw[p] = PROVINCES[p].weight;
+    int const varied = ctx->o.profile == GEN_PROFILE_VARIED;
+    for (uint32_t p = 0; p < N_PROV; p++) pw[p] = PROVINCES[p].weight * (varied ? gen_variedProvinceFactor(p) : 1.0);
     if (gen_aliasBuild(&ctx->prov_alias, pw, N_PROV) != 0) { free(cw); return -1; }
 
     /* Number of schools, and schools per province by cumulative rounding. */
@@ -251,7 +276,7 @@ int gen_buildLayout(gen_ctx *ctx)
     ctx->names = malloc(S * 128 + 64);
     if (ctx->schools == NULL || sw == NULL || ctx->names == NULL) { free(cw); free(per_county); free(sw); return -1; }
     double catcum[N_CAT], csum = 0;
-    for (uint32_t c = 0; c < N_CAT; c++) { csum += CATEGORIES[c].share; catcum[c] = csum; }
+    for (uint32_t c = 0; c < N_CAT; c++) { csum += varied ? gen_variedCategoryShare(c) : CATEGORIES[c].share; catcum[c] = csum; }
     double const sigma = ctx->o.school_size_sigma;
     uint64_t si = 0; double tot = 0;
     for (uint32_t k = 0; k < ctx->n_counties; k++) {
@@ -265,7 +290,8 @@ int gen_buildLayout(gen_ctx *ctx)
             s->county = k;
             s->grade_lo = CATEGORIES[c].grade_lo;
             s->grade_n = (uint8_t)(CATEGORIES[c].grade_hi - CATEGORIES[c].grade_lo + 1);
-            sw[si] = CATEGORIES[c].mean_size * f * exp(sigma * gen_normal(&r) - sigma * sigma / 2);
+            if (varied) sw[si] = gen_variedCategoryMean(c) * f * gen_variedSizeFactor(&r);
+            else sw[si] = CATEGORIES[c].mean_size * f * exp(sigma * gen_normal(&r) - sigma * sigma / 2);
             tot += sw[si];
         }
     }
@@ -317,6 +343,7 @@ int gen_buildLayout(gen_ctx *ctx)
         gen_putDigits(s.code + 4, seq, 6);
         char nm[128];
         size_t const nl = gen_schoolName(s.cat, gen_next(&r), nm);
+        s.quote_all = (uint8_t)(varied && gen_variedQuoteAll(ctx, s.county));
         gen_putQuotedName(ctx, &s, nm, nl, gen_next(&r));
         s.lines_before = lines;
         lines += (uint64_t)s.rows * s.newlines;
