@@ -10,7 +10,7 @@
  *    census weight, the north-east 1.5 times, the four municipalities twice,
  *    the five largest eastern and central provinces 0.6 times;
  *  - schools: more teaching points (33 % of schools, 16 students on
- *    average), sizes Pareto-distributed (tail index 1.3, at most 60 times the
+ *    average), sizes Pareto-distributed (tail index 1.15, at most 60 times the
  *    smallest weight) instead of log-normal, one school per 300 students:
  *    many tiny schools and a few very large ones;
  *  - school names: 12 % with a city or county prefix, 8 % with a branch in
