@@ -2,11 +2,12 @@
  * em_person — the question pass 1 asks of an earlier run (--previous) for
  * every accepted record: did PREV report a row of this student number and
  * school code? Inline, because ten million records ask it and nearly all
- * of them get "no" from the filter alone: a hash of a few words, and one
- * word of the filter read, without a call. The rest (a likely "yes", or
- * PREV still being read) goes to em_prevSawKey in em_previous.c, which
- * only writes the pair's hash down: which of PREV's pairs were seen is
- * worked out once, after pass 1, for the few that resolved.csv lists.
+ * of them get "no" from the filter alone: a product of two words
+ * (em_quickPerson) and one word of the filter read, without a call. The
+ * rest (a likely "yes", or PREV still being read) goes to em_prevSawPerson
+ * in em_previous.c, which only writes the pair's exact hash (em_personKey)
+ * down: which of PREV's pairs were seen is worked out once, after pass 1,
+ * for the few that resolved.csv lists.
  */
 #ifndef EM_PERSON_H
 #define EM_PERSON_H
@@ -38,10 +39,12 @@ static inline uint64_t em_filterMask(uint64_t h)
     return 1ull << (h & 63) | 1ull << (h >> 6 & 63) | 1ull << (h >> 12 & 63);
 }
 
+/* Whether the three bits em_filterMask(h) sets are set (shifted to bit 0
+ * and ANDed: fewer instructions than making the mask). */
 static inline int em_filterHas(const em_personFilter *f, uint64_t h)
 {
-    uint64_t const m = em_filterMask(h);
-    return (f->words[em_filterWord(f, h)] & m) == m;
+    uint64_t const w = f->words[em_filterWord(f, h)];
+    return (int)(w >> (h & 63) & w >> (h >> 6 & 63) & w >> (h >> 12 & 63) & 1);
 }
 
 /* The 128-bit product of a and b folded to 64 bits. */
@@ -72,11 +75,12 @@ static inline uint64_t em_words16(const char *s, size_t n, uint64_t *second)
 /* The pair's hash, both values trimmed: a function of all their bytes and
  * both lengths, so that two pairs share it only by chance (as with any
  * 64-bit hash), which is what this run's records and PREV's rows
- * (em_previous.c) are matched by. Cheap, as every accepted record computes
- * it: each pair of words that holds a value's bytes is multiplied out
- * (em_fold, with constants of its own), the lengths multiplied by an odd
- * constant, and the terms added. A student number of 17 to 32 bytes adds
- * the pair of its 8 bytes from the 9th and the 8 before its last 8. */
+ * (em_previous.c) are matched by. Cheap, for the records the filter passes
+ * and the decisions' table (scan_decisions.c): each pair of words that
+ * holds a value's bytes is multiplied out (em_fold, with constants of its
+ * own), the lengths multiplied by an odd constant, and the terms added. A
+ * student number of 17 to 32 bytes adds the pair of its 8 bytes from the
+ * 9th and the 8 before its last 8. */
 static inline uint64_t em_personKey(const char *sno, size_t sn, const char *school, size_t cn)
 {
     uint64_t h = ((uint64_t)sn << 32 | (uint64_t)(uint32_t)cn) * 0xA0761D6478BD642Full;
@@ -103,26 +107,43 @@ static inline uint64_t em_personKey(const char *sno, size_t sn, const char *scho
     return h;
 }
 
-/* The record's pair's hash, trimmed, with its filter word asked for now:
- * the caller tests it (em_personSurelyNew) after the record's other work,
- * when the word has arrived instead of being waited for. */
+/* The filter's hash of a trimmed pair: the student number's last 8 bytes
+ * (where the numbers of one school differ) and the school code's first 8,
+ * with both lengths, multiplied out once. Not every byte: pairs that share
+ * it only pass the filter together, and em_personKey tells them apart. */
+static inline uint64_t em_quickPerson(const char *sno, size_t sn, const char *school, size_t cn)
+{
+    uint64_t a = 0, b = 0;
+    if (sn >= 8) memcpy(&a, sno + sn - 8, 8);
+    else
+        for (size_t i = 0; i < sn; i++) a = a << 8 | (unsigned char)sno[i];
+    if (cn >= 8) memcpy(&b, school, 8);
+    else
+        for (size_t i = 0; i < cn; i++) b = b << 8 | (unsigned char)school[i];
+    return em_fold(a ^ (uint64_t)sn << 56 ^ 0x9E3779B97F4A7C15ull, b ^ (uint64_t)cn ^ 0xC2B2AE3D27D4EB4Full);
+}
+
+/* The filter, once PREV is read and nothing waits (`pending`: the caller's
+ * pairs kept while it was read); NULL until then, when every record goes
+ * to em_prevSawPerson. Asked once a chunk, not once a record. */
+static inline const em_personFilter *em_personReady(const em_personFilter *f, size_t pending)
+{
+    return atomic_load_explicit(&f->ready, memory_order_acquire) == 1 && pending == 0 ? f : NULL;
+}
+
+/* The record's pair's filter hash, trimmed, with its filter word (of f,
+ * from em_personReady) asked for now: the caller tests it (em_filterHas)
+ * after the record's other work, when the word has arrived instead of
+ * being waited for. A record the filter clears surely is not one of
+ * PREV's; the others go to em_prevSawPerson. */
 static inline uint64_t em_personQuick(const em_personFilter *f, const char *sno, size_t sn, const char *school,
                                       size_t cn)
 {
     xj_trim(&sno, &sn);
     xj_trim(&school, &cn);
-    uint64_t const q = em_personKey(sno, sn, school, cn);
-    if (atomic_load_explicit(&f->ready, memory_order_acquire) == 1) __builtin_prefetch(&f->words[em_filterWord(f, q)]);
+    uint64_t const q = em_quickPerson(sno, sn, school, cn);
+    __builtin_prefetch(&f->words[em_filterWord(f, q)]);
     return q;
-}
-
-/* Whether the pair of hash `quick` surely is not one of PREV's, once PREV
- * is read and nothing waits (`pending`: the caller's pairs kept while it
- * was read). */
-static inline int em_personSurelyNew(const em_personFilter *f, size_t pending, uint64_t quick)
-{
-    if (atomic_load_explicit(&f->ready, memory_order_acquire) != 1 || pending) return 0;
-    return !em_filterHas(f, quick);
 }
 
 #endif

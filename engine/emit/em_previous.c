@@ -42,12 +42,13 @@
 
 #define EM_PREV_FIELD_MAX 4096u       /* bytes kept of a field we look at */
 #define EM_PREV_ROWS_MAX ((1ull << 32) - 2) /* identities of the earlier problems.csv (uint32 slots) */
-#define EM_PENDING_MAX ((size_t)1 << 20) /* words a worker keeps while PREV is read: 8 MiB */
+#define EM_PENDING_MAX ((size_t)1 << 20) /* words a worker keeps while PREV is read: 8 MiB, 512k pairs */
 #define EM_PREV_ROW_MAX (16u << 20)   /* bytes of one row: ours hold a record of at most 1 MiB and our columns */
 
 typedef struct em_key {
     XXH128_hash_t hash;  /* of problem '\0' group_id '\0' student_no '\0' school */
     uint64_t person;     /* of student_no and school (em_personKey) */
+    uint64_t quick;      /* the same pair's em_quickPerson, for the filter */
     uint64_t at;         /* where the row starts in its file, and its bytes: resolved.csv */
     uint32_t bytes;      /* reads back only the rows it lists (em_writeResolved) */
     uint32_t first_seen; /* YYYYMMDD */
@@ -333,6 +334,7 @@ static xj_error em_prevKey(em_prevReader *r, void *user)
     xj_trim(&school, &school_len);
     xj_trim(&sno, &sno_len);
     key.person = em_personKey(sno, sno_len, school, school_len);
+    key.quick = em_quickPerson(sno, sno_len, school, school_len);
     RETURN_ERROR_IF(r->rec_end - r->rec_start > EM_PREV_ROW_MAX, r->st, XJ_ERR_INPUT,
                     "--previous: %s: line %llu: a row of over %u MiB; is it a problems.csv of xjdedup?", r->path,
                     (unsigned long long)r->records + 1, EM_PREV_ROW_MAX >> 20);
@@ -575,8 +577,8 @@ static xj_error em_filterBuild(em_prev *p)
     if (p->filter_words == NULL) return XJ_ERR_NOMEM;
     p->filter.words = p->filter_words;
     for (size_t i = 0; i < p->reported.n; i++) {
-        uint64_t const h = p->reported.v[i].person;
-        p->filter_words[em_filterWord(&p->filter, h)] |= em_filterMask(h);
+        uint64_t const q = p->reported.v[i].quick;
+        p->filter_words[em_filterWord(&p->filter, q)] |= em_filterMask(q);
     }
     return XJ_OK;
 }
@@ -660,20 +662,24 @@ xj_error em_prevAddPassed(em_prev *p, const uint64_t *v, size_t n)
     return em_prevPass(p, v, n);
 }
 
-/* The pairs seen before PREV was read: those the filter passes are handed
- * over, and the buffer goes (it is not needed again). */
+/* The pairs seen before PREV was read, (quick, person) each: those the
+ * filter passes are handed over, and the buffer goes (it is not needed
+ * again). */
 static xj_error em_prevDrainPending(em_prev *p, em_personPending *b)
 {
     size_t kept = 0;
-    for (size_t i = 0; i < b->n_pend; i++)
-        if (em_filterHas(&p->filter, b->pend[i])) b->pend[kept++] = b->pend[i];
+    for (size_t i = 0; i < b->n_pend; i += 2)
+        if (em_filterHas(&p->filter, b->pend[i])) b->pend[kept++] = b->pend[i + 1];
     xj_error const err = em_prevPass(p, b->pend, kept);
     em_personPendingFree(b);
     return err;
 }
 
-xj_error em_prevSawKey(em_prev *p, em_personPending *b, uint64_t person)
+xj_error em_prevSawPerson(em_prev *p, em_personPending *b, const char *sno, size_t sn, const char *school, size_t cn)
 {
+    xj_trim(&sno, &sn);
+    xj_trim(&school, &cn);
+    uint64_t const quick = em_quickPerson(sno, sn, school, cn);
     int state = atomic_load_explicit(&p->filter.ready, memory_order_acquire);
     if (state == 0 && b->n_pend >= EM_PENDING_MAX) { /* kept enough: wait for PREV instead */
         struct timespec const pause = {0, 200000};
@@ -682,32 +688,28 @@ xj_error em_prevSawKey(em_prev *p, em_personPending *b, uint64_t person)
     if (state == 2) return XJ_OK; /* PREV failed: the run stops after pass 1 */
     if (state == 0) {
         /* PREV is still being read (em_prevRead, on its own thread): the
-         * pair is kept, 8 bytes, and asked about once it is there */
-        if (b->n_pend == b->cap_pend &&
-            xj_growArray(&b->pend, &b->cap_pend, b->n_pend + 1, sizeof *b->pend, 4096) != 0)
+         * pair's two hashes are kept, 16 bytes, and asked about once it is
+         * there */
+        if (b->n_pend + 2 > b->cap_pend &&
+            xj_growArray(&b->pend, &b->cap_pend, b->n_pend + 2, sizeof *b->pend, 4096) != 0)
             return XJ_ERR_NOMEM;
-        b->pend[b->n_pend++] = person;
+        b->pend[b->n_pend++] = quick;
+        b->pend[b->n_pend++] = em_personKey(sno, sn, school, cn);
         return XJ_OK;
     }
     if (b->n_pend) FORWARD_IF_ERROR(em_prevDrainPending(p, b));
     /* the filter is small enough to stay in the cache beside the parser's
      * data, so a record that had no problem last time (nearly all) costs
-     * one word read; the few it passes are written down, a batch at a time */
-    if (em_filterHas(&p->filter, person)) {
-        b->hit[b->n_hit++] = person;
+     * one word read; the few it passes are written down (exactly hashed),
+     * a batch at a time */
+    if (em_filterHas(&p->filter, quick)) {
+        b->hit[b->n_hit++] = em_personKey(sno, sn, school, cn);
         if (b->n_hit == EM_PERSON_HITS) {
             b->n_hit = 0;
             return em_prevPass(p, b->hit, EM_PERSON_HITS);
         }
     }
     return XJ_OK;
-}
-
-xj_error em_prevSawPerson(em_prev *p, em_personPending *b, const char *sno, size_t sn, const char *school, size_t cn)
-{
-    xj_trim(&sno, &sn);
-    xj_trim(&school, &cn);
-    return em_prevSawKey(p, b, em_personKey(sno, sn, school, cn));
 }
 
 void em_prevDrain(em_prev *p, em_personPending *b)
@@ -824,7 +826,8 @@ xj_error em_compareWithPrevious(em_ctx *ctx, em_trend *t)
             for (size_t i = first; i < e && !local; i++) {
                 pb_row *const row = i < run->n_rows ? &run->rows[i] : &run->attested[i - run->n_rows];
                 local = em_rowIdentity(run, row, &sno, &h[i - first]);
-                if (p->reported.n) __builtin_prefetch(&p->reported.slot[h[i - first].low64 & (p->reported.slot_cap - 1)]);
+                if (p->reported.n)
+                    __builtin_prefetch(&p->reported.slot[h[i - first].low64 & (p->reported.slot_cap - 1)]);
             }
             if (local) continue;
             for (size_t i = first; i < e; i++) em_prefetchKey(&p->reported, h[i - first]);

@@ -95,17 +95,14 @@ xj_error em_prevRead(em_prev *p, xj_status *st);
 typedef struct em_personPending {
     uint64_t hit[EM_PERSON_HITS];               /* em_personKey of pairs the filter passed */
     size_t n_hit;
-    uint64_t *pend;                             /* em_personKey of the pairs seen before PREV was read */
+    uint64_t *pend;                             /* pairs seen before PREV was read: em_quickPerson, em_personKey */
     size_t n_pend, cap_pend;
 } em_personPending;
 /* XJ_ERR_NOMEM when a pair cannot be kept. A caller may skip the records
- * em_personSurelyNew clears with em_prevFilter's filter (em_person.h):
- * em_prevSawPerson would do nothing more with them. em_prevSawKey is
- * em_prevSawPerson for a pair whose em_personKey (of the trimmed values)
- * the caller has. */
+ * that em_prevFilter's filter clears once em_personReady gives it
+ * (em_person.h): em_prevSawPerson would do nothing more with them. */
 const em_personFilter *em_prevFilter(const em_prev *p);
 xj_error em_prevSawPerson(em_prev *p, em_personPending *b, const char *sno, size_t sn, const char *school, size_t cn);
-xj_error em_prevSawKey(em_prev *p, em_personPending *b, uint64_t person);
 void em_personPendingFree(em_personPending *b);
 void em_prevDrain(em_prev *p, em_personPending *b);
 /* A scan on several processes (docs/mpi.md): the pairs this process's

@@ -115,7 +115,9 @@ static inline __attribute__((always_inline)) xj_error sc_pass1Records(sc_run *ru
     int const attr_mixed = run->scan->attr_scope == XJ_ATTR_MIXED;
     /* an index build (a hook) files them apart, for its KEYS_SLIP section */
     int const suspects = !run->scan->no_suspects;
-    const em_personFilter *const filter = persons ? em_prevFilter(run->prev) : NULL;
+    /* --previous: the filter once PREV is read (per chunk); until then every
+     * record goes to em_prevSawPerson, which keeps it for later */
+    const em_personFilter *const filter = persons ? em_personReady(em_prevFilter(run->prev), persons->n_pend) : NULL;
     for (size_t i = 0; i < chunk->n_recs; i++) {
         rd_record const r = chunk->recs[i];
         uint64_t const line = chunk->first_line + r.line_delta;
@@ -137,9 +139,10 @@ static inline __attribute__((always_inline)) xj_error sc_pass1Records(sc_run *ru
         out->unknown_types += (uint64_t)f.unknown_type;
         uint64_t key_ref = ref;
         if (hook) FORWARD_IF_ERROR(hook->record(hook->user, worker, chunk->source, line, &v, &f, &key_ref, &w->st));
-        if (persons && !em_personSurelyNew(filter, persons->n_pend, quick))
-            RETURN_ERROR_IF(em_prevSawKey(run->prev, persons, quick) != XJ_OK, &w->st, XJ_ERR_NOMEM,
-                            "out of memory");
+        if (persons && (filter == NULL || em_filterHas(filter, quick)))
+            RETURN_ERROR_IF(em_prevSawPerson(run->prev, persons, v.val[PS_STUDENT_NO], v.len[PS_STUDENT_NO],
+                                             v.val[PS_SCHOOL_CODE], v.len[PS_SCHOOL_CODE]) != XJ_OK,
+                            &w->st, XJ_ERR_NOMEM, "out of memory");
         int deferred = 0; /* --population: filed when the lookup is answered */
         if (formal && (run->pop.n_tables || sc_mayBeTemporary(v.val[PS_STUDENT_NO], v.len[PS_STUDENT_NO])))
             FORWARD_IF_ERROR(sc_popRecord(run, w, ref, &v, &f, &deferred));
