@@ -131,6 +131,19 @@ static inline const em_personFilter *em_personReady(const em_personFilter *f, si
     return atomic_load_explicit(&f->ready, memory_order_acquire) == 1 && pending == 0 ? f : NULL;
 }
 
+/* em_quickPerson of the values trimmed first (em_previous.c). */
+uint64_t em_quickPersonTrimmed(const char *sno, size_t sn, const char *school, size_t cn);
+
+/* Whether xj_trim would leave a value as it is, and it is not empty (the
+ * test xj_trim makes first, on values rather than their addresses, which
+ * keeps a caller's values in registers). */
+static inline int em_untrimmed(const char *s, size_t n)
+{
+    if (n == 0) return 0;
+    unsigned char const first = (unsigned char)s[0], last = (unsigned char)s[n - 1];
+    return first > ' ' && first != 0xE3 && last > ' ' && last != 0x80;
+}
+
 /* The record's pair's filter hash, trimmed, with its filter word (of f,
  * from em_personReady) asked for now: the caller tests it (em_filterHas)
  * after the record's other work, when the word has arrived instead of
@@ -139,9 +152,8 @@ static inline const em_personFilter *em_personReady(const em_personFilter *f, si
 static inline uint64_t em_personQuick(const em_personFilter *f, const char *sno, size_t sn, const char *school,
                                       size_t cn)
 {
-    xj_trim(&sno, &sn);
-    xj_trim(&school, &cn);
-    uint64_t const q = em_quickPerson(sno, sn, school, cn);
+    uint64_t const q = em_untrimmed(sno, sn) && em_untrimmed(school, cn) ? em_quickPerson(sno, sn, school, cn)
+                                                                         : em_quickPersonTrimmed(sno, sn, school, cn);
     __builtin_prefetch(&f->words[em_filterWord(f, q)]);
     return q;
 }

@@ -235,6 +235,13 @@ uint64_t em_longValueHash(const char *s, size_t n, uint64_t seed)
     return XXH3_64bits_withSeed(s, n, seed);
 }
 
+uint64_t em_quickPersonTrimmed(const char *sno, size_t sn, const char *school, size_t cn)
+{
+    xj_trim(&sno, &sn);
+    xj_trim(&school, &cn);
+    return em_quickPerson(sno, sn, school, cn);
+}
+
 /* ---- a streaming reader of the earlier problems.csv ---- */
 
 enum { EM_COL_PROBLEM, EM_COL_GROUP, EM_COL_FIRST_SEEN, EM_COL_STUDENT, EM_COL_SCHOOL, EM_COLS };
