@@ -75,9 +75,10 @@ xj_error xj_processesStart(char *message, size_t cap)
     return err;
 }
 
-void xj_processesEnd(void)
+void xj_processesEnd(int failed)
 {
-    xc_end();
+    xc_end(failed, "it stopped before the scan began (out of memory, or an error it printed alone); run it "
+                    "alone to see the message");
 }
 
 int xj_processRank(void)

@@ -267,8 +267,11 @@ XJ_API xj_error xj_scan_run(xj_scan *scan);
  * to do in `message` (cap bytes), when this library was built without MPI
  * and started as one of several processes. */
 XJ_API xj_error xj_processesStart(char *message, size_t cap);
-/* Leaves the job (every process, at the end). */
-XJ_API void xj_processesEnd(void);
+/* Leaves the job (every process, at the end); `failed` when this process
+ * ends in an error. A process that failed on its own, before the scan's
+ * shared steps, meets the others until they end too, so that none waits
+ * for it for ever; they end with an error naming its rank. */
+XJ_API void xj_processesEnd(int failed);
 /* This process's number (0 alone, and rank 0 writes the output) and the
  * number of processes (1 alone). */
 XJ_API int xj_processRank(void);

@@ -68,7 +68,7 @@ static int run_command(const command *c, int argc, char **argv)
         }
         rc = c->run(argc, argv);
     }
-    xj_processesEnd();
+    xj_processesEnd(rc >= EXIT_USAGE);
     return rc;
 }
 

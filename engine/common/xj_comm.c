@@ -34,6 +34,21 @@ static int xc_launchedSize(void)
 }
 #endif
 
+#ifdef XJ_HAVE_MPI
+/* The test hook XJ_MPI_FAIL_ALLOC=R:N (docs/mpi.md §4): on rank R, every
+ * allocation after the first N fails, so that a test can make one process
+ * fail alone at any point and see the others stop instead of waiting. */
+static void xc_failAllocations(void)
+{
+    const char *const v = getenv("XJ_MPI_FAIL_ALLOC");
+    char *end = NULL;
+    long const rank = v ? strtol(v, &end, 10) : -1;
+    if (v == NULL || end == v || *end != ':' || rank != xc_myRank) return;
+    long long const n = strtoll(end + 1, NULL, 10);
+    if (n >= 0) xj_allocFailAfter(n);
+}
+#endif
+
 xj_error xc_start(xj_status *st)
 {
     if (!xc_launched() || xc_started) return XJ_OK;
@@ -44,6 +59,7 @@ xj_error xc_start(xj_status *st)
     xc_started = 1;
     MPI_Comm_rank(MPI_COMM_WORLD, &xc_myRank);
     MPI_Comm_size(MPI_COMM_WORLD, &xc_nRanks);
+    xc_failAllocations();
     return XJ_OK;
 #else
     RETURN_ERROR_IF(xc_launchedSize() > 1, st, XJ_ERR_USAGE,
@@ -52,16 +68,6 @@ xj_error xc_start(xj_status *st)
                     xc_launchedSize());
     return XJ_OK;
 #endif
-}
-
-void xc_end(void)
-{
-#ifdef XJ_HAVE_MPI
-    if (xc_started) MPI_Finalize();
-#endif
-    xc_started = 0;
-    xc_myRank = 0;
-    xc_nRanks = 1;
 }
 
 void xc_abortAll(int code)
@@ -162,13 +168,18 @@ static xj_error xc_sized(xj_buf *b, uint64_t n, xj_status *st)
     return XJ_OK;
 }
 
-xj_error xc_agree(xj_error err, xj_status *st)
+/* An agreement: who failed first, and whether every process is ending
+ * (*all_done); a failure's message comes from the process that had it. */
+static xj_error xc_meet(xj_error err, xj_status *st, int done, int *all_done)
 {
+    *all_done = done;
 #ifdef XJ_HAVE_MPI
     if (!xc_started) return err;
-    int const mine = err ? xc_myRank : xc_nRanks;
-    int first = xc_nRanks;
-    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    int const mine[2] = {err ? xc_myRank : xc_nRanks, done};
+    int got[2] = {xc_nRanks, 0};
+    MPI_Allreduce(mine, got, 2, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    int const first = got[0];
+    *all_done = got[1];
     if (first == xc_nRanks) return XJ_OK;
     struct {
         int code;
@@ -187,6 +198,30 @@ xj_error xc_agree(xj_error err, xj_status *st)
     (void)st;
     return err;
 #endif
+}
+
+xj_error xc_agree(xj_error err, xj_status *st)
+{
+    int all_done = 0;
+    return xc_meet(err, st, 0, &all_done);
+}
+
+void xc_end(int failed, const char *why)
+{
+    /* A process that stopped before the steps it shares with the others
+     * (an error of its own, outside any agreement) would leave them
+     * waiting at their next one: it keeps meeting them, as failed, until
+     * every process is ending too. An agreed ending takes one meeting. */
+    xj_status st;
+    st_init(&st);
+    if (failed) st_fail(&st, XJ_ERR_INPUT, "%s", why ? why : "it stopped");
+    for (int all_done = 0; xc_started && !all_done;) xc_meet(failed ? st.code : XJ_OK, &st, 1, &all_done);
+#ifdef XJ_HAVE_MPI
+    if (xc_started) MPI_Finalize();
+#endif
+    xc_started = 0;
+    xc_myRank = 0;
+    xc_nRanks = 1;
 }
 
 #ifdef XJ_HAVE_MPI

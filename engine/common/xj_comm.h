@@ -33,8 +33,12 @@ int xc_launched(void);
  * by one, else nothing. XJ_ERR_USAGE when launched with K > 1 by a build
  * without MPI: every rank would write the same output. */
 xj_error xc_start(xj_status *st);
-/* MPI finished, if xc_start started it. */
-void xc_end(void);
+/* MPI finished, if xc_start started it: every process calls it last,
+ * `failed` when it ends in an error (`why`: what to tell the others). A
+ * process whose error no agreement carried — it stopped before the shared
+ * steps — keeps meeting the others as failed until all are ending, so none
+ * waits for it; the others then end with its error, naming its rank. */
+void xc_end(int failed, const char *why);
 /* Ends every rank at once (a failure where ranks no longer agree). */
 void xc_abortAll(int code);
 

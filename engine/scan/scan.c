@@ -316,7 +316,9 @@ xj_error xj_scan_run(xj_scan *s)
     if (!err) err = dist ? sc_distGather(&run) : sc_gatherPass(&run);
     if (!err && reg) err = sc_registerJoin(reg, &run);
     run.timing.gather_seconds = xj_now() - t;
-    if (dist) run.timing.exchanged_bytes = xc_sum(xc_bytesSent()); /* collective: every process */
+    /* collective, and only on the way every process takes once all agreed
+     * (after a failure, only agreements may follow: xc_end's rule) */
+    if (dist && !err) run.timing.exchanged_bytes = xc_sum(xc_bytesSent());
     t = xj_now();
     /* distributed: rank 0 has everything now and writes the output alone */
     if (!err && run.rank == 0) err = sc_decide(&run, reg, &rows);
