@@ -124,6 +124,26 @@ size_t gen_formatHeader(const gen_ctx *ctx, char *out)
     return (size_t)(o - out);
 }
 
+/* Which fields of a row get noise (the same draws for both profiles). */
+typedef struct gen_noise {
+    int idn, namen, dot, sexn, birthn, typen;
+} gen_noise;
+
+static gen_noise gen_drawNoise(const gen_ctx *ctx, const gen_person *p, gen_rng *r)
+{
+    gen_noise n = {-1, -1, -1, -1, -1, 0};
+    if (gen_next(r) < ctx->t_noise) {
+        uint32_t const v = gen_below(r, 100);
+        if (v < 40) n.idn = (int)gen_below(r, 4);
+        else if (v < 65) { n.namen = 0; if (p->name_kind == GEN_NAME_DOTTED) n.dot = (int)gen_below(r, 5); }
+        else if (v < 75) n.sexn = (int)gen_below(r, 2);
+        else if (v < 90) n.birthn = (int)gen_below(r, 3);
+        else n.typen = 1;
+    }
+    if (p->name_kind == GEN_NAME_DOTTED && n.dot < 0 && gen_below(r, 4) == 0) n.dot = (int)gen_below(r, 5);
+    return n;
+}
+
 static size_t gen_formatVariedRow(const gen_ctx *ctx, const gen_person *p, char *out);
 
 size_t gen_formatRow(const gen_ctx *ctx, const gen_person *p, char *out)
@@ -131,16 +151,8 @@ size_t gen_formatRow(const gen_ctx *ctx, const gen_person *p, char *out)
     if (ctx->o.profile == GEN_PROFILE_VARIED) return gen_formatVariedRow(ctx, p, out);
     const gen_school *const s = &ctx->schools[p->loc.school];
     gen_rng r = gen_rngAt(ctx->k_noise, p->row);
-    int idn = -1, namen = -1, dot = -1, sexn = -1, birthn = -1, typen = 0;
-    if (gen_next(&r) < ctx->t_noise) {
-        uint32_t const v = gen_below(&r, 100);
-        if (v < 40) idn = (int)gen_below(&r, 4);
-        else if (v < 65) { namen = 0; if (p->name_kind == GEN_NAME_DOTTED) dot = (int)gen_below(&r, 5); }
-        else if (v < 75) sexn = (int)gen_below(&r, 2);
-        else if (v < 90) birthn = (int)gen_below(&r, 3);
-        else typen = 1;
-    }
-    if (p->name_kind == GEN_NAME_DOTTED && dot < 0 && gen_below(&r, 4) == 0) dot = (int)gen_below(&r, 5);
+    gen_noise const nz = gen_drawNoise(ctx, p, &r);
+    int const idn = nz.idn, namen = nz.namen, dot = nz.dot, sexn = nz.sexn, birthn = nz.birthn, typen = nz.typen;
 
     char *o = out;
     memcpy(o, p->sno, 19); o += 19; *o++ = ',';
@@ -177,16 +189,8 @@ static size_t gen_formatVariedRow(const gen_ctx *ctx, const gen_person *p, char 
     const gen_school *const s = &ctx->schools[p->loc.school];
     int const qa = s->quote_all;
     gen_rng r = gen_rngAt(ctx->k_noise, p->row);
-    int idn = -1, namen = -1, dot = -1, sexn = -1, birthn = -1, typen = 0;
-    if (gen_next(&r) < ctx->t_noise) {
-        uint32_t const v = gen_below(&r, 100);
-        if (v < 40) idn = (int)gen_below(&r, 4);
-        else if (v < 65) { namen = 0; if (p->name_kind == GEN_NAME_DOTTED) dot = (int)gen_below(&r, 5); }
-        else if (v < 75) sexn = (int)gen_below(&r, 2);
-        else if (v < 90) birthn = (int)gen_below(&r, 3);
-        else typen = 1;
-    }
-    if (p->name_kind == GEN_NAME_DOTTED && dot < 0 && gen_below(&r, 4) == 0) dot = (int)gen_below(&r, 5);
+    gen_noise const nz = gen_drawNoise(ctx, p, &r);
+    int const idn = nz.idn, namen = nz.namen, dot = nz.dot, sexn = nz.sexn, birthn = nz.birthn, typen = nz.typen;
 
 #define OPEN() do { if (qa) *o++ = '"'; } while (0)
 #define CLOSE() do { if (qa) *o++ = '"'; *o++ = ','; } while (0)
