@@ -8,10 +8,15 @@
  * terminators, so a value keeps every byte it had, a lone CR included; a
  * stray quote is an error, not a guess.
  *
- * Fast path: a record without any quote character is split at its commas in
- * place — the values then point into the record itself — which is what
- * libcsv would produce for it, at a fraction of the cost: commas and quotes
- * are found 64 bytes at a time (rd_simd, with AVX2 where the CPU has it).
+ * Fast paths, each giving what libcsv would give at a fraction of the
+ * cost, with commas and quotes found 64 bytes at a time (rd_simd, with AVX2
+ * where the CPU has it):
+ *  - a record without any quote character is split at its commas in place:
+ *    the values point into the record itself;
+ *  - a record up to 2 KiB whose quoted fields are all well formed is
+ *    unquoted into the arena, as libcsv's values are.
+ * Everything else — a stray quote, a field left open, too many fields, a
+ * longer record — goes to libcsv, which decides and names the problem.
  * Values are not NUL-terminated; use the lengths.
  */
 #ifndef XJ_PS_FIELDS_H
@@ -36,7 +41,7 @@ typedef enum ps_fieldError {
 
 typedef struct ps_fields {
     struct csv_parser parser; /* reused record after record */
-    xj_buf arena;             /* libcsv path: values back to back */
+    xj_buf arena;             /* quoted and libcsv paths: values back to back */
     const char *base;         /* value i starts at base + off[i] (arena or record) */
     int force_libcsv;         /* tests: never take the fast path */
     uint32_t *off;            /* value i starts at base + off[i] */

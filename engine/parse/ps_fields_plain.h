@@ -7,12 +7,13 @@
  * so each level's classifier is inlined into a loop compiled for it.
  *
  * The record is classified 64 bytes at a time (every comma and quote as a
- * bit). A quote anywhere sends the record to libcsv; a block's values are
- * pushed only once the block is known to hold none, so no value is pushed
- * before all its bytes were seen, and the count is checked after each
- * block: more than max_fields values is PS_FIELDS_TOO_MANY, which is what
- * libcsv reports for such a record. The caller takes records over
- * XJ_MAX_FIELD bytes elsewhere, so no value here can be too long.
+ * bit). A quote anywhere sends the record to the quoted path (or libcsv);
+ * a block's values are pushed only once the block is known to hold none,
+ * so no value is pushed before all its bytes were seen, and the count is
+ * checked after each block: more than max_fields values is
+ * PS_FIELDS_TOO_MANY, which is what libcsv reports for such a record. The
+ * caller takes records over XJ_MAX_FIELD bytes elsewhere, so no value here
+ * can be too long.
  */
 PS_PLAIN_TARGET static int PS_PLAIN_FN(ps_fields *f, const char *rec, size_t n)
 {

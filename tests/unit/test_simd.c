@@ -7,7 +7,9 @@
  *  - the record splitter (rd_splitRange, and the streaming splitter over a
  *    file read in 4 KiB pieces, so quotes and line ends fall at read and
  *    window ends) against an RFC 4180 state machine;
- *  - the field splitter's quote-free path against libcsv (force_libcsv).
+ *  - the field splitter's quote-free and quoted paths against libcsv
+ *    (force_libcsv), and libcsv cleared after a refused record against a
+ *    fresh one.
  * The inputs are chosen to break vector code: a quote at every offset mod
  * 64, LF and CR at block and window boundaries, bytes >= 0x80 and NUL, 64
  * commas in a block around the field limit, records over XJ_MAX_FIELD.
@@ -321,6 +323,87 @@ static void ts_checkFields(const char *rec, size_t n, size_t max_fields, const c
     rd_simdSet(ts_best);
 }
 
+/* libcsv after refused records (cleared, not made anew) against a parser
+ * made for this record alone. */
+static void ts_checkReused(const char *rec, size_t n, const char *what)
+{
+    if (n == 0 || (n == 1 && rec[0] == '\r')) return;
+    ps_fields fresh;
+    TC_CHECK(ps_fieldsInit(&fresh, 1000) == XJ_OK, "ps_fieldsInit");
+    fresh.force_libcsv = 1;
+    ts_libcsv.max_fields = 1000;
+    ps_fieldError const want = ps_splitFields(&fresh, rec, n, 0);
+    ps_fieldError const got = ps_splitFields(&ts_libcsv, rec, n, 0);
+    TC_CHECK(got == want, "%s: reused libcsv error %d, fresh %d", what, (int)got, (int)want);
+    if (got == want && got == PS_FIELDS_OK) {
+        TC_CHECK(fresh.n == ts_libcsv.n, "%s: reused libcsv %zu fields, fresh %zu", what, ts_libcsv.n, fresh.n);
+        for (size_t i = 0; i < fresh.n && i < ts_libcsv.n; i++)
+            TC_CHECK(fresh.len[i] == ts_libcsv.len[i] &&
+                         memcmp(ps_value(&fresh, i), ps_value(&ts_libcsv, i), fresh.len[i]) == 0,
+                     "%s: reused libcsv field %zu differs", what, i);
+    }
+    ps_fieldsFree(&fresh);
+}
+
+/* Appends to rec a field drawn at random: unquoted, or quoted around
+ * commas, doubled quotes, line ends, NUL and high bytes. */
+static size_t ts_field(char *rec, size_t at, size_t longest)
+{
+    static const char kPlain[] = {'a', 'b', '\r', '\n', '\0', (char)0x80, (char)0xE4, (char)0xFF, ' '};
+    static const char kInside[] = {'a', ',', '\r', '\n', '\0', (char)0xE4, (char)0xFF, ' ', '"'};
+    size_t const len = ts_rand((uint32_t)longest + 1);
+    if (ts_rand(2) == 0) {
+        ts_fill(rec + at, len, kPlain, sizeof kPlain);
+        return at + len;
+    }
+    rec[at++] = '"';
+    for (size_t i = 0; i < len; i++) {
+        char const c = kInside[ts_rand(sizeof kInside)];
+        rec[at++] = c;
+        if (c == '"') rec[at++] = '"';
+    }
+    rec[at++] = '"';
+    return at;
+}
+
+/* Records with quoted fields: well formed ones are split without libcsv
+ * (the splitter's parser is never started) into libcsv's values; each is
+ * then broken at one byte — a quote or a comma anywhere — and must still
+ * give what libcsv gives. Lengths reach past PS_QUOTED_MAX (2,048). */
+static void ts_quotedRecords(char *rec)
+{
+    char what[96];
+    ps_fields untouched;
+    TC_CHECK(ps_fieldsInit(&untouched, 1000) == XJ_OK, "ps_fieldsInit");
+    for (int round = 0; round < 4000; round++) {
+        size_t const fields = 1 + ts_rand(round % 4 == 0 ? 80 : 14);
+        size_t const longest = round % 10 == 0 ? 200 : 20;
+        size_t n = 0;
+        for (size_t i = 0; i < fields; i++) {
+            if (i) rec[n++] = ',';
+            n = ts_field(rec, n, longest);
+        }
+        size_t const max_fields = 1 + ts_rand(90);
+        snprintf(what, sizeof what, "quoted record, round %d, %zu bytes", round, n);
+        ts_checkFields(rec, n, max_fields, what);
+        if (n < 2048 && fields <= max_fields && memchr(rec, '"', n) && rec[n - 1] != '\r') {
+            untouched.max_fields = max_fields;
+            TC_CHECK(ps_splitFields(&untouched, rec, n, 0) == PS_FIELDS_OK && untouched.n == fields,
+                     "%s: %zu fields", what, untouched.n);
+        }
+        if (n == 0) continue;
+        size_t const at = ts_rand((uint32_t)n);
+        char const keep = rec[at];
+        rec[at] = ts_rand(2) ? '"' : ',';
+        snprintf(what, sizeof what, "quoted record, round %d, byte %zu changed", round, at);
+        ts_checkFields(rec, n, max_fields, what);
+        ts_checkReused(rec, n, what);
+        rec[at] = keep;
+    }
+    TC_CHECK(untouched.parser.entry_buf == NULL, "well formed quoted records went through libcsv");
+    ps_fieldsFree(&untouched);
+}
+
 static void ts_fields(void)
 {
     char what[96];
@@ -376,7 +459,9 @@ static void ts_fields(void)
         ts_fill(rec, n, kDense, sizeof kDense);
         snprintf(what, sizeof what, "dense record, round %d", round);
         ts_checkFields(rec, n, 1 + ts_rand(40), what);
+        ts_checkReused(rec, n, what);
     }
+    ts_quotedRecords(rec);
 }
 
 int main(void)
