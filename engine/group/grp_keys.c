@@ -29,6 +29,27 @@ void gk_tableFree(gk_table *t)
     }
 }
 
+xj_error gk_reserve(gk_table *t, size_t per_shard)
+{
+    size_t const stride = t->wide ? 3 : 2;
+    for (unsigned s = 0; s < GK_SHARDS; s++) {
+        gk_vec *const v = &t->shard[s];
+        if (v->cap >= per_shard) continue;
+        uint64_t *const grown = xj_reallocArray(v->v, per_shard, stride * sizeof *grown);
+        if (grown == NULL) return XJ_ERR_NOMEM;
+        v->v = grown;
+        v->cap = per_shard;
+    }
+    return XJ_OK;
+}
+
+size_t gk_entries(const gk_table *t)
+{
+    size_t n = 0;
+    for (unsigned s = 0; s < GK_SHARDS; s++) n += t->shard[s].n;
+    return n;
+}
+
 xj_error gk_add(gk_table *t, uint64_t hi, uint64_t lo, uint64_t ref)
 {
     gk_vec *const v = &t->shard[gk_shardOf(hi, lo)];

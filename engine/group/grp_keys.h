@@ -81,6 +81,14 @@ static inline unsigned gk_shardOf(uint64_t hi, uint64_t lo)
     return (unsigned)(gk_mix(hi, lo) >> (64 - GK_SHARD_BITS));
 }
 
+/* Room for `per_shard` entries in every shard (those with less get it):
+ * a table whose final size can be foreseen then never copies its entries
+ * as it grows. XJ_ERR_NOMEM when that much cannot be had. */
+xj_error gk_reserve(gk_table *t, size_t per_shard);
+
+/* The entries of every shard together. */
+size_t gk_entries(const gk_table *t);
+
 /* `hi` must be 0 for a narrow table. XJ_ERR_NOMEM when the shard cannot grow. */
 xj_error gk_add(gk_table *t, uint64_t hi, uint64_t lo, uint64_t ref);
 

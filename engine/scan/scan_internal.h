@@ -117,6 +117,7 @@ typedef struct sc_found {
     size_t n_anchors, cap_anchors;
     sc_anchorRun *anchor_runs;
     size_t n_anchor_runs, cap_anchor_runs;
+    int presized;             /* the key tables were sized from the first chunk */
 } sc_found;
 
 /* Pass 1's counts over every worker. */
