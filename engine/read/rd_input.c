@@ -83,6 +83,8 @@ struct rd_input {
     uint64_t frame_bytes;   /* bytes decoded from the current frame */
     uint64_t raw_bytes;     /* first pass: bytes read from the source */
     uint64_t decoded_bytes; /* first pass: bytes returned to the caller */
+    uint64_t frames_raw;    /* .zst frames handed to the workers: their compressed bytes */
+    uint64_t frames_content; /* and the content their headers declare */
     uint64_t size_hint;     /* st_size of a regular file, else 0 */
     XXH3_state_t *hash;     /* over the raw bytes of the first pass */
     unsigned char peek[4];  /* first bytes, read to sniff the zstd magic */
@@ -461,6 +463,10 @@ static xj_error rd_parQueue(rd_input *in, xj_status *st)
         RETURN_ERROR_IF(rd_zparSubmit(in->zp, p, csize, (size_t)room, skippable ? ZSTD_CONTENTSIZE_UNKNOWN
                                                                                    : fh.frameContentSize) != XJ_OK,
                         st, XJ_ERR_NOMEM, "out of memory decompressing %s", in->path);
+        if (!skippable && fh.frameContentSize != ZSTD_CONTENTSIZE_UNKNOWN) {
+            in->frames_raw += csize;
+            in->frames_content += fh.frameContentSize;
+        }
         in->stage_pos += csize;
     }
     in->par_stop = 1;
@@ -577,6 +583,13 @@ const char *rd_name(const rd_input *in) { return in->name; }
 uint64_t rd_rawBytes(const rd_input *in) { return in->raw_bytes; }
 uint64_t rd_decodedBytes(const rd_input *in) { return in->decoded_bytes; }
 uint64_t rd_sizeHint(const rd_input *in) { return in->size_hint; }
+
+double rd_expansion(const rd_input *in)
+{
+    if (in->once) return 0;
+    if (!in->is_zstd) return 1;
+    return in->frames_raw ? (double)in->frames_content / (double)in->frames_raw : 0;
+}
 
 int rd_isPlainFile(const rd_input *in) { return !in->once && !in->is_zstd && in->size_hint > 0; }
 int rd_isSpooled(const rd_input *in) { return in->spool_fd >= 0; }

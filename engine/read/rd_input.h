@@ -53,6 +53,11 @@ const char *rd_name(const rd_input *in);      /* base name, "-" for stdin */
 uint64_t rd_rawBytes(const rd_input *in);     /* bytes read from the file (first pass) */
 uint64_t rd_decodedBytes(const rd_input *in); /* bytes after decompression (first pass) */
 uint64_t rd_sizeHint(const rd_input *in);     /* on-disk size, 0 if unknown */
+/* Decoded bytes per file byte, as far as known: 1 for a plain file; for a
+ * .zst, what the headers of the frames decoded in parallel so far declare;
+ * 0 when unknown (standard input, a .zst streamed whole). A guess for
+ * sizing tables, never a limit. */
+double rd_expansion(const rd_input *in);
 /* A regular file read as it is (not standard input, not zstd): its decoded
  * offsets are file offsets, so parts of it can be read again with pread. */
 int rd_isPlainFile(const rd_input *in);

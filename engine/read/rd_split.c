@@ -441,6 +441,7 @@ xj_error rd_nextChunk(rd_splitter *sp, rd_chunk *chunk, int *done, xj_status *st
     chunk->first_line = sp->chunk_line;
     chunk->source = sp->source;
     chunk->offset = sp->base;
+    chunk->expansion = rd_expansion(sp->in);
     sp->base += sp->rec_start;
 
     memset(c, 0, sizeof *c);

@@ -55,6 +55,7 @@ typedef struct rd_chunk {
     uint64_t offset;       /* where data[0] is in the decoded stream; valid while the input has had no
                             * overlong record (rd_splitterContiguous) */
     int unterminated;      /* the last record ends inside a quoted field at EOF */
+    double expansion;      /* the input's rd_expansion when the chunk was cut */
 } rd_chunk;
 
 void rd_chunkFree(rd_chunk *c);

@@ -153,20 +153,21 @@ static inline __attribute__((always_inline)) xj_error sc_pass1Records(sc_run *ru
     return XJ_OK;
 }
 
-/* After a worker's first chunk of a plain file: its key tables sized for
- * the worker's share of the input, as foreseen from that chunk (entries per
- * byte) with 6 % to spare — a key's shard is uniform, so shards fill
- * alike. Grown by half each time they filled, the tables had been copied
- * about twice over (realloc) and their pages faulted in again: a tenth of
- * a 10M scan's CPU. A wrong guess costs little: unused room is never
- * touched, so never resident, and a table that outgrows it grows as
- * before. Not for .zst (its size on disk says little of its records). */
+/* After a worker's first chunk: its key tables sized for the worker's
+ * share of the input, as foreseen from that chunk (entries per decoded
+ * byte, and for a .zst the frames' declared content per compressed byte)
+ * with 6 % to spare — a key's shard is uniform, so shards fill alike.
+ * Grown by half each time they filled, the tables had been copied about
+ * twice over (realloc) and their pages faulted in again: a tenth of a 10M
+ * scan's CPU. A wrong guess costs little: unused room is never touched,
+ * so never resident, and a table that outgrows it grows as before. */
 static xj_error sc_presize(const sc_run *run, sc_worker *w, const rd_chunk *chunk)
 {
     sc_found *const out = &w->found;
     out->presized = 1;
-    if (run->bytes_total == 0 || chunk->len == 0) return XJ_OK;
-    double const share = (double)run->bytes_total / (double)run->n_workers / (double)(run->n_ranks > 1 ? run->n_ranks : 1);
+    if (run->bytes_total == 0 || chunk->len == 0 || chunk->expansion <= 0) return XJ_OK;
+    double const share = (double)run->bytes_total * chunk->expansion / (double)run->n_workers /
+                         (double)(run->n_ranks > 1 ? run->n_ranks : 1);
     double const scale = share / (double)chunk->len;
     if (scale < 2) return XJ_OK; /* most of the share is read already */
     for (int k = 0; k <= SC_KEY_KINDS; k++) {
@@ -201,7 +202,7 @@ xj_error sc_pass1Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk)
     else FORWARD_IF_ERROR(sc_pass1Records(run, w, chunk, hook, persons, worker));
     /* what was kept while PREV was read, looked up as soon as it is there */
     if (persons) em_prevDrain(run->prev, persons);
-    if (!out->presized && in->plain) FORWARD_IF_ERROR(sc_presize(run, w, chunk));
+    if (!out->presized) FORWARD_IF_ERROR(sc_presize(run, w, chunk));
     if (hook && hook->chunk_done) FORWARD_IF_ERROR(hook->chunk_done(hook->user, worker, chunk, &w->st));
     atomic_fetch_add_explicit(&run->invalid_seen, out->n_inv - invalid_before, memory_order_relaxed);
     return XJ_OK;
