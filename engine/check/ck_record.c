@@ -32,11 +32,24 @@ static int ck_isFirstGenerationOf(const char *id, size_t n, const char *old, siz
     return memcmp(up, old, 18) == 0;
 }
 
+/* The student number is `G` and then, byte for byte, the record's own ID
+ * as normalized, all ASCII — which normalizes to itself: nearly every
+ * record, found without normalizing the number a second time. */
+static int ck_isOwnId(const char *sno, size_t n, const ck_facts *out)
+{
+    xj_trim(&sno, &n);
+    if (n != 19 || out->id_len != 18 || sno[0] != 'G' || memcmp(sno + 1, out->id, 18) != 0) return 0;
+    for (size_t i = 0; i < 18; i++)
+        if ((unsigned char)out->id[i] >= 0x80) return 0;
+    return 1;
+}
+
 /* docs/monthly.md §6: a `G` student number names the ID verified when it
  * was issued. Keyed as a type-1 ID with that number would be. */
 static void ck_oldId(const ps_view *v, ck_scratch *s, ck_facts *out)
 {
     out->old_space = ID_KEY_NONE;
+    if (ck_isOwnId(v->val[PS_STUDENT_NO], v->len[PS_STUDENT_NO], out)) return;
     size_t const n = nm_oldId(v->val[PS_STUDENT_NO], v->len[PS_STUDENT_NO], s->old);
     if (n == 0 || (n == out->id_len && memcmp(s->old, out->id, n) == 0)) return;
     if (ck_isFirstGenerationOf(out->id, out->id_len, s->old, n)) return;

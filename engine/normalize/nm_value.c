@@ -135,7 +135,12 @@ char nm_parseIdType(const char *s, size_t n, int *unknown)
     *unknown = 0;
     if (n == 0) return '1';
     /* exports mostly hold the one-character code: every record asks */
-    if (n == 1 && s[0] != '\0' && strchr("16789", s[0])) return s[0];
+    if (n == 1) {
+        switch (s[0]) {
+        case '1': case '6': case '7': case '8': case '9': return s[0];
+        default: break;
+        }
+    }
     for (size_t i = 0; i < sizeof kTypeNames / sizeof kTypeNames[0]; i++)
         if (nm_equalsNoCase(s, n, kTypeNames[i].text)) return kTypeNames[i].code;
     *unknown = 1;
