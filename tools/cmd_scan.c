@@ -128,7 +128,7 @@ static void scan_usage(FILE *out, scan_mode mode)
           "      --region-table FILE 6-digit region codes, one a line (current and\n"
           "                          abolished); adds the reason region_unknown\n"
           "      --fail-on-problems  exit 1 when any problem record is found\n"
-          "      --chunk-size BYTES  bytes per parallel parse chunk (default 8 MiB)\n"
+          "      --chunk-size BYTES  bytes per parallel parse chunk (default 1 MiB)\n"
           "\n"
           "per-school files (problems.csv never changes with these):\n"
           "      --excel             UTF-8 with BOM, and values Excel would run as a\n"

@@ -260,7 +260,7 @@ xj_error sc_prepare(sc_run *run, unsigned how)
 #ifndef _OPENMP
     run->n_workers = 1;
 #endif
-    run->chunk_size = s->chunk_size ? s->chunk_size : XJ_DEFAULT_CHUNK;
+    run->chunk_size = s->chunk_size ? s->chunk_size : (how & SC_ONE_PASS) ? XJ_INDEX_CHUNK : XJ_DEFAULT_CHUNK;
     run->idctx.run_date = s->run_date ? s->run_date : xj_today();
     if (s->region_path) {
         FORWARD_IF_ERROR(id_loadRegionTable(s->region_path, &run->regions, st));
