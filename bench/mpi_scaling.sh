@@ -24,6 +24,7 @@ xj=${XJ_BIN:-$root/build-release/tools/xjdedup}
 work=${XJ_BENCH_DIR:-/tmp/xjbench}/mpi-$rows-$parts
 outs=${XJ_BENCH_OUT:-/dev/shm/xj-mpi}
 threads=${XJ_THREADS:-2}
+export HWLOC_COMPONENTS=${HWLOC_COMPONENTS:--gl}  # no 5 s start-up stall without /etc/hosts (docs/mpi.md §1)
 mpirun=(mpirun --allow-run-as-root --oversubscribe --bind-to none --mca btl self,vader)
 [ -x "$xj" ] || { echo "bench/mpi_scaling.sh: $xj is missing (meson setup build-release -Dbuildtype=release -Dmpi=enabled)" >&2; exit 2; }
 command -v mpirun >/dev/null || { echo "bench/mpi_scaling.sh: mpirun is missing (apt-get install openmpi-bin)" >&2; exit 2; }

@@ -53,6 +53,13 @@ xj_error xc_start(xj_status *st)
 {
     if (!xc_launched() || xc_started) return XJ_OK;
 #ifdef XJ_HAVE_MPI
+    /* MPI_Init has hwloc map the machine, and hwloc's "gl" component asks
+     * each X display :0, :1, ... for GPUs; an X client falls back to TCP to
+     * "localhost", which, on a machine without /etc/hosts, is a DNS query
+     * that times out after 5 s: every run started 5 s late. A scan binds to
+     * no GPU, so that component is left out unless the user says otherwise
+     * (hwloc reads HWLOC_COMPONENTS; overwrite 0 keeps a value already set). */
+    setenv("HWLOC_COMPONENTS", "-gl", 0);
     int provided = 0;
     RETURN_ERROR_IF(MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS, st, XJ_ERR_IO,
                     "MPI could not be started");

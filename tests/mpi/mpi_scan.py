@@ -83,6 +83,11 @@ except ImportError:  # Debian's python3-xxhash, seen from another python
     sys.path.append("/usr/lib/python3/dist-packages")
     import xxhash
 
+# mpirun and every rank map the machine with hwloc, whose "gl" component
+# makes the X library look up "localhost": on a root without /etc/hosts
+# (a fresh debootstrap) that is a DNS query that can stall 5 s (docs/mpi.md §1)
+os.environ.setdefault("HWLOC_COMPONENTS", "-gl")
+
 RUN_DATE = "2026-11-28"
 EPOCH = "1764288000"            # SOURCE_DATE_EPOCH for the index builds
 RUN_TIMEOUT = 240               # seconds for one run, launcher included
