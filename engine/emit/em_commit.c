@@ -162,6 +162,8 @@ xj_error em_commitBegin(em_commit *c, const char *outdir, int force, xj_status *
     c->force = force;
     c->dirfd = -1;
     c->exists = 0;
+    c->before = NULL;
+    c->before_user = NULL;
     FORWARD_IF_ERROR(em_splitPath(outdir, c->parent, sizeof c->parent, c->name, sizeof c->name, st));
     c->parentfd = open(c->parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     RETURN_ERROR_IF(c->parentfd < 0, st, XJ_ERR_IO, "cannot open %s (the parent of the output directory): %s",
@@ -252,6 +254,7 @@ static xj_error em_makeDurable(em_commit *c, xj_status *st)
 xj_error em_commitEnd(em_commit *c, xj_error err, xj_status *st)
 {
     if (!err) err = em_syncTree(c, st);
+    if (c->before) err = c->before(c->before_user, err, st);
     close(c->dirfd);
     c->dirfd = -1;
     /* after the swap `gone` names what must be removed: the old result (with

@@ -101,6 +101,8 @@ typedef struct em_commit {
     char tmp[NAME_MAX + 64];                /* `.NAME.tmp-PID-RANDOM` */
     char tmp_path[PATH_MAX + NAME_MAX + 64];/* parent/tmp, for messages */
     char gone[NAME_MAX + 64];               /* what em_commitEnd removes last */
+    xj_error (*before)(void *user, xj_error err, xj_status *st); /* em_run.before_commit */
+    void *before_user;
 } em_commit;
 
 /* Checks OUTDIR (em_checkOutdir's checks), removes the temporaries of dead

@@ -65,6 +65,8 @@ xj_error em_write(em_run *run, xj_status *st)
     double const t0 = xj_now();
     em_commit c;
     FORWARD_IF_ERROR(em_commitBegin(&c, run->outdir, run->force, st));
+    c.before = run->before_commit;
+    c.before_user = run->before_commit_user;
     em_ctx ctx = {.run = run, .st = st, .dirfd = c.dirfd, .tmp_path = c.tmp_path};
     xj_error err = em_writeFiles(&ctx, t0);
     err = em_commitEnd(&c, err, st);

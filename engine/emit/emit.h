@@ -55,6 +55,7 @@ typedef struct em_timing {
     double gather_seconds;     /* pass 2: fetching flagged records */
     double start;              /* xj_now() at the start of the run */
     uint64_t exchanged_bytes;  /* a distributed run: bytes the processes sent each other */
+    uint64_t split_inputs;     /* a distributed run: inputs every process read a part of */
 } em_timing;
 
 /* One line of an officers' decisions file (docs/monthly.md §4), as read:
@@ -151,6 +152,11 @@ typedef struct em_run {
     em_prev *prev;                /* it, loaded (set whenever `previous` is) */
     const char *const *headers_zh;/* the per-school files' names for `headers` (Chinese), NULL: the same */
     const struct em_check *check; /* batch check: what its summary.json and report.html add; NULL for a scan */
+    /* called with the outcome so far once every file is written and synced,
+     * just before OUTDIR is put in place; what it returns decides whether it
+     * is (a distributed run: every process must still be there). NULL: none */
+    xj_error (*before_commit)(void *user, xj_error err, xj_status *st);
+    void *before_commit_user;
 } em_run;
 
 /* A batch check (xj_scan_setAgainst): the register index it was checked

@@ -99,6 +99,9 @@ struct rd_input {
     char *replay;           /* what the streaming decoder reads first when it takes over */
     size_t replay_cap;
     uint64_t par_frames;    /* frames of this pass the workers decoded */
+    int ranged;             /* rd_setRange: only [range_lo, range_hi) of a plain file is read */
+    uint64_t range_lo, range_hi;
+    uint64_t range_pos;     /* file offset of the next byte read */
 };
 
 static int rd_endsWith(const char *s, const char *suffix)
@@ -133,11 +136,13 @@ static xj_error rd_writeAll(int fd, const void *src, size_t n)
  * pass, so every byte is accounted for exactly once. */
 static xj_error rd_readSource(rd_input *in, char *dst, size_t cap, size_t *got, xj_status *st)
 {
-    ssize_t const r = rd_readFd(in->fd, dst, cap);
+    if (in->ranged && cap > in->range_hi - in->range_pos) cap = (size_t)(in->range_hi - in->range_pos);
+    ssize_t const r = cap ? rd_readFd(in->fd, dst, cap) : 0;
     RETURN_ERROR_IF(r < 0, st, XJ_ERR_INPUT, "%s: read failed: %s", in->path, strerror(errno));
     size_t const n = (size_t)r;
+    in->range_pos += n;
     if (in->first_pass && n) {
-        XXH3_128bits_update(in->hash, dst, n);
+        if (!in->ranged) XXH3_128bits_update(in->hash, dst, n); /* a part's hash would mean nothing */
         in->raw_bytes += n;
         if (in->spool_fd >= 0 && rd_writeAll(in->spool_fd, dst, n) != XJ_OK)
             return st_fail(st, XJ_ERR_IO, "cannot spool %s to %s: %s; set TMPDIR to a disk with room",
@@ -208,6 +213,18 @@ static size_t rd_rawCap(const rd_input *in)
     return in->size_hint < RD_RAW_SMALL ? RD_RAW_SMALL : (size_t)in->size_hint;
 }
 
+/* Positions a ranged input at its first byte: the sniffed bytes (from
+ * offset 0) are dropped, and not counted as read. */
+static xj_error rd_seekRange(rd_input *in, xj_status *st)
+{
+    RETURN_ERROR_IF(lseek(in->fd, (off_t)in->range_lo, SEEK_SET) < 0, st, XJ_ERR_INPUT, "%s: cannot seek: %s",
+                    in->path, strerror(errno));
+    if (in->first_pass) in->raw_bytes = 0;
+    in->peek_len = 0;
+    in->range_pos = in->range_lo;
+    return XJ_OK;
+}
+
 /* The source of the pass about to start: on the first pass, what rd_open
  * opened; later, a regular file reopened or a `once` input's spool. */
 static xj_error rd_openSource(rd_input *in, xj_status *st)
@@ -224,6 +241,7 @@ static xj_error rd_openSource(rd_input *in, xj_status *st)
         FORWARD_IF_ERROR(rd_openPath(in, st));
     }
     FORWARD_IF_ERROR(rd_sniff(in, st));
+    if (in->ranged) return rd_seekRange(in, st); /* a plain file, checked by rd_setRange */
     static const unsigned char kZstdMagic[4] = {0x28, 0xB5, 0x2F, 0xFD};
     int const magic = in->peek_len == 4 && memcmp(in->peek, kZstdMagic, 4) == 0;
     in->is_zstd = magic || rd_endsWith(in->path, ".zst");
@@ -569,6 +587,16 @@ xj_error rd_rewind(rd_input *in, xj_status *st)
     in->fd = -1;
     in->first_pass = 0;
     return rd_openSource(in, st);
+}
+
+xj_error rd_setRange(rd_input *in, uint64_t lo, uint64_t hi, xj_status *st)
+{
+    RETURN_ERROR_IF(!rd_isPlainFile(in) || in->decoded_bytes != 0 || lo > hi, st, XJ_ERR_INTERNAL,
+                    "internal error: %s cannot be read in parts", in->path);
+    in->ranged = 1;
+    in->range_lo = lo;
+    in->range_hi = hi;
+    return rd_seekRange(in, st);
 }
 
 void rd_setThreads(rd_input *in, int threads)

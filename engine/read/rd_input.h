@@ -42,6 +42,12 @@ void rd_close(rd_input *in);
  * a pass. The bytes returned are the same whatever the number. */
 void rd_setThreads(rd_input *in, int threads);
 
+/* Reads only bytes [lo, hi) of a plain file (rd_isPlainFile), in this
+ * pass and the next: one process's part of a file that several share
+ * (scan_split.c). Call before the first rd_read. rd_rawBytes then counts
+ * the part's bytes, and rd_hashHex means nothing. */
+xj_error rd_setRange(rd_input *in, uint64_t lo, uint64_t hi, xj_status *st);
+
 /* Reads up to cap decoded bytes; *got == 0 means end of input. */
 xj_error rd_read(rd_input *in, char *dst, size_t cap, size_t *got, xj_status *st);
 

@@ -456,6 +456,18 @@ xj_error rd_nextChunk(rd_splitter *sp, rd_chunk *chunk, int *done, xj_status *st
     return XJ_OK;
 }
 
+void rd_splitterStartAt(rd_splitter *sp, uint64_t line, uint64_t offset)
+{
+    sp->line = sp->rec_line = sp->chunk_line = line;
+    sp->base = offset;
+    sp->started = 1; /* a BOM is looked for at the start of a file only */
+}
+
+int rd_splitterInQuote(const rd_splitter *sp)
+{
+    return sp->in_quote;
+}
+
 int rd_splitterContiguous(const rd_splitter *sp)
 {
     return !sp->cut;

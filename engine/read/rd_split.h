@@ -76,6 +76,15 @@ void rd_recycleChunk(rd_splitter *sp, rd_chunk *c);
 /* The next chunk; *done = 1 (and an empty chunk) at the end of the input. */
 xj_error rd_nextChunk(rd_splitter *sp, rd_chunk *chunk, int *done, xj_status *st);
 
+/* For a part of a file that starts after an LF (rd_setRange): its first
+ * byte is at `offset` in the file, on line `line`; no header is read and no
+ * BOM looked for. Call before the first chunk. */
+void rd_splitterStartAt(rd_splitter *sp, uint64_t line, uint64_t offset);
+
+/* 1 when the input ended inside a quoted field: after the last chunk of a
+ * part, its end was not a record boundary. */
+int rd_splitterInQuote(const rd_splitter *sp);
+
 /* 1 while every chunk so far is its stretch of the stream byte for byte
  * (no overlong record was cut out), so chunk offsets can be read again. */
 int rd_splitterContiguous(const rd_splitter *sp);

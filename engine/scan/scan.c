@@ -272,8 +272,11 @@ xj_error sc_previousJoin(sc_run *run, xj_status *st)
 /* The pipeline (scan_internal.h): each stage reads what the one before it
  * produced. A batch check adds its register: a key source for grouping,
  * members for the decisions, a column for the rows. */
-xj_error xj_scan_run(xj_scan *s)
+/* One scan; *again = the index of a split input whose cut was wrong (the
+ * scan must run again with every file whole, scan_split.c), else SIZE_MAX. */
+static xj_error sc_scanOnce(xj_scan *s, size_t *again)
 {
+    *again = SIZE_MAX;
     st_init(&s->st);
     memset(&s->stats, 0, sizeof s->stats);
     nt_clear(&s->warnings);
@@ -289,6 +292,7 @@ xj_error xj_scan_run(xj_scan *s)
     sc_register against = {0}, *const reg = s->against ? &against : NULL;
     sc_rows rows = {0};
     xj_error err = sc_prepare(&run, 0);
+    if (dist) err = sc_splitPlan(&run, err); /* collective */
     if (!err) err = sc_decisionsLoad(&run.decisions, s->previous, s->decisions, s->n_decisions, &s->st);
     if (!err && s->previous) {
         /* PREV itself is read once the first input's header names the
@@ -305,11 +309,15 @@ xj_error xj_scan_run(xj_scan *s)
     st_init(&join_st);
     xj_error const joined = sc_previousJoin(&run, &join_st);
     if (!err && joined) err = st_fail(&s->st, joined, "%s", join_st.message);
+    xj_error const hashed = sc_splitHashJoin(&run);
+    if (!err) err = hashed;
     run.timing.read_parse_seconds = xj_now() - run.start;
     double t = xj_now();
     sc_keyLookup const lookup = reg ? sc_registerSource(reg) : (sc_keyLookup){0};
     if (!err && reg) err = sc_registerWarnRunDate(reg, s);
     if (dist) err = xc_agree(err, &s->st); /* every process, whatever happened to it */
+    if (dist && !err) *again = sc_splitFailed(&run); /* collective, as all agreed */
+    if (*again != SIZE_MAX) err = XJ_ERR_INTERRUPTED; /* not an error: skips to the end, to run again */
     if (!err) err = dist ? sc_distGroup(&run, first_warning) : sc_group(&run, reg ? &lookup : NULL);
     run.timing.group_seconds = xj_now() - t;
     t = xj_now();
@@ -319,11 +327,15 @@ xj_error xj_scan_run(xj_scan *s)
     /* collective, and only on the way every process takes once all agreed
      * (after a failure, only agreements may follow: xc_end's rule) */
     if (dist && !err) run.timing.exchanged_bytes = xc_sum(xc_bytesSent());
+    for (size_t i = 0; run.inputs && i < run.n_inputs; i++) run.timing.split_inputs += run.inputs[i].split;
     t = xj_now();
     /* distributed: rank 0 has everything now and writes the output alone */
     if (!err && run.rank == 0) err = sc_decide(&run, reg, &rows);
     run.timing.group_seconds += xj_now() - t; /* summary.json counts the decisions with grouping */
     if (!err && run.rank == 0) err = sc_emit(&run, reg, &rows);
+    /* two meetings: before OUTDIR is put in place (sc_emit's hook on rank 0;
+     * here for the others, and for rank 0 if it stopped before it), after */
+    if (dist && !run.commit_agreed) err = xc_agree(err, &s->st);
     if (dist) err = xc_agree(err, &s->st);
     sc_rowsFree(&rows);
     sc_decisionsFree(&run.decisions);
@@ -332,6 +344,24 @@ xj_error xj_scan_run(xj_scan *s)
     xj_free(run.person_pending);
     if (reg) sc_registerFree(reg);
     sc_runFree(&run);
+    if (*again != SIZE_MAX) return XJ_OK;
     if (err && s->st.code == XJ_OK) st_fail(&s->st, err, "%s", xj_errorName(err));
+    return err;
+}
+
+xj_error xj_scan_run(xj_scan *s)
+{
+    size_t again = SIZE_MAX;
+    xj_error err = sc_scanOnce(s, &again);
+    if (again == SIZE_MAX) return err;
+    size_t const cut_wrong = again;
+    s->no_split = 1;
+    err = sc_scanOnce(s, &again);
+    s->no_split = 0;
+    if (!err && nt_add(&s->warnings,
+                       "%s: a quoted value with a line break lay across the point where the file was cut between "
+                       "processes; the scan was run again with every file read whole by one process",
+                       s->inputs[cut_wrong < s->n_inputs ? cut_wrong : 0]) != XJ_OK)
+        err = st_fail(&s->st, XJ_ERR_NOMEM, "out of memory");
     return err;
 }

@@ -88,6 +88,14 @@ xj_error sc_distPrepare(sc_run *run)
     if (!err) {
         qsort(v, run->n_inputs, sizeof *v, sc_cmpSized);
         for (size_t k = 0; k < run->n_inputs; k++) {
+            sc_input *const in = &run->inputs[v[k].input];
+            if (sc_splitWanted(run, v[k].input, v[k].bytes)) {
+                /* read in parts by every process: the same load on each */
+                in->split = 1;
+                in->split_size = v[k].bytes;
+                run->mine[v[k].input] = 1;
+                continue;
+            }
             int best = 0;
             for (int r = 1; r < run->n_ranks; r++)
                 if (load[r] < load[best]) best = r;
@@ -324,13 +332,20 @@ xj_error sc_distTakeFound(sc_run *run, xc_reader *r)
     for (uint64_t i = xc_getU64(r); i != UINT64_MAX && !r->bad; i = xc_getU64(r)) {
         RETURN_ERROR_IF(i >= run->n_inputs, st, XJ_ERR_INTERNAL, "internal error: facts of an unknown input");
         sc_input *const in = &run->inputs[i];
-        in->rows = xc_getU64(r);
-        in->facts.bytes = xc_getU64(r);
-        in->facts.decoded_bytes = xc_getU64(r);
+        uint64_t const rows = xc_getU64(r), bytes = xc_getU64(r), decoded = xc_getU64(r);
         size_t len = 0;
         const char *const hex = xc_getBytes(r, &len);
-        if (hex && len == sizeof in->facts.xxh3_128) memcpy(in->facts.xxh3_128, hex, len);
-        else r->bad = 1;
+        if (hex == NULL || len != sizeof in->facts.xxh3_128) r->bad = 1;
+        else if (in->split) { /* one part of it: rank 0 hashes the whole */
+            in->rows += rows;
+            in->facts.bytes += bytes;
+            in->facts.decoded_bytes += decoded;
+        } else {
+            in->rows = rows;
+            in->facts.bytes = bytes;
+            in->facts.decoded_bytes = decoded;
+            memcpy(in->facts.xxh3_128, hex, len);
+        }
     }
     sc_popWork *const pw = &run->workers[0].pop;
     for (uint64_t t = 0; t < workers && !r->bad; t++) {
@@ -411,6 +426,8 @@ xj_error sc_distGroup(sc_run *run, size_t first_warning)
         if (!err && r > 0) err = sc_distTakeFound(run, &rd);
         buf_free(&all[r]);
     }
+    /* the split inputs' rows are all counted only now */
+    if (!err && run->rank == 0) err = sc_checkEncodings(run, 1);
     if (!err && run->rank == 0) err = sc_groupFinish(run);
     for (int r = 0; recv && r < n; r++) {
         for (int k = 0; k < SC_KEY_KINDS; k++) gk_tableFree(&recv[r].keys[k]);
@@ -482,13 +499,13 @@ static xj_error sc_gatherMine(sc_run *run, xj_buf *out)
     gr_record *const all_gathered = run->gathered;
     size_t const n_all = run->n_flagged;
     size_t n = 0;
-    for (size_t i = 0; i < n_all; i++) n += sc_isMine(run, gk_refSource(all[i]));
+    for (size_t i = 0; i < n_all; i++) n += sc_ownsRecord(run, all[i]);
     run->flagged = xj_mallocArray(n ? n : 1, sizeof *run->flagged);
     run->gathered = xj_calloc(n ? n : 1, sizeof *run->gathered);
     xj_error err = run->flagged && run->gathered ? XJ_OK : st_fail(st, XJ_ERR_NOMEM, "out of memory");
     run->n_flagged = 0;
     for (size_t i = 0; !err && i < n_all; i++)
-        if (sc_isMine(run, gk_refSource(all[i]))) run->flagged[run->n_flagged++] = all[i];
+        if (sc_ownsRecord(run, all[i])) run->flagged[run->n_flagged++] = all[i];
     if (!err) err = sc_gatherPass(run);
     for (size_t i = 0; !err && i < run->n_flagged; i++)
         if (sc_putRecord(&run->gathered[i], out) != XJ_OK) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");

@@ -12,6 +12,7 @@
 #include "scan_internal.h"
 #include "xj_alloc.h"
 #include "xj_clock.h"
+#include "xj_comm.h"
 
 /* The output column holding `field` for one input, or -1 (for report.html);
  * `shift` columns come before the input's own (a check's register_matches). */
@@ -102,6 +103,17 @@ static xj_error sc_emitPopulation(const sc_run *run, em_population *out, const c
     return XJ_OK;
 }
 
+/* A distributed run: the output is put in place only if every process is
+ * still there once it is written. One that died while rank 0 wrote (it had
+ * sent everything) would otherwise leave a committed OUTDIR behind a job
+ * the launcher reports as failed. */
+static xj_error sc_agreeBeforeCommit(void *user, xj_error err, xj_status *st)
+{
+    sc_run *const run = user;
+    run->commit_agreed = 1;
+    return xc_agree(err, st);
+}
+
 xj_error sc_emit(sc_run *run, const sc_register *reg, sc_rows *rows)
 {
     xj_scan *const s = run->scan;
@@ -166,6 +178,8 @@ xj_error sc_emit(sc_run *run, const sc_register *reg, sc_rows *rows)
             .monthly = run->decisions.given,
             .assignments = assignments,
             .population = s->n_population ? &population : NULL,
+            .before_commit = run->n_ranks > 1 ? sc_agreeBeforeCommit : NULL,
+            .before_commit_user = run,
         };
         er.timing.start = run->start;
         err = em_write(&er, st);

@@ -66,6 +66,7 @@ struct xj_scan {
     int excel;                /* per-school files for Excel (BOM, no formulas) */
     int xlsx;                 /* a .xlsx workbook beside each per-school file */
     int no_suspects;          /* --no-suspects: no suspect_duplicate (docs/suspects.md) */
+    int no_split;             /* distributed: read every file whole (after a wrong cut, scan_split.c) */
     int school_gbk;           /* per-school files in GB 18030 */
     int school_headers_en;    /* per-school files with English headers and codes */
     char *previous;           /* earlier OUTDIR (--previous), or NULL */
@@ -184,6 +185,13 @@ typedef struct sc_input {
     int plain;                /* a regular, uncompressed file: pass 1 keeps anchors */
     int rereadable;           /* plain, and cut without gaps: pass 2 may read stretches of it */
     uint64_t rows;            /* records of this input (pass 1, counted by the reader) */
+    /* a distributed scan's large plain file, read in parts (scan_split.c) */
+    int split;                /* every process reads a part of it */
+    uint64_t split_size;      /* its size when the parts were planned */
+    uint64_t part_lo, part_hi;/* this process's bytes [part_lo, part_hi) */
+    uint64_t line_lo, line_hi;/* the lines its part's records start on, [line_lo, line_hi) */
+    int part_in_quote;        /* pass 1: the part ended inside a quoted value (its cut was wrong) */
+    char split_hash[33];      /* rank 0: XXH3-128 of the whole file */
 } sc_input;
 
 typedef struct sc_run {
@@ -219,12 +227,27 @@ typedef struct sc_run {
     char *names_text;         /* the inputs' paths with '/' runs collapsed; facts.name points into it */
     int rank, n_ranks;        /* a distributed run's processes (scan_dist.c); 0 and 1 alone */
     uint8_t *mine;            /* per input: this process reads its records (NULL: every input) */
+    pthread_t split_hasher;   /* rank 0: hashes the split inputs whole during pass 1 */
+    int split_hashing;        /* split_hasher runs (to be joined) */
+    xj_status split_st;       /* what it found wrong */
+    int commit_agreed;        /* rank 0 met the others just before putting OUTDIR in place */
 } sc_run;
 
-/* Whether this process reads input i's records (always, unless distributed). */
+/* Whether this process reads input i's records, all or a part (always,
+ * unless distributed). */
 static inline int sc_isMine(const sc_run *run, size_t i)
 {
     return run->mine == NULL || run->mine[i];
+}
+
+/* Whether this process reads record `ref` (its input's part, when split). */
+static inline int sc_ownsRecord(const sc_run *run, uint64_t ref)
+{
+    size_t const i = gk_refSource(ref);
+    if (!sc_isMine(run, i)) return 0;
+    const sc_input *const in = &run->inputs[i];
+    uint64_t const line = gk_refLine(ref);
+    return !in->split || (line >= in->line_lo && line < in->line_hi);
 }
 
 /* A record's verdict: parsed and checked into v and f, or the reject
@@ -283,8 +306,10 @@ xj_error sc_pass1(sc_run *run);
 /* After pass 1: an input more than half of whose records (and ten or more)
  * failed to decode was read in the wrong encoding, and a run over it would
  * look clean while it checked nothing; that is an input error (what to do in
- * the message). An input with fewer such records gets a warning. */
-xj_error sc_checkEncodings(sc_run *run);
+ * the message). An input with fewer such records gets a warning. `split`:
+ * 0 for the inputs read whole, at the end of pass 1; 1 for the split ones,
+ * on rank 0 once every process's counts are in. */
+xj_error sc_checkEncodings(sc_run *run, int split);
 /* Every worker's rejects in one array (*out, owned by the caller; the raw
  * bytes stay the workers'), in no particular order: em_write and
  * em_sortRejects sort them. */
@@ -322,6 +347,21 @@ xj_error sc_mapOutputColumns(sc_run *run);
 
 /* Which inputs this process reads (run->mine), when there are several. */
 xj_error sc_distPrepare(sc_run *run);
+
+/* ---- a large plain file read in parts by every process (scan_split.c) ---- */
+
+/* Whether input i, of `size` bytes, is to be split: a distributed scan's
+ * plain (not zstd) file of XJ_SPLIT_MIN bytes or more. */
+int sc_splitWanted(const sc_run *run, size_t i, uint64_t size);
+/* Collective, reached by every process whatever `err` (the error so far):
+ * finds this process's part of each split input and the line it starts
+ * on; rank 0 starts hashing the split inputs whole. */
+xj_error sc_splitPlan(sc_run *run, xj_error err);
+/* Rank 0: waits for the hashes, puts them in the inputs' facts. */
+xj_error sc_splitHashJoin(sc_run *run);
+/* Collective, after pass 1: the first split input some part of which ended
+ * inside a quoted value (the scan must run again unsplit), or SIZE_MAX. */
+size_t sc_splitFailed(sc_run *run);
 /* In place of sc_group: keys to the processes that own their shards,
  * grouped there; the groups and what pass 1 found (with the warnings from
  * `first_warning` on) to rank 0, which splits the suspects and lists the

@@ -243,7 +243,7 @@ sc_counts sc_countFound(const sc_run *run)
     return c;
 }
 
-xj_error sc_checkEncodings(sc_run *run)
+xj_error sc_checkEncodings(sc_run *run, int split)
 {
     xj_scan *const s = run->scan;
     uint64_t *const bad = xj_calloc(run->n_inputs ? run->n_inputs : 1, sizeof *bad);
@@ -259,7 +259,7 @@ xj_error sc_checkEncodings(sc_run *run)
     xj_error err = XJ_OK;
     for (size_t i = 0; i < run->n_inputs && !err; i++) {
         uint64_t const rows = run->inputs[i].rows, n = bad[i];
-        if (n == 0) continue;
+        if (n == 0 || run->inputs[i].split != split) continue;
         unsigned const pct = (unsigned)(n * 100 / rows);
         /* ten rows at least: a file of one garbled row is a reject, not a verdict */
         if (n >= 10 && n * 2 > rows)

@@ -69,6 +69,7 @@ static void sc_foundFree(sc_found *f)
 
 void sc_runFree(sc_run *run)
 {
+    sc_splitHashJoin(run); /* the thread reads run->inputs: it ends first (its error no longer matters) */
     for (int t = 0; run->workers && t < run->n_workers; t++) {
         sc_worker *const w = &run->workers[t];
         sc_foundFree(&w->found);

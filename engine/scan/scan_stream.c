@@ -214,18 +214,34 @@ static xj_error sc_readHeaderOnly(sc_reader *r, size_t i, xj_buf *raw, xj_buf *t
     return err;
 }
 
+/* Opens this process's part of a split input (scan_split.c); a part after
+ * the first starts on a record of its own: the header is read apart. */
+static xj_error sc_openPart(sc_reader *r, size_t i, xj_buf *raw, xj_buf *text, rd_splitter **sp, int *headed)
+{
+    sc_input *const in = &r->run->inputs[i];
+    *headed = in->part_lo == 0;
+    if (!*headed) FORWARD_IF_ERROR(sc_readHeaderOnly(r, i, raw, text));
+    FORWARD_IF_ERROR(sc_openInput(r, i));
+    FORWARD_IF_ERROR(rd_setRange(in->rd, in->part_lo, in->part_hi, &r->st));
+    FORWARD_IF_ERROR(rd_splitterCreate(in->rd, (uint32_t)i, r->run->chunk_size, sp, &r->st));
+    if (!*headed) rd_splitterStartAt(*sp, in->line_lo, in->part_lo);
+    return XJ_OK;
+}
+
 static xj_error sc_readInput(sc_reader *r, size_t i, xj_buf *raw, xj_buf *text)
 {
     sc_run *const run = r->run;
     sc_input *const in = &run->inputs[i];
     if (!sc_isMine(run, i)) return sc_readHeaderOnly(r, i, raw, text);
     rd_splitter *sp = NULL;
-    xj_error err = sc_openInput(r, i);
-    if (!err) err = rd_splitterCreate(in->rd, (uint32_t)i, run->chunk_size, &sp, &r->st);
+    int headed = 1;
+    xj_error err = in->split ? sc_openPart(r, i, raw, text, &sp, &headed) : sc_openInput(r, i);
+    if (!err && !sp) err = rd_splitterCreate(in->rd, (uint32_t)i, run->chunk_size, &sp, &r->st);
     int found = 0;
-    if (!err) err = rd_readHeader(sp, raw, &found, &r->st);
-    if (!err && !found) err = st_fail(&r->st, XJ_ERR_INPUT, "%s: the file is empty: it has no header row", in->path);
-    if (!err && r->first_pass) err = sc_mapHeader(r, i, raw, text);
+    if (!err && headed) err = rd_readHeader(sp, raw, &found, &r->st);
+    if (!err && headed && !found)
+        err = st_fail(&r->st, XJ_ERR_INPUT, "%s: the file is empty: it has no header row", in->path);
+    if (!err && headed && r->first_pass) err = sc_mapHeader(r, i, raw, text);
     if (!err && r->first_pass) in->plain = rd_isPlainFile(in->rd); /* before any chunk reaches a worker */
     for (int done = 0; !err && !done;) {
         sc_reclaim(r->q, sp);
@@ -252,6 +268,7 @@ static xj_error sc_readInput(sc_reader *r, size_t i, xj_buf *raw, xj_buf *text)
     }
     sc_reclaim(r->q, sp);
     if (r->first_pass) in->rereadable = !err && in->plain && sp && rd_splitterContiguous(sp);
+    if (r->first_pass && !err && sp) in->part_in_quote = rd_splitterInQuote(sp);
     rd_splitterFree(sp);
     if (in->rd && r->first_pass) {
         in->facts.bytes = rd_rawBytes(in->rd);
@@ -354,7 +371,7 @@ xj_error sc_forEachChunk(sc_run *run, int first_pass, sc_chunkFn fn, const char 
     /* the reader's error first (it names file and line), then the workers' */
     if (!err && r.st.code != XJ_OK) err = st_fail(st, r.st.code, "%s", r.st.message);
     if (!err) err = sc_workersError(run);
-    if (!err && first_pass) err = sc_checkEncodings(run);
+    if (!err && first_pass) err = sc_checkEncodings(run, 0);
     for (size_t k = 0; k < q.count; k++) rd_chunkFree(&q.slots[(q.head + k) % q.cap]);
     for (size_t k = 0; k < q.n_spare; k++) rd_chunkFree(&q.spare[k]);
     pthread_cond_destroy(&q.changed);

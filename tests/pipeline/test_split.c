@@ -7,7 +7,8 @@
  * optionally behind a BOM or compressed with zstd; then read back through
  * rd_input + rd_split at a small chunk size (so records straddle chunk and
  * read boundaries) and ps_splitFields. Every record must come back with its
- * fields and its starting line.
+ * fields and its starting line. The same files are also read in parts, cut
+ * after LFs as the processes of a distributed scan read them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,6 +182,118 @@ static void run_case(int seed, int crlf, int bom, int zstd, size_t target)
     free(data);
 }
 
+/* ---- parts of one file (rd_setRange, rd_splitterStartAt), as processes
+ * of a distributed scan read them (scan_split.c) ---- */
+
+typedef struct seen_rec {
+    uint64_t line, offset, len;
+} seen_rec;
+
+/* Records of [lo, hi) of `path` (the whole file: 0, len), appended to *v;
+ * returns whether the part ended inside a quoted field. */
+static int read_part(const char *path, uint64_t lo, uint64_t hi, uint64_t line, size_t target, seen_rec **v,
+                     size_t *n, size_t *cap)
+{
+    xj_status st;
+    st_init(&st);
+    rd_input *in = NULL;
+    rd_splitter *sp = NULL;
+    CHECK(rd_open(path, NULL, &in, &st) == XJ_OK, "%s", st.message);
+    CHECK(rd_setRange(in, lo, hi, &st) == XJ_OK, "%s", st.message);
+    CHECK(rd_splitterCreate(in, 0, target, &sp, &st) == XJ_OK, "%s", st.message);
+    if (lo > 0) {
+        rd_splitterStartAt(sp, line, lo);
+    } else {
+        xj_buf h;
+        buf_init(&h, 1 << 20);
+        int found = 0;
+        CHECK(rd_readHeader(sp, &h, &found, &st) == XJ_OK && found, "part header");
+        buf_free(&h);
+    }
+    for (int done = 0; !done;) {
+        rd_chunk c;
+        CHECK(rd_nextChunk(sp, &c, &done, &st) == XJ_OK, "%s", st.message);
+        if (done) break;
+        for (size_t i = 0; i < c.n_recs; i++) {
+            if (*n == *cap) *v = realloc(*v, (*cap = *cap ? *cap * 2 : 1024) * sizeof **v);
+            (*v)[(*n)++] = (seen_rec){c.first_line + c.recs[i].line_delta, c.offset + c.recs[i].start,
+                                      c.recs[i].end - c.recs[i].start};
+        }
+        rd_chunkFree(&c);
+    }
+    int const in_quote = rd_splitterInQuote(sp);
+    CHECK(rd_rawBytes(in) == hi - lo, "part [%llu, %llu): %llu bytes read", (unsigned long long)lo,
+          (unsigned long long)hi, (unsigned long long)rd_rawBytes(in));
+    rd_splitterFree(sp);
+    rd_close(in);
+    return in_quote;
+}
+
+/* Cut into k parts after LFs, each part read alone and started on its true
+ * line: the records are the whole file's, or a part says it ended inside a
+ * quoted value, and then a record of the whole file spans that cut. */
+static void run_parts(int seed, int *clean, int *flagged)
+{
+    g_rng = 0x2545F4914F6CDD1Dull * (uint64_t)(seed + 1);
+    size_t const n = 200 + rnd() % 800;
+    expect *ex = calloc(n, sizeof *ex);
+    size_t len;
+    char *data = write_table(ex, n, seed % 2, seed % 3 == 0, &len);
+    char path[] = "/tmp/xj_test_parts_XXXXXX";
+    int fd = mkstemp(path);
+    close(fd);
+    write_file(path, data, len, 0);
+    size_t const target = 4096 + (size_t)seed * 331;
+    seen_rec *whole = NULL, *parts = NULL;
+    size_t n_whole = 0, cap_whole = 0;
+    read_part(path, 0, len, 1, target, &whole, &n_whole, &cap_whole);
+    CHECK(n_whole == n, "seed %d: %zu records of %zu whole", seed, n_whole, n);
+    for (int k = 2; k <= 6; k++) {
+        uint64_t cut[7];
+        cut[0] = 0;
+        cut[k] = len;
+        for (int r = 1; r < k; r++) { /* as scan_split.c: after the first LF at or after len·r/k − 1 */
+            const char *const lf = memchr(data + len * (size_t)r / (size_t)k - 1, '\n',
+                                          len - (len * (size_t)r / (size_t)k - 1));
+            cut[r] = lf ? (uint64_t)(lf - data) + 1 : len;
+        }
+        size_t n_parts = 0, cap_parts = 0;
+        int wrong = -1;
+        for (int r = 0; r < k; r++) {
+            uint64_t line = 1;
+            for (uint64_t b = 0; b < cut[r]; b++) line += data[b] == '\n';
+            int const in_quote = read_part(path, cut[r], cut[r + 1] > cut[r] ? cut[r + 1] : cut[r], line, target,
+                                           &parts, &n_parts, &cap_parts);
+            if (in_quote && r + 1 < k && wrong < 0) wrong = r;
+        }
+        if (wrong < 0) {
+            ++*clean;
+            int same = n_parts == n_whole;
+            for (size_t i = 0; same && i < n_parts; i++)
+                same = parts[i].line == whole[i].line && parts[i].offset == whole[i].offset &&
+                       parts[i].len == whole[i].len;
+            CHECK(same, "seed %d, %d parts: no part ended in a quote, yet the records differ from the whole file's",
+                  seed, k);
+        } else {
+            ++*flagged;
+            uint64_t const at = cut[wrong + 1];
+            int spans = 0;
+            for (size_t i = 0; i < n_whole && !spans; i++) spans = whole[i].offset < at && at <= whole[i].offset +
+                                                                                          whole[i].len;
+            CHECK(spans, "seed %d, %d parts: part %d says it ended in a quote, but no record spans byte %llu", seed,
+                  k, wrong, (unsigned long long)at);
+        }
+        free(parts);
+        parts = NULL;
+    }
+    free(whole);
+    unlink(path);
+    for (size_t i = 0; i < n; i++)
+        for (int c = 0; c < NCOLS; c++) free(ex[i].field[c]);
+    free(ex);
+    free(data);
+}
+
 /* Hand-made cases: stray quotes, unterminated quote at EOF, overlong record. */
 static void run_edge_cases(void)
 {
@@ -266,6 +379,12 @@ int main(void)
     for (int seed = 0; seed < 24 && g_failures < 20; seed++)
         run_case(seed, seed % 2, seed % 3 == 0, seed % 4 == 1, seed % 5 == 0 ? 4096 : 4096 + (size_t)seed * 997);
     run_edge_cases();
+    int clean = 0, flagged = 0;
+    for (int seed = 0; seed < 16 && g_failures < 20; seed++) run_parts(seed, &clean, &flagged);
+    /* both outcomes, or the test checked only one of them */
+    CHECK(clean > 0 && flagged > 0, "parts: %d cuts all at record ends, %d with one inside a quote", clean, flagged);
+    printf("parts: %d ways of cutting a file found every cut at a record end, %d found one inside a quote\n", clean,
+           flagged);
     ps_fieldsFree(&g_ref);
     return tc_finish("test_split");
 }

@@ -1,0 +1,263 @@
+/*
+ * scan_split — one large plain file read in parts by every process of a
+ * distributed scan (docs/mpi.md §3).
+ *
+ * A national export often comes as one file; read whole, it would keep one
+ * process busy and leave the others idle. A plain file of at least
+ * XJ_SPLIT_MIN bytes is cut into one part per process instead: part r
+ * starts just after the first LF at or after byte size·r/K − 1, so each
+ * part holds whole lines, and every process finds every cut by itself (a
+ * few small reads). Before pass 1 each process counts the LFs of its part;
+ * summed over the processes, those give the line each part starts on, so
+ * every record is named by its true (input, line) from the first pass on,
+ * and nothing downstream knows the file was shared.
+ *
+ * A cut is right when it is a record boundary: an LF outside any quoted
+ * value. Only the process reading the part before it can tell, at the end
+ * of pass 1. When a part ended inside a quoted value, every process drops
+ * the scan and runs it again with no file split (sc_splitFailed), so the
+ * output is always that of one process; it costs a second pass 1 in that
+ * rare case (a value with a line break that straddles a cut).
+ *
+ * The XXH3-128 of the whole file (summary.json) cannot be put together from
+ * the parts, so rank 0 reads the file once more on a thread of its own
+ * while pass 1 runs (sc_splitHashJoin).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <xxhash.h>
+
+#include "scan_internal.h"
+#include "xj_alloc.h"
+#include "xj_comm.h"
+
+#define XJ_SPLIT_MIN ((uint64_t)64 << 20) /* bytes: a smaller file is read whole by one process */
+#define SP_BLOCK ((size_t)1 << 20)         /* bytes read at a time while counting and hashing */
+
+/* XJ_SPLIT_MIN, or XJ_MPI_SPLIT_BYTES from the environment (the tests split
+ * small files with it); at least 4 KiB, so every part's start is past 0. */
+static uint64_t sc_splitMin(void)
+{
+    const char *const v = getenv("XJ_MPI_SPLIT_BYTES");
+    char *end = NULL;
+    unsigned long long const n = v ? strtoull(v, &end, 10) : 0;
+    if (v == NULL || end == v || *end != '\0') return XJ_SPLIT_MIN;
+    return n < 4096 ? 4096 : (uint64_t)n;
+}
+
+/* pread(2) that retries on EINTR and reads on until `cap` bytes or the end. */
+static ssize_t sc_preadAll(int fd, char *dst, size_t cap, uint64_t at)
+{
+    size_t got = 0;
+    while (got < cap) {
+        ssize_t const r = pread(fd, dst + got, cap - got, (off_t)(at + got));
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return -1;
+        if (r == 0) break;
+        got += (size_t)r;
+    }
+    return (ssize_t)got;
+}
+
+int sc_splitWanted(const sc_run *run, size_t i, uint64_t size)
+{
+    if (run->n_ranks <= 1 || run->one_pass || run->scan->no_split || size < sc_splitMin()) return 0;
+    const char *const path = run->inputs[i].path;
+    size_t const n = strlen(path);
+    if (n >= 4 && strcmp(path + n - 4, ".zst") == 0) return 0;
+    int const fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0; /* pass 1 reports it, named */
+    unsigned char magic[4] = {0};
+    ssize_t const got = sc_preadAll(fd, (char *)magic, sizeof magic, 0);
+    close(fd);
+    static const unsigned char kZstdMagic[4] = {0x28, 0xB5, 0x2F, 0xFD};
+    return !(got == 4 && memcmp(magic, kZstdMagic, 4) == 0);
+}
+
+/* Where part r of an input of `size` bytes starts: after the first LF at or
+ * after size·r/K − 1 (so a cut already just after an LF stays there), or
+ * at the end when no LF follows. */
+static xj_error sc_cutAt(int fd, const char *path, uint64_t size, int r, int k, char *buf, uint64_t *out,
+                         xj_status *st)
+{
+    if (r == 0 || r >= k) {
+        *out = r == 0 ? 0 : size;
+        return XJ_OK;
+    }
+    uint64_t at = (uint64_t)((unsigned __int128)size * (unsigned)r / (unsigned)k) - 1;
+    for (;;) {
+        ssize_t const got = sc_preadAll(fd, buf, SP_BLOCK, at);
+        RETURN_ERROR_IF(got < 0, st, XJ_ERR_INPUT, "%s: read failed: %s", path, strerror(errno));
+        const char *const lf = got ? memchr(buf, '\n', (size_t)got) : NULL;
+        if (lf) {
+            uint64_t const cut = at + (uint64_t)(lf - buf) + 1;
+            *out = cut < size ? cut : size;
+            return XJ_OK;
+        }
+        if ((size_t)got < SP_BLOCK || at + (uint64_t)got >= size) {
+            *out = size;
+            return XJ_OK;
+        }
+        at += (uint64_t)got;
+    }
+}
+
+/* LF bytes in [lo, hi) of the file. */
+static xj_error sc_countLines(int fd, const char *path, uint64_t lo, uint64_t hi, char *buf, uint64_t *out,
+                              xj_status *st)
+{
+    uint64_t n = 0;
+    for (uint64_t at = lo; at < hi;) {
+        size_t const want = hi - at < SP_BLOCK ? (size_t)(hi - at) : SP_BLOCK;
+        ssize_t const got = sc_preadAll(fd, buf, want, at);
+        RETURN_ERROR_IF(got < 0, st, XJ_ERR_INPUT, "%s: read failed: %s", path, strerror(errno));
+        RETURN_ERROR_IF((size_t)got < want, st, XJ_ERR_INPUT,
+                        "%s: the file became shorter while it was being read; run again on a stable copy", path);
+        for (const char *p = buf, *const end = buf + got; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++) n++;
+        at += want;
+    }
+    *out = n;
+    return XJ_OK;
+}
+
+/* This process's part of split input i, and the LFs in it (counts[rank]). */
+static xj_error sc_findPart(sc_run *run, size_t i, char *buf, uint64_t *counts)
+{
+    xj_status *const st = &run->scan->st;
+    sc_input *const in = &run->inputs[i];
+    int const fd = open(in->path, O_RDONLY | O_CLOEXEC);
+    RETURN_ERROR_IF(fd < 0, st, XJ_ERR_INPUT, "%s: cannot open: %s", in->path, strerror(errno));
+    struct stat sb;
+    xj_error err = fstat(fd, &sb) == 0 ? XJ_OK : st_fail(st, XJ_ERR_INPUT, "%s: cannot stat: %s", in->path,
+                                                         strerror(errno));
+    if (!err && (uint64_t)sb.st_size != in->split_size)
+        err = st_fail(st, XJ_ERR_INPUT, "%s: the file changed size while the scan started; run again on a stable copy",
+                      in->path);
+    if (!err) err = sc_cutAt(fd, in->path, in->split_size, run->rank, run->n_ranks, buf, &in->part_lo, st);
+    if (!err) err = sc_cutAt(fd, in->path, in->split_size, run->rank + 1, run->n_ranks, buf, &in->part_hi, st);
+    if (!err && in->part_hi < in->part_lo) in->part_hi = in->part_lo;
+    if (!err) err = sc_countLines(fd, in->path, in->part_lo, in->part_hi, buf, &counts[run->rank], st);
+    close(fd);
+    return err;
+}
+
+/* ---- the whole file's hash, on rank 0 ---- */
+
+static void *sc_hashMain(void *arg)
+{
+    sc_run *const run = arg;
+    char *const buf = xj_malloc(SP_BLOCK);
+    XXH3_state_t *const h = XXH3_createState();
+    if (buf == NULL || h == NULL) st_fail(&run->split_st, XJ_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; buf && h && i < run->n_inputs && run->split_st.code == XJ_OK; i++) {
+        sc_input *const in = &run->inputs[i];
+        if (!in->split) continue;
+        int const fd = open(in->path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            st_fail(&run->split_st, XJ_ERR_INPUT, "%s: cannot open: %s", in->path, strerror(errno));
+            break;
+        }
+        posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+        XXH3_128bits_reset(h);
+        uint64_t at = 0;
+        for (;;) {
+            ssize_t const got = sc_preadAll(fd, buf, SP_BLOCK, at);
+            if (got < 0) {
+                st_fail(&run->split_st, XJ_ERR_INPUT, "%s: read failed: %s", in->path, strerror(errno));
+                break;
+            }
+            if (got == 0) break;
+            XXH3_128bits_update(h, buf, (size_t)got);
+            at += (uint64_t)got;
+        }
+        close(fd);
+        if (run->split_st.code == XJ_OK && at != in->split_size)
+            st_fail(&run->split_st, XJ_ERR_INPUT, "%s: the file changed size during the scan; run again on a stable copy",
+                    in->path);
+        XXH128_hash_t const v = XXH3_128bits_digest(h);
+        snprintf(in->split_hash, sizeof in->split_hash, "%016llx%016llx", (unsigned long long)v.high64,
+                 (unsigned long long)v.low64);
+    }
+    XXH3_freeState(h);
+    xj_free(buf);
+    return NULL;
+}
+
+xj_error sc_splitHashJoin(sc_run *run)
+{
+    if (!run->split_hashing) return XJ_OK;
+    pthread_join(run->split_hasher, NULL);
+    run->split_hashing = 0;
+    xj_status *const st = &run->scan->st;
+    RETURN_ERROR_IF(run->split_st.code != XJ_OK, st, run->split_st.code, "%s", run->split_st.message);
+    for (size_t i = 0; i < run->n_inputs; i++)
+        if (run->inputs[i].split)
+            memcpy(run->inputs[i].facts.xxh3_128, run->inputs[i].split_hash, sizeof run->inputs[i].facts.xxh3_128);
+    return XJ_OK;
+}
+
+/* ---- the plan ---- */
+
+xj_error sc_splitPlan(sc_run *run, xj_error err)
+{
+    xj_status *const st = &run->scan->st;
+    size_t n_split = 0;
+    for (size_t i = 0; !err && i < run->n_inputs; i++) n_split += run->inputs[i].split;
+    /* a process that failed before it knew which inputs are split still
+     * meets the others here; past the meeting, all agree on n_split
+     * (sc_distPrepare decided it from the files' sizes) */
+    if (n_split == 0) return xc_agree(err, st);
+    size_t const k = (size_t)run->n_ranks;
+    uint64_t *const counts = xj_calloc(n_split * k, sizeof *counts);
+    char *const buf = xj_malloc(SP_BLOCK);
+    if (!err && (counts == NULL || buf == NULL)) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
+    for (size_t i = 0, s = 0; !err && i < run->n_inputs; i++)
+        if (run->inputs[i].split) err = sc_findPart(run, i, buf, &counts[k * s++]);
+    xj_free(buf);
+    err = xc_agree(err, st);
+    if (!err) xc_sumEach(counts, n_split * k);
+    for (size_t i = 0, s = 0; !err && i < run->n_inputs; i++) {
+        sc_input *const in = &run->inputs[i];
+        if (!in->split) continue;
+        uint64_t line = 1; /* the line of byte 0 */
+        for (size_t r = 0; r < (size_t)run->rank; r++) line += counts[k * s + r];
+        in->line_lo = line;
+        in->line_hi = line + counts[k * s + (size_t)run->rank];
+        s++;
+    }
+    xj_free(counts);
+    if (!err && run->rank == 0) {
+        st_init(&run->split_st);
+        if (pthread_create(&run->split_hasher, NULL, sc_hashMain, run) != 0)
+            err = st_fail(st, XJ_ERR_NOMEM, "cannot start a thread");
+        else run->split_hashing = 1;
+    }
+    return err;
+}
+
+size_t sc_splitFailed(sc_run *run)
+{
+    size_t const n = run->n_inputs;
+    size_t n_split = 0;
+    for (size_t i = 0; i < n; i++) n_split += run->inputs[i].split;
+    if (n_split == 0) return SIZE_MAX; /* the same on every process (sc_distPrepare) */
+    uint64_t *const bad = xj_calloc(n ? n : 1, sizeof *bad);
+    for (size_t i = 0; bad && i < n; i++) {
+        const sc_input *const in = &run->inputs[i];
+        bad[i] = in->split && in->part_in_quote && in->part_hi < in->split_size;
+    }
+    /* out of memory here: every input taken as failed, so that every
+     * process still agrees to run again (the sum is still taken) */
+    uint64_t const any = xc_sum(bad == NULL);
+    if (bad) xc_sumEach(bad, n);
+    size_t first = SIZE_MAX;
+    for (size_t i = 0; i < n && first == SIZE_MAX; i++)
+        if (any || bad[i]) first = i;
+    xj_free(bad);
+    return first;
+}
