@@ -29,37 +29,54 @@
 #include <string.h>
 
 #include "xj_date.h"
+#include "xj_digits.h"
 
 #define ID_BIRTH_MIN 19000101u /* rules §4: birth dates from 1900-01-01 */
 
-static int id_isDigit(char c) { return c >= '0' && c <= '9'; }
+#define id_isDigit xj_isDigit
+#define id_allDigits xj_allDigits
 static int id_isAsciiLetter(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
-
-static int id_allDigits(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!id_isDigit(s[i])) return 0;
-    return 1;
-}
 
 static const unsigned char kGbWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
 static const char kGbChars[12] = "10X98765432"; /* by weighted sum mod 11 */
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* The weighted digit sum of s[0..8) with weights w[0..8): the even-placed
+ * digits and the odd ones each sit in four 16-bit lanes; multiplying by
+ * the weights laid out in reverse puts the sum of the products in the top
+ * lane (no lane below it reaches 2^16: 4 x 9 x 10 at most). */
+static unsigned id_eightWeighted(const char *s, const unsigned char w[8])
+{
+    uint64_t d;
+    memcpy(&d, s, 8);
+    d -= 0x3030303030303030ull;
+    uint64_t const even = d & 0x00FF00FF00FF00FFull, odd = (d >> 8) & 0x00FF00FF00FF00FFull;
+    uint64_t const we = (uint64_t)w[0] << 48 | (uint64_t)w[2] << 32 | (uint64_t)w[4] << 16 | w[6];
+    uint64_t const wo = (uint64_t)w[1] << 48 | (uint64_t)w[3] << 32 | (uint64_t)w[5] << 16 | w[7];
+    return (unsigned)((even * we) >> 48) + (unsigned)((odd * wo) >> 48);
+}
+#endif
 
 /* [0-9]{17}[0-9X], the shape every GB 11643 number has: then its packed key
  * (id_pack18) and the check character its 17 digits call for, from one
  * pass over the digits (the scan does this for every record). */
 static int id_scanGb(const char *s, size_t n, uint64_t *packed, char *check)
 {
-    if (n != 18) return 0;
+    if (n != 18 || !xj_eightDigits(s) || !xj_eightDigits(s + 8) || !id_isDigit(s[16])) return 0;
+    if (!id_isDigit(s[17]) && s[17] != 'X') return 0;
+    unsigned const last = (unsigned)(s[16] - '0');
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t const v = (xj_eightValue(s) * 100000000u + xj_eightValue(s + 8)) * 10 + last;
+    unsigned const sum = id_eightWeighted(s, kGbWeights) + id_eightWeighted(s + 8, kGbWeights + 8) +
+                         kGbWeights[16] * last;
+#else
     uint64_t v = 0;
     unsigned sum = 0;
     for (int i = 0; i < 17; i++) {
-        unsigned const d = (unsigned)((unsigned char)s[i] - '0');
-        if (d > 9) return 0;
-        v = v * 10 + d;
-        sum += kGbWeights[i] * d;
+        v = v * 10 + (unsigned)(s[i] - '0');
+        sum += kGbWeights[i] * (unsigned)(s[i] - '0');
     }
-    if (!id_isDigit(s[17]) && s[17] != 'X') return 0;
+#endif
     *packed = v * 11 + (s[17] == 'X' ? 10u : (uint64_t)(s[17] - '0'));
     *check = kGbChars[sum % 11];
     return 1;

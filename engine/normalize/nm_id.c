@@ -10,10 +10,23 @@
  */
 #include "normalize.h"
 
+#include <string.h>
+
 #include "nm_utf8.h"
+#include "xj_digits.h"
 
 size_t nm_normalizeId(const char *s, size_t n, char *out)
 {
+    /* the shape of nearly every number: 17 digits and a digit or X */
+    if (n == 18 && xj_eightDigits(s) && xj_eightDigits(s + 8) && xj_isDigit(s[16]) &&
+        (xj_isDigit(s[17]) || s[17] == 'X' || s[17] == 'x')) {
+        if (out != s) { /* fixed sizes: inline copies, not a call */
+            memcpy(out, s, 16);
+            out[16] = s[16];
+        }
+        out[17] = s[17] == 'x' ? 'X' : s[17];
+        return 18;
+    }
     const unsigned char *const in = (const unsigned char *)s;
     size_t o = 0;
     size_t i = 0;

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "xj_date.h"
+#include "xj_digits.h"
 
 static int nm_equals(const char *s, size_t n, const char *lit)
 {
@@ -69,28 +70,19 @@ static int nm_readNumber(const char *s, size_t n, size_t *i, size_t max)
     return k == 0 ? -1 : v;
 }
 
-static int nm_allDigits(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9') return 0;
-    return 1;
-}
-
-static int nm_twoDigits(const char *s)
-{
-    return (s[0] - '0') * 10 + (s[1] - '0');
-}
+#define nm_allDigits xj_allDigits
 
 uint32_t nm_parseDate(const char *s, size_t n)
 {
     xj_trim(&s, &n);
     int y, m, d;
-    if (n == 10 && (s[4] == '-' || s[4] == '/') && s[7] == s[4] && nm_allDigits(s, 4) && nm_allDigits(s + 5, 2) &&
-        nm_allDigits(s + 8, 2)) {
-        /* the shape nearly every date has, read without the general loop */
-        y = nm_twoDigits(s) * 100 + nm_twoDigits(s + 2);
-        m = nm_twoDigits(s + 5);
-        d = nm_twoDigits(s + 8);
+    char digits[8]; /* the shape nearly every date has: its eight digits read as one number */
+    if (n == 10 && (s[4] == '-' || s[4] == '/') && s[7] == s[4] &&
+        (memcpy(digits, s, 4), memcpy(digits + 4, s + 5, 2), memcpy(digits + 6, s + 8, 2), xj_eightDigits(digits))) {
+        uint32_t const v = (uint32_t)xj_eightValue(digits);
+        y = (int)(v / 10000);
+        m = (int)(v / 100 % 100);
+        d = (int)(v % 100);
     } else if (n == 8 && nm_allDigits(s, 8)) {
         size_t i = 0;
         y = nm_readNumber(s, n, &i, 4);

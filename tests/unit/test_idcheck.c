@@ -389,6 +389,31 @@ static void test_slips(void)
     printf("slips: %zu numbers, %zu neighbours, as brute force\n", checked, found);
 }
 
+/* The word-at-a-time reading of a number's 17 digits (id_check's key and
+ * check character) against the plain loops of id_pack18 and id_checkChar,
+ * on random numbers and on the extremes of every digit. */
+static void test_wordDigits(void)
+{
+    id_context const ctx = {RUN_DATE, NULL};
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    char num[18];
+    for (int round = 0; round < 200000 + 18 * 10; round++) {
+        for (int i = 0; i < 18; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            num[i] = (char)('0' + x % 10);
+        }
+        if (round >= 200000) { /* one position at 0..9, the rest at 9 */
+            memset(num, '9', 18);
+            num[(round - 200000) / 10] = (char)('0' + (round - 200000) % 10);
+        }
+        if (x % 11 == 10) num[17] = 'X';
+        id_result const r = id_check(&ctx, '1', num, 18, 0, 0);
+        TC_CHECK(r.space == ID_KEY_GB && r.gb == id_pack18(num), "%.18s: key %llu, expected %llu", num,
+              (unsigned long long)r.gb, (unsigned long long)id_pack18(num));
+        TC_CHECK(r.bad_check == (id_checkChar(num) != num[17]), "%.18s: check character judged %d", num, r.bad_check);
+    }
+}
+
 int main(int argc, char **argv)
 {
     const char *const dir = argc > 1 ? argv[1] : ".";
@@ -397,6 +422,7 @@ int main(int argc, char **argv)
     test_reasonNames();
     test_mismatch();
     test_keys();
+    test_wordDigits();
     test_slips();
     test_regionTable(dir);
     return tc_finish("test_idcheck");

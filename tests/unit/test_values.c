@@ -45,6 +45,40 @@ static void test_date(void)
     }
 }
 
+/* Random ten-character texts over digits, both separators and a letter,
+ * mostly of the YYYY-MM-DD shape: the fast reading of that shape against
+ * the rule written out here (at ten characters, no other shape is a date). */
+static void test_dateShapes(void)
+{
+    static const char kOther[] = "0123456789-/x";
+    static const int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    uint64_t x = 0x2545F4914F6CDD1Dull;
+    int dates = 0;
+    for (int round = 0; round < 300000; round++) {
+        char s[10];
+        for (int i = 0; i < 10; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            int const sep = i == 4 || i == 7;
+            s[i] = x % 16 == 0 ? kOther[(x >> 8) % 13] : sep ? ((x >> 8) % 2 ? '-' : '/') : (char)('0' + (x >> 8) % 10);
+        }
+        uint32_t want = 0;
+        int digits = 1;
+        for (int i = 0; i < 10; i++)
+            if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) digits = 0;
+        if (digits && (s[4] == '-' || s[4] == '/') && s[7] == s[4]) {
+            int const y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+            int const m = (s[5] - '0') * 10 + (s[6] - '0'), d = (s[8] - '0') * 10 + (s[9] - '0');
+            int const leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+            if (y >= 1000 && m >= 1 && m <= 12 && d >= 1 && d <= kDays[m - 1] + (m == 2 && leap))
+                want = (uint32_t)(y * 10000 + m * 100 + d);
+        }
+        dates += want != 0;
+        uint32_t const got = nm_parseDate(s, 10);
+        TC_CHECK(got == want, "date '%.10s': got %u, want %u", s, (unsigned)got, (unsigned)want);
+    }
+    TC_CHECK(dates > 1000, "only %d real dates among the texts", dates);
+}
+
 static void test_idType(void)
 {
     static const struct { const char *in; char out; int unknown; } kCases[] = {
@@ -94,6 +128,7 @@ int main(void)
 {
     test_sex();
     test_date();
+    test_dateShapes();
     test_idType();
     test_formatDate();
     return tc_finish("test_values");
