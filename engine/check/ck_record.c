@@ -39,9 +39,10 @@ static int ck_isOwnId(const char *sno, size_t n, const ck_facts *out)
 {
     xj_trim(&sno, &n);
     if (n != 19 || out->id_len != 18 || sno[0] != 'G' || memcmp(sno + 1, out->id, 18) != 0) return 0;
-    for (size_t i = 0; i < 18; i++)
-        if ((unsigned char)out->id[i] >= 0x80) return 0;
-    return 1;
+    uint64_t a, b; /* all 18 bytes below 0x80: two words and two bytes at once */
+    memcpy(&a, out->id, 8);
+    memcpy(&b, out->id + 8, 8);
+    return ((a | b) & 0x8080808080808080ull) == 0 && (((unsigned char)out->id[16] | (unsigned char)out->id[17]) & 0x80) == 0;
 }
 
 /* docs/monthly.md §6: a `G` student number names the ID verified when it
