@@ -49,8 +49,8 @@ first, so that duplicate groups span input files and therefore ranks):
   parts       one large plain file read in parts by every process
               (XJ_MPI_SPLIT_BYTES lowers the size at which a file is split):
               a 10 MB file with an overlong record beside a small file and a
-              .zst; gen --messy's file (BOM, CRLF, quoted line breaks) cut
-              into small parts; a file whose middle record holds a quoted
+              .zst; gen --messy's file (BOM, CRLF, quoted line breaks) and a
+              GB 18030 file cut into small parts; a file whose middle record holds a quoted
               value of many lines, so that the cut of K = 2 and 4 falls
               inside it and the scan runs again unsplit (and says so)
   kill        a rank is SIGKILLed mid-run (rank 2 of 4, then rank 0 of 3):
@@ -528,6 +528,13 @@ def case_parts(c):
     gen(c.x, m, 30000, 22, "--messy", "--malformed-rate", "0.001")
     os.environ["XJ_MPI_SPLIT_BYTES"] = "4096"
     c.compare("parts_messy", [m], ["--run-date", RUN_DATE, "--chunk-size", "262144"])
+    # GB 18030: no byte of a multi-byte character is an LF, so cuts fall
+    # between characters too
+    g = os.path.join(d, "gbk.csv")
+    gen(c.x, g, 20000, 24, "--encoding", "gbk", "--dup-rate", "0.01")
+    c.compare("parts_gbk", [g], ["--run-date", RUN_DATE, "--encoding", "gbk"])
+    for k in c.ranks:
+        expect_split(c, "parts_gbk", k, 1 if k > 1 else 0)
 
     # a quoted value across the middle: cut there at K = 2 and 4, not at 3
     src = os.path.join(d, "plain.csv")
