@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,13 @@
 #define EM_PREV_ROWS_MAX ((1ull << 32) - 2) /* identities of the earlier problems.csv (uint32 slots) */
 #define EM_PENDING_MAX ((size_t)1 << 20) /* words a worker keeps while PREV is read: 8 MiB, 512k pairs */
 #define EM_PREV_ROW_MAX (16u << 20)   /* bytes of one row: ours hold a record of at most 1 MiB and our columns */
+#define EM_PREV_BLOCK (1u << 16)      /* bytes read at a time */
+/* The first capacity of what grows with PREV's rows or this run's pairs
+ * (keys, their index, pairs kept and passed): a small PREV (a pilot, a
+ * test, each input of the fuzz target) takes kilobytes, not hundreds of
+ * them. From 64 they double to the same powers of two as from 1,024 or
+ * 4,096 once a large PREV is read. */
+#define EM_PREV_FIRST 64
 
 typedef struct em_key {
     XXH128_hash_t hash;  /* of problem '\0' group_id '\0' student_no '\0' school */
@@ -134,14 +142,14 @@ static void *em_zeroedTable(size_t count, size_t size)
  * size): not moved to a larger array, nor copied, as they are read. */
 static xj_error em_keysReserve(em_keys *k, size_t rows)
 {
-    return xj_growArray(&k->v, &k->cap, rows, sizeof *k->v, 1024) != 0 ? XJ_ERR_NOMEM : XJ_OK;
+    return xj_growArray(&k->v, &k->cap, rows, sizeof *k->v, EM_PREV_FIRST) != 0 ? XJ_ERR_NOMEM : XJ_OK;
 }
 
 /* A PREV row's key, after the others (em_keysIndex merges them). */
 static xj_error em_keysAdd(em_keys *k, em_key key)
 {
     if (k->n >= EM_PREV_ROWS_MAX) return XJ_ERR_LIMIT;
-    if (xj_growArray(&k->v, &k->cap, k->n + 1, sizeof *k->v, 1024) != 0) return XJ_ERR_NOMEM;
+    if (xj_growArray(&k->v, &k->cap, k->n + 1, sizeof *k->v, EM_PREV_FIRST) != 0) return XJ_ERR_NOMEM;
     k->v[k->n++] = key;
     return XJ_OK;
 }
@@ -154,7 +162,7 @@ static xj_error em_keysAdd(em_keys *k, em_key key)
 static xj_error em_keysIndex(em_keys *k)
 {
     if (k->n == 0) return XJ_OK;
-    size_t cap = 1024;
+    size_t cap = EM_PREV_FIRST;
     while (cap < 2 * k->n) cap *= 2;
     k->slot = em_zeroedTable(cap, sizeof *k->slot);
     if (k->slot == NULL) return XJ_ERR_NOMEM;
@@ -249,10 +257,8 @@ enum { EM_COL_PROBLEM, EM_COL_GROUP, EM_COL_FIRST_SEEN, EM_COL_STUDENT, EM_COL_S
 typedef struct em_prevReader {
     int col[EM_COLS];               /* column index of each wanted field, -1 until the header is read */
     const char *name[EM_COLS];      /* header names to look for */
-    char field[EM_COLS][EM_PREV_FIELD_MAX]; /* the wanted fields of the current record */
-    size_t len[EM_COLS];
-    char hdr[EM_PREV_FIELD_MAX];    /* the current header field */
-    size_t hdr_len;
+    size_t len[EM_COLS];            /* of the wanted fields of the current record (field[]) */
+    size_t hdr_len;                 /* of the current header field (hdr[]) */
     size_t index;                   /* field index in the record */
     size_t ours;                    /* our leading columns: up to and including `line`; 0 until seen */
     uint64_t records;               /* records completed, header included */
@@ -271,6 +277,10 @@ typedef struct em_prevReader {
     /* what each data row is for: its fields are in field[]/len[] */
     xj_error (*row)(struct em_prevReader *r, void *user);
     void *user;
+    /* last, and not zeroed (em_prevReaderInit): 24 KiB, each byte written
+     * before it is read */
+    char field[EM_COLS][EM_PREV_FIELD_MAX]; /* the wanted fields of the current record */
+    char hdr[EM_PREV_FIELD_MAX];    /* the current header field */
 } em_prevReader;
 
 /* Appends bytes of the current field where they are wanted (bounded: a
@@ -524,6 +534,22 @@ static xj_error em_prevFeed(em_prevReader *r, const char *p, size_t n)
     return XJ_OK;
 }
 
+/* Up to `cap` bytes of fd, fewer only at its end, as fread gives them (a
+ * read(2) of its own: no stdio buffer for each file); -1 on an error
+ * before any byte. */
+static ssize_t em_readBlock(int fd, char *buf, size_t cap)
+{
+    size_t got = 0;
+    while (got < cap) {
+        ssize_t const k = read(fd, buf + got, cap - got);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) return got ? (ssize_t)got : -1;
+        if (k == 0) break;
+        got += (size_t)k;
+    }
+    return (ssize_t)got;
+}
+
 /* PREV's run date, from its summary.json (ours: `"run_date": "YYYY-MM-DD"`
  * near the top); the first_seen of PREV rows written before that column. */
 /* PREV's summary.json (ours, so its first lines hold what we look for):
@@ -533,11 +559,12 @@ static xj_error em_prevSummary(const char *dir, const char *attr_scope, uint32_t
 {
     char path[4096], text[4096];
     snprintf(path, sizeof path, "%s/summary.json", dir);
-    FILE *const f = fopen(path, "rb");
-    RETURN_ERROR_IF(f == NULL, st, XJ_ERR_INPUT, "--previous: cannot open %s: %s; name the output directory "
+    int const fd = open(path, O_RDONLY | O_CLOEXEC);
+    RETURN_ERROR_IF(fd < 0, st, XJ_ERR_INPUT, "--previous: cannot open %s: %s; name the output directory "
                     "of an earlier run", path, strerror(errno));
-    size_t const n = fread(text, 1, sizeof text - 1, f);
-    fclose(f);
+    ssize_t const got = em_readBlock(fd, text, sizeof text - 1);
+    close(fd);
+    size_t const n = got > 0 ? (size_t)got : 0; /* unread: no run_date, below */
     text[n] = '\0';
     static const char kKey[] = "\"run_date\": \"";
     const char *const at = strstr(text, kKey);
@@ -560,6 +587,7 @@ static xj_error em_prevSummary(const char *dir, const char *attr_scope, uint32_t
 static void em_prevReaderInit(em_prevReader *r, const em_prev *prev, xj_error (*row)(em_prevReader *, void *),
                               void *user, xj_status *st)
 {
+    memset(r, 0, offsetof(em_prevReader, field));
     r->name[EM_COL_PROBLEM] = "problem";
     r->name[EM_COL_GROUP] = "group_id";
     r->name[EM_COL_FIRST_SEEN] = "first_seen";
@@ -577,32 +605,30 @@ static void em_prevReaderInit(em_prevReader *r, const em_prev *prev, xj_error (*
 static xj_error em_readPrevious(const em_prev *prev, const char *file, int missing_ok,
                                 xj_error (*row)(em_prevReader *, void *), void *user, xj_status *st)
 {
-    em_prevReader *const r = xj_calloc(1, sizeof *r);
-    RETURN_ERROR_IF(r == NULL, st, XJ_ERR_NOMEM, "out of memory reading --previous");
+    /* the reader and its block on the stack (as em_recordExisting's
+     * chunk): on the heap they were 88 KiB allocated, 24 KiB zeroed, for
+     * every file, however small (attested.csv often is), and under the
+     * sanitizers, whose freed memory waits in quarantine, fresh pages each
+     * time: an eighth of the fuzz target's time went to them (perf) */
+    em_prevReader reader;
+    em_prevReader *const r = &reader;
+    char block[EM_PREV_BLOCK];
     em_prevReaderInit(r, prev, row, user, st);
     xj_error err = XJ_OK;
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", prev->dir, file);
     r->path = path;
-    FILE *const f = fopen(path, "rb");
-    if (f == NULL && missing_ok && errno == ENOENT) {
-        xj_free(r);
-        return XJ_OK;
+    int const fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && missing_ok && errno == ENOENT) return XJ_OK;
+    if (fd < 0)
+        return st_fail(st, XJ_ERR_INPUT, "--previous: cannot open %s: %s; name the output directory of an "
+                       "earlier run", path, strerror(errno));
+    ssize_t n = 0;
+    while (!err && (n = em_readBlock(fd, block, sizeof block)) > 0) {
+        err = em_prevFeed(r, block, (size_t)n);
+        r->fed += (uint64_t)n;
     }
-    if (f == NULL) {
-        err = st_fail(st, XJ_ERR_INPUT, "--previous: cannot open %s: %s; name the output directory of an "
-                      "earlier run", path, strerror(errno));
-        xj_free(r);
-        return err;
-    }
-    char *const block = xj_malloc(1u << 16);
-    if (block == NULL) err = st_fail(st, XJ_ERR_NOMEM, "out of memory reading --previous");
-    size_t n = 0;
-    while (!err && (n = fread(block, 1, 1u << 16, f)) > 0) {
-        err = em_prevFeed(r, block, n);
-        r->fed += n;
-    }
-    if (!err && ferror(f)) err = st_fail(st, XJ_ERR_INPUT, "--previous: cannot read %s: %s", path, strerror(errno));
+    if (!err && n < 0) err = st_fail(st, XJ_ERR_INPUT, "--previous: cannot read %s: %s", path, strerror(errno));
     if (!err && (r->index > 0 || !r->field_start)) { /* no final LF */
         r->rec_end = r->fed;
         err = em_prevEndRecord(r);
@@ -620,9 +646,7 @@ static xj_error em_readPrevious(const em_prev *prev, const char *file, int missi
                 err = st_fail(st, XJ_ERR_INPUT, "--previous: %s has no column '%s' (the %s); compare runs "
                               "made from exports with the same headers", path, r->name[k], kWhat[k]);
     }
-    fclose(f);
-    xj_free(block);
-    xj_free(r);
+    close(fd);
     return err;
 }
 
@@ -700,7 +724,7 @@ static xj_error em_prevPass(em_prev *p, const uint64_t *v, size_t n)
 {
     if (n == 0) return XJ_OK;
     pthread_mutex_lock(&p->passing);
-    int const grown = xj_growArray(&p->passed, &p->cap_passed, p->n_passed + n, sizeof *p->passed, 4096) == 0;
+    int const grown = xj_growArray(&p->passed, &p->cap_passed, p->n_passed + n, sizeof *p->passed, EM_PREV_FIRST) == 0;
     if (grown) {
         memcpy(p->passed + p->n_passed, v, n * sizeof *v);
         p->n_passed += n;
@@ -750,7 +774,7 @@ xj_error em_prevSawPerson(em_prev *p, em_personPending *b, const char *sno, size
          * pair's two hashes are kept, 16 bytes, and asked about once it is
          * there */
         if (b->n_pend + 2 > b->cap_pend &&
-            xj_growArray(&b->pend, &b->cap_pend, b->n_pend + 2, sizeof *b->pend, 4096) != 0)
+            xj_growArray(&b->pend, &b->cap_pend, b->n_pend + 2, sizeof *b->pend, EM_PREV_FIRST) != 0)
             return XJ_ERR_NOMEM;
         b->pend[b->n_pend++] = quick;
         b->pend[b->n_pend++] = em_personKey(sno, sn, school, cn);
@@ -1002,13 +1026,16 @@ static int em_cmpKeyAt(const void *a, const void *b)
 
 /* A window of PREV's problems.csv: the rows resolved.csv lists are read
  * back a window at a time (they are a few per cent of the file, some
- * kilobytes apart), not with a call each. */
+ * kilobytes apart), not with a call each. A file smaller than a window
+ * gets a window of its size: a small PREV (a pilot county, a test, each
+ * input of the fuzz target) then costs no MiB buffer. */
 #define EM_WINDOW ((size_t)1 << 20)
 typedef struct em_window {
     int fd;
     char *buf;
     size_t cap, len;  /* bytes held, and read */
     uint64_t at;      /* where they start in the file */
+    size_t span;      /* bytes a read asks for: EM_WINDOW, or the file's size + 1 when less */
 } em_window;
 
 /* The `bytes` at `at` (in the window once this returns 0); XJ_ERR_INTERNAL
@@ -1016,7 +1043,7 @@ typedef struct em_window {
 static xj_error em_windowGet(em_window *w, uint64_t at, size_t bytes, const char **out)
 {
     if (at < w->at || at + bytes > w->at + w->len) {
-        size_t const want = bytes > EM_WINDOW ? bytes : EM_WINDOW;
+        size_t const want = bytes > w->span ? bytes : w->span;
         if (want > w->cap) {
             char *const grown = xj_realloc(w->buf, want);
             if (grown == NULL) return XJ_ERR_NOMEM;
@@ -1046,11 +1073,15 @@ static xj_error em_readResolved(em_prev *p, em_resolvedSink *k, xj_status *st)
     for (size_t j = 0; j < p->reported.n; j++) n += !p->seen[j];
     if (n == 0) return XJ_OK;
     const em_key **const todo = xj_mallocArray(n, sizeof *todo);
-    em_prevReader *const r = xj_calloc(1, sizeof *r);
+    em_prevReader reader; /* on the stack, as em_readPrevious's */
+    em_prevReader *const r = &reader;
     char path[4096];
     snprintf(path, sizeof path, "%s/problems.csv", p->dir);
-    em_window w = {.fd = open(path, O_RDONLY | O_CLOEXEC)};
-    xj_error err = todo && r ? em_pairSetMake(&k->pairs, p, n) : XJ_ERR_NOMEM;
+    em_window w = {.fd = open(path, O_RDONLY | O_CLOEXEC), .span = EM_WINDOW};
+    struct stat sb;
+    if (w.fd >= 0 && fstat(w.fd, &sb) == 0 && sb.st_size >= 0 && (uint64_t)sb.st_size < EM_WINDOW)
+        w.span = (size_t)sb.st_size + 1; /* never 0: a window always has a buffer */
+    xj_error err = todo ? em_pairSetMake(&k->pairs, p, n) : XJ_ERR_NOMEM;
     if (!err && w.fd < 0) err = XJ_ERR_INTERNAL;
     const char *bytes = NULL;
     if (!err) {
@@ -1072,7 +1103,6 @@ static xj_error em_readResolved(em_prev *p, em_resolvedSink *k, xj_status *st)
     }
     if (w.fd >= 0) close(w.fd);
     xj_free(w.buf);
-    xj_free(r);
     xj_free(todo);
     return err;
 }
