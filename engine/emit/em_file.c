@@ -22,7 +22,8 @@ static xj_error em_ioError(em_ctx *ctx, const char *what, const char *rel)
                    "directory's parent", what, ctx->tmp_path, rel, strerror(errno));
 }
 
-static xj_error em_openInto(em_ctx *ctx, em_writer *w, const char *rel, xj_buf *lent)
+/* `reserve`: bytes of buffer to have ready (0: the caller writes around it). */
+static xj_error em_openInto(em_ctx *ctx, em_writer *w, const char *rel, xj_buf *lent, size_t reserve)
 {
     memset(w, 0, sizeof *w);
     w->ctx = ctx;
@@ -39,7 +40,7 @@ static xj_error em_openInto(em_ctx *ctx, em_writer *w, const char *rel, xj_buf *
         em_abandon(w);
         return e;
     }
-    xj_error const err = buf_reserve(w->buf, EM_WRITE_BUFFER - 1);
+    xj_error const err = reserve ? buf_reserve(w->buf, reserve) : XJ_OK;
     if (err) {
         em_abandon(w);
         return st_fail(ctx->st, err, "out of memory writing %s", rel);
@@ -49,12 +50,12 @@ static xj_error em_openInto(em_ctx *ctx, em_writer *w, const char *rel, xj_buf *
 
 xj_error em_open(em_ctx *ctx, em_writer *w, const char *rel)
 {
-    return em_openInto(ctx, w, rel, NULL);
+    return em_openInto(ctx, w, rel, NULL, EM_WRITE_BUFFER - 1);
 }
 
 xj_error em_openLent(em_ctx *ctx, em_writer *w, const char *rel, xj_buf *lent)
 {
-    return em_openInto(ctx, w, rel, lent);
+    return em_openInto(ctx, w, rel, lent, EM_WRITE_BUFFER - 1);
 }
 
 static xj_error em_writeAll(em_writer *w, const char *p, size_t n)
@@ -171,9 +172,14 @@ xj_error em_mkdir(em_ctx *ctx, const char *rel)
 
 xj_error em_writeWhole(em_ctx *ctx, const char *rel, const xj_buf *b)
 {
+    /* every byte is here already: hashed and written in place, with no
+     * buffer of EM_WRITE_BUFFER to copy it through (taken and freed per
+     * file, that buffer was most of the cost of a small file) */
     em_writer w;
-    FORWARD_IF_ERROR(em_open(ctx, &w, rel));
-    xj_error const err = em_putBuf(&w, b);
+    FORWARD_IF_ERROR(em_openInto(ctx, &w, rel, NULL, 0));
+    XXH3_128bits_update(&w.hash, b->data, b->len);
+    w.size = b->len;
+    xj_error const err = b->len ? em_writeAll(&w, b->data, b->len) : XJ_OK;
     if (err) {
         em_abandon(&w);
         return err;
