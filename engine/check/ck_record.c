@@ -70,7 +70,6 @@ xj_reject ck_analyze(const id_context *ctx, const ps_view *v, ck_scratch *s, ck_
     if (out->sex == 0) return XJ_REJECT_BAD_SEX;
     out->birth = nm_parseDate(v->val[PS_BIRTH_DATE], v->len[PS_BIRTH_DATE]);
     if (out->birth == 0) return XJ_REJECT_BAD_BIRTH_DATE;
-    out->registered = nm_parseDate(v->val[PS_REGISTERED_AT], v->len[PS_REGISTERED_AT]);
     out->id_type = nm_parseIdType(v->val[PS_ID_TYPE], v->len[PS_ID_TYPE], &out->unknown_type);
     out->id_len = nm_normalizeId(v->val[PS_ID_NUMBER], v->len[PS_ID_NUMBER], s->id);
     out->id = s->id;

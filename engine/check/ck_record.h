@@ -24,7 +24,6 @@ typedef struct ck_scratch {
 typedef struct ck_facts {
     int sex;             /* 1 male, 2 female */
     uint32_t birth;      /* YYYYMMDD */
-    uint32_t registered; /* YYYYMMDD, 0 when missing or not a date */
     char id_type;        /* '1','6','7','8','9','A','Z' */
     int unknown_type;    /* the id_type value was not recognized */
     const char *id;      /* normalized number (in the scratch) */
@@ -45,6 +44,15 @@ void ck_scratchFree(ck_scratch *s);
  * XJ_REJECT_BAD_BIRTH_DATE. A valid ID that differs from a GB-shaped old
  * ID gets the reason XJ_ID_CHANGED. */
 xj_reject ck_analyze(const id_context *ctx, const ps_view *v, ck_scratch *s, ck_facts *out);
+
+/* The record's registration date, YYYYMMDD, 0 when missing or not a date.
+ * Not part of ck_analyze: it decides nothing (no key, no check, no reject)
+ * and is read only for the records that reach the output or an index, so a
+ * scan's pass 1 does not parse it for every record. */
+static inline uint32_t ck_registered(const ps_view *v)
+{
+    return nm_parseDate(v->val[PS_REGISTERED_AT], v->len[PS_REGISTERED_AT]);
+}
 
 /* Normalizes the name into s->name. "encoding" style failures cannot happen
  * here (the record is valid UTF-8); XJ_ERR_LIMIT/NOMEM can. */

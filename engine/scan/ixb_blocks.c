@@ -124,7 +124,7 @@ static xj_error ixb_onRecord(void *user, int worker, uint32_t source, uint64_t l
     ix_record const r = {
         .line = line,
         .source = s->source_base + source,
-        .registered = f->registered,
+        .registered = ck_registered(v),
         .birth = f->birth,
         .sex = (uint8_t)f->sex,
         .has_id = f->id_len != 0,

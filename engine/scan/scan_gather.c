@@ -42,7 +42,7 @@ static xj_error sc_gather(sc_run *run, sc_worker *w, const sc_input *in, const p
     out->name_len = (uint32_t)w->ck.name.len;
     out->id_len = (uint32_t)f->id_len;
     out->tail_len = (uint32_t)w->tail.len;
-    out->registered = f->registered;
+    out->registered = ck_registered(v);
     out->birth = f->birth;
     out->sex = (uint8_t)f->sex;
     out->id_type = f->id_type;

@@ -218,7 +218,8 @@ static void fz_checkFacts(const ps_view *v, const ck_facts *f)
 {
     FZ_ASSERT(f->sex == 1 || f->sex == 2);
     FZ_ASSERT(fz_isDate(f->birth));
-    FZ_ASSERT(f->registered == 0 || fz_isDate(f->registered));
+    uint32_t const registered = ck_registered(v);
+    FZ_ASSERT(registered == 0 || fz_isDate(registered));
     FZ_ASSERT(f->id_type != 0 && strchr("16789AZ", f->id_type) != NULL);
     FZ_ASSERT(f->id_len <= v->len[PS_ID_NUMBER]);
     FZ_ASSERT((unsigned)f->id_res.reason < XJ_ID_REASON_COUNT);
