@@ -552,7 +552,7 @@ static xj_error rd_readPar(rd_input *in, char *dst, size_t cap, size_t *got, xj_
             break;
         }
         size_t const n = f.out_len - in->head_pos < cap ? f.out_len - in->head_pos : cap;
-        memcpy(dst, f.out + in->head_pos, n);
+        if (dst) memcpy(dst, f.out + in->head_pos, n); /* NULL: rd_skip, the bytes are passed over */
         in->head_pos += n;
         if (in->head_pos == f.out_len) {
             rd_zparPop(in->zp);
@@ -564,7 +564,7 @@ static xj_error rd_readPar(rd_input *in, char *dst, size_t cap, size_t *got, xj_
             return XJ_OK;
         }
     }
-    return rd_readZstd(in, dst, cap, got, st);
+    return dst ? rd_readZstd(in, dst, cap, got, st) : XJ_OK; /* rd_skip reads on with its buffer */
 }
 
 xj_error rd_read(rd_input *in, char *dst, size_t cap, size_t *got, xj_status *st)
@@ -577,6 +577,19 @@ xj_error rd_read(rd_input *in, char *dst, size_t cap, size_t *got, xj_status *st
         FORWARD_IF_ERROR(rd_readZstd(in, dst, cap, got, st));
     else
         FORWARD_IF_ERROR(rd_readRaw(in, dst, cap, got, st));
+    if (in->first_pass) in->decoded_bytes += *got;
+    return XJ_OK;
+}
+
+xj_error rd_skip(rd_input *in, char *scratch, size_t cap, size_t *got, xj_status *st)
+{
+    *got = 0;
+    if (cap == 0) return XJ_OK;
+    if (in->is_zstd && in->par != RD_PAR_OFF)
+        FORWARD_IF_ERROR(rd_readPar(in, NULL, cap, got, st));
+    else
+        return rd_read(in, scratch, cap, got, st);
+    if (*got == 0 && in->par == RD_PAR_OFF) return rd_read(in, scratch, cap, got, st); /* streaming took over */
     if (in->first_pass) in->decoded_bytes += *got;
     return XJ_OK;
 }

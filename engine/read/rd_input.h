@@ -51,6 +51,11 @@ xj_error rd_setRange(rd_input *in, uint64_t lo, uint64_t hi, xj_status *st);
 /* Reads up to cap decoded bytes; *got == 0 means end of input. */
 xj_error rd_read(rd_input *in, char *dst, size_t cap, size_t *got, xj_status *st);
 
+/* Passes over up to cap decoded bytes, as rd_read would return them; a
+ * frame decoded on the workers is not copied anywhere, else the bytes go
+ * to scratch (cap bytes). *got == 0 means end of input. */
+xj_error rd_skip(rd_input *in, char *scratch, size_t cap, size_t *got, xj_status *st);
+
 /* Starts again from the first byte (for the second pass). */
 xj_error rd_rewind(rd_input *in, xj_status *st);
 

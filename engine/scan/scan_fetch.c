@@ -10,6 +10,13 @@
  * workers at once. Reading the whole input again serially cost a 10M-row
  * scan a fifth of its time.
  *
+ * Inputs that cannot be read at an offset (.zst, standard input) are read
+ * once more from the start by sc_fetchStreamPass, but their records are not
+ * split again: the decoded bytes go by, and only the anchored stretches
+ * that hold flagged records are kept, split and gathered, on the calling
+ * thread while rd_input decodes frames on the workers; nothing after the
+ * last flagged record is decoded.
+ *
  * A file that changed since the first pass shows as a short read, a record
  * that no longer parses, or a flagged line not found again (sc_gatherPass
  * checks that every flagged record was gathered).
@@ -194,6 +201,104 @@ xj_error sc_fetchPass(sc_run *run)
     for (size_t i = 0; i < opened; i++)
         if (fds[i] >= 0) close(fds[i]);
     xj_free(fds);
+    xj_free(jobs);
+    xj_free(anchors);
+    return err;
+}
+
+/* ---- inputs that cannot be read at an offset (.zst, standard input) ---- */
+
+#define SC_STREAM_BLOCK ((size_t)1 << 20) /* decoded bytes asked of rd_read at a time */
+
+/* Input i opened again for pass 2 (its part, when split): a regular file
+ * anew, a spooled one rewound, as the first read of pass 2 would. */
+static xj_error sc_reopen(sc_run *run, sc_input *in, xj_status *st)
+{
+    xj_error err = in->rd ? rd_rewind(in->rd, st) : rd_open(in->path, NULL, &in->rd, st);
+    if (!err) rd_setThreads(in->rd, run->n_workers);
+    if (!err && in->split) err = rd_setRange(in->rd, in->part_lo, in->part_hi, st);
+    return err;
+}
+
+/* Reads decoded bytes on until the window holds stream bytes [lo, hi). The
+ * window keeps what it read past a stretch for the next ones; bytes before
+ * `lo` are dropped only when more must be read (one move per refill, not
+ * per stretch), and stream bytes before lo that the window never held are
+ * read and not kept. *pos: the stream offset of the next byte rd_read gives. */
+static xj_error sc_windowTo(sc_input *in, xj_buf *win, uint64_t *win_start, uint64_t *pos, uint64_t lo, uint64_t hi,
+                            xj_status *st)
+{
+    if (lo >= *win_start + win->len) {
+        buf_clear(win);
+        while (*pos < lo) {
+            size_t const want = lo - *pos < SC_STREAM_BLOCK ? (size_t)(lo - *pos) : SC_STREAM_BLOCK;
+            RETURN_ERROR_IF(buf_reserve(win, want) != XJ_OK, st, XJ_ERR_NOMEM, "out of memory");
+            size_t got = 0;
+            FORWARD_IF_ERROR(rd_skip(in->rd, win->data, want, &got, st));
+            RETURN_ERROR_IF(got == 0, st, XJ_ERR_INPUT,
+                            "%s: shorter than on the first read; the input changed during the scan", in->path);
+            *pos += got;
+        }
+        *win_start = *pos;
+    } else if (lo > *win_start && *win_start + win->len < hi) {
+        size_t const drop = (size_t)(lo - *win_start);
+        memmove(win->data, win->data + drop, win->len - drop);
+        win->len -= drop;
+        *win_start = lo;
+    }
+    while (*win_start + win->len < hi) {
+        RETURN_ERROR_IF(buf_reserve(win, win->len + SC_STREAM_BLOCK) != XJ_OK, st, XJ_ERR_NOMEM, "out of memory");
+        size_t got = 0;
+        FORWARD_IF_ERROR(rd_read(in->rd, win->data + win->len, SC_STREAM_BLOCK, &got, st));
+        RETURN_ERROR_IF(got == 0, st, XJ_ERR_INPUT,
+                        "%s: shorter than on the first read; the input changed during the scan", in->path);
+        win->len += got;
+        *pos += got;
+    }
+    return XJ_OK;
+}
+
+xj_error sc_fetchStreamPass(sc_run *run)
+{
+    xj_status *const st = &run->scan->st;
+    sc_worker *const w = &run->workers[0];
+    sc_anchor *anchors = NULL;
+    size_t n_anchors = 0, n_jobs = 0;
+    sc_fetchJob *jobs = NULL;
+    FORWARD_IF_ERROR(sc_collectAnchors(run, &anchors, &n_anchors));
+    xj_error err = sc_planFetch(run, anchors, n_anchors, &jobs, &n_jobs);
+    if (!err && sc_fetchCancelled(run)) err = st_fail(st, XJ_ERR_INTERRUPTED, "the scan was cancelled");
+    xj_buf win;
+    buf_init(&win, (size_t)1 << 34);
+    rd_chunk chunk;
+    memset(&chunk, 0, sizeof chunk);
+    sc_input *in = NULL;
+    uint64_t win_start = 0, pos = 0;
+    for (size_t k = 0; !err && k < n_jobs; k++) {
+        const sc_anchor *const a = &anchors[jobs[k].anchor];
+        uint32_t const source = gk_refSource(a->ref);
+        if (in != &run->inputs[source]) { /* the next input with flagged records */
+            if (in) rd_close(in->rd), in->rd = NULL;
+            in = &run->inputs[source];
+            err = sc_reopen(run, in, st);
+            win_start = pos = in->split ? in->part_lo : 0;
+            buf_clear(&win);
+        }
+        if (!err && (a->end < a->offset || a->offset < win_start || a->end - a->offset > SIZE_MAX / 2))
+            err = st_fail(st, XJ_ERR_INTERNAL, "internal error: a broken anchor in %s", in->path);
+        if (!err) err = sc_windowTo(in, &win, &win_start, &pos, a->offset, a->end, st);
+        if (!err)
+            err = rd_splitRange(win.data + (a->offset - win_start), (size_t)(a->end - a->offset), gk_refLine(a->ref),
+                                &chunk, st);
+        chunk.source = source;
+        if (!err && (err = sc_gatherChunk(run, w, &chunk, jobs[k].first, jobs[k].first + jobs[k].n)) != XJ_OK)
+            st_fail(st, w->st.code != XJ_OK ? w->st.code : err, "%s", w->st.code != XJ_OK ? w->st.message : xj_errorName(err));
+        if (!err && k % 4096 == 4095 && sc_fetchCancelled(run)) err = st_fail(st, XJ_ERR_INTERRUPTED, "the scan was cancelled");
+    }
+    if (in) rd_close(in->rd), in->rd = NULL; /* what follows the last flagged record is never decoded */
+    chunk.data = NULL; /* points into win */
+    rd_chunkFree(&chunk);
+    buf_free(&win);
     xj_free(jobs);
     xj_free(anchors);
     return err;

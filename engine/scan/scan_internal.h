@@ -119,7 +119,7 @@ typedef struct sc_found {
     uint64_t accepted;        /* records that passed parsing */
     uint64_t blank;           /* blank lines */
     uint64_t unknown_types;   /* id_type values treated as 1 */
-    sc_anchor *anchors;       /* plain files in a two-pass run: this worker's chunks' anchors */
+    sc_anchor *anchors;       /* a two-pass run: this worker's chunks' anchors */
     size_t n_anchors, cap_anchors;
     sc_anchorRun *anchor_runs;
     size_t n_anchor_runs, cap_anchor_runs;
@@ -182,8 +182,9 @@ typedef struct sc_input {
     ps_schema schema;         /* this file's columns */
     int *col_for_out;         /* per output column: this file's column or -1 */
     em_input facts;           /* name, sizes, hash for summary.json */
-    int plain;                /* a regular, uncompressed file: pass 1 keeps anchors */
-    int rereadable;           /* plain, and cut without gaps: pass 2 may read stretches of it */
+    int plain;                /* a regular, uncompressed file: pass 2 may pread it */
+    int contiguous;           /* cut without gaps (no overlong record): its anchors hold */
+    int rereadable;           /* plain and contiguous: pass 2 may pread stretches of it */
     uint64_t rows;            /* records of this input (pass 1, counted by the reader) */
     /* a distributed scan's large plain file, read in parts (scan_split.c) */
     int split;                /* every process reads a part of it */
@@ -329,12 +330,17 @@ xj_error sc_groupFound(sc_run *run, const sc_keyLookup *lookup, sc_found *const 
 xj_error sc_groupFinish(sc_run *run);
 /* Every flagged record read again into run->gathered (in flagged order):
  * plain files by their anchored stretches (sc_fetchPass), other inputs
- * read whole again (sc_pass2Chunk). A flagged record not found again or no
+ * read again with only those stretches split (sc_fetchStreamPass), and
+ * inputs with an overlong record cut out read and split whole again
+ * (sc_pass2Chunk). A flagged record not found again or no
  * longer parsing is an input error (the file changed). */
 xj_error sc_gatherPass(sc_run *run);
 /* Pass 2 for plain files (scan_fetch.c): reads back only the anchored
  * stretches that hold flagged records, in parallel. */
 xj_error sc_fetchPass(sc_run *run);
+/* Pass 2 for contiguous inputs of any kind: each read again from its start,
+ * only the anchored stretches that hold flagged records split and gathered. */
+xj_error sc_fetchStreamPass(sc_run *run);
 /* The flagged records flagged[pos .. end) among a chunk's records (those not
  * in it are skipped by line), gathered into run->gathered (scan_gather.c). */
 xj_error sc_gatherChunk(sc_run *run, sc_worker *w, const rd_chunk *chunk, size_t pos, size_t end);

@@ -188,7 +188,7 @@ xj_error sc_pass1Chunk(sc_run *run, sc_worker *w, const rd_chunk *chunk)
      * each record is checked and only the bad ones are rejected */
     w->parse.text_checked = w->parse.gbk == NULL && ps_isCleanUtf8Bulk(chunk->data, chunk->len);
     out->blank += chunk->blank_lines;
-    if (in->plain && !run->one_pass && chunk->n_recs) FORWARD_IF_ERROR(sc_addAnchors(w, chunk));
+    if (!run->one_pass && chunk->n_recs) FORWARD_IF_ERROR(sc_addAnchors(w, chunk));
     size_t const invalid_before = out->n_inv;
     for (size_t i = 0; i < chunk->n_overlong; i++) {
         rd_overlong const *const o = &chunk->overlong[i];

@@ -5,9 +5,11 @@
  *
  * Only flagged records (members of a group, or invalid IDs: a few percent)
  * are parsed again in full. Plain files are read back only where flagged
- * records lie (scan_fetch.c); other inputs are read again whole, a chunk with
- * no flagged line skipped after a binary search. Either way a chunk's
- * flagged records are gathered by scan_gather.c. The second read sees the
+ * records lie; other inputs are read again, but only those stretches are
+ * split (scan_fetch.c); an input that had an overlong record cut out is
+ * read and split whole again, a chunk with no flagged line skipped after a
+ * binary search. Either way a chunk's flagged records are gathered by
+ * scan_gather.c. The second read sees the
  * same bytes as the first (files are reopened, standard input is replayed
  * from its spool); a file that changed in between so that a flagged record
  * is missing, moved or no longer parses is reported, not trusted
@@ -132,11 +134,17 @@ xj_error sc_gatherPass(sc_run *run)
     FORWARD_IF_ERROR(sc_mapOutputColumns(run));
     run->n_gathered = run->n_flagged;
     if (run->n_flagged == 0) return XJ_OK;
-    int rereadable = 1;
-    for (size_t i = 0; i < run->n_inputs; i++) rereadable &= run->inputs[i].rereadable || !sc_isMine(run, i);
+    int rereadable = 1, contiguous = 1;
+    for (size_t i = 0; i < run->n_inputs; i++) {
+        rereadable &= run->inputs[i].rereadable || !sc_isMine(run, i);
+        contiguous &= run->inputs[i].contiguous || !sc_isMine(run, i);
+    }
     /* plain files: only the stretches around flagged records, in parallel;
-     * otherwise (zstd, standard input, an overlong record) read all again */
+     * zstd and standard input: read again, only those stretches split; an
+     * input with an overlong record cut out (offsets no longer hold): all
+     * read and split again */
     if (rereadable) FORWARD_IF_ERROR(sc_fetchPass(run));
+    else if (contiguous) FORWARD_IF_ERROR(sc_fetchStreamPass(run));
     else FORWARD_IF_ERROR(sc_forEachChunk(run, 0, sc_pass2Chunk, "gathering"));
     for (size_t i = 0; i < run->n_flagged; i++) {
         RETURN_ERROR_IF(run->gathered[i].ref != run->flagged[i], &run->scan->st, XJ_ERR_INPUT,

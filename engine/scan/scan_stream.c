@@ -267,7 +267,8 @@ static xj_error sc_readInput(sc_reader *r, size_t i, xj_buf *raw, xj_buf *text)
         err = sc_reportProgress(r);
     }
     sc_reclaim(r->q, sp);
-    if (r->first_pass) in->rereadable = !err && in->plain && sp && rd_splitterContiguous(sp);
+    if (r->first_pass) in->contiguous = !err && sp && rd_splitterContiguous(sp);
+    if (r->first_pass) in->rereadable = in->contiguous && in->plain;
     if (r->first_pass && !err && sp) in->part_in_quote = rd_splitterInQuote(sp);
     rd_splitterFree(sp);
     if (in->rd && r->first_pass) {

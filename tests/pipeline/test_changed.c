@@ -3,9 +3,10 @@
  * never trusted: the progress callback rewrites the file when the scan
  * reaches "gathering" (pass 2), and xj_scan_run must fail with XJ_ERR_INPUT
  * and a message saying the input changed. Run for a plain file (pass 2 reads
- * stretches back by offset) and for the same file read through a whole
- * second pass (a second input that is zstd-compressed makes the scan take
- * the serial path), with the file cut short and with a flagged record
+ * stretches back by offset) and for the same file read again from its start
+ * (a second input that is zstd-compressed makes the scan take the streamed
+ * path, scan_fetch.c), and with an overlong record as well (whole input
+ * read and split again), with the file cut short and with a flagged record
  * rewritten so it no longer parses. A scan whose input is left alone must
  * succeed, so the callback itself is not what fails the run.
  *
@@ -90,6 +91,13 @@ static void tc_run(const char *work, int with_zst, tc_change change)
     snprintf(outdir, sizeof outdir, "%s/out-%d-%d", work, with_zst, (int)change);
     tc_writeInput(input);
     if (with_zst) tc_writeZst(zst);
+    if (with_zst == 2) { /* a record over the limit at the end: the offsets after it no longer hold, so
+                          * pass 2 reads and splits the whole input again (sc_pass2Chunk) */
+        FILE *const f = fopen(input, "ab");
+        for (int i = 0; i < (1 << 20) + 16; i++) fputc('y', f);
+        fputc('\n', f);
+        fclose(f);
+    }
     tc_ctx ctx = {input, change, 0};
     xj_scan *const s = xj_scan_create();
     xj_scan_addInput(s, input);
@@ -119,7 +127,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: test_changed WORKDIR\n");
         return 2;
     }
-    for (int with_zst = 0; with_zst < 2; with_zst++)
+    for (int with_zst = 0; with_zst < 3; with_zst++)
         for (int change = TC_KEEP; change <= TC_GARBLE; change++) tc_run(argv[1], with_zst, (tc_change)change);
     return tc_finish("test_changed");
 }
