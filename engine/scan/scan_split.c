@@ -254,7 +254,7 @@ size_t sc_splitFailed(sc_run *run)
     /* out of memory here: every input taken as failed, so that every
      * process still agrees to run again (the sum is still taken) */
     uint64_t const any = xc_sum(bad == NULL);
-    if (bad) xc_sumEach(bad, n);
+    if (any == 0) xc_sumEach(bad, n); /* on every process, or on none */
     size_t first = SIZE_MAX;
     for (size_t i = 0; i < n && first == SIZE_MAX; i++)
         if (any || bad[i]) first = i;
