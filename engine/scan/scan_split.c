@@ -208,11 +208,18 @@ xj_error sc_splitPlan(sc_run *run, xj_error err)
     xj_status *const st = &run->scan->st;
     size_t n_split = 0;
     for (size_t i = 0; !err && i < run->n_inputs; i++) n_split += run->inputs[i].split;
-    /* a process that failed before it knew which inputs are split still
-     * meets the others here; past the meeting, all agree on n_split
-     * (sc_distPrepare decided it from the files' sizes) */
-    if (n_split == 0) return xc_agree(err, st);
+    /* every process meets here, whatever happened to it; then all must have
+     * split the same inputs (sc_distPrepare decided from what each saw of
+     * the files): the count and its square summed tell, the same way on
+     * every process, whether every count was the same */
+    if ((err = xc_agree(err, st)) != XJ_OK) return err;
+    uint64_t sums[2] = {n_split, (uint64_t)n_split * n_split};
+    xc_sumEach(sums, 2);
     size_t const k = (size_t)run->n_ranks;
+    RETURN_ERROR_IF(sums[1] * k != sums[0] * sums[0], st, XJ_ERR_INPUT,
+                    "the processes do not see the same input files (sizes or contents differ between nodes); "
+                    "the inputs must be on a file system every process sees");
+    if (n_split == 0) return XJ_OK;
     uint64_t *const counts = xj_calloc(n_split * k, sizeof *counts);
     char *const buf = xj_malloc(SP_BLOCK);
     if (!err && (counts == NULL || buf == NULL)) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
