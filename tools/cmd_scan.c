@@ -430,7 +430,6 @@ static xj_error run_job(xj_scan *scan, const scan_options *o)
     /* -q means quiet, even beside --progress (a script's -q must hold) */
     int const draw = !o->quiet && (o->progress > 0 || tty);
     cli_progress ps = {0, cli_now(), 0, draw, tty, "", 0};
-    cli_watchSignals();
     xj_error err = xj_scan_setProgress(scan, cli_onProgress, &ps);
     if (!err) {
         if (o->mode == MODE_INDEX_BUILD && o->population) err = xj_scan_buildPopulationIndex(scan, o->outdir);
@@ -478,6 +477,9 @@ static int report(xj_scan *scan, const scan_options *o, xj_error err)
 
 static int scan_main(int argc, char **argv, scan_mode mode)
 {
+    /* first: an interrupt while the options are read is still a clean stop
+     * (the run then cancels at once), not the default death by signal */
+    cli_watchSignals();
     scan_options o = {.mode = mode, .cmd = kModeName[mode], .progress = -1};
     xj_scan *const scan = xj_scan_create();
     if (scan == NULL) {

@@ -93,10 +93,16 @@ def judge(fails, what, p, prog, got, allowed_after_failure, want, must_detect):
         fails.append(f"{what}: exit {p.returncode}: {p.stderr[-300:]!r}")
 
 
+STARTUP = 0.0  # seconds for the program to be loaded and reach main (main() measures it)
+
+
 def interrupt(cmd, delay, sig, env=None):
-    """Starts cmd, sends it `sig` after `delay` seconds; its exit status."""
+    """Starts cmd, sends it `sig` after `delay` seconds — but not before the
+    dynamic loader has had twice the time it takes to start the program: a
+    signal that arrives before main runs kills any program, whatever it
+    does. Returns the exit status."""
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    time.sleep(delay)
+    time.sleep(max(delay, 2 * STARTUP))
     p.send_signal(sig)
     return p.wait()
 
@@ -246,7 +252,14 @@ def check_index(xj, shim, inp, small, work, fails):
 
 
 def main():
+    global STARTUP
     xj, shim, inp, work = sys.argv[1:5]
+    starts = []
+    for _ in range(3):
+        t = time.time()
+        subprocess.run([xj, "--version"], capture_output=True, check=True)
+        starts.append(time.time() - t)
+    STARTUP = min(starts)
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     fails = []
