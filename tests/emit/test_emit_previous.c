@@ -74,15 +74,8 @@ static xj_error load(const char *dir, xj_status *st)
     return err;
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-#define HAVE_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define HAVE_ASAN 1
-#endif
-#endif
 
-#ifdef HAVE_ASAN
+#ifdef TC_HAVE_ASAN
 /* The sanitizer runtime's (gcc's and clang's); declared here as in
  * tests/fuzz/test_cost.c. */
 int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void *, size_t),

@@ -30,14 +30,7 @@
 #include "../unit/test_check.h"
 #include "fuzz_common.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define HAVE_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define HAVE_ASAN 1
-#endif
-#endif
-#ifdef HAVE_ASAN
+#ifdef TC_HAVE_ASAN
 /* Exported by the ASan runtime of gcc and clang alike; declared here because
  * gcc's packages do not ship <sanitizer/allocator_interface.h>. */
 size_t __sanitizer_get_current_allocated_bytes(void);
@@ -153,11 +146,11 @@ static void test_smallZstd(void)
     xj_status st;
     st_init(&st);
     rd_input *in = NULL;
-#ifdef HAVE_ASAN
+#ifdef TC_HAVE_ASAN
     size_t const before = __sanitizer_get_current_allocated_bytes();
 #endif
     TC_CHECK(rd_open(fz_path((const uint8_t *)z, head, 1), NULL, &in, &st) == XJ_OK, "%s", st.message);
-#ifdef HAVE_ASAN
+#ifdef TC_HAVE_ASAN
     size_t const held = __sanitizer_get_current_allocated_bytes() - before;
     TC_CHECK(held < (512u << 10), "opening a %zu-byte .zst holds %zu bytes", head, held);
 #endif

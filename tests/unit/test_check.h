@@ -28,4 +28,15 @@ static int tc_finish(const char *name)
     return tc_failures != 0;
 }
 
+/* TC_HAVE_ASAN: built with AddressSanitizer (gcc says so with a macro,
+ * clang with __has_feature), for the tests that count allocations through
+ * its hooks. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TC_HAVE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TC_HAVE_ASAN 1
+#endif
+#endif
+
 #endif
