@@ -34,13 +34,6 @@
  * a time: one copy and one hash update per batch, not per row. */
 #define EM_RENDER_BATCH (256u << 10)
 
-typedef struct em_file {
-    char *path;            /* relative to the output directory */
-    uint64_t size;         /* bytes */
-    XXH128_hash_t hash;    /* XXH3-128 of the contents */
-} em_file;
-
-
 /* The monthly cycle's counts (docs/monthly.md §7): rows of problems.csv by
  * status (the first three, numbered as pb_status), rows of attested.csv, and
  * identities of resolved.csv. */

@@ -21,8 +21,11 @@
  * BOM unless it is --headers en's (em_schoolCsvBom). With --xlsx the same
  * worker writes a workbook of the school's rows beside its CSV (em_xlsx.c).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -182,22 +185,39 @@ static xj_error em_writeSchool(em_schoolWorker *wk, const xj_buf *header, size_t
     return em_writeRowFile(wk, header, path, rows, to - from);
 }
 
-/* Moves a worker's files into the shared list. */
-static xj_error em_adoptFiles(em_ctx *ctx, em_ctx *from)
+/* Moves files[0 .. n) (their paths too) into ctx's list; frees them all
+ * when that fails. */
+static xj_error em_adoptList(em_ctx *ctx, em_file *files, size_t n)
 {
-    if (from->n_files > ctx->cap_files - ctx->n_files) {
-        size_t const ncap = ctx->n_files + from->n_files;
+    if (n > ctx->cap_files - ctx->n_files) {
+        size_t const ncap = ctx->n_files + n;
         em_file *const grown = xj_reallocArray(ctx->files, ncap, sizeof *grown);
-        RETURN_ERROR_IF(grown == NULL, ctx->st, XJ_ERR_NOMEM, "out of memory");
+        if (grown == NULL) {
+            em_filesFree(files, n);
+            return st_fail(ctx->st, XJ_ERR_NOMEM, "out of memory");
+        }
         ctx->files = grown;
         ctx->cap_files = ncap;
     }
-    if (from->n_files) memcpy(ctx->files + ctx->n_files, from->files, from->n_files * sizeof *from->files);
-    ctx->n_files += from->n_files;
-    xj_free(from->files);
+    if (n) memcpy(ctx->files + ctx->n_files, files, n * sizeof *files);
+    ctx->n_files += n;
+    xj_free(files);
+    return XJ_OK;
+}
+
+/* Moves a worker's files into the shared list. */
+static xj_error em_adoptFiles(em_ctx *ctx, em_ctx *from)
+{
+    xj_error const err = em_adoptList(ctx, from->files, from->n_files);
     from->files = NULL;
     from->n_files = from->cap_files = 0;
-    return XJ_OK;
+    return err;
+}
+
+void em_filesFree(em_file *files, size_t n)
+{
+    for (size_t i = 0; i < n; i++) xj_free(files[i].path);
+    xj_free(files);
 }
 
 /* schools/ and every province's folder under it, before any worker starts. */
@@ -248,8 +268,6 @@ static xj_error em_workersEnd(em_ctx *ctx, em_schoolWorker *workers, int threads
         if (!err && wk->st.code != XJ_OK) err = st_fail(ctx->st, wk->st.code, "%s", wk->st.message);
         xj_error const e = em_adoptFiles(ctx, &wk->ctx);
         if (!err) err = e;
-        for (size_t i = 0; i < wk->ctx.n_files; i++) xj_free(wk->ctx.files[i].path);
-        xj_free(wk->ctx.files);
         buf_free(&wk->line);
         buf_free(&wk->out);
         em_xlsxScratchFree(&wk->xlsx);
@@ -258,18 +276,16 @@ static xj_error em_workersEnd(em_ctx *ctx, em_schoolWorker *workers, int threads
     return err;
 }
 
-/* problems.csv, and schools/: one file per run of equal codes. Every
- * directory is made first; then the files, on run->threads workers when
- * asked — one of them writes problems.csv first (it is one file, rendered
- * in order) while the others start on the schools. A file's bytes depend
- * only on its rows, and MANIFEST sorts the list, so the output is the same
- * whatever the thread count. */
-static xj_error em_writeAll(em_ctx *ctx, const size_t *runs, size_t n_runs)
+/* The files of the schools runs[first .. end) (a run of equal codes each),
+ * of `offices` (NULL: none), and with `problems` problems.csv: on
+ * run->threads workers when asked — one of them writes problems.csv first
+ * (it is one file, rendered in order) while the others start on the
+ * schools. A file's bytes depend only on its rows, and MANIFEST sorts the
+ * list, so the output is the same whatever the thread count. */
+static xj_error em_writeShare(em_ctx *ctx, const size_t *runs, size_t first, size_t end, const em_offices *offices,
+                              int problems)
 {
     em_run *const run = ctx->run;
-    const em_offices *const offices = ctx->offices;
-    FORWARD_IF_ERROR(em_makeSchoolDirs(ctx, runs, n_runs));
-    FORWARD_IF_ERROR(em_officesMakeDirs(ctx, offices));
     xj_buf header;
     buf_init(&header, (size_t)1 << 30);
     xj_error err = em_renderHeader(&header, run, !run->school_headers_en);
@@ -283,6 +299,7 @@ static xj_error em_writeAll(em_ctx *ctx, const size_t *runs, size_t n_runs)
         buf_free(&header);
         return st_fail(ctx->st, XJ_ERR_NOMEM, "out of memory");
     }
+    size_t const n_schools = end - first, n_offices = offices ? offices->n : 0;
     int failed = 0; /* set once any worker fails: the others stop early */
     xj_error all_err = XJ_OK;
 #pragma omp parallel num_threads(threads)
@@ -295,21 +312,21 @@ static xj_error em_writeAll(em_ctx *ctx, const size_t *runs, size_t n_runs)
         xj_error local = em_schoolTextInit(&wk->ctx, &wk->text);
 #pragma omp single nowait
         {
-            all_err = em_writeAllProblems(ctx); /* the shared ctx: no worker touches it meanwhile */
+            if (problems) all_err = em_writeAllProblems(ctx); /* the shared ctx: no worker touches it meanwhile */
             if (all_err) {
 #pragma omp atomic write
                 failed = 1;
             }
         }
 #pragma omp for schedule(dynamic, 16)
-        for (long r = 0; r < (long)(n_runs + offices->n); r++) {
+        for (long r = 0; r < (long)(n_schools + n_offices); r++) {
             int stop;
 #pragma omp atomic read
             stop = failed;
             if (local || stop) continue;
-            if ((size_t)r < n_runs) local = em_writeSchool(wk, &header, runs[r], runs[r + 1]);
+            if ((size_t)r < n_schools) local = em_writeSchool(wk, &header, runs[first + (size_t)r], runs[first + (size_t)r + 1]);
             else {
-                const em_office *const o = &offices->v[(size_t)r - n_runs];
+                const em_office *const o = &offices->v[(size_t)r - n_schools];
                 local = em_writeRowFile(wk, &header, o->rel, o->rows, o->n);
             }
             if (local) {
@@ -321,6 +338,66 @@ static xj_error em_writeAll(em_ctx *ctx, const size_t *runs, size_t n_runs)
     }
     buf_free(&header);
     return em_workersEnd(ctx, workers, threads, all_err);
+}
+
+/* problems.csv, and schools/: one file per run of equal codes. Every
+ * directory is made first. In a distributed run the schools after the
+ * first share go to the other processes (em_share), which write them
+ * while this one writes its own, problems.csv and the offices' lists. */
+static xj_error em_writeAll(em_ctx *ctx, const size_t *runs, size_t n_runs)
+{
+    em_run *const run = ctx->run;
+    FORWARD_IF_ERROR(em_makeSchoolDirs(ctx, runs, n_runs));
+    FORWARD_IF_ERROR(em_officesMakeDirs(ctx, ctx->offices));
+    const em_share *const share = run->share;
+    size_t keep = n_runs;
+    xj_error err = share ? share->hand_out(share->user, run, runs, n_runs, ctx->tmp_path, &keep, ctx->st) : XJ_OK;
+    if (!err && keep > n_runs) err = st_fail(ctx->st, XJ_ERR_INTERNAL, "internal error: %zu of %zu schools kept", keep, n_runs);
+    if (!err) err = em_writeShare(ctx, runs, 0, keep, ctx->offices, 1);
+    if (share) {
+        em_file *theirs = NULL;
+        size_t n = 0;
+        xj_error const back = share->take_back(share->user, err, &theirs, &n, ctx->st);
+        if (!err) err = back;
+        run->timing.shared_files = n;
+        xj_error const adopted = em_adoptList(ctx, theirs, n); /* listed even on failure: removed with the rest */
+        if (!err) err = adopted;
+    }
+    return err;
+}
+
+xj_error em_writeSchoolShare(em_run *run, const char *tmp_path, em_file **files, size_t *n_files, xj_status *st)
+{
+    *files = NULL;
+    *n_files = 0;
+    for (size_t i = 0; i < run->n_rows; i++)
+        RETURN_ERROR_IF(run->rows[i].source >= run->n_inputs || run->rows[i].problem >= PB_PROBLEM_COUNT, st,
+                        XJ_ERR_INTERNAL, "internal error: problem row %zu names input %u, problem %u", i,
+                        (unsigned)run->rows[i].source, (unsigned)run->rows[i].problem);
+    size_t *const runs = xj_mallocArray(run->n_rows + 1, sizeof *runs);
+    RETURN_ERROR_IF(runs == NULL, st, XJ_ERR_NOMEM, "out of memory");
+    size_t n_runs = 0;
+    for (size_t i = 0; i < run->n_rows; i++) {
+        const pb_row *const a = &run->rows[i], *const b = i ? &run->rows[i - 1] : NULL;
+        if (b == NULL || a->school_len != b->school_len || memcmp(a->school, b->school, a->school_len) != 0)
+            runs[n_runs++] = i;
+    }
+    runs[n_runs] = run->n_rows;
+    int const dirfd = open(tmp_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd < 0) {
+        xj_free(runs);
+        return st_fail(st, XJ_ERR_IO, "cannot open %s, where the output is being written: %s (every process must "
+                       "see OUTDIR's parent directory at the same path)", tmp_path, strerror(errno));
+    }
+    em_ctx ctx = {.run = run, .st = st, .dirfd = dirfd, .tmp_path = tmp_path};
+    xj_error err = em_writeShare(&ctx, runs, 0, n_runs, NULL, 0);
+    /* the writing process syncs its own file system only */
+    if (!err && syncfs(dirfd) != 0) err = st_fail(st, XJ_ERR_IO, "cannot sync %s: %s", tmp_path, strerror(errno));
+    close(dirfd);
+    xj_free(runs);
+    *files = ctx.files;
+    *n_files = ctx.n_files;
+    return err;
 }
 
 xj_error em_writeProblems(em_ctx *ctx)

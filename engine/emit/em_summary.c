@@ -457,6 +457,7 @@ static void jw_timing(jw *j, const em_run *run, double write_seconds)
     jw_keyU64(j, "threads", (uint64_t)(run->threads > 0 ? run->threads : 1));
     jw_keyU64(j, "exchanged_bytes", run->timing.exchanged_bytes);
     jw_keyU64(j, "split_inputs", run->timing.split_inputs);
+    jw_keyU64(j, "shared_files", run->timing.shared_files);
     jw_close(j, '}');
 }
 

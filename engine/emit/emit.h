@@ -23,6 +23,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <xxhash.h>
 
 #include "em_person.h"
 #include "xj_buf.h"
@@ -56,6 +57,7 @@ typedef struct em_timing {
     double start;              /* xj_now() at the start of the run */
     uint64_t exchanged_bytes;  /* a distributed run: bytes the processes sent each other */
     uint64_t split_inputs;     /* a distributed run: inputs every process read a part of */
+    uint64_t shared_files;     /* a distributed run: school files the other processes wrote */
 } em_timing;
 
 /* One line of an officers' decisions file (docs/monthly.md §4), as read:
@@ -114,6 +116,30 @@ xj_error em_prevPassed(const em_prev *p, const uint64_t **v, size_t *n);
 xj_error em_prevAddPassed(em_prev *p, const uint64_t *v, size_t n);
 void em_prevFree(em_prev *p);
 
+/* A file written into the temporary output directory: MANIFEST lists it. */
+typedef struct em_file {
+    char *path;            /* relative to the output directory; owned */
+    uint64_t size;         /* bytes */
+    XXH128_hash_t hash;    /* XXH3-128 of the contents */
+} em_file;
+
+struct em_run;
+
+/* A distributed run (docs/mpi.md §3): the per-school files shared out
+ * among the processes. em_write calls hand_out once the rows are sorted
+ * by school (runs[i]: the first row of the i-th school, runs[n_runs] =
+ * n_rows) and every directory exists; it gives the schools from *keep on
+ * to other processes, which write them into tmp_path with
+ * em_writeSchoolShare, and sets *keep. Once this process has written its
+ * own files, take_back (called whenever hand_out was, with the outcome so
+ * far) returns the files the others wrote, for MANIFEST. */
+typedef struct em_share {
+    xj_error (*hand_out)(void *user, const struct em_run *run, const size_t *runs, size_t n_runs,
+                         const char *tmp_path, size_t *keep, xj_status *st);
+    xj_error (*take_back)(void *user, xj_error err, em_file **files, size_t *n_files, xj_status *st);
+    void *user;
+} em_share;
+
 typedef struct em_run {
     const char *outdir;           /* final directory path */
     int force;                    /* replace an existing output directory */
@@ -157,6 +183,7 @@ typedef struct em_run {
      * is (a distributed run: every process must still be there). NULL: none */
     xj_error (*before_commit)(void *user, xj_error err, xj_status *st);
     void *before_commit_user;
+    const em_share *share;        /* NULL: this process writes every school's file */
 } em_run;
 
 /* A batch check (xj_scan_setAgainst): the register index it was checked
@@ -217,6 +244,16 @@ typedef struct em_population {
  * or when it exists but is not an earlier result of ours (a MANIFEST in our
  * format that lists everything the directory holds; em_checkOutdir below). */
 xj_error em_write(em_run *run, xj_status *st);
+/* Another process's share of a distributed run's school files: one file
+ * per school of run->rows (sorted by school, whole schools), written into
+ * the temporary directory tmp_path that the writing process made, with the
+ * same bytes that process would write; the directory is synced before it
+ * returns. run needs the inputs' names, the headers, the run date, the
+ * per-school options and the rows. *files (owned by the caller, each path
+ * too; em_filesFree) lists what was written, also on failure. */
+xj_error em_writeSchoolShare(em_run *run, const char *tmp_path, em_file **files, size_t *n_files, xj_status *st);
+void em_filesFree(em_file *files, size_t n);
+
 /* The checks em_write makes on OUTDIR before it writes anything (it exists
  * without force; it is not a directory; it is not an earlier result whose
  * MANIFEST lists all it holds; its parent cannot be opened), for a caller

@@ -333,6 +333,10 @@ static xj_error sc_scanOnce(xj_scan *s, size_t *again)
     if (!err && run.rank == 0) err = sc_decide(&run, reg, &rows);
     run.timing.group_seconds += xj_now() - t; /* summary.json counts the decisions with grouping */
     if (!err && run.rank == 0) err = sc_emit(&run, reg, &rows);
+    /* the school files: the others write their share (scan_share.c); a
+     * rank 0 that stopped before sharing them out still meets them */
+    if (dist && run.rank != 0) err = sc_distWriteSchools(&run, err);
+    if (dist && run.rank == 0 && !run.share_met) err = sc_shareMissed(&run, err);
     /* two meetings: before OUTDIR is put in place (sc_emit's hook on rank 0;
      * here for the others, and for rank 0 if it stopped before it), after */
     if (dist && !run.commit_agreed) err = xc_agree(err, &s->st);

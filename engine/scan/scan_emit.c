@@ -23,17 +23,7 @@ static int sc_outColumn(const sc_input *in, ps_field field, size_t shift)
     return (int)(in->schema.out_col[c] + shift);
 }
 
-/* What emit is told of the inputs and the columns. `extra`: 1 when a
- * check's register_matches column comes first (its headers_zh then names
- * it in Chinese; the input's own headers are the same in both). */
-typedef struct sc_emitInputs {
-    em_input *inputs;
-    const char **headers;
-    const char **headers_zh;  /* NULL unless extra */
-    size_t extra;
-} sc_emitInputs;
-
-static xj_error sc_emitInputsMake(const sc_run *run, size_t extra, sc_emitInputs *out, xj_status *st)
+xj_error sc_emitInputsMake(const sc_run *run, size_t extra, sc_emitInputs *out, xj_status *st)
 {
     out->extra = extra;
     out->inputs = xj_calloc(run->n_inputs ? run->n_inputs : 1, sizeof *out->inputs);
@@ -56,11 +46,30 @@ static xj_error sc_emitInputsMake(const sc_run *run, size_t extra, sc_emitInputs
     return XJ_OK;
 }
 
-static void sc_emitInputsFree(sc_emitInputs *e)
+void sc_emitInputsFree(sc_emitInputs *e)
 {
     xj_free(e->inputs);
     xj_free(e->headers);
     xj_free(e->headers_zh);
+}
+
+em_run sc_emitRunOf(const sc_run *run, const sc_emitInputs *e)
+{
+    const xj_scan *const s = run->scan;
+    return (em_run){
+        .inputs = e->inputs,
+        .n_inputs = run->n_inputs,
+        .headers = e->headers,
+        .n_headers = run->cols.n + e->extra,
+        .headers_zh = e->headers_zh,
+        .run_date = run->idctx.run_date,
+        .threads = run->n_workers,
+        .ranks = run->n_ranks,
+        .excel = s->excel,
+        .school_gbk = s->school_gbk,
+        .school_headers_en = s->school_headers_en,
+        .xlsx = s->xlsx,
+    };
 }
 
 /* The handle's stats of a written run. */
@@ -110,6 +119,9 @@ static xj_error sc_emitPopulation(const sc_run *run, em_population *out, const c
 static xj_error sc_agreeBeforeCommit(void *user, xj_error err, xj_status *st)
 {
     sc_run *const run = user;
+    /* em_write failed before it shared the school files out: the others
+     * are waiting for that meeting first */
+    if (!run->share_met) err = sc_shareMissed(run, err);
     run->commit_agreed = 1;
     return xc_agree(err, st);
 }
@@ -140,47 +152,35 @@ xj_error sc_emit(sc_run *run, const sc_register *reg, sc_rows *rows)
             const char *const slash = strrchr(s->region_path, '/');
             region = slash ? slash + 1 : s->region_path;
         }
-        em_run er = {
-            .outdir = s->outdir,
-            .force = s->force,
-            .inputs = e.inputs,
-            .n_inputs = run->n_inputs,
-            .headers = e.headers,
-            .n_headers = run->cols.n + e.extra,
-            .headers_zh = e.headers_zh,
-            .check = reg ? &reg->check : NULL,
-            .rows = rows->v,
-            .n_rows = rows->n,
-            .rejects = rejects,
-            .n_rejects = n_rejects,
-            .rows_read = c.accepted + n_rejects,
-            .rows_accepted = c.accepted,
-            .blank_lines = c.blank,
-            .unknown_id_types = c.unknown_types,
-            .run_date = run->idctx.run_date,
-            .attr_scope = s->attr_scope == XJ_ATTR_MIXED ? "mixed" : "noid",
-            .encoding = s->gbk ? "gbk" : "utf-8",
-            .region_table = region,
-            .suspects = !s->no_suspects,
-            .timing = run->timing,
-            .threads = run->n_workers,
-            .ranks = run->n_ranks,
-            .excel = s->excel,
-            .school_gbk = s->school_gbk,
-            .school_headers_en = s->school_headers_en,
-            .xlsx = s->xlsx,
-            .previous = s->previous,
-            .prev = run->prev,
-            .attested = rows->attested,
-            .n_attested = rows->n_attested,
-            .decisions = run->decisions.v,
-            .n_decisions = run->decisions.n,
-            .monthly = run->decisions.given,
-            .assignments = assignments,
-            .population = s->n_population ? &population : NULL,
-            .before_commit = run->n_ranks > 1 ? sc_agreeBeforeCommit : NULL,
-            .before_commit_user = run,
-        };
+        em_run er = sc_emitRunOf(run, &e);
+        er.outdir = s->outdir;
+        er.force = s->force;
+        er.check = reg ? &reg->check : NULL;
+        er.rows = rows->v;
+        er.n_rows = rows->n;
+        er.rejects = rejects;
+        er.n_rejects = n_rejects;
+        er.rows_read = c.accepted + n_rejects;
+        er.rows_accepted = c.accepted;
+        er.blank_lines = c.blank;
+        er.unknown_id_types = c.unknown_types;
+        er.attr_scope = s->attr_scope == XJ_ATTR_MIXED ? "mixed" : "noid";
+        er.encoding = s->gbk ? "gbk" : "utf-8";
+        er.region_table = region;
+        er.suspects = !s->no_suspects;
+        er.timing = run->timing;
+        er.previous = s->previous;
+        er.prev = run->prev;
+        er.attested = rows->attested;
+        er.n_attested = rows->n_attested;
+        er.decisions = run->decisions.v;
+        er.n_decisions = run->decisions.n;
+        er.monthly = run->decisions.given;
+        er.assignments = assignments;
+        er.population = s->n_population ? &population : NULL;
+        er.before_commit = run->n_ranks > 1 ? sc_agreeBeforeCommit : NULL;
+        er.before_commit_user = run;
+        er.share = run->n_ranks > 1 ? sc_shareOf(run) : NULL;
         er.timing.start = run->start;
         err = em_write(&er, st);
         if (!err) sc_fillStats(run, reg, &er);

@@ -232,6 +232,9 @@ typedef struct sc_run {
     int split_hashing;        /* split_hasher runs (to be joined) */
     xj_status split_st;       /* what it found wrong */
     int commit_agreed;        /* rank 0 met the others just before putting OUTDIR in place */
+    em_share share;           /* a distributed run: the school files shared out (scan_share.c) */
+    int share_met;            /* rank 0 reached the sharing's first meeting */
+    int share_agreed;         /* ... and every process agreed to share */
 } sc_run;
 
 /* Whether this process reads input i's records, all or a part (always,
@@ -353,6 +356,13 @@ xj_error sc_mapOutputColumns(sc_run *run);
 
 /* Which inputs this process reads (run->mine), when there are several. */
 xj_error sc_distPrepare(sc_run *run);
+/* The school files of a distributed run written by the processes that
+ * own the schools (scan_share.c): the em_share rank 0's em_write uses;
+ * rank 0's meeting with the others when it failed before em_write shared
+ * anything out; the other processes' side, whatever failed before. */
+const em_share *sc_shareOf(sc_run *run);
+xj_error sc_shareMissed(sc_run *run, xj_error err);
+xj_error sc_distWriteSchools(sc_run *run, xj_error err);
 
 /* ---- a large plain file read in parts by every process (scan_split.c) ---- */
 
@@ -472,6 +482,20 @@ void sc_rowsFree(sc_rows *rows);
 /* Writes the output directory from the rows (sorted in place) and fills
  * the handle's stats. */
 xj_error sc_emit(sc_run *run, const sc_register *reg, sc_rows *rows);
+/* What emit is told of the inputs and the columns. `extra`: 1 when a
+ * check's register_matches column comes first (its headers_zh then names
+ * it in Chinese; the input's own headers are the same in both). */
+typedef struct sc_emitInputs {
+    em_input *inputs;
+    const char **headers;
+    const char **headers_zh;  /* NULL unless extra */
+    size_t extra;
+} sc_emitInputs;
+xj_error sc_emitInputsMake(const sc_run *run, size_t extra, sc_emitInputs *out, xj_status *st);
+void sc_emitInputsFree(sc_emitInputs *e);
+/* The part of emit's run that every process knows alike: the inputs'
+ * names, the headers, the run date and the per-school options. */
+em_run sc_emitRunOf(const sc_run *run, const sc_emitInputs *e);
 
 /* ---- --population and formal numbers (scan_population.c) ---- */
 

@@ -383,7 +383,7 @@ static void checkTiming(const char *text, const char *what)
     if (t == NULL) return;
     static const char *const kKeys[] = {"wall_seconds",  "read_parse_seconds", "group_seconds", "gather_seconds",
                                         "write_seconds", "rows_per_second",    "ranks",         "threads",
-                                        "exchanged_bytes", "split_inputs"};
+                                        "exchanged_bytes", "split_inputs", "shared_files"};
     size_t const n_keys = sizeof kKeys / sizeof *kKeys, last = n_keys - 1;
     const char *p = t + strlen("  \"timing\": {\n");
     for (size_t k = 0; k < n_keys; k++) {

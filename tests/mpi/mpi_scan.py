@@ -318,7 +318,8 @@ def compare_dirs(ref, got, where, fails, k=None):
         a, b = read(rf[rel]), read(gf[rel])
         base = os.path.basename(rel)
         if base == "summary.json" and os.path.dirname(rel) == "":
-            check_timing(b, where, fails, k)
+            schools = sum(1 for p in rf if p.startswith("schools/") and p != "schools/README.txt")
+            check_timing(b, where, fails, k, schools)
             a, b = cut_timing(a), cut_timing(b)
         elif rel == "MANIFEST":
             check_summary_line(b, gf, where, fails)
@@ -335,16 +336,27 @@ def compare_dirs(ref, got, where, fails, k=None):
     return not (missing or extra or differing)
 
 
-def check_timing(data, where, fails, k):
+def check_timing(data, where, fails, k, schools=0):
+    """schools: the per-school files (and workbooks) the single process
+    wrote. Under mpirun the processes other than rank 0 write a share of
+    them (timing.shared_files): with four or more a process, every share
+    holds some, since no school then has a quarter of the rows."""
     try:
         t = json.loads(data).get("timing", {})
     except ValueError as e:
         fails.add(where, f"summary.json is not JSON: {e}")
         return
-    if k is None:
+    shared = t.get("shared_files", "(absent)")
+    if k is None or k == 1:
         if "ranks" in t and t["ranks"] != 1:
             fails.add(where, f"summary.json timing.ranks is {t['ranks']!r} in a single process")
-        return
+        if shared != 0:
+            fails.add(where, f"summary.json timing.shared_files is {shared!r} in a single process, expected 0")
+        if k is None:
+            return
+    elif not (isinstance(shared, int) and (0 < shared < schools or schools < 4 * k)):
+        fails.add(where, f"summary.json timing.shared_files is {shared!r}: the other processes should have "
+                         f"written some of the {schools} school files, and rank 0 the rest")
     if t.get("ranks") != k:
         fails.add(where, f"summary.json timing.ranks is {t.get('ranks', '(absent)')!r}, expected {k}")
     if not (isinstance(t.get("threads"), int) and t["threads"] >= 1):
@@ -1009,7 +1021,9 @@ def case_selftest(c):
     one thing changed must be told apart (and a changed timing must not)."""
     d = c.inputs_dir()
     src = os.path.join(d, "p.csv")
-    gen(c.x, src, 4000, 25, "--dup-rate", "0.02")
+    # 10,000 rows: about 16 schools, enough for check_timing to expect
+    # shared school files from two processes
+    gen(c.x, src, 10000, 25, "--dup-rate", "0.02")
     ref, _ = c.scan_ref("selftest", [src], ["--run-date", RUN_DATE])
 
     def edit(path, fn):
@@ -1058,13 +1072,21 @@ def case_selftest(c):
                                           manifest=False), ["MANIFEST's summary.json line"]),
         ("a count outside timing", summary_edit(lambda b: b.replace(b'"read": ', b'"read": 1', 1)),
          ["summary.json differs (without timing)"]),
+        ("files shared alone", summary_edit(lambda b: timed(b, shared_files=3)),
+         ["timing.shared_files is 3 in a single process"]),
     ]
-    for label, mutate, expected in variants:
+    # as if from two processes: rank 1 must have written some school files
+    shared_variants = [
+        ("rank 0 wrote all", summary_edit(lambda b: timed(b, ranks=2, shared_files=0)),
+         ["timing.shared_files is 0: the other processes"]),
+        ("shared", summary_edit(lambda b: timed(b, ranks=2, shared_files=5)), []),
+    ]
+    for label, mutate, expected, k in [v + (1,) for v in variants] + [v + (2,) for v in shared_variants]:
         got = os.path.join(fresh(os.path.join(c.work, "selftest", label.replace(" ", "_"))), "out")
         shutil.copytree(ref, got)
         mutate(got)
         f = Failures(quiet=True)
-        compare_dirs(ref, got, label, f, 1)
+        compare_dirs(ref, got, label, f, k)
         text = "\n".join(f.items)
         if not expected and f.items:
             c.fails.add("selftest " + label, f"reported as different:\n{text}")

@@ -1681,7 +1681,7 @@ def write_outputs(opts, res):
         "timing": {"wall_seconds": 0, "read_parse_seconds": 0, "group_seconds": 0,
                    "gather_seconds": 0, "write_seconds": 0, "rows_per_second": 0,
                    "ranks": 1, "threads": 1, "exchanged_bytes": 0,
-                   "split_inputs": 0},
+                   "split_inputs": 0, "shared_files": 0},
     })
     with open(os.path.join(out, "summary.json"), "w", encoding="utf-8", newline="\n") as f:
         f.write(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
