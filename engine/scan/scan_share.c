@@ -355,7 +355,10 @@ xj_error sc_distWriteSchools(sc_run *run, xj_error err)
         if (!err) err = sc_writeShare(run, &recv[0], &files, &n_files);
         if (!err && sc_putFileList(files, n_files, &list) != XJ_OK) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
         err = xc_agree(err, st); /* meeting 2 */
-        if (!err) err = xc_gather(&list, NULL, st);
+        xj_buf unused; /* only rank 0 receives */
+        buf_init(&unused, 0);
+        if (!err) err = xc_gather(&list, &unused, st);
+        buf_free(&unused);
     }
     for (int r = 0; r < k && send && recv; r++) {
         buf_free(&send[r]);
