@@ -54,6 +54,7 @@ import csv
 import io
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -506,6 +507,7 @@ def main():
         print("%d failure(s)" % len(failures))
         sys.exit(1)
     print("OK")
+    shutil.rmtree(args.workdir, ignore_errors=True)  # a passing run's files go: CI's disk is small; a failing run keeps them to look at
 
 
 if __name__ == "__main__":
