@@ -172,6 +172,10 @@ xj_error em_countRows(const em_run *run, const struct em_trend *trend, em_counts
 
 /* ---- em_sort ---- */
 
+/* XJ_ERR_INTERNAL when a row names an input or a problem the run does not
+ * have: rows index tables by both, so each is checked once before use. */
+xj_error em_checkRows(const em_run *run, xj_status *st);
+
 /* Sorts run->rows into problems.csv order; *runs gets n+1 offsets: rows
  * [runs[k], runs[k+1]) share one school code. */
 xj_error em_sortRows(em_ctx *ctx, size_t **runs, size_t *n_runs);

@@ -276,13 +276,13 @@ static xj_error em_workersEnd(em_ctx *ctx, em_schoolWorker *workers, int threads
     return err;
 }
 
-/* The files of the schools runs[first .. end) (a run of equal codes each),
+/* The files of the schools runs[0 .. n_schools) (a run of equal codes each),
  * of `offices` (NULL: none), and with `problems` problems.csv: on
  * run->threads workers when asked — one of them writes problems.csv first
  * (it is one file, rendered in order) while the others start on the
  * schools. A file's bytes depend only on its rows, and MANIFEST sorts the
  * list, so the output is the same whatever the thread count. */
-static xj_error em_writeShare(em_ctx *ctx, const size_t *runs, size_t first, size_t end, const em_offices *offices,
+static xj_error em_writeShare(em_ctx *ctx, const size_t *runs, size_t n_schools, const em_offices *offices,
                               int problems)
 {
     em_run *const run = ctx->run;
@@ -299,7 +299,7 @@ static xj_error em_writeShare(em_ctx *ctx, const size_t *runs, size_t first, siz
         buf_free(&header);
         return st_fail(ctx->st, XJ_ERR_NOMEM, "out of memory");
     }
-    size_t const n_schools = end - first, n_offices = offices ? offices->n : 0;
+    size_t const n_offices = offices ? offices->n : 0;
     int failed = 0; /* set once any worker fails: the others stop early */
     xj_error all_err = XJ_OK;
 #pragma omp parallel num_threads(threads)
@@ -324,7 +324,7 @@ static xj_error em_writeShare(em_ctx *ctx, const size_t *runs, size_t first, siz
 #pragma omp atomic read
             stop = failed;
             if (local || stop) continue;
-            if ((size_t)r < n_schools) local = em_writeSchool(wk, &header, runs[first + (size_t)r], runs[first + (size_t)r + 1]);
+            if ((size_t)r < n_schools) local = em_writeSchool(wk, &header, runs[r], runs[r + 1]);
             else {
                 const em_office *const o = &offices->v[(size_t)r - n_schools];
                 local = em_writeRowFile(wk, &header, o->rel, o->rows, o->n);
@@ -353,7 +353,7 @@ static xj_error em_writeAll(em_ctx *ctx, const size_t *runs, size_t n_runs)
     size_t keep = n_runs;
     xj_error err = share ? share->hand_out(share->user, run, runs, n_runs, ctx->tmp_path, &keep, ctx->st) : XJ_OK;
     if (!err && keep > n_runs) err = st_fail(ctx->st, XJ_ERR_INTERNAL, "internal error: %zu of %zu schools kept", keep, n_runs);
-    if (!err) err = em_writeShare(ctx, runs, 0, keep, ctx->offices, 1);
+    if (!err) err = em_writeShare(ctx, runs, keep, ctx->offices, 1);
     if (share) {
         em_file *theirs = NULL;
         size_t n = 0;
@@ -370,10 +370,7 @@ xj_error em_writeSchoolShare(em_run *run, const char *tmp_path, em_file **files,
 {
     *files = NULL;
     *n_files = 0;
-    for (size_t i = 0; i < run->n_rows; i++)
-        RETURN_ERROR_IF(run->rows[i].source >= run->n_inputs || run->rows[i].problem >= PB_PROBLEM_COUNT, st,
-                        XJ_ERR_INTERNAL, "internal error: problem row %zu names input %u, problem %u", i,
-                        (unsigned)run->rows[i].source, (unsigned)run->rows[i].problem);
+    FORWARD_IF_ERROR(em_checkRows(run, st));
     size_t *const runs = xj_mallocArray(run->n_rows + 1, sizeof *runs);
     RETURN_ERROR_IF(runs == NULL, st, XJ_ERR_NOMEM, "out of memory");
     size_t n_runs = 0;
@@ -390,7 +387,7 @@ xj_error em_writeSchoolShare(em_run *run, const char *tmp_path, em_file **files,
                        "see OUTDIR's parent directory at the same path)", tmp_path, strerror(errno));
     }
     em_ctx ctx = {.run = run, .st = st, .dirfd = dirfd, .tmp_path = tmp_path};
-    xj_error err = em_writeShare(&ctx, runs, 0, n_runs, NULL, 0);
+    xj_error err = em_writeShare(&ctx, runs, n_runs, NULL, 0);
     /* the writing process syncs its own file system only */
     if (!err && syncfs(dirfd) != 0) err = st_fail(st, XJ_ERR_IO, "cannot sync %s: %s", tmp_path, strerror(errno));
     close(dirfd);

@@ -267,6 +267,15 @@ static xj_error em_sortSchools(const em_run *run, const uint32_t *name_rank, uin
     return err;
 }
 
+xj_error em_checkRows(const em_run *run, xj_status *st)
+{
+    for (size_t i = 0; i < run->n_rows; i++)
+        RETURN_ERROR_IF(run->rows[i].source >= run->n_inputs || run->rows[i].problem >= PB_PROBLEM_COUNT, st,
+                        XJ_ERR_INTERNAL, "internal error: problem row %zu names input %u, problem %u", i,
+                        (unsigned)run->rows[i].source, (unsigned)run->rows[i].problem);
+    return XJ_OK;
+}
+
 xj_error em_sortRows(em_ctx *ctx, size_t **runs_out, size_t *n_runs_out)
 {
     em_run *const run = ctx->run;
@@ -275,10 +284,7 @@ xj_error em_sortRows(em_ctx *ctx, size_t **runs_out, size_t *n_runs_out)
     *n_runs_out = 0;
     RETURN_ERROR_IF(n >= UINT32_MAX, ctx->st, XJ_ERR_LIMIT,
                     "%zu problem rows: more than this version can write (4,294,967,294)", n);
-    for (size_t i = 0; i < n; i++)
-        RETURN_ERROR_IF(run->rows[i].source >= run->n_inputs || run->rows[i].problem >= PB_PROBLEM_COUNT, ctx->st,
-                        XJ_ERR_INTERNAL, "internal error: problem row %zu names input %u, problem %u", i,
-                        (unsigned)run->rows[i].source, (unsigned)run->rows[i].problem);
+    FORWARD_IF_ERROR(em_checkRows(run, ctx->st));
 
     xj_error err = XJ_OK;
     em_schoolTable table = {.seed = xj_random()};
