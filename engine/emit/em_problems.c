@@ -276,6 +276,40 @@ static xj_error em_workersEnd(em_ctx *ctx, em_schoolWorker *workers, int threads
     return err;
 }
 
+/* The files still to write, items [front, back): schools, then offices'
+ * lists. Even threads take batches from the front, odd ones from the back.
+ * Schools are in code order, so two threads taking from the same end would
+ * create files in the same province folder at the same moment, and file
+ * systems create one entry at a time in a folder: on ext4 the second
+ * thread spins on the folder's lock (perf: rwsem_spin_on_owner, 4.5 % of
+ * a 200M run's write phase, 23 % after a large deletion). */
+typedef struct {
+    size_t front, back;
+} em_batches;
+
+enum { EM_BATCH = 16 };
+
+static int em_takeBatch(em_batches *w, int from_back, size_t *lo, size_t *hi)
+{
+    int took = 0;
+#pragma omp critical(em_takeBatch)
+    {
+        size_t const n = w->back - w->front < EM_BATCH ? w->back - w->front : EM_BATCH;
+        if (n) {
+            took = 1;
+            if (from_back) {
+                w->back -= n;
+                *lo = w->back;
+            } else {
+                *lo = w->front;
+                w->front += n;
+            }
+            *hi = *lo + n;
+        }
+    }
+    return took;
+}
+
 /* The files of the schools runs[0 .. n_schools) (a run of equal codes each),
  * of `offices` (NULL: none), and with `problems` problems.csv: on
  * run->threads workers when asked — one of them writes problems.csv first
@@ -300,6 +334,7 @@ static xj_error em_writeShare(em_ctx *ctx, const size_t *runs, size_t n_schools,
         return st_fail(ctx->st, XJ_ERR_NOMEM, "out of memory");
     }
     size_t const n_offices = offices ? offices->n : 0;
+    em_batches work = {.front = 0, .back = n_schools + n_offices};
     int failed = 0; /* set once any worker fails: the others stop early */
     xj_error all_err = XJ_OK;
 #pragma omp parallel num_threads(threads)
@@ -318,16 +353,18 @@ static xj_error em_writeShare(em_ctx *ctx, const size_t *runs, size_t n_schools,
                 failed = 1;
             }
         }
-#pragma omp for schedule(dynamic, 16)
-        for (long r = 0; r < (long)(n_schools + n_offices); r++) {
+        size_t r, end;
+        for (;;) {
             int stop;
 #pragma omp atomic read
             stop = failed;
-            if (local || stop) continue;
-            if ((size_t)r < n_schools) local = em_writeSchool(wk, &header, runs[r], runs[r + 1]);
-            else {
-                const em_office *const o = &offices->v[(size_t)r - n_schools];
-                local = em_writeRowFile(wk, &header, o->rel, o->rows, o->n);
+            if (local || stop || !em_takeBatch(&work, tid & 1, &r, &end)) break;
+            for (; r < end && !local; r++) {
+                if (r < n_schools) local = em_writeSchool(wk, &header, runs[r], runs[r + 1]);
+                else {
+                    const em_office *const o = &offices->v[r - n_schools];
+                    local = em_writeRowFile(wk, &header, o->rel, o->rows, o->n);
+                }
             }
             if (local) {
 #pragma omp atomic write
