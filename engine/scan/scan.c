@@ -323,15 +323,19 @@ static xj_error sc_scanOnce(xj_scan *s, size_t *again)
     t = xj_now();
     if (!err) err = dist ? sc_distGather(&run) : sc_gatherPass(&run);
     if (!err && reg) err = sc_registerJoin(reg, &run);
+    if (!dist) /* after a check's register copies left their groups */
+        for (int k = 0; k < SC_KEY_KINDS; k++) run.group_total[k] = run.groups[k].n;
     run.timing.gather_seconds = xj_now() - t;
+    t = xj_now();
+    /* every process decides its own groups; distributed, the rows then go
+     * to rank 0, which writes the output (the school files shared out) */
+    if (!err) err = sc_decide(&run, reg, &rows);
+    if (dist) err = sc_distCollectRows(&run, &rows, err); /* collective */
+    run.timing.group_seconds += xj_now() - t; /* summary.json counts the decisions with grouping */
     /* collective, and only on the way every process takes once all agreed
      * (after a failure, only agreements may follow: xc_end's rule) */
     if (dist && !err) run.timing.exchanged_bytes = xc_sum(xc_bytesSent());
     for (size_t i = 0; run.inputs && i < run.n_inputs; i++) run.timing.split_inputs += run.inputs[i].split;
-    t = xj_now();
-    /* distributed: rank 0 has everything now and writes the output alone */
-    if (!err && run.rank == 0) err = sc_decide(&run, reg, &rows);
-    run.timing.group_seconds += xj_now() - t; /* summary.json counts the decisions with grouping */
     if (!err && run.rank == 0) err = sc_emit(&run, reg, &rows);
     /* the school files: the others write their share (scan_share.c); a
      * rank 0 that stopped before sharing them out still meets them */

@@ -294,12 +294,6 @@ static xj_error sc_withMatches(pb_row row, const xj_buf *cell, xj_arena *arena, 
     return XJ_OK;
 }
 
-static int sc_cmpU64(const void *a, const void *b)
-{
-    uint64_t const x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* The rest of reg->check, once the batch's rows are known: the index, the
  * clean rows (accepted records without any row) and the registered list. */
 static xj_error sc_fillCheck(sc_register *reg, const sc_run *run, const pb_row *rows, size_t n_rows)
@@ -316,13 +310,13 @@ static xj_error sc_fillCheck(sc_register *reg, const sc_run *run, const pb_row *
     uint64_t *const with_rows = xj_mallocArray(n_rows ? n_rows : 1, sizeof *with_rows);
     RETURN_ERROR_IF(with_rows == NULL, st, XJ_ERR_NOMEM, "out of memory counting the clean rows");
     for (size_t i = 0; i < n_rows; i++) with_rows[i] = gk_ref(rows[i].source, rows[i].line);
-    qsort(with_rows, n_rows, sizeof *with_rows, sc_cmpU64);
+    qsort(with_rows, n_rows, sizeof *with_rows, sc_cmpRefs);
     size_t u = 0;
     for (size_t i = 0; i < n_rows; i++)
         if (u == 0 || with_rows[i] != with_rows[u - 1]) with_rows[u++] = with_rows[i];
     c->clean_rows = sc_countFound(run).accepted - u;
     for (size_t i = 0; i < reg->n_copies; i++)
-        c->clean_registered += bsearch(&reg->copies[i].batch, with_rows, u, sizeof *with_rows, sc_cmpU64) == NULL;
+        c->clean_registered += bsearch(&reg->copies[i].batch, with_rows, u, sizeof *with_rows, sc_cmpRefs) == NULL;
     xj_free(with_rows);
     xj_error const err = sc_registeredCsv(reg, run, &reg->registered_csv);
     RETURN_ERROR_IF(err == XJ_ERR_INTERNAL, st, err, "internal error: a registered batch record was not gathered");

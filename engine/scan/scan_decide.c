@@ -125,5 +125,12 @@ void sc_rowsFree(sc_rows *rows)
     xj_free(rows->arenas);
     xj_free(rows->v);
     xj_free(rows->attested);
+    for (int r = 0; r < rows->n_received; r++) {
+        sc_rowsInFree(&rows->received[2 * r]);
+        sc_rowsInFree(&rows->received[2 * r + 1]);
+        buf_free(&rows->messages[r]);
+    }
+    xj_free(rows->received);
+    xj_free(rows->messages);
     memset(rows, 0, sizeof *rows);
 }

@@ -1,31 +1,32 @@
 /*
- * scan_dist — a scan spread over the processes of an MPI job (docs/mpi.md).
+ * scan_dist — a scan spread over the processes of an MPI job (docs/mpi.md):
+ * the inputs shared out, and the keys sent to the processes that own them.
  *
  * Every process runs the same stages on its share of the inputs, and they
- * meet at three points, each a plain-data hand-over of scan_internal.h:
- *   1. after pass 1, keys go to their owner: shards are dealt out in
- *      contiguous ranges, so each process groups its own shards, and rank
- *      0, concatenating the groups in rank order, has them in shard order,
- *      as one process would (grp_keys.h). What pass 1 found besides keys —
- *      counts, invalid IDs, rejects, the inputs' sizes and hashes, the
- *      population's candidates, and with --previous the pairs of PREV's
- *      its records have (every process reads PREV) — goes to rank 0 with
- *      the groups;
- *   2. rank 0 lists the flagged records and tells every process; each
- *      reads back those of its own inputs (pass 2) and sends them to rank 0;
- *   3. rank 0 decides and writes the output, exactly as one process does,
- *      and every process learns how that went.
- * A record's ref is (input, line) wherever it is read, and every result is
- * sorted by ref before it is written, so the output is the one process's,
- * byte for byte, whatever the number of processes.
+ * meet at four points, each a plain-data hand-over of scan_internal.h:
+ *   1. after pass 1, keys go to their owner (here): shards are dealt out in
+ *      contiguous ranges, and each process groups its own shards and keeps
+ *      the groups. What pass 1 found besides keys and invalid IDs —
+ *      counts, rejects, the inputs' sizes and hashes, the population's
+ *      candidates, and with --previous the pairs of PREV's its records have
+ *      (every process reads PREV) — goes to rank 0;
+ *   2. each process asks the readers of its groups' members for their
+ *      records, and gets them (pass 2, scan_dist_records.c);
+ *   3. each process decides its groups and its invalid IDs, and sends the
+ *      rows to rank 0 (scan_dist_records.c);
+ *   4. rank 0 writes the output, the school files shared out to the
+ *      processes (scan_share.c), and every process learns how that went.
+ * A record's ref is (input, line) wherever it is read, a group's rows
+ * depend on its members only, and every result is sorted before it is
+ * written, so the output is the one process's, byte for byte, whatever
+ * the number of processes.
  *
  * Inputs are shared out whole, biggest first, each to the process with the
  * fewest bytes so far (a tie to the lowest rank): every process computes
  * the same plan from the file sizes. Keys travel in rounds of a few
  * shards, each freed once sent, so a process holds its keys once plus one
  * round's worth. Cost: each record's 16 or 24 bytes of keys cross the
- * network once (all but a share 1/K of them); the flagged records (a few
- * per cent) cross it once more.
+ * network once (all but a share 1/K of them).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -48,8 +49,6 @@ unsigned sc_distShardLo(int r, int ranks)
 {
     return (unsigned)(((size_t)r * GK_SHARDS + (size_t)ranks - 1) / (size_t)ranks);
 }
-
-static const char *sc_takeString(xc_reader *r, xj_arena *a, uint32_t *len);
 
 /* ---- the inputs shared out ---- */
 
@@ -100,6 +99,7 @@ xj_error sc_distPrepare(sc_run *run)
             for (int r = 1; r < run->n_ranks; r++)
                 if (load[r] < load[best]) best = r;
             load[best] += v[k].bytes + 1; /* + 1: empty files are shared out too */
+            in->reader = best;
             run->mine[v[k].input] = best == run->rank;
         }
     }
@@ -199,20 +199,9 @@ xj_error sc_distExchangeKeys(sc_run *run, sc_found *recv)
     return err ? err : st->code;
 }
 
-static xj_error sc_putGroups(const gk_groups *g, xj_buf *out)
-{
-    FORWARD_IF_ERROR(xc_putU64(out, g->n));
-    for (size_t i = 0; i < g->n; i++) {
-        FORWARD_IF_ERROR(xc_putU64(out, g->g[i].hi));
-        FORWARD_IF_ERROR(xc_putU64(out, g->g[i].lo));
-        FORWARD_IF_ERROR(xc_putU64(out, g->g[i].n));
-    }
-    FORWARD_IF_ERROR(xc_putU64(out, g->n_refs));
-    return g->n_refs ? buf_append(out, g->refs, g->n_refs * sizeof *g->refs) : XJ_OK;
-}
-
-/* What rank 0 needs of pass 1 besides the groups: counts, invalid IDs,
- * rejects, the own inputs' facts, the warnings from `first_warning` on. */
+/* What rank 0 needs of pass 1 besides the groups and the invalid IDs
+ * (each process decides its own): counts, rejects, the own inputs' facts,
+ * the warnings from `first_warning` on. */
 xj_error sc_distPutFound(const sc_run *run, size_t first_warning, xj_buf *out)
 {
     sc_counts const c = sc_countFound(run);
@@ -222,8 +211,6 @@ xj_error sc_distPutFound(const sc_run *run, size_t first_warning, xj_buf *out)
     FORWARD_IF_ERROR(xc_putU64(out, (uint64_t)run->n_workers));
     for (int t = 0; t < run->n_workers; t++) {
         const sc_found *const f = &run->workers[t].found;
-        FORWARD_IF_ERROR(xc_putU64(out, f->n_inv));
-        for (size_t i = 0; i < f->n_inv; i++) FORWARD_IF_ERROR(xc_putU64(out, f->inv[i].ref << 8 | f->inv[i].reason));
         FORWARD_IF_ERROR(xc_putU64(out, f->n_rej));
         for (size_t i = 0; i < f->n_rej; i++) {
             const em_reject *const j = &f->rej[i];
@@ -271,36 +258,8 @@ xj_error sc_distPutFound(const sc_run *run, size_t first_warning, xj_buf *out)
     return XJ_OK;
 }
 
-/* Rank 0: another process's groups appended to run->groups[kind]. */
-static xj_error sc_takeGroups(xc_reader *r, gk_groups *into, xj_status *st)
-{
-    uint64_t const n = xc_getU64(r);
-    RETURN_ERROR_IF(r->bad || n > (uint64_t)(r->end - r->p) / 24, st, XJ_ERR_INTERNAL,
-                    "internal error: a short message of groups from another process");
-    gk_group *const g = xj_reallocArray(into->g, into->n + n + 1, sizeof *g);
-    RETURN_ERROR_IF(g == NULL, st, XJ_ERR_NOMEM, "out of memory");
-    into->g = g;
-    size_t first = into->n_refs;
-    for (uint64_t i = 0; i < n; i++) {
-        uint64_t const hi = xc_getU64(r), lo = xc_getU64(r), members = xc_getU64(r);
-        g[into->n + i] = (gk_group){hi, lo, first, (uint32_t)members};
-        first += members;
-    }
-    uint64_t const n_refs = xc_getU64(r);
-    RETURN_ERROR_IF(r->bad || n_refs != first - into->n_refs || n_refs > (uint64_t)(r->end - r->p) / 8, st,
-                    XJ_ERR_INTERNAL, "internal error: a broken message of groups from another process");
-    uint64_t *const refs = xj_reallocArray(into->refs, into->n_refs + n_refs + 1, sizeof *refs);
-    RETURN_ERROR_IF(refs == NULL, st, XJ_ERR_NOMEM, "out of memory");
-    into->refs = refs;
-    memcpy(refs + into->n_refs, r->p, n_refs * sizeof *refs);
-    r->p += n_refs * sizeof *refs;
-    into->n += n;
-    into->n_refs += n_refs;
-    return XJ_OK;
-}
-
-/* Rank 0: another process's pass-1 facts added to worker 0's (the counts,
- * invalid IDs and rejects) and to the inputs' and the warnings. */
+/* Rank 0: another process's pass-1 facts added to worker 0's (the counts
+ * and rejects) and to the inputs' and the warnings. */
 xj_error sc_distTakeFound(sc_run *run, xc_reader *r)
 {
     xj_status *const st = &run->scan->st;
@@ -310,12 +269,6 @@ xj_error sc_distTakeFound(sc_run *run, xc_reader *r)
     f->unknown_types += xc_getU64(r);
     uint64_t const workers = xc_getU64(r);
     for (uint64_t t = 0; t < workers && !r->bad; t++) {
-        uint64_t const n_inv = xc_getU64(r);
-        for (uint64_t i = 0; i < n_inv && !r->bad; i++) {
-            uint64_t const w = xc_getU64(r);
-            RETURN_ERROR_IF(sc_addInvalid(f, w >> 8, (xj_idReason)(w & 0xff)) != XJ_OK, st, XJ_ERR_NOMEM,
-                            "out of memory");
-        }
         uint64_t const n_rej = xc_getU64(r);
         for (uint64_t i = 0; i < n_rej && !r->bad; i++) {
             uint64_t const what = xc_getU64(r), line = xc_getU64(r);
@@ -359,8 +312,8 @@ xj_error sc_distTakeFound(sc_run *run, xc_reader *r)
             a->ref = xc_getU64(r);
             a->id = xc_getU64(r);
             a->basis = (uint8_t)xc_getU64(r);
-            a->sno = sc_takeString(r, &pw->text, &a->sno_len);
-            a->school = sc_takeString(r, &pw->text, &a->school_len);
+            a->sno = sc_distTakeString(r, &pw->text, &a->sno_len);
+            a->school = sc_distTakeString(r, &pw->text, &a->school_len);
             RETURN_ERROR_IF(!r->bad && (!a->sno || !a->school), st, XJ_ERR_NOMEM, "out of memory");
             pw->n_assign += !r->bad;
         }
@@ -405,30 +358,25 @@ xj_error sc_distGroup(sc_run *run, size_t first_warning)
     for (int r = 0; all && r < n; r++) buf_init(&all[r], SIZE_MAX / 4);
     err = xc_agree(err, st);
     if (!err) err = sc_distExchangeKeys(run, recv);
-    gk_groups local[SC_KEY_KINDS] = {0};
+    /* the groups stay where they were found: each process decides its own */
     if (!err) {
         for (size_t t = 0; t < nw; t++) found[t] = &run->workers[t].found;
         for (int r = 0; r < n; r++) found[nw + (size_t)r] = &recv[r];
-        err = sc_groupFound(run, NULL, found, nw + (size_t)n, local);
+        err = sc_groupFound(run, NULL, found, nw + (size_t)n, run->groups);
     }
-    for (int k = 0; !err && k < SC_KEY_KINDS; k++)
-        if (sc_putGroups(&local[k], &mine) != XJ_OK) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
+    if (!err) err = sc_groupFinish(run);
     if (!err && sc_distPutFound(run, first_warning, &mine) != XJ_OK) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
-    for (int k = 0; k < SC_KEY_KINDS; k++) gk_groupsFree(&local[k]);
     /* every agreement is reached by every process: one that failed alone
      * must still come, or the others would wait for it */
     if (!(err = xc_agree(err, st))) err = xc_gather(&mine, all, st);
     buf_free(&mine);
-    /* rank 0: the groups in rank order are the groups in shard order */
-    for (int r = 0; !err && run->rank == 0 && r < n; r++) {
+    for (int r = 1; !err && run->rank == 0 && r < n; r++) {
         xc_reader rd = xc_reading(&all[r]);
-        for (int k = 0; !err && k < SC_KEY_KINDS; k++) err = sc_takeGroups(&rd, &run->groups[k], st);
-        if (!err && r > 0) err = sc_distTakeFound(run, &rd);
+        err = sc_distTakeFound(run, &rd);
         buf_free(&all[r]);
     }
     /* the split inputs' rows are all counted only now */
     if (!err && run->rank == 0) err = sc_checkEncodings(run, 1);
-    if (!err && run->rank == 0) err = sc_groupFinish(run);
     for (int r = 0; recv && r < n; r++) {
         for (int k = 0; k < SC_KEY_KINDS; k++) gk_tableFree(&recv[r].keys[k]);
         gk_tableFree(&recv[r].slips);
@@ -437,27 +385,13 @@ xj_error sc_distGroup(sc_run *run, size_t first_warning)
     xj_free(all);
     xj_free(recv);
     xj_free(found);
-    return xc_agree(err, st);
-}
-
-/* ---- 2. the flagged records read back where they lie ---- */
-
-static xj_error sc_putRecord(const gr_record *g, xj_buf *out)
-{
-    FORWARD_IF_ERROR(xc_putU64(out, g->ref));
-    FORWARD_IF_ERROR(xc_putBytes(out, g->school, g->school_len));
-    FORWARD_IF_ERROR(xc_putBytes(out, g->county, g->county_len));
-    FORWARD_IF_ERROR(xc_putBytes(out, g->student_no, g->student_no_len));
-    FORWARD_IF_ERROR(xc_putBytes(out, g->school_name, g->school_name_len));
-    FORWARD_IF_ERROR(xc_putBytes(out, g->name, g->name_len));
-    FORWARD_IF_ERROR(xc_putBytes(out, g->id, g->id_len));
-    FORWARD_IF_ERROR(xc_putBytes(out, g->tail, g->tail_len));
-    FORWARD_IF_ERROR(xc_putU64(out, (uint64_t)g->registered << 32 | g->birth));
-    return xc_putU64(out, (uint64_t)g->sex << 8 | (unsigned char)g->id_type);
+    for (int k = 0; k < SC_KEY_KINDS; k++) run->group_total[k] = run->groups[k].n;
+    if ((err = xc_agree(err, st)) == XJ_OK) xc_sumEach(run->group_total, SC_KEY_KINDS);
+    return err;
 }
 
 /* A counted string of `r` copied into the arena (*len its length). */
-static const char *sc_takeString(xc_reader *r, xj_arena *a, uint32_t *len)
+const char *sc_distTakeString(xc_reader *r, xj_arena *a, uint32_t *len)
 {
     size_t n = 0;
     const char *const p = xc_getBytes(r, &n);
@@ -467,102 +401,4 @@ static const char *sc_takeString(xc_reader *r, xj_arena *a, uint32_t *len)
     }
     *len = (uint32_t)n;
     return ar_strndup(a, p, n);
-}
-
-static xj_error sc_takeRecord(xc_reader *r, xj_arena *a, gr_record *g)
-{
-    memset(g, 0, sizeof *g);
-    g->ref = xc_getU64(r);
-    g->school = sc_takeString(r, a, &g->school_len);
-    g->county = sc_takeString(r, a, &g->county_len);
-    g->student_no = sc_takeString(r, a, &g->student_no_len);
-    g->school_name = sc_takeString(r, a, &g->school_name_len);
-    g->name = sc_takeString(r, a, &g->name_len);
-    g->id = sc_takeString(r, a, &g->id_len);
-    g->tail = sc_takeString(r, a, &g->tail_len);
-    uint64_t const dates = xc_getU64(r), kind = xc_getU64(r);
-    g->registered = (uint32_t)(dates >> 32);
-    g->birth = (uint32_t)dates;
-    g->sex = (uint8_t)(kind >> 8);
-    g->id_type = (char)(kind & 0xff);
-    if (r->bad) return XJ_ERR_INTERNAL;
-    return g->school && g->county && g->student_no && g->school_name && g->name && g->id && g->tail ? XJ_OK
-                                                                                                     : XJ_ERR_NOMEM;
-}
-
-/* This process's share of the flagged records (those of its inputs) read
- * back into `out`. */
-static xj_error sc_gatherMine(sc_run *run, xj_buf *out)
-{
-    xj_status *const st = &run->scan->st;
-    uint64_t *const all = run->flagged;
-    gr_record *const all_gathered = run->gathered;
-    size_t const n_all = run->n_flagged;
-    size_t n = 0;
-    for (size_t i = 0; i < n_all; i++) n += sc_ownsRecord(run, all[i]);
-    run->flagged = xj_mallocArray(n ? n : 1, sizeof *run->flagged);
-    run->gathered = xj_calloc(n ? n : 1, sizeof *run->gathered);
-    xj_error err = run->flagged && run->gathered ? XJ_OK : st_fail(st, XJ_ERR_NOMEM, "out of memory");
-    run->n_flagged = 0;
-    for (size_t i = 0; !err && i < n_all; i++)
-        if (sc_ownsRecord(run, all[i])) run->flagged[run->n_flagged++] = all[i];
-    if (!err) err = sc_gatherPass(run);
-    for (size_t i = 0; !err && i < run->n_flagged; i++)
-        if (sc_putRecord(&run->gathered[i], out) != XJ_OK) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
-    xj_free(run->flagged);
-    xj_free(run->gathered);
-    run->flagged = all;
-    run->gathered = all_gathered;
-    run->n_flagged = n_all;
-    run->n_gathered = n_all;
-    return err;
-}
-
-xj_error sc_distGather(sc_run *run)
-{
-    xj_status *const st = &run->scan->st;
-    int const n = run->n_ranks;
-    xj_buf flagged, mine, *const all = xj_calloc((size_t)n, sizeof *all);
-    buf_init(&flagged, SIZE_MAX / 4);
-    buf_init(&mine, SIZE_MAX / 4);
-    for (int r = 0; all && r < n; r++) buf_init(&all[r], SIZE_MAX / 4);
-    xj_error err = all ? XJ_OK : st_fail(st, XJ_ERR_NOMEM, "out of memory");
-    if (!err && run->rank == 0 && run->n_flagged &&
-        buf_append(&flagged, run->flagged, run->n_flagged * sizeof *run->flagged) != XJ_OK)
-        err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
-    if (!(err = xc_agree(err, st))) err = xc_broadcast(&flagged, st);
-    if (!err && run->rank != 0) {
-        run->n_flagged = flagged.len / sizeof *run->flagged;
-        run->flagged = xj_mallocArray(run->n_flagged ? run->n_flagged : 1, sizeof *run->flagged);
-        run->gathered = xj_calloc(1, sizeof *run->gathered);
-        if (run->flagged == NULL || run->gathered == NULL) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
-        else if (run->n_flagged) memcpy(run->flagged, flagged.data, run->n_flagged * sizeof *run->flagged);
-    }
-    buf_free(&flagged);
-    if (!err) err = sc_gatherMine(run, &mine);
-    if (!(err = xc_agree(err, st))) err = xc_gather(&mine, all, st);
-    buf_free(&mine);
-    /* rank 0: every record into its place; each process's come in ref order */
-    xj_arena *const a = &run->workers[0].strings;
-    for (int r = 0; !err && run->rank == 0 && r < n; r++) {
-        xc_reader rd = xc_reading(&all[r]);
-        while (!err && rd.p < rd.end) {
-            gr_record g;
-            xj_error const e = sc_takeRecord(&rd, a, &g);
-            size_t const at = e ? 0 : sc_lowerBound(run->flagged, run->n_flagged, g.ref);
-            if (e == XJ_ERR_NOMEM) err = st_fail(st, e, "out of memory");
-            else if (e || at == run->n_flagged || run->flagged[at] != g.ref)
-                err = st_fail(st, XJ_ERR_INTERNAL, "internal error: a record another process sent was not asked for");
-            else run->gathered[at] = g;
-        }
-        buf_free(&all[r]);
-    }
-    for (size_t i = 0; !err && run->rank == 0 && i < run->n_flagged; i++)
-        if (run->gathered[i].ref != run->flagged[i])
-            err = st_fail(st, XJ_ERR_INTERNAL, "internal error: %s line %llu was read back by no process",
-                          run->inputs[gk_refSource(run->flagged[i])].path,
-                          (unsigned long long)gk_refLine(run->flagged[i]));
-    for (int r = 0; all && r < n; r++) buf_free(&all[r]);
-    xj_free(all);
-    return xc_agree(err, st);
 }

@@ -92,8 +92,8 @@ static void sc_fillStats(sc_run *run, const sc_register *reg, const em_run *er)
         stats->attr_duplicate_records += er->rows[i].problem == PB_ATTR_DUPLICATE;
         stats->id_invalid_records += er->rows[i].problem == PB_ID_INVALID;
     }
-    stats->id_duplicate_groups = run->groups[GD_KEY_GB].n + run->groups[GD_KEY_OTHER_ID].n;
-    stats->attr_duplicate_groups = run->groups[GD_KEY_ATTR].n;
+    stats->id_duplicate_groups = run->group_total[GD_KEY_GB] + run->group_total[GD_KEY_OTHER_ID];
+    stats->attr_duplicate_groups = run->group_total[GD_KEY_ATTR];
     stats->wall_seconds = xj_now() - run->start;
 }
 

@@ -191,6 +191,8 @@ typedef struct sc_input {
     uint64_t split_size;      /* its size when the parts were planned */
     uint64_t part_lo, part_hi;/* this process's bytes [part_lo, part_hi) */
     uint64_t line_lo, line_hi;/* the lines its part's records start on, [line_lo, line_hi) */
+    uint64_t *part_line;      /* K + 1: the line part r starts on; part_line[K] is past the last */
+    int reader;               /* read whole: the process that reads it (sc_readerOf) */
     int part_in_quote;        /* pass 1: the part ended inside a quoted value (its cut was wrong) */
     char split_hash[33];      /* rank 0: XXH3-128 of the whole file */
 } sc_input;
@@ -217,6 +219,7 @@ typedef struct sc_run {
     xj_status prev_st;        /* what it found wrong */
     gk_groups groups[SC_KEY_KINDS]; /* by gd_keyKind: GB IDs, other IDs, attributes */
     gk_groups suspects;       /* suspect_duplicate candidates, then groups (grp_suspects.h) */
+    uint64_t group_total[SC_KEY_KINDS]; /* the job's groups of each kind (every process's, summed) */
     uint64_t *flagged;        /* refs of every input record that appears in output, sorted */
     size_t n_flagged;
     gr_record *gathered;      /* pass 2: the record of flagged[i]; then a check's register members */
@@ -252,6 +255,23 @@ static inline int sc_ownsRecord(const sc_run *run, uint64_t ref)
     const sc_input *const in = &run->inputs[i];
     uint64_t const line = gk_refLine(ref);
     return !in->split || (line >= in->line_lo && line < in->line_hi);
+}
+
+/* The process that reads record `ref` in a distributed scan. */
+static inline int sc_readerOf(const sc_run *run, uint64_t ref)
+{
+    const sc_input *const in = &run->inputs[gk_refSource(ref)];
+    if (!in->split) return in->reader;
+    /* the last part starting at or before the line: an empty part starts
+     * where the next does, so it is never the answer */
+    uint64_t const line = gk_refLine(ref);
+    int lo = 0, hi = run->n_ranks - 1;
+    while (lo < hi) {
+        int const mid = lo + (hi - lo + 1) / 2;
+        if (in->part_line[mid] <= line) lo = mid;
+        else hi = mid - 1;
+    }
+    return lo;
 }
 
 /* A record's verdict: parsed and checked into v and f, or the reject
@@ -347,6 +367,8 @@ xj_error sc_fetchStreamPass(sc_run *run);
 /* The flagged records flagged[pos .. end) among a chunk's records (those not
  * in it are skipped by line), gathered into run->gathered (scan_gather.c). */
 xj_error sc_gatherChunk(sc_run *run, sc_worker *w, const rd_chunk *chunk, size_t pos, size_t end);
+/* qsort's order of refs (uint64_t, ascending). */
+int sc_cmpRefs(const void *a, const void *b);
 /* The first place in the ascending v[0 .. n) whose value is not below key. */
 size_t sc_lowerBound(const uint64_t *v, size_t n, uint64_t key);
 /* For each input, the column holding each output column (in->col_for_out). */
@@ -379,20 +401,41 @@ xj_error sc_splitHashJoin(sc_run *run);
  * inside a quoted value (the scan must run again unsplit), or SIZE_MAX. */
 size_t sc_splitFailed(sc_run *run);
 /* In place of sc_group: keys to the processes that own their shards,
- * grouped there; the groups and what pass 1 found (with the warnings from
- * `first_warning` on) to rank 0, which splits the suspects and lists the
- * flagged records. Collective; the error is every process's. */
+ * grouped there, and each process keeps its groups (its suspects split,
+ * its flagged records listed); what pass 1 found (with the warnings from
+ * `first_warning` on) goes to rank 0; every process learns the job's group
+ * counts. Collective; the error is every process's. */
 xj_error sc_distGroup(sc_run *run, size_t first_warning);
-/* In place of sc_gatherPass: rank 0's flagged list to every process, each
- * reads back those of its inputs, rank 0 receives them all. Collective. */
+/* In place of sc_gatherPass (scan_dist_records.c): each process asks the
+ * readers of its flagged records for them; each reader reads back what it
+ * was asked for (pass 2) and sends it. Collective. */
 xj_error sc_distGather(sc_run *run);
-/* The pieces, for the index build (ixb_dist.c): the workers' key entries of
- * shards [s0, s1), every kind and the slips (their vectors freed as they
- * are packed), and taking them into `into`; what pass 1 found besides keys
- * (counts, invalid IDs, rejects, own inputs' facts, population candidates,
- * warnings from `first_warning` on), and rank 0 taking another process's
- * into worker 0's. A reader that runs short is XJ_ERR_INTERNAL. */
+/* After sc_decide on every process: the other processes' rows to rank 0,
+ * into `rows` (each process's own freed once sent). Collective, reached by
+ * every process whatever `err` (the error so far). */
+struct sc_rows;
+xj_error sc_distCollectRows(sc_run *run, struct sc_rows *rows, xj_error err);
+/* Rows as they travel between processes (scan_share.c): the rows' member
+ * lists once each, then the rows; taken back with their strings pointing
+ * into the message. */
+typedef struct sc_rowsIn {
+    pb_member **lists;
+    uint32_t *list_len;       /* members of each list */
+    uint64_t n_lists;
+    pb_row *rows;
+    size_t n_rows;
+} sc_rowsIn;
 struct xc_reader;
+xj_error sc_putRows(const pb_row *rows, size_t n, xj_buf *out);
+xj_error sc_takeRows(struct xc_reader *r, size_t n_inputs, sc_rowsIn *in);
+void sc_rowsInFree(sc_rowsIn *in);
+/* The pieces, also for the index build (ixb_dist.c): the workers' key
+ * entries of shards [s0, s1), every kind and the slips (their vectors
+ * freed as they are packed), and taking them into `into`; what pass 1
+ * found besides keys and invalid IDs (counts, rejects, own inputs' facts,
+ * population candidates, warnings from `first_warning` on), and rank 0
+ * taking another process's into worker 0's. A reader that runs short is
+ * XJ_ERR_INTERNAL. */
 /* Every process's key entries sent to the process that owns their shard
  * (contiguous ranges, rank 0 the first: sc_distShardLo), received into
  * recv[r] from rank r (recv[rank] stays empty). Collective. */
@@ -402,6 +445,9 @@ xj_error sc_distPutKeys(sc_run *run, unsigned s0, unsigned s1, xj_buf *out);
 xj_error sc_distTakeKeys(struct xc_reader *r, unsigned s0, unsigned s1, sc_found *into, xj_status *st);
 xj_error sc_distPutFound(const sc_run *run, size_t first_warning, xj_buf *out);
 xj_error sc_distTakeFound(sc_run *run, struct xc_reader *r);
+/* A counted string of `r` copied into `a` (*len its length); NULL with
+ * r->bad set when the message runs short, NULL alone when `a` is full. */
+const char *sc_distTakeString(struct xc_reader *r, xj_arena *a, uint32_t *len);
 
 /* ---- a batch check's register (scan_against.c, scan_copies.c) ---- */
 
@@ -465,6 +511,9 @@ typedef struct sc_rows {
     size_t n_attested;
     xj_arena *arenas;         /* other_schools and register_matches texts, one arena per worker */
     int n_arenas;
+    struct sc_rowsIn *received; /* rank 0 of a distributed scan: the other processes' rows, */
+    xj_buf *messages;         /* ... whose strings point into these messages */
+    int n_received;
 } sc_rows;
 
 /* --previous: PREV read, with the column names of the inputs mapped so far

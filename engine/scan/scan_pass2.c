@@ -22,7 +22,7 @@
 #include "scan_internal.h"
 #include "xj_alloc.h"
 
-static int sc_cmpU64(const void *a, const void *b)
+int sc_cmpRefs(const void *a, const void *b)
 {
     uint64_t const x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return x < y ? -1 : x > y;
@@ -53,7 +53,7 @@ static xj_error sc_listFlagged(sc_run *run)
     for (int t = 0; t < nw; t++)
         for (size_t i = 0; i < run->workers[t].found.n_inv; i++) f[at++] = run->workers[t].found.inv[i].ref;
     n = at;
-    qsort(f, n, sizeof *f, sc_cmpU64);
+    qsort(f, n, sizeof *f, sc_cmpRefs);
     size_t u = 0;
     for (size_t i = 0; i < n; i++)
         if (u == 0 || f[i] != f[u - 1]) f[u++] = f[i];

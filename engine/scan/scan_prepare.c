@@ -85,6 +85,7 @@ void sc_runFree(sc_run *run)
         rd_close(run->inputs[i].rd);
         ps_schemaFree(&run->inputs[i].schema);
         xj_free(run->inputs[i].col_for_out);
+        xj_free(run->inputs[i].part_line);
     }
     xj_free(run->inputs);
     ps_columnsFree(&run->cols);

@@ -66,19 +66,17 @@ static xj_error sc_putRow(const pb_row *row, uint64_t members, xj_buf *out)
     return xc_putU64(out, packed);
 }
 
-/* One share: the temporary directory's path, the member lists (each
- * once), then rows[from .. to). */
-static xj_error sc_putShare(const char *tmp_path, const pb_row *rows, size_t from, size_t to, xj_buf *out)
+xj_error sc_putRows(const pb_row *rows, size_t n, xj_buf *out)
 {
     size_t cap = 16;
-    while (cap < 2 * (to - from)) cap *= 2;
+    while (cap < 2 * n) cap *= 2;
     sc_memberSlots t = {xj_calloc(cap, sizeof *t.key), xj_mallocArray(cap, sizeof *t.index), cap - 1};
     xj_buf lists, body;
     buf_init(&lists, SIZE_MAX / 4);
     buf_init(&body, SIZE_MAX / 4);
     xj_error err = t.key && t.index ? XJ_OK : XJ_ERR_NOMEM;
     uint64_t n_lists = 0;
-    for (size_t i = from; i < to && !err; i++) {
+    for (size_t i = 0; i < n && !err; i++) {
         const pb_row *const row = &rows[i];
         uint64_t members = 0; /* 0: none, else the list's number + 1 */
         if (row->members != NULL) {
@@ -97,16 +95,22 @@ static xj_error sc_putShare(const char *tmp_path, const pb_row *rows, size_t fro
         }
         if (!err) err = sc_putRow(row, members, &body);
     }
-    if (!err) err = xc_putBytes(out, tmp_path, strlen(tmp_path));
     if (!err) err = xc_putU64(out, n_lists);
     if (!err) err = buf_append(out, lists.data, lists.len);
-    if (!err) err = xc_putU64(out, to - from);
+    if (!err) err = xc_putU64(out, n);
     if (!err) err = buf_append(out, body.data, body.len);
     buf_free(&lists);
     buf_free(&body);
     xj_free(t.key);
     xj_free(t.index);
     return err;
+}
+
+/* One share: the temporary directory's path, then rows[from .. to). */
+static xj_error sc_putShare(const char *tmp_path, const pb_row *rows, size_t from, size_t to, xj_buf *out)
+{
+    FORWARD_IF_ERROR(xc_putBytes(out, tmp_path, strlen(tmp_path)));
+    return sc_putRows(rows + from, to - from, out);
 }
 
 static xj_error sc_shareHandOut(void *user, const em_run *er, const size_t *runs, size_t n_runs, const char *tmp_path,
@@ -215,22 +219,20 @@ xj_error sc_shareMissed(sc_run *run, xj_error err)
 
 /* ---- the other processes: a share in, its files written ---- */
 
-/* The rows of a share; strings point into `b`, which must outlive them. */
+/* The rows of a share; strings point into the message, which must
+ * outlive them. */
 typedef struct sc_shareIn {
     char tmp_path[PATH_MAX + NAME_MAX + 64];
-    pb_member **lists;
-    uint32_t *list_len;       /* members of each list */
-    uint64_t n_lists;
-    pb_row *rows;
-    size_t n_rows;
+    sc_rowsIn rows;
 } sc_shareIn;
 
-static void sc_shareInFree(sc_shareIn *in)
+void sc_rowsInFree(sc_rowsIn *in)
 {
     for (uint64_t i = 0; in->lists && i < in->n_lists; i++) xj_free(in->lists[i]);
     xj_free(in->lists);
     xj_free(in->list_len);
     xj_free(in->rows);
+    memset(in, 0, sizeof *in);
 }
 
 static const char *sc_getString(xc_reader *r, uint32_t *len)
@@ -245,14 +247,10 @@ static const char *sc_getString(xc_reader *r, uint32_t *len)
     return p;
 }
 
-static xj_error sc_takeShare(const xj_buf *b, size_t n_inputs, sc_shareIn *in)
+xj_error sc_takeRows(xc_reader *rd, size_t n_inputs, sc_rowsIn *in)
 {
+    xc_reader r = *rd;
     memset(in, 0, sizeof *in);
-    xc_reader r = xc_reading(b);
-    size_t len = 0;
-    const char *const path = xc_getBytes(&r, &len);
-    if (path == NULL || len == 0 || len >= sizeof in->tmp_path || memchr(path, '\0', len)) return XJ_ERR_INTERNAL;
-    memcpy(in->tmp_path, path, len);
     in->n_lists = xc_getU64(&r);
     /* each list and each row takes at least 8 bytes: a count beyond what is
      * left is a broken message, not an allocation to try */
@@ -300,7 +298,20 @@ static xj_error sc_takeShare(const xj_buf *b, size_t n_inputs, sc_shareIn *in)
             return XJ_ERR_INTERNAL;
         row->members = members ? in->lists[members - 1] : NULL;
     }
-    return r.bad || r.p != r.end ? XJ_ERR_INTERNAL : XJ_OK;
+    *rd = r;
+    return r.bad ? XJ_ERR_INTERNAL : XJ_OK;
+}
+
+static xj_error sc_takeShare(const xj_buf *b, size_t n_inputs, sc_shareIn *in)
+{
+    memset(in, 0, sizeof *in);
+    xc_reader r = xc_reading(b);
+    size_t len = 0;
+    const char *const path = xc_getBytes(&r, &len);
+    if (path == NULL || len == 0 || len >= sizeof in->tmp_path || memchr(path, '\0', len)) return XJ_ERR_INTERNAL;
+    memcpy(in->tmp_path, path, len);
+    FORWARD_IF_ERROR(sc_takeRows(&r, n_inputs, &in->rows));
+    return r.p != r.end ? XJ_ERR_INTERNAL : XJ_OK;
 }
 
 static xj_error sc_putFileList(const em_file *files, size_t n, xj_buf *out)
@@ -326,12 +337,12 @@ static xj_error sc_writeShare(sc_run *run, const xj_buf *message, em_file **file
     if (!err) err = sc_emitInputsMake(run, 0, &e, st);
     if (!err) {
         em_run er = sc_emitRunOf(run, &e);
-        er.rows = in.rows;
-        er.n_rows = in.n_rows;
+        er.rows = in.rows.rows;
+        er.n_rows = in.rows.n_rows;
         err = em_writeSchoolShare(&er, in.tmp_path, files, n_files, st);
     }
     sc_emitInputsFree(&e);
-    sc_shareInFree(&in);
+    sc_rowsInFree(&in.rows);
     return err;
 }
 

@@ -231,10 +231,16 @@ xj_error sc_splitPlan(sc_run *run, xj_error err)
     for (size_t i = 0, s = 0; !err && i < run->n_inputs; i++) {
         sc_input *const in = &run->inputs[i];
         if (!in->split) continue;
-        uint64_t line = 1; /* the line of byte 0 */
-        for (size_t r = 0; r < (size_t)run->rank; r++) line += counts[k * s + r];
-        in->line_lo = line;
-        in->line_hi = line + counts[k * s + (size_t)run->rank];
+        /* where every part starts: any process may ask another for a record */
+        in->part_line = xj_mallocArray(k + 1, sizeof *in->part_line);
+        if (in->part_line == NULL) {
+            err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
+            break;
+        }
+        in->part_line[0] = 1; /* the line of byte 0 */
+        for (size_t r = 0; r < k; r++) in->part_line[r + 1] = in->part_line[r] + counts[k * s + r];
+        in->line_lo = in->part_line[run->rank];
+        in->line_hi = in->part_line[run->rank + 1];
         s++;
     }
     xj_free(counts);
