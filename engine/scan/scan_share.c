@@ -2,7 +2,8 @@
  * scan_share — a distributed scan's per-school files, written by the
  * processes that own the schools (docs/mpi.md §3).
  *
- * Rank 0 decides every row, as one process does, and sorts them by school
+ * Rank 0 has every row once the processes that decided them sent them
+ * (scan_dist_records.c), and sorts them by school as one process does
  * (em_write). It then cuts the schools into K contiguous shares of about
  * n_rows/K rows each, keeps the first, and sends share r to rank r: the
  * rows with their strings, and each group's member list once per
