@@ -99,9 +99,12 @@ struct rd_input {
     char *replay;           /* what the streaming decoder reads first when it takes over */
     size_t replay_cap;
     uint64_t par_frames;    /* frames of this pass the workers decoded */
-    int ranged;             /* rd_setRange: only [range_lo, range_hi) of a plain file is read */
+    int ranged;             /* rd_setRange: only [range_lo, range_hi) of the file is read */
     uint64_t range_lo, range_hi;
     uint64_t range_pos;     /* file offset of the next byte read */
+    int part_head;          /* a .zst part: its bytes through the first LF are the part before's */
+    int part_tail;          /* a .zst part: read on past range_hi, through the first LF */
+    rd_input *tail;         /* ... with this reader of [range_hi, end), once the range is done */
 };
 
 static int rd_endsWith(const char *s, const char *suffix)
@@ -225,6 +228,17 @@ static xj_error rd_seekRange(rd_input *in, xj_status *st)
     return XJ_OK;
 }
 
+/* A ranged .zst (rd_setRange) at the start of a pass: the first line is
+ * the part before's unless the range starts the file, and the last one is
+ * read on past the range unless it ends the file. */
+static void rd_partStart(rd_input *in)
+{
+    in->part_head = in->ranged && in->range_lo > 0;
+    in->part_tail = in->ranged && in->range_hi < in->size_hint;
+    rd_close(in->tail);
+    in->tail = NULL;
+}
+
 /* The source of the pass about to start: on the first pass, what rd_open
  * opened; later, a regular file reopened or a `once` input's spool. */
 static xj_error rd_openSource(rd_input *in, xj_status *st)
@@ -241,10 +255,13 @@ static xj_error rd_openSource(rd_input *in, xj_status *st)
         FORWARD_IF_ERROR(rd_openPath(in, st));
     }
     FORWARD_IF_ERROR(rd_sniff(in, st));
-    if (in->ranged) return rd_seekRange(in, st); /* a plain file, checked by rd_setRange */
-    static const unsigned char kZstdMagic[4] = {0x28, 0xB5, 0x2F, 0xFD};
-    int const magic = in->peek_len == 4 && memcmp(in->peek, kZstdMagic, 4) == 0;
-    in->is_zstd = magic || rd_endsWith(in->path, ".zst");
+    if (in->ranged) {
+        FORWARD_IF_ERROR(rd_seekRange(in, st)); /* a regular file, checked by rd_setRange */
+    } else {
+        static const unsigned char kZstdMagic[4] = {0x28, 0xB5, 0x2F, 0xFD};
+        int const magic = in->peek_len == 4 && memcmp(in->peek, kZstdMagic, 4) == 0;
+        in->is_zstd = magic || rd_endsWith(in->path, ".zst");
+    }
     if (in->is_zstd) {
         if (in->zds == NULL) {
             in->zds = ZSTD_createDStream();
@@ -265,6 +282,7 @@ static xj_error rd_openSource(rd_input *in, xj_status *st)
         in->stage_pos = in->stage_len = 0;
         in->head_pos = 0;
         in->par_frames = 0;
+        rd_partStart(in);
     }
     return XJ_OK;
 }
@@ -347,6 +365,7 @@ void rd_close(rd_input *in)
     if (in == NULL) return;
     if (in->fd >= 0 && in->fd != STDIN_FILENO && in->fd != in->spool_fd) close(in->fd);
     if (in->spool_fd >= 0) close(in->spool_fd);
+    rd_close(in->tail);
     rd_zparFree(in->zp);
     ZSTD_freeDStream(in->zds);
     XXH3_freeState(in->hash);
@@ -567,16 +586,66 @@ static xj_error rd_readPar(rd_input *in, char *dst, size_t cap, size_t *got, xj_
     return dst ? rd_readZstd(in, dst, cap, got, st) : XJ_OK; /* rd_skip reads on with its buffer */
 }
 
+static xj_error rd_readDecoded(rd_input *in, char *dst, size_t cap, size_t *got, xj_status *st)
+{
+    if (in->is_zstd && in->par != RD_PAR_OFF) return rd_readPar(in, dst, cap, got, st);
+    if (in->is_zstd) return rd_readZstd(in, dst, cap, got, st);
+    return rd_readRaw(in, dst, cap, got, st);
+}
+
+/* The last line of a .zst part, read on from range_hi through its LF by a
+ * reader of its own (the next part's frames). */
+static xj_error rd_readTail(rd_input *in, char *dst, size_t cap, size_t *got, xj_status *st)
+{
+    if (in->tail == NULL) {
+        FORWARD_IF_ERROR(rd_openOnce(in->path, &in->tail, st));
+        rd_setThreads(in->tail, 1);
+        FORWARD_IF_ERROR(rd_setRange(in->tail, in->range_hi, in->size_hint, st));
+        in->tail->part_head = 0; /* its first bytes are this part's */
+    }
+    FORWARD_IF_ERROR(rd_read(in->tail, dst, cap, got, st));
+    const char *const lf = *got ? memchr(dst, '\n', *got) : NULL;
+    if (lf != NULL || *got == 0) {
+        if (lf != NULL) *got = (size_t)(lf - dst) + 1;
+        rd_close(in->tail);
+        in->tail = NULL;
+        in->part_tail = 0;
+    }
+    return XJ_OK;
+}
+
+/* A .zst part's stream (docs/mpi.md §3): its frames' bytes, but those
+ * through the first LF (the part before's last line), and then the next
+ * part's through its first LF. A part with no LF in it is all the part
+ * before's: it gives nothing, and reads on past its range for nothing. */
+static xj_error rd_readPart(rd_input *in, char *dst, size_t cap, size_t *got, xj_status *st)
+{
+    for (;;) {
+        if (in->tail) return rd_readTail(in, dst, cap, got, st);
+        *got = 0; /* a decoder says nothing at the end */
+        FORWARD_IF_ERROR(rd_readDecoded(in, dst, cap, got, st));
+        if (*got == 0) {
+            if (in->part_head) in->part_head = in->part_tail = 0;
+            if (!in->part_tail) return XJ_OK;
+            return rd_readTail(in, dst, cap, got, st);
+        }
+        if (!in->part_head) return XJ_OK;
+        const char *const lf = memchr(dst, '\n', *got);
+        if (lf == NULL) continue; /* all the part before's */
+        size_t const skip = (size_t)(lf - dst) + 1;
+        memmove(dst, dst + skip, *got - skip);
+        *got -= skip;
+        in->part_head = 0;
+        if (*got) return XJ_OK;
+    }
+}
+
 xj_error rd_read(rd_input *in, char *dst, size_t cap, size_t *got, xj_status *st)
 {
     *got = 0;
     if (cap == 0) return XJ_OK;
-    if (in->is_zstd && in->par != RD_PAR_OFF)
-        FORWARD_IF_ERROR(rd_readPar(in, dst, cap, got, st));
-    else if (in->is_zstd)
-        FORWARD_IF_ERROR(rd_readZstd(in, dst, cap, got, st));
-    else
-        FORWARD_IF_ERROR(rd_readRaw(in, dst, cap, got, st));
+    if (in->part_head || in->part_tail) FORWARD_IF_ERROR(rd_readPart(in, dst, cap, got, st));
+    else FORWARD_IF_ERROR(rd_readDecoded(in, dst, cap, got, st));
     if (in->first_pass) in->decoded_bytes += *got;
     return XJ_OK;
 }
@@ -585,6 +654,7 @@ xj_error rd_skip(rd_input *in, char *scratch, size_t cap, size_t *got, xj_status
 {
     *got = 0;
     if (cap == 0) return XJ_OK;
+    if (in->part_head || in->part_tail) return rd_read(in, scratch, cap, got, st); /* a part's ends are cut */
     if (in->is_zstd && in->par != RD_PAR_OFF)
         FORWARD_IF_ERROR(rd_readPar(in, NULL, cap, got, st));
     else
@@ -604,12 +674,15 @@ xj_error rd_rewind(rd_input *in, xj_status *st)
 
 xj_error rd_setRange(rd_input *in, uint64_t lo, uint64_t hi, xj_status *st)
 {
-    RETURN_ERROR_IF(!rd_isPlainFile(in) || in->decoded_bytes != 0 || lo > hi, st, XJ_ERR_INTERNAL,
+    int const zstd_file = in->is_zstd && !in->once && in->size_hint > 0;
+    RETURN_ERROR_IF((!rd_isPlainFile(in) && !zstd_file) || in->decoded_bytes != 0 || lo > hi, st, XJ_ERR_INTERNAL,
                     "internal error: %s cannot be read in parts", in->path);
     in->ranged = 1;
     in->range_lo = lo;
     in->range_hi = hi;
-    return rd_seekRange(in, st);
+    FORWARD_IF_ERROR(rd_seekRange(in, st));
+    if (in->is_zstd) rd_partStart(in);
+    return XJ_OK;
 }
 
 void rd_setThreads(rd_input *in, int threads)

@@ -42,10 +42,15 @@ void rd_close(rd_input *in);
  * a pass. The bytes returned are the same whatever the number. */
 void rd_setThreads(rd_input *in, int threads);
 
-/* Reads only bytes [lo, hi) of a plain file (rd_isPlainFile), in this
- * pass and the next: one process's part of a file that several share
- * (scan_split.c). Call before the first rd_read. rd_rawBytes then counts
- * the part's bytes, and rd_hashHex means nothing. */
+/* Reads only bytes [lo, hi) of a regular file, in this pass and the next:
+ * one process's part of a file that several share (scan_split.c). Call
+ * before the first rd_read. rd_rawBytes then counts the part's bytes, and
+ * rd_hashHex means nothing. A plain file's part is those bytes. A .zst's
+ * lo and hi must be where frames start (or the file's ends); its part is
+ * the decoded text of those frames without the bytes through its first LF
+ * (unless lo is 0: they end the part before's last line), then the text
+ * after hi through the first LF there (unless hi is the end), so that the
+ * parts of a file, one after another, are its text, each part whole lines. */
 xj_error rd_setRange(rd_input *in, uint64_t lo, uint64_t hi, xj_status *st);
 
 /* Reads up to cap decoded bytes; *got == 0 means end of input. */

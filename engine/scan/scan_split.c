@@ -1,6 +1,6 @@
 /*
- * scan_split — one large plain file read in parts by every process of a
- * distributed scan (docs/mpi.md §3).
+ * scan_split — one large file, plain or a .zst of many frames, read in
+ * parts by every process of a distributed scan (docs/mpi.md §3).
  *
  * A national export often comes as one file; read whole, it would keep one
  * process busy and leave the others idle. A plain file of at least
@@ -11,6 +11,13 @@
  * summed over the processes, those give the line each part starts on, so
  * every record is named by its true (input, line) from the first pass on,
  * and nothing downstream knows the file was shared.
+ *
+ * A .zst is cut between frames instead: part r starts at the first frame
+ * at or after byte size·r/K (a candidate's blocks must lead to the next
+ * frame or the end). rd_setRange gives each part whole lines (the first,
+ * partial one is the part before's; the last is read on into the next
+ * part's frames), and each process decodes its part once before pass 1 to
+ * count its LFs.
  *
  * A cut is right when it is a record boundary: an LF outside any quoted
  * value. Only the process reading the part before it can tell, at the end
@@ -31,6 +38,8 @@
 #include <unistd.h>
 
 #include <xxhash.h>
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_getFrameHeader, ZSTD_FRAMEHEADERSIZE_MAX */
+#include <zstd.h>
 
 #include "scan_internal.h"
 #include "xj_alloc.h"
@@ -38,6 +47,9 @@
 
 #define XJ_SPLIT_MIN ((uint64_t)64 << 20) /* bytes: a smaller file is read whole by one process */
 #define SP_BLOCK ((size_t)1 << 20)         /* bytes read at a time while counting and hashing */
+#define SP_FIRST_FRAME_BLOCKS 1024u        /* a .zst whose first frame has more blocks is read whole */
+#define SP_BLOCK_MAX ((uint32_t)128 << 10)  /* the zstd format's largest block */
+#define SP_FRAME_BLOCKS_MAX 65536u          /* blocks walked in one frame, at most, looking for a cut */
 
 /* XJ_SPLIT_MIN, or XJ_MPI_SPLIT_BYTES from the environment (the tests split
  * small files with it); at least 4 KiB, so every part's start is past 0. */
@@ -64,19 +76,114 @@ static ssize_t sc_preadAll(int fd, char *dst, size_t cap, uint64_t at)
     return (ssize_t)got;
 }
 
+static const unsigned char kZstdMagic[4] = {0x28, 0xB5, 0x2F, 0xFD};
+
+/* A zstd frame or a skippable frame (pzstd puts one before each frame). */
+static int sc_isFrameMagic(const unsigned char *p)
+{
+    return memcmp(p, kZstdMagic, 4) == 0 || ((p[0] & 0xF0) == 0x50 && p[1] == 0x2A && p[2] == 0x4D && p[3] == 0x18);
+}
+
+/* Where the frame at `off` ends (*end, 0 when none reads there): its
+ * header read, then its blocks (at most max_blocks) or a skippable frame's
+ * length. */
+static xj_error sc_frameEnd(int fd, const char *path, uint64_t size, uint64_t off, unsigned max_blocks,
+                            uint64_t *end, xj_status *st)
+{
+    *end = 0;
+    unsigned char h[ZSTD_FRAMEHEADERSIZE_MAX];
+    ssize_t const got = sc_preadAll(fd, (char *)h, sizeof h, off);
+    RETURN_ERROR_IF(got < 0, st, XJ_ERR_INPUT, "%s: read failed: %s", path, strerror(errno));
+    ZSTD_frameHeader fh;
+    size_t const hr = ZSTD_getFrameHeader(&fh, h, (size_t)got);
+    if (ZSTD_isError(hr) || hr != 0) return XJ_OK;
+    uint64_t at = off + fh.headerSize;
+    if (fh.frameType == ZSTD_skippableFrame) {
+        at += fh.frameContentSize;
+    } else {
+        for (unsigned blocks = 0;; blocks++) {
+            unsigned char b[3];
+            if (blocks >= max_blocks || sc_preadAll(fd, (char *)b, 3, at) != 3) return XJ_OK;
+            uint32_t const w = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16;
+            unsigned const type = (w >> 1) & 3; /* raw, RLE, compressed, reserved */
+            uint32_t const length = w >> 3;
+            if (type == 3 || length > SP_BLOCK_MAX) return XJ_OK;
+            at += 3 + (type == 1 ? 1 : length);
+            if (at > size) return XJ_OK;
+            if (w & 1) break; /* the last block */
+        }
+        at += fh.checksumFlag ? 4 : 0;
+    }
+    if (at <= size) *end = at;
+    return XJ_OK;
+}
+
 int sc_splitWanted(const sc_run *run, size_t i, uint64_t size)
 {
     if (run->n_ranks <= 1 || run->one_pass || run->scan->no_split || size < sc_splitMin()) return 0;
     const char *const path = run->inputs[i].path;
     size_t const n = strlen(path);
-    if (n >= 4 && strcmp(path + n - 4, ".zst") == 0) return 0;
+    int const zst_name = n >= 4 && strcmp(path + n - 4, ".zst") == 0;
     int const fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return 0; /* pass 1 reports it, named */
     unsigned char magic[4] = {0};
-    ssize_t const got = sc_preadAll(fd, (char *)magic, sizeof magic, 0);
+    int const zstd = sc_preadAll(fd, (char *)magic, 4, 0) == 4 && sc_isFrameMagic(magic);
+    /* a .zst is cut between frames: it must have many (gen, pzstd, any tool
+     * that compresses its input in pieces); a file of one frame, or whose
+     * first frame is large, is read whole */
+    uint64_t end = 0;
+    xj_status ignored;
+    st_init(&ignored);
+    if (zstd) sc_frameEnd(fd, path, size, 0, SP_FIRST_FRAME_BLOCKS, &end, &ignored);
     close(fd);
-    static const unsigned char kZstdMagic[4] = {0x28, 0xB5, 0x2F, 0xFD};
-    return !(got == 4 && memcmp(magic, kZstdMagic, 4) == 0);
+    return zstd ? end > 0 && end < size : !zst_name;
+}
+
+/* Whether a frame starts at `off`: its header reads, and its blocks (or a
+ * skippable frame's length) lead to the end of the file or to where
+ * another frame starts. Every process walks the same bytes, so all find
+ * the same cuts; a frame magic number inside compressed data passes this
+ * only by a chain of coincidences. */
+static xj_error sc_frameAt(int fd, const char *path, uint64_t size, uint64_t off, int *ok, xj_status *st)
+{
+    uint64_t end = 0;
+    *ok = 0;
+    FORWARD_IF_ERROR(sc_frameEnd(fd, path, size, off, SP_FRAME_BLOCKS_MAX, &end, st));
+    if (end == 0 || end == size) {
+        *ok = end == size;
+        return XJ_OK;
+    }
+    unsigned char next[4];
+    *ok = sc_preadAll(fd, (char *)next, 4, end) == 4 && sc_isFrameMagic(next);
+    return XJ_OK;
+}
+
+/* Where part r of a .zst of `size` bytes starts: the first frame starting
+ * at or after size·r/K, or the end when none does. */
+static xj_error sc_cutAtFrame(int fd, const char *path, uint64_t size, int r, int k, char *buf, uint64_t *out,
+                              xj_status *st)
+{
+    if (r == 0 || r >= k) {
+        *out = r == 0 ? 0 : size;
+        return XJ_OK;
+    }
+    for (uint64_t at = (uint64_t)((unsigned __int128)size * (unsigned)r / (unsigned)k);;) {
+        ssize_t const got = sc_preadAll(fd, buf, SP_BLOCK, at);
+        RETURN_ERROR_IF(got < 0, st, XJ_ERR_INPUT, "%s: read failed: %s", path, strerror(errno));
+        for (size_t i = 0; i + 4 <= (size_t)got; i++) {
+            if (!sc_isFrameMagic((const unsigned char *)buf + i)) continue;
+            int ok = 0;
+            FORWARD_IF_ERROR(sc_frameAt(fd, path, size, at + i, &ok, st));
+            if (ok) {
+                *out = at + i;
+                return XJ_OK;
+            }
+        }
+        if ((size_t)got < SP_BLOCK) break;
+        at += (uint64_t)got - 3; /* a magic number across the two reads is found in the next */
+    }
+    *out = size;
+    return XJ_OK;
 }
 
 /* Where part r of an input of `size` bytes starts: after the first LF at or
@@ -125,6 +232,27 @@ static xj_error sc_countLines(int fd, const char *path, uint64_t lo, uint64_t hi
     return XJ_OK;
 }
 
+/* The LFs of a .zst part: its text decoded once before pass 1, as pass 1
+ * will read it (rd_setRange), on the process's threads. */
+static xj_error sc_countPartLines(sc_run *run, const sc_input *in, char *buf, uint64_t *out)
+{
+    xj_status *const st = &run->scan->st;
+    rd_input *rd = NULL;
+    xj_error err = rd_openOnce(in->path, &rd, st);
+    if (!err) rd_setThreads(rd, run->n_workers);
+    if (!err) err = rd_setRange(rd, in->part_lo, in->part_hi, st);
+    uint64_t n = 0;
+    for (size_t got = 1; !err && got > 0;) {
+        err = rd_read(rd, buf, SP_BLOCK, &got, st);
+        for (const char *p = buf, *const end = buf + (err ? 0 : got); (p = memchr(p, '\n', (size_t)(end - p))) != NULL;
+             p++)
+            n++;
+    }
+    rd_close(rd);
+    *out = n;
+    return err;
+}
+
 /* This process's part of split input i, and the LFs in it (counts[rank]). */
 static xj_error sc_findPart(sc_run *run, size_t i, char *buf, uint64_t *counts)
 {
@@ -138,11 +266,16 @@ static xj_error sc_findPart(sc_run *run, size_t i, char *buf, uint64_t *counts)
     if (!err && (uint64_t)sb.st_size != in->split_size)
         err = st_fail(st, XJ_ERR_INPUT, "%s: the file changed size while the scan started; run again on a stable copy",
                       in->path);
-    if (!err) err = sc_cutAt(fd, in->path, in->split_size, run->rank, run->n_ranks, buf, &in->part_lo, st);
-    if (!err) err = sc_cutAt(fd, in->path, in->split_size, run->rank + 1, run->n_ranks, buf, &in->part_hi, st);
+    unsigned char magic[4] = {0};
+    int const zstd = !err && sc_preadAll(fd, (char *)magic, 4, 0) == 4 && sc_isFrameMagic(magic);
+    xj_error (*const cut)(int, const char *, uint64_t, int, int, char *, uint64_t *, xj_status *) =
+        zstd ? sc_cutAtFrame : sc_cutAt;
+    if (!err) err = cut(fd, in->path, in->split_size, run->rank, run->n_ranks, buf, &in->part_lo, st);
+    if (!err) err = cut(fd, in->path, in->split_size, run->rank + 1, run->n_ranks, buf, &in->part_hi, st);
     if (!err && in->part_hi < in->part_lo) in->part_hi = in->part_lo;
-    if (!err) err = sc_countLines(fd, in->path, in->part_lo, in->part_hi, buf, &counts[run->rank], st);
+    if (!err && !zstd) err = sc_countLines(fd, in->path, in->part_lo, in->part_hi, buf, &counts[run->rank], st);
     close(fd);
+    if (!err && zstd) err = sc_countPartLines(run, in, buf, &counts[run->rank]);
     return err;
 }
 

@@ -53,6 +53,13 @@ first, so that duplicate groups span input files and therefore ranks):
               GB 18030 file cut into small parts; a file whose middle record holds a quoted
               value of many lines, so that the cut of K = 2 and 4 falls
               inside it and the scan runs again unsplit (and says so)
+  zparts      one large .zst of many frames read in parts, cut between
+              frames: frames cut mid-record (as `zstd` on pieces of a file
+              makes them), gen --messy's file in frames, a record longer
+              than a part (parts that hold no line start), a pzstd file
+              (skippable frames), gen's own frames; a single-frame .zst is
+              not cut; a quoted value with line breaks across a cut makes
+              the scan run again unsplit, as for a plain file
   kill        a rank is SIGKILLed mid-run (rank 2 of 4, then rank 0 of 3):
               non-zero status, the launcher names the rank, no OUT; the next
               run on the same OUT succeeds with the reference's bytes. After
@@ -562,6 +569,128 @@ def case_parts(c):
         said = err is not None and b"was run again with every file read whole" in err
         if err is not None and said != across:
             c.fails.add(f"parts_cut -n {k}", "the warning about a cut inside a quoted value is " +
+                        ("missing" if across else "given where no cut was wrong") + f"\n{tail(err)}")
+
+
+def zstd_frames(path, data, every):
+    """data as a .zst of one frame every `every` bytes of text, wherever
+    that falls (mid-record, inside a quoted value); returns the path and
+    each frame's (file offset, text offset)."""
+    starts, at = [], 0
+    with open(path, "wb") as f:
+        for i in range(0, len(data), every):
+            z = zstd_bytes(data[i:i + every], path + ".part")
+            starts.append((at, i))
+            at += len(z)
+            f.write(z)
+    return path, starts
+
+
+def zstd_cuts_inside(text, starts, size, k, lo, hi):
+    """Whether a cut of a .zst of `size` bytes into K parts (the first frame
+    at or after size·r/K, docs/mpi.md §3) ends a part inside text[lo:hi]: a
+    part ends after the first LF at or after its last frame's end."""
+    for r in range(1, k):
+        frame = next((t for off, t in starts if off >= size * r // k), None)
+        if frame is not None and lo <= text.find(b"\n", frame) < hi:
+            return True
+    return False
+
+
+def groups_far_apart(out, lines):
+    """Groups of problems.csv with members a quarter of the file apart (so
+    in different parts once it is cut in two or more)."""
+    spans = {}
+    with open(os.path.join(out, "problems.csv"), encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            if row["group_id"]:
+                spans.setdefault(row["group_id"], []).append(int(row["line"]))
+    return sum(1 for v in spans.values() if max(v) - min(v) > lines // 4)
+
+
+def case_zparts(c):
+    """A .zst read in parts (docs/mpi.md §3): each part is whole frames, its
+    first line the part before's, its last line read on into the next part's
+    frames; the output is one process's for every K."""
+    d = c.inputs_dir()
+    os.environ["XJ_MPI_SPLIT_BYTES"] = "4096"
+    src = os.path.join(d, "population.csv")
+    gen(c.x, src, 30000, 31, "--dup-rate", "0.02", "--attr-rate", "0.005")
+    header, rows = read_rows(src)
+    random.Random(31).shuffle(rows)
+    os.remove(src)
+    cut, _ = zstd_frames(os.path.join(d, "national.csv.zst"), header + b"".join(rows), 7001)
+    ref = c.compare("zparts", [cut], ["--run-date", RUN_DATE])
+    far = groups_far_apart(ref, len(rows))
+    if far < 20:
+        c.fails.add("zparts", f"the input is not what this test needs: {far} groups have members a quarter "
+                              f"of the file apart (at least 20 expected)")
+    for k in c.ranks:
+        expect_split(c, "zparts", k, 1 if k > 1 else 0)
+
+    m = os.path.join(d, "messy.csv")
+    gen(c.x, m, 20000, 7, "--messy", "--malformed-rate", "0.001")
+    mz, _ = zstd_frames(m + ".zst", read(m), 5003)
+    os.remove(m)
+    c.compare("zparts_messy", [mz], ["--run-date", RUN_DATE, "--chunk-size", "262144"])
+
+    # a record of 3 MB of letters (it compresses to most of the file): the
+    # middle parts hold no line start, and the part before reads through them
+    long = rows[:]
+    fields = long[len(long) // 2].rstrip(b"\n").split(b",")
+    letters = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    r = random.Random(32)
+    fields[-1] = bytes(r.choice(letters) for _ in range(3_000_000))
+    long[len(long) // 2] = b",".join(fields) + b"\n"
+    lz, _ = zstd_frames(os.path.join(d, "long.csv.zst"), header + b"".join(long), 60001)
+    ref = c.compare("zparts_long", [lz], ["--run-date", RUN_DATE])
+    require(c, "zparts_long", ref, [("overlong row", lambda s: s["rows"]["rejected"] > 0)])
+    for k in c.ranks:
+        expect_split(c, "zparts_long", k, 1 if k > 1 else 0)
+
+    # pzstd: a skippable frame before every frame; gen's own frames
+    big = os.path.join(d, "big.csv")
+    gen(c.x, big, 120000, 33, "--dup-rate", "0.01")
+    subprocess.run(["pzstd", "-q", "-f", "-p", "4", "-3", big, "-o", big + ".zst"], check=True)
+    os.remove(big)
+    gz = os.path.join(d, "gen.csv.zst")
+    gen(c.x, gz, 120000, 34, "--dup-rate", "0.01")
+    c.compare("zparts_pzstd_gen", [big + ".zst", gz], ["--run-date", RUN_DATE])
+    for k in c.ranks:
+        expect_split(c, "zparts_pzstd_gen", k, 2 if k > 1 else 0)
+
+    # one frame: read whole by one process
+    one = write_piece(os.path.join(d, "one.csv.zst"), header, rows, "zst")
+    c.compare("zparts_single", [one], ["--run-date", RUN_DATE])
+    for k in c.ranks:
+        expect_split(c, "zparts_single", k, 0)
+
+    # a quoted value of many lines of letters from a quarter of the text on,
+    # a tenth of the text and about a quarter of the file (letters compress
+    # less than records): which cuts fall inside it is computed below
+    body = b"".join(rows)
+    note = b"".join(bytes(r.choice(letters) for _ in range(70)) + b"\n" for _ in range(len(body) // 10 // 71))
+    mid = len(rows) // 4
+    fields = rows[mid].rstrip(b"\n").split(b",")
+    fields[-1] = b'"' + note.rstrip(b"\n") + b'"'
+    quoted = rows[:mid] + [b",".join(fields) + b"\n"] + rows[mid + 1:]
+    text = header + b"".join(quoted)
+    qz, starts = zstd_frames(os.path.join(d, "straddle.csv.zst"), text, 9001)
+    size = os.path.getsize(qz)
+    q_lo = len(header) + len(b"".join(rows[:mid]))
+    q_hi = q_lo + len(quoted[mid])
+    ref, ref_err = c.scan_ref("zparts_cut", [qz], ["--run-date", RUN_DATE])
+    inside = {k: zstd_cuts_inside(text, starts, size, k, q_lo, q_hi - 1) for k in c.ranks}  # its last LF ends it
+    if not any(inside.values()) or all(inside[k] for k in c.ranks if k > 1):
+        c.fails.add("zparts_cut", f"the input is not what this test needs: a cut inside the value at some K "
+                                  f"and none at another ({inside})")
+    for k in c.ranks:
+        err = c.scan_k("zparts_cut", k, [qz], ["--run-date", RUN_DATE], ref, ref_err)
+        across = inside[k]
+        expect_split(c, "zparts_cut", k, 0 if k == 1 or across else 1)
+        said = err is not None and b"was run again with every file read whole" in err
+        if err is not None and said != across:
+            c.fails.add(f"zparts_cut -n {k}", "the warning about a cut inside a quoted value is " +
                         ("missing" if across else "given where no cut was wrong") + f"\n{tail(err)}")
 
 
@@ -1106,6 +1235,7 @@ CASES = {
     "population": case_population, "monthly": case_monthly, "xlsx": case_xlsx,
     "suspects": case_suspects, "index": case_index, "fail_input": case_fail_input, "kill": case_kill,
     "check": case_check, "selftest": case_selftest, "parts": case_parts,
+    "zparts": case_zparts,
 }
 
 
