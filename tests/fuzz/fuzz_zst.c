@@ -16,6 +16,11 @@
  * handed out), so there the bytes must agree as far as each went.
  * A complete first pass must also report the raw size, the decoded size and
  * the XXH3-128 of the raw bytes in rd_hashHex.
+ *
+ * A file that decodes whole is also cut into parts at frame starts the
+ * input steers (rd_setRange, as processes of a distributed scan read it):
+ * the parts' texts laid end to end must be the file's text, whatever the
+ * frames and lines.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -77,6 +82,53 @@ static void fz_samePrefix(const uint8_t *x, size_t nx, const uint8_t *y, size_t 
     FZ_ASSERT(n == 0 || memcmp(x, y, n) == 0);
 }
 
+#define FZ_MAX_CUTS 3
+
+/* The text of [lo, hi) read as a part, appended at out[*at]. */
+static void fz_readPart(uint64_t lo, uint64_t hi, const uint8_t *data, size_t size, uint8_t *out, size_t *at)
+{
+    xj_status st;
+    st_init(&st);
+    rd_input *in = NULL;
+    FZ_ASSERT(rd_open(fz_path(data, size, 1), NULL, &in, &st) == XJ_OK);
+    rd_setThreads(in, 1 + (int)(lo % 2));
+    FZ_ASSERT(rd_setRange(in, lo, hi, &st) == XJ_OK);
+    for (;;) {
+        size_t got = 0;
+        FZ_ASSERT(*at <= FZ_LIMIT);
+        xj_error const err = rd_read(in, (char *)out + *at, FZ_LIMIT - *at, &got, &st);
+        FZ_ASSERT(err == XJ_OK);
+        if (got == 0) break;
+        *at += got;
+    }
+    rd_close(in);
+}
+
+/* Cuts at up to FZ_MAX_CUTS frame starts chosen by the input's last bytes:
+ * the parts, read one after another, give `text` again. */
+static void fz_parts(const uint8_t *data, size_t size, const uint8_t *text, size_t text_len, uint8_t *out)
+{
+    uint64_t starts[64];
+    size_t n = 0;
+    for (size_t at = 0; at < size && n < 64;) {
+        size_t const c = ZSTD_findFrameCompressedSize(data + at, size - at);
+        if (ZSTD_isError(c) || c == 0) return; /* decoded whole, so not expected; nothing to cut */
+        starts[n++] = at;
+        at += c;
+    }
+    if (n == 0) return; /* an empty file: no part to read */
+    uint64_t cut[FZ_MAX_CUTS + 2] = {0};
+    size_t k = 1;
+    for (size_t i = 0; i < FZ_MAX_CUTS && n > 1 && i < size; i++) {
+        uint64_t const c = starts[1 + data[size - 1 - i] % (n - 1)];
+        if (c > cut[k - 1]) cut[k++] = c; /* ascending, each once */
+    }
+    cut[k] = size;
+    size_t got = 0;
+    for (size_t p = 0; p < k; p++) fz_readPart(cut[p], cut[p + 1], data, size, out, &got);
+    FZ_ASSERT(got == text_len && (got == 0 || memcmp(out, text, got) == 0));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     xj_status st;
@@ -130,5 +182,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fz_samePrefix(first, a.total, ref, ref_len);
     fz_samePrefix(second, b.total, ref, ref_len);
     fz_samePrefix(first, a.total, second, b.total);
+    if (v == FZ_ZSTD_OK && a.err == XJ_OK && !a.at_limit && a.total == ref_len)
+        fz_parts(data, size, ref, ref_len, second);
     return 0;
 }
