@@ -3,7 +3,8 @@
 # (issue 19, docs/mpi.md): one process alone, then `mpirun -n 1, 2, 4`, on the
 # same inputs, interleaved; prints for each the median wall time, rank 0's
 # stage times (summary.json's timing: pass 1, grouping with the key
-# exchange and the decisions, gathering, writing), every process's peak RSS
+# exchange and the decisions, gathering, writing), the inputs read in parts
+# (timing.split_inputs), every process's peak RSS
 # (median over the repeats, by rank), and the bytes the processes sent each
 # other (timing.exchanged_bytes), and
 # checks that every output is the single process's (but summary.json and its
@@ -15,7 +16,10 @@
 # in $XJ_BENCH_OUT (default /dev/shm/xj-mpi). Processes: -n 1 runs
 # XJ_THREADS threads (default 2) like the single process; -n 2 and -n 4 one
 # thread each (-n 4 oversubscribes a 2-core machine: say so when quoting it).
-# Environment: XJ_BIN (default build-release/tools/xjdedup).
+# Environment: XJ_BIN (default build-release/tools/xjdedup); XJ_INPUTS="FILE..."
+# scans those files instead of the generated parts (ROWS then only names
+# the run; e.g. one large .zst, which the processes read in parts).
+# XJ_MPI_SPLIT_BYTES passes through (a large value keeps every file whole).
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: bench/mpi_scaling.sh ROWS [PARTS] [REPEATS]" >&2; exit 2; }
 rows=$1 parts=${2:-8} repeats=${3:-3}
@@ -29,7 +33,9 @@ mpirun=(mpirun --allow-run-as-root --oversubscribe --bind-to none --mca btl self
 [ -x "$xj" ] || { echo "bench/mpi_scaling.sh: $xj is missing (meson setup build-release -Dbuildtype=release -Dmpi=enabled)" >&2; exit 2; }
 command -v mpirun >/dev/null || { echo "bench/mpi_scaling.sh: mpirun is missing (apt-get install openmpi-bin)" >&2; exit 2; }
 
-if [ ! -s "$work/part$parts.csv" ]; then
+if [ -n "${XJ_INPUTS:-}" ]; then
+  read -r -a inputs <<<"$XJ_INPUTS"
+elif [ ! -s "$work/part$parts.csv" ]; then
   rm -rf "$work" && mkdir -p "$work"
   echo "+ $xj gen --rows $rows --seed 19 | cut into $parts parts" >&2
   "$xj" gen --rows "$rows" --seed 19 --run-date 2026-11-28 -o - -q | python3 -c '
@@ -47,7 +53,7 @@ for k in range(1, parts + 1):
             f.write(src.readline())
 ' "$rows" "$parts" "$work"
 fi
-inputs=("$work"/part*.csv)
+[ -n "${XJ_INPUTS:-}" ] || inputs=("$work"/part*.csv)
 mkdir -p "$outs"
 times=$(mktemp)
 
@@ -68,7 +74,7 @@ run() { # NAME PROCESSES THREADS
   local stages
   stages=$(python3 -c 'import json,sys; t = json.load(open(sys.argv[1]))["timing"]
 print(t["exchanged_bytes"], *(t[k] for k in ("read_parse_seconds", "group_seconds", "gather_seconds", "write_seconds")),
-      sep=",")' "$out/summary.json")
+      t.get("split_inputs", 0), sep=",")' "$out/summary.json")
   echo "$name $(echo "$end - $start" | bc) $stages$rss" | tee -a "$times"
   if [ "$name" != alone ]; then
     diff -r -q -x summary.json -x MANIFEST "$outs/alone" "$out" >/dev/null ||
@@ -82,7 +88,7 @@ for ((i = 1; i <= repeats; i++)); do
   run n2 2 1
   run n4 4 1
 done
-echo "$rows rows in $parts files ($(du -sm "$work" | cut -f1) MB); every output identical to one process's"
+echo "$rows rows in ${#inputs[@]} files ($(du -cm "${inputs[@]}" | tail -n 1 | cut -f1) MB); every output identical to one process's"
 python3 - "$times" "$rows" <<'PY'
 import statistics, sys
 rows = int(sys.argv[2])
@@ -92,15 +98,16 @@ for line in open(sys.argv[1]):
     st = f[2].split(",")
     by.setdefault(f[0], []).append((float(f[1]), int(st[0]), [float(x) for x in st[1:]], [int(x) for x in f[3:]]))
 print(f"{'run':6} {'wall s':>7} {'ratio':>6} {'exchanged':>12} {'B/rec':>6}  {'pass1':>5} {'group':>5} {'gather':>6} "
-      f"{'write':>5}  peak RSS MB by rank")
+      f"{'write':>5} {'split':>5}  peak RSS MB by rank")
 base = statistics.median(r[0] for r in by["alone"])
 for name, runs in by.items():
     wall = statistics.median(r[0] for r in runs)
     ex = runs[-1][1]
     stage = [statistics.median(r[2][k] for r in runs) for k in range(4)]
+    split = int(runs[-1][2][4])
     rss = [int(statistics.median(r[3][k] for r in runs)) for k in range(len(runs[0][3]))]
     print(f"{name:6} {wall:7.2f} {wall / base:6.2f} {ex:12,} {ex / rows:6.1f}  {stage[0]:5.2f} {stage[1]:5.2f} "
-          f"{stage[2]:6.2f} {stage[3]:5.2f}  {' '.join(map(str, rss))}")
+          f"{stage[2]:6.2f} {stage[3]:5.2f} {split:5}  {' '.join(map(str, rss))}")
 PY
 echo "load at the end: $(uptime)"
 rm -f "$times"

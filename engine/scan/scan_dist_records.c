@@ -232,6 +232,11 @@ static xj_error sc_takeRowsOf(sc_run *run, sc_rows *rows, int r)
     rows->attested = a;
     if (in[1].n_rows) memcpy(a + rows->n_attested, in[1].rows, in[1].n_rows * sizeof *a);
     rows->n_attested += in[1].n_rows;
+    /* copied: only their member lists and strings are still pointed at */
+    for (int i = 0; i < 2; i++) {
+        xj_free(in[i].rows);
+        in[i].rows = NULL;
+    }
     return XJ_OK;
 }
 
