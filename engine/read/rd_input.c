@@ -617,7 +617,8 @@ static xj_error rd_readTail(rd_input *in, char *dst, size_t cap, size_t *got, xj
 /* A .zst part's stream (docs/mpi.md §3): its frames' bytes, but those
  * through the first LF (the part before's last line), and then the next
  * part's through its first LF. A part with no LF in it is all the part
- * before's: it gives nothing, and reads on past its range for nothing. */
+ * before's (whose last line runs through it): it gives nothing, and reads
+ * nothing past its range. */
 static xj_error rd_readPart(rd_input *in, char *dst, size_t cap, size_t *got, xj_status *st)
 {
     for (;;) {
