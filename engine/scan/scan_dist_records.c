@@ -81,21 +81,10 @@ static xj_error sc_readAsked(sc_run *run, const xj_buf *asked)
         if (k) memcpy(all + at, asked[r].data, k * sizeof *all);
         at += k;
     }
-    size_t u = 0;
-    if (n) {
-        qsort(all, n, sizeof *all, sc_cmpRefs);
-        for (size_t i = 0; i < n; i++)
-            if (u == 0 || all[i] != all[u - 1]) all[u++] = all[i];
-    }
-    for (size_t i = 0; i < u; i++)
-        if (!sc_ownsRecord(run, all[i])) {
-            xj_free(all);
-            return st_fail(st, XJ_ERR_INTERNAL, "internal error: asked for a record another process reads");
-        }
-    run->flagged = all;
-    run->n_flagged = u;
-    run->gathered = xj_calloc(u ? u : 1, sizeof *run->gathered);
-    RETURN_ERROR_IF(run->gathered == NULL, st, XJ_ERR_NOMEM, "out of memory");
+    FORWARD_IF_ERROR(sc_setFlagged(run, all, n));
+    for (size_t i = 0; i < run->n_flagged; i++)
+        RETURN_ERROR_IF(!sc_ownsRecord(run, run->flagged[i]), st, XJ_ERR_INTERNAL,
+                        "internal error: asked for a record another process reads");
     return sc_gatherPass(run);
 }
 

@@ -367,6 +367,9 @@ xj_error sc_fetchStreamPass(sc_run *run);
 /* The flagged records flagged[pos .. end) among a chunk's records (those not
  * in it are skipped by line), gathered into run->gathered (scan_gather.c). */
 xj_error sc_gatherChunk(sc_run *run, sc_worker *w, const rd_chunk *chunk, size_t pos, size_t end);
+/* refs[0 .. n) (allocated) sorted, each once, as run->flagged, and
+ * run->gathered allocated for them. */
+xj_error sc_setFlagged(sc_run *run, uint64_t *refs, size_t n);
 /* qsort's order of refs (uint64_t, ascending). */
 int sc_cmpRefs(const void *a, const void *b);
 /* The first place in the ascending v[0 .. n) whose value is not below key. */

@@ -52,15 +52,19 @@ static xj_error sc_listFlagged(sc_run *run)
     }
     for (int t = 0; t < nw; t++)
         for (size_t i = 0; i < run->workers[t].found.n_inv; i++) f[at++] = run->workers[t].found.inv[i].ref;
-    n = at;
-    qsort(f, n, sizeof *f, sc_cmpRefs);
+    return sc_setFlagged(run, f, at);
+}
+
+xj_error sc_setFlagged(sc_run *run, uint64_t *refs, size_t n)
+{
+    qsort(refs, n, sizeof *refs, sc_cmpRefs);
     size_t u = 0;
     for (size_t i = 0; i < n; i++)
-        if (u == 0 || f[i] != f[u - 1]) f[u++] = f[i];
-    run->flagged = f;
+        if (u == 0 || refs[i] != refs[u - 1]) refs[u++] = refs[i];
+    run->flagged = refs;
     run->n_flagged = u;
     run->gathered = xj_calloc(u ? u : 1, sizeof *run->gathered);
-    RETURN_ERROR_IF(run->gathered == NULL, st, XJ_ERR_NOMEM, "out of memory");
+    RETURN_ERROR_IF(run->gathered == NULL, &run->scan->st, XJ_ERR_NOMEM, "out of memory");
     return XJ_OK;
 }
 

@@ -17,7 +17,7 @@
  * frame or the end). rd_setRange gives each part whole lines (the first,
  * partial one is the part before's; the last is read on into the next
  * part's frames), and each process decodes its part once before pass 1 to
- * count its LFs.
+ * count its LFs (the same count, by the same reader, as for a plain part).
  *
  * A cut is right when it is a record boundary: an LF outside any quoted
  * value. Only the process reading the part before it can tell, at the end
@@ -214,27 +214,10 @@ static xj_error sc_cutAt(int fd, const char *path, uint64_t size, int r, int k, 
     }
 }
 
-/* LF bytes in [lo, hi) of the file. */
-static xj_error sc_countLines(int fd, const char *path, uint64_t lo, uint64_t hi, char *buf, uint64_t *out,
-                              xj_status *st)
-{
-    uint64_t n = 0;
-    for (uint64_t at = lo; at < hi;) {
-        size_t const want = hi - at < SP_BLOCK ? (size_t)(hi - at) : SP_BLOCK;
-        ssize_t const got = sc_preadAll(fd, buf, want, at);
-        RETURN_ERROR_IF(got < 0, st, XJ_ERR_INPUT, "%s: read failed: %s", path, strerror(errno));
-        RETURN_ERROR_IF((size_t)got < want, st, XJ_ERR_INPUT,
-                        "%s: the file became shorter while it was being read; run again on a stable copy", path);
-        for (const char *p = buf, *const end = buf + got; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++) n++;
-        at += want;
-    }
-    *out = n;
-    return XJ_OK;
-}
-
-/* The LFs of a .zst part: its text decoded once before pass 1, as pass 1
- * will read it (rd_setRange), on the process's threads. */
-static xj_error sc_countPartLines(sc_run *run, const sc_input *in, char *buf, uint64_t *out)
+/* The LFs of this process's part, read as pass 1 will read it
+ * (rd_setRange): a plain part's bytes, or a .zst part's text, decoded once
+ * more for this on the process's threads. */
+static xj_error sc_countLines(sc_run *run, const sc_input *in, int zstd, char *buf, uint64_t *out)
 {
     xj_status *const st = &run->scan->st;
     rd_input *rd = NULL;
@@ -248,6 +231,9 @@ static xj_error sc_countPartLines(sc_run *run, const sc_input *in, char *buf, ui
              p++)
             n++;
     }
+    if (!err && !zstd && rd_rawBytes(rd) != in->part_hi - in->part_lo)
+        err = st_fail(st, XJ_ERR_INPUT, "%s: the file became shorter while it was being read; run again on a stable copy",
+                      in->path);
     rd_close(rd);
     *out = n;
     return err;
@@ -273,9 +259,8 @@ static xj_error sc_findPart(sc_run *run, size_t i, char *buf, uint64_t *counts)
     if (!err) err = cut(fd, in->path, in->split_size, run->rank, run->n_ranks, buf, &in->part_lo, st);
     if (!err) err = cut(fd, in->path, in->split_size, run->rank + 1, run->n_ranks, buf, &in->part_hi, st);
     if (!err && in->part_hi < in->part_lo) in->part_hi = in->part_lo;
-    if (!err && !zstd) err = sc_countLines(fd, in->path, in->part_lo, in->part_hi, buf, &counts[run->rank], st);
     close(fd);
-    if (!err && zstd) err = sc_countPartLines(run, in, buf, &counts[run->rank]);
+    if (!err) err = sc_countLines(run, in, zstd, buf, &counts[run->rank]);
     return err;
 }
 
