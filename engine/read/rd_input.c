@@ -586,6 +586,27 @@ static xj_error rd_readPar(rd_input *in, char *dst, size_t cap, size_t *got, xj_
     return dst ? rd_readZstd(in, dst, cap, got, st) : XJ_OK; /* rd_skip reads on with its buffer */
 }
 
+xj_error rd_takeFrame(rd_input *in, size_t room, size_t max, char *give, size_t give_cap, rd_taken *t, xj_status *st)
+{
+    *t = (rd_taken){0};
+    if (!in->is_zstd || in->part_head || in->part_tail) return XJ_OK;
+    if (in->par == RD_PAR_TRY && in->threads <= 1) in->par = RD_PAR_OFF;
+    if (in->par == RD_PAR_OFF) return XJ_OK;
+    FORWARD_IF_ERROR(rd_parQueue(in, st));
+    if (in->zp == NULL || rd_zparCount(in->zp) == 0) return XJ_OK; /* rd_read ends the input or streams */
+    rd_zframe f;
+    rd_zparHead(in->zp, &f);
+    size_t const len = f.out_len - in->head_pos;
+    if (f.failed || len == 0 || len > max || RD_ZPAR_HEADROOM + in->head_pos < room) return XJ_OK;
+    t->alloc = rd_zparTake(in->zp, &t->alloc_cap, give, give_cap);
+    t->at = RD_ZPAR_HEADROOM + in->head_pos;
+    t->len = len;
+    in->head_pos = 0;
+    in->par_frames++;
+    if (in->first_pass) in->decoded_bytes += len;
+    return XJ_OK;
+}
+
 static xj_error rd_readDecoded(rd_input *in, char *dst, size_t cap, size_t *got, xj_status *st)
 {
     if (in->is_zstd && in->par != RD_PAR_OFF) return rd_readPar(in, dst, cap, got, st);

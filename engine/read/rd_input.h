@@ -56,6 +56,23 @@ xj_error rd_setRange(rd_input *in, uint64_t lo, uint64_t hi, xj_status *st);
 /* Reads up to cap decoded bytes; *got == 0 means end of input. */
 xj_error rd_read(rd_input *in, char *dst, size_t cap, size_t *got, xj_status *st);
 
+/* A decoded frame's buffer, handed over by rd_takeFrame: the bytes are
+ * alloc[at .. at + len), and alloc (alloc_cap bytes) is the caller's to
+ * free with xj_free. alloc == NULL: nothing was handed over. */
+typedef struct rd_taken {
+    char *alloc;
+    size_t alloc_cap, at, len;
+} rd_taken;
+
+/* What rd_read would give next, without the copy: when those bytes are the
+ * rest of a frame the workers decoded, of at most `max` bytes, with at
+ * least `room` unused bytes before them in its buffer, the buffer is handed
+ * over (*t) and `give` (give_cap bytes, or NULL; the callee's to free from
+ * then on) takes its place for later frames. Otherwise nothing changes
+ * (t->alloc == NULL, `give` still the caller's): read with rd_read. */
+xj_error rd_takeFrame(rd_input *in, size_t room, size_t max, char *give, size_t give_cap, rd_taken *t,
+                      xj_status *st);
+
 /* Passes over up to cap decoded bytes, as rd_read would return them; a
  * frame decoded on the workers is not copied anywhere, else the bytes go
  * to scratch (cap bytes). *got == 0 means end of input. */

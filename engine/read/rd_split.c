@@ -20,6 +20,8 @@
 
 #define SP_READ_BLOCK (1u << 20)
 #define SP_SPARES 16 /* recycled chunk buffers kept (a batch is 2 x threads) */
+#define SP_TAKE_MAX (8u << 20) /* frames of more content are copied, so chunk buffers stay small (pzstd
+                                * writes frames of 8 MiB) */
 #define SP_WINDOW 4096 /* bytes sp_scan classifies at a time (its masks live on the stack) */
 
 struct rd_splitter {
@@ -39,6 +41,7 @@ struct rd_splitter {
     int started;           /* the BOM check has been done */
     uint64_t base;         /* stream offset of cur.data[0] */
     int cut;               /* an overlong record was cut out: offsets no longer match the stream */
+    int take_frames;       /* rd_splitterTakeFrames */
     rd_chunk spare[SP_SPARES]; /* used chunks whose buffers can be reused */
     size_t n_spare;
 };
@@ -49,8 +52,19 @@ void rd_chunkFree(rd_chunk *c)
     for (size_t i = 0; i < c->n_overlong; i++) xj_free(c->overlong[i].raw);
     xj_free(c->overlong);
     xj_free(c->recs);
-    xj_free(c->data);
+    xj_free(c->alloc ? c->alloc : c->data);
     memset(c, 0, sizeof *c);
+}
+
+/* The buffer a chunk's data lies in, and its size. */
+static char *sp_bufferOf(const rd_chunk *c, size_t *cap)
+{
+    if (c->alloc == NULL) {
+        *cap = c->cap;
+        return c->data;
+    }
+    *cap = c->cap + (size_t)(c->data - c->alloc);
+    return c->alloc;
 }
 
 xj_error rd_splitterCreate(rd_input *in, uint32_t source, size_t target, rd_splitter **out, xj_status *st)
@@ -314,19 +328,68 @@ static size_t sp_block(const rd_splitter *sp)
     return sp->target < SP_READ_BLOCK ? sp->target : SP_READ_BLOCK;
 }
 
+/* sp_fill without the copy, when only a record begun is pending: the rest
+ * of a frame the decoder's workers filled becomes the pending buffer, with
+ * the record's first bytes moved into the room before it, so offsets and
+ * the scan's state stay as they were. *taken = 0 when rd_input cannot
+ * hand it over (the next bytes are not the rest of such a frame, it is
+ * too large, or the record begun does not fit in front). */
+static xj_error sp_takeFrame(rd_splitter *sp, int *taken, xj_status *st)
+{
+    rd_chunk *const c = &sp->cur;
+    size_t cap;
+    char *const old = sp_bufferOf(c, &cap);
+    rd_taken t;
+    FORWARD_IF_ERROR(rd_takeFrame(sp->in, sp->filled, SP_TAKE_MAX, old, cap, &t, st));
+    *taken = t.alloc != NULL;
+    if (!*taken) return XJ_OK;
+    /* `old` now belongs to the decoder, which writes it only when this
+     * thread queues a frame into it (a later rd_read or rd_takeFrame), so
+     * the pending bytes are still there to be moved */
+    char *const data = t.alloc + t.at - sp->filled;
+    if (sp->filled) memcpy(data, c->data, sp->filled);
+    c->alloc = t.alloc;
+    c->data = data;
+    c->cap = t.alloc_cap - (t.at - sp->filled);
+    sp->filled += t.len;
+    return XJ_OK;
+}
+
+/* Makes room for `block` more bytes after the pending ones. */
+static xj_error sp_reserve(rd_splitter *sp, size_t block, xj_status *st)
+{
+    rd_chunk *const c = &sp->cur;
+    if (c->cap - sp->filled >= block) return XJ_OK;
+    size_t const ncap = (sp->filled + block) * 2 > sp->target + 2 * block ? (sp->filled + block) * 2
+                                                                          : sp->target + 2 * block;
+    char *grown;
+    if (c->alloc) { /* data lies inside a taken frame's buffer: move it to a buffer of its own */
+        grown = xj_malloc(ncap);
+        if (grown != NULL) {
+            if (sp->filled) memcpy(grown, c->data, sp->filled);
+            xj_free(c->alloc);
+            c->alloc = NULL;
+        }
+    } else {
+        grown = xj_realloc(c->data, ncap);
+    }
+    RETURN_ERROR_IF(grown == NULL, st, XJ_ERR_NOMEM, "out of memory reading %s", rd_path(sp->in));
+    c->data = grown;
+    c->cap = ncap;
+    return XJ_OK;
+}
+
 /* Reads one more block into the pending buffer. */
 static xj_error sp_fill(rd_splitter *sp, xj_status *st)
 {
     rd_chunk *const c = &sp->cur;
-    size_t const block = sp_block(sp);
-    if (c->cap - sp->filled < block) {
-        size_t const ncap = (sp->filled + block) * 2 > sp->target + 2 * block ? (sp->filled + block) * 2
-                                                                              : sp->target + 2 * block;
-        char *const grown = xj_realloc(c->data, ncap);
-        RETURN_ERROR_IF(grown == NULL, st, XJ_ERR_NOMEM, "out of memory reading %s", rd_path(sp->in));
-        c->data = grown;
-        c->cap = ncap;
+    if (sp->take_frames && sp->started && !sp->skipping && sp->rec_start == 0) {
+        int taken;
+        FORWARD_IF_ERROR(sp_takeFrame(sp, &taken, st));
+        if (taken) return XJ_OK;
     }
+    size_t const block = sp_block(sp);
+    FORWARD_IF_ERROR(sp_reserve(sp, block, st));
     size_t got = 0;
     FORWARD_IF_ERROR(rd_read(sp->in, c->data + sp->filled, block, &got, st));
     if (got == 0) sp->eof = 1;
@@ -412,7 +475,9 @@ void rd_recycleChunk(rd_splitter *sp, rd_chunk *c)
     }
     for (size_t i = 0; i < c->n_overlong; i++) xj_free(c->overlong[i].raw);
     xj_free(c->overlong);
-    sp->spare[sp->n_spare++] = (rd_chunk){.data = c->data, .cap = c->cap, .recs = c->recs, .cap_recs = c->cap_recs};
+    size_t cap;
+    char *const buf = sp_bufferOf(c, &cap);
+    sp->spare[sp->n_spare++] = (rd_chunk){.data = buf, .cap = cap, .recs = c->recs, .cap_recs = c->cap_recs};
     memset(c, 0, sizeof *c);
 }
 
@@ -461,6 +526,11 @@ void rd_splitterStartAt(rd_splitter *sp, uint64_t line, uint64_t offset)
     sp->line = sp->rec_line = sp->chunk_line = line;
     sp->base = offset;
     sp->started = 1; /* a BOM is looked for at the start of a file only */
+}
+
+void rd_splitterTakeFrames(rd_splitter *sp)
+{
+    sp->take_frames = 1;
 }
 
 int rd_splitterInQuote(const rd_splitter *sp)

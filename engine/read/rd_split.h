@@ -42,7 +42,9 @@ typedef struct rd_overlong {
 typedef struct rd_chunk {
     char *data;            /* decoded bytes (owned) */
     size_t len;            /* bytes of whole records */
-    size_t cap;            /* allocated */
+    size_t cap;            /* bytes from data to the end of its buffer */
+    char *alloc;           /* the buffer data lies in, when not at its start (a frame taken
+                            * over from the decoder, rd_takeFrame); NULL: data is the buffer */
     rd_record *recs;       /* records in input order (owned) */
     size_t n_recs;
     size_t cap_recs;
@@ -64,6 +66,11 @@ typedef struct rd_splitter rd_splitter;
 
 xj_error rd_splitterCreate(rd_input *in, uint32_t source, size_t target, rd_splitter **out, xj_status *st);
 void rd_splitterFree(rd_splitter *sp);
+
+/* From now on, a chunk may be the buffer of a .zst frame the decoder's
+ * workers filled (rd_takeFrame) instead of a copy of its bytes; chunks
+ * are then cut where frames end (mostly), not every `target` bytes. */
+void rd_splitterTakeFrames(rd_splitter *sp);
 
 /* Reads the first record (the header) into `header` (without its line end;
  * a leading UTF-8 BOM is dropped). *found = 0 when the input has no record. */

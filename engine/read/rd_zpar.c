@@ -27,7 +27,7 @@ typedef struct zp_slot {
     int state;
     char *src;                      /* the frame's compressed bytes */
     size_t src_len, src_cap;
-    char *out;                      /* its content */
+    char *out;                      /* its content, at RD_ZPAR_HEADROOM */
     size_t out_len, out_cap;        /* out_cap: room asked for this frame */
     size_t out_alloc;               /* bytes allocated at out */
     unsigned long long declared;    /* content size its header gives, or unknown */
@@ -60,7 +60,7 @@ static void zp_decode(ZSTD_DCtx *dctx, zp_slot *s)
     if (dctx == NULL || s->fail) return;
     ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only);
     ZSTD_inBuffer in = {s->src, s->src_len, 0};
-    ZSTD_outBuffer out = {s->out, s->out_cap, 0};
+    ZSTD_outBuffer out = {s->out + RD_ZPAR_HEADROOM, s->out_cap, 0};
     size_t const r = ZSTD_decompressStream(dctx, &out, &in);
     if (ZSTD_isError(r) || r != 0 || in.pos != in.size) return; /* an error, or the frame not ended */
     if (s->declared != ZSTD_CONTENTSIZE_UNKNOWN && out.pos != s->declared) return;
@@ -183,7 +183,7 @@ xj_error rd_zparSubmit(rd_zpar *z, const void *src, size_t n, size_t out_cap, un
      * slots, and count < n_slots */
     zp_slot *const s = &z->slot[(z->head + z->count) % z->n_slots];
     if (zp_reserve(&s->src, &s->src_cap, n ? n : 1) != 0 ||
-        zp_reserve(&s->out, &s->out_alloc, out_cap ? out_cap : 1) != 0)
+        zp_reserve(&s->out, &s->out_alloc, RD_ZPAR_HEADROOM + out_cap) != 0)
         return XJ_ERR_NOMEM;
     memcpy(s->src, src, n);
     s->src_len = n;
@@ -206,7 +206,18 @@ void rd_zparHead(rd_zpar *z, rd_zframe *f)
     pthread_mutex_lock(&z->mu);
     while (s->state != ZP_DONE) pthread_cond_wait(&z->done, &z->mu);
     pthread_mutex_unlock(&z->mu);
-    *f = (rd_zframe){s->out, s->out_len, s->src, s->src_len, s->failed};
+    *f = (rd_zframe){s->out + RD_ZPAR_HEADROOM, s->out_len, s->src, s->src_len, s->failed};
+}
+
+char *rd_zparTake(rd_zpar *z, size_t *alloc_cap, char *give, size_t give_cap)
+{
+    zp_slot *const s = &z->slot[z->head];
+    char *const taken = s->out;
+    *alloc_cap = s->out_alloc;
+    s->out = give;
+    s->out_alloc = give ? give_cap : 0;
+    rd_zparPop(z);
+    return taken;
 }
 
 void rd_zparSource(const rd_zpar *z, size_t i, const char **src, size_t *len)

@@ -23,6 +23,10 @@
 
 typedef struct rd_zpar rd_zpar;
 
+/* Free bytes before each frame's content in its buffer: whoever takes the
+ * buffer over (rd_zparTake) can put the end of the text before it there. */
+#define RD_ZPAR_HEADROOM ((size_t)64 << 10)
+
 /* The oldest frame, once decoded. */
 typedef struct rd_zframe {
     const char *out;   /* its content */
@@ -56,6 +60,11 @@ void rd_zparHead(rd_zpar *z, rd_zframe *f);
 void rd_zparSource(const rd_zpar *z, size_t i, const char **src, size_t *len);
 /* Releases the oldest frame. */
 void rd_zparPop(rd_zpar *z);
+/* Releases the oldest frame, once rd_zparHead has described it, and hands
+ * its content's buffer over: the content lies at RD_ZPAR_HEADROOM in the
+ * buffer returned (*alloc_cap bytes in all, the caller's to free). `give`
+ * (give_cap bytes, or NULL) is kept in its place for later frames. */
+char *rd_zparTake(rd_zpar *z, size_t *alloc_cap, char *give, size_t give_cap);
 /* Forgets every frame, waiting for those a worker is decoding. */
 void rd_zparClear(rd_zpar *z);
 

@@ -237,6 +237,9 @@ static xj_error sc_readInput(sc_reader *r, size_t i, xj_buf *raw, xj_buf *text)
     int headed = 1;
     xj_error err = in->split ? sc_openPart(r, i, raw, text, &sp, &headed) : sc_openInput(r, i);
     if (!err && !sp) err = rd_splitterCreate(in->rd, (uint32_t)i, run->chunk_size, &sp, &r->st);
+    /* a scan's chunks may be whole .zst frames, saving their copy; an index
+     * build's blocks follow its chunks, so it keeps them as they were */
+    if (!err && !run->one_pass) rd_splitterTakeFrames(sp);
     int found = 0;
     if (!err && headed) err = rd_readHeader(sp, raw, &found, &r->st);
     if (!err && headed && !found)

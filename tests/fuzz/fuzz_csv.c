@@ -3,8 +3,9 @@
  * mapping and the record checks, on arbitrary bytes.
  *
  * The input is one file, read the way a scan reads it: rd_open (plain, or
- * zstd when it starts with the zstd magic), rd_split with a 4 KiB target so
- * records straddle chunks and reads, the header mapped to a schema, then
+ * zstd when it starts with the zstd magic; several frames decoded on two
+ * workers and handed to the splitter whole where they can be), rd_split
+ * with a 4 KiB target so records straddle chunks and reads, the header mapped to a schema, then
  * every record parsed by a UTF-8 worker and, when it holds a byte of 0x80
  * or more, by a GB 18030 worker, and checked.
  *
@@ -526,8 +527,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rd_input *in = NULL;
     xj_error err = rd_open(fz_path(data, size, 0), NULL, &in, &st);
     FZ_ASSERT(err == XJ_OK);
+    rd_setThreads(in, 2); /* a .zst of several frames decoded on workers, whatever the machine */
     rd_splitter *sp = NULL;
     FZ_ASSERT(rd_splitterCreate(in, 0, FZ_TARGET, &sp, &st) == XJ_OK);
+    rd_splitterTakeFrames(sp); /* as a scan's pass 1: frames handed over whole where they can be */
 
     fz_parse *const p = fz_parseState();
     xj_buf *const header = &p->header;

@@ -99,10 +99,38 @@ static char *write_table(expect *ex, size_t n, int crlf, int bom, size_t *out_le
 #undef PUT
 }
 
-static void write_file(const char *path, const char *data, size_t n, int zstd)
+/* data as zstd frames cut where pzstd would cut them: anywhere, inside a
+ * record, a quoted field or a CRLF; a quarter end after an LF (as `xjdedup
+ * gen` and `split -C` cut), some are a few bytes, some skippable frames
+ * come between. */
+static void write_frames(FILE *f, const char *data, size_t n, size_t max_frame)
+{
+    size_t const bound = ZSTD_compressBound(max_frame);
+    char *z = malloc(bound);
+    for (size_t at = 0; at < n;) {
+        size_t k = rnd() % 8 == 0 ? 1 + rnd() % 8 : max_frame / 3 + rnd() % (max_frame - max_frame / 3);
+        if (k > n - at) k = n - at;
+        if (rnd() % 4 == 0) {
+            const char *const lf = memchr(data + at + k - 1, '\n', n - at - k + 1);
+            size_t const to_lf = lf ? (size_t)(lf - data) + 1 - at : n - at;
+            if (to_lf <= max_frame) k = to_lf;
+        }
+        if (at > 0 && rnd() % 5 == 0) fwrite("\x50\x2A\x4D\x18\x02\x00\x00\x00" "ab", 1, 10, f);
+        size_t const zn = ZSTD_compress(z, bound, data + at, k, 1);
+        CHECK(!ZSTD_isError(zn), "compress: %s", ZSTD_getErrorName(zn));
+        if (!ZSTD_isError(zn)) fwrite(z, 1, zn, f);
+        at += k;
+    }
+    free(z);
+}
+
+/* zstd: 0 plain, 1 one frame, 2 many frames (write_frames). */
+static void write_file(const char *path, const char *data, size_t n, int zstd, size_t target)
 {
     FILE *f = fopen(path, "wb");
-    if (zstd) {
+    if (zstd == 2) {
+        write_frames(f, data, n, 4 * target); /* most larger than a chunk, as real frames are */
+    } else if (zstd) {
         size_t const bound = ZSTD_compressBound(n);
         char *z = malloc(bound);
         size_t const zn = ZSTD_compress(z, bound, data, n, 3);
@@ -124,14 +152,16 @@ static void run_case(int seed, int crlf, int bom, int zstd, size_t target)
     char path[] = "/tmp/xj_test_split_XXXXXX";
     int fd = mkstemp(path);
     close(fd);
-    write_file(path, data, len, zstd);
+    write_file(path, data, len, zstd, target);
 
     xj_status st;
     st_init(&st);
     rd_input *in = NULL;
     rd_splitter *sp = NULL;
     CHECK(rd_open(path, NULL, &in, &st) == XJ_OK, "%s", st.message);
+    rd_setThreads(in, 3); /* frames on workers, whatever this machine's cores */
     CHECK(rd_splitterCreate(in, 0, target, &sp, &st) == XJ_OK, "%s", st.message);
+    rd_splitterTakeFrames(sp); /* no effect but on many frames */
     xj_buf header;
     buf_init(&header, 1 << 20);
     int found = 0;
@@ -141,15 +171,21 @@ static void run_case(int seed, int crlf, int bom, int zstd, size_t target)
     ps_fieldsInit(&pf, 100);
     size_t r = 0;
     int done = 0;
-    size_t chunks = 0;
+    size_t chunks = 0, taken = 0;
     while (!done && g_failures < 20) {
         rd_chunk c;
         CHECK(rd_nextChunk(sp, &c, &done, &st) == XJ_OK, "%s", st.message);
         if (done) break;
         chunks++;
+        taken += c.alloc != NULL;
         for (size_t i = 0; i < c.n_recs && r < n; i++, r++) {
             rd_record const rec = c.recs[i];
             uint64_t const line = c.first_line + rec.line_delta;
+            /* where pass 2 looks for it again: its offset in the text */
+            CHECK(c.offset + rec.end <= len && memcmp(data + c.offset + rec.start, c.data + rec.start,
+                                                      rec.end - rec.start) == 0,
+                  "seed %d record %zu: not at offset %llu of the text", seed, r,
+                  (unsigned long long)(c.offset + rec.start));
             CHECK(line == ex[r].line, "seed %d record %zu: line %llu, expected %llu", seed, r,
                   (unsigned long long)line, (unsigned long long)ex[r].line);
             ps_fieldError const e = ps_splitFields(&pf, c.data + rec.start, rec.end - rec.start, 0);
@@ -171,6 +207,10 @@ static void run_case(int seed, int crlf, int bom, int zstd, size_t target)
     CHECK(r == n, "seed %d: %zu records read, %zu written", seed, r, n);
     /* a chunk holds whole records up to one read block past the target */
     CHECK(chunks > 1 || len < 2 * target, "seed %d: expected several chunks", seed);
+    /* frames handed over whole (rd_takeFrame) only from many frames, and
+     * then some (the first chunk, with the header, is read as before) */
+    CHECK(zstd == 2 ? taken > 0 || chunks == 1 : taken == 0, "seed %d (zstd %d): %zu of %zu chunks were frames", seed, zstd, taken,
+          chunks);
     ps_fieldsFree(&pf);
     buf_free(&header);
     rd_splitterFree(sp);
@@ -242,7 +282,7 @@ static void run_parts(int seed, int *clean, int *flagged)
     char path[] = "/tmp/xj_test_parts_XXXXXX";
     int fd = mkstemp(path);
     close(fd);
-    write_file(path, data, len, 0);
+    write_file(path, data, len, 0, 0);
     size_t const target = 4096 + (size_t)seed * 331;
     seen_rec *whole = NULL, *parts = NULL;
     size_t n_whole = 0, cap_whole = 0;
@@ -294,6 +334,8 @@ static void run_parts(int seed, int *clean, int *flagged)
     free(data);
 }
 
+static void run_overlong(const char *text, size_t len, int zstd);
+
 /* Hand-made cases: stray quotes, unterminated quote at EOF, overlong record. */
 static void run_edge_cases(void)
 {
@@ -336,24 +378,53 @@ static void run_edge_cases(void)
     unlink(path);
 
     /* A record longer than XJ_MAX_RECORD is cut, its head kept, and the
-     * record after it still found on its own line. */
-    strcpy(path, "/tmp/xj_test_split_edge_XXXXXX");
-    fd = mkstemp(path);
-    FILE *f = fdopen(fd, "w");
-    fputs("h1,h2\nfirst,1\n\"", f);
-    for (int i = 0; i < 300000; i++) fputs("abc\nd", f); /* 1.5 MB quoted field with newlines */
-    fputs("\",2\nlast,3\n", f);
+     * record after it still found on its own line; in a plain file and in
+     * a .zst of frames taken over whole (rd_takeFrame) where they can be:
+     * not while the record is skipped, nor while it is pending and longer
+     * than the room in front of the next frame. */
+    xj_buf big;
+    buf_init(&big, 2u << 20);
+    buf_append(&big, "h1,h2\nfirst,1\n\"", 15);
+    /* a long record, 200 kB (longer than the room before a frame), then an
+     * overlong one: 1.5 MB quoted fields with newlines */
+    for (int i = 0; i < 40000; i++) buf_append(&big, "abc\nd", 5);
+    buf_append(&big, "\",2\n\"", 5);
+    for (int i = 0; i < 300000; i++) buf_append(&big, "abc\nd", 5);
+    buf_append(&big, "\",2\nlast,3\n", 12);
+    for (int i = 0; i < 20000; i++) buf_append(&big, "z,9\n", 4);
+    for (int zstd = 0; zstd <= 2; zstd += 2)
+        run_overlong(big.data, big.len, zstd);
+    buf_free(&big);
+}
+
+static void run_overlong(const char *text, size_t len, int zstd)
+{
+    char path[] = "/tmp/xj_test_split_edge_XXXXXX";
+    int const fd = mkstemp(path);
+    FILE *const f = fdopen(fd, "w");
+    if (zstd) write_frames(f, text, len, 30000);
+    else fwrite(text, 1, len, f);
     fclose(f);
+    xj_status st;
+    st_init(&st);
+    rd_input *in = NULL;
+    rd_splitter *sp = NULL;
+    xj_buf h;
+    int found, done;
+    rd_chunk c;
     rd_open(path, NULL, &in, &st);
+    rd_setThreads(in, 3);
     rd_splitterCreate(in, 0, 4096, &sp, &st);
+    rd_splitterTakeFrames(sp);
     buf_init(&h, 1 << 20);
     rd_readHeader(sp, &h, &found, &st);
-    size_t recs = 0, overlong = 0;
+    size_t recs = 0, overlong = 0, taken = 0;
     uint64_t last_line = 0, overlong_line = 0;
     for (;;) {
         CHECK(rd_nextChunk(sp, &c, &done, &st) == XJ_OK, "%s", st.message);
         if (done) break;
         recs += c.n_recs;
+        taken += c.alloc != NULL;
         if (c.n_recs) last_line = c.first_line + c.recs[c.n_recs - 1].line_delta;
         overlong += c.n_overlong;
         if (c.n_overlong) {
@@ -362,10 +433,11 @@ static void run_edge_cases(void)
         }
         rd_chunkFree(&c);
     }
-    CHECK(recs == 2, "%zu records around the overlong one", recs);
-    CHECK(overlong == 1 && overlong_line == 3, "overlong %zu at line %llu", overlong,
+    CHECK(recs == 20003, "%zu records around the overlong one", recs);
+    CHECK(overlong == 1 && overlong_line == 40004, "overlong %zu at line %llu", overlong,
           (unsigned long long)overlong_line);
-    CHECK(last_line == 4 + 300000, "line after the overlong record: %llu", (unsigned long long)last_line);
+    CHECK(last_line == 5 + 40000 + 300000 + 20000, "last line: %llu", (unsigned long long)last_line);
+    CHECK(zstd ? taken > 0 : taken == 0, "zstd %d: %zu chunks were frames", zstd, taken);
     buf_free(&h);
     rd_splitterFree(sp);
     rd_close(in);
@@ -377,7 +449,8 @@ int main(void)
     ps_fieldsInit(&g_ref, 100);
     g_ref.force_libcsv = 1;
     for (int seed = 0; seed < 24 && g_failures < 20; seed++)
-        run_case(seed, seed % 2, seed % 3 == 0, seed % 4 == 1, seed % 5 == 0 ? 4096 : 4096 + (size_t)seed * 997);
+        run_case(seed, seed % 2, seed % 3 == 0, seed % 4 == 1 ? 1 : seed % 4 == 3 ? 2 : 0,
+                 seed % 5 == 0 ? 4096 : 4096 + (size_t)seed * 997);
     run_edge_cases();
     int clean = 0, flagged = 0;
     for (int seed = 0; seed < 16 && g_failures < 20; seed++) run_parts(seed, &clean, &flagged);
