@@ -1,11 +1,10 @@
 /*
  * scan_stream — drives a pass over every input: a reader thread opens each
  * input, maps its header and cuts chunks of whole records into a bounded
- * queue; the other workers (OpenMP threads) take chunks from the queue and
- * parse them, and the reader parses a chunk itself when enough are queued.
- * Reading — decompression and record splitting, the serial part — so
- * overlaps parsing instead of alternating with it. On one thread the
- * calling thread reads and parses everything.
+ * queue; the workers (OpenMP threads, or just the calling thread) take chunks
+ * from the queue and parse them. Reading — decompression and record
+ * splitting, the serial part — so overlaps parsing instead of alternating
+ * with it.
  *
  * Which worker parses which chunk varies from run to run and nothing depends
  * on it: every result is keyed by record reference and sorted later. Used
@@ -42,9 +41,7 @@ typedef struct sc_reader {
     xj_status st;              /* the reader's first error */
     uint64_t rows;             /* records split so far, for progress */
     uint64_t chunks;           /* chunks handed out so far: the next one's seq */
-    sc_chunkFn inline_fn;      /* the reader parses some chunks itself (all of them on one thread) */
-    sc_worker *inline_w;       /* ... as this worker */
-    size_t inline_when;        /* ... when at least this many chunks wait in the queue */
+    sc_chunkFn inline_fn;      /* one thread: the reader parses its own chunks */
 } sc_reader;
 
 /* ---- the queue ---- */
@@ -90,14 +87,6 @@ static void sc_queueGiveBack(sc_queue *q, rd_chunk *c)
     }
     pthread_mutex_unlock(&q->mu);
     rd_chunkFree(c); /* no room: free it (a no-op when it was kept) */
-}
-
-static size_t sc_queueLength(sc_queue *q)
-{
-    pthread_mutex_lock(&q->mu);
-    size_t const n = q->count;
-    pthread_mutex_unlock(&q->mu);
-    return n;
 }
 
 static int sc_queueAborted(sc_queue *q)
@@ -265,8 +254,8 @@ static xj_error sc_readInput(sc_reader *r, size_t i, xj_buf *raw, xj_buf *text)
         c.seq = r->chunks++;
         r->rows += c.n_recs + c.n_overlong;
         if (r->first_pass) in->rows += c.n_recs + c.n_overlong;
-        if (r->inline_fn && (r->inline_when == 0 || sc_queueLength(r->q) >= r->inline_when)) {
-            sc_worker *const w = r->inline_w;
+        if (r->inline_fn) {
+            sc_worker *const w = &run->workers[0];
             xj_error const e = r->inline_fn(run, w, &c);
             rd_recycleChunk(sp, &c);
             if (e) {
@@ -371,21 +360,15 @@ xj_error sc_forEachChunk(sc_run *run, int first_pass, sc_chunkFn fn, const char 
     pthread_mutex_init(&q.mu, NULL);
     pthread_cond_init(&q.changed, NULL);
     pthread_t reader;
-    /* The reader is the last of the workers: it parses a chunk it has
-     * just cut itself, while the bytes are still in its core's cache,
-     * whenever the others have enough queued to keep them busy meanwhile
-     * (two each); so N threads in all run, not N + 1. On one thread it
-     * parses every chunk: no reader thread, no queue hand-offs, so that
-     * --threads 1 means one thread (the 1 -> 2 speed-up is honest). */
-    r.inline_fn = fn;
-    r.inline_w = &run->workers[run->n_workers - 1];
-    r.inline_when = 2 * (size_t)(run->n_workers - 1);
     if (run->n_workers == 1) {
+        /* one thread in all: no reader thread, no queue hand-offs, so that
+         * --threads 1 means one thread (the 1 -> 2 speed-up is honest) */
+        r.inline_fn = fn;
         sc_readerMain(&r);
     } else if (pthread_create(&reader, NULL, sc_readerMain, &r) != 0) {
         err = st_fail(st, XJ_ERR_NOMEM, "cannot start the reader thread");
     } else {
-#pragma omp parallel num_threads(run->n_workers - 1)
+#pragma omp parallel num_threads(run->n_workers)
         sc_work(run, &q, fn);
         pthread_join(reader, NULL);
     }
