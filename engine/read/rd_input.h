@@ -13,7 +13,8 @@
  * limited (a .zst bomb cannot make us allocate more than XJ_RD_WINDOW_LOG).
  * A .zst of several independent frames (pzstd, `xjdedup gen`) is decoded on
  * worker threads, a few frames of at most 64 MiB each in flight, and read
- * back in order; a single-frame .zst is decoded as it streams by.
+ * back in order — copied out by rd_read, or handed over buffer and all by
+ * rd_takeFrame; a single-frame .zst is decoded as it streams by.
  */
 #ifndef XJ_RD_INPUT_H
 #define XJ_RD_INPUT_H
