@@ -113,6 +113,12 @@ static int rd_endsWith(const char *s, const char *suffix)
     return n >= m && memcmp(s + n - m, suffix, m) == 0;
 }
 
+int rd_isZstdFile(const char *path, const unsigned char *first, size_t n)
+{
+    static const unsigned char kZstdMagic[4] = {0x28, 0xB5, 0x2F, 0xFD};
+    return (n >= 4 && memcmp(first, kZstdMagic, 4) == 0) || rd_endsWith(path, ".zst");
+}
+
 /* read(2) that retries on EINTR. */
 static ssize_t rd_readFd(int fd, void *dst, size_t cap)
 {
@@ -258,9 +264,7 @@ static xj_error rd_openSource(rd_input *in, xj_status *st)
     if (in->ranged) {
         FORWARD_IF_ERROR(rd_seekRange(in, st)); /* a regular file, checked by rd_setRange */
     } else {
-        static const unsigned char kZstdMagic[4] = {0x28, 0xB5, 0x2F, 0xFD};
-        int const magic = in->peek_len == 4 && memcmp(in->peek, kZstdMagic, 4) == 0;
-        in->is_zstd = magic || rd_endsWith(in->path, ".zst");
+        in->is_zstd = rd_isZstdFile(in->path, in->peek, in->peek_len);
     }
     if (in->is_zstd) {
         if (in->zds == NULL) {
@@ -553,19 +557,36 @@ static xj_error rd_parStream(rd_input *in, xj_status *st)
     return XJ_OK;
 }
 
+/* Whether this pass's frames may go to the workers (one thread: never). */
+static int rd_parOn(rd_input *in)
+{
+    if (in->par == RD_PAR_TRY && in->threads <= 1) in->par = RD_PAR_OFF;
+    return in->par != RD_PAR_OFF;
+}
+
+/* Queues what frames fit, then describes the oldest one, waiting until it
+ * is decoded; *have = 0 when no frame is queued (the input ended after a
+ * whole frame, or the rest is for the streaming decoder: par_stop). */
+static xj_error rd_parHead(rd_input *in, rd_zframe *f, int *have, xj_status *st)
+{
+    FORWARD_IF_ERROR(rd_parQueue(in, st));
+    *have = in->zp != NULL && rd_zparCount(in->zp) > 0;
+    if (*have) rd_zparHead(in->zp, f);
+    return XJ_OK;
+}
+
 /* rd_read of zstd input while frames may go to the workers. */
 static xj_error rd_readPar(rd_input *in, char *dst, size_t cap, size_t *got, xj_status *st)
 {
-    if (in->par == RD_PAR_TRY && in->threads <= 1) in->par = RD_PAR_OFF;
-    while (in->par != RD_PAR_OFF) {
-        FORWARD_IF_ERROR(rd_parQueue(in, st));
-        if (in->zp == NULL || rd_zparCount(in->zp) == 0) {
+    while (rd_parOn(in)) {
+        rd_zframe f;
+        int have;
+        FORWARD_IF_ERROR(rd_parHead(in, &f, &have, st));
+        if (!have) {
             if (!in->par_stop) return XJ_OK; /* the input ended after a whole frame: *got is 0 */
             FORWARD_IF_ERROR(rd_parStream(in, st));
             break;
         }
-        rd_zframe f;
-        rd_zparHead(in->zp, &f);
         if (f.failed) {
             FORWARD_IF_ERROR(rd_parStream(in, st));
             break;
@@ -589,13 +610,11 @@ static xj_error rd_readPar(rd_input *in, char *dst, size_t cap, size_t *got, xj_
 xj_error rd_takeFrame(rd_input *in, size_t room, size_t max, char *give, size_t give_cap, rd_taken *t, xj_status *st)
 {
     *t = (rd_taken){0};
-    if (!in->is_zstd || in->part_head || in->part_tail) return XJ_OK;
-    if (in->par == RD_PAR_TRY && in->threads <= 1) in->par = RD_PAR_OFF;
-    if (in->par == RD_PAR_OFF) return XJ_OK;
-    FORWARD_IF_ERROR(rd_parQueue(in, st));
-    if (in->zp == NULL || rd_zparCount(in->zp) == 0) return XJ_OK; /* rd_read ends the input or streams */
+    if (!in->is_zstd || in->part_head || in->part_tail || !rd_parOn(in)) return XJ_OK;
     rd_zframe f;
-    rd_zparHead(in->zp, &f);
+    int have;
+    FORWARD_IF_ERROR(rd_parHead(in, &f, &have, st));
+    if (!have) return XJ_OK; /* rd_read ends the input or streams */
     size_t const len = f.out_len - in->head_pos;
     if (f.failed || len == 0 || len > max || RD_ZPAR_HEADROOM + in->head_pos < room) return XJ_OK;
     t->alloc = rd_zparTake(in->zp, &t->alloc_cap, give, give_cap);

@@ -34,6 +34,9 @@ xj_error rd_open(const char *path, const char *spool_dir, rd_input **out, xj_sta
 /* The same for a single pass: nothing is spooled, and rd_rewind works only
  * on a regular file. */
 xj_error rd_openOnce(const char *path, rd_input **out, xj_status *st);
+/* Whether rd_open reads `path`, whose first n bytes are `first`, as zstd:
+ * they start with the zstd magic number, or the name ends in ".zst". */
+int rd_isZstdFile(const char *path, const unsigned char *first, size_t n);
 /* Closes and removes the spool file. NULL is fine. */
 void rd_close(rd_input *in);
 

@@ -84,6 +84,14 @@ static int sc_isFrameMagic(const unsigned char *p)
     return memcmp(p, kZstdMagic, 4) == 0 || ((p[0] & 0xF0) == 0x50 && p[1] == 0x2A && p[2] == 0x4D && p[3] == 0x18);
 }
 
+/* Whether pass 1 reads the file as zstd (rd_input decides it). */
+static int sc_isZstd(int fd, const char *path)
+{
+    unsigned char first[4];
+    ssize_t const got = sc_preadAll(fd, (char *)first, sizeof first, 0);
+    return rd_isZstdFile(path, first, got > 0 ? (size_t)got : 0);
+}
+
 /* Where the frame at `off` ends (*end, 0 when none reads there): its
  * header read, then its blocks (at most max_blocks) or a skippable frame's
  * length. */
@@ -122,12 +130,9 @@ int sc_splitWanted(const sc_run *run, size_t i, uint64_t size)
 {
     if (run->n_ranks <= 1 || run->one_pass || run->scan->no_split || size < sc_splitMin()) return 0;
     const char *const path = run->inputs[i].path;
-    size_t const n = strlen(path);
-    int const zst_name = n >= 4 && strcmp(path + n - 4, ".zst") == 0;
     int const fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return 0; /* pass 1 reports it, named */
-    unsigned char magic[4] = {0};
-    int const zstd = sc_preadAll(fd, (char *)magic, 4, 0) == 4 && sc_isFrameMagic(magic);
+    int const zstd = sc_isZstd(fd, path);
     /* a .zst is cut between frames: it must have many (gen, pzstd, any tool
      * that compresses its input in pieces); a file of one frame, or whose
      * first frame is large, is read whole */
@@ -136,7 +141,7 @@ int sc_splitWanted(const sc_run *run, size_t i, uint64_t size)
     st_init(&ignored);
     if (zstd) sc_frameEnd(fd, path, size, 0, SP_FIRST_FRAME_BLOCKS, &end, &ignored);
     close(fd);
-    return zstd ? end > 0 && end < size : !zst_name;
+    return !zstd || (end > 0 && end < size);
 }
 
 /* Whether a frame starts at `off`: its header reads, and its blocks (or a
@@ -252,8 +257,7 @@ static xj_error sc_findPart(sc_run *run, size_t i, char *buf, uint64_t *counts)
     if (!err && (uint64_t)sb.st_size != in->split_size)
         err = st_fail(st, XJ_ERR_INPUT, "%s: the file changed size while the scan started; run again on a stable copy",
                       in->path);
-    unsigned char magic[4] = {0};
-    int const zstd = !err && sc_preadAll(fd, (char *)magic, 4, 0) == 4 && sc_isFrameMagic(magic);
+    int const zstd = !err && sc_isZstd(fd, in->path);
     xj_error (*const cut)(int, const char *, uint64_t, int, int, char *, uint64_t *, xj_status *) =
         zstd ? sc_cutAtFrame : sc_cutAt;
     if (!err) err = cut(fd, in->path, in->split_size, run->rank, run->n_ranks, buf, &in->part_lo, st);
