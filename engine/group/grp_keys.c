@@ -239,17 +239,55 @@ static int gk_push(gk_shardResult *r, const uint64_t *run, size_t len, size_t st
     return 0;
 }
 
+/* One thread's working memory for grouping shard after shard. Shards are
+ * alike in size, so after the first one nothing more is allocated. Taken
+ * afresh for each shard, a 200M-row scan's arrays (~27 MB a shard, 768
+ * shards) came from the kernel each time — jemalloc returns blocks of
+ * 8 MiB and more at once — and a second of the group phase went to page
+ * faults and to zeroing ~7 GB of pages. */
+typedef struct gk_scratch {
+    uint64_t *all; /* a shard's entries, gathered */
+    size_t cap_all;
+    uint32_t *slot, *first, *count; /* gk_keepRepeated's hash table */
+    size_t cap_slot, cap_first, cap_count;
+} gk_scratch;
+
+static void gk_scratchFree(gk_scratch *sc)
+{
+    xj_free(sc->all);
+    xj_free(sc->slot);
+    xj_free(sc->first);
+    xj_free(sc->count);
+    memset(sc, 0, sizeof *sc);
+}
+
+/* Room for `n` elements of `size` bytes in *arr; the old contents are not
+ * kept. 0, or -1 when memory runs out. */
+static int gk_room(void *arr, size_t *cap, size_t n, size_t size)
+{
+    if (*cap >= n) return 0;
+    void **const p = arr;
+    xj_free(*p);
+    *p = xj_mallocArray(n, size);
+    *cap = *p ? n : 0;
+    return *p ? 0 : -1;
+}
+
 /* Shard s of every table, gathered in one array; the tables' vectors are
  * freed as they are copied. *all is NULL when the shard holds fewer than
- * `min` entries (or none). -1 when memory runs out. */
-static int gk_gatherShard(gk_table *const *tables, size_t n_tables, unsigned s, size_t min, uint64_t **all_out,
-                          size_t *total_out)
+ * `min` entries (or none); it is `scratch->all` when a scratch is given,
+ * else the caller's to free. -1 when memory runs out. */
+static int gk_gatherShard(gk_table *const *tables, size_t n_tables, unsigned s, size_t min, gk_scratch *scratch,
+                          uint64_t **all_out, size_t *total_out)
 {
     size_t const stride = tables[0]->wide ? 3 : 2;
     size_t total = 0;
     for (size_t t = 0; t < n_tables; t++) total += tables[t]->shard[s].n;
     int const want = total >= min && total > 0;
-    uint64_t *all = want ? xj_mallocArray(total, stride * sizeof *all) : NULL;
+    uint64_t *all = NULL;
+    if (want && scratch == NULL) all = xj_mallocArray(total, stride * sizeof *all);
+    else if (want && total <= SIZE_MAX / stride && gk_room(&scratch->all, &scratch->cap_all, total * stride, sizeof *all) == 0)
+        all = scratch->all;
     int failed = want && all == NULL;
     size_t at = 0;
     for (size_t t = 0; t < n_tables; t++) {
@@ -275,18 +313,21 @@ static int gk_gatherShard(gk_table *const *tables, size_t n_tables, unsigned s, 
  * the old cost, never a quadratic one. */
 #define GK_PROBE_BUDGET 8
 
-static size_t gk_keepRepeated(uint64_t *v, size_t n, size_t stride, size_t min)
+static size_t gk_keepRepeated(uint64_t *v, size_t n, size_t stride, size_t min, gk_scratch *sc)
 {
     if (min <= 1 || n == 0) return n;
     if (n >= UINT32_MAX) return SIZE_MAX;
     unsigned bits = 4;
     while (((size_t)1 << bits) < 2 * n) bits++;
     size_t const mask = ((size_t)1 << bits) - 1;
-    uint32_t *const slot = xj_mallocArray(mask + 1, sizeof *slot); /* a key's first entry + 1; 0: empty */
-    uint32_t *const first = xj_mallocArray(n, sizeof *first); /* each entry's first entry of its key */
-    uint32_t *const count = xj_mallocArray(n, sizeof *count);      /* entries of a key, by its first */
+    int const ok = gk_room(&sc->slot, &sc->cap_slot, mask + 1, sizeof *sc->slot) == 0 &&
+                   gk_room(&sc->first, &sc->cap_first, n, sizeof *sc->first) == 0 &&
+                   gk_room(&sc->count, &sc->cap_count, n, sizeof *sc->count) == 0;
+    uint32_t *const slot = sc->slot;   /* a key's first entry + 1; 0: empty */
+    uint32_t *const first = sc->first; /* each entry's first entry of its key */
+    uint32_t *const count = sc->count; /* entries of a key, by its first */
     size_t kept = SIZE_MAX;
-    if (slot && first && count) {
+    if (ok) {
         memset(slot, 0, (mask + 1) * sizeof *slot);
         memset(count, 0, n * sizeof *count);
         size_t probes = 0;
@@ -309,24 +350,20 @@ static size_t gk_keepRepeated(uint64_t *v, size_t n, size_t stride, size_t min)
                 if (count[first[i]] >= min) memmove(v + kept++ * stride, v + i * stride, stride * sizeof *v);
         }
     }
-    xj_free(slot);
-    xj_free(first);
-    xj_free(count);
     return kept;
 }
 
 static void gk_groupShard(gk_table *const *tables, size_t n_tables, unsigned s, size_t min_members, int need_no_id,
-                          gk_shardResult *r)
+                          gk_scratch *sc, gk_shardResult *r)
 {
     size_t const stride = tables[0]->wide ? 3 : 2;
     uint64_t *all;
     size_t total;
-    if (gk_gatherShard(tables, n_tables, s, min_members, &all, &total) != 0) r->failed = 1;
+    if (gk_gatherShard(tables, n_tables, s, min_members, sc, &all, &total) != 0) r->failed = 1;
     if (all == NULL) return;
-    total = gk_keepRepeated(all, total, stride, min_members);
+    total = gk_keepRepeated(all, total, stride, min_members, sc);
     if (total == SIZE_MAX || gk_sort(all, total, stride, 1) != 0) {
         r->failed = 1;
-        xj_free(all);
         return;
     }
     for (size_t i = 0; i < total;) {
@@ -345,14 +382,13 @@ static void gk_groupShard(gk_table *const *tables, size_t n_tables, unsigned s, 
         }
         i = j;
     }
-    xj_free(all);
 }
 
 int gk_sortShard(gk_table *const *tables, size_t n_tables, unsigned s, gk_vec *out)
 {
     uint64_t *all;
     size_t total;
-    int failed = gk_gatherShard(tables, n_tables, s, 1, &all, &total);
+    int failed = gk_gatherShard(tables, n_tables, s, 1, NULL, &all, &total);
     if (all && gk_sort(all, total, tables[0]->wide ? 3 : 2, 0) != 0) {
         xj_free(all);
         all = NULL;
@@ -370,8 +406,14 @@ xj_error gk_findGroups(gk_table *const *tables, size_t n_tables, size_t min_memb
     gk_shardResult *const res = xj_calloc(GK_SHARDS, sizeof *res);
     RETURN_ERROR_IF(res == NULL, st, XJ_ERR_NOMEM, "out of memory grouping keys");
     (void)threads;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-    for (int s = 0; s < (int)GK_SHARDS; s++) gk_groupShard(tables, n_tables, (unsigned)s, min_members, need_no_id, &res[s]);
+#pragma omp parallel num_threads(threads)
+    {
+        gk_scratch sc = {0};
+#pragma omp for schedule(dynamic, 1)
+        for (int s = 0; s < (int)GK_SHARDS; s++)
+            gk_groupShard(tables, n_tables, (unsigned)s, min_members, need_no_id, &sc, &res[s]);
+        gk_scratchFree(&sc);
+    }
 
     size_t n = 0, n_refs = 0;
     int failed = 0;
