@@ -12,6 +12,7 @@
 
 #include "em_internal.h"
 #include "xj_alloc.h"
+#include "xj_clock.h"
 
 _Static_assert(EM_MONTHLY_NEW == 0 && EM_MONTHLY_REOPENED + 1 == EM_MONTHLY_RESOLVED,
                "a row's pb_status indexes em_counts.monthly directly");
@@ -28,43 +29,69 @@ const char *em_monthlyZh(em_monthlyCount k)
     return k == EM_MONTHLY_RESOLVED ? "已解决" : k == EM_MONTHLY_ATTESTED ? "已佐证" : "";
 }
 
-typedef struct em_groupKey {
-    uint64_t id;       /* group id */
-    uint8_t problem;   /* pb_problem */
-    uint8_t scope;     /* pb_scope of the group */
-} em_groupKey;
-
-static int em_cmpGroupKey(const void *pa, const void *pb)
-{
-    const em_groupKey *const a = pa, *const b = pb;
-    if (a->problem != b->problem) return a->problem < b->problem ? -1 : 1;
-    return a->id < b->id ? -1 : a->id > b->id;
-}
-
 static int em_sameSchoolCode(const pb_row *a, const pb_row *b)
 {
     return a->school_len == b->school_len && memcmp(a->school, b->school, a->school_len) == 0;
 }
 
-/* The group keys of the rows that have a group (not id_invalid), sorted:
- * a group's rows are then one run. *out is NULL on XJ_ERR_NOMEM. */
-static xj_error em_sortedGroupKeys(const pb_row *rows, size_t n, em_groupKey **out, size_t *n_out)
+/* The group ids seen of one problem: open addressing on a seeded hash
+ * (the ids come from the input's keys, and a fixed hash would let chosen
+ * ids crowd one run of slots; the seed never shows in the counts). 0 marks
+ * an empty slot, so the id 0 is remembered apart. */
+typedef struct em_groupSet {
+    uint64_t *slots;
+    size_t mask;
+    int zero_seen;
+} em_groupSet;
+
+/* Whether `id` is new to the set (and now in it). */
+static int em_groupSetAdd(em_groupSet *set, uint64_t id, uint64_t seed)
 {
-    em_groupKey *const keys = xj_mallocArray(n ? n : 1, sizeof *keys);
-    *out = keys;
-    *n_out = 0;
-    if (keys == NULL) return XJ_ERR_NOMEM;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (rows[i].problem != PB_ID_INVALID) keys[k++] = (em_groupKey){rows[i].group_id, rows[i].problem, rows[i].scope};
-    if (k > 0) qsort(keys, k, sizeof *keys, em_cmpGroupKey);
-    *n_out = k;
-    return XJ_OK;
+    if (id == 0) {
+        int const fresh = !set->zero_seen;
+        set->zero_seen = 1;
+        return fresh;
+    }
+    size_t k = (size_t)XXH3_64bits_withSeed(&id, sizeof id, seed) & set->mask;
+    while (set->slots[k] != 0 && set->slots[k] != id) k = (k + 1) & set->mask;
+    if (set->slots[k] == id) return 0;
+    set->slots[k] = id;
+    return 1;
 }
 
-static int em_sameGroup(const em_groupKey *a, const em_groupKey *b)
+/* Distinct groups among the rows that have one (not id_invalid), counted
+ * per problem and per (problem, the group's scope) into groups[] and
+ * scopes[][] (added to). Sets instead of sorting the rows' keys, as this
+ * did before: at 2.5M rows (a 200M-row scan) that sort was most of a
+ * second of one core near the end of the run, with the other core idle.
+ * One set per problem, 8 bytes a slot, sized from its rows: the tables
+ * are fresh memory, which costs here (bench/notes-issue20.md). */
+static xj_error em_countGroups(const pb_row *rows, size_t n, uint64_t groups[PB_PROBLEM_COUNT],
+                               uint64_t scopes[PB_PROBLEM_COUNT][PB_SCOPE_COUNT])
 {
-    return a->id == b->id && a->problem == b->problem;
+    size_t per[PB_PROBLEM_COUNT] = {0};
+    for (size_t i = 0; i < n; i++) per[rows[i].problem < PB_PROBLEM_COUNT ? rows[i].problem : PB_ID_INVALID]++;
+    em_groupSet sets[PB_PROBLEM_COUNT] = {{0}};
+    xj_error err = XJ_OK;
+    for (int q = 0; q < PB_PROBLEM_COUNT && !err; q++) {
+        if (q == PB_ID_INVALID || per[q] == 0) continue;
+        size_t cap = 16;
+        while (cap < 2 * per[q]) cap *= 2;
+        sets[q].slots = xj_callocTable(cap, sizeof *sets[q].slots);
+        sets[q].mask = cap - 1;
+        if (sets[q].slots == NULL) err = XJ_ERR_NOMEM;
+    }
+    uint64_t const seed = xj_random();
+    for (size_t i = 0; i < n && !err; i++) {
+        const pb_row *const r = &rows[i];
+        if (r->problem >= PB_PROBLEM_COUNT || r->problem == PB_ID_INVALID ||
+            !em_groupSetAdd(&sets[r->problem], r->group_id, seed))
+            continue;
+        groups[r->problem]++;
+        scopes[r->problem][r->scope < PB_SCOPE_COUNT ? r->scope : 0]++;
+    }
+    for (int q = 0; q < PB_PROBLEM_COUNT; q++) xj_free(sets[q].slots);
+    return err;
 }
 
 /* docs/monthly.md §7: attested rows and groups, decisions lines, and the
@@ -75,11 +102,9 @@ static xj_error em_countMonthly(const em_run *run, const em_trend *trend, em_cou
         const pb_row *const r = &run->attested[i];
         c->monthly[em_provinceIndex(r->school, r->school_len)][r->problem][EM_MONTHLY_ATTESTED]++;
     }
-    em_groupKey *keys;
-    size_t k;
-    FORWARD_IF_ERROR(em_sortedGroupKeys(run->attested, run->n_attested, &keys, &k));
-    for (size_t i = 0; i < k; i++) c->attested_groups += i == 0 || !em_sameGroup(&keys[i], &keys[i - 1]);
-    xj_free(keys);
+    uint64_t groups[PB_PROBLEM_COUNT] = {0}, scopes[PB_PROBLEM_COUNT][PB_SCOPE_COUNT] = {{0}};
+    FORWARD_IF_ERROR(em_countGroups(run->attested, run->n_attested, groups, scopes));
+    for (int q = 0; q < PB_PROBLEM_COUNT; q++) c->attested_groups += groups[q];
     for (size_t i = 0; i < run->n_decisions; i++) {
         const em_decision *const d = &run->decisions[i];
         if (!d->in_effect) continue; /* overridden by a later line for the same member */
@@ -109,14 +134,6 @@ xj_error em_countRows(const em_run *run, const em_trend *trend, em_counts *c)
         /* rows are sorted by school (em_writeProblems), so schools are runs */
         c->schools += i == 0 || !em_sameSchoolCode(r, &run->rows[i - 1]);
     }
-    em_groupKey *keys;
-    size_t k;
-    FORWARD_IF_ERROR(em_sortedGroupKeys(run->rows, run->n_rows, &keys, &k));
-    for (size_t i = 0; i < k; i++) {
-        if (i > 0 && em_sameGroup(&keys[i], &keys[i - 1])) continue;
-        c->groups[keys[i].problem]++;
-        c->scopes[keys[i].problem][keys[i].scope < PB_SCOPE_COUNT ? keys[i].scope : 0]++;
-    }
-    xj_free(keys);
+    FORWARD_IF_ERROR(em_countGroups(run->rows, run->n_rows, c->groups, c->scopes));
     return em_countMonthly(run, trend, c);
 }

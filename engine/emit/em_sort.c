@@ -36,10 +36,40 @@
 
 /* ---- distinct school codes ---- */
 
+/* A code's first 16 bytes as a big-endian number pair (zero-padded), and
+ * its length. Two codes of at most 16 bytes are equal exactly when these
+ * are, so the table below compares codes without reading a second row (a
+ * random one: that cache miss per row was most of this file's time at
+ * 2.5M rows). Comparing prefixes also orders two codes as their bytes do
+ * wherever the prefixes differ (em_cmpCodes). */
+typedef struct em_codePrefix {
+    uint64_t hi, lo;
+    size_t len;
+} em_codePrefix;
+
+static uint64_t em_bigEndian(const char *s, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < 8; i++) v = v << 8 | (i < n ? (uint8_t)s[i] : 0);
+    return v;
+}
+
+static em_codePrefix em_prefixOf(const pb_row *r)
+{
+    size_t const n = r->school_len;
+    return (em_codePrefix){em_bigEndian(r->school, n), n > 8 ? em_bigEndian(r->school + 8, n - 8) : 0, n};
+}
+
+static int em_samePrefix(const em_codePrefix *a, const em_codePrefix *b)
+{
+    return a->hi == b->hi && a->lo == b->lo && a->len == b->len;
+}
+
 typedef struct em_schoolSlot {
-    uint64_t hash;     /* XXH3_64 of the code */
-    uint32_t row;      /* a row holding the code, + 1 (0 = empty slot) */
-    uint32_t id;       /* dense id in order of first appearance */
+    uint64_t hash;       /* XXH3_64 of the code */
+    em_codePrefix key;
+    uint32_t row;        /* a row holding the code, + 1 (0 = empty slot) */
+    uint32_t id;         /* dense id in order of first appearance */
 } em_schoolSlot;
 
 typedef struct em_schoolTable {
@@ -81,25 +111,39 @@ static xj_error em_tableId(em_schoolTable *t, const pb_row *rows, uint32_t i, ui
 {
     if ((t->n + 1) * 2 > t->cap) FORWARD_IF_ERROR(em_tableGrow(t));
     uint64_t const h = XXH3_64bits_withSeed(rows[i].school, rows[i].school_len, t->seed);
+    em_codePrefix const key = em_prefixOf(&rows[i]);
     size_t k = (size_t)h & (t->cap - 1);
     while (t->slots[k].row) {
         const em_schoolSlot *const s = &t->slots[k];
-        if (s->hash == h && em_sameCode(&rows[s->row - 1], &rows[i])) {
+        if (s->hash == h && em_samePrefix(&s->key, &key) &&
+            (key.len <= 16 || em_sameCode(&rows[s->row - 1], &rows[i]))) {
             *id = s->id;
             return XJ_OK;
         }
         k = (k + 1) & (t->cap - 1);
     }
-    t->slots[k] = (em_schoolSlot){h, i + 1, (uint32_t)t->n};
+    t->slots[k] = (em_schoolSlot){h, key, i + 1, (uint32_t)t->n};
     *id = (uint32_t)t->n++;
     return XJ_OK;
 }
 
-/* Distinct codes sorted by bytes: qsort_r over (id → a row holding it). */
+/* A distinct code to sort, by its prefix (em_codePrefix) and, where two
+ * prefixes are equal, its bytes. Sorting ids with a callback that read two
+ * random rows per comparison cost ~0.3 s of one core at 200M rows while
+ * the other waited. */
+typedef struct em_codeKey {
+    uint64_t hi, lo;
+    uint32_t id;   /* school id (em_tableId) */
+    uint32_t row;  /* a row holding the code */
+} em_codeKey;
+
 static int em_cmpCodes(const void *pa, const void *pb, void *arg)
 {
+    const em_codeKey *const x = pa, *const y = pb;
+    if (x->hi != y->hi) return x->hi < y->hi ? -1 : 1;
+    if (x->lo != y->lo) return x->lo < y->lo ? -1 : 1;
     const pb_row *const rows = arg;
-    const pb_row *const a = &rows[*(const uint32_t *)pa], *const b = &rows[*(const uint32_t *)pb];
+    const pb_row *const a = &rows[x->row], *const b = &rows[y->row];
     size_t const n = a->school_len < b->school_len ? a->school_len : b->school_len;
     int const c = n ? memcmp(a->school, b->school, n) : 0;
     if (c) return c;
@@ -290,7 +334,8 @@ xj_error em_sortRows(em_ctx *ctx, size_t **runs_out, size_t *n_runs_out)
     em_schoolTable table = {.seed = xj_random()};
     uint32_t *const sid = xj_mallocArray(n ? n : 1, sizeof *sid);    /* school id, then rank, per row */
     uint32_t *const perm = xj_mallocArray(n ? n : 1, sizeof *perm);  /* sorted position -> row */
-    uint32_t *name_rank = NULL, *codes = NULL, *rank = NULL;
+    uint32_t *name_rank = NULL, *rank = NULL;
+    em_codeKey *codes = NULL;
     size_t *runs = NULL;
     if (sid == NULL || perm == NULL) err = XJ_ERR_NOMEM;
     if (!err) err = em_rankNames(run, &name_rank);
@@ -306,9 +351,11 @@ xj_error em_sortRows(em_ctx *ctx, size_t **runs_out, size_t *n_runs_out)
     }
     if (!err) {
         for (size_t k = 0; k < table.cap; k++)
-            if (table.slots[k].row) codes[table.slots[k].id] = table.slots[k].row - 1;
+            if (table.slots[k].row)
+                codes[table.slots[k].id] = (em_codeKey){table.slots[k].key.hi, table.slots[k].key.lo,
+                                                        table.slots[k].id, table.slots[k].row - 1};
         qsort_r(codes, n_codes, sizeof *codes, em_cmpCodes, run->rows);
-        for (size_t r = 0; r < n_codes; r++) rank[sid[codes[r]]] = (uint32_t)r;
+        for (size_t r = 0; r < n_codes; r++) rank[codes[r].id] = (uint32_t)r;
         memset(runs, 0, (n_codes + 1) * sizeof *runs);
         for (size_t i = 0; i < n; i++) runs[(sid[i] = rank[sid[i]]) + 1]++;
         for (size_t r = 0; r < n_codes; r++) runs[r + 1] += runs[r];

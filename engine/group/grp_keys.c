@@ -286,7 +286,8 @@ static int gk_gatherShard(gk_table *const *tables, size_t n_tables, unsigned s, 
     int const want = total >= min && total > 0;
     uint64_t *all = NULL;
     if (want && scratch == NULL) all = xj_mallocArray(total, stride * sizeof *all);
-    else if (want && total <= SIZE_MAX / stride && gk_room(&scratch->all, &scratch->cap_all, total * stride, sizeof *all) == 0)
+    else if (want && total <= SIZE_MAX / stride &&
+             gk_room(&scratch->all, &scratch->cap_all, total * stride, sizeof *all) == 0)
         all = scratch->all;
     int failed = want && all == NULL;
     size_t at = 0;
@@ -382,6 +383,11 @@ static void gk_groupShard(gk_table *const *tables, size_t n_tables, unsigned s, 
         }
         i = j;
     }
+}
+
+int gk_sortEntries(uint64_t *v, size_t n, size_t stride)
+{
+    return gk_sort(v, n, stride, 1);
 }
 
 int gk_sortShard(gk_table *const *tables, size_t n_tables, unsigned s, gk_vec *out)

@@ -131,6 +131,13 @@ void gk_groupsFree(gk_groups *gs);
 xj_error gk_findGroups(gk_table *const *tables, size_t n_tables, size_t min_members, int need_no_id, int threads,
                        gk_groups *out, xj_status *st);
 
+/* Sorts v's n entries of `stride` words (2 or 3) by their key words — all
+ * but the last, the first most significant — and equal keys by the last
+ * word with its GK_FLAGS bits ignored: the groups' radix sort, for whoever
+ * orders many such entries (emit's lists of the offices' rows). -1 when
+ * memory runs out. */
+int gk_sortEntries(uint64_t *v, size_t n, size_t stride);
+
 /* Shard s of every table (all narrow or all wide; consumed), sorted by
  * key into *out (the tables' stride; NULL when the shard is empty); equal
  * keys in no particular order.

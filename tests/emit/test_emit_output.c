@@ -4,7 +4,7 @@
  * A generated em_run (4 inputs, two of them with the same base name; rows in
  * 20+ schools, among them codes that must never become paths: "../../x",
  * "/etc", "a/b", a control character, a 10,000-character code, "." and
- * ".."; id_invalid rows whose group fields hold garbage that must not show)
+ * "..", codes alike in their first 16 bytes; id_invalid rows whose group fields hold garbage that must not show)
  * is written several times, each time with the rows in another order and
  * another thread count. Checked:
  *  - every file is byte-identical between the runs (summary.json up to its
@@ -48,7 +48,7 @@ static uint64_t mix(uint64_t x)
     return x ^ (x >> 31);
 }
 
-#define N_SCHOOLS 25
+#define N_SCHOOLS 28
 static const char *schools[N_SCHOOLS];
 static char long_school[10001];
 
@@ -58,7 +58,9 @@ static void initSchools(void)
         "1101050001", "1101050002", "3201020003", "4401000004", "0000000000", "9999999999", "6501990123",
         "../../x", "/etc", "a/b", "ab\x01" "cd", "", "110105000", "11010500011", "１１０１０５０００１",
         " 1101050001", "1101050001 ", "..", ".", "schools", "MANIFEST", "x,\"y\"\nz", "\\\\server\\share",
-        "1101050001/", NULL};
+        "1101050001/",
+        /* the same first 16 bytes: em_sortRows orders these by their rows, not its prefix key */
+        "1101050001-ABCDE-2", "1101050001-ABCDE-10", "1101050001-ABCDE", NULL};
     int i = 0;
     for (; fixed[i]; i++) schools[i] = fixed[i];
     for (int k = 0; k < 10000; k++) long_school[k] = "../"[k % 3];

@@ -428,8 +428,8 @@ static void test_summary(const char *scratch)
     inputs[2] = (em_input){.name = "bad\xff\xc3.csv", .path = "y", .bytes = 1, .decoded_bytes = 1,
                            .xxh3_128 = "00000000000000000000000000000000", -1, -1, -1};
     pb_row rows[] = {
-        row("1101050001", PB_ID_DUPLICATE, 1, PB_SCOPE_COUNTY, 0, 2),
-        row("1101050002", PB_ID_DUPLICATE, 1, PB_SCOPE_COUNTY, 0, 3),
+        row("1101050001", PB_ID_DUPLICATE, 0, PB_SCOPE_COUNTY, 0, 2),
+        row("1101050002", PB_ID_DUPLICATE, 0, PB_SCOPE_COUNTY, 0, 3),
         row("3202010003", PB_ID_DUPLICATE, 2, PB_SCOPE_SCHOOL, 0, 4),
         row("3202010003", PB_ID_DUPLICATE, 2, PB_SCOPE_SCHOOL, 0, 5),
         row("1101050001", PB_ATTR_DUPLICATE, 3, PB_SCOPE_NATIONAL, PB_REASON_NONE, 6),
