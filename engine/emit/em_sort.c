@@ -251,18 +251,31 @@ static void em_sortSchool(const em_run *run, const uint32_t *name_rank, uint32_t
 }
 
 /* rows[i] = old rows[perm[i]]. Gathering into a copy lets the CPU overlap
- * the cache misses of the random reads (each load is independent); when that
- * copy cannot be had, the cycles of the permutation are followed in place
- * (no memory, but every miss waits for the previous one). perm is consumed. */
-static void em_permute(pb_row *rows, uint32_t *perm, size_t n)
+ * the cache misses of the random reads (each load is independent), and
+ * lets the run's threads share the work (at 2.5M rows it was a few tenths
+ * of a second on one core); when that copy cannot be had, the cycles of
+ * the permutation are followed in place (no memory, but every miss waits
+ * for the previous one). perm is consumed. */
+static void em_permute(pb_row *rows, uint32_t *perm, size_t n, int threads)
 {
     pb_row *const copy = xj_mallocArray(n ? n : 1, sizeof *copy);
     if (copy != NULL) {
-        for (size_t i = 0; i < n; i++) {
-            if (i + 8 < n) __builtin_prefetch(&rows[perm[i + 8]]);
-            copy[i] = rows[perm[i]];
+        enum { BLOCK = 4096 };
+        long const blocks = (long)((n + BLOCK - 1) / BLOCK);
+        (void)threads; /* without OpenMP the loops run serially */
+#pragma omp parallel num_threads(threads)
+        {
+#pragma omp for schedule(static)
+            for (long i = 0; i < (long)n; i++) {
+                if ((size_t)i + 8 < n) __builtin_prefetch(&rows[perm[i + 8]]);
+                copy[i] = rows[perm[i]];
+            }
+#pragma omp for schedule(static)
+            for (long b = 0; b < blocks; b++) {
+                size_t const from = (size_t)b * BLOCK, len = n - from < BLOCK ? n - from : BLOCK;
+                memcpy(rows + from, copy + from, len * sizeof *rows);
+            }
         }
-        if (n) memcpy(rows, copy, n * sizeof *rows);
         xj_free(copy);
         return;
     }
@@ -370,7 +383,7 @@ xj_error em_sortRows(em_ctx *ctx, size_t **runs_out, size_t *n_runs_out)
     xj_free(sid);
 
     if (!err) err = em_sortSchools(run, name_rank, perm, runs, n_codes);
-    if (!err) em_permute(run->rows, perm, n);
+    if (!err) em_permute(run->rows, perm, n, run->threads > 1 ? run->threads : 1);
     xj_free(perm);
     xj_free(name_rank);
     if (err) {

@@ -161,11 +161,20 @@ static inline __attribute__((always_inline)) void gk_scatter(const uint64_t *src
     }
 }
 
+static int gk_cmpWord(const void *pa, const void *pb)
+{
+    uint64_t const a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+    return a < b ? -1 : a > b;
+}
+
+/* stride 1: plain numbers, the whole word the key (no ref, no by_ref). */
 static int gk_sort(uint64_t *v, size_t n, size_t stride, int by_ref)
 {
     size_t const bytes = stride * sizeof *v;
+    size_t const keys = stride > 1 ? stride - 1 : 1; /* key words, the first most significant */
     if (n < 256) {
-        qsort_r(v, n, bytes, gk_cmpEntry, &stride); /* by ref too: no harm */
+        if (stride == 1) qsort(v, n, bytes, gk_cmpWord);
+        else qsort_r(v, n, bytes, gk_cmpEntry, &stride); /* by ref too: no harm */
         return 0;
     }
     unsigned const bits = n < ((size_t)1 << 17) ? 11 : 16;
@@ -179,7 +188,7 @@ static int gk_sort(uint64_t *v, size_t n, size_t stride, int by_ref)
         return -1;
     }
     uint64_t *src = v, *dst = tmp;
-    for (size_t w = stride - 1; w-- > 0;) { /* least significant key word first */
+    for (size_t w = keys; w-- > 0;) { /* least significant key word first */
         for (unsigned shift = 0; shift < 64; shift += bits) {
             memset(count, 0, buckets * sizeof *count);
             for (size_t i = 0; i < n; i++) count[(src[i * stride + w] >> shift) & mask]++;
@@ -190,7 +199,8 @@ static int gk_sort(uint64_t *v, size_t n, size_t stride, int by_ref)
                 count[d] = sum;
                 sum += c;
             }
-            if (stride == 2) gk_scatter(src, dst, n, 2, w, shift, mask, count);
+            if (stride == 1) gk_scatter(src, dst, n, 1, w, shift, mask, count);
+            else if (stride == 2) gk_scatter(src, dst, n, 2, w, shift, mask, count);
             else gk_scatter(src, dst, n, 3, w, shift, mask, count);
             uint64_t *const t = src;
             src = dst;
@@ -200,7 +210,7 @@ static int gk_sort(uint64_t *v, size_t n, size_t stride, int by_ref)
     if (src != v) memcpy(v, src, n * bytes);
     xj_free(tmp);
     xj_free(count);
-    for (size_t i = 0; by_ref && i < n;) {
+    for (size_t i = 0; by_ref && stride > 1 && i < n;) {
         size_t j = i + 1;
         while (j < n && gk_cmpKey(v + j * stride, v + i * stride, stride) == 0) j++;
         if (j - i > 1) qsort_r(v + i * stride, j - i, bytes, gk_cmpEntry, &stride);
@@ -388,6 +398,11 @@ static void gk_groupShard(gk_table *const *tables, size_t n_tables, unsigned s, 
 int gk_sortEntries(uint64_t *v, size_t n, size_t stride)
 {
     return gk_sort(v, n, stride, 1);
+}
+
+int gk_sortWords(uint64_t *v, size_t n)
+{
+    return gk_sort(v, n, 1, 0);
 }
 
 int gk_sortShard(gk_table *const *tables, size_t n_tables, unsigned s, gk_vec *out)

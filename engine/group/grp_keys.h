@@ -137,6 +137,9 @@ xj_error gk_findGroups(gk_table *const *tables, size_t n_tables, size_t min_memb
  * orders many such entries (emit's lists of the offices' rows). -1 when
  * memory runs out. */
 int gk_sortEntries(uint64_t *v, size_t n, size_t stride);
+/* The same radix sort on plain numbers: v[0 .. n) ascending. -1 when
+ * memory runs out. */
+int gk_sortWords(uint64_t *v, size_t n);
 
 /* Shard s of every table (all narrow or all wide; consumed), sorted by
  * key into *out (the tables' stride; NULL when the shard is empty); equal

@@ -367,8 +367,8 @@ xj_error sc_fetchStreamPass(sc_run *run);
 /* The flagged records flagged[pos .. end) among a chunk's records (those not
  * in it are skipped by line), gathered into run->gathered (scan_gather.c). */
 xj_error sc_gatherChunk(sc_run *run, sc_worker *w, const rd_chunk *chunk, size_t pos, size_t end);
-/* refs[0 .. n) (allocated) sorted, each once, as run->flagged, and
- * run->gathered allocated for them. */
+/* refs[0 .. n) (allocated; taken over, and freed if this fails) sorted,
+ * each once, as run->flagged, and run->gathered allocated for them. */
 xj_error sc_setFlagged(sc_run *run, uint64_t *refs, size_t n);
 /* qsort's order of refs (uint64_t, ascending). */
 int sc_cmpRefs(const void *a, const void *b);

@@ -114,8 +114,51 @@ static void run_case(size_t n, uint64_t domain, int wide, int need_no_id, int n_
     run_case_keys(n, domain, wide, need_no_id, n_tables, 0);
 }
 
+static int cmp_u64(const void *pa, const void *pb)
+{
+    uint64_t const a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+    return a < b ? -1 : a > b;
+}
+
+static int cmp_entry3(const void *pa, const void *pb)
+{
+    const uint64_t *a = pa, *b = pb;
+    for (int w = 0; w < 3; w++)
+        if (a[w] != b[w]) return a[w] < b[w] ? -1 : 1;
+    return 0;
+}
+
+/* gk_sortWords and gk_sortEntries (stride 3) against qsort, at sizes on
+ * both sides of the comparison-sort cut (256) and of the digit-width one
+ * (2^17), on values with few bits set (constant digits are passed over),
+ * narrow ranges (many equal keys) and full words. */
+static void run_sorts(size_t n, int shape)
+{
+    uint64_t *const v = calloc(n ? 3 * n : 1, sizeof *v), *const want = calloc(n ? 3 * n : 1, sizeof *v);
+    for (size_t i = 0; i < 3 * n; i++) {
+        uint64_t const r = rnd();
+        v[i] = shape == 0 ? r : shape == 1 ? r % 97 : r << 40 >> 3;
+    }
+    memcpy(want, v, n * sizeof *v);
+    qsort(want, n, sizeof *want, cmp_u64);
+    TC_CHECK(gk_sortWords(v, n) == 0, "gk_sortWords %zu", n);
+    TC_CHECK(n == 0 || memcmp(v, want, n * sizeof *v) == 0, "gk_sortWords: %zu numbers (shape %d) out of order", n,
+             shape);
+    for (size_t i = 0; i < n; i++) v[3 * i + 2] = i ^ 0x5a5; /* distinct last words: one right order */
+    memcpy(want, v, 3 * n * sizeof *v);
+    qsort(want, n, 3 * sizeof *want, cmp_entry3);
+    TC_CHECK(gk_sortEntries(v, n, 3) == 0, "gk_sortEntries %zu", n);
+    TC_CHECK(n == 0 || memcmp(v, want, 3 * n * sizeof *v) == 0, "gk_sortEntries: %zu entries (shape %d) out of order",
+             n, shape);
+    free(v);
+    free(want);
+}
+
 int main(void)
 {
+    size_t const sizes[] = {0, 1, 255, 256, 5000, 140000};
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++)
+        for (int shape = 0; shape < 3; shape++) run_sorts(sizes[k], shape);
     run_case(1000, 400, 0, 0, 1);
     run_case(200000, 90000, 0, 0, 3);   /* shards above the radix threshold */
     run_case(200000, 90000, 1, 0, 2);
