@@ -33,7 +33,7 @@
 /* A stretch to read and the flagged records in it: flagged[first ..
  * first + n). */
 typedef struct sc_fetchJob {
-    size_t anchor;
+    sc_anchor anchor;
     size_t first, n;
 } sc_fetchJob;
 
@@ -48,62 +48,81 @@ static int sc_cmpRun(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Every worker's anchors in input order (chunk order is input order). */
-static xj_error sc_collectAnchors(sc_run *run, sc_anchor **out, size_t *n_out)
+/* Every worker's anchors in input order (chunk order is input order),
+ * read where the workers filed them: their runs (one a chunk) sorted by
+ * chunk number, and a place in them. Copied into one array, as they were,
+ * they cost a serial pass and 300 MB of fresh memory at 200M rows. */
+typedef struct sc_anchors {
+    sc_ownedRun *runs;
+    size_t n_runs;
+    size_t r, i; /* the current anchor: the i-th of runs[r] */
+} sc_anchors;
+
+static xj_error sc_collectAnchors(sc_run *run, sc_anchors *out)
 {
-    size_t n_runs = 0, n = 0;
-    for (int t = 0; t < run->n_workers; t++) {
-        n_runs += run->workers[t].found.n_anchor_runs;
-        n += run->workers[t].found.n_anchors;
-    }
+    size_t n_runs = 0;
+    for (int t = 0; t < run->n_workers; t++) n_runs += run->workers[t].found.n_anchor_runs;
     sc_ownedRun *const runs = xj_mallocArray(n_runs ? n_runs : 1, sizeof *runs);
-    sc_anchor *const all = xj_mallocArray(n ? n : 1, sizeof *all);
-    if (!runs || !all) {
-        xj_free(runs);
-        xj_free(all);
-        return st_fail(&run->scan->st, XJ_ERR_NOMEM, "out of memory");
-    }
+    RETURN_ERROR_IF(runs == NULL, &run->scan->st, XJ_ERR_NOMEM, "out of memory");
     size_t at = 0;
     for (int t = 0; t < run->n_workers; t++) {
         sc_found const *const f = &run->workers[t].found;
-        for (size_t i = 0; i < f->n_anchor_runs; i++) runs[at++] = (sc_ownedRun){f->anchor_runs[i], f};
+        for (size_t i = 0; i < f->n_anchor_runs; i++)
+            if (f->anchor_runs[i].n) runs[at++] = (sc_ownedRun){f->anchor_runs[i], f};
     }
-    qsort(runs, n_runs, sizeof *runs, sc_cmpRun);
-    size_t k = 0;
-    for (size_t r = 0; r < n_runs; r++) {
-        memcpy(all + k, runs[r].found->anchors + runs[r].run.first, runs[r].run.n * sizeof *all);
-        k += runs[r].run.n;
-    }
-    xj_free(runs);
-    *out = all;
-    *n_out = k;
+    qsort(runs, at, sizeof *runs, sc_cmpRun);
+    *out = (sc_anchors){runs, at, 0, 0};
     return XJ_OK;
 }
 
+/* The current anchor, or the one after it; NULL past the last. */
+static const sc_anchor *sc_anchorAhead(const sc_anchors *a, size_t ahead)
+{
+    size_t r = a->r, i = a->i + ahead;
+    while (r < a->n_runs && i >= a->runs[r].run.n) i -= a->runs[r++].run.n;
+    return r < a->n_runs ? &a->runs[r].found->anchors[a->runs[r].run.first + i] : NULL;
+}
+
+static void sc_anchorNext(sc_anchors *a)
+{
+    if (++a->i == a->runs[a->r].run.n) a->r++, a->i = 0;
+}
+
 /* Groups the flagged records by the stretch that holds each. */
-static xj_error sc_planFetch(sc_run *run, const sc_anchor *anchors, size_t n_anchors, sc_fetchJob **out,
-                             size_t *n_out)
+static xj_error sc_planFetch(sc_run *run, sc_anchors *anchors, sc_fetchJob **out, size_t *n_out)
 {
     xj_status *const st = &run->scan->st;
     sc_fetchJob *const jobs = xj_mallocArray(run->n_flagged ? run->n_flagged : 1, sizeof *jobs);
     RETURN_ERROR_IF(jobs == NULL, st, XJ_ERR_NOMEM, "out of memory");
-    size_t n = 0, a = 0;
+    size_t n = 0;
     for (size_t i = 0; i < run->n_flagged;) {
         uint64_t const ref = run->flagged[i];
-        while (a + 1 < n_anchors && anchors[a + 1].ref <= ref) a++;
-        if (n_anchors == 0 || anchors[a].ref > ref) {
+        const sc_anchor *next;
+        while ((next = sc_anchorAhead(anchors, 1)) != NULL && next->ref <= ref) sc_anchorNext(anchors);
+        const sc_anchor *const a = sc_anchorAhead(anchors, 0);
+        if (a == NULL || a->ref > ref) {
             xj_free(jobs);
             return st_fail(st, XJ_ERR_INTERNAL, "internal error: line %llu of %s lies before every anchor",
                            (unsigned long long)gk_refLine(ref), run->inputs[gk_refSource(ref)].path);
         }
         size_t j = i + 1;
-        while (j < run->n_flagged && (a + 1 == n_anchors || run->flagged[j] < anchors[a + 1].ref)) j++;
-        jobs[n++] = (sc_fetchJob){a, i, j - i};
+        while (j < run->n_flagged && (next == NULL || run->flagged[j] < next->ref)) j++;
+        jobs[n++] = (sc_fetchJob){*a, i, j - i};
         i = j;
     }
     *out = jobs;
     *n_out = n;
     return XJ_OK;
+}
+
+/* The plan of pass 2: its jobs in input order. */
+static xj_error sc_plan(sc_run *run, sc_fetchJob **jobs, size_t *n_jobs)
+{
+    sc_anchors anchors = {0};
+    FORWARD_IF_ERROR(sc_collectAnchors(run, &anchors));
+    xj_error const err = sc_planFetch(run, &anchors, jobs, n_jobs);
+    xj_free(anchors.runs);
+    return err;
 }
 
 /* Reads file bytes [offset, offset + len) into buf. */
@@ -138,9 +157,10 @@ static int sc_fetchCancelled(sc_run *run)
 
 /* One job on worker w: read its stretch, split it, gather its flagged
  * records (scan_gather.c). */
-static xj_error sc_fetchOne(sc_run *run, sc_worker *w, const int *fds, const sc_anchor *anchor,
-                            const sc_fetchJob *job, xj_buf *buf, rd_chunk *chunk)
+static xj_error sc_fetchOne(sc_run *run, sc_worker *w, const int *fds, const sc_fetchJob *job, xj_buf *buf,
+                            rd_chunk *chunk)
 {
+    const sc_anchor *const anchor = &job->anchor;
     uint32_t const source = gk_refSource(anchor->ref);
     sc_input const *const in = &run->inputs[source];
     RETURN_ERROR_IF(anchor->end < anchor->offset || anchor->end - anchor->offset > SIZE_MAX / 2, &w->st,
@@ -155,11 +175,9 @@ static xj_error sc_fetchOne(sc_run *run, sc_worker *w, const int *fds, const sc_
 xj_error sc_fetchPass(sc_run *run)
 {
     xj_status *const st = &run->scan->st;
-    sc_anchor *anchors = NULL;
-    size_t n_anchors = 0, n_jobs = 0;
+    size_t n_jobs = 0;
     sc_fetchJob *jobs = NULL;
-    FORWARD_IF_ERROR(sc_collectAnchors(run, &anchors, &n_anchors));
-    xj_error err = sc_planFetch(run, anchors, n_anchors, &jobs, &n_jobs);
+    xj_error err = sc_plan(run, &jobs, &n_jobs);
     int *const fds = xj_mallocArray(run->n_inputs ? run->n_inputs : 1, sizeof *fds);
     if (!err && fds == NULL) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
     size_t opened = 0;
@@ -184,7 +202,7 @@ xj_error sc_fetchPass(sc_run *run)
 #pragma omp for schedule(dynamic, 64)
             for (size_t k = 0; k < n_jobs; k++) {
                 if (w->st.code != XJ_OK || atomic_load(&stop)) continue; /* the loop cannot break: skip the rest */
-                xj_error const e = sc_fetchOne(run, w, fds, &anchors[jobs[k].anchor], &jobs[k], &buf, &chunk);
+                xj_error const e = sc_fetchOne(run, w, fds, &jobs[k], &buf, &chunk);
                 if (e && w->st.code == XJ_OK) st_fail(&w->st, e, "%s", xj_errorName(e));
                 if (e) atomic_store(&stop, 1);
                 if (first && k % 4096 == 0 && sc_fetchCancelled(run)) {
@@ -202,7 +220,6 @@ xj_error sc_fetchPass(sc_run *run)
         if (fds[i] >= 0) close(fds[i]);
     xj_free(fds);
     xj_free(jobs);
-    xj_free(anchors);
     return err;
 }
 
@@ -262,11 +279,9 @@ xj_error sc_fetchStreamPass(sc_run *run)
 {
     xj_status *const st = &run->scan->st;
     sc_worker *const w = &run->workers[0];
-    sc_anchor *anchors = NULL;
-    size_t n_anchors = 0, n_jobs = 0;
+    size_t n_jobs = 0;
     sc_fetchJob *jobs = NULL;
-    FORWARD_IF_ERROR(sc_collectAnchors(run, &anchors, &n_anchors));
-    xj_error err = sc_planFetch(run, anchors, n_anchors, &jobs, &n_jobs);
+    xj_error err = sc_plan(run, &jobs, &n_jobs);
     if (!err && sc_fetchCancelled(run)) err = st_fail(st, XJ_ERR_INTERRUPTED, "the scan was cancelled");
     xj_buf win;
     buf_init(&win, (size_t)1 << 34);
@@ -275,7 +290,7 @@ xj_error sc_fetchStreamPass(sc_run *run)
     sc_input *in = NULL;
     uint64_t win_start = 0, pos = 0;
     for (size_t k = 0; !err && k < n_jobs; k++) {
-        const sc_anchor *const a = &anchors[jobs[k].anchor];
+        const sc_anchor *const a = &jobs[k].anchor;
         uint32_t const source = gk_refSource(a->ref);
         if (in != &run->inputs[source]) { /* the next input with flagged records */
             if (in) rd_close(in->rd), in->rd = NULL;
@@ -300,6 +315,5 @@ xj_error sc_fetchStreamPass(sc_run *run)
     rd_chunkFree(&chunk);
     buf_free(&win);
     xj_free(jobs);
-    xj_free(anchors);
     return err;
 }
