@@ -50,6 +50,11 @@ static uint32_t em_keyOffice(const uint64_t *key)
     return (uint32_t)(key[0] >> 8);
 }
 
+static int em_sameOffice(const uint64_t *a, const uint64_t *b)
+{
+    return em_keyScope(a) == em_keyScope(b) && em_keyOffice(a) == em_keyOffice(b);
+}
+
 static int em_decidedByOffice(const pb_row *row)
 {
     return row->problem != PB_ID_INVALID && row->arbiter != PB_SCOPE_SCHOOL && row->arbiter < PB_SCOPE_COUNT;
@@ -88,11 +93,10 @@ xj_error em_officesOf(em_ctx *ctx, em_offices *out)
     for (size_t i = 0; i < run->n_rows; i++)
         if (em_decidedByOffice(&run->rows[i])) em_officeKey(keys + k++ * words, &run->rows[i], i);
     size_t files = 0;
-    int sorted = gk_sortEntries(keys, n, words) == 0;
+    int const sorted = gk_sortEntries(keys, n, words) == 0;
     for (size_t i = 0; sorted && i < n; i++) {
-        const uint64_t *const key = keys + i * words, *const prev = key - words;
-        out->rows[i] = &run->rows[key[2]];
-        files += i == 0 || em_keyScope(key) != em_keyScope(prev) || em_keyOffice(key) != em_keyOffice(prev);
+        out->rows[i] = &run->rows[keys[i * words + 2]];
+        files += i == 0 || !em_sameOffice(keys + i * words, keys + (i - 1) * words);
     }
     out->v = sorted ? xj_calloc(files, sizeof *out->v) : NULL;
     if (out->v == NULL) {
@@ -101,8 +105,8 @@ xj_error em_officesOf(em_ctx *ctx, em_offices *out)
         return st_fail(ctx->st, XJ_ERR_NOMEM, "out of memory listing the offices' rows");
     }
     for (size_t i = 0; i < n; i++) {
-        const uint64_t *const key = keys + i * words, *const prev = key - words;
-        if (i > 0 && em_keyScope(key) == em_keyScope(prev) && em_keyOffice(key) == em_keyOffice(prev)) {
+        const uint64_t *const key = keys + i * words;
+        if (i > 0 && em_sameOffice(key, key - words)) {
             out->v[out->n - 1].n++;
             continue;
         }

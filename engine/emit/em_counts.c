@@ -29,11 +29,6 @@ const char *em_monthlyZh(em_monthlyCount k)
     return k == EM_MONTHLY_RESOLVED ? "已解决" : k == EM_MONTHLY_ATTESTED ? "已佐证" : "";
 }
 
-static int em_sameSchoolCode(const pb_row *a, const pb_row *b)
-{
-    return a->school_len == b->school_len && memcmp(a->school, b->school, a->school_len) == 0;
-}
-
 /* The group ids seen of one problem: open addressing on a seeded hash
  * (the ids come from the input's keys, and a fixed hash would let chosen
  * ids crowd one run of slots; the seed never shows in the counts). 0 marks
@@ -133,7 +128,7 @@ static void em_countEachRow(const em_run *run, em_counts *c)
         c->provinces[prov][r->problem]++;
         c->monthly[prov][r->problem][r->status < PB_STATUS_COUNT ? r->status : PB_STATUS_NEW]++;
         /* rows are sorted by school (em_writeProblems), so schools are runs */
-        c->schools += i == 0 || !em_sameSchoolCode(r, &run->rows[i - 1]);
+        c->schools += i == 0 || !em_sameSchool(r, &run->rows[i - 1]);
     }
 }
 

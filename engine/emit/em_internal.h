@@ -154,6 +154,8 @@ xj_error em_renderRow(xj_buf *out, const em_run *run, const pb_row *row, int zh)
 
 /* 1 when the school code is exactly 10 ASCII digits. */
 int em_schoolIsValid(const char *s, size_t n);
+/* Whether two rows have the same school code (its bytes). */
+int em_sameSchool(const pb_row *a, const pb_row *b);
 /* The per-school file of a row's school (relative path) and its directory. */
 void em_schoolPath(const pb_row *row, char *path, size_t cap, char *dir, size_t dcap);
 /* Per-school text files (the school CSVs, schools/README.txt) follow the

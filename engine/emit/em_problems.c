@@ -412,9 +412,7 @@ xj_error em_writeSchoolShare(em_run *run, const char *tmp_path, em_file **files,
     RETURN_ERROR_IF(runs == NULL, st, XJ_ERR_NOMEM, "out of memory");
     size_t n_runs = 0;
     for (size_t i = 0; i < run->n_rows; i++) {
-        const pb_row *const a = &run->rows[i], *const b = i ? &run->rows[i - 1] : NULL;
-        if (b == NULL || a->school_len != b->school_len || memcmp(a->school, b->school, a->school_len) != 0)
-            runs[n_runs++] = i;
+        if (i == 0 || !em_sameSchool(&run->rows[i], &run->rows[i - 1])) runs[n_runs++] = i;
     }
     runs[n_runs] = run->n_rows;
     int const dirfd = open(tmp_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -1,13 +1,14 @@
 /*
  * em_schools — what the writers need to know about a school code and its
  * file: whether the code may be a path (exactly 10 ASCII digits: anything
- * else, from a hostile input, never becomes one), its province, where its
- * file goes, and the per-school options (--excel's BOM, GB 18030) applied
- * to a whole text (schools/README.txt; the school files themselves apply
+ * else, from a hostile input, never becomes one), whether two rows share
+ * one, its province, where its file goes, and the per-school options
+ * (--excel's BOM, GB 18030) applied to a whole text (schools/README.txt; the school files themselves apply
  * them line by line, em_problems.c). Used by problems.csv's writer, the
  * README, report.html, the counts and the comparison with an earlier run.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "em_internal.h"
 
@@ -17,6 +18,11 @@ int em_schoolIsValid(const char *s, size_t n)
     for (size_t i = 0; i < n; i++)
         if (s[i] < '0' || s[i] > '9') return 0;
     return 1;
+}
+
+int em_sameSchool(const pb_row *a, const pb_row *b)
+{
+    return a->school_len == b->school_len && memcmp(a->school, b->school, a->school_len) == 0;
 }
 
 int em_provinceIndex(const char *school, size_t n)

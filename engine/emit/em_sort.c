@@ -33,6 +33,7 @@
 #include "em_internal.h"
 #include "xj_alloc.h"
 #include "xj_clock.h"
+#include "xj_prefix.h"
 
 /* ---- distinct school codes ---- */
 
@@ -47,17 +48,10 @@ typedef struct em_codePrefix {
     size_t len;
 } em_codePrefix;
 
-static uint64_t em_bigEndian(const char *s, size_t n)
-{
-    uint64_t v = 0;
-    for (size_t i = 0; i < 8; i++) v = v << 8 | (i < n ? (uint8_t)s[i] : 0);
-    return v;
-}
-
 static em_codePrefix em_prefixOf(const pb_row *r)
 {
     size_t const n = r->school_len;
-    return (em_codePrefix){em_bigEndian(r->school, n), n > 8 ? em_bigEndian(r->school + 8, n - 8) : 0, n};
+    return (em_codePrefix){xj_prefix64(r->school, n, 0), xj_prefix64(r->school, n, 8), n};
 }
 
 static int em_samePrefix(const em_codePrefix *a, const em_codePrefix *b)
@@ -83,11 +77,6 @@ typedef struct em_schoolTable {
      * never shows in the output. */
     uint64_t seed;
 } em_schoolTable;
-
-static int em_sameCode(const pb_row *a, const pb_row *b)
-{
-    return a->school_len == b->school_len && memcmp(a->school, b->school, a->school_len) == 0;
-}
 
 static xj_error em_tableGrow(em_schoolTable *t)
 {
@@ -116,7 +105,7 @@ static xj_error em_tableId(em_schoolTable *t, const pb_row *rows, uint32_t i, ui
     while (t->slots[k].row) {
         const em_schoolSlot *const s = &t->slots[k];
         if (s->hash == h && em_samePrefix(&s->key, &key) &&
-            (key.len <= 16 || em_sameCode(&rows[s->row - 1], &rows[i]))) {
+            (key.len <= 16 || em_sameSchool(&rows[s->row - 1], &rows[i]))) {
             *id = s->id;
             return XJ_OK;
         }

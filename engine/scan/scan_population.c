@@ -11,6 +11,7 @@
 #include "pop_extract.h"
 #include "scan_internal.h"
 #include "xj_alloc.h"
+#include "xj_prefix.h"
 #include "xj_comm.h"
 #include "xj_text.h"
 
@@ -284,13 +285,6 @@ static void sc_sortLines(sc_assignLine *lines, size_t n, sc_assignLine *to)
     while (j < n) to[k++] = lines[j++];
 }
 
-static uint64_t sc_prefix(const char *s, size_t n, size_t from)
-{
-    uint64_t v = 0;
-    for (size_t i = from; i < from + 8; i++) v = v << 8 | (i < n ? (unsigned char)s[i] : 0);
-    return v;
-}
-
 /* One worker's candidates without rows, rendered as lines (offsets in
  * `at`, one more than lines) and counted; each worker's on its own thread. */
 typedef struct sc_assignPart {
@@ -375,8 +369,8 @@ xj_error sc_assignments(const sc_run *run, const sc_rows *rows, em_assignments *
             for (size_t i = 0; i < parts[t].n; i++, k++) {
                 lines[k].text = parts[t].text.data + parts[t].at[i];
                 lines[k].len = parts[t].at[i + 1] - parts[t].at[i];
-                lines[k].prefix[0] = sc_prefix(lines[k].text, lines[k].len, 0);
-                lines[k].prefix[1] = sc_prefix(lines[k].text, lines[k].len, 8);
+                lines[k].prefix[0] = xj_prefix64(lines[k].text, lines[k].len, 0);
+                lines[k].prefix[1] = xj_prefix64(lines[k].text, lines[k].len, 8);
             }
         sc_assignLine *const sorted = lines + n;
         sc_sortLines(lines, n, sorted);
