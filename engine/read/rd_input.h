@@ -15,6 +15,10 @@
  * worker threads, a few frames of at most 64 MiB each in flight, and read
  * back in order — copied out by rd_read, or handed over buffer and all by
  * rd_takeFrame; a single-frame .zst is decoded as it streams by.
+ *
+ * An rd_input (and its rd_splitter) is used by one thread at a time, not
+ * always the same one: the scan's workers take turns reading it, under the
+ * pass's lock (scan_stream.c).
  */
 #ifndef XJ_RD_INPUT_H
 #define XJ_RD_INPUT_H

@@ -22,6 +22,7 @@
 #define SP_SPARES 16 /* recycled chunk buffers kept (a batch is 2 x threads) */
 #define SP_TAKE_MAX (8u << 20) /* frames of more content are copied, so chunk buffers stay small (pzstd
                                 * writes frames of 8 MiB) */
+#define SP_SWAP_MAX 4096 /* pending bytes moved so that a recycled buffer is read into next */
 #define SP_WINDOW 4096 /* bytes sp_scan classifies at a time (its masks live on the stack) */
 
 struct rd_splitter {
@@ -476,7 +477,21 @@ void rd_recycleChunk(rd_splitter *sp, rd_chunk *c)
     for (size_t i = 0; i < c->n_overlong; i++) xj_free(c->overlong[i].raw);
     xj_free(c->overlong);
     size_t cap;
-    char *const buf = sp_bufferOf(c, &cap);
+    char *buf = sp_bufferOf(c, &cap);
+    /* The next bytes are read into this buffer rather than into the one
+     * holding the record begun (its few bytes move over): the thread that
+     * gives a chunk back is the one that reads next (scan_stream.c), and
+     * the buffer it has just parsed is still in its core's cache. */
+    rd_chunk *const cur = &sp->cur;
+    if (cur->data != NULL && cur->alloc == NULL && cap >= cur->cap && sp->filled <= SP_SWAP_MAX) {
+        memcpy(buf, cur->data, sp->filled);
+        char *const held = cur->data;
+        size_t const held_cap = cur->cap;
+        cur->data = buf;
+        cur->cap = cap;
+        buf = held;
+        cap = held_cap;
+    }
     sp->spare[sp->n_spare++] = (rd_chunk){.data = buf, .cap = cap, .recs = c->recs, .cap_recs = c->cap_recs};
     memset(c, 0, sizeof *c);
 }

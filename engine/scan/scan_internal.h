@@ -310,8 +310,8 @@ void sc_runFree(sc_run *run);
 /* What a worker does with one chunk. */
 typedef xj_error (*sc_chunkFn)(sc_run *run, sc_worker *w, const rd_chunk *chunk);
 
-/* Streams every input and calls `fn` on each chunk (scan_stream.c): a
- * reader thread splits while the workers parse. With `first_pass`, maps
+/* Streams every input and calls `fn` on each chunk (scan_stream.c): each
+ * worker cuts the next chunk, one at a time, and parses it itself. With `first_pass`, maps
  * headers (filling inputs[].schema and run->cols), records the inputs'
  * sizes and hashes, and ends with sc_checkEncodings. */
 xj_error sc_forEachChunk(sc_run *run, int first_pass, sc_chunkFn fn, const char *stage);

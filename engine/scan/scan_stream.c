@@ -1,15 +1,20 @@
 /*
- * scan_stream — drives a pass over every input: a reader thread opens each
- * input, maps its header and cuts chunks of whole records into a bounded
- * queue; the workers (OpenMP threads, or just the calling thread) take chunks
- * from the queue and parse them. Reading — decompression and record
- * splitting, the serial part — so overlaps parsing instead of alternating
- * with it.
+ * scan_stream — drives a pass over every input. Each worker (an OpenMP
+ * thread, or just the calling thread) takes the pass's next chunk of whole
+ * records — reading, decompressing and splitting it, one worker at a time
+ * under a lock — and then parses it itself, while the bytes it has just
+ * read are still in its core's cache. The workers take turns at the lock;
+ * the one that finds an input's end closes it and opens the next.
+ *
+ * A reader thread used to cut chunks into a queue for the workers: every
+ * chunk then crossed from the reading core to a parsing one, and read()
+ * wrote into buffers last parsed elsewhere, which cost 7 % more CPU at two
+ * threads than at one (bench/notes-issue20.md).
  *
  * Which worker parses which chunk varies from run to run and nothing depends
- * on it: every result is keyed by record reference and sorted later. Used
- * chunk buffers travel back to the reader for reuse. The queue holds at most
- * 2 x workers + 2 chunks, which bounds memory whatever the input size.
+ * on it: every result is keyed by record reference and sorted later. A
+ * worker gives its parsed chunk back before it takes the next, so each
+ * worker holds one chunk, which bounds memory whatever the input size.
  */
 #include <pthread.h>
 #include <string.h>
@@ -21,93 +26,26 @@
 #include <omp.h>
 #endif
 
-typedef struct sc_queue {
-    pthread_mutex_t mu;        /* guards everything below */
-    pthread_cond_t changed;    /* a chunk came or went, or the state changed */
-    rd_chunk *slots;           /* ring of chunks waiting to be parsed */
-    size_t cap, head, count;
-    rd_chunk *spare;           /* parsed chunks, their buffers to reuse */
-    size_t n_spare;
-    int closed;                /* the reader has finished (or failed) */
-    int abort;                 /* a worker failed: the reader stops early */
-} sc_queue;
-
-typedef struct sc_reader {
+typedef struct sc_source {
+    pthread_mutex_t mu;        /* held while a chunk is cut: guards everything below */
     sc_run *run;               /* the scan */
-    sc_queue *q;               /* where chunks go */
     int first_pass;            /* map headers, record input facts */
     const char *stage;         /* for progress */
-    ps_worker hdr;             /* splits headers (the workers are busy) */
-    xj_status st;              /* the reader's first error */
+    ps_worker hdr;             /* splits headers */
+    xj_buf raw, text;          /* a header's bytes, decoded */
+    xj_status st;              /* the reading's first error */
+    size_t input;              /* the input being read, or the next one to open */
+    rd_splitter *sp;           /* its splitter; NULL between inputs */
+    xj_error input_err;        /* the first error while reading it */
     uint64_t rows;             /* records split so far, for progress */
     uint64_t chunks;           /* chunks handed out so far: the next one's seq */
-    sc_chunkFn inline_fn;      /* one thread: the reader parses its own chunks */
-} sc_reader;
+    int done;                  /* every input read, or the reading failed */
+    int abort;                 /* a worker failed: nothing more is cut */
+} sc_source;
 
-/* ---- the queue ---- */
+/* ---- the inputs, one chunk at a time ---- */
 
-static int sc_queuePush(sc_queue *q, rd_chunk *c)
-{
-    pthread_mutex_lock(&q->mu);
-    while (q->count == q->cap && !q->abort) pthread_cond_wait(&q->changed, &q->mu);
-    int const ok = !q->abort;
-    if (ok) {
-        q->slots[(q->head + q->count) % q->cap] = *c;
-        q->count++;
-        memset(c, 0, sizeof *c);
-        pthread_cond_broadcast(&q->changed);
-    }
-    pthread_mutex_unlock(&q->mu);
-    return ok;
-}
-
-/* 0 once the queue is closed and empty. */
-static int sc_queuePop(sc_queue *q, rd_chunk *out)
-{
-    pthread_mutex_lock(&q->mu);
-    while (q->count == 0 && !q->closed) pthread_cond_wait(&q->changed, &q->mu);
-    int const got = q->count > 0;
-    if (got) {
-        *out = q->slots[q->head];
-        q->head = (q->head + 1) % q->cap;
-        q->count--;
-        pthread_cond_broadcast(&q->changed);
-    }
-    pthread_mutex_unlock(&q->mu);
-    return got;
-}
-
-/* A worker returns a parsed chunk; the reader will reuse its buffers. */
-static void sc_queueGiveBack(sc_queue *q, rd_chunk *c)
-{
-    pthread_mutex_lock(&q->mu);
-    if (q->n_spare < q->cap) {
-        q->spare[q->n_spare++] = *c;
-        memset(c, 0, sizeof *c);
-    }
-    pthread_mutex_unlock(&q->mu);
-    rd_chunkFree(c); /* no room: free it (a no-op when it was kept) */
-}
-
-static int sc_queueAborted(sc_queue *q)
-{
-    pthread_mutex_lock(&q->mu);
-    int const a = q->abort;
-    pthread_mutex_unlock(&q->mu);
-    return a;
-}
-
-static void sc_queueSet(sc_queue *q, int *flag)
-{
-    pthread_mutex_lock(&q->mu);
-    *flag = 1;
-    pthread_cond_broadcast(&q->changed);
-    pthread_mutex_unlock(&q->mu);
-}
-
-/* ---- the reader ---- */
-
-static xj_error sc_reportProgress(sc_reader *r)
+static xj_error sc_reportProgress(sc_source *r)
 {
     sc_run *const run = r->run;
     xj_scan *const s = run->scan;
@@ -122,7 +60,7 @@ static xj_error sc_reportProgress(sc_reader *r)
 }
 
 /* Decodes, splits and maps the header of input `i` (first pass only). */
-static xj_error sc_mapHeader(sc_reader *r, size_t i, const xj_buf *raw, xj_buf *text)
+static xj_error sc_mapHeader(sc_source *r, size_t i, const xj_buf *raw, xj_buf *text)
 {
     sc_run *const run = r->run;
     xj_status *const st = &r->st;
@@ -170,7 +108,7 @@ static xj_error sc_mapHeader(sc_reader *r, size_t i, const xj_buf *raw, xj_buf *
 /* Regular files are reopened for the second pass; an input that can be read
  * only once (standard input, a named pipe, a device) stays open and is
  * replayed from its spool. A run without a second pass spools nothing. */
-static xj_error sc_openInput(sc_reader *r, size_t i)
+static xj_error sc_openInput(sc_source *r, size_t i)
 {
     sc_input *const in = &r->run->inputs[i];
     if (in->rd != NULL) return rd_rewind(in->rd, &r->st);
@@ -182,22 +120,9 @@ static xj_error sc_openInput(sc_reader *r, size_t i)
     return err;
 }
 
-/* Hands the workers' used chunks to the splitter for reuse. */
-static void sc_reclaim(sc_queue *q, rd_splitter *sp)
-{
-    pthread_mutex_lock(&q->mu);
-    size_t const n = q->n_spare;
-    rd_chunk local[64];
-    size_t const take = n < 64 ? n : 64;
-    memcpy(local, q->spare + (n - take), take * sizeof *local);
-    q->n_spare -= take;
-    pthread_mutex_unlock(&q->mu);
-    for (size_t k = 0; k < take; k++) rd_recycleChunk(sp, &local[k]);
-}
-
 /* An input another process reads (a distributed run): only its header,
  * in the first pass, so that every process knows every column. */
-static xj_error sc_readHeaderOnly(sc_reader *r, size_t i, xj_buf *raw, xj_buf *text)
+static xj_error sc_readHeaderOnly(sc_source *r, size_t i, xj_buf *raw, xj_buf *text)
 {
     sc_input *const in = &r->run->inputs[i];
     if (!r->first_pass) return XJ_OK;
@@ -216,7 +141,7 @@ static xj_error sc_readHeaderOnly(sc_reader *r, size_t i, xj_buf *raw, xj_buf *t
 
 /* Opens this process's part of a split input (scan_split.c); a part after
  * the first starts on a record of its own: the header is read apart. */
-static xj_error sc_openPart(sc_reader *r, size_t i, xj_buf *raw, xj_buf *text, rd_splitter **sp, int *headed)
+static xj_error sc_openPart(sc_source *r, size_t i, xj_buf *raw, xj_buf *text, rd_splitter **sp, int *headed)
 {
     sc_input *const in = &r->run->inputs[i];
     *headed = in->part_lo == 0;
@@ -228,52 +153,40 @@ static xj_error sc_openPart(sc_reader *r, size_t i, xj_buf *raw, xj_buf *text, r
     return XJ_OK;
 }
 
-static xj_error sc_readInput(sc_reader *r, size_t i, xj_buf *raw, xj_buf *text)
+/* Opens input r->input, one this process reads, and reads its header
+ * (mapped in the first pass). */
+static xj_error sc_openNext(sc_source *r)
 {
     sc_run *const run = r->run;
+    size_t const i = r->input;
     sc_input *const in = &run->inputs[i];
-    if (!sc_isMine(run, i)) return sc_readHeaderOnly(r, i, raw, text);
-    rd_splitter *sp = NULL;
     int headed = 1;
-    xj_error err = in->split ? sc_openPart(r, i, raw, text, &sp, &headed) : sc_openInput(r, i);
-    if (!err && !sp) err = rd_splitterCreate(in->rd, (uint32_t)i, run->chunk_size, &sp, &r->st);
+    FORWARD_IF_ERROR(in->split ? sc_openPart(r, i, &r->raw, &r->text, &r->sp, &headed) : sc_openInput(r, i));
+    if (!r->sp) FORWARD_IF_ERROR(rd_splitterCreate(in->rd, (uint32_t)i, run->chunk_size, &r->sp, &r->st));
     /* a scan's chunks may be whole .zst frames, saving their copy; an index
      * build's blocks follow its chunks, so it keeps them as they were */
-    if (!err && !run->one_pass) rd_splitterTakeFrames(sp);
+    if (!run->one_pass) rd_splitterTakeFrames(r->sp);
     int found = 0;
-    if (!err && headed) err = rd_readHeader(sp, raw, &found, &r->st);
-    if (!err && headed && !found)
-        err = st_fail(&r->st, XJ_ERR_INPUT, "%s: the file is empty: it has no header row", in->path);
-    if (!err && headed && r->first_pass) err = sc_mapHeader(r, i, raw, text);
-    if (!err && r->first_pass) in->plain = rd_isPlainFile(in->rd); /* before any chunk reaches a worker */
-    for (int done = 0; !err && !done;) {
-        sc_reclaim(r->q, sp);
-        rd_chunk c;
-        err = rd_nextChunk(sp, &c, &done, &r->st);
-        if (err || done) break;
-        c.seq = r->chunks++;
-        r->rows += c.n_recs + c.n_overlong;
-        if (r->first_pass) in->rows += c.n_recs + c.n_overlong;
-        if (r->inline_fn) {
-            sc_worker *const w = &run->workers[0];
-            xj_error const e = r->inline_fn(run, w, &c);
-            rd_recycleChunk(sp, &c);
-            if (e) {
-                if (w->st.code == XJ_OK) st_fail(&w->st, e, "%s", xj_errorName(e));
-                sc_queueSet(r->q, &r->q->abort); /* no further input either */
-                break;
-            }
-        } else if (!sc_queuePush(r->q, &c)) {
-            rd_chunkFree(&c);
-            break; /* a worker failed; its error is reported */
-        }
-        err = sc_reportProgress(r);
-    }
-    sc_reclaim(r->q, sp);
+    if (headed) FORWARD_IF_ERROR(rd_readHeader(r->sp, &r->raw, &found, &r->st));
+    RETURN_ERROR_IF(headed && !found, &r->st, XJ_ERR_INPUT, "%s: the file is empty: it has no header row",
+                    in->path);
+    if (headed && r->first_pass) FORWARD_IF_ERROR(sc_mapHeader(r, i, &r->raw, &r->text));
+    if (r->first_pass) in->plain = rd_isPlainFile(in->rd); /* before any chunk reaches a worker */
+    return XJ_OK;
+}
+
+/* After input r->input's last chunk (or its first error): what the first
+ * pass learnt of it, and the input closed unless pass 2 replays it. */
+static void sc_closeInput(sc_source *r)
+{
+    sc_input *const in = &r->run->inputs[r->input];
+    rd_splitter *const sp = r->sp;
+    xj_error const err = r->input_err;
     if (r->first_pass) in->contiguous = !err && sp && rd_splitterContiguous(sp);
     if (r->first_pass) in->rereadable = in->contiguous && in->plain;
     if (r->first_pass && !err && sp) in->part_in_quote = rd_splitterInQuote(sp);
     rd_splitterFree(sp);
+    r->sp = NULL;
     if (in->rd && r->first_pass) {
         in->facts.bytes = rd_rawBytes(in->rd);
         in->facts.decoded_bytes = rd_decodedBytes(in->rd);
@@ -283,21 +196,62 @@ static xj_error sc_readInput(sc_reader *r, size_t i, xj_buf *raw, xj_buf *text)
         rd_close(in->rd);
         in->rd = NULL;
     }
-    return err;
+    r->input_err = XJ_OK;
+    r->input++;
 }
 
-static void *sc_readerMain(void *arg)
+/* The pass's next chunk into *c (1), or 0 when there is none: every input
+ * is read, the reading failed (r->st) or a worker did (r->abort). Called
+ * with r->mu held. */
+static int sc_sourceNext(sc_source *r, rd_chunk *c)
 {
-    sc_reader *const r = arg;
-    xj_buf raw, text;
-    buf_init(&raw, 2u * XJ_MAX_RECORD);
-    buf_init(&text, 4u * XJ_MAX_RECORD);
-    for (size_t i = 0; i < r->run->n_inputs && r->st.code == XJ_OK && !sc_queueAborted(r->q); i++)
-        sc_readInput(r, i, &raw, &text);
-    buf_free(&raw);
-    buf_free(&text);
-    sc_queueSet(r->q, &r->q->closed);
-    return NULL;
+    sc_run *const run = r->run;
+    while (!r->done) {
+        if (r->abort || r->st.code != XJ_OK) {
+            if (r->sp) sc_closeInput(r);
+            r->done = 1;
+            break;
+        }
+        if (r->sp == NULL) {
+            if (r->input == run->n_inputs) {
+                r->done = 1;
+                break;
+            }
+            if (!sc_isMine(run, r->input)) {
+                (void)sc_readHeaderOnly(r, r->input, &r->raw, &r->text); /* an error lands in r->st */
+                r->input++;
+                continue;
+            }
+            r->input_err = sc_openNext(r);
+            if (r->input_err) {
+                sc_closeInput(r);
+                continue;
+            }
+        }
+        int end = 0;
+        r->input_err = rd_nextChunk(r->sp, c, &end, &r->st);
+        if (r->input_err || end) {
+            sc_closeInput(r);
+            continue;
+        }
+        sc_input *const in = &run->inputs[c->source];
+        c->seq = r->chunks++;
+        r->rows += c->n_recs + c->n_overlong;
+        if (r->first_pass) in->rows += c->n_recs + c->n_overlong;
+        (void)sc_reportProgress(r); /* a cancel lands in r->st: no chunk after this one */
+        return 1;
+    }
+    return 0;
+}
+
+/* A parsed chunk's buffers back to the open input's splitter, to be read
+ * into again (by the same worker, most often: the buffer it just parsed
+ * is still in its core's cache). Called with r->mu held. */
+static void sc_sourceGiveBack(sc_source *r, rd_chunk *c)
+{
+    if (c->data == NULL) return;
+    if (r->sp) rd_recycleChunk(r->sp, c);
+    else rd_chunkFree(c);
 }
 
 /* ---- the pass ---- */
@@ -319,69 +273,64 @@ xj_error sc_workersError(sc_run *run)
     return XJ_OK;
 }
 
-static void sc_work(sc_run *run, sc_queue *q, sc_chunkFn fn)
+/* One worker: cuts the next chunk (one worker at a time) and parses it
+ * itself, while the bytes it just read are in its core's cache. */
+static void sc_work(sc_run *run, sc_source *r, sc_chunkFn fn)
 {
     sc_worker *const w = sc_thisWorker(run);
     rd_chunk c;
-    while (sc_queuePop(q, &c)) {
-        if (w->st.code == XJ_OK) {
-            xj_error const e = fn(run, w, &c);
-            if (e) {
-                if (w->st.code == XJ_OK) st_fail(&w->st, e, "%s", xj_errorName(e));
-                sc_queueSet(q, &q->abort);
-            }
+    memset(&c, 0, sizeof c);
+    for (;;) {
+        pthread_mutex_lock(&r->mu);
+        sc_sourceGiveBack(r, &c);
+        int const got = sc_sourceNext(r, &c);
+        pthread_mutex_unlock(&r->mu);
+        if (!got) break;
+        xj_error const e = fn(run, w, &c);
+        if (e) {
+            if (w->st.code == XJ_OK) st_fail(&w->st, e, "%s", xj_errorName(e));
+            pthread_mutex_lock(&r->mu);
+            r->abort = 1;
+            pthread_mutex_unlock(&r->mu);
         }
-        sc_queueGiveBack(q, &c);
     }
+    rd_chunkFree(&c);
 }
 
 xj_error sc_forEachChunk(sc_run *run, int first_pass, sc_chunkFn fn, const char *stage)
 {
     xj_status *const st = &run->scan->st;
-    sc_queue q;
-    memset(&q, 0, sizeof q);
-    q.cap = 2 * (size_t)run->n_workers + 2;
-    q.slots = xj_calloc(q.cap, sizeof *q.slots);
-    q.spare = xj_calloc(q.cap, sizeof *q.spare);
-    sc_reader r;
+    sc_source r;
     memset(&r, 0, sizeof r);
     r.run = run;
-    r.q = &q;
     r.first_pass = first_pass;
     r.stage = stage;
     st_init(&r.st);
-    xj_error err = q.slots && q.spare ? XJ_OK : XJ_ERR_NOMEM;
-    if (!err) err = ps_workerInit(&r.hdr, run->scan->gbk, XJ_MAX_COLUMNS);
+    buf_init(&r.raw, 2u * XJ_MAX_RECORD);
+    buf_init(&r.text, 4u * XJ_MAX_RECORD);
+    xj_error err = ps_workerInit(&r.hdr, run->scan->gbk, XJ_MAX_COLUMNS);
     if (err) {
-        xj_free(q.slots);
-        xj_free(q.spare);
+        buf_free(&r.raw);
+        buf_free(&r.text);
         return st_fail(st, err, "cannot start reading: %s", xj_errorName(err));
     }
-    pthread_mutex_init(&q.mu, NULL);
-    pthread_cond_init(&q.changed, NULL);
-    pthread_t reader;
+    pthread_mutex_init(&r.mu, NULL);
+    /* --threads 1 runs on the calling thread alone, so the 1 -> 2 speed-up
+     * is honest */
     if (run->n_workers == 1) {
-        /* one thread in all: no reader thread, no queue hand-offs, so that
-         * --threads 1 means one thread (the 1 -> 2 speed-up is honest) */
-        r.inline_fn = fn;
-        sc_readerMain(&r);
-    } else if (pthread_create(&reader, NULL, sc_readerMain, &r) != 0) {
-        err = st_fail(st, XJ_ERR_NOMEM, "cannot start the reader thread");
+        sc_work(run, &r, fn);
     } else {
 #pragma omp parallel num_threads(run->n_workers)
-        sc_work(run, &q, fn);
-        pthread_join(reader, NULL);
+        sc_work(run, &r, fn);
     }
-    /* the reader's error first (it names file and line), then the workers' */
-    if (!err && r.st.code != XJ_OK) err = st_fail(st, r.st.code, "%s", r.st.message);
+    if (r.sp) sc_closeInput(&r); /* a worker that stops closes it; this is for safety */
+    /* the reading's error first (it names file and line), then the workers' */
+    if (r.st.code != XJ_OK) err = st_fail(st, r.st.code, "%s", r.st.message);
     if (!err) err = sc_workersError(run);
     if (!err && first_pass) err = sc_checkEncodings(run, 0);
-    for (size_t k = 0; k < q.count; k++) rd_chunkFree(&q.slots[(q.head + k) % q.cap]);
-    for (size_t k = 0; k < q.n_spare; k++) rd_chunkFree(&q.spare[k]);
-    pthread_cond_destroy(&q.changed);
-    pthread_mutex_destroy(&q.mu);
-    xj_free(q.slots);
-    xj_free(q.spare);
+    pthread_mutex_destroy(&r.mu);
+    buf_free(&r.raw);
+    buf_free(&r.text);
     ps_workerFree(&r.hdr);
     return err;
 }
