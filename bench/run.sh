@@ -19,7 +19,8 @@
 #     problems.csv is moved to physical lines first; bench/peers/duckdb
 #     README), then 10M rows interleaved, medians of 3; both ratios side by
 #     side here and again at the end;
-#  5. 10M rows: xjdedup --threads 1 and --threads 2 interleaved, medians of 3,
+#  5. 10M rows: xjdedup --threads 1 and --threads 2 interleaved, medians of 5
+#     (the ratio of two noisy timings needs more runs than either alone),
 #     the speed-up;
 #  6. the table rows / bytes / seconds / rows/s / peak RSS of xjdedup
 #     (2 threads) for 1M, 10M and, without --quick, 50M and 200M (.zst).
@@ -105,7 +106,7 @@ timed() {
            n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$log")
   rm -f "$log"
 }
-median3() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 mb() { awk -v k="$1" 'BEGIN { printf "%.0f MB", k / 1024 }'; }
 
 xj_scan() { # xj_scan INPUT OUT [extra options]
@@ -135,7 +136,7 @@ record() { t_sec[$1]=$2; t_rss[$1]=$3; t_runs[$1]=$4; }
 # the 1M row of the table: 3 runs
 w=() r=()
 for _ in 1 2 3; do xj_scan "$in1" "$(fresh "$base" xj)"; w+=("$wall"); r+=("$rss"); done
-record 1M "$(median3 "${w[@]}")" "$(printf '%s\n' "${r[@]}" | sort -n | tail -1)" 3
+record 1M "$(median "${w[@]}")" "$(printf '%s\n' "${r[@]}" | sort -n | tail -1)" 3
 
 # ---- 4. xjdedup against DuckDB, 10M rows ---------------------------------------
 in10=$(input 10M .csv)
@@ -148,7 +149,7 @@ for _ in 1 2 3; do
   peer_scan "$in10" "$(fresh "$base" peer)"; ds+=("$wall"); dr+=("$rss")
 done
 rm -rf "$base"/peer.*
-xm=$(median3 "${xs[@]}"); dm=$(median3 "${ds[@]}")
+xm=$(median "${xs[@]}"); dm=$(median "${ds[@]}")
 record 10M "$xm" "$(printf '%s\n' "${xr[@]}" | sort -n | tail -1)" 3
 echo "xjdedup: ${xs[*]} s (median $xm s, peak RSS $(mb "$(printf '%s\n' "${xr[@]}" | sort -n | tail -1)"))"
 echo "DuckDB:  ${ds[*]} s (median $dm s, peak RSS $(mb "$(printf '%s\n' "${dr[@]}" | sort -n | tail -1)"))"
@@ -213,7 +214,7 @@ for _ in 1 2 3; do
   peer_scan "$vin10" "$(fresh "$vbase" vpeer)"; vds+=("$wall"); vdr+=("$rss")
 done
 rm -rf "$vbase"/vxj.* "$vbase"/vpeer.*
-vxm=$(median3 "${vxs[@]}"); vdm=$(median3 "${vds[@]}")
+vxm=$(median "${vxs[@]}"); vdm=$(median "${vds[@]}")
 echo "xjdedup: ${vxs[*]} s (median $vxm s, peak RSS $(mb "$(printf '%s\n' "${vxr[@]}" | sort -n | tail -1)"))"
 echo "DuckDB:  ${vds[*]} s (median $vdm s, peak RSS $(mb "$(printf '%s\n' "${vdr[@]}" | sort -n | tail -1)"))"
 vratio=$(awk -v a="$vdm" -v b="$vxm" 'BEGIN { printf "%.1f", a / b }')
@@ -229,11 +230,11 @@ both_ratios
 # ---- 5. xjdedup, 1 thread against 2 ---------------------------------------------
 echo "== 10M rows: xjdedup --threads 1 and --threads 2 interleaved"
 one=() two=()
-for _ in 1 2 3; do
+for _ in 1 2 3 4 5; do
   timed "$xj" scan "$in10" -o "$(fresh "$base" xj)" --run-date "$run_date" -q --threads 1; one+=("$wall")
   timed "$xj" scan "$in10" -o "$(fresh "$base" xj)" --run-date "$run_date" -q --threads 2; two+=("$wall")
 done
-m1=$(median3 "${one[@]}"); m2=$(median3 "${two[@]}")
+m1=$(median "${one[@]}"); m2=$(median "${two[@]}")
 echo "1 thread: ${one[*]} s (median $m1 s); 2 threads: ${two[*]} s (median $m2 s); speed-up $(awk -v a="$m1" -v b="$m2" 'BEGIN { printf "%.2f", a / b }')x"
 rm -rf "$base"
 
