@@ -141,9 +141,10 @@ typedef struct xj_scanStats {
     int attr_mixed;              /* the attribute scope used is mixed */
 } xj_scanStats;
 
-/* Progress callback: called from the scan's reading thread (never from two
- * threads at once), once per chunk of input; rate-limit any printing. Returning
- * non-zero cancels the run (XJ_ERR_INTERRUPTED). */
+/* Progress callback: called from whichever of the scan's threads is reading
+ * (never from two threads at once), once per chunk of input; rate-limit any
+ * printing. Returning non-zero cancels the run (XJ_ERR_INTERRUPTED): no
+ * further chunk is read and nothing is written. */
 typedef struct xj_progress {
     uint64_t input_bytes_total;  /* on-disk size of all inputs, 0 if unknown */
     uint64_t input_bytes_done;   /* on-disk bytes consumed so far */
