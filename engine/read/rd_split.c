@@ -19,7 +19,7 @@
 #include "xj_alloc.h"
 
 #define SP_READ_BLOCK (1u << 20)
-#define SP_SPARES 16 /* recycled chunk buffers kept (a batch is 2 x threads) */
+#define SP_SPARES 16 /* recycled chunk buffers kept (each worker gives back one at a time) */
 #define SP_TAKE_MAX (8u << 20) /* frames of more content are copied, so chunk buffers stay small (pzstd
                                 * writes frames of 8 MiB) */
 #define SP_SWAP_MAX 4096 /* pending bytes moved so that a recycled buffer is read into next */

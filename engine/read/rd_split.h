@@ -53,7 +53,7 @@ typedef struct rd_chunk {
     uint64_t first_line;   /* line number of data[0] */
     uint64_t blank_lines;  /* blank lines skipped in this chunk */
     uint32_t source;       /* input index */
-    uint64_t seq;          /* chunks of a pass are numbered in input order from 0 (set by the pass's reader) */
+    uint64_t seq;          /* chunks of a pass are numbered in input order from 0 (set as the pass cuts them) */
     uint64_t offset;       /* where data[0] is in the decoded stream; valid while the input has had no
                             * overlong record (rd_splitterContiguous) */
     int unterminated;      /* the last record ends inside a quoted field at EOF */

@@ -43,7 +43,7 @@
 
 #define XJ_MAX_COLUMNS 4096         /* columns in a header */
 /* Bytes per parse chunk. A scan's chunks are small enough to be parsed
- * while the bytes the reader copied in are still in cache (1 MiB: 5-8 %
+ * while the bytes just read into them are still in cache (1 MiB: 5-8 %
  * less CPU at 10M rows than 8 MiB); an index build keeps 8 MiB, as its
  * record blocks follow the chunks and the file's layout stays as it was. */
 #define XJ_DEFAULT_CHUNK (1u << 20)
@@ -104,7 +104,7 @@ typedef struct sc_anchorRun { /* one chunk's anchors in a worker's list */
 } sc_anchorRun;
 
 /* What pass 1 found in one worker's chunks. With the inputs' own facts,
- * which the reader keeps in sc_input (rows, sizes, hash, whether a file
+ * which the reading keeps in sc_input (rows, sizes, hash, whether a file
  * can be read back by stretches), it is all the later stages read of
  * pass 1; a record hook keeps its own results. */
 typedef struct sc_found {
@@ -185,7 +185,7 @@ typedef struct sc_input {
     int plain;                /* a regular, uncompressed file: pass 2 may pread it */
     int contiguous;           /* cut without gaps (no overlong record): its anchors hold */
     int rereadable;           /* plain and contiguous: pass 2 may pread stretches of it */
-    uint64_t rows;            /* records of this input (pass 1, counted by the reader) */
+    uint64_t rows;            /* records of this input (pass 1, counted as chunks are cut) */
     /* a distributed scan's large plain file, read in parts (scan_split.c) */
     int split;                /* every process reads a part of it */
     uint64_t split_size;      /* its size when the parts were planned */
