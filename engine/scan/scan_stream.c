@@ -59,9 +59,12 @@ static xj_error sc_reportProgress(sc_source *r)
     return XJ_OK;
 }
 
-/* Decodes, splits and maps the header of input `i` (first pass only). */
-static xj_error sc_mapHeader(sc_source *r, size_t i, const xj_buf *raw, xj_buf *text)
+/* Decodes, splits and maps the header of input `i`, read into r->raw
+ * (first pass only). */
+static xj_error sc_mapHeader(sc_source *r, size_t i)
 {
+    const xj_buf *const raw = &r->raw;
+    xj_buf *const text = &r->text;
     sc_run *const run = r->run;
     xj_status *const st = &r->st;
     sc_input *const in = &run->inputs[i];
@@ -122,7 +125,7 @@ static xj_error sc_openInput(sc_source *r, size_t i)
 
 /* An input another process reads (a distributed run): only its header,
  * in the first pass, so that every process knows every column. */
-static xj_error sc_readHeaderOnly(sc_source *r, size_t i, xj_buf *raw, xj_buf *text)
+static xj_error sc_readHeaderOnly(sc_source *r, size_t i)
 {
     sc_input *const in = &r->run->inputs[i];
     if (!r->first_pass) return XJ_OK;
@@ -130,26 +133,27 @@ static xj_error sc_readHeaderOnly(sc_source *r, size_t i, xj_buf *raw, xj_buf *t
     int found = 0;
     xj_error err = rd_open(in->path, NULL, &in->rd, &r->st);
     if (!err) err = rd_splitterCreate(in->rd, (uint32_t)i, r->run->chunk_size, &sp, &r->st);
-    if (!err) err = rd_readHeader(sp, raw, &found, &r->st);
+    if (!err) err = rd_readHeader(sp, &r->raw, &found, &r->st);
     if (!err && !found) err = st_fail(&r->st, XJ_ERR_INPUT, "%s: the file is empty: it has no header row", in->path);
-    if (!err) err = sc_mapHeader(r, i, raw, text);
+    if (!err) err = sc_mapHeader(r, i);
     rd_splitterFree(sp);
     rd_close(in->rd);
     in->rd = NULL;
     return err;
 }
 
-/* Opens this process's part of a split input (scan_split.c); a part after
- * the first starts on a record of its own: the header is read apart. */
-static xj_error sc_openPart(sc_source *r, size_t i, xj_buf *raw, xj_buf *text, rd_splitter **sp, int *headed)
+/* Opens this process's part of a split input (scan_split.c) into r->sp;
+ * a part after the first starts on a record of its own: the header is
+ * read apart. */
+static xj_error sc_openPart(sc_source *r, size_t i, int *headed)
 {
     sc_input *const in = &r->run->inputs[i];
     *headed = in->part_lo == 0;
-    if (!*headed) FORWARD_IF_ERROR(sc_readHeaderOnly(r, i, raw, text));
+    if (!*headed) FORWARD_IF_ERROR(sc_readHeaderOnly(r, i));
     FORWARD_IF_ERROR(sc_openInput(r, i));
     FORWARD_IF_ERROR(rd_setRange(in->rd, in->part_lo, in->part_hi, &r->st));
-    FORWARD_IF_ERROR(rd_splitterCreate(in->rd, (uint32_t)i, r->run->chunk_size, sp, &r->st));
-    if (!*headed) rd_splitterStartAt(*sp, in->line_lo, in->part_lo);
+    FORWARD_IF_ERROR(rd_splitterCreate(in->rd, (uint32_t)i, r->run->chunk_size, &r->sp, &r->st));
+    if (!*headed) rd_splitterStartAt(r->sp, in->line_lo, in->part_lo);
     return XJ_OK;
 }
 
@@ -161,7 +165,7 @@ static xj_error sc_openNext(sc_source *r)
     size_t const i = r->input;
     sc_input *const in = &run->inputs[i];
     int headed = 1;
-    FORWARD_IF_ERROR(in->split ? sc_openPart(r, i, &r->raw, &r->text, &r->sp, &headed) : sc_openInput(r, i));
+    FORWARD_IF_ERROR(in->split ? sc_openPart(r, i, &headed) : sc_openInput(r, i));
     if (!r->sp) FORWARD_IF_ERROR(rd_splitterCreate(in->rd, (uint32_t)i, run->chunk_size, &r->sp, &r->st));
     /* a scan's chunks may be whole .zst frames, saving their copy; an index
      * build's blocks follow its chunks, so it keeps them as they were */
@@ -170,7 +174,7 @@ static xj_error sc_openNext(sc_source *r)
     if (headed) FORWARD_IF_ERROR(rd_readHeader(r->sp, &r->raw, &found, &r->st));
     RETURN_ERROR_IF(headed && !found, &r->st, XJ_ERR_INPUT, "%s: the file is empty: it has no header row",
                     in->path);
-    if (headed && r->first_pass) FORWARD_IF_ERROR(sc_mapHeader(r, i, &r->raw, &r->text));
+    if (headed && r->first_pass) FORWARD_IF_ERROR(sc_mapHeader(r, i));
     if (r->first_pass) in->plain = rd_isPlainFile(in->rd); /* before any chunk reaches a worker */
     return XJ_OK;
 }
@@ -218,7 +222,7 @@ static int sc_sourceNext(sc_source *r, rd_chunk *c)
                 break;
             }
             if (!sc_isMine(run, r->input)) {
-                (void)sc_readHeaderOnly(r, r->input, &r->raw, &r->text); /* an error lands in r->st */
+                (void)sc_readHeaderOnly(r, r->input); /* an error lands in r->st */
                 r->input++;
                 continue;
             }
