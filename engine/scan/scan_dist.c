@@ -28,6 +28,7 @@
  * round's worth. Cost: each record's 16 or 24 bytes of keys cross the
  * network once (all but a share 1/K of them).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -64,9 +65,29 @@ static int sc_cmpSized(const void *pa, const void *pb)
     return a->input < b->input ? -1 : a->input > b->input;
 }
 
+/* Under a launcher every input must be a regular file, even for one
+ * process: no other process could read a pipe, and mpirun hands its own
+ * standard input on through its I/O forwarding, which in Open MPI 4.1
+ * (Debian 12) sometimes crashes mpirun itself once the input is read
+ * (open-mpi/ompi#7483), leaving the scan running on without it. */
+static xj_error sc_distCheckInputs(const sc_run *run, xj_status *st)
+{
+    for (size_t i = 0; i < run->n_inputs; i++) {
+        struct stat sb;
+        if (strcmp(run->inputs[i].path, "-") == 0)
+            return st_fail(st, XJ_ERR_USAGE, "standard input (-) cannot be read under mpirun; "
+                                             "give the file's path (under mpirun every input must be a file)");
+        if (stat(run->inputs[i].path, &sb) != 0 || !S_ISREG(sb.st_mode))
+            return st_fail(st, XJ_ERR_USAGE, "%s: under mpirun every input must be a regular file",
+                           run->inputs[i].path);
+    }
+    return XJ_OK;
+}
+
 xj_error sc_distPrepare(sc_run *run)
 {
     xj_status *const st = &run->scan->st;
+    if (xc_launched()) FORWARD_IF_ERROR(sc_distCheckInputs(run, st));
     if (run->n_ranks <= 1) return XJ_OK;
     RETURN_ERROR_IF(run->scan->against, st, XJ_ERR_USAGE,
                     "check runs as one process: start it without mpirun (a batch is small; the register is an index)");
@@ -76,12 +97,8 @@ xj_error sc_distPrepare(sc_run *run)
     xj_error err = v && load && run->mine ? XJ_OK : st_fail(st, XJ_ERR_NOMEM, "out of memory");
     for (size_t i = 0; !err && i < run->n_inputs; i++) {
         struct stat sb;
-        if (strcmp(run->inputs[i].path, "-") == 0)
-            err = st_fail(st, XJ_ERR_USAGE, "standard input (-) cannot be read by several processes; "
-                                            "give the file's path (under mpirun every input must be a file)");
-        else if (stat(run->inputs[i].path, &sb) != 0 || !S_ISREG(sb.st_mode))
-            err = st_fail(st, XJ_ERR_USAGE, "%s: under mpirun every input must be a regular file",
-                          run->inputs[i].path);
+        if (stat(run->inputs[i].path, &sb) != 0) /* it was a regular file a moment ago */
+            err = st_fail(st, XJ_ERR_IO, "%s: %s", run->inputs[i].path, strerror(errno));
         else v[i] = (sc_sized){(uint64_t)sb.st_size, i};
     }
     if (!err) {
