@@ -107,7 +107,8 @@ static void scan_usage(FILE *out, scan_mode mode)
           "rejects.csv, summary.json, report.html and MANIFEST.\n", out);
     fprintf(out, "\n"
           "%s is a CSV file (UTF-8, with or without BOM; LF or CRLF), a zstd-compressed\n"
-          "one (.zst), or - for standard input.\n", mode == MODE_CHECK ? "BATCH" : "INPUT");
+          "one (.zst), or - for standard input (not under mpirun, where every input must\n"
+          "be a regular file).\n", mode == MODE_CHECK ? "BATCH" : "INPUT");
     fputs("\n"
           "options:\n"
           "  -o, --output DIR        output directory (required); created atomically\n"
