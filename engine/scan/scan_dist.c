@@ -28,7 +28,6 @@
  * round's worth. Cost: each record's 16 or 24 bytes of keys cross the
  * network once (all but a share 1/K of them).
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -69,8 +68,9 @@ static int sc_cmpSized(const void *pa, const void *pb)
  * process: no other process could read a pipe, and mpirun hands its own
  * standard input on through its I/O forwarding, which in Open MPI 4.1
  * (Debian 12) sometimes crashes mpirun itself once the input is read
- * (open-mpi/ompi#7483), leaving the scan running on without it. */
-static xj_error sc_distCheckInputs(const sc_run *run, xj_status *st)
+ * (open-mpi/ompi#7483), leaving the scan running on without it. With
+ * `sized`, each input's size is noted there for the share-out. */
+static xj_error sc_distCheckInputs(const sc_run *run, sc_sized *sized, xj_status *st)
 {
     for (size_t i = 0; i < run->n_inputs; i++) {
         struct stat sb;
@@ -80,6 +80,7 @@ static xj_error sc_distCheckInputs(const sc_run *run, xj_status *st)
         if (stat(run->inputs[i].path, &sb) != 0 || !S_ISREG(sb.st_mode))
             return st_fail(st, XJ_ERR_USAGE, "%s: under mpirun every input must be a regular file",
                            run->inputs[i].path);
+        if (sized) sized[i] = (sc_sized){(uint64_t)sb.st_size, i};
     }
     return XJ_OK;
 }
@@ -87,20 +88,14 @@ static xj_error sc_distCheckInputs(const sc_run *run, xj_status *st)
 xj_error sc_distPrepare(sc_run *run)
 {
     xj_status *const st = &run->scan->st;
-    if (xc_launched()) FORWARD_IF_ERROR(sc_distCheckInputs(run, st));
-    if (run->n_ranks <= 1) return XJ_OK;
+    if (run->n_ranks <= 1) return xc_launched() ? sc_distCheckInputs(run, NULL, st) : XJ_OK;
     RETURN_ERROR_IF(run->scan->against, st, XJ_ERR_USAGE,
                     "check runs as one process: start it without mpirun (a batch is small; the register is an index)");
     sc_sized *const v = xj_mallocArray(run->n_inputs ? run->n_inputs : 1, sizeof *v);
     uint64_t *const load = xj_calloc((size_t)run->n_ranks, sizeof *load);
     run->mine = xj_calloc(run->n_inputs ? run->n_inputs : 1, 1);
     xj_error err = v && load && run->mine ? XJ_OK : st_fail(st, XJ_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; !err && i < run->n_inputs; i++) {
-        struct stat sb;
-        if (stat(run->inputs[i].path, &sb) != 0) /* it was a regular file a moment ago */
-            err = st_fail(st, XJ_ERR_IO, "%s: %s", run->inputs[i].path, strerror(errno));
-        else v[i] = (sc_sized){(uint64_t)sb.st_size, i};
-    }
+    if (!err) err = sc_distCheckInputs(run, v, st);
     if (!err) {
         qsort(v, run->n_inputs, sizeof *v, sc_cmpSized);
         for (size_t k = 0; k < run->n_inputs; k++) {
