@@ -130,6 +130,10 @@ void gk_groupsFree(gk_groups *gs);
  * attribute rule); refs keep the flag. */
 xj_error gk_findGroups(gk_table *const *tables, size_t n_tables, size_t min_members, int need_no_id, int threads,
                        gk_groups *out, xj_status *st);
+/* Tests: gk_findGroups looks for duplicates in parts of about n entries of
+ * a shard (0: the default, sized for the L2 cache), so that small tables
+ * are cut into parts as a national scan's are. */
+void gk_setPartEntries(size_t n);
 
 /* Sorts v's n entries of `stride` words (2 or 3) by their key words — all
  * but the last, the first most significant — and equal keys by the last

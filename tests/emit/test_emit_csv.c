@@ -75,13 +75,7 @@ static void test_quoting(void)
 /* ---- round trip through libcsv ---- */
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-static uint64_t rnd(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
+static uint64_t rnd(void) { return tc_random(&rng_state); }
 
 static size_t randomValue(char *v, size_t cap)
 {

@@ -32,13 +32,7 @@
 /* ---- generator ---- */
 
 static uint64_t rng;
-static uint64_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
+static uint64_t rnd(void) { return tc_random(&rng); }
 
 static uint64_t mix(uint64_t x)
 {

@@ -3,7 +3,8 @@
  * entries in one array, qsort by (shard, key, ref), runs of two or more.
  * Keys come from a small domain so that groups of every size occur; entries
  * are spread over several worker tables in random order; narrow and wide
- * tables; the mixed rule (a group needs a member without GK_HAS_ID).
+ * tables; the mixed rule (a group needs a member without GK_HAS_ID); shards
+ * cut into parts (gk_setPartEntries) or whole.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,13 +17,7 @@ typedef struct ref_entry {
 } ref_entry;
 
 static uint64_t g_rng = 88172645463325252ull;
-static uint64_t rnd(void)
-{
-    g_rng ^= g_rng << 13;
-    g_rng ^= g_rng >> 7;
-    g_rng ^= g_rng << 17;
-    return g_rng;
-}
+static uint64_t rnd(void) { return tc_random(&g_rng); }
 
 static int cmp_ref(const void *pa, const void *pb)
 {
@@ -169,6 +164,19 @@ int main(void)
     run_case_keys(60000, 1u << 14, 0, 1, 3, 1);
     TC_CHECK(GK_MIX_MULTIPLIER * mix_inverse() == 1, "the mix's inverse");
     run_case_keys(40000, 15000, 0, 0, 2, 2);
+    /* shards cut into parts, as a national scan's are: parts of ~16
+     * entries, then of one (past the cap of 4,096 parts a shard); the
+     * colliding keys crowd one part's slots as they did the shard's */
+    gk_setPartEntries(16);
+    run_case(200000, 90000, 0, 0, 3);
+    run_case(200000, 90000, 1, 0, 2);
+    run_case(100000, 30000, 1, 1, 2);
+    run_case(50000, 3, 0, 0, 2);
+    run_case_keys(60000, 1u << 14, 0, 0, 2, 1);
+    run_case_keys(40000, 15000, 0, 0, 2, 2);
+    gk_setPartEntries(1);
+    run_case(1200000, 600000, 0, 0, 2);
+    gk_setPartEntries(0);
     char buf[64];
     TC_CHECK(gk_attrKeyText(buf, "张三", 6, 1, 20150301) == 17 && memcmp(buf, "张三\0" "1\0" "20150301", 17) == 0,
              "attribute key text");

@@ -24,13 +24,7 @@
 #define CHECK TC_CHECK
 
 static uint64_t g_rng = 0x2545F4914F6CDD1Dull;
-static uint64_t rnd(void)
-{
-    g_rng ^= g_rng << 13;
-    g_rng ^= g_rng >> 7;
-    g_rng ^= g_rng << 17;
-    return g_rng;
-}
+static uint64_t rnd(void) { return tc_random(&g_rng); }
 
 typedef struct entry {
     uint64_t hi, lo, ref;

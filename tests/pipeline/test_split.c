@@ -25,13 +25,7 @@
 
 static uint64_t g_rng = 0x9E3779B97F4A7C15ull;
 static ps_fields g_ref; /* libcsv only, the reference for the fast path */
-static uint64_t rnd(void)
-{
-    g_rng ^= g_rng << 13;
-    g_rng ^= g_rng >> 7;
-    g_rng ^= g_rng << 17;
-    return g_rng;
-}
+static uint64_t rnd(void) { return tc_random(&g_rng); }
 
 #define MAX_RECS 3000
 #define NCOLS 5

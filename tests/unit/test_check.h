@@ -5,6 +5,7 @@
 #ifndef XJ_TEST_CHECK_H
 #define XJ_TEST_CHECK_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,6 +27,17 @@ static int tc_finish(const char *name)
     if (tc_failures) fprintf(stderr, "%s: %d check(s) failed\n", name, tc_failures);
     else printf("%s: all checks passed\n", name);
     return tc_failures != 0;
+}
+
+/* xorshift64: the tests' reproducible random numbers (the state must not
+ * start at 0). */
+static inline uint64_t tc_random(uint64_t *state)
+{
+    uint64_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return *state = x;
 }
 
 /* TC_HAVE_ASAN: built with AddressSanitizer (gcc says so with a macro,
