@@ -22,10 +22,38 @@
 #include <omp.h>
 #endif
 
+void gr_indexInit(gr_index *ix, const gr_record *recs, size_t n)
+{
+    *ix = (gr_index){recs, n, NULL, 0};
+    size_t const m = (n + GR_INDEX_EVERY - 1) / GR_INDEX_EVERY;
+    if (m < 2 || (ix->every = xj_mallocArray(m, sizeof *ix->every)) == NULL) return;
+    for (size_t i = 0; i < m; i++) ix->every[i] = recs[i * GR_INDEX_EVERY].ref;
+    ix->n_every = m;
+}
+
+void gr_indexFree(gr_index *ix)
+{
+    xj_free(ix->every);
+    ix->every = NULL;
+    ix->n_every = 0;
+}
+
 const gr_record *gr_find(const gr_index *ix, uint64_t ref)
 {
     ref &= ~GK_FLAGS;
     size_t lo = 0, hi = ix->n;
+    if (ix->every) {
+        /* k: the first sample >= ref; the first record >= ref is after
+         * sample k - 1 and no later than sample k */
+        size_t k = 0, end = ix->n_every;
+        while (k < end) {
+            size_t const mid = k + (end - k) / 2;
+            if (ix->every[mid] < ref) k = mid + 1;
+            else end = mid;
+        }
+        lo = k ? (k - 1) * GR_INDEX_EVERY + 1 : 0;
+        if (k * GR_INDEX_EVERY + 1 < hi) hi = k * GR_INDEX_EVERY + 1;
+    }
     while (lo < hi) {
         size_t const mid = lo + (hi - lo) / 2;
         if (ix->recs[mid].ref < ref) lo = mid + 1;

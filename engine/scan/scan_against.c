@@ -345,7 +345,8 @@ static xj_error sc_groupCell(const sc_register *reg, const gr_index *ix, const g
 xj_error sc_againstRows(sc_register *reg, const sc_run *run, pb_row *rows, size_t *n_rows, xj_arena *arena)
 {
     xj_status *const st = &run->scan->st;
-    gr_index const ix = {run->gathered, run->n_gathered};
+    gr_index ix;
+    gr_indexInit(&ix, run->gathered, run->n_gathered);
     uint32_t const n_batch = reg->first_source;
     xj_buf matches, cell;
     buf_init(&matches, SIZE_MAX / 4);
@@ -387,6 +388,7 @@ xj_error sc_againstRows(sc_register *reg, const sc_run *run, pb_row *rows, size_
         err = sc_withMatches(rows[i], &cell, arena, &rows[kept++]);
     buf_free(&matches);
     buf_free(&cell);
+    gr_indexFree(&ix);
     RETURN_ERROR_IF(err == XJ_ERR_INTERNAL, st, err, "internal error: a register member was not decoded");
     RETURN_ERROR_IF(err, st, err, "out of memory writing register matches");
     *n_rows = kept;

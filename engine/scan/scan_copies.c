@@ -131,7 +131,8 @@ static xj_error sc_dropCopiesOf(uint32_t n_batch_src, const gr_index *ix, uint64
 xj_error sc_dropCopies(sc_register *reg, sc_run *run)
 {
     xj_status *const st = &run->scan->st;
-    gr_index const ix = {run->gathered, run->n_gathered};
+    gr_index ix;
+    gr_indexInit(&ix, run->gathered, run->n_gathered);
     int const mixed = reg->attr_mixed;
     sc_copyScratch sc = {0};
     xj_error err = XJ_OK;
@@ -162,6 +163,7 @@ xj_error sc_dropCopies(sc_register *reg, sc_run *run)
     }
     xj_free(sc.batch);
     xj_free(sc.first_copy);
+    gr_indexFree(&ix);
     if (err) {
         xj_free(sc.pairs);
         RETURN_ERROR_IF(err == XJ_ERR_INTERNAL, st, err, "internal error: a group member was not gathered");
@@ -174,7 +176,7 @@ xj_error sc_dropCopies(sc_register *reg, sc_run *run)
 
 xj_error sc_registeredCsv(const sc_register *reg, const sc_run *run, xj_buf *out)
 {
-    gr_index const ix = {run->gathered, run->n_gathered};
+    gr_index const ix = {.recs = run->gathered, .n = run->n_gathered}; /* one lookup per copy found */
     FORWARD_IF_ERROR(buf_appendStr(out, EM_REGISTERED_HEADER));
     for (size_t i = 0; i < reg->n_copies; i++) {
         const gr_record *const b = gr_find(&ix, reg->copies[i].batch);

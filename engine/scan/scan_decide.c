@@ -16,13 +16,12 @@
 #include "scan_internal.h"
 #include "xj_alloc.h"
 
-static xj_error sc_invalidRows(sc_run *run, pb_row *rows, size_t *at)
+static xj_error sc_invalidRows(sc_run *run, const gr_index *ix, pb_row *rows, size_t *at)
 {
-    gr_index const ix = {run->gathered, run->n_gathered};
     for (int t = 0; t < run->n_workers; t++) {
         sc_found const *const f = &run->workers[t].found;
         for (size_t i = 0; i < f->n_inv; i++) {
-            const gr_record *const r = gr_find(&ix, f->inv[i].ref);
+            const gr_record *const r = gr_find(ix, f->inv[i].ref);
             if (XJ_NEVER(r == NULL)) return XJ_ERR_INTERNAL;
             pb_row *const row = &rows[(*at)++];
             memset(row, 0, sizeof *row);
@@ -45,8 +44,8 @@ static xj_error sc_invalidRows(sc_run *run, pb_row *rows, size_t *at)
 /* Every group's rows, then the invalid IDs'. A batch check names the
  * register's sources too (after the batch's); its files come first in the
  * scan a check stands for, so they rank first in the tie-breaks. */
-static xj_error sc_decideAll(sc_run *run, const sc_register *reg, sc_rows *rows, const char **names,
-                             uint32_t *rank, xj_status *st)
+static xj_error sc_decideAll(sc_run *run, const sc_register *reg, const gr_index *ix, sc_rows *rows,
+                             const char **names, uint32_t *rank, xj_status *st)
 {
     size_t const n_names = run->n_inputs + (reg ? reg->ix->n_sources : 0);
     for (size_t i = 0; i < run->n_inputs; i++) {
@@ -57,9 +56,8 @@ static xj_error sc_decideAll(sc_run *run, const sc_register *reg, sc_rows *rows,
         names[i] = reg->ix->sources[i - run->n_inputs].name;
         rank[i] = (uint32_t)(i - run->n_inputs);
     }
-    gr_index const ix = {run->gathered, run->n_gathered};
     gd_verdicts const verdicts = sc_decisionsVerdicts(&run->decisions);
-    gd_context const ctx = {&ix, names, rank, run->n_workers, run->decisions.given ? &verdicts : NULL};
+    gd_context const ctx = {ix, names, rank, run->n_workers, run->decisions.given ? &verdicts : NULL};
     static const pb_problem kProblem[SC_KEY_KINDS] = {PB_ID_DUPLICATE, PB_ID_DUPLICATE, PB_ATTR_DUPLICATE};
     xj_error err = XJ_OK;
     size_t at = 0;
@@ -71,7 +69,7 @@ static xj_error sc_decideAll(sc_run *run, const sc_register *reg, sc_rows *rows,
         err = gd_decideGroups(&ctx, &run->suspects, GD_KEY_GB, PB_SUSPECT_DUPLICATE, rows->v + at, rows->arenas, st);
         at += run->suspects.n_refs;
     }
-    if (!err) err = sc_invalidRows(run, rows->v, &at);
+    if (!err) err = sc_invalidRows(run, ix, rows->v, &at);
     if (err == XJ_ERR_INTERNAL) st_fail(st, err, "internal error: an invalid-ID record was not gathered");
     rows->n = at;
     return err;
@@ -98,8 +96,13 @@ static xj_error sc_setAttestedApart(sc_rows *rows, xj_status *st)
 xj_error sc_decide(sc_run *run, sc_register *reg, sc_rows *rows)
 {
     xj_status *const st = &run->scan->st;
-    gr_index const ix = {run->gathered, run->n_gathered};
-    FORWARD_IF_ERROR(gs_confirm(&run->suspects, &ix, &run->idctx, st));
+    gr_index ix;
+    gr_indexInit(&ix, run->gathered, run->n_gathered);
+    xj_error err = gs_confirm(&run->suspects, &ix, &run->idctx, st);
+    if (err) {
+        gr_indexFree(&ix);
+        return err;
+    }
     size_t n_rows = run->suspects.n_refs;
     for (int k = 0; k < SC_KEY_KINDS; k++) n_rows += run->groups[k].n_refs;
     for (int t = 0; t < run->n_workers; t++) n_rows += run->workers[t].found.n_inv;
@@ -109,11 +112,11 @@ xj_error sc_decide(sc_run *run, sc_register *reg, sc_rows *rows)
     rows->n_arenas = rows->arenas ? run->n_workers : 0;
     const char **const names = xj_calloc(n_names ? n_names : 1, sizeof *names);
     uint32_t *const rank = xj_calloc(n_names ? n_names : 1, sizeof *rank);
-    xj_error err = XJ_OK;
     if (!rows->v || !rows->arenas || !names || !rank) err = st_fail(st, XJ_ERR_NOMEM, "out of memory");
-    if (!err) err = sc_decideAll(run, reg, rows, names, rank, st);
+    if (!err) err = sc_decideAll(run, reg, &ix, rows, names, rank, st);
     if (!err && reg) err = sc_againstRows(reg, run, rows->v, &rows->n, &rows->arenas[0]);
     if (!err) err = sc_setAttestedApart(rows, st);
+    gr_indexFree(&ix);
     xj_free(names);
     xj_free(rank);
     return err;
