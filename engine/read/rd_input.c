@@ -73,6 +73,7 @@ struct rd_input {
     char *spool_path;       /* unlinked at once; kept for messages */
     int is_zstd;            /* decompress */
     int first_pass;         /* hash and count while true */
+    int trust_frames;       /* rd_skipChecksums: zstd frame checksums are not checked */
     ZSTD_DStream *zds;      /* decoder, when is_zstd */
     char *raw;              /* compressed bytes buffer, raw_cap bytes */
     size_t raw_cap;         /* RD_RAW_BLOCK, or less for a small regular file */
@@ -275,6 +276,8 @@ static xj_error rd_openSource(rd_input *in, xj_status *st)
             ZSTD_DCtx_setParameter(in->zds, ZSTD_d_windowLogMax, XJ_RD_WINDOW_LOG);
         }
         ZSTD_DCtx_reset(in->zds, ZSTD_reset_session_only);
+        ZSTD_DCtx_setParameter(in->zds, ZSTD_d_forceIgnoreChecksum,
+                               in->trust_frames ? ZSTD_d_ignoreChecksum : ZSTD_d_validateChecksum);
         in->zin.src = in->raw;
         in->zin.size = 0;
         in->zin.pos = 0;
@@ -501,8 +504,9 @@ static xj_error rd_parQueue(rd_input *in, xj_status *st)
             if (in->zp == NULL) break; /* no thread or no memory: stream */
             in->par = RD_PAR_ON;
         }
-        RETURN_ERROR_IF(rd_zparSubmit(in->zp, p, csize, (size_t)room, skippable ? ZSTD_CONTENTSIZE_UNKNOWN
-                                                                                   : fh.frameContentSize) != XJ_OK,
+        RETURN_ERROR_IF(rd_zparSubmit(in->zp, p, csize, (size_t)room,
+                                      skippable ? ZSTD_CONTENTSIZE_UNKNOWN : fh.frameContentSize,
+                                      !in->trust_frames) != XJ_OK,
                         st, XJ_ERR_NOMEM, "out of memory decompressing %s", in->path);
         if (!skippable && fh.frameContentSize != ZSTD_CONTENTSIZE_UNKNOWN) {
             in->frames_raw += csize;
@@ -640,6 +644,7 @@ static xj_error rd_readTail(rd_input *in, char *dst, size_t cap, size_t *got, xj
     if (in->tail == NULL) {
         FORWARD_IF_ERROR(rd_openOnce(in->path, &in->tail, st));
         rd_setThreads(in->tail, 1);
+        in->tail->trust_frames = in->trust_frames;
         FORWARD_IF_ERROR(rd_setRange(in->tail, in->range_hi, in->size_hint, st));
         in->tail->part_head = 0; /* its first bytes are this part's */
     }
@@ -730,6 +735,8 @@ void rd_setThreads(rd_input *in, int threads)
 {
     in->threads = threads < 1 ? 1 : threads > RD_THREADS_MAX ? RD_THREADS_MAX : threads;
 }
+
+void rd_skipChecksums(rd_input *in) { in->trust_frames = 1; }
 
 uint64_t rd_parallelFrames(const rd_input *in) { return in->par_frames; }
 

@@ -50,6 +50,13 @@ void rd_close(rd_input *in);
  * a pass. The bytes returned are the same whatever the number. */
 void rd_setThreads(rd_input *in, int threads);
 
+/* zstd frames' checksums are not checked from the next pass on: for a
+ * pass that reads again what an earlier one has checked, and that finds a
+ * changed file by its records, as with a plain file (the scan's second
+ * pass: a flagged record missing, moved or no longer parsing). The check
+ * is about a tenth of the decoding time. */
+void rd_skipChecksums(rd_input *in);
+
 /* Reads only bytes [lo, hi) of a regular file, in this pass and the next:
  * one process's part of a file that several share (scan_split.c). Call
  * before the first rd_read. rd_rawBytes then counts the part's bytes, and

@@ -15,7 +15,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_d_stableOutBuffer */
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_d_stableOutBuffer, ZSTD_d_forceIgnoreChecksum */
 #include <zstd.h>
 
 #include "rd_input.h"
@@ -33,6 +33,7 @@ typedef struct zp_slot {
     unsigned long long declared;    /* content size its header gives, or unknown */
     int failed;
     int fail;                       /* tests: fail it (rd_zparFailEvery) */
+    int verify;                     /* check the frame's checksum, if it has one */
 } zp_slot;
 
 struct rd_zpar {
@@ -59,6 +60,8 @@ static void zp_decode(ZSTD_DCtx *dctx, zp_slot *s)
     s->out_len = 0;
     if (dctx == NULL || s->fail) return;
     ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only);
+    ZSTD_DCtx_setParameter(dctx, ZSTD_d_forceIgnoreChecksum, s->verify ? ZSTD_d_validateChecksum
+                                                                       : ZSTD_d_ignoreChecksum);
     ZSTD_inBuffer in = {s->src, s->src_len, 0};
     ZSTD_outBuffer out = {s->out + RD_ZPAR_HEADROOM, s->out_cap, 0};
     size_t const r = ZSTD_decompressStream(dctx, &out, &in);
@@ -177,7 +180,8 @@ void rd_zparFailEvery(unsigned n)
     atomic_store(&zp_submitted, 0);
 }
 
-xj_error rd_zparSubmit(rd_zpar *z, const void *src, size_t n, size_t out_cap, unsigned long long declared)
+xj_error rd_zparSubmit(rd_zpar *z, const void *src, size_t n, size_t out_cap, unsigned long long declared,
+                       int verify)
 {
     /* the slot after the last queued one is FREE: only the reader frees
      * slots, and count < n_slots */
@@ -189,6 +193,7 @@ xj_error rd_zparSubmit(rd_zpar *z, const void *src, size_t n, size_t out_cap, un
     s->src_len = n;
     s->out_cap = out_cap;
     s->declared = declared;
+    s->verify = verify;
     unsigned const every = atomic_load_explicit(&zp_fail_every, memory_order_relaxed);
     s->fail = every && (atomic_fetch_add(&zp_submitted, 1) + 1) % every == 0;
     pthread_mutex_lock(&z->mu);

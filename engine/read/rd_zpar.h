@@ -48,9 +48,11 @@ size_t rd_zparOutBytes(const rd_zpar *z); /* room reserved for their contents */
 
 /* Queues src[0..n), one whole frame, for decoding into out_cap bytes;
  * `declared` is the content size its header gives, or
- * ZSTD_CONTENTSIZE_UNKNOWN. Needs rd_zparCount < rd_zparSlots.
+ * ZSTD_CONTENTSIZE_UNKNOWN; `verify`: check the content against the
+ * frame's checksum, if it has one. Needs rd_zparCount < rd_zparSlots.
  * XJ_ERR_NOMEM when its buffers cannot grow. */
-xj_error rd_zparSubmit(rd_zpar *z, const void *src, size_t n, size_t out_cap, unsigned long long declared);
+xj_error rd_zparSubmit(rd_zpar *z, const void *src, size_t n, size_t out_cap, unsigned long long declared,
+                       int verify);
 
 /* Waits until the oldest frame is decoded (or failed) and describes it;
  * valid until rd_zparPop. Needs rd_zparCount > 0. */

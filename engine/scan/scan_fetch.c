@@ -228,11 +228,14 @@ xj_error sc_fetchPass(sc_run *run)
 #define SC_STREAM_BLOCK ((size_t)1 << 20) /* decoded bytes asked of rd_read at a time */
 
 /* Input i opened again for pass 2 (its part, when split): a regular file
- * anew, a spooled one rewound, as the first read of pass 2 would. */
+ * anew, a spooled one rewound, as the first read of pass 2 would. Pass 1
+ * checked its frames' checksums, and a changed record is found here by
+ * what it holds. */
 static xj_error sc_reopen(sc_run *run, sc_input *in, xj_status *st)
 {
     xj_error err = in->rd ? rd_rewind(in->rd, st) : rd_open(in->path, NULL, &in->rd, st);
     if (!err) rd_setThreads(in->rd, run->n_workers);
+    if (!err) rd_skipChecksums(in->rd);
     if (!err && in->split) err = rd_setRange(in->rd, in->part_lo, in->part_hi, st);
     return err;
 }

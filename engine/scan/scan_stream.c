@@ -114,12 +114,17 @@ static xj_error sc_mapHeader(sc_source *r, size_t i)
 static xj_error sc_openInput(sc_source *r, size_t i)
 {
     sc_input *const in = &r->run->inputs[i];
-    if (in->rd != NULL) return rd_rewind(in->rd, &r->st);
-    xj_error const err = r->run->one_pass ? rd_openOnce(in->path, &in->rd, &r->st)
-                                          : rd_open(in->path, NULL, &in->rd, &r->st);
-    /* a multi-frame .zst is decoded on as many threads as the run has
-     * workers, so that --threads 1 means one thread */
-    if (!err) rd_setThreads(in->rd, r->run->n_workers);
+    xj_error err = XJ_OK;
+    if (in->rd != NULL) {
+        err = rd_rewind(in->rd, &r->st);
+    } else {
+        err = r->run->one_pass ? rd_openOnce(in->path, &in->rd, &r->st) : rd_open(in->path, NULL, &in->rd, &r->st);
+        /* a multi-frame .zst is decoded on as many threads as the run has
+         * workers, so that --threads 1 means one thread */
+        if (!err) rd_setThreads(in->rd, r->run->n_workers);
+    }
+    /* the first pass checked the frames' checksums (scan_fetch.c) */
+    if (!err && !r->first_pass) rd_skipChecksums(in->rd);
     return err;
 }
 

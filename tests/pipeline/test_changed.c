@@ -10,6 +10,11 @@
  * rewritten so it no longer parses. A scan whose input is left alone must
  * succeed, so the callback itself is not what fails the run.
  *
+ * The same input as a .zst of two frames: pass 2 does not check frame
+ * checksums again (pass 1 did), so one made wrong between the passes, the
+ * content left as it was, must not fail the scan; content rewritten so that
+ * the flagged records no longer parse, in frames with right checksums, must.
+ *
  * usage: test_changed WORKDIR
  */
 #include <stdio.h>
@@ -121,6 +126,84 @@ static void tc_run(const char *work, int with_zst, tc_change change)
     xj_scan_free(s);
 }
 
+/* in.csv as a .zst of two frames (lines before and after record 1000),
+ * each with its checksum; `garble`: every byte after the 400th record but
+ * the line ends is 'x'. Returns the first frame's compressed size. */
+static size_t tc_writeZstInput(const char *csv_path, const char *path, int garble)
+{
+    static char text[1 << 20], out[1 << 20];
+    FILE *f = fopen(csv_path, "rb");
+    size_t const n = fread(text, 1, sizeof text, f);
+    fclose(f);
+    size_t cut = 0, lines = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (garble && lines >= 401 && text[k] != '\n') text[k] = 'x';
+        if (text[k] == '\n' && ++lines == 1001) cut = k + 1;
+    }
+    ZSTD_CCtx *const c = ZSTD_createCCtx();
+    ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
+    size_t const a = ZSTD_compress2(c, out, sizeof out, text, cut);
+    size_t const b = ZSTD_compress2(c, out + a, sizeof out - a, text + cut, n - cut);
+    ZSTD_freeCCtx(c);
+    TC_CHECK(!ZSTD_isError(a) && !ZSTD_isError(b), "compressing the .zst input");
+    f = fopen(path, "wb");
+    fwrite(out, 1, a + b, f);
+    fclose(f);
+    return a;
+}
+
+typedef struct tc_zctx {
+    const char *csv, *zst;
+    int change; /* 0 none, 1 the first frame's checksum, 2 the content */
+    size_t first_frame;
+    int done;
+} tc_zctx;
+
+static int tc_onProgressZst(const xj_progress *p, void *user)
+{
+    tc_zctx *const c = user;
+    if (c->done || strcmp(p->stage, "gathering") != 0) return 0;
+    c->done = 1;
+    if (c->change == 1) {
+        FILE *const f = fopen(c->zst, "r+b");
+        fseek(f, (long)c->first_frame - 1, SEEK_SET);
+        int const last = fgetc(f);
+        fseek(f, (long)c->first_frame - 1, SEEK_SET);
+        fputc(last ^ 0x01, f);
+        fclose(f);
+    } else if (c->change == 2) {
+        tc_writeZstInput(c->csv, c->zst, 1);
+    }
+    return 0;
+}
+
+static void tc_runZst(const char *work, int change)
+{
+    char csv[4096], zst[4096], outdir[4096];
+    snprintf(csv, sizeof csv, "%s/z.csv", work);
+    snprintf(zst, sizeof zst, "%s/z.csv.zst", work);
+    snprintf(outdir, sizeof outdir, "%s/out-zst-%d", work, change);
+    tc_writeInput(csv);
+    tc_zctx ctx = {csv, zst, change, tc_writeZstInput(csv, zst, 0), 0};
+    xj_scan *const s = xj_scan_create();
+    xj_scan_addInput(s, zst);
+    xj_scan_setOutput(s, outdir, 1);
+    xj_scan_setThreads(s, 2);
+    xj_scan_setChunkSize(s, 4096);
+    xj_scan_setRunDate(s, 20261128);
+    xj_scan_setProgress(s, tc_onProgressZst, &ctx);
+    xj_error const err = xj_scan_run(s);
+    const char *const msg = xj_scan_message(s);
+    TC_CHECK(ctx.done, ".zst change %d: the scan never reported the gathering stage", change);
+    if (change < 2) {
+        TC_CHECK(err == XJ_OK, ".zst change %d: the scan failed: %s", change, msg);
+    } else {
+        TC_CHECK(err == XJ_ERR_INPUT && strstr(msg, "changed") != NULL,
+                 ".zst rewritten: got %d (%s), want an input error saying the input changed", (int)err, msg);
+    }
+    xj_scan_free(s);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -129,5 +212,6 @@ int main(int argc, char **argv)
     }
     for (int with_zst = 0; with_zst < 3; with_zst++)
         for (int change = TC_KEEP; change <= TC_GARBLE; change++) tc_run(argv[1], with_zst, (tc_change)change);
+    for (int change = 0; change <= 2; change++) tc_runZst(argv[1], change);
     return tc_finish("test_changed");
 }

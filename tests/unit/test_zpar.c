@@ -258,6 +258,37 @@ static void tz_bad(const char *name, const tz_buf *z, const tz_buf *text, size_t
     free(path);
 }
 
+/* A file whose frame `bad` has a wrong checksum: a first pass fails on
+ * it; after rd_skipChecksums the next pass reads the text whole, on the
+ * workers (threads > 1) or streaming. */
+static void tz_trusted(const char *name, const tz_buf *z, const tz_buf *text)
+{
+    char *const path = tz_write(z, name);
+    for (int threads = 1; threads <= 3; threads++) {
+        xj_status st;
+        st_init(&st);
+        rd_input *in = NULL;
+        TC_CHECK(rd_open(path, NULL, &in, &st) == XJ_OK, "rd_open %s: %s", path, st.message);
+        if (in == NULL) break;
+        rd_setThreads(in, threads);
+        tz_read first, second;
+        tz_pass(in, 1u << 20, &first);
+        TC_CHECK(first.err == XJ_ERR_INPUT, "%s, %d threads: a wrong checksum read without error", name, threads);
+        rd_skipChecksums(in);
+        TC_CHECK(rd_rewind(in, &st) == XJ_OK, "rd_rewind: %s", st.message);
+        tz_pass(in, 1u << 20, &second);
+        TC_CHECK(second.err == XJ_OK && second.out.len == text->len && memcmp(second.out.p, text->p, text->len) == 0,
+                 "%s, %d threads: checksums skipped, the text should come whole (%s)", name, threads, second.msg);
+        TC_CHECK((threads > 1) == (second.par_frames > 0), "%s, %d threads: %llu frames on workers", name, threads,
+                 (unsigned long long)second.par_frames);
+        free(first.out.p);
+        free(second.out.p);
+        rd_close(in);
+    }
+    unlink(path);
+    free(path);
+}
+
 /* Eight frames of about 40 KB; frame i ends at ends[i] in z, its content
  * starts at starts[i] in text. */
 static void tz_eight(tz_buf *z, tz_buf *text, size_t ends[8], size_t starts[8])
@@ -382,6 +413,7 @@ static void tz_files(void)
         case 8: tz_put(&z, "\x28\xb5", 2); break;
         }
         tz_bad(kDamage[d].name, &z, &text, kDamage[d].where >= 7 ? text.len : starts[f]);
+        if (kDamage[d].where == 2) tz_trusted(kDamage[d].name, &z, &text);
     }
     free(z.p);
     free(text.p);
@@ -403,7 +435,7 @@ static void tz_pool(void)
         while (next < 12 && rd_zparCount(zp) < rd_zparSlots(zp)) {
             int const bad = next == 9;
             TC_CHECK(rd_zparSubmit(zp, bad ? "garbage" : z[next].p, bad ? 7 : z[next].len, text[next].len,
-                                   bad ? ZSTD_CONTENTSIZE_UNKNOWN : text[next].len) == XJ_OK,
+                                   bad ? ZSTD_CONTENTSIZE_UNKNOWN : text[next].len, 1) == XJ_OK,
                      "submit");
             next++;
         }
@@ -418,17 +450,31 @@ static void tz_pool(void)
         rd_zparPop(zp);
         done++;
     }
+    /* a frame whose checksum is wrong: refused when checked, whole when not */
+    z[5].p[z[5].len - 2] ^= 0x01;
+    for (int verify = 1; verify >= 0; verify--) {
+        rd_zparSubmit(zp, z[5].p, z[5].len, text[5].len, text[5].len, verify);
+        rd_zframe f;
+        rd_zparHead(zp, &f);
+        if (verify)
+            TC_CHECK(f.failed, "a frame with a wrong checksum decoded while checked");
+        else
+            TC_CHECK(!f.failed && f.out_len == text[5].len && memcmp(f.out, text[5].p, f.out_len) == 0,
+                     "a frame with a wrong checksum, not checked, should decode whole");
+        rd_zparPop(zp);
+    }
+    z[5].p[z[5].len - 2] ^= 0x01;
     /* cleared with frames queued and being decoded, then used again */
-    for (int i = 0; i < 5; i++) rd_zparSubmit(zp, z[0].p, z[0].len, text[0].len, text[0].len);
+    for (int i = 0; i < 5; i++) rd_zparSubmit(zp, z[0].p, z[0].len, text[0].len, text[0].len, 1);
     rd_zparClear(zp);
     TC_CHECK(rd_zparCount(zp) == 0 && rd_zparOutBytes(zp) == 0, "cleared");
-    rd_zparSubmit(zp, z[3].p, z[3].len, text[3].len, text[3].len);
+    rd_zparSubmit(zp, z[3].p, z[3].len, text[3].len, text[3].len, 1);
     rd_zframe f;
     rd_zparHead(zp, &f);
     TC_CHECK(!f.failed && f.out_len == text[3].len && memcmp(f.out, text[3].p, f.out_len) == 0, "after clear");
     rd_zparPop(zp);
     /* freed with frames in flight */
-    for (int i = 0; i < 4; i++) rd_zparSubmit(zp, z[i].p, z[i].len, text[i].len, text[i].len);
+    for (int i = 0; i < 4; i++) rd_zparSubmit(zp, z[i].p, z[i].len, text[i].len, text[i].len, 1);
     rd_zparFree(zp);
     for (int i = 0; i < 12; i++) {
         free(text[i].p);
