@@ -4,16 +4,18 @@
  * (bench/notes-issue20.md, "Decoding where the frame is parsed".)
  *
  *   cc -O3 -march=native -o /tmp/zstd_pieces bench/zstd_pieces.c -lzstd
- *   /tmp/zstd_pieces FILE.zst decode|whole|pieces [PIECE_BYTES]
+ *   /tmp/zstd_pieces FILE.zst decode|trust|whole|pieces [PIECE_BYTES]
  *
  * decode: each frame decoded whole into one buffer, not read;
+ * trust:  the same without checking the frames' checksums (the scan's
+ *         second pass: rd_skipChecksums);
  * whole:  the same, then every byte of the frame read (8 at a time);
  * pieces: each frame streamed through a PIECE_BYTES buffer (256 KiB unless
  *         given), each piece read at once, while it is in the core's cache.
  * The input is mapped and touched first, so no run pays for the disk.
  * Frames must fit in 64 MiB. Prints the seconds spent decoding and reading.
  */
-#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_d_stableOutBuffer */
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_d_stableOutBuffer, ZSTD_d_forceIgnoreChecksum */
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -50,12 +52,13 @@ static uint64_t readAll(const char *p, size_t n)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: zstd_pieces FILE.zst decode|whole|pieces [PIECE_BYTES]\n");
+        fprintf(stderr, "usage: zstd_pieces FILE.zst decode|trust|whole|pieces [PIECE_BYTES]\n");
         return 2;
     }
     const char *const mode = argv[2];
     size_t const piece = argc > 3 ? strtoul(argv[3], NULL, 10) : 256u << 10;
-    int const streamed = strcmp(mode, "pieces") == 0, read_it = strcmp(mode, "decode") != 0;
+    int const streamed = strcmp(mode, "pieces") == 0, trust = strcmp(mode, "trust") == 0;
+    int const read_it = strcmp(mode, "decode") != 0 && !trust;
     int const fd = open(argv[1], O_RDONLY);
     struct stat sb;
     if (fd < 0 || fstat(fd, &sb) != 0 || sb.st_size == 0 || piece == 0) {
@@ -69,6 +72,7 @@ int main(int argc, char **argv)
     if (src == MAP_FAILED || buf == NULL || dctx == NULL) return 1;
     for (size_t i = 0; i < size; i += 4096) (void)*(volatile const char *)(src + i);
     if (!streamed) ZSTD_DCtx_setParameter(dctx, ZSTD_d_stableOutBuffer, 1);
+    if (trust) ZSTD_DCtx_setParameter(dctx, ZSTD_d_forceIgnoreChecksum, ZSTD_d_ignoreChecksum);
 
     double const t0 = seconds();
     uint64_t bytes = 0, x = 0;
