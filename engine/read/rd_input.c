@@ -644,7 +644,7 @@ static xj_error rd_readTail(rd_input *in, char *dst, size_t cap, size_t *got, xj
     if (in->tail == NULL) {
         FORWARD_IF_ERROR(rd_openOnce(in->path, &in->tail, st));
         rd_setThreads(in->tail, 1);
-        in->tail->trust_frames = in->trust_frames;
+        if (in->trust_frames) rd_skipChecksums(in->tail);
         FORWARD_IF_ERROR(rd_setRange(in->tail, in->range_hi, in->size_hint, st));
         in->tail->part_head = 0; /* its first bytes are this part's */
     }
@@ -736,7 +736,12 @@ void rd_setThreads(rd_input *in, int threads)
     in->threads = threads < 1 ? 1 : threads > RD_THREADS_MAX ? RD_THREADS_MAX : threads;
 }
 
-void rd_skipChecksums(rd_input *in) { in->trust_frames = 1; }
+void rd_skipChecksums(rd_input *in)
+{
+    in->trust_frames = 1;
+    /* rd_open and rd_rewind have set the streaming decoder up already */
+    if (in->zds) ZSTD_DCtx_setParameter(in->zds, ZSTD_d_forceIgnoreChecksum, ZSTD_d_ignoreChecksum);
+}
 
 uint64_t rd_parallelFrames(const rd_input *in) { return in->par_frames; }
 

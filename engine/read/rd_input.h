@@ -50,11 +50,12 @@ void rd_close(rd_input *in);
  * a pass. The bytes returned are the same whatever the number. */
 void rd_setThreads(rd_input *in, int threads);
 
-/* zstd frames' checksums are not checked from the next pass on: for a
- * pass that reads again what an earlier one has checked, and that finds a
- * changed file by its records, as with a plain file (the scan's second
- * pass: a flagged record missing, moved or no longer parsing). The check
- * is about a tenth of the decoding time. */
+/* zstd frames' checksums are not checked from now on (call it before a
+ * pass reads its first byte: after rd_open or rd_rewind): for a pass that
+ * reads again what an earlier one has checked, and that finds a changed
+ * file by its records, as with a plain file (the scan's second pass: a
+ * flagged record missing, moved or no longer parsing). The check is about
+ * a tenth of the decoding time. */
 void rd_skipChecksums(rd_input *in);
 
 /* Reads only bytes [lo, hi) of a regular file, in this pass and the next:

@@ -177,18 +177,19 @@ static int tc_onProgressZst(const xj_progress *p, void *user)
     return 0;
 }
 
-static void tc_runZst(const char *work, int change)
+/* threads 1: the frames are decoded by the streaming decoder, else on workers */
+static void tc_runZst(const char *work, int change, int threads)
 {
     char csv[4096], zst[4096], outdir[4096];
     snprintf(csv, sizeof csv, "%s/z.csv", work);
     snprintf(zst, sizeof zst, "%s/z.csv.zst", work);
-    snprintf(outdir, sizeof outdir, "%s/out-zst-%d", work, change);
+    snprintf(outdir, sizeof outdir, "%s/out-zst-%d-%d", work, change, threads);
     tc_writeInput(csv);
     tc_zctx ctx = {csv, zst, change, tc_writeZstInput(csv, zst, 0), 0};
     xj_scan *const s = xj_scan_create();
     xj_scan_addInput(s, zst);
     xj_scan_setOutput(s, outdir, 1);
-    xj_scan_setThreads(s, 2);
+    xj_scan_setThreads(s, threads);
     xj_scan_setChunkSize(s, 4096);
     xj_scan_setRunDate(s, 20261128);
     xj_scan_setProgress(s, tc_onProgressZst, &ctx);
@@ -196,10 +197,11 @@ static void tc_runZst(const char *work, int change)
     const char *const msg = xj_scan_message(s);
     TC_CHECK(ctx.done, ".zst change %d: the scan never reported the gathering stage", change);
     if (change < 2) {
-        TC_CHECK(err == XJ_OK, ".zst change %d: the scan failed: %s", change, msg);
+        TC_CHECK(err == XJ_OK, ".zst change %d, %d threads: the scan failed: %s", change, threads, msg);
     } else {
         TC_CHECK(err == XJ_ERR_INPUT && strstr(msg, "changed") != NULL,
-                 ".zst rewritten: got %d (%s), want an input error saying the input changed", (int)err, msg);
+                 ".zst rewritten, %d threads: got %d (%s), want an input error saying the input changed", threads,
+                 (int)err, msg);
     }
     xj_scan_free(s);
 }
@@ -212,6 +214,7 @@ int main(int argc, char **argv)
     }
     for (int with_zst = 0; with_zst < 3; with_zst++)
         for (int change = TC_KEEP; change <= TC_GARBLE; change++) tc_run(argv[1], with_zst, (tc_change)change);
-    for (int change = 0; change <= 2; change++) tc_runZst(argv[1], change);
+    for (int change = 0; change <= 2; change++)
+        for (int threads = 1; threads <= 2; threads++) tc_runZst(argv[1], change, threads);
     return tc_finish("test_changed");
 }

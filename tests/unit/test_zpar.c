@@ -260,10 +260,27 @@ static void tz_bad(const char *name, const tz_buf *z, const tz_buf *text, size_t
 
 /* A file whose frame `bad` has a wrong checksum: a first pass fails on
  * it; after rd_skipChecksums the next pass reads the text whole, on the
- * workers (threads > 1) or streaming. */
+ * workers (threads > 1) or streaming; and so does a first pass told so
+ * right after rd_open. */
 static void tz_trusted(const char *name, const tz_buf *z, const tz_buf *text)
 {
     char *const path = tz_write(z, name);
+    for (int threads = 1; threads <= 3; threads++) {
+        xj_status st;
+        st_init(&st);
+        rd_input *in = NULL;
+        TC_CHECK(rd_open(path, NULL, &in, &st) == XJ_OK, "rd_open %s: %s", path, st.message);
+        if (in == NULL) break;
+        rd_setThreads(in, threads);
+        rd_skipChecksums(in);
+        tz_read r;
+        tz_pass(in, 1u << 20, &r);
+        TC_CHECK(r.err == XJ_OK && r.out.len == text->len && memcmp(r.out.p, text->p, text->len) == 0,
+                 "%s, %d threads: checksums skipped from the start, the text should come whole (%s)", name,
+                 threads, r.msg);
+        free(r.out.p);
+        rd_close(in);
+    }
     for (int threads = 1; threads <= 3; threads++) {
         xj_status st;
         st_init(&st);
