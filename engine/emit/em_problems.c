@@ -102,6 +102,8 @@ static xj_error em_writeAllProblems(em_ctx *ctx)
             err = em_putBuf(&all, &line);
             buf_clear(&line);
         }
+        if (i + EM_AHEAD_DATA < run->n_rows) em_prefetchRow(&run->rows[i + EM_AHEAD_DATA], 1);
+        if (i + EM_AHEAD_MEMBERS < run->n_rows) em_prefetchRow(&run->rows[i + EM_AHEAD_MEMBERS], 2);
         if (!err) err = em_renderRow(&line, run, &run->rows[i], 0);
     }
     if (!err) err = em_putBuf(&all, &line);
@@ -163,6 +165,9 @@ static xj_error em_writeRowFile(em_schoolWorker *wk, const xj_buf *header, const
             err = em_putSchoolLine(ctx, &wk->text, &w, &wk->line);
             buf_clear(&wk->line);
         }
+        if (k + EM_AHEAD_ROW < n) em_prefetchRow(rows[k + EM_AHEAD_ROW], 0);
+        if (k + EM_AHEAD_DATA < n) em_prefetchRow(rows[k + EM_AHEAD_DATA], 1);
+        if (k + EM_AHEAD_MEMBERS < n) em_prefetchRow(rows[k + EM_AHEAD_MEMBERS], 2);
         if (!err) err = em_renderRow(&wk->line, run, rows[k], zh);
     }
     if (!err && wk->line.len > 0) err = em_putSchoolLine(ctx, &wk->text, &w, &wk->line);
