@@ -128,13 +128,22 @@ xj_error sc_popName(sc_popWork *pw, unsigned shard, uint64_t word)
     return XJ_OK;
 }
 
-/* A set of refs: open addressing on ref + 1 (0 empty), at most half full. */
+/* A set of refs: open addressing on ref + 1 (0 empty), at most half full.
+ * At 200M rows it holds 2.6 million refs in 64 MB, so the loops that fill
+ * and ask it prefetch each ref's first slot (sc_refHome) a few refs ahead. */
+static size_t sc_refHome(size_t mask, uint64_t ref)
+{
+    return (size_t)((ref * 0x9E3779B97F4A7C15ull) >> 20) & mask;
+}
+
 static size_t sc_refSlot(const uint64_t *set, size_t mask, uint64_t ref)
 {
-    size_t k = (size_t)((ref * 0x9E3779B97F4A7C15ull) >> 20) & mask;
+    size_t k = sc_refHome(mask, ref);
     while (set[k] && set[k] != ref + 1) k = (k + 1) & mask;
     return k;
 }
+
+#define SC_REF_AHEAD 8
 
 #define SC_POP_AHEAD 16
 
@@ -261,6 +270,10 @@ static uint64_t *sc_rowRefs(const sc_rows *rows, size_t *mask)
     size_t const counts[2] = {rows->n, rows->n_attested};
     for (int l = 0; l < 2; l++)
         for (size_t i = 0; i < counts[l]; i++) {
+            if (i + SC_REF_AHEAD < counts[l]) {
+                const pb_row *const ahead = &lists[l][i + SC_REF_AHEAD];
+                __builtin_prefetch(&set[sc_refHome(cap - 1, gk_ref(ahead->source, ahead->line))]);
+            }
             uint64_t const ref = gk_ref(lists[l][i].source, lists[l][i].line);
             set[sc_refSlot(set, cap - 1, ref)] = ref + 1;
         }
@@ -304,6 +317,7 @@ static xj_error sc_renderCandidates(const sc_run *run, const sc_popWork *pw, con
     xj_error err = XJ_OK;
     for (size_t i = 0; i < pw->n_assign && !err; i++) {
         const sc_assign *const a = &pw->assign[i];
+        if (i + SC_REF_AHEAD < pw->n_assign) __builtin_prefetch(&refs[sc_refHome(mask, pw->assign[i + SC_REF_AHEAD].ref)]);
         if (a->basis == SC_BASIS_NONE || refs[sc_refSlot(refs, mask, a->ref)]) continue;
         char g[20] = "";
         if (a->basis == SC_BASIS_ID_VERIFIED) {
