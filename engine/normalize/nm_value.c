@@ -24,11 +24,6 @@
 #include "xj_date.h"
 #include "xj_digits.h"
 
-static int nm_equals(const char *s, size_t n, const char *lit)
-{
-    return strlen(lit) == n && memcmp(s, lit, n) == 0;
-}
-
 /* ASCII case-insensitive; bytes >= 0x80 compare exactly. */
 static int nm_equalsNoCase(const char *s, size_t n, const char *lit)
 {
@@ -42,19 +37,21 @@ static int nm_equalsNoCase(const char *s, size_t n, const char *lit)
     return 1;
 }
 
+/* Which of the two a record holds is a coin toss, so the answer is
+ * computed without a branch on it: branching on 男 or 女 was mispredicted
+ * every other record (perf: 60 % of the function on two branches). */
 int nm_parseSex(const char *s, size_t n)
 {
     xj_trim(&s, &n);
     if (n == 1) {
-        switch (s[0]) {
-        case '1': case 'M': case 'm': return 1;
-        case '2': case 'F': case 'f': return 2;
-        default: return 0;
-        }
+        char const c = s[0];
+        return ((c == '1') | (c == 'M') | (c == 'm')) | ((c == '2') | (c == 'F') | (c == 'f')) << 1;
     }
-    if (nm_equals(s, n, "男")) return 1;
-    if (nm_equals(s, n, "女")) return 2;
-    return 0;
+    if (n != 3) return 0;
+    /* the three UTF-8 bytes of 男 (E7 94 B7) and 女 (E5 A5 B3), first byte lowest */
+    uint32_t const v = (uint32_t)(unsigned char)s[0] | (uint32_t)(unsigned char)s[1] << 8 |
+                       (uint32_t)(unsigned char)s[2] << 16;
+    return (v == 0xB794E7u) | (v == 0xB3A5E5u) << 1;
 }
 
 /* Reads 1..max ASCII digits at s[*i]; -1 when there is none. */

@@ -16,6 +16,9 @@ static void test_sex(void)
         {" 男 ", 1}, {"\xe3\x80\x80女\xe3\x80\x80", 2}, {"\t1\r", 1},
         {"", 0}, {"0", 0}, {"3", 0}, {"9", 0}, {"男性", 0}, {"male", 0}, {"MF", 0},
         {"11", 0}, {"Ｍ", 0}, {"１", 0}, {"x", 0}, {"男女", 0}, {"\xe7\x94", 0},
+        /* three bytes that are neither, one byte off each */
+        {"中", 0}, {"\xe7\x94\xb3", 0}, {"\xe5\xa5\xb7", 0}, {"\xe6\x94\xb7", 0}, {"\xe5\xa4\xb3", 0},
+        {"\x11", 0}, {"\x12", 0}, {"N", 0}, {"q", 0},
     };
     for (size_t i = 0; i < sizeof kCases / sizeof kCases[0]; i++) {
         int const got = nm_parseSex(kCases[i].in, strlen(kCases[i].in));
