@@ -88,6 +88,22 @@ static void tc_writeZst(const char *path)
     fclose(f);
 }
 
+/* The scan every case runs: its inputs, small chunks (the serial second
+ * pass reports progress after its first chunk) and the callback that
+ * changes the file when pass 2 begins. */
+static xj_scan *tc_scan(const char *const *inputs, int n_inputs, const char *outdir, int threads,
+                        xj_progressFn progress, void *user)
+{
+    xj_scan *const s = xj_scan_create();
+    for (int i = 0; i < n_inputs; i++) xj_scan_addInput(s, inputs[i]);
+    xj_scan_setOutput(s, outdir, 1);
+    xj_scan_setThreads(s, threads);
+    xj_scan_setChunkSize(s, 4096);
+    xj_scan_setRunDate(s, 20261128);
+    xj_scan_setProgress(s, progress, user);
+    return s;
+}
+
 static void tc_run(const char *work, int with_zst, tc_change change)
 {
     char input[4096], zst[4096], outdir[4096];
@@ -104,14 +120,8 @@ static void tc_run(const char *work, int with_zst, tc_change change)
         fclose(f);
     }
     tc_ctx ctx = {input, change, 0};
-    xj_scan *const s = xj_scan_create();
-    xj_scan_addInput(s, input);
-    if (with_zst) xj_scan_addInput(s, zst);
-    xj_scan_setOutput(s, outdir, 1);
-    xj_scan_setThreads(s, 2);
-    xj_scan_setChunkSize(s, 4096); /* the serial second pass reports progress after its first chunk */
-    xj_scan_setRunDate(s, 20261128);
-    xj_scan_setProgress(s, tc_onProgress, &ctx);
+    const char *const inputs[2] = {input, zst};
+    xj_scan *const s = tc_scan(inputs, with_zst ? 2 : 1, outdir, 2, tc_onProgress, &ctx);
     xj_error const err = xj_scan_run(s);
     const char *const msg = xj_scan_message(s);
     TC_CHECK(ctx.done, "zst %d change %d: the scan never reported the gathering stage", with_zst, (int)change);
@@ -186,13 +196,8 @@ static void tc_runZst(const char *work, int change, int threads)
     snprintf(outdir, sizeof outdir, "%s/out-zst-%d-%d", work, change, threads);
     tc_writeInput(csv);
     tc_zctx ctx = {csv, zst, change, tc_writeZstInput(csv, zst, 0), 0};
-    xj_scan *const s = xj_scan_create();
-    xj_scan_addInput(s, zst);
-    xj_scan_setOutput(s, outdir, 1);
-    xj_scan_setThreads(s, threads);
-    xj_scan_setChunkSize(s, 4096);
-    xj_scan_setRunDate(s, 20261128);
-    xj_scan_setProgress(s, tc_onProgressZst, &ctx);
+    const char *const inputs[1] = {zst};
+    xj_scan *const s = tc_scan(inputs, 1, outdir, threads, tc_onProgressZst, &ctx);
     xj_error const err = xj_scan_run(s);
     const char *const msg = xj_scan_message(s);
     TC_CHECK(ctx.done, ".zst change %d: the scan never reported the gathering stage", change);

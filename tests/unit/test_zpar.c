@@ -143,16 +143,26 @@ static void tz_pass(rd_input *in, size_t block, tz_read *r)
     free(buf);
 }
 
+/* `path` opened to be read with `threads` workers; NULL (a failed check)
+ * when it cannot be. */
+static rd_input *tz_open(const char *path, int threads)
+{
+    xj_status st;
+    st_init(&st);
+    rd_input *in = NULL;
+    TC_CHECK(rd_open(path, NULL, &in, &st) == XJ_OK, "rd_open %s: %s", path, st.message);
+    if (in) rd_setThreads(in, threads);
+    return in;
+}
+
 /* Reads `path` with `threads` workers, twice (the second after rd_rewind). */
 static void tz_readFile(const char *path, int threads, size_t block, tz_read *first, tz_read *second,
                         const tz_buf *raw)
 {
     xj_status st;
     st_init(&st);
-    rd_input *in = NULL;
-    TC_CHECK(rd_open(path, NULL, &in, &st) == XJ_OK, "rd_open %s: %s", path, st.message);
+    rd_input *const in = tz_open(path, threads);
     if (in == NULL) return;
-    rd_setThreads(in, threads);
     tz_pass(in, block, first);
     if (first->err == XJ_OK) {
         TC_CHECK(rd_rawBytes(in) == raw->len, "%s: raw bytes %llu, file %zu", path,
@@ -266,12 +276,8 @@ static void tz_trusted(const char *name, const tz_buf *z, const tz_buf *text)
 {
     char *const path = tz_write(z, name);
     for (int threads = 1; threads <= 3; threads++) {
-        xj_status st;
-        st_init(&st);
-        rd_input *in = NULL;
-        TC_CHECK(rd_open(path, NULL, &in, &st) == XJ_OK, "rd_open %s: %s", path, st.message);
+        rd_input *const in = tz_open(path, threads);
         if (in == NULL) break;
-        rd_setThreads(in, threads);
         rd_skipChecksums(in);
         tz_read r;
         tz_pass(in, 1u << 20, &r);
@@ -284,10 +290,8 @@ static void tz_trusted(const char *name, const tz_buf *z, const tz_buf *text)
     for (int threads = 1; threads <= 3; threads++) {
         xj_status st;
         st_init(&st);
-        rd_input *in = NULL;
-        TC_CHECK(rd_open(path, NULL, &in, &st) == XJ_OK, "rd_open %s: %s", path, st.message);
+        rd_input *const in = tz_open(path, threads);
         if (in == NULL) break;
-        rd_setThreads(in, threads);
         tz_read first, second;
         tz_pass(in, 1u << 20, &first);
         TC_CHECK(first.err == XJ_ERR_INPUT, "%s, %d threads: a wrong checksum read without error", name, threads);
