@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static _Atomic int64_t g_allocsLeft = -1; /* < 0: never fail */
 static _Atomic uint64_t g_allocsDone;
@@ -58,6 +59,20 @@ void *xj_realloc(void *ptr, size_t size)
 {
     if (!xj_allocAllowed()) return NULL;
     return realloc(ptr, size ? size : 1);
+}
+
+#define XJ_HUGE_PAGE ((size_t)2 << 20)
+
+void *xj_mallocHuge(size_t size)
+{
+    if (size < XJ_HUGE_PAGE) return xj_malloc(size);
+    if (size > SIZE_MAX - XJ_HUGE_PAGE || !xj_allocAllowed()) return NULL;
+    size_t const rounded = (size + XJ_HUGE_PAGE - 1) & ~(XJ_HUGE_PAGE - 1); /* as aligned_alloc wants */
+    void *const p = aligned_alloc(XJ_HUGE_PAGE, rounded);
+#ifdef MADV_HUGEPAGE
+    if (p != NULL) (void)madvise(p, rounded, MADV_HUGEPAGE); /* a refusal leaves ordinary pages */
+#endif
+    return p;
 }
 
 void xj_free(void *ptr)

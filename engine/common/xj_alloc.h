@@ -21,6 +21,14 @@ void *xj_calloc(size_t count, size_t size);
  * running the process (an IPI each), where a first write costs one fault. */
 void *xj_callocTable(size_t count, size_t size);
 void *xj_realloc(void *ptr, size_t size);
+/* For a large buffer that is filled and read again and again (a decoded
+ * zstd frame): aligned to 2 MiB and offered to the kernel as transparent
+ * huge pages (honoured when /sys/kernel/mm/transparent_hugepage/enabled is
+ * `always` or `madvise`). A 4 MiB frame then takes two TLB entries instead
+ * of a thousand, and the decoder's matches reach back across all of it
+ * (bench/notes-issue20.md). Smaller sizes are plain xj_malloc. Freed with
+ * xj_free. */
+void *xj_mallocHuge(size_t size);
 void xj_free(void *ptr);
 char *xj_strndup(const char *s, size_t n);
 

@@ -163,7 +163,7 @@ size_t rd_zparOutBytes(const rd_zpar *z) { return z->out_bytes; }
 static int zp_reserve(char **buf, size_t *cap, size_t want)
 {
     if (want <= *cap) return 0;
-    char *const grown = xj_malloc(want);
+    char *const grown = xj_mallocHuge(want);
     if (grown == NULL) return -1;
     xj_free(*buf);
     *buf = grown;
