@@ -122,8 +122,7 @@ static void em_countEachRow(const em_run *run, em_counts *c)
 {
     for (size_t i = 0; i < run->n_rows; i++) {
         const pb_row *const r = &run->rows[i];
-        /* the codes lie in the gathered records' arenas, in input order */
-        if (i + EM_AHEAD_ROW < run->n_rows) __builtin_prefetch(run->rows[i + EM_AHEAD_ROW].school);
+        em_prefetchSchoolAhead(run, i);
         int const prov = em_provinceIndex(r->school, r->school_len);
         c->records[r->problem]++;
         c->reasons[r->problem][r->reason]++;

@@ -178,6 +178,14 @@ static inline void em_prefetchRow(const pb_row *row, int stage)
     }
 }
 
+/* The school code of run->rows[i + EM_AHEAD_ROW], asked for while rows[i]
+ * is handled: a loop over the rows in their order reads every row's code,
+ * and the codes lie in the arenas in input order. */
+static inline void em_prefetchSchoolAhead(const em_run *run, size_t i)
+{
+    if (i + EM_AHEAD_ROW < run->n_rows) __builtin_prefetch(run->rows[i + EM_AHEAD_ROW].school);
+}
+
 
 /* ---- em_schools: school codes, the per-school files' paths and text ---- */
 

@@ -755,7 +755,7 @@ static xj_error em_openGroupsOf(const em_run *run, em_oldest *out)
         uint8_t prov[EM_AGE_BLOCK];
         for (size_t i = b; i < e; i++) {
             const pb_row *const r = &run->rows[i];
-            if (i + EM_AHEAD_ROW < run->n_rows) __builtin_prefetch(run->rows[i + EM_AHEAD_ROW].school);
+            em_prefetchSchoolAhead(run, i);
             prov[i - b] = (uint8_t)em_provinceIndex(r->school, r->school_len);
             __builtin_prefetch(&groups[em_ageSlot(r->group_id, r->problem, 0, cap - 1)]);
             __builtin_prefetch(&at[em_ageSlot(r->group_id, r->problem, prov[i - b], 2 * cap - 1)]);

@@ -95,8 +95,6 @@ static xj_error em_tableGrow(em_schoolTable *t)
     return XJ_OK;
 }
 
-#define EM_CODE_AHEAD 8 /* rows whose school code is fetched ahead of the table's filing */
-
 /* The id of rows[i]'s school code, adding it when new. */
 static xj_error em_tableId(em_schoolTable *t, const pb_row *rows, uint32_t i, uint32_t *id)
 {
@@ -344,11 +342,8 @@ xj_error em_sortRows(em_ctx *ctx, size_t **runs_out, size_t *n_runs_out)
     if (sid == NULL || perm == NULL) err = XJ_ERR_NOMEM;
     if (!err) err = em_rankNames(run, &name_rank);
     for (size_t i = 0; i < n && !err; i++) {
-        /* the codes lie in the gathered records' arenas, in input order,
-         * and the rows come in group order: each code a miss, so the next
-         * ones are asked for while this one is filed (one core does this
-         * while the others wait) */
-        if (i + EM_CODE_AHEAD < n) __builtin_prefetch(run->rows[i + EM_CODE_AHEAD].school);
+        /* each code a cache miss, filed on one core while the others wait */
+        em_prefetchSchoolAhead(run, i);
         err = em_tableId(&table, run->rows, (uint32_t)i, &sid[i]);
     }
 
