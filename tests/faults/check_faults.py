@@ -96,13 +96,35 @@ def judge(fails, what, p, prog, got, allowed_after_failure, want, must_detect):
 STARTUP = 0.0  # seconds for the program to be loaded and reach main (main() measures it)
 
 
+def catches(pid, sig):
+    """Whether process pid has a handler for sig (its SigCgt mask in
+    /proc), or has ended."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("SigCgt:"):
+                    return int(line.split()[1], 16) >> (sig - 1) & 1 == 1
+    except OSError:
+        return True
+    return True
+
+
 def interrupt(cmd, delay, sig, env=None):
     """Starts cmd, sends it `sig` after `delay` seconds — but not before the
-    dynamic loader has had twice the time it takes to start the program: a
-    signal that arrives before main runs kills any program, whatever it
-    does. Returns the exit status."""
+    program can handle it: a signal that arrives before main has installed
+    its handlers kills any program, whatever it does. A catchable signal
+    waits until /proc shows the handler (a wait of twice the measured
+    start-up time was not enough on a loaded machine: a fresh root's run
+    was killed by SIGINT #0); SIGKILL waits twice the start-up time.
+    Returns the exit status."""
+    t0 = time.time()
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    time.sleep(max(delay, 2 * STARTUP))
+    if sig == signal.SIGKILL:
+        time.sleep(max(delay, 2 * STARTUP))
+    else:
+        while not catches(p.pid, sig) and time.time() - t0 < 30:
+            time.sleep(0.001)
+        time.sleep(max(0.0, delay - (time.time() - t0)))
     p.send_signal(sig)
     return p.wait()
 
