@@ -316,10 +316,10 @@ static int em_takeBatch(em_batches *w, int from_back, size_t *lo, size_t *hi)
 }
 
 /* The files of the schools runs[0 .. n_schools) (a run of equal codes each),
- * of `offices` (NULL: none), and with `problems` problems.csv: on
- * run->threads workers when asked — one of them writes problems.csv first
- * (it is one file, rendered in order) while the others start on the
- * schools. A file's bytes depend only on its rows, and MANIFEST sorts the
+ * of `offices` (NULL: none), and with `problems` problems.csv and
+ * assignments.csv: on run->threads workers when asked — one of them writes
+ * those two first (each is one file, in order) while the others start on
+ * the schools. A file's bytes depend only on its rows, and MANIFEST sorts the
  * list, so the output is the same whatever the thread count. */
 static xj_error em_writeShare(em_ctx *ctx, const size_t *runs, size_t n_schools, const em_offices *offices,
                               int problems)
@@ -352,7 +352,11 @@ static xj_error em_writeShare(em_ctx *ctx, const size_t *runs, size_t n_schools,
         xj_error local = em_schoolTextInit(&wk->ctx, &wk->text);
 #pragma omp single nowait
         {
-            if (problems) all_err = em_writeAllProblems(ctx); /* the shared ctx: no worker touches it meanwhile */
+            /* the shared ctx: no worker touches it meanwhile. assignments.csv
+             * (320 MB at 200M rows) was written alone after the schools,
+             * with the other cores idle */
+            if (problems) all_err = em_writeAllProblems(ctx);
+            if (problems && !all_err) all_err = em_writeAssignments(ctx);
             if (all_err) {
 #pragma omp atomic write
                 failed = 1;

@@ -4,8 +4,10 @@
  *
  * The order has reasons. problems.csv and schools/ come first because
  * writing them sorts the rows, and the counts (em_countRows) need the rows
- * sorted by school. The counts then serve schools/README.txt, report.html
- * and summary.json alike, so the three cannot disagree. summary.json comes
+ * sorted by school; assignments.csv goes with them, on the thread that
+ * writes problems.csv, so no core idles while it is written alone. The
+ * counts then serve schools/README.txt, report.html and summary.json alike,
+ * so the three cannot disagree. summary.json comes
  * after the files it times (`write_seconds`: the files up to report.html),
  * and MANIFEST last because it lists all the others. Everything goes into
  * em_commit's temporary directory; nothing is visible under OUTDIR until
@@ -22,8 +24,9 @@ static xj_error em_writeRegistered(em_ctx *ctx)
 }
 
 /* assignments.csv (docs/population.md §3): made by the scan; its header
- * alone when the scan made none. */
-static xj_error em_writeAssignments(em_ctx *ctx)
+ * alone when the scan made none. Written beside the school files, by the
+ * thread that writes problems.csv (em_problems.c). */
+xj_error em_writeAssignments(em_ctx *ctx)
 {
     if (ctx->run->assignments) return em_writeWhole(ctx, EM_ASSIGNMENTS_FILE, &ctx->run->assignments->csv);
     xj_buf header;
@@ -51,7 +54,6 @@ static xj_error em_writeFiles(em_ctx *ctx, double t0)
     FORWARD_IF_ERROR(em_writeSchoolReadme(ctx));
     FORWARD_IF_ERROR(em_writeRejects(ctx));
     FORWARD_IF_ERROR(em_writeMonthly(ctx));
-    FORWARD_IF_ERROR(em_writeAssignments(ctx));
     FORWARD_IF_ERROR(em_writeReport(ctx));
     double const write_seconds = xj_now() - t0; /* summary.json's: the files up to here */
     if (ctx->run->check) FORWARD_IF_ERROR(em_writeRegistered(ctx));
