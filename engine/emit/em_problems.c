@@ -353,8 +353,8 @@ static xj_error em_writeShare(em_ctx *ctx, const size_t *runs, size_t n_schools,
 #pragma omp single nowait
         {
             /* the shared ctx: no worker touches it meanwhile. assignments.csv
-             * (320 MB at 200M rows) was written alone after the schools,
-             * with the other cores idle */
+             * (320 MB at 200M rows) is here, not after the schools, where it
+             * was written alone with the other cores idle */
             if (problems) all_err = em_writeAllProblems(ctx);
             if (problems && !all_err) all_err = em_writeAssignments(ctx);
             if (all_err) {

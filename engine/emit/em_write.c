@@ -7,11 +7,11 @@
  * sorted by school; assignments.csv goes with them, on the thread that
  * writes problems.csv, so no core idles while it is written alone. The
  * counts then serve schools/README.txt, report.html and summary.json alike,
- * so the three cannot disagree. summary.json comes
- * after the files it times (`write_seconds`: the files up to report.html),
- * and MANIFEST last because it lists all the others. Everything goes into
- * em_commit's temporary directory; nothing is visible under OUTDIR until
- * em_commitEnd renames the finished, synced whole into place.
+ * so the three cannot disagree. summary.json comes after the files it times
+ * (`write_seconds`: the files up to report.html), and MANIFEST last because
+ * it lists all the others. Everything goes into em_commit's temporary
+ * directory; nothing is visible under OUTDIR until em_commitEnd renames the
+ * finished, synced whole into place.
  */
 #include "em_internal.h"
 #include "xj_alloc.h"

@@ -305,9 +305,9 @@ static size_t sc_shareStart(size_t n, int w, int workers)
 }
 
 /* The sorted lines appended to `csv`, each of `workers` threads copying a
- * contiguous share to its place: copied by one core into pages touched for
+ * contiguous share to its place. Copied by one core into pages touched for
  * the first time, with the others idle, they took 80-100 ms of a 50M-row
- * scan (44-59 ms so). */
+ * scan; shared, 45-65 ms. */
 static xj_error sc_joinLines(const sc_assignLine *sorted, size_t n, int workers, xj_buf *csv)
 {
     size_t *const start = xj_mallocArray((size_t)workers, sizeof *start);
