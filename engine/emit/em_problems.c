@@ -316,11 +316,12 @@ static int em_takeBatch(em_batches *w, int from_back, size_t *lo, size_t *hi)
 }
 
 /* The files of the schools runs[0 .. n_schools) (a run of equal codes each),
- * of `offices` (NULL: none), and with `problems` problems.csv and
- * assignments.csv: on run->threads workers when asked — one of them writes
- * those two first (each is one file, in order) while the others start on
- * the schools. A file's bytes depend only on its rows, and MANIFEST sorts the
- * list, so the output is the same whatever the thread count. */
+ * of `offices` (NULL: none), and with `problems` problems.csv,
+ * assignments.csv and em_writeCounted's files: on run->threads workers when
+ * asked — one of them writes those first (in that order) while the others
+ * start on the schools. A file's bytes depend only on its rows, and
+ * MANIFEST sorts the list, so the output is the same whatever the thread
+ * count. */
 static xj_error em_writeShare(em_ctx *ctx, const size_t *runs, size_t n_schools, const em_offices *offices,
                               int problems)
 {
@@ -353,10 +354,12 @@ static xj_error em_writeShare(em_ctx *ctx, const size_t *runs, size_t n_schools,
 #pragma omp single nowait
         {
             /* the shared ctx: no worker touches it meanwhile. assignments.csv
-             * (320 MB at 200M rows) is here, not after the schools, where it
-             * was written alone with the other cores idle */
+             * (320 MB at 200M rows) and the counted files are here, not after
+             * the schools, where they were written alone with the other
+             * cores idle */
             if (problems) all_err = em_writeAllProblems(ctx);
             if (problems && !all_err) all_err = em_writeAssignments(ctx);
+            if (problems && !all_err) all_err = em_writeCounted(ctx);
             if (all_err) {
 #pragma omp atomic write
                 failed = 1;
@@ -386,10 +389,11 @@ static xj_error em_writeShare(em_ctx *ctx, const size_t *runs, size_t n_schools,
     return em_workersEnd(ctx, workers, threads, all_err);
 }
 
-/* problems.csv, and schools/: one file per run of equal codes. Every
- * directory is made first. In a distributed run the schools after the
- * first share go to the other processes (em_share), which write them
- * while this one writes its own, problems.csv and the offices' lists. */
+/* problems.csv, schools/ (one file per run of equal codes) and the files
+ * em_writeShare writes beside them. Every directory is made first. In a
+ * distributed run the schools after the first share go to the other
+ * processes (em_share), which write them while this one writes its own,
+ * problems.csv and the offices' lists. */
 static xj_error em_writeAll(em_ctx *ctx, const size_t *runs, size_t n_runs)
 {
     em_run *const run = ctx->run;

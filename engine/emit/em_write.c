@@ -4,14 +4,16 @@
  *
  * The order has reasons. problems.csv and schools/ come first because
  * writing them sorts the rows, and the counts (em_countRows) need the rows
- * sorted by school; assignments.csv goes with them, on the thread that
- * writes problems.csv, so no core idles while it is written alone. The
- * counts then serve schools/README.txt, report.html and summary.json alike,
- * so the three cannot disagree. summary.json comes after the files it times
- * (`write_seconds`: the files up to report.html), and MANIFEST last because
- * it lists all the others. Everything goes into em_commit's temporary
- * directory; nothing is visible under OUTDIR until em_commitEnd renames the
- * finished, synced whole into place.
+ * sorted by school. One thread writes problems.csv, then assignments.csv,
+ * then the counts and the files made from them (em_writeCounted) while the
+ * others write the school files: written after the schools, they kept one
+ * core busy and the others idle. The counts serve schools/README.txt,
+ * report.html and summary.json alike, so the three cannot disagree.
+ * summary.json comes after the files it times (`write_seconds`: the files
+ * up to report.html), and MANIFEST last because it lists all the others.
+ * Everything goes into em_commit's temporary directory; nothing is visible
+ * under OUTDIR until em_commitEnd renames the finished, synced whole into
+ * place.
  */
 #include "em_internal.h"
 #include "xj_alloc.h"
@@ -37,6 +39,21 @@ xj_error em_writeAssignments(em_ctx *ctx)
     return err;
 }
 
+/* The counts, and the files after problems.csv that need them or nothing
+ * else; called once the rows are sorted, by the thread that writes
+ * problems.csv (em_problems.c). */
+xj_error em_writeCounted(em_ctx *ctx)
+{
+    ctx->counts = xj_malloc(sizeof *ctx->counts);
+    RETURN_ERROR_IF(ctx->counts == NULL, ctx->st, XJ_ERR_NOMEM, "out of memory counting the problems");
+    RETURN_ERROR_IF(em_countRows(ctx->run, ctx->trend, ctx->counts) != XJ_OK, ctx->st, XJ_ERR_NOMEM,
+                    "out of memory counting the problems");
+    FORWARD_IF_ERROR(em_writeSchoolReadme(ctx));
+    FORWARD_IF_ERROR(em_writeRejects(ctx));
+    FORWARD_IF_ERROR(em_writeMonthly(ctx));
+    return em_writeReport(ctx);
+}
+
 /* The files, in order, into ctx's directory; t0 is when em_write began. */
 static xj_error em_writeFiles(em_ctx *ctx, double t0)
 {
@@ -46,15 +63,9 @@ static xj_error em_writeFiles(em_ctx *ctx, double t0)
         RETURN_ERROR_IF(ctx->trend == NULL, ctx->st, XJ_ERR_NOMEM, "out of memory comparing with --previous");
         FORWARD_IF_ERROR(em_compareWithPrevious(ctx, ctx->trend));
     }
-    FORWARD_IF_ERROR(em_writeProblems(ctx)); /* sorts the rows: counting needs them by school */
-    ctx->counts = xj_malloc(sizeof *ctx->counts);
-    RETURN_ERROR_IF(ctx->counts == NULL, ctx->st, XJ_ERR_NOMEM, "out of memory counting the problems");
-    RETURN_ERROR_IF(em_countRows(ctx->run, ctx->trend, ctx->counts) != XJ_OK, ctx->st, XJ_ERR_NOMEM,
-                    "out of memory counting the problems");
-    FORWARD_IF_ERROR(em_writeSchoolReadme(ctx));
-    FORWARD_IF_ERROR(em_writeRejects(ctx));
-    FORWARD_IF_ERROR(em_writeMonthly(ctx));
-    FORWARD_IF_ERROR(em_writeReport(ctx));
+    /* sorts the rows; problems.csv, assignments.csv, schools/ and, beside
+     * them, em_writeCounted's files */
+    FORWARD_IF_ERROR(em_writeProblems(ctx));
     double const write_seconds = xj_now() - t0; /* summary.json's: the files up to here */
     if (ctx->run->check) FORWARD_IF_ERROR(em_writeRegistered(ctx));
     FORWARD_IF_ERROR(em_writeSummary(ctx, write_seconds));
