@@ -366,7 +366,7 @@ xj_error em_xlsxWrite(em_ctx *ctx, const char *rel, int zh, const pb_row *const 
 
 /* ---- the writers, each writing its own files, in em_write's order ---- */
 
-xj_error em_writeProblems(em_ctx *ctx);       /* sorts the rows; problems.csv, schools/ and the next three */
+xj_error em_writeProblems(em_ctx *ctx);       /* sorts the rows; problems.csv, schools/, the two below */
 xj_error em_writeAssignments(em_ctx *ctx);    /* assignments.csv */
 xj_error em_writeCounted(em_ctx *ctx);        /* counts; README.txt, rejects, monthly files, report */
 xj_error em_writeSchoolReadme(em_ctx *ctx);   /* schools/README.txt */

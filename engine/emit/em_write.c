@@ -39,9 +39,10 @@ xj_error em_writeAssignments(em_ctx *ctx)
     return err;
 }
 
-/* The counts, and the files after problems.csv that need them or nothing
- * else; called once the rows are sorted, by the thread that writes
- * problems.csv (em_problems.c). */
+/* The counts, then the files that need them and nothing the school files
+ * make: schools/README.txt, rejects.csv, the monthly files, report.html.
+ * Called once the rows are sorted, by the thread that writes problems.csv
+ * (em_problems.c). */
 xj_error em_writeCounted(em_ctx *ctx)
 {
     ctx->counts = xj_malloc(sizeof *ctx->counts);
