@@ -11,6 +11,7 @@ succeed with the single process's output, or fail with a non-zero status,
 a message on stderr, and no OUTDIR (or index) committed.
 """
 import argparse
+import concurrent.futures
 import os
 import sys
 
@@ -51,31 +52,30 @@ def one_job(c, what, rank, n, argv_k, out_path, ref_path):
     return False
 
 
-def sweep(c, what, argv_of, ref_path, parent, name):
-    runs = failed = 0
-    for rank in (0, 1):
-        wins = 0
-        for n in sweep_points():
-            out_path = os.path.join(parent, name)
-            if os.path.isdir(out_path):
-                m.shutil.rmtree(out_path)
-            elif os.path.lexists(out_path):
-                os.remove(out_path)
-            ok = one_job(c, what, rank, n, argv_of(out_path), out_path, ref_path)
-            runs += 1
-            failed += ok is False
-            if ok is None:
-                break  # one hang is enough to report
-            wins = wins + 1 if ok else 0
-            if wins == 2:
-                break
+def sweep(c, what, rank, argv_of, ref_path, parent, name):
+    """One rank's sweep, its runs in `parent` (its own: sweeps run side by
+    side, an mpirun mostly waits)."""
+    runs = failed = wins = 0
+    for n in sweep_points():
+        out_path = os.path.join(parent, name)
+        if os.path.isdir(out_path):
+            m.shutil.rmtree(out_path)
+        elif os.path.lexists(out_path):
+            os.remove(out_path)
+        ok = one_job(c, what, rank, n, argv_of(out_path), out_path, ref_path)
+        runs += 1
+        failed += ok is False
+        if ok is None:
+            break  # one hang is enough to report
+        wins = wins + 1 if ok else 0
+        if wins == 2:
+            break
     # the last run succeeded: whatever a failed run left beside the output,
     # a normal run must clean or tolerate (its temporaries are for dead PIDs)
     left = [x for x in m.leftovers(parent, {name}) if not x.endswith(".rejects.csv")]
     if left:
         c.fails.add(what, f"left beside the output after the sweep: {left}")
-    print(f"{what}: {runs} runs, {failed} ended in an error, none hung" if not c.fails.items else
-          f"{what}: {runs} runs", flush=True)
+    return f"{what}, rank {rank} failing: {runs} runs, {failed} ended in an error"
 
 
 def main():
@@ -100,16 +100,25 @@ def main():
     status, _, err = m.run([x, "scan", *inputs, "-o", ref, *opts], env=env)
     if status != 0:
         sys.exit(f"mpi_faults: the single-process scan failed ({status}):\n{m.tail(err)}")
-    parent = m.fresh(os.path.join(work, "scan"))
-    sweep(c, "scan -n 2", lambda out: [x, "scan", *inputs, "-o", out, *opts], ref, parent, "out")
-
     ref_ix = os.path.join(m.fresh(os.path.join(work, "ref-ix")), "reg.xji")
     status, _, err = m.run([x, "index", "build", *inputs, "-o", ref_ix, *opts], env=env)
     if status != 0:
         sys.exit(f"mpi_faults: the single-process index build failed ({status}):\n{m.tail(err)}")
-    parent = m.fresh(os.path.join(work, "index"))
-    sweep(c, "index build -n 2", lambda out: [x, "index", "build", *inputs, "-o", out, *opts], ref_ix, parent,
-          "reg.xji")
+
+    jobs = []
+    for rank in (0, 1):
+        jobs.append(("scan -n 2", rank, lambda out: [x, "scan", *inputs, "-o", out, *opts], ref, "out"))
+        jobs.append(("index build -n 2", rank, lambda out: [x, "index", "build", *inputs, "-o", out, *opts], ref_ix,
+                     "reg.xji"))
+    # the four sweeps side by side: one after the other they took 80-150 s
+    # with the cores mostly idle, mpirun waiting out its grace period
+    # (odls_base_sigkill_timeout, 1 s) after each run that fails
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        done = [pool.submit(sweep, c, what, rank, argv_of, ref_path,
+                            m.fresh(os.path.join(work, f"{what.split()[0]}-rank{rank}")), name)
+                for what, rank, argv_of, ref_path, name in jobs]
+        for f in done:
+            print(f.result(), flush=True)
 
     if c.fails.items:
         print(f"mpi_faults: {len(c.fails.items)} failure(s):", file=sys.stderr)
