@@ -74,7 +74,7 @@ def sweep(c, what, rank, argv_of, ref_path, parent, name):
     # a normal run must clean or tolerate (its temporaries are for dead PIDs)
     left = [x for x in m.leftovers(parent, {name}) if not x.endswith(".rejects.csv")]
     if left:
-        c.fails.add(what, f"left beside the output after the sweep: {left}")
+        c.fails.add(f"{what}, rank {rank} failing", f"left beside the output after the sweep: {left}")
     return f"{what}, rank {rank} failing: {runs} runs, {failed} ended in an error"
 
 
