@@ -301,13 +301,14 @@ static size_t sc_fromFirst(const sc_assignLine *a, size_t na, const sc_assignLin
     return lo;
 }
 
-/* Sorts lines[0, n) into `to`: each half by one of two threads, then the
- * halves merged by all `workers`, each its share of `to` (merged on one
- * core, the other idle, it was a third of the sort at 10M rows). */
+/* Sorts lines[0, n) into `to`: each half by one of two threads (one when
+ * the run has one), then the halves merged by all `workers`, each its share
+ * of `to` (merged on one core, the other idle, it was a third of the sort
+ * at 10M rows). */
 static void sc_sortLines(sc_assignLine *lines, size_t n, sc_assignLine *to, int workers)
 {
     size_t const half = n / 2;
-#pragma omp parallel sections num_threads(2) if (n > 4096)
+#pragma omp parallel sections num_threads(workers > 1 ? 2 : 1) if (n > 4096)
     {
 #pragma omp section
         qsort(lines, half, sizeof *lines, sc_cmpLine);

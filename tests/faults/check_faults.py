@@ -21,6 +21,8 @@ usage: check_faults.py XJDEDUP SHIM INPUT WORKDIR
    the rejects file beside the index is synced after its rename.
 5. Short writes (the shim's XJ_SHORT_WRITES: every write does a third of
    its bytes) are resumed: scan and index build give the same output.
+6. --threads 1 starts no thread and --threads 2 some (the shim counts
+   pthread_create), with the same output.
 """
 import hashlib
 import os
@@ -340,6 +342,21 @@ def main():
     ref = os.path.join(work, "ref-big")
     scan(xj, inp, ref)
     want = digest(ref)
+    # --threads 1 starts no thread (an OpenMP region that asked for two
+    # threads whatever the count once did, sorting assignments.csv's ~6,000
+    # lines here); --threads 2 does, or the count would prove nothing
+    count_file = os.path.join(work, "threads")
+    for threads, ok in (("1", lambda n: n == 0), ("2", lambda n: n > 0)):
+        one = os.path.join(work, "threads-out")
+        shutil.rmtree(one, ignore_errors=True)
+        p = subprocess.run([xj, "scan", inp, "-o", one, "-q", "--run-date", "2026-11-28", "--threads", threads],
+                           capture_output=True, timeout=300, env=dict(os.environ, LD_PRELOAD=shim,
+                           XJ_FAIL_CALL="pthread_create", XJ_FAIL_COUNT=count_file))
+        runs += 1
+        n = int(open(count_file).read()) if p.returncode == 0 else -1
+        if not ok(n) or digest(one) != want:
+            fails.append(f"--threads {threads}: exit {p.returncode}, {n} threads started, "
+                         f"{'the same' if digest(one) == want else 'another'} output")
     t0 = time.time()
     scan(xj, inp, os.path.join(work, "timing"))
     dur = max(time.time() - t0, 0.05)

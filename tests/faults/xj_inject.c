@@ -11,10 +11,14 @@
  *   XJ_SHORT_WRITES  1: write, pwrite and writev write only part of what they
  *                  are given (as a pipe or a full disk may), to prove callers
  *                  resume where a short write stopped
+ *
+ * XJ_FAIL_CALL=pthread_create only counts (XJ_FAIL_AT is not looked at): how
+ * many threads a run starts, to prove --threads 1 starts none.
  */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,4 +178,13 @@ int renameat2(int a, const char *p, int b, const char *q, unsigned flags)
     REAL("renameat2", renameat2_fn);
     if (inject_now("renameat2")) return errno = g_errno, -1;
     return real(a, p, b, q, flags);
+}
+
+typedef int (*pthread_create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+
+int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*start)(void *), void *arg)
+{
+    REAL("pthread_create", pthread_create_fn);
+    if (g_call && strcmp(g_call, "pthread_create") == 0) __atomic_add_fetch(&g_calls, 1, __ATOMIC_RELAXED);
+    return real(t, attr, start, arg);
 }
