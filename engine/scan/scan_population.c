@@ -337,8 +337,8 @@ static xj_error sc_joinLines(const sc_assignLine *sorted, size_t n, int workers,
     size_t bytes = 0;
     for (int w = 0; w < workers; w++) {
         start[w] = bytes;
-        for (size_t i = sc_shareStart(n, w, workers); i < sc_shareStart(n, w + 1, workers); i++)
-            bytes += sorted[i].len;
+        size_t const end = sc_shareStart(n, w + 1, workers);
+        for (size_t i = sc_shareStart(n, w, workers); i < end; i++) bytes += sorted[i].len;
     }
     xj_error const err = buf_reserve(csv, bytes);
     if (!err) {
@@ -346,7 +346,8 @@ static xj_error sc_joinLines(const sc_assignLine *sorted, size_t n, int workers,
 #pragma omp parallel for schedule(static, 1) num_threads(workers) if (bytes > ((size_t)1 << 20))
         for (int w = 0; w < workers; w++) {
             char *p = base + start[w];
-            for (size_t i = sc_shareStart(n, w, workers); i < sc_shareStart(n, w + 1, workers); i++) {
+            size_t const end = sc_shareStart(n, w + 1, workers);
+            for (size_t i = sc_shareStart(n, w, workers); i < end; i++) {
                 memcpy(p, sorted[i].text, sorted[i].len);
                 p += sorted[i].len;
             }
