@@ -316,7 +316,6 @@ static void sc_sortLines(sc_assignLine *lines, size_t n, sc_assignLine *to, int 
         qsort(lines + half, n - half, sizeof *lines, sc_cmpLine);
     }
     const sc_assignLine *const a = lines, *const b = lines + half;
-    (void)workers; /* without OpenMP the loop runs serially */
 #pragma omp parallel for schedule(static, 1) num_threads(workers) if (n > 4096)
     for (int w = 0; w < workers; w++) {
         size_t k = sc_shareStart(n, w, workers);
